@@ -1,0 +1,71 @@
+# Sangkhim — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYBABEL := $(BIN)/pybabel
+LOCALES := locales
+BABEL_EXTRACT := $(PYBABEL) extract -F $(LOCALES)/babel.cfg -k _ -k N_ -k _l -c TRANSLATORS: \
+	--no-location --sort-output --project=Sangkhim --copyright-holder="Sangkhim contributors" \
+	-o $(LOCALES)/messages.pot .
+
+.PHONY: run test venv dev-deps catalogs extract update compile lock sample serve clean help
+
+help:
+	@echo "make run    set everything up and serve the app on http://$(HOST):$(PORT)"
+	@echo "make test   install test dependencies and run the whole suite (SQLite and PostgreSQL)"
+	@echo "make catalogs | extract | update | compile   manage the gettext catalogs"
+	@echo "make lock   re-resolve the pinned, hashed lock files from pyproject.toml"
+
+# --- environment ------------------------------------------------------------------------------
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python requirements/main.lock pyproject.toml
+	$(BIN)/pip install --quiet --require-hashes -r requirements/main.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements/dev.lock
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.lock
+	@touch $@
+
+venv: $(VENV)/.installed
+dev-deps: $(VENV)/.installed-dev
+
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+		-o requirements/main.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --extra dev \
+		-o requirements/dev.lock pyproject.toml
+
+# --- translations -----------------------------------------------------------------------------
+extract: venv
+	$(BABEL_EXTRACT)
+
+update: extract
+	$(PYBABEL) update -i $(LOCALES)/messages.pot -d $(LOCALES) --no-fuzzy-matching --ignore-obsolete
+
+compile: venv
+	$(PYBABEL) compile -d $(LOCALES) --statistics
+
+catalogs: update compile
+
+# --- the two commands -------------------------------------------------------------------------
+run: venv compile
+	$(BIN)/flask db upgrade
+	$(BIN)/flask directory import --sample
+	@$(BIN)/flask dev examples --base-url http://$(HOST):$(PORT)
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - 'webhooks:create_app()'
+
+test: dev-deps compile
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache
+	find . -name __pycache__ -prune -exec rm -rf {} +
+	find $(LOCALES) -name '*.mo' -delete

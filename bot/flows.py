@@ -1,0 +1,324 @@
+"""The conversation as an explicit state machine.
+
+```mermaid
+stateDiagram-v2
+    [*] --> START
+    START --> MENU: greeting / unknown / number
+    START --> ASK_PLACE: service wanted, no place yet
+    START --> RESULTS: service + place in one message
+    MENU --> ASK_PLACE: 1-3 or a service keyword
+    MENU --> FAQ_MENU: 4
+    ASK_PLACE --> RESULTS: a place, or 0 for all
+    ASK_PLACE --> ASK_PLACE: place not found (twice, then all of Cambodia)
+    RESULTS --> RESULTS: MORE
+    FAQ_MENU --> MENU: 0
+    note right of MENU: before any step - emergency words, STOP, MENU, language
+```
+
+Global words are checked before the step table: emergency (overrides everything), STOP
+(forget the conversation), menu/help, and a language name. Then the handler for the current step
+decides. Every reply ends with one clear next step, and repeated misunderstandings stop
+re-sending the menu so the bot never loops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.directory import Directory, ServiceInfo
+from bot.intents import Classification
+from bot.places import Place, PlaceResolver
+from bot.replies import Texts
+from bot.segments import split_for_sms
+from bot.types import Channel, DemandEvent, Inbound, Locale, OutMessage, Reply, ServiceType, State, Step
+
+PAGE_SIZE = 3
+#: After this many misunderstandings in a row the bot stops re-sending the whole menu.
+MAX_MISUNDERSTOOD = 2
+
+SERVICE_TYPES: dict[str, tuple[ServiceType, ...]] = {
+    "find_clinic": (ServiceType.VOLUNTARY_TREATMENT,),
+    "find_needle_exchange": (ServiceType.NEEDLE_EXCHANGE, ServiceType.DROP_IN),
+    "find_methadone": (ServiceType.METHADONE,),
+}
+MENU_CHOICES = {
+    1: "find_clinic",
+    2: "find_needle_exchange",
+    3: "find_methadone",
+    4: "faq",
+    5: "family",
+    6: "emergency",
+}
+FAQ_CHOICES = {1: "faq_cost", 2: "faq_privacy", 3: "faq_voluntary", 4: "faq_methadone"}
+ANSWERS: dict[str, Callable[[Texts], str]] = {
+    "faq_cost": Texts.faq_cost,
+    "faq_privacy": Texts.faq_privacy,
+    "faq_voluntary": Texts.faq_voluntary,
+    "faq_methadone": Texts.faq_methadone,
+    "family": Texts.family,
+}
+
+
+@dataclass
+class Turn:
+    """Everything one step handler needs; handlers return a ``Reply``."""
+
+    inbound: Inbound
+    state: State
+    cls: Classification
+    texts: Texts
+    directory: Directory
+    places: PlaceResolver
+    now: datetime
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def locale(self) -> Locale:
+        return self.texts.locale
+
+    def say(self, *texts: str) -> None:
+        self.messages.extend(texts)
+
+    def reply(
+        self, step: Step, data: dict[str, object] | None = None, event: DemandEvent | None = None
+    ) -> Reply:
+        keep = {"locale_chosen": True} if self.state.data.get("locale_chosen") else {}
+        new_state = State(locale=self.locale, step=step, data={**keep, **(data or {})})
+        return Reply(
+            messages=_render(self.inbound.channel, self.messages),
+            state=new_state,
+            demand_event=event,
+            locale=self.locale,
+        )
+
+    def event(
+        self,
+        intent: str,
+        outcome: str,
+        service_type: ServiceType | None = None,
+        place: Place | None = None,
+    ) -> DemandEvent:
+        return DemandEvent.at(
+            self.now,
+            channel=self.inbound.channel,
+            locale=self.locale,
+            intent=intent,
+            service_type=service_type,
+            province_code=place.province_code if place else None,
+            district_code=place.district_code if place else None,
+            outcome=outcome,
+        )
+
+
+def _render(channel: Channel, messages: list[str]) -> tuple[OutMessage, ...]:
+    """SMS and WhatsApp get each message within the segment budget; Telegram gets one message."""
+    if channel is Channel.TELEGRAM:
+        return (OutMessage("\n\n".join(messages)),) if messages else ()
+    return tuple(OutMessage(part) for text in messages for part in split_for_sms(text))
+
+
+# --- global words ----------------------------------------------------------------------------
+
+
+def handle_global(turn: Turn) -> Reply | None:
+    intent = turn.cls.intent
+    if intent == "emergency":
+        return emergency(turn)
+    if intent == "stop":
+        turn.say(turn.texts.stopped())
+        return Reply(
+            messages=_render(turn.inbound.channel, turn.messages), state=None, locale=turn.locale
+        )
+    if intent == "set_language":
+        turn.say(turn.texts.language_set(), turn.texts.menu())
+        return turn.reply(Step.MENU, {"locale_chosen": True})
+    if intent == "menu" and turn.cls.number is None:
+        return show_menu(turn)
+    if turn.cls.number == 0 and turn.state.step is not Step.ASK_PLACE:
+        return show_menu(turn)
+    return None
+
+
+# --- actions ----------------------------------------------------------------------------------
+
+
+def show_menu(turn: Turn, keep: dict[str, object] | None = None) -> Reply:
+    turn.say(turn.texts.menu())
+    return turn.reply(Step.MENU, keep)
+
+
+def emergency(turn: Turn) -> Reply:
+    turn.say(turn.texts.emergency())
+    return turn.reply(Step.MENU, event=turn.event("emergency", "emergency"))
+
+
+def answer(turn: Turn, intent: str) -> Reply:
+    turn.say(ANSWERS[intent](turn.texts))
+    return turn.reply(Step.MENU, event=turn.event(intent, "answered"))
+
+
+def misunderstood(turn: Turn) -> Reply:
+    count = int(turn.state.data.get("misunderstood", 0)) + 1
+    if count > MAX_MISUNDERSTOOD:
+        turn.say(turn.texts.still_not_understood())
+    else:
+        turn.say(turn.texts.not_understood(), turn.texts.menu())
+    event = turn.event("unknown", "not_understood") if count == 1 else None
+    return turn.reply(Step.MENU, {"misunderstood": count}, event)
+
+
+def want_service(turn: Turn, intent: str) -> Reply:
+    """A service was asked for: answer at once if a place is known, else ask where."""
+    place = turn.cls.place or _remembered_place(turn)
+    if place is not None:
+        return show_results(turn, intent, place)
+    turn.say(turn.texts.ask_place(intent))
+    return turn.reply(Step.ASK_PLACE, {"intent": intent})
+
+
+def show_results(turn: Turn, intent: str, place: Place | None, offset: int = 0) -> Reply:
+    found = turn.directory.find(
+        SERVICE_TYPES[intent],
+        place.province_code if place else None,
+        place.district_code if place else None,
+    )
+    data: dict[str, object] = {"intent": intent, "offset": offset + PAGE_SIZE}
+    if place is not None:
+        data["place"] = place.code
+    page = found[offset : offset + PAGE_SIZE]
+    event = None
+    if offset == 0:
+        event = turn.event(intent, _outcome(found, place), SERVICE_TYPES[intent][0], place)
+    if not page:
+        turn.say(turn.texts.no_more() if offset else turn.texts.none_listed())
+        return turn.reply(Step.MENU, event=event)
+    place_name = place.name(turn.locale) if place else None
+    if offset == 0 and place is not None and not _in_place(page[0], place):
+        heading = turn.texts.none_in_place(place_name or "")
+    else:
+        heading = turn.texts.results_heading(intent, place_name)
+    entries = [turn.texts.service(s) for s in page]
+    entries[0] = f"{heading}\n{entries[0]}"
+    if len(found) > offset + PAGE_SIZE:
+        entries[-1] = f"{entries[-1]}\n{turn.texts.more_hint()}"
+    turn.say(*entries)
+    return turn.reply(Step.RESULTS, data, event)
+
+
+def _outcome(found: list[ServiceInfo], place: Place | None) -> str:
+    if not found:
+        return "no_service"
+    if all(s.is_full for s in found[:PAGE_SIZE]):
+        return "only_full"
+    if place is not None and not _in_place(found[0], place):
+        return "served_elsewhere"
+    return "served"
+
+
+def _in_place(service: ServiceInfo, place: Place) -> bool:
+    if place.district_code:
+        return service.district_code == place.district_code
+    return service.province_code == place.province_code
+
+
+def _remembered_place(turn: Turn) -> Place | None:
+    code = turn.state.data.get("place")
+    return turn.places.get(code) if isinstance(code, str) else None
+
+
+# --- the step table ---------------------------------------------------------------------------
+
+
+def on_menu(turn: Turn) -> Reply:
+    """START, MENU and RESULTS: route by menu number, keyword intent, or place."""
+    cls = turn.cls
+    if cls.more and turn.state.step is Step.RESULTS:
+        return on_more(turn)
+    if cls.number is not None:
+        choice = MENU_CHOICES.get(cls.number)
+        if choice is None:
+            return misunderstood(turn)
+        return route(turn, choice)
+    if cls.intent == "location" and cls.place is not None:
+        pending = turn.state.data.get("intent")
+        if isinstance(pending, str) and pending in SERVICE_TYPES:
+            return show_results(turn, pending, cls.place)
+        return show_menu(turn, {"place": cls.place.code})
+    if cls.intent in SERVICE_TYPES or cls.intent in ANSWERS:
+        return route(turn, cls.intent)
+    if turn.state.step is Step.START:
+        return show_menu(turn)
+    return misunderstood(turn)
+
+
+def route(turn: Turn, choice: str) -> Reply:
+    if choice in SERVICE_TYPES:
+        return want_service(turn, choice)
+    if choice == "faq":
+        turn.say(turn.texts.faq_menu())
+        return turn.reply(Step.FAQ_MENU, _keep_place(turn))
+    if choice == "emergency":
+        return emergency(turn)
+    return answer(turn, choice)
+
+
+def on_more(turn: Turn) -> Reply:
+    intent = turn.state.data.get("intent")
+    offset = turn.state.data.get("offset", PAGE_SIZE)
+    if not isinstance(intent, str) or intent not in SERVICE_TYPES or not isinstance(offset, int):
+        return show_menu(turn)
+    return show_results(turn, intent, _remembered_place(turn), offset)
+
+
+def on_ask_place(turn: Turn) -> Reply:
+    cls = turn.cls
+    intent = turn.state.data.get("intent")
+    if not isinstance(intent, str) or intent not in SERVICE_TYPES:
+        return show_menu(turn)
+    if cls.intent in SERVICE_TYPES:
+        intent = cls.intent  # changed their mind about the kind of service
+    if cls.number == 0:
+        return show_results(turn, intent, None)
+    if cls.place is not None:
+        return show_results(turn, intent, cls.place)
+    if cls.intent in ANSWERS or cls.number is not None:
+        return on_menu(turn)
+    if cls.intent in SERVICE_TYPES:
+        return want_service(turn, intent)
+    attempts = int(turn.state.data.get("place_attempts", 0)) + 1
+    if attempts >= 2:
+        return show_results(turn, intent, None)
+    turn.say(turn.texts.place_not_found())
+    return turn.reply(Step.ASK_PLACE, {"intent": intent, "place_attempts": attempts})
+
+
+def on_faq_menu(turn: Turn) -> Reply:
+    if turn.cls.number is not None:
+        choice = FAQ_CHOICES.get(turn.cls.number)
+        if choice is None:
+            return misunderstood(turn)
+        return answer(turn, choice)
+    return on_menu(turn)
+
+
+def _keep_place(turn: Turn) -> dict[str, object]:
+    place = turn.state.data.get("place")
+    return {"place": place} if isinstance(place, str) else {}
+
+
+STEPS: dict[Step, Callable[[Turn], Reply]] = {
+    Step.START: on_menu,
+    Step.MENU: on_menu,
+    Step.RESULTS: on_menu,
+    Step.ASK_PLACE: on_ask_place,
+    Step.FAQ_MENU: on_faq_menu,
+}
+
+
+def run(turn: Turn) -> Reply:
+    if turn.inbound.unsupported:
+        turn.say(turn.texts.text_only())
+        return turn.reply(turn.state.step, dict(turn.state.data))
+    return handle_global(turn) or STEPS[turn.state.step](turn)

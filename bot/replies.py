@@ -1,0 +1,204 @@
+"""Every sentence the bot says, in one place, from the gettext catalogs.
+
+Messages are whole sentences with named placeholders (no sentence built by concatenation), so a
+translator sees each one complete. Translator notes start with ``TRANSLATORS:``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.catalogs import N_, translations
+from bot.directory import ServiceInfo
+from bot.normalize import to_khmer_digits
+from bot.types import Locale, ServiceType
+
+SERVICE_KIND = {
+    # TRANSLATORS: heading for a list of voluntary treatment services.
+    "find_clinic": N_("Voluntary treatment"),
+    # TRANSLATORS: heading for a list of needle/syringe exchange and drop-in services.
+    "find_needle_exchange": N_("Needle and syringe exchange, drop-in"),
+    # TRANSLATORS: heading for a list of methadone clinics.
+    "find_methadone": N_("Methadone"),
+}
+SERVICE_TYPE_NAME = {
+    ServiceType.VOLUNTARY_TREATMENT: N_("voluntary treatment"),
+    ServiceType.METHADONE: N_("methadone"),
+    ServiceType.NEEDLE_EXCHANGE: N_("needle and syringe exchange"),
+    ServiceType.DROP_IN: N_("drop-in centre"),
+}
+
+
+class Texts:
+    """The bot's words in one locale."""
+
+    def __init__(self, locale: Locale) -> None:
+        self.locale = locale
+        self._t = translations(locale)
+
+    def _(self, message: str, **values: object) -> str:
+        translated = self._t.gettext(message)
+        return translated % values if values else translated
+
+    def number(self, value: int) -> str:
+        """A number in the reader's script."""
+        text = str(value)
+        return to_khmer_digits(text) if self.locale is Locale.KM else text
+
+    # --- menus -----------------------------------------------------------------------------
+    def menu(self) -> str:
+        # TRANSLATORS: the main menu. Keep it within 3 SMS segments (201 Khmer characters).
+        # Use Khmer digits in Khmer. The last line tells the user the language and stop words.
+        return self._(
+            "Sangkhim: free, anonymous help for people who use drugs and families. Reply a number:\n"
+            "1 Voluntary treatment\n"
+            "2 Needles, syringes, drop-in\n"
+            "3 Methadone\n"
+            "4 Questions: free? private?\n"
+            "5 Help for family\n"
+            "6 Emergency\n"
+            "KHMER for Khmer. STOP deletes this chat."
+        )
+
+    def faq_menu(self) -> str:
+        # TRANSLATORS: the questions sub-menu. Khmer digits in Khmer.
+        return self._(
+            "Questions. Reply a number:\n"
+            "1 Is it free?\n"
+            "2 Is it private? Will police know?\n"
+            "3 Is it voluntary? Can I leave?\n"
+            "4 What is methadone?\n"
+            "0 Back to the menu"
+        )
+
+    # --- conversation control --------------------------------------------------------------
+    def stopped(self) -> str:
+        return self._(
+            "Done: Sangkhim has deleted this conversation. Text any time to start again."
+        )
+
+    def language_set(self) -> str:
+        # TRANSLATORS: confirmation after the user picks a language; in the km catalog, Khmer.
+        return self._("OK, I will answer in English.")
+
+    def not_understood(self) -> str:
+        return self._("Sorry, I did not understand. Please reply with a number from the menu.")
+
+    def still_not_understood(self) -> str:
+        return self._(
+            "Sorry, I still did not understand. Reply MENU to see the choices. "
+            "In an emergency, call 119."
+        )
+
+    def text_only(self) -> str:
+        return self._("Sorry, I can only read text messages. Reply MENU to see what I can do.")
+
+    def unavailable(self) -> str:
+        return self._(
+            "Sangkhim cannot answer right now. Please try again later. "
+            "In an emergency, call 119 for an ambulance."
+        )
+
+    # --- finding services ------------------------------------------------------------------
+    def ask_place(self, intent: str) -> str:
+        return self._(
+            "%(kind)s: which province or town are you in? For example Phnom Penh or "
+            "Battambang. Reply 0 to see all.",
+            kind=self._(SERVICE_KIND[intent]),
+        )
+
+    def place_not_found(self) -> str:
+        return self._(
+            "Sorry, I could not find that place. Type a province name, for example Siem Reap, "
+            "or reply 0 to see all."
+        )
+
+    def results_heading(self, intent: str, place_name: str | None) -> str:
+        kind = self._(SERVICE_KIND[intent])
+        if place_name is None:
+            return self._("%(kind)s, all of Cambodia:", kind=kind)
+        return self._("%(kind)s near %(place)s:", kind=kind, place=place_name)
+
+    def none_in_place(self, place_name: str) -> str:
+        return self._(
+            "No service of this kind is listed in %(place)s yet. The nearest we know:",
+            place=place_name,
+        )
+
+    def none_listed(self) -> str:
+        return self._(
+            "No service of this kind is listed yet. Reply MENU for other help. "
+            "In an emergency, call 119."
+        )
+
+    def more_hint(self) -> str:
+        return self._("Reply MORE for more places, or MENU for the menu.")
+
+    def no_more(self) -> str:
+        return self._("That is every place we have listed. Reply MENU for the menu.")
+
+    def service(self, service: ServiceInfo) -> str:
+        flags = [self._(SERVICE_TYPE_NAME[service.service_type])]
+        if service.is_free:
+            flags.append(self._("free"))
+        if service.is_voluntary:
+            flags.append(self._("voluntary"))
+        if service.is_walk_in:
+            flags.append(self._("walk-in"))
+        if service.is_full:
+            # TRANSLATORS: shown on a service that has no room this week.
+            flags.append(self._("FULL now, call first"))
+        # TRANSLATORS: one service in a list. Keep the line breaks.
+        return self._(
+            "%(name)s\n%(address)s\nHours: %(hours)s\nTel: %(phone)s\n%(flags)s",
+            name=service.name(self.locale),
+            address=service.address(self.locale),
+            hours=service.hours(self.locale),
+            phone=service.phone,
+            flags=self.join(flags),
+        )
+
+    def join(self, items: Sequence[str]) -> str:
+        # TRANSLATORS: separator between flags such as "free, voluntary".
+        return self._(", ").join(items)
+
+    # --- answers ---------------------------------------------------------------------------
+    def emergency(self) -> str:
+        # TRANSLATORS: overdose/emergency advice. Must say: call 119, stay with the person,
+        # on their side, do not leave them. Never mention the police.
+        return self._(
+            "Emergency: call 119 for an ambulance now. Stay with the person. If they are not "
+            "awake, lay them on their side. Do not leave them alone."
+        )
+
+    def faq_cost(self) -> str:
+        return self._(
+            "Services marked free in our list cost nothing. If you are unsure, ask when you "
+            "call. Reply 1 to find voluntary treatment."
+        )
+
+    def faq_privacy(self) -> str:
+        # TRANSLATORS: the privacy promise. It must stay exactly this honest: no more, no less.
+        return self._(
+            "Sangkhim does not keep your number, name or messages. It keeps only your last step, "
+            "for 24 hours; STOP deletes it now. Your phone company or Telegram can still see "
+            "messages. Reply MENU for the menu."
+        )
+
+    def faq_voluntary(self) -> str:
+        return self._(
+            "Voluntary means you choose. You can stop or leave at any time. Sangkhim lists only "
+            "voluntary services and never sends anyone to a compulsory centre. Reply 1 to find one."
+        )
+
+    def faq_methadone(self) -> str:
+        return self._(
+            "Methadone is a daily medicine that stops withdrawal from heroin. Missed doses lower "
+            "your tolerance, so using again can cause an overdose. You can return: reply 3."
+        )
+
+    def family(self) -> str:
+        return self._(
+            "Families help most by staying calm and kind, without shame or blame. Listen first: "
+            "treatment works best when the person chooses it. Reply 1 to find a voluntary clinic."
+        )

@@ -1,0 +1,93 @@
+"""SMS segment arithmetic (3GPP TS 23.038): GSM-7 when every character is in the GSM alphabet,
+otherwise UCS-2. Khmer always forces UCS-2: 70 code units in one segment, 67 per part after that.
+"""
+
+from __future__ import annotations
+
+import math
+
+GSM7_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENDED = set("^{}\\[~]|€\f")
+
+#: A reply over SMS must fit in this many segments (DESIGN.md section 6).
+SMS_SEGMENT_BUDGET = 3
+
+
+def is_gsm7(text: str) -> bool:
+    return all(ch in GSM7_BASIC or ch in GSM7_EXTENDED for ch in text)
+
+
+def segment_count(text: str) -> int:
+    """How many SMS segments ``text`` costs."""
+    if is_gsm7(text):
+        units = sum(2 if ch in GSM7_EXTENDED else 1 for ch in text)
+        single, part = 160, 153
+    else:
+        units = len(text.encode("utf-16-le")) // 2
+        single, part = 70, 67
+    if units <= single:
+        return 1
+    return math.ceil(units / part)
+
+
+def fits_sms(text: str, budget: int = SMS_SEGMENT_BUDGET) -> bool:
+    return segment_count(text) <= budget
+
+
+def split_for_sms(text: str, budget: int = SMS_SEGMENT_BUDGET) -> list[str]:
+    """Split ``text`` into messages that each fit ``budget`` segments, at line breaks first,
+    then at spaces, and only as a last resort inside a word. Nothing is dropped."""
+    if fits_sms(text, budget):
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    for unit in _units(text, budget):
+        candidate = f"{current}\n{unit}" if current else unit
+        if fits_sms(candidate, budget):
+            current = candidate
+        else:
+            if current:
+                pieces.append(current)
+            current = unit
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def _units(text: str, budget: int) -> list[str]:
+    """Lines, with any line too long on its own broken at spaces (or hard, for Khmer runs)."""
+    units: list[str] = []
+    for line in text.split("\n"):
+        if fits_sms(line, budget):
+            units.append(line)
+            continue
+        chunk = ""
+        for word in line.split(" "):
+            candidate = f"{chunk} {word}" if chunk else word
+            if fits_sms(candidate, budget):
+                chunk = candidate
+                continue
+            if chunk:
+                units.append(chunk)
+            while not fits_sms(word, budget):
+                cut = _longest_fitting_prefix(word, budget)
+                units.append(word[:cut])
+                word = word[cut:]
+            chunk = word
+        if chunk:
+            units.append(chunk)
+    return units
+
+
+def _longest_fitting_prefix(word: str, budget: int) -> int:
+    low, high = 1, len(word)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if fits_sms(word[:mid], budget):
+            low = mid
+        else:
+            high = mid - 1
+    return low

@@ -1,0 +1,142 @@
+"""Value types that cross the boundary between the channel adapters and the engine.
+
+Everything here is plain data. ``Inbound`` is the whitelist at the door: an adapter can only hand
+the engine what fits in it, so provider metadata (names, usernames, cities) never gets in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+class Channel(enum.StrEnum):
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
+    TELEGRAM = "telegram"
+
+
+class Locale(enum.StrEnum):
+    KM = "km"
+    EN = "en"
+
+
+class ServiceType(enum.StrEnum):
+    """Kinds of service in the directory; the persisted value is the enum value."""
+
+    VOLUNTARY_TREATMENT = "voluntary_treatment"
+    METHADONE = "methadone"
+    NEEDLE_EXCHANGE = "needle_exchange"
+    DROP_IN = "drop_in"
+
+
+class Step(enum.StrEnum):
+    """Where a conversation is; persisted by name in the conversation row."""
+
+    START = "start"
+    MENU = "menu"
+    ASK_PLACE = "ask_place"
+    RESULTS = "results"
+    FAQ_MENU = "faq_menu"
+
+
+@dataclass(frozen=True, slots=True)
+class GeoPoint:
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One message from a person, already verified and pseudonymised by an adapter."""
+
+    channel: Channel
+    sender_key: str
+    text: str = ""
+    location: GeoPoint | None = None
+    locale_hint: Locale | None = None
+    #: The provider's id for this delivery (MessageSid, update_id); used only for de-duplication.
+    provider_id: str = ""
+    #: True when the message carried something the bot cannot read (photo, sticker, voice...).
+    unsupported: bool = False
+
+
+@dataclass(slots=True)
+class State:
+    """What the bot remembers to finish the current conversation, and nothing more."""
+
+    locale: Locale | None = None
+    step: Step = Step.START
+    #: Small, JSON-serialisable working data (chosen service type, place code, result page...).
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def data_json(self) -> str:
+        return json.dumps(self.data, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def restore(cls, locale: str | None, step: str | None, data_json: str | None) -> State:
+        """Rebuild state from its stored columns; anything unreadable starts afresh."""
+        try:
+            data = json.loads(data_json or "{}")
+            if not isinstance(data, dict):
+                raise ValueError("data must be an object")
+            return cls(
+                locale=Locale(locale) if locale else None,
+                step=Step(step or Step.START),
+                data=data,
+            )
+        except (ValueError, TypeError):
+            return cls()
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A quick-reply choice; channels that cannot show buttons ignore it (the text lists choices)."""
+
+    label: str
+    request_location: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OutMessage:
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DemandEvent:
+    """One unlinkable record of demand: no sender key, no time finer than the hour, no free text."""
+
+    day: str  # ISO date
+    hour: int
+    channel: Channel
+    locale: Locale
+    intent: str
+    service_type: ServiceType | None
+    province_code: str | None
+    district_code: str | None
+    outcome: str
+
+    @classmethod
+    def at(cls, now: datetime, **fields: Any) -> DemandEvent:
+        return cls(day=now.date().isoformat(), hour=now.hour, **fields)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What the engine decided: messages to send, the next state, and at most one demand event.
+
+    ``state`` is ``None`` when the conversation must be forgotten (STOP).
+    """
+
+    messages: tuple[OutMessage, ...]
+    state: State | None
+    demand_event: DemandEvent | None = None
+    locale: Locale = Locale.KM

@@ -1,0 +1,22 @@
+"""Conversation state: the only per-person memory, keyed by pseudonym, short-lived."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, UTCDateTime
+
+
+class Conversation(Base):
+    __tablename__ = "conversation"
+
+    #: HMAC-SHA256(PSEUDONYM_KEY, channel:address), hex. Never the address itself.
+    sender_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    step: Mapped[str] = mapped_column(String(32))
+    #: JSON working data of the current conversation (never message text).
+    data: Mapped[str] = mapped_column(Text, default="{}")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -1,0 +1,33 @@
+"""Run the Alembic migration history programmatically (``flask db upgrade`` wraps this)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+def upgrade(database_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def downgrade(database_url: str, revision: str) -> None:
+    command.downgrade(alembic_config(database_url), revision)
+
+
+def revision(database_url: str, message: str, autogenerate: bool = True) -> None:
+    command.revision(alembic_config(database_url), message=message, autogenerate=autogenerate)
+
+
+def current(database_url: str) -> None:
+    command.current(alembic_config(database_url), verbose=False)

@@ -1,0 +1,105 @@
+"""Shared fixtures. Every test that uses ``app`` (or ``db_url``) runs on SQLite and on a real
+PostgreSQL server; PostgreSQL runs are skipped, with the reason shown, only where no server
+can be started."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from models import Base
+from models import migrate as migrations
+from models.base import make_engine
+from tests import pg_server
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+TEST_CONFIG: dict[str, Any] = {
+    "TESTING": True,
+    "SANGKHIM_ENV": "development",
+    "SECRET_KEY": "test-secret-key-0123456789abcdef0123456789",
+    "PSEUDONYM_KEY": "test-pseudonym-key-0123456789abcdef01234567",
+    "TWILIO_AUTH_TOKEN": "test-twilio-auth-token",
+    "PUBLIC_BASE_URL": "https://sangkhim.example.org",
+    "TELEGRAM_BOT_TOKEN": "123456:TEST-TOKEN",
+    "TELEGRAM_WEBHOOK_SECRET": "test-telegram-secret_0123",
+    "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot",
+}
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating once is faster)."""
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    migrations.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    try:
+        server = pg_server.start()
+    except pg_server.Unavailable as reason:
+        pytest.skip(f"PostgreSQL unavailable: {reason}")
+    try:
+        migrations.upgrade(server.url)
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "sangkhim.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {tables}"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def make_app(db_url: str, tmp_path: Path) -> Iterator[Any]:
+    """Build apps on this test's database; extra config overrides the test defaults."""
+    apps: list[Flask] = []
+
+    def build(**overrides: Any) -> Flask:
+        from webhooks import create_app
+
+        app = create_app({**TEST_CONFIG, "DATABASE_URL": db_url, **overrides})
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        app.extensions["sangkhim.db"].engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: Any) -> Flask:
+    return make_app()  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def sample_app(app: Flask) -> Flask:
+    """The app with the bundled SAMPLE directory loaded."""
+    result = app.test_cli_runner().invoke(args=["directory", "import", "--sample"])
+    assert result.exit_code == 0, result.output
+    return app

@@ -1,0 +1,34 @@
+"""Sangkhim's web app: channel webhooks, health check, CLI (and later the outreach dashboard)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from webhooks import cli, config, database, errors, logs
+
+__all__ = ["create_app"]
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from the environment; ``test_config`` overrides it (tests, tools)."""
+    app = Flask(__name__, instance_relative_config=True)
+    settings = config.load(Path(app.instance_path), test_config)
+    app.config.update(settings)
+    app.config["SECRET_KEY"] = settings["SECRET_KEY"]
+    logs.install()
+    database.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    from webhooks import health, simulator, telegram, twilio
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(twilio.bp)
+    app.register_blueprint(telegram.bp)
+    if not settings["PRODUCTION"]:
+        app.register_blueprint(simulator.bp)
+    return app

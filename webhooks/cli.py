@@ -1,0 +1,198 @@
+"""Command-line interface: thin click groups by noun, each wrapping a plain function."""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import delete
+
+from bot.intents import default_classifier
+from bot.segments import segment_count
+from bot.types import Channel, Inbound, Locale
+from models import Conversation, ProcessedMessage
+from models import migrate as migrations
+from models.directory_io import SAMPLE_FILE, DirectoryFileError, export_csv, import_rows, read_csv
+from webhooks.database import get_db
+from webhooks.pseudonym import sender_key
+
+db_cli = AppGroup("db", help="Database migrations.")
+directory_cli = AppGroup("directory", help="The service directory.")
+telegram_cli = AppGroup("telegram", help="Telegram Bot API set-up.")
+dev_cli = AppGroup("dev", help="Development helpers.")
+
+
+def init_app(app: Flask) -> None:
+    for group in (db_cli, directory_cli, telegram_cli, dev_cli):
+        app.cli.add_command(group)
+    for command in (chat, classify, purge):
+        app.cli.add_command(command)
+
+
+# --- db -----------------------------------------------------------------------------------------
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    migrations.upgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"database at {revision}")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION ('base' empties the database)."""
+    migrations.downgrade(current_app.config["DATABASE_URL"], revision)
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Show the database's migration revision."""
+    migrations.current(current_app.config["DATABASE_URL"])
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str) -> None:
+    """Autogenerate a migration from the models (development)."""
+    migrations.revision(current_app.config["DATABASE_URL"], message)
+
+
+# --- directory ----------------------------------------------------------------------------------
+@directory_cli.command("import")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sample", is_flag=True, help="Load the bundled SAMPLE directory (replaces samples).")
+@click.option("--replace", is_flag=True, help="Delete every existing service first.")
+def directory_import(file: Path | None, sample: bool, replace: bool) -> None:
+    """Import services from a CSV FILE; nothing is written if any row is invalid."""
+    if sample == (file is not None):
+        raise click.UsageError("give either FILE or --sample")
+    path = SAMPLE_FILE if sample else file
+    assert path is not None
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = read_csv(handle, force_sample=sample)
+    except FileNotFoundError:
+        raise click.ClickException(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{path}: not UTF-8 text") from None
+    except DirectoryFileError as error:
+        click.echo(f"{path}: {len(error.errors)} invalid row(s); nothing imported.", err=True)
+        for row_error in error.errors:
+            click.echo(f"  {row_error}", err=True)
+        sys.exit(1)
+    with get_db().sessions() as session, session.begin():
+        count = import_rows(session, rows, "sample" if sample else ("all" if replace else None))
+    label = "SAMPLE services (clearly marked, not real)" if sample else "services"
+    click.echo(f"imported {count} {label} from {path.name}")
+
+
+@directory_cli.command("export")
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-")
+@click.option("--no-sample", is_flag=True, help="Leave out SAMPLE entries.")
+def directory_export(output: click.utils.LazyFile, no_sample: bool) -> None:
+    """Write the directory as CSV (to stdout by default)."""
+    with get_db().sessions() as session:
+        output.write(export_csv(session, include_sample=not no_sample))
+
+
+# --- conversation tools -----------------------------------------------------------------------
+@click.command("chat")
+@click.option("--channel", type=click.Choice([c.value for c in Channel]), default="sms")
+@click.option("--locale", type=click.Choice([loc.value for loc in Locale]), default=None,
+              help="Language hint, as Telegram's language_code would give.")
+def chat(channel: str, locale: str | None) -> None:
+    """Talk to the bot in the terminal, through the same pipeline as the webhooks."""
+    from webhooks import pipeline
+
+    chosen = Channel(channel)
+    key = sender_key(current_app.config["PSEUDONYM_KEY"], chosen, f"terminal-{uuid.uuid4()}")
+    click.echo(f"Sangkhim chat ({chosen} profile). Type a message; Ctrl-D to quit. Try: 1, ឈប់, English")
+    while True:
+        try:
+            text = click.prompt("you", prompt_suffix="> ", default="", show_default=False)
+        except (EOFError, click.Abort):
+            click.echo()
+            return
+        inbound = Inbound(
+            channel=chosen, sender_key=key, text=text, provider_id=str(uuid.uuid4()),
+            locale_hint=Locale(locale) if locale else None,
+        )
+        for message in pipeline.process(inbound).messages:
+            suffix = ""
+            if chosen is not Channel.TELEGRAM:
+                suffix = f"  [{segment_count(message.text)} SMS segment(s)]"
+            click.echo(f"bot> {message.text}{suffix}\n")
+
+
+@click.command("classify")
+@click.argument("text", required=False)
+@click.option("--jsonl", "jsonl", type=click.File("r", encoding="utf-8"), default=None,
+              help="Read one message per line from this file ('-' for stdin).")
+def classify(text: str | None, jsonl: click.utils.LazyFile | None) -> None:
+    """Print {"intent", "locale", "place"} as one JSON line per message."""
+    if (text is None) == (jsonl is None):
+        raise click.UsageError("give TEXT or --jsonl FILE")
+    classifier = default_classifier()
+    lines = [text] if text is not None else (line.rstrip("\n") for line in jsonl)  # type: ignore[union-attr]
+    for line in lines:
+        click.echo(json.dumps(classifier.classify(line or "").as_json(), ensure_ascii=False))
+
+
+@click.command("purge")
+def purge() -> None:
+    """Delete expired conversation state and old de-duplication records. Safe to run often."""
+    config = current_app.config
+    now = datetime.now(UTC)
+    state_cutoff = now - timedelta(hours=config["STATE_TTL_HOURS"])
+    inbox_cutoff = now - timedelta(days=config["PROCESSED_RETENTION_DAYS"])
+    with get_db().sessions() as session, session.begin():
+        states = session.execute(delete(Conversation).where(Conversation.updated_at < state_cutoff))
+        inbox = session.execute(
+            delete(ProcessedMessage).where(ProcessedMessage.received_at < inbox_cutoff)
+        )
+    click.echo(
+        f"purged {states.rowcount} expired conversation(s), "  # type: ignore[attr-defined]
+        f"{inbox.rowcount} processed-message record(s)"  # type: ignore[attr-defined]
+    )
+
+
+# --- telegram -----------------------------------------------------------------------------------
+@telegram_cli.command("set-webhook")
+@click.option("--url", default=None, help="Override PUBLIC_BASE_URL + /webhooks/telegram.")
+def telegram_set_webhook(url: str | None) -> None:
+    """Register the webhook (with its secret token) with the Telegram Bot API."""
+    from webhooks.telegram_api import TelegramSetupError, set_webhook
+
+    try:
+        target = set_webhook(current_app.config, url)
+    except TelegramSetupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Telegram webhook set to {target}")
+
+
+@telegram_cli.command("info")
+def telegram_info() -> None:
+    """Show what Telegram knows of the webhook (URL, pending updates, last error)."""
+    from webhooks.telegram_api import TelegramSetupError, webhook_info
+
+    try:
+        click.echo(json.dumps(webhook_info(current_app.config), indent=2))
+    except TelegramSetupError as error:
+        raise click.ClickException(str(error)) from None
+
+
+# --- dev ----------------------------------------------------------------------------------------
+@dev_cli.command("examples")
+@click.option("--base-url", default="http://127.0.0.1:5000")
+def dev_examples(base_url: str) -> None:
+    """Print ready-to-paste ways to talk to a local server (signed with the dev secrets)."""
+    from webhooks.examples import examples
+
+    click.echo(examples(current_app.config, base_url.rstrip("/")))

@@ -1,0 +1,28 @@
+"""One engine and session factory per app; sessions are opened per unit of work."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.base import make_engine, make_sessionmaker
+
+
+class Database:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sessions: sessionmaker[Session] = make_sessionmaker(engine)
+
+    def ping(self) -> None:
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["sangkhim.db"] = Database(make_engine(app.config["DATABASE_URL"]))
+
+
+def get_db() -> Database:
+    return current_app.extensions["sangkhim.db"]  # type: ignore[no-any-return]

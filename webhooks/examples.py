@@ -1,0 +1,78 @@
+"""Ready-to-paste requests for a local server, signed with this instance's development secrets."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from twilio.request_validator import RequestValidator
+
+SMS_PATH = "/webhooks/twilio/sms"
+TELEGRAM_PATH = "/webhooks/telegram"
+
+
+def twilio_curl(config: Mapping[str, Any], base_url: str, body: str, sender: str) -> str:
+    params = {
+        "MessageSid": "SM" + uuid.uuid4().hex,
+        "AccountSid": "AC" + "0" * 32,
+        "From": sender,
+        "To": "+85500000000",
+        "Body": body,
+        "NumMedia": "0",
+    }
+    signature = RequestValidator(config["TWILIO_AUTH_TOKEN"]).compute_signature(
+        config["PUBLIC_BASE_URL"] + SMS_PATH, params
+    )
+    parts = ["curl", "-s", f"{base_url}{SMS_PATH}", "-H", f"X-Twilio-Signature: {signature}"]
+    for key, value in params.items():
+        parts += ["--data-urlencode", f"{key}={value}"]
+    return " ".join(shlex.quote(p) for p in parts)
+
+
+def telegram_curl(config: Mapping[str, Any], base_url: str, text: str, language: str) -> str:
+    update = {
+        "update_id": uuid.uuid4().int % 10**9,
+        "message": {
+            "message_id": 1,
+            "date": 1767225600,
+            "chat": {"id": 100000001, "type": "private"},
+            "from": {"id": 100000001, "is_bot": False, "first_name": "Test",
+                     "language_code": language},
+            "text": text,
+        },
+    }
+    parts = [
+        "curl", "-s", f"{base_url}{TELEGRAM_PATH}",
+        "-H", "Content-Type: application/json",
+        "-H", f"X-Telegram-Bot-Api-Secret-Token: {config['TELEGRAM_WEBHOOK_SECRET']}",
+        "-d", json.dumps(update, ensure_ascii=False),
+    ]
+    return " ".join(shlex.quote(p) for p in parts)
+
+
+def examples(config: Mapping[str, Any], base_url: str) -> str:
+    lines = [
+        "",
+        "Sangkhim is starting on " + base_url,
+        "  The directory holds SAMPLE entries only: they are fictional and marked [SAMPLE].",
+        "",
+        "Talk to it:",
+        "  In a terminal:   .venv/bin/flask chat            (add --channel telegram, --locale en)",
+        f"  In a browser:    {base_url}/simulator",
+        "",
+        "  A signed Twilio SMS (English, menu choice 1):",
+        "    " + twilio_curl(config, base_url, "1", "+85510000001"),
+        "",
+        "  A signed Twilio WhatsApp message in Khmer (menu):",
+        "    " + twilio_curl(config, base_url, "ម៉ឺនុយ", "whatsapp:+85510000002"),
+        "",
+        "  A Telegram update (Khmer):",
+        "    " + telegram_curl(config, base_url, "សួស្តី", "km"),
+        "",
+        "  Health: curl -s " + base_url + "/healthz",
+        "",
+    ]
+    return "\n".join(lines)

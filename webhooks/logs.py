@@ -1,0 +1,55 @@
+"""Logging that cannot leak a sender: a filter that redacts identifiers from every record.
+
+The code never logs identifiers or message text in the first place; this filter is the second
+line of defence (a library's debug line, an exception message) and is installed on the root
+logger's handlers and on gunicorn's.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import traceback
+
+REDACTED = "[redacted]"
+_PATTERNS = (
+    re.compile(r"whatsapp:\+?\d[\d\s-]{5,}", re.IGNORECASE),
+    re.compile(r"(?<!\d)\+?\d(?:[\s.-]?\d){7,}"),  # phone numbers, chat ids: 8+ digits
+    re.compile(r"(?<![\w@])@[A-Za-z]\w{3,}"),  # Telegram usernames
+    re.compile(r"[\u1780-\u17ff\u19e0-\u19ff][\u1780-\u17ff\u19e0-\u19ff\s]*"),  # Khmer text
+)
+
+
+def redact(text: str) -> str:
+    for pattern in _PATTERNS:
+        text = pattern.sub(REDACTED, text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message or record.args:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and record.exc_info[0] is not None:
+            # Exception messages can quote input: keep the type and the frames, drop the text.
+            exc_type, _, tb = record.exc_info
+            frames = "".join(traceback.format_tb(tb))
+            record.exc_info = None
+            record.exc_text = f"Traceback (most recent call last):\n{frames}{exc_type.__name__}"
+        return True
+
+
+def install(level: int = logging.INFO) -> None:
+    """Attach the filter to every handler that can emit a record, including gunicorn's."""
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(level)
+    for name in ("", "gunicorn.error", "gunicorn.access", "werkzeug"):
+        for handler in logging.getLogger(name).handlers:
+            if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+                handler.addFilter(RedactingFilter())

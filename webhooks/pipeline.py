@@ -1,0 +1,122 @@
+"""The one place that touches both the engine (``bot``) and storage (``models``).
+
+For each inbound message, in one transaction: claim the delivery id, load the sender's state,
+run the engine, save the new state (or delete it), the demand event and the reply sent. A
+failure rolls the transaction back, which also releases the claim, so the provider's retry is
+processed normally. A repeat of a completed delivery gets the stored reply and counts nothing.
+If the database cannot be reached the texter still gets a safe static reply.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+import bot
+from bot.normalize import has_khmer
+from bot.replies import Texts
+from bot.types import Inbound, Locale, OutMessage, Reply, State
+from models import Conversation, DemandEvent, ProcessedMessage
+from models.directory import SqlDirectory
+from webhooks.database import get_db
+from webhooks.pseudonym import inbound_key
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    messages: tuple[OutMessage, ...]
+    duplicate: bool = False
+    degraded: bool = False
+
+
+def process(inbound: Inbound, now: datetime | None = None) -> Outcome:
+    now = now or datetime.now(UTC)
+    config = current_app.config
+    key = inbound_key(config["PSEUDONYM_KEY"], inbound.channel, inbound.provider_id)
+    db = get_db()
+    try:
+        with db.sessions() as session, session.begin():
+            stored = _stored_reply(session, key)
+            if stored is not None:
+                return Outcome(stored, duplicate=True)
+            claim = ProcessedMessage(inbound_key=key, reply="[]", received_at=now)
+            session.add(claim)
+            session.flush()  # the claim: a concurrent duplicate waits here, then fails
+            reply = _converse(session, inbound, now)
+            claim.reply = _dump(reply.messages)
+        return Outcome(reply.messages)
+    except IntegrityError:
+        # The same delivery was claimed concurrently; answer with what it stored.
+        with db.sessions() as session:
+            stored = _stored_reply(session, key)
+        return Outcome(stored or (), duplicate=True)
+    except SQLAlchemyError as error:
+        log.error("database unavailable (%s); sent the static reply", type(error).__name__)
+        return Outcome((OutMessage(_texts_for(inbound).unavailable()),), degraded=True)
+    except Exception as error:  # a bug must not cost the texter an answer, nor leak a traceback
+        log.error("engine failed (%s); sent the static reply", type(error).__name__, exc_info=error)
+        return Outcome((OutMessage(_texts_for(inbound).unavailable()),), degraded=True)
+
+
+def _converse(session: Session, inbound: Inbound, now: datetime) -> Reply:
+    config = current_app.config
+    conversation = session.get(Conversation, inbound.sender_key, with_for_update=True)
+    state = State()
+    ttl = timedelta(hours=config["STATE_TTL_HOURS"])
+    if conversation is not None and conversation.updated_at > now - ttl:
+        state = State.restore(conversation.locale, conversation.step, conversation.data)
+    directory = SqlDirectory(session, include_sample=not config["PRODUCTION"])
+    reply = bot.handle(inbound, state, directory, now)
+    if reply.state is None:
+        if conversation is not None:
+            session.delete(conversation)
+    else:
+        if conversation is None:
+            conversation = Conversation(sender_key=inbound.sender_key)
+            session.add(conversation)
+        conversation.locale = str(reply.state.locale) if reply.state.locale else None
+        conversation.step = str(reply.state.step)
+        conversation.data = reply.state.data_json()
+        conversation.updated_at = now
+    if reply.demand_event is not None:
+        event = reply.demand_event
+        session.add(
+            DemandEvent(
+                day=datetime.fromisoformat(event.day).date(),
+                hour=event.hour,
+                channel=str(event.channel),
+                locale=str(event.locale),
+                intent=event.intent,
+                service_type=str(event.service_type) if event.service_type else None,
+                province_code=event.province_code,
+                district_code=event.district_code,
+                outcome=event.outcome,
+            )
+        )
+    return reply
+
+
+def _stored_reply(session: Session, key: str) -> tuple[OutMessage, ...] | None:
+    raw = session.scalar(select(ProcessedMessage.reply).where(ProcessedMessage.inbound_key == key))
+    if raw is None:
+        return None
+    return tuple(OutMessage(text) for text in json.loads(raw))
+
+
+def _dump(messages: tuple[OutMessage, ...]) -> str:
+    return json.dumps([m.text for m in messages], ensure_ascii=False)
+
+
+def _texts_for(inbound: Inbound) -> Texts:
+    if has_khmer(inbound.text):
+        return Texts(Locale.KM)
+    return Texts(inbound.locale_hint or Locale.KM)
