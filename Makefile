@@ -8,7 +8,7 @@ PORT ?= 5000
 PYBABEL := $(BIN)/pybabel
 LOCALES := locales
 BABEL_EXTRACT := $(PYBABEL) extract -F $(LOCALES)/babel.cfg -k _ -k N_ -k _l -c TRANSLATORS: \
-	--no-location --sort-output --project=Sangkhim --copyright-holder="Sangkhim contributors" \
+	--no-location --sort-output --width 100 --project=Sangkhim --copyright-holder="Sangkhim contributors" \
 	-o $(LOCALES)/messages.pot .
 
 .PHONY: run test venv dev-deps catalogs extract update compile lock sample serve clean help
@@ -48,7 +48,7 @@ extract: venv
 	$(BABEL_EXTRACT)
 
 update: extract
-	$(PYBABEL) update -i $(LOCALES)/messages.pot -d $(LOCALES) --no-fuzzy-matching --ignore-obsolete
+	$(PYBABEL) update -i $(LOCALES)/messages.pot -d $(LOCALES) --no-fuzzy-matching --ignore-obsolete --width 100
 
 compile: venv
 	$(PYBABEL) compile -d $(LOCALES) --statistics

@@ -4,6 +4,7 @@ can be started."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,6 +48,8 @@ def postgres_url() -> Iterator[str]:
     try:
         server = pg_server.start()
     except pg_server.Unavailable as reason:
+        if os.environ.get("SANGKHIM_REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL is required here (SANGKHIM_REQUIRE_POSTGRES) but: {reason}")
         pytest.skip(f"PostgreSQL unavailable: {reason}")
     try:
         migrations.upgrade(server.url)
