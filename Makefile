@@ -26,7 +26,6 @@ $(BIN)/python:
 
 $(VENV)/.installed: $(BIN)/python requirements/main.lock pyproject.toml
 	$(BIN)/pip install --quiet --require-hashes -r requirements/main.lock
-	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements/dev.lock

@@ -2,7 +2,7 @@
 
 Every entry is labelled [SAMPLE], has a made-up 000 phone number and no coordinates (coordinates
 are never invented). Real district names are used only so that place matching can be tried.
-Run: python scripts/make_sample_directory.py
+Run from the repository root: PYTHONPATH=. .venv/bin/python scripts/make_sample_directory.py
 """
 
 from __future__ import annotations
