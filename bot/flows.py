@@ -199,7 +199,8 @@ def show_results(turn: Turn, intent: str, place: Place | None, offset: int = 0) 
         heading = turn.texts.none_in_place(place_name or "")
     else:
         heading = turn.texts.results_heading(intent, place_name)
-    entries = [turn.texts.service(s) for s in page]
+    mixed = len(SERVICE_TYPES[intent]) > 1
+    entries = [turn.texts.service(s, show_type=mixed) for s in page]
     entries[0] = f"{heading}\n{entries[0]}"
     if len(found) > offset + PAGE_SIZE:
         entries[-1] = f"{entries[-1]}\n{turn.texts.more_hint()}"

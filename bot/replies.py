@@ -137,8 +137,9 @@ class Texts:
     def no_more(self) -> str:
         return self._("That is every place we have listed. Reply MENU for the menu.")
 
-    def service(self, service: ServiceInfo) -> str:
-        flags = [self._(SERVICE_TYPE_NAME[service.service_type])]
+    def service(self, service: ServiceInfo, show_type: bool = False) -> str:
+        """One service; ``show_type`` when the list mixes kinds (exchange and drop-in)."""
+        flags = [self._(SERVICE_TYPE_NAME[service.service_type])] if show_type else []
         if service.is_free:
             flags.append(self._("free"))
         if service.is_voluntary:

@@ -8,17 +8,18 @@ from typing import Any
 
 from flask import Flask
 
-from webhooks import cli, config, database, errors, logs
+from webhooks import cli, database, errors, logs
+from webhooks import config as settings_loader
 
 __all__ = ["create_app"]
 
 
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app from the environment; ``test_config`` overrides it (tests, tools)."""
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from the environment; ``config`` overrides it (tests, tools)."""
     app = Flask(__name__, instance_relative_config=True)
-    settings = config.load(Path(app.instance_path), test_config)
+    settings = settings_loader.load(Path(app.instance_path), config)
     app.config.update(settings)
-    app.config["SECRET_KEY"] = settings["SECRET_KEY"]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Khmer stays readable
     logs.install()
     database.init_app(app)
     errors.init_app(app)

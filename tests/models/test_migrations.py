@@ -18,3 +18,17 @@ def test_migrations_reach_the_models_and_go_back(db_url: str) -> None:
         assert {t.name for t in Base.metadata.sorted_tables} <= set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
+
+
+def test_migration_history_matches_the_models(db_url: str) -> None:
+    """A model change without its migration would make these differ."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        engine.dispose()
