@@ -11,12 +11,14 @@ BABEL_EXTRACT := $(PYBABEL) extract -F $(LOCALES)/babel.cfg -k _ -k N_ -k _l -c 
 	--no-location --sort-output --width 100 --project=Sangkhim --copyright-holder="Sangkhim contributors" \
 	-o $(LOCALES)/messages.pot .
 
-.PHONY: run test venv dev-deps catalogs extract update compile lock sample serve clean help
+.PHONY: run test eval bench venv dev-deps catalogs extract update compile lock clean help
 
 help:
 	@echo "make run    set everything up and serve the app on http://$(HOST):$(PORT)"
 	@echo "make test   install test dependencies and run the whole suite (SQLite and PostgreSQL)"
 	@echo "make catalogs | extract | update | compile   manage the gettext catalogs"
+	@echo "make eval   accuracy of intent and place classification on tests/data"
+	@echo "make bench  classification latency and memory (figures, not tests)"
 	@echo "make lock   re-resolve the pinned, hashed lock files from pyproject.toml"
 
 # --- environment ------------------------------------------------------------------------------
@@ -63,6 +65,12 @@ run: venv compile
 
 test: dev-deps compile
 	$(BIN)/pytest
+
+eval: venv compile
+	$(BIN)/python -m tests.evaluation
+
+bench: venv compile
+	$(BIN)/python -m tests.benchmarks.bench_classify
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -31,7 +31,7 @@ from bot.directory import Directory, ServiceInfo
 from bot.intents import Classification
 from bot.places import Place, PlaceResolver
 from bot.replies import Texts
-from bot.segments import split_for_sms
+from bot.segments import pack_for_sms
 from bot.types import Channel, DemandEvent, Inbound, Locale, OutMessage, Reply, ServiceType, State, Step
 
 PAGE_SIZE = 3
@@ -112,11 +112,12 @@ class Turn:
         )
 
 
-def _render(channel: Channel, messages: list[str]) -> tuple[OutMessage, ...]:
-    """SMS and WhatsApp get each message within the segment budget; Telegram gets one message."""
+def _render(channel: Channel, blocks: list[str]) -> tuple[OutMessage, ...]:
+    """SMS and WhatsApp get the blocks packed into messages within the segment budget;
+    Telegram gets one message."""
     if channel is Channel.TELEGRAM:
-        return (OutMessage("\n\n".join(messages)),) if messages else ()
-    return tuple(OutMessage(part) for text in messages for part in split_for_sms(text))
+        return (OutMessage("\n\n".join(blocks)),) if blocks else ()
+    return tuple(OutMessage(text) for text in pack_for_sms(blocks))
 
 
 # --- global words ----------------------------------------------------------------------------
@@ -163,6 +164,8 @@ def misunderstood(turn: Turn) -> Reply:
     count = int(turn.state.data.get("misunderstood", 0)) + 1
     if count > MAX_MISUNDERSTOOD:
         turn.say(turn.texts.still_not_understood())
+    elif turn.state.step is Step.START:
+        turn.say(turn.texts.menu())  # a first message may be a greeting: no apology, but it counts
     else:
         turn.say(turn.texts.not_understood(), turn.texts.menu())
     event = turn.event("unknown", "not_understood") if count == 1 else None
@@ -194,17 +197,16 @@ def show_results(turn: Turn, intent: str, place: Place | None, offset: int = 0) 
     if not page:
         turn.say(turn.texts.no_more() if offset else turn.texts.none_listed())
         return turn.reply(Step.MENU, event=event)
-    place_name = place.name(turn.locale) if place else None
-    if offset == 0 and place is not None and not _in_place(page[0], place):
-        heading = turn.texts.none_in_place(place_name or "")
-    else:
-        heading = turn.texts.results_heading(intent, place_name)
+    if offset == 0:  # later pages need no heading (they may list other places)
+        place_name = place.name(turn.locale) if place else None
+        if place is not None and not _in_place(page[0], place):
+            turn.say(turn.texts.none_in_place(place_name or ""))
+        else:
+            turn.say(turn.texts.results_heading(intent, place_name))
     mixed = len(SERVICE_TYPES[intent]) > 1
-    entries = [turn.texts.service(s, show_type=mixed) for s in page]
-    entries[0] = f"{heading}\n{entries[0]}"
+    turn.say(*(turn.texts.service(s, show_type=mixed) for s in page))
     if len(found) > offset + PAGE_SIZE:
-        entries[-1] = f"{entries[-1]}\n{turn.texts.more_hint()}"
-    turn.say(*entries)
+        turn.say(turn.texts.more_hint())
     return turn.reply(Step.RESULTS, data, event)
 
 
@@ -249,8 +251,6 @@ def on_menu(turn: Turn) -> Reply:
         return show_menu(turn, {"place": cls.place.code})
     if cls.intent in SERVICE_TYPES or cls.intent in ANSWERS:
         return route(turn, cls.intent)
-    if turn.state.step is Step.START:
-        return show_menu(turn)
     return misunderstood(turn)
 
 

@@ -5,6 +5,7 @@ otherwise UCS-2. Khmer always forces UCS-2: 70 code units in one segment, 67 per
 from __future__ import annotations
 
 import math
+import unicodedata
 
 GSM7_BASIC = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -14,6 +15,7 @@ GSM7_EXTENDED = set("^{}\\[~]|€\f")
 
 #: A reply over SMS must fit in this many segments (DESIGN.md section 6).
 SMS_SEGMENT_BUDGET = 3
+_COENG = "\u17d2"
 
 
 def is_gsm7(text: str) -> bool:
@@ -57,6 +59,20 @@ def split_for_sms(text: str, budget: int = SMS_SEGMENT_BUDGET) -> list[str]:
     return pieces
 
 
+def pack_for_sms(blocks: list[str], budget: int = SMS_SEGMENT_BUDGET) -> list[str]:
+    """Join consecutive blocks (a heading, one service, a hint) into as few messages as fit
+    ``budget``, splitting a block only when it cannot fit a message on its own."""
+    messages: list[str] = []
+    for block in blocks:
+        for part in split_for_sms(block, budget):
+            joined = f"{messages[-1]}\n{part}" if messages else part
+            if messages and fits_sms(joined, budget):
+                messages[-1] = joined
+            else:
+                messages.append(part)
+    return messages
+
+
 def _units(text: str, budget: int) -> list[str]:
     """Lines, with any line too long on its own broken at spaces (or hard, for Khmer runs)."""
     units: list[str] = []
@@ -90,4 +106,13 @@ def _longest_fitting_prefix(word: str, budget: int) -> int:
             low = mid
         else:
             high = mid - 1
-    return low
+    # Back off to a cluster boundary: a part must not start with a combining mark (Khmer
+    # dependent vowel or sign) or with the consonant after a COENG, which phones draw broken.
+    cut = low
+    while cut > 0 and (_is_mark(word[cut]) or word[cut - 1] == _COENG):
+        cut -= 1
+    return cut or low  # (a run of marks alone: cut anywhere rather than not at all)
+
+
+def _is_mark(ch: str) -> bool:
+    return unicodedata.category(ch).startswith("M")

@@ -22,7 +22,7 @@ DROP_IN = {"12", "02", "17", "01", "18"}
 METHADONE = {"12", "02", "17", "01"}
 KINDS = {
     "voluntary_treatment": ("Voluntary Community Clinic", "គ្លីនិកសហគមន៍ស្ម័គ្រចិត្ត"),
-    "needle_exchange": ("Needle and Syringe Exchange", "កន្លែងប្តូរម្ជុល និងសឺរ៉ាំង"),
+    "needle_exchange": ("Needle and Syringe Exchange", "កន្លែងប្តូរម្ជុល"),
     "drop_in": ("Drop-in Centre", "មណ្ឌលស្វាគមន៍"),
     "methadone": ("Methadone Clinic", "គ្លីនិកមេតាដូន"),
 }

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import delete
 
 from bot.intents import default_classifier
@@ -103,7 +103,10 @@ def directory_export(output: click.utils.LazyFile, no_sample: bool) -> None:
 
 
 # --- conversation tools -----------------------------------------------------------------------
+# Top-level commands are plain click commands: ``with_appcontext`` gives them the app context that
+# ``AppGroup.command`` gives grouped ones (``flask`` itself would, ``app.test_cli_runner()`` not).
 @click.command("chat")
+@with_appcontext
 @click.option("--channel", type=click.Choice([c.value for c in Channel]), default="sms")
 @click.option("--locale", type=click.Choice([loc.value for loc in Locale]), default=None,
               help="Language hint, as Telegram's language_code would give.")
@@ -146,6 +149,7 @@ def classify(text: str | None, jsonl: click.utils.LazyFile | None) -> None:
 
 
 @click.command("purge")
+@with_appcontext
 def purge() -> None:
     """Delete expired conversation state and old de-duplication records. Safe to run often."""
     config = current_app.config

@@ -23,4 +23,4 @@ def init_app(app: Flask) -> None:
             "unhandled %s on %s %s", type(error).__name__, request.method, request.path,
             exc_info=error,
         )
-        return jsonify(error=InternalServerError.name, description=""), 500
+        return jsonify(error=InternalServerError().name, description=""), 500

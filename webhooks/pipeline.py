@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 import bot
+from bot.intents import default_classifier
 from bot.normalize import has_khmer
 from bot.replies import Texts
 from bot.types import Inbound, Locale, OutMessage, Reply, State
@@ -117,6 +118,11 @@ def _dump(messages: tuple[OutMessage, ...]) -> str:
 
 
 def _texts_for(inbound: Inbound) -> Texts:
-    if has_khmer(inbound.text):
-        return Texts(Locale.KM)
-    return Texts(inbound.locale_hint or Locale.KM)
+    """The static reply's language: what the text reads as (the classifier needs no database),
+    else the hint, else Khmer. An English texter must be able to read "call 119"."""
+    try:
+        return Texts(default_classifier().classify(inbound.text, inbound.locale_hint).locale)
+    except Exception:  # the engine may be what failed
+        if has_khmer(inbound.text):
+            return Texts(Locale.KM)
+        return Texts(inbound.locale_hint or Locale.KM)

@@ -35,25 +35,38 @@ def verify() -> bool:
 def parse() -> tuple[Inbound, int]:
     """Return the inbound message and the chat to answer; raise ``Ignored`` or abort(400)."""
     payload = request.get_json(silent=True)
-    if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
+    if not isinstance(payload, dict) or not _is_int(payload.get("update_id")):
         abort(400, description="expected a Telegram Update object")
+    # python-telegram-bot does not check field types, so a wrongly typed field (text: 5,
+    # date: 10**20, language_code: 5) only fails when used: every such failure is a 400.
     try:
         update = Update.de_json(payload, None)
-    except (KeyError, TypeError, ValueError, AttributeError):
+        message = update.message
+        if message is None or message.chat.type != "private":
+            raise Ignored
+        inbound, chat_id = _inbound(update.update_id, message), message.chat.id
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError):
         abort(400, description="malformed Telegram Update")
-    message = update.message
-    if message is None or message.chat.type != "private":
-        raise Ignored
-    return _inbound(update.update_id, message), message.chat.id
+    if not _is_int(chat_id):
+        abort(400, description="malformed Telegram Update")
+    return inbound, chat_id
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _inbound(update_id: int, message: Message) -> Inbound:
     location = None
     if message.location is not None:
-        location = GeoPoint(message.location.latitude, message.location.longitude)
+        location = GeoPoint(float(message.location.latitude), float(message.location.longitude))
     elif message.venue is not None:
-        location = GeoPoint(message.venue.location.latitude, message.venue.location.longitude)
-    text = (message.text or "")[:MAX_TEXT_CHARS]
+        venue = message.venue.location
+        location = GeoPoint(float(venue.latitude), float(venue.longitude))
+    text = message.text or ""
+    if not isinstance(text, str):
+        raise TypeError("message text is not a string")
+    text = text[:MAX_TEXT_CHARS]
     return Inbound(
         channel=Channel.TELEGRAM,
         sender_key=sender_key(current_app.config["PSEUDONYM_KEY"], "telegram", str(message.chat.id)),

@@ -49,7 +49,7 @@ def set_webhook(config: Mapping[str, Any], url: str | None = None) -> str:
     try:
         asyncio.run(call())
     except TelegramError as error:
-        raise TelegramSetupError(f"Telegram refused the webhook: {error.message}") from None
+        raise TelegramSetupError(f"Telegram refused the webhook: {_clean(error, config)}") from None
     return target
 
 
@@ -63,4 +63,11 @@ def webhook_info(config: Mapping[str, Any]) -> dict[str, Any]:
     try:
         return asyncio.run(call())
     except TelegramError as error:
-        raise TelegramSetupError(f"Telegram did not answer: {error.message}") from None
+        raise TelegramSetupError(f"Telegram did not answer: {_clean(error, config)}") from None
+
+
+def _clean(error: TelegramError, config: Mapping[str, Any]) -> str:
+    """The library's message, without the bot token some of its errors quote."""
+    message = str(error.message)
+    token = config.get("TELEGRAM_BOT_TOKEN") or ""
+    return message.replace(token, "[bot token]") if token else message

@@ -1,0 +1,465 @@
+"""Golden conversation transcripts through ``bot.handle``.
+
+Each case is a list of user turns; each turn states facts the reply must show: the next step
+(or that the conversation was forgotten), text that must or must not appear, the services listed
+(in order), and the demand event. Between turns the state goes through the same JSON columns the
+database stores (``State.data_json()`` / ``State.restore``), with a frozen clock.
+
+Expected sentences are taken from the catalogs through ``Texts`` (a callable in ``says`` or
+``silent``), so the transcripts hold whatever the translators write, in the reply's language.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pytest
+
+import bot
+from bot.directory import InMemoryDirectory, ServiceInfo
+from bot.intents import INTENTS
+from bot.normalize import has_khmer
+from bot.replies import Texts
+from bot.segments import fits_sms
+from bot.types import Channel, DemandEvent, Inbound, Locale, Reply, ServiceType, State, Step
+
+NOW = datetime(2026, 3, 14, 9, 41, 27, tzinfo=UTC)
+SENDER = "5f0c1d2e3a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e"
+KM_HOURS = "ច័ន្ទ-សុក្រ ៨:០០-១៧:០០"
+
+
+def service(
+    id: int,
+    kind: ServiceType,
+    name_en: str,
+    name_km: str,
+    province: str,
+    district: str | None,
+    full: bool = False,
+    walk_in: bool = False,
+) -> ServiceInfo:
+    return ServiceInfo(
+        id=id,
+        service_type=kind,
+        name_km=name_km,
+        name_en=name_en,
+        address_km=f"ផ្លូវលេខ {id}",
+        address_en=f"Street {id}",
+        province_code=province,
+        district_code=district,
+        phone=f"012 345 {id:03d}",
+        hours_km=KM_HOURS,
+        hours_en="Mon-Fri 8:00-17:00",
+        is_walk_in=walk_in,
+        is_full=full,
+    )
+
+
+VT, NE, DI, MMT = (
+    ServiceType.VOLUNTARY_TREATMENT,
+    ServiceType.NEEDLE_EXCHANGE,
+    ServiceType.DROP_IN,
+    ServiceType.METHADONE,
+)
+SERVICES = [
+    # The full clinic sorts first by name: it must still come after the open ones.
+    service(1, VT, "Anlong Vil Clinic", "គ្លីនិកអន្លង់វិល", "02", "0201", full=True),
+    service(2, VT, "Chamkar Clinic", "គ្លីនិកចំការ", "02", "0203"),
+    service(3, VT, "Kdol Clinic", "គ្លីនិកក្តុល", "02", "0202"),
+    service(4, VT, "Wat Kor Clinic", "គ្លីនិកវត្តគរ", "02", None),
+    service(5, VT, "Doun Penh Clinic", "គ្លីនិកដូនពេញ", "12", "1202"),
+    service(6, NE, "BTB Needle Exchange", "កន្លែងប្តូរម្ជុល បាត់ដំបង", "02", "0203", walk_in=True),
+    service(7, DI, "BTB Drop-in", "មណ្ឌលស្វាគមន៍ បាត់ដំបង", "02", "0203", walk_in=True),
+    service(8, MMT, "Chamkar Mon Methadone", "មេតាដូន ចំការមន", "12", "1201"),
+]
+BY_NAME = {s.name_en: s for s in SERVICES}
+DIRECTORY = InMemoryDirectory(SERVICES)
+EMPTY = InMemoryDirectory([])
+
+Text = str | Callable[[Texts], str]
+
+
+@dataclass(frozen=True)
+class Event:
+    intent: str
+    outcome: str
+    province: str | None = None
+
+
+@dataclass(frozen=True)
+class T:
+    """One user turn and what the reply to it must show."""
+
+    text: str
+    step: Step | None  # None: the conversation is forgotten (state None)
+    says: tuple[Text, ...] = ()
+    silent: tuple[Text, ...] = ()
+    #: English names of the services listed, in order; None: don't check.
+    shows: tuple[str, ...] | None = ()
+    event: Event | None = None
+    locale: Locale | None = None
+    photo: bool = False
+
+
+@dataclass(frozen=True)
+class Case:
+    label: str
+    turns: tuple[T, ...]
+    channel: Channel = Channel.SMS
+    hint: Locale | None = None
+    directory: InMemoryDirectory = DIRECTORY
+
+
+EN, KM = Locale.EN, Locale.KM
+MENU, ASK, RESULTS, FAQ, START = Step.MENU, Step.ASK_PLACE, Step.RESULTS, Step.FAQ_MENU, Step.START
+MORE_HINT = "Reply MORE"
+OPEN_BTB = ("Chamkar Clinic", "Kdol Clinic", "Wat Kor Clinic")
+NO_POLICE = ("police", "Police", "ប៉ូលីស")
+
+CASES = [
+    Case("first message gets the menu", (
+        T("hello", MENU, says=(Texts.menu,), locale=EN),
+    )),
+    Case("first message in khmer gets the khmer menu", (
+        T("សួស្តី", MENU, says=(Texts.menu,), locale=KM),
+    )),
+    Case("telegram /start with an english hint", (
+        T("/start", MENU, says=(Texts.menu,), locale=EN),
+    ), channel=Channel.TELEGRAM, hint=EN),
+    Case("menu 1, a place, then MORE until every place is shown", (
+        T("hi", MENU, says=(Texts.menu,), locale=EN),
+        T("1", ASK, says=("which province or town",), silent=(Texts.menu,), locale=EN),
+        T("Battambang", RESULTS, says=("Voluntary treatment near Battambang:", MORE_HINT),
+          shows=OPEN_BTB, event=Event("find_clinic", "served", "02"), locale=EN),
+        T("MORE", RESULTS, says=("FULL now, call first",), silent=(MORE_HINT,),
+          shows=("Anlong Vil Clinic", "Doun Penh Clinic")),
+        T("MORE", MENU, says=("That is every place",)),
+    )),
+    Case("khmer digits in the menu", (
+        T("សួស្តី", MENU, says=(Texts.menu,), locale=KM),
+        T("១", ASK, locale=KM),
+        T("បាត់ដំបង", RESULTS, says=("គ្លីនិកចំការ", Texts.more_hint), shows=OPEN_BTB,
+          event=Event("find_clinic", "served", "02"), locale=KM),
+        T("បន្ថែម", RESULTS, shows=("Anlong Vil Clinic", "Doun Penh Clinic"), locale=KM),
+    )),
+    Case("full services come after open ones and say so", (
+        T("1", ASK),
+        T("0", RESULTS, says=("all of Cambodia", MORE_HINT),
+          shows=("Chamkar Clinic", "Doun Penh Clinic", "Kdol Clinic"),
+          event=Event("find_clinic", "served", None)),
+        T("more", RESULTS, says=("FULL now, call first",), shows=("Wat Kor Clinic", "Anlong Vil Clinic")),
+    ), hint=EN),
+    Case("intent first: service and place in one message get results, not a menu", (
+        T("needle exchange Battambang", RESULTS, silent=(Texts.menu,),
+          says=("Needle and syringe exchange, drop-in near Battambang:", "walk-in"),
+          shows=("BTB Drop-in", "BTB Needle Exchange"),
+          event=Event("find_needle_exchange", "served", "02"), locale=EN),
+    )),
+    Case("intent first without a place asks where", (
+        T("where can I get methadone", ASK, says=("Methadone: which province",), silent=(Texts.menu,)),
+        T("Phnom Penh", RESULTS, shows=("Chamkar Mon Methadone",),
+          event=Event("find_methadone", "served", "12")),
+    )),
+    Case("a place first, then the service", (
+        T("Battambang", MENU, says=(Texts.menu,)),
+        T("1", RESULTS, shows=OPEN_BTB, event=Event("find_clinic", "served", "02")),
+    ), hint=EN),
+    Case("nothing in the place: the nearest elsewhere", (
+        T("treatment in Siem Reap", RESULTS, says=("No service of this kind is listed in Siemreap yet",),
+          shows=("Chamkar Clinic", "Doun Penh Clinic", "Kdol Clinic"),
+          event=Event("find_clinic", "served_elsewhere", "17")),
+    )),
+    Case("nothing listed at all", (
+        T("methadone Battambang", MENU, says=("No service of this kind is listed yet", "119"),
+          event=Event("find_methadone", "no_service", "02")),
+    ), directory=EMPTY),
+    Case("STOP forgets the conversation", (
+        T("1", ASK),
+        T("STOP", None, says=(Texts.stopped,), locale=EN),
+        T("hello", MENU, says=(Texts.menu,)),
+    )),
+    Case("khmer stop forgets the conversation, in khmer", (
+        T("ព្យាបាលនៅបាត់ដំបង", RESULTS, event=Event("find_clinic", "served", "02"), shows=OPEN_BTB),
+        T("ឈប់", None, says=(Texts.stopped,), locale=KM),
+    )),
+    Case("stop inside a sentence is not an opt-out", (
+        T("ខ្ញុំចង់ឈប់ប្រើយ៉ាម៉ា", ASK, locale=KM),
+    )),
+    Case("language switch: English, then khmer script is still answered in khmer", (
+        T("English", MENU, says=("OK, I will answer in English.", Texts.menu), locale=EN),
+        T("1", ASK, says=("which province",), locale=EN),
+        T("ភ្នំពេញ", RESULTS, shows=("Doun Penh Clinic", "Chamkar Clinic", "Kdol Clinic"),
+          says=("គ្លីនិកដូនពេញ",), silent=("Doun Penh Clinic",),
+          event=Event("find_clinic", "served", "12"), locale=KM),
+    )),
+    Case("a chosen language sticks for messages that say nothing of their language", (
+        T("ENGLISH", MENU, locale=EN),
+        T("1", ASK, locale=EN),
+        T("Battambang", RESULTS, shows=OPEN_BTB, event=Event("find_clinic", "served", "02"), locale=EN),
+    ), hint=KM),
+    Case("khmer chosen on telegram with an english hint", (
+        T("Khmer", MENU, says=(Texts.language_set, Texts.menu), locale=KM),
+        T("2", ASK, locale=KM),
+    ), channel=Channel.TELEGRAM, hint=EN),
+    Case("emergency as a first message", (
+        T("methadone overdose help", MENU, says=(Texts.emergency, "119"), silent=NO_POLICE,
+          event=Event("emergency", "emergency"), locale=EN),
+    )),
+    Case("emergency while asked for a place", (
+        T("3", ASK),
+        T("he is not breathing", MENU, says=(Texts.emergency, "119"), silent=NO_POLICE,
+          event=Event("emergency", "emergency"), locale=EN),
+    ), hint=EN),
+    Case("emergency naming a place while asked for one", (
+        T("1", ASK),
+        T("overdose in Battambang", MENU, says=(Texts.emergency,), silent=NO_POLICE, shows=(),
+          event=Event("emergency", "emergency")),
+    ), hint=EN),
+    Case("emergency in khmer after results", (
+        T("ព្យាបាលនៅបាត់ដំបង", RESULTS, shows=OPEN_BTB, event=Event("find_clinic", "served", "02")),
+        T("មិត្តខ្ញុំសន្លប់", MENU, says=(Texts.emergency,), silent=NO_POLICE,
+          event=Event("emergency", "emergency"), locale=KM),
+    )),
+    Case("emergency in the questions menu", (
+        T("4", FAQ, says=(Texts.faq_menu,)),
+        T("someone passed out", MENU, says=(Texts.emergency,), silent=NO_POLICE,
+          event=Event("emergency", "emergency")),
+    ), hint=EN),
+    Case("menu 6 is the emergency advice", (
+        T("menu", MENU),
+        T("6", MENU, says=(Texts.emergency,), silent=NO_POLICE, event=Event("emergency", "emergency")),
+    )),
+    Case("repeated gibberish: the menu twice, then a short reply without the menu", (
+        T("asdfgh", MENU, says=(Texts.menu,), silent=("asdfgh",),
+          event=Event("unknown", "not_understood")),
+        T("qwerty uiop", MENU, says=(Texts.not_understood, Texts.menu), silent=("qwerty",)),
+        T("zxcvbn", MENU, says=(Texts.still_not_understood,), silent=(Texts.menu, "zxcvbn")),
+        T("zxcvbn", MENU, says=(Texts.still_not_understood,), silent=(Texts.menu,)),
+        T("1", ASK),
+    ), hint=EN),
+    Case("repeated gibberish after the menu", (
+        T("hi", MENU, says=(Texts.menu,)),
+        T("blorp", MENU, says=(Texts.not_understood, Texts.menu), event=Event("unknown", "not_understood")),
+        T("flarp", MENU, says=(Texts.not_understood, Texts.menu)),
+        T("snarf", MENU, says=(Texts.still_not_understood,), silent=(Texts.menu,)),
+    )),
+    Case("a menu number out of range is a misunderstanding", (
+        T("hi", MENU),
+        T("9", MENU, says=(Texts.not_understood, Texts.menu), event=Event("unknown", "not_understood")),
+    )),
+    Case("FAQ: menu 4 then 2 gives the privacy promise", (
+        T("hi", MENU),
+        T("4", FAQ, says=(Texts.faq_menu,), locale=EN),
+        T("2", MENU, says=(Texts.faq_privacy, "does not keep your number"),
+          event=Event("faq_privacy", "answered"), locale=EN),
+    )),
+    Case("FAQ in khmer digits", (
+        T("សួស្តី", MENU),
+        T("៤", FAQ, says=(Texts.faq_menu,), locale=KM),
+        T("៣", MENU, says=(Texts.faq_voluntary,), event=Event("faq_voluntary", "answered"), locale=KM),
+    )),
+    Case("FAQ 0 goes back to the menu", (
+        T("4", FAQ),
+        T("0", MENU, says=(Texts.menu,)),
+    )),
+    Case("a question asked in words", (
+        T("will the police know?", MENU, says=(Texts.faq_privacy,), event=Event("faq_privacy", "answered")),
+        T("my son uses yama", MENU, says=(Texts.family,), event=Event("family", "answered")),
+    )),
+    Case("a photo gets the text-only reply and keeps the step", (
+        T("", START, says=(Texts.text_only,), photo=True),
+        T("1", ASK),
+        T("", ASK, says=(Texts.text_only,), photo=True),
+        T("Battambang", RESULTS, shows=OPEN_BTB, event=Event("find_clinic", "served", "02")),
+    ), hint=EN),
+    Case("place not found twice falls back to all of Cambodia", (
+        T("1", ASK),
+        T("xyzzy", ASK, says=(Texts.place_not_found,), silent=("xyzzy",)),
+        T("plugh", RESULTS, says=("all of Cambodia",), silent=("plugh",),
+          shows=("Chamkar Clinic", "Doun Penh Clinic", "Kdol Clinic"),
+          event=Event("find_clinic", "served", None)),
+    ), hint=EN),
+    Case("telegram gets the results as one message", (
+        T("needle exchange Battambang", RESULTS, shows=("BTB Drop-in", "BTB Needle Exchange"),
+          event=Event("find_needle_exchange", "served", "02")),
+        # the place is remembered for the next service asked for
+        T("1", RESULTS, shows=OPEN_BTB, says=(MORE_HINT,), event=Event("find_clinic", "served", "02")),
+    ), channel=Channel.TELEGRAM, hint=EN),
+    Case("whatsapp replies are split for SMS budgets too", (
+        T("ព្យាបាលនៅបាត់ដំបង", RESULTS, shows=OPEN_BTB, event=Event("find_clinic", "served", "02")),
+    ), channel=Channel.WHATSAPP),
+]
+
+
+def _text(item: Text, texts: Texts) -> str:
+    return item if isinstance(item, str) else item(texts)
+
+
+def stored(state: State | None) -> State:
+    """What the next turn sees: the state after a round trip through the conversation row."""
+    if state is None:
+        return State()  # the row was deleted
+    locale = str(state.locale) if state.locale else None
+    raw = state.data_json()
+    json.loads(raw)  # the column holds plain JSON
+    return State.restore(locale, str(state.step), raw)
+
+
+def run_turn(case: Case, turn: T, state: State, number: int) -> Reply:
+    inbound = Inbound(
+        channel=case.channel,
+        sender_key=SENDER,
+        text=turn.text,
+        locale_hint=case.hint,
+        provider_id=f"delivery-{number}",
+        unsupported=turn.photo,
+    )
+    return bot.handle(inbound, state, case.directory, NOW)
+
+
+def listed(reply_text: str) -> list[str]:
+    """English names of the services in a reply, in order, found by their unique phone numbers."""
+    positions = sorted((reply_text.find(s.phone), s.name_en) for s in SERVICES if s.phone in reply_text)
+    return [name for _, name in positions]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.label for c in CASES])
+def test_conversation(case: Case) -> None:
+    state = State()
+    for number, turn in enumerate(case.turns, start=1):
+        where = f"turn {number} {turn.text!r}"
+        reply = run_turn(case, turn, state, number)
+        texts = Texts(reply.locale)
+        joined = "\n".join(m.text for m in reply.messages)
+
+        assert reply.messages, where
+        if turn.step is None:
+            assert reply.state is None, where
+        else:
+            assert reply.state is not None, where
+            assert reply.state.step is turn.step, where
+            assert reply.state.locale is reply.locale, where
+        if turn.locale is not None:
+            assert reply.locale is turn.locale, where
+            assert has_khmer(joined) is (turn.locale is Locale.KM), where
+        for item in turn.says:
+            assert _text(item, texts) in joined, f"{where}: missing {_text(item, texts)[:60]!r}"
+        for item in turn.silent:
+            assert _text(item, texts) not in joined, f"{where}: unexpected {_text(item, texts)[:60]!r}"
+        if turn.shows is not None:
+            assert listed(joined) == list(turn.shows), where
+            for name in turn.shows:
+                assert BY_NAME[name].name(str(reply.locale)) in joined, where
+        check_channel(case.channel, reply, where)
+        check_event(reply.demand_event, turn.event, where)
+        check_nothing_typed_is_kept(reply, case.turns[:number], where)
+        state = stored(reply.state)
+
+
+def check_channel(channel: Channel, reply: Reply, where: str) -> None:
+    if channel is Channel.TELEGRAM:
+        assert len(reply.messages) == 1, where
+        return
+    for message in reply.messages:
+        assert fits_sms(message.text), f"{where}: over the SMS budget: {message.text[:60]!r}"
+
+
+def check_event(event: DemandEvent | None, expected: Event | None, where: str) -> None:
+    if expected is None:
+        assert event is None, where
+        return
+    assert event is not None, where
+    assert (event.intent, event.outcome, event.province_code) == (
+        expected.intent,
+        expected.outcome,
+        expected.province,
+    ), where
+    assert event.day == NOW.date().isoformat() and event.hour == NOW.hour, where
+    assert event.intent in INTENTS, where
+    assert event.district_code is None or re.fullmatch(r"\d{4}", event.district_code), where
+    assert event.province_code is None or re.fullmatch(r"\d{2}", event.province_code), where
+    assert set(event.as_dict()) == {
+        "day", "hour", "channel", "locale", "intent", "service_type",
+        "province_code", "district_code", "outcome",
+    }, where
+
+
+def check_nothing_typed_is_kept(reply: Reply, turns: tuple[T, ...], where: str) -> None:
+    """The demand event and the stored state hold only values from closed vocabularies (names,
+    codes, numbers), never anything the user typed."""
+    event = reply.demand_event.as_dict() if reply.demand_event else {}
+    for name, value in event.items():
+        if value is None or isinstance(value, int):
+            continue
+        assert isinstance(value, str), f"{where}: event {name} = {value!r}"
+        assert value in VOCABULARY or re.fullmatch(CODE, value), f"{where}: event {name} = {value!r}"
+    data = reply.state.data if reply.state else {}
+    for name, value in data.items():
+        assert isinstance(value, (int, bool)) or value in VOCABULARY or re.fullmatch(CODE, value), (
+            f"{where}: state {name} = {value!r}"
+        )
+    kept = json.dumps(event, ensure_ascii=False) + (reply.state.data_json() if reply.state else "")
+    kept = kept.casefold()
+    assert SENDER not in kept, where
+    for turn in turns:
+        for word in turn.text.casefold().split():
+            if len(word) >= 4 and not any(word in known for known in VOCABULARY):
+                assert word not in kept, f"{where}: {word!r} was kept"
+
+
+CODE = r"\d{2}|\d{4}|\d{6}|\d{8}|\d{4}-\d{2}-\d{2}"
+VOCABULARY = frozenset(
+    [*INTENTS, "served", "served_elsewhere", "only_full", "no_service", "emergency", "answered",
+     "not_understood"]
+    + [str(v) for enum in (Channel, Locale, ServiceType) for v in enum]
+)
+
+
+# --- properties over every case ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("locale", [Locale.KM, Locale.EN])
+def test_every_sms_reply_fits_three_segments_in_both_languages(locale: Locale) -> None:
+    """Every reply any transcript produces, replayed in both languages, fits the SMS budget."""
+    for case in CASES:
+        state = State(locale=locale, data={"locale_chosen": True})
+        for number, turn in enumerate(case.turns, start=1):
+            if turn.text and has_khmer(turn.text) and locale is Locale.EN:
+                continue
+            reply = bot.handle(
+                Inbound(Channel.SMS, SENDER, turn.text, provider_id=str(number), unsupported=turn.photo),
+                state,
+                case.directory,
+                NOW,
+            )
+            for message in reply.messages:
+                assert fits_sms(message.text), (case.label, turn.text, message.text[:60])
+            state = stored(reply.state)
+
+
+def test_the_transcripts_reach_every_step_and_outcome() -> None:
+    steps = {t.step for c in CASES for t in c.turns}
+    assert steps >= set(Step) | {None}
+    outcomes = {t.event.outcome for c in CASES for t in c.turns if t.event}
+    assert outcomes >= {
+        "served", "served_elsewhere", "no_service", "emergency", "answered", "not_understood"
+    }
+    assert {c.channel for c in CASES} == set(Channel)
+
+
+def test_the_clock_is_the_one_given() -> None:
+    later = datetime(2027, 1, 2, 23, 5, tzinfo=UTC)
+    reply = bot.handle(Inbound(Channel.SMS, SENDER, "overdose"), State(), DIRECTORY, later)
+    assert reply.demand_event is not None
+    assert (reply.demand_event.day, reply.demand_event.hour) == ("2027-01-02", 23)
+
+
+def test_unreadable_stored_state_starts_afresh() -> None:
+    state = State.restore("xx", "no-such-step", "[1, 2]")
+    assert state == State()
+    reply = bot.handle(Inbound(Channel.SMS, SENDER, "hello"), state, DIRECTORY, NOW)
+    assert reply.state is not None and reply.state.step is Step.MENU

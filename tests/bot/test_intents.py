@@ -1,0 +1,219 @@
+"""Intent, place and locale classification of single messages (DESIGN.md sections 4 and 6)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from bot.intents import INTENTS, Classifier, default_classifier
+from bot.types import Locale
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    return default_classifier()
+
+
+@dataclass(frozen=True)
+class Case:
+    label: str
+    text: str
+    intent: str
+    #: Expected province code of the first place, "" for "no place at all", None for "don't care".
+    province: str | None = None
+    number: int | None = None
+    language: Locale | None = None
+    more: bool = False
+
+
+CASES = [
+    # --- menu / greetings ---------------------------------------------------------------------
+    Case("km menu word", "ម៉ឺនុយ", "menu", province=""),
+    Case("km hello", "សួស្តី", "menu", province=""),
+    Case("km help (also a village name)", "ជួយ", "menu", province=""),
+    Case("romanised hello", "suosdei", "menu", province=""),
+    Case("romanised help", "chuoy", "menu", province=""),
+    Case("en menu", "MENU", "menu", province=""),
+    Case("en hello is not a place", "hello", "menu", province=""),
+    Case("en hi", "Hi!", "menu", province=""),
+    Case("en help", "help", "menu", province=""),
+    Case("telegram /start", "/start", "menu", province=""),
+    # --- menu numbers ---------------------------------------------------------------------------
+    Case("khmer digit one", "១", "menu", number=1, province=""),
+    Case("khmer digit six", "៦", "menu", number=6),
+    Case("latin digit", "3", "menu", number=3),
+    Case("zero", "០", "menu", number=0),
+    Case("digit with spaces", " 2 ", "menu", number=2),
+    Case("two digits", "12", "menu", number=12),
+    # --- find_clinic ----------------------------------------------------------------------------
+    Case("km stop using yama is not stop", "ខ្ញុំចង់ឈប់ប្រើយ៉ាម៉ា", "find_clinic"),
+    Case("km treatment", "ខ្ញុំចង់ព្យាបាល", "find_clinic"),
+    Case("km clinic", "គ្លីនិកនៅឯណា", "find_clinic"),
+    Case("romanised treatment", "chong pyabal", "find_clinic"),
+    Case("en treatment", "Where can I get treatment?", "find_clinic"),
+    Case("en stop using is not stop", "I want to stop using", "find_clinic"),
+    Case("en rehab", "rehab clinic near me", "find_clinic"),
+    # --- find_needle_exchange -------------------------------------------------------------------
+    Case("km needle", "ខ្ញុំត្រូវការម្ជុលថ្មី", "find_needle_exchange"),
+    Case("km syringe", "សឺរ៉ាំង", "find_needle_exchange"),
+    Case("romanised needle", "mjul", "find_needle_exchange"),
+    Case("en needles", "clean needles please", "find_needle_exchange"),
+    Case("en drop-in", "drop-in centre", "find_needle_exchange"),
+    # --- find_methadone -------------------------------------------------------------------------
+    Case("km methadone", "មេតាដូន", "find_methadone"),
+    Case("romanised methadone", "metadon", "find_methadone"),
+    Case("en methadone", "methadone clinic", "find_methadone"),
+    # --- faq_cost -------------------------------------------------------------------------------
+    Case("km free", "ឥតគិតថ្លៃទេ?", "faq_cost"),
+    Case("km how much money", "ប៉ុន្មានលុយ", "faq_cost"),
+    Case("romanised free", "ot kit thlai te", "faq_cost"),
+    Case("en free", "is it free", "faq_cost"),
+    Case("en cost", "How much does it cost?", "faq_cost"),
+    # --- faq_privacy ----------------------------------------------------------------------------
+    Case("km police", "ប៉ូលីសដឹងទេ?", "faq_privacy"),
+    Case("km arrest", "គេចាប់ខ្លួនខ្ញុំទេ", "faq_privacy"),
+    Case("romanised police", "polis deng te", "faq_privacy"),
+    Case("en police", "Will the police know?", "faq_privacy"),
+    Case("en private", "is it private", "faq_privacy"),
+    # --- faq_voluntary --------------------------------------------------------------------------
+    Case("km voluntary", "ស្ម័គ្រចិត្តទេ?", "faq_voluntary"),
+    Case("km forced", "គេបង្ខំខ្ញុំទេ", "faq_voluntary"),
+    Case("romanised voluntary", "smak chet", "faq_voluntary"),
+    Case("en voluntary", "is it voluntary", "faq_voluntary"),
+    Case("en can I leave", "can I leave when I want", "faq_voluntary"),
+    # --- faq_methadone --------------------------------------------------------------------------
+    Case("km what is methadone", "តើមេតាដូនជាអ្វី?", "faq_methadone"),
+    Case("en what is methadone (not find_methadone)", "What is methadone?", "faq_methadone"),
+    Case("en missed dose", "I missed my dose", "faq_methadone"),
+    # --- family ---------------------------------------------------------------------------------
+    Case("km my child", "កូនខ្ញុំប្រើយ៉ាម៉ា", "family"),
+    Case("km son", "កូនប្រុសខ្ញុំ", "family"),
+    Case("romanised my child", "kon khnhom prae thnam", "family"),
+    Case("en my son", "my son uses ice, what can I do", "family"),
+    # --- emergency, which overrides everything -------------------------------------------------
+    Case("km overdose", "គាត់ប្រើលើសកម្រិត", "emergency"),
+    Case("km unconscious", "មិត្តខ្ញុំសន្លប់", "emergency"),
+    Case("romanised unconscious", "sanlob", "emergency"),
+    Case("en overdose beats methadone", "methadone overdose help", "emergency"),
+    Case("en not breathing", "he is not breathing", "emergency"),
+    Case("en emergency beats stop", "stop he is unconscious", "emergency"),
+    Case("en emergency beats police", "police? she passed out", "emergency"),
+    Case("km emergency beats police", "ប៉ូលីស សន្លប់", "emergency"),
+    Case("emergency with a place", "overdose in Battambang", "emergency", province="02"),
+    # --- stop -----------------------------------------------------------------------------------
+    Case("km stop", "ឈប់", "stop"),
+    Case("km stop with zero-width space", "\u200bឈប់\u200b", "stop"),
+    Case("romanised stop", "chhob", "stop"),
+    Case("en STOP", "STOP", "stop"),
+    Case("en stop lower", "stop", "stop"),
+    Case("en unsubscribe", "Unsubscribe", "stop"),
+    Case("telegram /stop", "/stop", "stop"),
+    # --- set_language ---------------------------------------------------------------------------
+    Case("km khmer", "ខ្មែរ", "set_language", language=Locale.KM),
+    Case("romanised khmer", "Khmer", "set_language", language=Locale.KM),
+    Case("en english", "English", "set_language", language=Locale.EN),
+    Case("en ENGLISH", "ENGLISH", "set_language", language=Locale.EN),
+    Case("km english", "អង់គ្លេស", "set_language", language=Locale.EN),
+    # --- location: the message only names a place ----------------------------------------------
+    Case("romanised kompong som", "kompong som", "location", province="18"),
+    Case("abbreviation SR", "SR", "location", province="17"),
+    Case("km phnom penh", "ភ្នំពេញ", "location", province="12"),
+    Case("km phnom penh with capital prefix", "រាជធានីភ្នំពេញ", "location", province="12"),
+    Case("km province prefix", "ខេត្តសៀមរាប", "location", province="17"),
+    Case("km prefix and zero-width space", "ខេត្ត\u200bសៀមរាប", "location", province="17"),
+    Case("km coeng da spelling", "ឧត្ដរមានជ័យ", "location", province="22"),
+    Case("km coeng ta spelling", "ឧត្តរមានជ័យ", "location", province="22"),
+    Case("en battambang", "Battambang", "location", province="02"),
+    Case("abbreviation BTB", "btb", "location", province="02"),
+    Case("misspelt battambong", "Battambong", "location", province="02"),
+    Case("kg folds to kampong", "Kg Cham", "location", province="03"),
+    Case("sihanoukville", "Sihanoukville", "location", province="18"),
+    Case("PP", "PP", "location", province="12"),
+    Case("mondol kiri", "Mondol Kiri", "location", province="11"),
+    Case("en sentence naming a place", "I am in Takeo", "location", province="21"),
+    # --- a service and a place in one message --------------------------------------------------
+    Case("en needle exchange with place", "needle exchange Battambang", "find_needle_exchange",
+         province="02"),
+    Case("en methadone with place", "I want methadone in Phnom Penh", "find_methadone", province="12"),
+    Case("km treatment with place", "ព្យាបាលនៅសៀមរាប", "find_clinic", province="17"),
+    # --- more -----------------------------------------------------------------------------------
+    Case("en MORE", "MORE", "unknown", more=True),
+    Case("km more", "បន្ថែម", "unknown", more=True),
+    # --- unknown, and ordinary words that are not places ---------------------------------------
+    Case("gibberish", "asdfgh", "unknown", province=""),
+    Case("en in is not a place", "in", "unknown", province=""),
+    Case("romanised chong is not a place", "chong", "unknown", province=""),
+    Case("romanised bong is not a place", "bong", "unknown", province=""),
+    Case("en ok", "ok", "unknown", province=""),
+    Case("empty", "", "unknown", province=""),
+    Case("only punctuation", "?!", "unknown", province=""),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.label for c in CASES])
+def test_classification(classifier: Classifier, case: Case) -> None:
+    result = classifier.classify(case.text)
+    assert result.intent == case.intent
+    assert result.intent in INTENTS
+    assert result.number == case.number
+    assert result.language == case.language
+    assert result.more is case.more
+    if case.province == "":
+        assert result.places == ()
+    elif case.province is not None:
+        assert result.place is not None
+        assert result.place.province_code == case.province
+
+
+def test_every_intent_is_covered() -> None:
+    assert {c.intent for c in CASES} == set(INTENTS)
+
+
+def test_every_intent_has_khmer_and_english_cases() -> None:
+    khmer = {c.intent for c in CASES if any("\u1780" <= ch <= "\u17ff" for ch in c.text)}
+    assert khmer >= set(INTENTS) - {"unknown"}
+
+
+LOCALE_CASES = [
+    # label, text, hint, locale, certain
+    ("khmer script", "ខ្ញុំចង់ព្យាបាល", None, Locale.KM, True),
+    ("khmer script beats an english hint", "ម្ជុល", Locale.EN, Locale.KM, True),
+    ("khmer digit", "១", Locale.EN, Locale.KM, True),
+    ("khmer place name", "ភ្នំពេញ", None, Locale.KM, True),
+    ("plain english sentence", "Where can I find a clinic near me?", None, Locale.EN, True),
+    ("english sentence beats a khmer hint", "is it free", Locale.KM, Locale.EN, True),
+    ("english keyword alone", "methadone", None, Locale.EN, True),
+    ("english stop", "STOP", None, Locale.EN, True),
+    ("romanised khmer", "chong pyabal", None, Locale.KM, True),
+    ("romanised khmer, english hint", "kon khnhom", Locale.EN, Locale.KM, True),
+    ("latin digit says nothing", "1", None, Locale.KM, False),
+    ("latin digit takes the hint", "1", Locale.EN, Locale.EN, False),
+    ("latin place name says nothing", "Battambang", Locale.EN, Locale.EN, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "hint", "locale", "certain"), [c[1:] for c in LOCALE_CASES], ids=[c[0] for c in LOCALE_CASES]
+)
+def test_locale_detection(
+    classifier: Classifier, text: str, hint: Locale | None, locale: Locale, certain: bool
+) -> None:
+    result = classifier.classify(text, hint)
+    assert result.locale is locale
+    assert result.locale_certain is certain
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "kompong som",
+            {"intent": "location", "locale": "km", "place": {"level": "province", "code": "18"}},
+        ),
+        ("hello", {"intent": "menu", "locale": "en", "place": None}),
+        ("ឈប់", {"intent": "stop", "locale": "km", "place": None}),
+    ],
+)
+def test_as_json(classifier: Classifier, text: str, expected: dict[str, object]) -> None:
+    assert classifier.classify(text).as_json() == expected

@@ -1,0 +1,207 @@
+"""``POST /webhooks/twilio/sms`` with captured Twilio payloads (DESIGN.md section 4)."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+import pytest
+from flask import Flask
+
+from bot.replies import Texts
+from bot.types import Locale
+from models import Conversation, DemandEvent, ProcessedMessage
+from tests.conftest import FIXTURES
+from tests.webhooks.channels import (
+    FORM,
+    TWILIO_URL,
+    TwilioSender,
+    count_rows,
+    conversation,
+    fresh_sid,
+    post_twilio,
+    twilio_form,
+    twilio_signature,
+    twiml_messages,
+)
+
+EN, KM = Texts(Locale.EN), Texts(Locale.KM)
+SOKHA = "+85512345678"
+
+
+def reply_to(app: Flask, fixture: str, before: tuple[str, ...] = (), **changes: str) -> list[str]:
+    """Post a captured payload (after ``before`` turns from the same sender) and read the TwiML."""
+    form = twilio_form(fixture, **changes)
+    client = app.test_client()
+    sender = TwilioSender(client, fixture, form["From"])
+    for text in before:
+        sender.send(text)
+    response = post_twilio(client, form)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return twiml_messages(response)
+
+
+@pytest.mark.parametrize(
+    ("fixture", "before", "changes", "expected"),
+    [
+        pytest.param("sms_english", ("hello",), {}, [EN.ask_place("find_clinic")],
+                     id="english-texter-1-asks-place-in-english"),
+        pytest.param("sms_english", (), {}, [KM.ask_place("find_clinic")],
+                     id="bare-1-from-a-new-texter-defaults-to-khmer"),
+        pytest.param("sms_khmer", (), {}, [KM.menu()],
+                     id="khmer-menu-word-gets-khmer-menu"),
+        pytest.param("sms_khmer", ("hello",), {}, [KM.menu()],
+                     id="khmer-script-wins-over-earlier-english"),
+        pytest.param("sms_english", (), {"Body": ""}, [KM.menu()],
+                     id="empty-text-gets-menu"),
+        pytest.param("sms_english", (), {"Body": "x" * 10_000}, [KM.menu()],
+                     id="10kB-text-is-accepted"),
+        pytest.param("mms_photo", (), {}, [KM.text_only()], id="photo-gets-text-only"),
+        pytest.param("mms_photo", ("hello",), {}, [EN.text_only()],
+                     id="photo-after-english-gets-english-text-only"),
+        pytest.param("whatsapp_text", (), {}, [EN.ask_place("find_needle_exchange")],
+                     id="whatsapp-english-question"),
+        pytest.param("whatsapp_text", (), {"Body": "ម្ជុល"},
+                     [KM.ask_place("find_needle_exchange")], id="whatsapp-khmer-keyword"),
+    ],
+)
+def test_message_gets_twiml_reply(
+    sample_app: Flask,
+    fixture: str,
+    before: tuple[str, ...],
+    changes: dict[str, str],
+    expected: list[str],
+) -> None:
+    assert reply_to(sample_app, fixture, before, **changes) == expected
+
+
+def test_whatsapp_location_gets_a_reply(sample_app: Flask) -> None:
+    """A shared location (no text) is answered, never dropped or refused."""
+    messages = reply_to(sample_app, "whatsapp_location")
+    assert len(messages) == 1 and messages[0].strip()
+
+
+def test_fixture_is_posted_exactly_as_captured(app: Flask) -> None:
+    """The helper re-encodes the form; posting the file's bytes verbatim must work too."""
+    raw = (FIXTURES / "twilio" / "sms_khmer.txt").read_text(encoding="utf-8").strip()
+    response = app.test_client().post(
+        "/webhooks/twilio/sms", data=raw, content_type=FORM,
+        headers={"X-Twilio-Signature": twilio_signature(twilio_form("sms_khmer"))},
+    )
+    assert response.status_code == 200
+    assert twiml_messages(response) == [KM.menu()]
+
+
+# --- signatures ------------------------------------------------------------------------------
+
+
+SIGNED = twilio_form("sms_english")
+
+
+@pytest.mark.parametrize(
+    ("signature", "body"),
+    [
+        pytest.param(None, None, id="missing-header"),
+        pytest.param("", None, id="empty-header"),
+        pytest.param("not-a-signature", None, id="garbage"),
+        pytest.param(twilio_signature(SIGNED, token="someone-elses-token"), None,
+                     id="wrong-auth-token"),
+        pytest.param(twilio_signature(SIGNED, url=TWILIO_URL.replace("sangkhim.example.org",
+                                                                   "attacker.example.net")),
+                     None, id="signed-for-another-host"),
+        pytest.param(twilio_signature(SIGNED, url=TWILIO_URL.replace("https:", "http:")), None,
+                     id="signed-for-http-not-https"),
+        pytest.param(twilio_signature(SIGNED, url=TWILIO_URL.replace("/sms", "/other")), None,
+                     id="signed-for-another-path"),
+        pytest.param(twilio_signature(SIGNED), urlencode({**SIGNED, "Body": "6"}),
+                     id="parameter-changed-after-signing"),
+    ],
+)
+def test_bad_signature_is_forbidden_and_changes_nothing(
+    app: Flask, signature: str | None, body: str | None
+) -> None:
+    response = post_twilio(app.test_client(), SIGNED, signature=signature, body=body)
+    assert response.status_code == 403
+    assert count_rows(app, ProcessedMessage) == 0
+    assert count_rows(app, Conversation) == 0
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("form", "body", "content_type", "status"),
+    [
+        pytest.param(twilio_form("missing_from"), None, FORM, 400, id="missing-From"),
+        pytest.param(twilio_form("sms_english", MessageSid=None, SmsMessageSid=None, SmsSid=None),
+                     None, FORM, 400, id="missing-MessageSid"),
+        pytest.param({}, "", FORM, 400, id="empty-body"),
+        pytest.param(twilio_form("sms_english", Body="x" * (1 << 20)), None, FORM, 413,
+                     id="1MB-body"),
+        # Twilio signs form parameters; a JSON body has none, so its signature cannot match.
+        pytest.param(twilio_form("sms_english"), json.dumps(twilio_form("sms_english")),
+                     "application/json", 403, id="json-instead-of-form"),
+        pytest.param(twilio_form("sms_english"), b"\xff\xfe\x00garbage=%%%", FORM, 403,
+                     id="undecodable-bytes"),
+    ],
+)
+def test_bad_input_is_a_client_error(
+    app: Flask, form: dict[str, str], body: str | bytes | None, content_type: str, status: int
+) -> None:
+    response = post_twilio(app.test_client(), form, body=body, content_type=content_type)
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.is_json and "Traceback" not in response.get_data(as_text=True)
+    assert count_rows(app, ProcessedMessage) == 0
+
+
+# --- duplicates and STOP ---------------------------------------------------------------------
+
+
+def test_redelivered_message_sid_gets_same_reply_and_counts_once(sample_app: Flask) -> None:
+    """Twilio retries on a timeout: the retry must not count demand or move the state again."""
+    texter = TwilioSender(sample_app.test_client(), "sms_english", SOKHA)
+    texter.send("hello")
+    texter.send("1")
+
+    sid = fresh_sid()
+    first = texter.send("Battambang", sid)
+    assert texter.send("Battambang", sid) == first
+    assert count_rows(sample_app, DemandEvent) == 1
+    assert count_rows(sample_app, ProcessedMessage) == 3
+
+    more = fresh_sid()
+    page_two = texter.send("MORE", more)
+    assert texter.send("MORE", more) == page_two
+    assert _offset(sample_app, texter.key) == 6  # one page further, not two
+
+    texter.send("MORE")  # a new MessageSid does move on: the check above could fail
+    assert _offset(sample_app, texter.key) == 9
+
+
+def _offset(app: Flask, key: str) -> int:
+    row = conversation(app, key)
+    assert row is not None
+    return int(json.loads(row.data)["offset"])
+
+
+@pytest.mark.parametrize(
+    ("greeting", "stop", "texts"),
+    [
+        pytest.param("hello", "STOP", EN, id="english-STOP"),
+        pytest.param("ម៉ឺនុយ", "ឈប់", KM, id="khmer-ឈប់"),
+        pytest.param("hello", "stop", EN, id="lowercase-stop"),
+    ],
+)
+def test_stop_deletes_only_this_senders_conversation(
+    app: Flask, greeting: str, stop: str, texts: Texts
+) -> None:
+    client = app.test_client()
+    leaving = TwilioSender(client, "sms_english", SOKHA)
+    staying = TwilioSender(client, "whatsapp_text", "whatsapp:+85587654321")
+    leaving.send(greeting)
+    staying.send(greeting)
+    assert conversation(app, leaving.key) is not None
+
+    assert leaving.send(stop) == [texts.stopped()]
+    assert conversation(app, leaving.key) is None
+    assert conversation(app, staying.key) is not None
