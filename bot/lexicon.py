@@ -1,20 +1,19 @@
 """Keyword lexicons: data files under ``locales/lexicons`` compiled once into matchers.
 
-Latin phrases match on word boundaries; Khmer phrases match anywhere (Khmer is written without
-spaces), except that a match may not begin right after a COENG sign (it would be the second half
-of a consonant cluster).
+Each line is ``intent<TAB>exact|span<TAB>phrase[<TAB>weight]``; see the README beside the files.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from bot.normalize import has_khmer, normalize
+from bot.normalize import normalize
+from bot.spans import Span, SpanMatcher
 
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "locales" / "lexicons"
+LANGUAGE_FILES = ("km", "en")
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,72 +21,67 @@ class Entry:
     intent: str
     phrase: str  # normalised
     language: str  # "km" or "en": the file it came from
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    entry: Entry
-    start: int
-    end: int
+    weight: float = 1.0
 
 
 class LexiconError(ValueError):
     """A lexicon file line that cannot be read; names the file and line."""
 
 
-def read_lexicon(path: Path) -> list[tuple[int, str, str, str]]:
-    """Return ``(line_number, intent, match, phrase)`` rows of one lexicon file."""
+def read_lexicon(path: Path) -> list[tuple[int, str, str, str, float]]:
+    """Return ``(line_number, intent, match, phrase, weight)`` rows of one lexicon file."""
     rows = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        parts = line.split("\t")
-        if len(parts) < 3 or parts[1] not in {"exact", "span"} or not parts[2].strip():
+        parts = [p.strip() for p in line.split("\t")]
+        if len(parts) < 3 or parts[1] not in {"exact", "span"} or not parts[2]:
             raise LexiconError(f"{path.name}:{number}: expected intent<TAB>exact|span<TAB>phrase")
-        rows.append((number, parts[0].strip(), parts[1], parts[2].strip()))
+        weight = 1.0
+        if len(parts) > 3 and parts[3] and not parts[3].startswith("#"):
+            try:
+                weight = float(parts[3])
+            except ValueError:
+                raise LexiconError(f"{path.name}:{number}: weight {parts[3]!r} is not a number") from None
+        rows.append((number, parts[0], parts[1], parts[2], weight))
     return rows
 
 
 class Lexicon:
-    """Exact-phrase table plus one compiled span pattern over every language file."""
+    """Whole-message phrases in a table; in-message phrases in one span matcher."""
 
     def __init__(self, directory: Path = LEXICON_DIR) -> None:
         self.exact: dict[str, Entry] = {}
-        spans: dict[str, Entry] = {}
-        for path in sorted(directory.glob("*.tsv")):
-            language = path.stem
-            for _number, intent, match, phrase in read_lexicon(path):
-                entry = Entry(intent=intent, phrase=normalize(phrase), language=language)
-                table = self.exact if match == "exact" else spans
-                table.setdefault(entry.phrase, entry)
-        self.spans = spans
-        self._pattern = _compile(list(spans))
+        spans: list[tuple[str, Entry]] = []
+        seen: set[tuple[str, str]] = set()
+        for language in LANGUAGE_FILES:
+            for _number, intent, match, phrase, weight in read_lexicon(directory / f"{language}.tsv"):
+                entry = Entry(intent, normalize(phrase), language, weight)
+                if match == "exact":
+                    self.exact.setdefault(entry.phrase, entry)
+                elif (entry.phrase, intent) not in seen:  # the same word in both files counts once
+                    seen.add((entry.phrase, intent))
+                    spans.append((entry.phrase, entry))
+        self._spans = SpanMatcher(spans)
+        self.latin_words = sorted(
+            {e.phrase for e in self.exact.values() if e.phrase.isascii() and e.phrase.isalpha()}
+            | {p for p, e in spans if p.isascii() and " " not in p and len(p) >= 4}
+        )
 
     def exact_match(self, normalised_text: str) -> Entry | None:
         return self.exact.get(normalised_text)
 
-    def find_spans(self, normalised_text: str) -> list[Hit]:
-        """Non-overlapping hits, longest phrase first at each position."""
-        return [
-            Hit(self.spans[m.group(0)], m.start(), m.end())
-            for m in self._pattern.finditer(normalised_text)
-        ]
+    def find_spans(self, normalised_text: str) -> list[Span[Entry]]:
+        """Every hit not inside a longer hit ("voluntary treatment" hides "treatment")."""
+        return self._spans.find_maximal(normalised_text)
 
-    def english_words(self) -> frozenset[str]:
-        return frozenset(p for p, e in {**self.exact, **self.spans}.items() if e.language == "en")
-
-
-def _compile(phrases: list[str]) -> re.Pattern[str]:
-    alternatives = []
-    for phrase in sorted(phrases, key=len, reverse=True):
-        escaped = re.escape(phrase)
-        if has_khmer(phrase):
-            alternatives.append(rf"(?<!\u17d2){escaped}")
-        else:
-            alternatives.append(rf"(?<![a-z0-9]){escaped}(?![a-z0-9])")
-    if not alternatives:
-        return re.compile(r"(?!x)x")
-    return re.compile("|".join(alternatives))
+    def entries_for(self, phrase: str) -> tuple[Entry, ...]:
+        """Everything a (normalised) word means, as exact phrase or span; for typo correction."""
+        found = [self.exact[phrase]] if phrase in self.exact else []
+        for span in self._spans.find_all(phrase):
+            if span.start == 0 and span.end == len(phrase):
+                found.extend(span.payloads)
+        return tuple(found)
 
 
 @lru_cache(maxsize=1)

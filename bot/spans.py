@@ -1,0 +1,92 @@
+"""Find many phrases inside a message at once (Aho-Corasick), with script-aware word edges.
+
+Khmer is written without spaces, so phrases are matched inside runs of text; a Khmer match
+must not begin right after a COENG (it would be the second half of a consonant cluster) nor end
+before a dependent vowel, sign or COENG (it would cut a syllable). A Latin match must stand
+between non-alphanumeric characters. Both keyword lexicons and the gazetteer use this one matcher.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import ahocorasick
+
+from bot.normalize import has_khmer
+
+T = TypeVar("T")
+
+_COENG = "\u17d2"
+# Dependent vowels, signs and COENG: a Khmer match may not end right before one of these.
+_KHMER_CONTINUATION = {chr(c) for c in range(0x17B6, 0x17D4)} | {"\u17dd"}
+
+
+def _latin_char(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+@dataclass(frozen=True, slots=True)
+class Span(Generic[T]):
+    start: int
+    end: int
+    phrase: str
+    payloads: tuple[T, ...]
+
+
+class SpanMatcher(Generic[T]):
+    """Phrases (already normalised) mapped to payloads; several payloads may share a phrase."""
+
+    def __init__(self, entries: Iterable[tuple[str, T]]) -> None:
+        table: dict[str, list[T]] = {}
+        for phrase, payload in entries:
+            if phrase:
+                table.setdefault(phrase, []).append(payload)
+        self._automaton = ahocorasick.Automaton()
+        for phrase, payloads in table.items():
+            self._automaton.add_word(phrase, (phrase, tuple(payloads), has_khmer(phrase)))
+        self._empty = not table
+        if not self._empty:
+            self._automaton.make_automaton()
+
+    def __len__(self) -> int:
+        return len(self._automaton)
+
+    def find_all(self, text: str) -> list[Span[T]]:
+        """Every match that respects word edges, overlapping ones included."""
+        if self._empty or not text:
+            return []
+        found = []
+        for end_index, (phrase, payloads, khmer) in self._automaton.iter(text):
+            start, end = end_index - len(phrase) + 1, end_index + 1
+            if _edges_ok(text, start, end, khmer):
+                found.append(Span(start, end, phrase, payloads))
+        return found
+
+    def find_maximal(self, text: str) -> list[Span[T]]:
+        """Matches not contained in a longer match; overlapping ones are all kept."""
+        spans = self.find_all(text)
+        return [
+            s for s in spans
+            if not any(o is not s and o.start <= s.start and s.end <= o.end
+                       and (o.end - o.start) > (s.end - s.start) for o in spans)
+        ]
+
+    def find(self, text: str) -> list[Span[T]]:
+        """Non-overlapping matches, leftmost first and longest at each position."""
+        chosen: list[Span[T]] = []
+        covered_until = -1
+        for span in sorted(self.find_all(text), key=lambda s: (s.start, -(s.end - s.start))):
+            if span.start >= covered_until:
+                chosen.append(span)
+                covered_until = span.end
+        return chosen
+
+
+def _edges_ok(text: str, start: int, end: int, khmer: bool) -> bool:
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    if khmer:
+        return before != _COENG and after not in _KHMER_CONTINUATION
+    return not _latin_char(before) and not _latin_char(after)
