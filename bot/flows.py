@@ -52,13 +52,16 @@ MENU_CHOICES = {
     6: "emergency",
 }
 FAQ_CHOICES = {1: "faq_cost", 2: "faq_privacy", 3: "faq_voluntary", 4: "faq_methadone"}
-ANSWERS: dict[str, Callable[[Texts], str]] = {
+#: Answers as pages; SMS shows one page at a time ("reply MORE"), Telegram all at once.
+ANSWERS: dict[str, Callable[[Texts], tuple[str, ...]]] = {
     "faq_cost": Texts.faq_cost,
     "faq_privacy": Texts.faq_privacy,
     "faq_voluntary": Texts.faq_voluntary,
     "faq_methadone": Texts.faq_methadone,
     "family": Texts.family,
 }
+#: After the last page of these answers the bot waits for a place to find a service.
+THEN_FIND = {"family": "find_clinic"}
 
 
 @dataclass
@@ -151,13 +154,30 @@ def show_menu(turn: Turn, keep: dict[str, object] | None = None) -> Reply:
 
 
 def emergency(turn: Turn) -> Reply:
-    turn.say(turn.texts.emergency())
+    turn.say(*turn.texts.emergency())
     return turn.reply(Step.MENU, event=turn.event("emergency", "emergency"))
 
 
-def answer(turn: Turn, intent: str) -> Reply:
-    turn.say(ANSWERS[intent](turn.texts))
-    return turn.reply(Step.MENU, event=turn.event(intent, "answered"))
+def answer(turn: Turn, intent: str, page: int = 0) -> Reply:
+    """One page of an answer (all pages on Telegram), then its next step."""
+    pages = ANSWERS[intent](turn.texts)
+    event = turn.event(intent, "answered") if page == 0 else None
+    if turn.inbound.channel is Channel.TELEGRAM:
+        turn.say(*pages[page:])
+        page = len(pages) - 1
+    else:
+        turn.say(pages[page])
+    if page + 1 < len(pages):
+        turn.say(turn.texts.more_pages())
+        return turn.reply(Step.PAGES, {"answer": intent, "page": page + 1, **_keep_place(turn)}, event)
+    if intent in THEN_FIND:
+        return turn.reply(Step.ASK_PLACE, {"intent": THEN_FIND[intent]}, event)
+    return turn.reply(Step.MENU, _keep_place(turn), event)
+
+
+def suggest(turn: Turn, intent: str) -> Reply:
+    turn.say(turn.texts.did_you_mean(intent))
+    return turn.reply(Step.CONFIRM, {"suggested": intent, **_keep_place(turn)})
 
 
 def misunderstood(turn: Turn) -> Reply:
@@ -251,6 +271,8 @@ def on_menu(turn: Turn) -> Reply:
         return show_menu(turn, {"place": cls.place.code})
     if cls.intent in SERVICE_TYPES or cls.intent in ANSWERS:
         return route(turn, cls.intent)
+    if cls.suggestion in SERVICE_TYPES or cls.suggestion in ANSWERS:
+        return suggest(turn, cls.suggestion)
     return misunderstood(turn)
 
 
@@ -295,6 +317,23 @@ def on_ask_place(turn: Turn) -> Reply:
     return turn.reply(Step.ASK_PLACE, {"intent": intent, "place_attempts": attempts})
 
 
+def on_pages(turn: Turn) -> Reply:
+    intent, page = turn.state.data.get("answer"), turn.state.data.get("page")
+    if turn.cls.more and intent in ANSWERS and isinstance(page, int):
+        pages = len(ANSWERS[str(intent)](turn.texts))
+        if 0 < page < pages:
+            return answer(turn, str(intent), page)
+    return on_menu(turn)
+
+
+def on_confirm(turn: Turn) -> Reply:
+    suggested = turn.state.data.get("suggested")
+    if turn.cls.affirmative:
+        if isinstance(suggested, str) and (suggested in SERVICE_TYPES or suggested in ANSWERS):
+            return route(turn, suggested)
+    return on_menu(turn)
+
+
 def on_faq_menu(turn: Turn) -> Reply:
     if turn.cls.number is not None:
         choice = FAQ_CHOICES.get(turn.cls.number)
@@ -315,6 +354,8 @@ STEPS: dict[Step, Callable[[Turn], Reply]] = {
     Step.RESULTS: on_menu,
     Step.ASK_PLACE: on_ask_place,
     Step.FAQ_MENU: on_faq_menu,
+    Step.PAGES: on_pages,
+    Step.CONFIRM: on_confirm,
 }
 
 

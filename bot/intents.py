@@ -64,6 +64,8 @@ _LANGUAGE_CUE = "lang"
 _NUMBER = re.compile(r"^\d{1,2}$")
 _LONE_NUMBER = re.compile(r"(?<!\d)\d(?!\d)")
 _WHERE_CUE = "where"
+#: Lexicon entries that are control words or cues, not intents of their own.
+_NOT_INTENTS = frozenset({_LANGUAGE_CUE, _WHERE_CUE, "more", "yes"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,8 @@ class Classification:
     language: Locale | None = None
     #: True when the message asks for the next page.
     more: bool = False
+    #: True when the message is a plain "yes" (to a "did you mean" question).
+    affirmative: bool = False
     places: tuple[Place, ...] = ()
     #: False when the text says nothing about its language (a bare number, a place name).
     locale_certain: bool = False
@@ -119,7 +123,7 @@ class Classifier:
             return result("menu", number=int(norm))
         scores: Counter[str] = Counter()
         for entry in entries:
-            if entry.intent not in (_LANGUAGE_CUE, "more", _WHERE_CUE):
+            if entry.intent not in _NOT_INTENTS:
                 scores[entry.intent] += entry.weight
         if any(e.intent == _WHERE_CUE for e in entries):  # "where ...?" asks for a place
             for intent in [i for i in scores if i.startswith("find_")]:
@@ -135,6 +139,8 @@ class Classifier:
         name, _, target = intent.partition(":")
         if name == "more":
             return result("unknown", more=True)
+        if name == "yes":
+            return result("unknown", affirmative=True)
         if name == "set_language":
             language = Locale(target)
             return result("set_language", language=language, locale=language, locale_certain=True)
@@ -156,7 +162,7 @@ class Classifier:
                 candidates += [
                     (int(distance), entry)
                     for entry in self.lexicon.entries_for(phrase)
-                    if entry.intent not in (_LANGUAGE_CUE, "more", _WHERE_CUE)
+                    if entry.intent not in _NOT_INTENTS
                 ]
         emergency = [d for d, e in candidates if e.intent == "emergency"]
         if emergency and (min(emergency) <= 1 or not has_place):

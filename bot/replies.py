@@ -163,43 +163,105 @@ class Texts:
         # TRANSLATORS: separator between flags such as "free, voluntary".
         return self._(", ").join(items)
 
-    # --- answers ---------------------------------------------------------------------------
-    def emergency(self) -> str:
+    # --- "did you mean" ----------------------------------------------------------------------
+    def did_you_mean(self, intent: str) -> str:
+        return self._(
+            "Did you mean: %(topic)s? Reply YES, or MENU for the menu.",
+            topic=self._(TOPIC[intent]),
+        )
+
+    def more_pages(self) -> str:
+        return self._("Reply MORE to read on, or MENU for the menu.")
+
+    # --- answers: each is one or more pages; the last page ends with one clear next step ------
+    def emergency(self) -> tuple[str, ...]:
         # TRANSLATORS: overdose/emergency advice. Must say: call 119, stay with the person,
         # on their side, do not leave them. Never mention the police.
-        return self._(
-            "Emergency: call 119 for an ambulance now. Stay with the person. If they are not "
-            "awake, lay them on their side. Do not leave them alone."
+        return (
+            self._(
+                "Emergency: call 119 for an ambulance now. Stay with the person. If they are not "
+                "awake, lay them on their side. Do not leave them alone."
+            ),
         )
 
-    def faq_cost(self) -> str:
-        return self._(
-            "Services marked free in our list cost nothing. If you are unsure, ask when you "
-            "call. Reply 1 to find voluntary treatment."
+    def faq_cost(self) -> tuple[str, ...]:
+        return (
+            self._(
+                "Services marked free in our list cost nothing. If you are unsure, ask when you "
+                "call. Reply 1 to find voluntary treatment."
+            ),
         )
 
-    def faq_privacy(self) -> str:
-        # TRANSLATORS: the privacy promise. It must stay exactly this honest: no more, no less.
-        return self._(
-            "Sangkhim does not keep your number, name or messages. It keeps only your last step, "
-            "for 24 hours; STOP deletes it now. Your phone company or Telegram can still see "
-            "messages. Reply MENU for the menu."
+    def faq_privacy(self) -> tuple[str, ...]:
+        # TRANSLATORS: the privacy promise (two pages). It must stay exactly this honest:
+        # no more, no less. It matches docs/PRIVACY.md.
+        return (
+            self._(
+                "Sangkhim does not keep your number, name or messages. It remembers only your "
+                "last step, for up to 24 hours. STOP deletes it at once."
+            ),
+            self._(
+                "We count requests by district and service, with no link to you, to show where "
+                "help is needed. Your phone company or Telegram can still see your messages. "
+                "Reply MENU for the menu."
+            ),
         )
 
-    def faq_voluntary(self) -> str:
-        return self._(
-            "Voluntary means you choose. You can stop or leave at any time. Sangkhim lists only "
-            "voluntary services and never sends anyone to a compulsory centre. Reply 1 to find one."
+    def faq_voluntary(self) -> tuple[str, ...]:
+        return (
+            self._(
+                "Voluntary means you choose. You can stop or leave at any time. Sangkhim lists "
+                "only voluntary services and never sends anyone to a compulsory centre."
+            ),
+            # TRANSLATORS: describes community-based treatment in Cambodia.
+            self._(
+                "Community-based treatment means visits to a clinic or health centre near home: "
+                "counselling and health care, and you go home the same day. Reply 1 to find one."
+            ),
         )
 
-    def faq_methadone(self) -> str:
-        return self._(
-            "Methadone is a daily medicine that stops withdrawal from heroin. Missed doses lower "
-            "your tolerance, so using again can cause an overdose. You can return: reply 3."
+    def faq_methadone(self) -> tuple[str, ...]:
+        return (
+            self._(
+                "Methadone is a medicine you drink once a day at a clinic. It stops withdrawal "
+                "and craving for heroin, so you can live without injecting."
+            ),
+            self._(
+                "Missing doses is dangerous: after a few days your tolerance drops, and using "
+                "heroin at your old amount can cause an overdose."
+            ),
+            self._(
+                "If you stopped, you can go back: visit your clinic or any methadone clinic and "
+                "say when you last had a dose. They restart you safely. Reply 3 to find a clinic."
+            ),
         )
 
-    def family(self) -> str:
-        return self._(
-            "Families help most by staying calm and kind, without shame or blame. Listen first: "
-            "treatment works best when the person chooses it. Reply 1 to find a voluntary clinic."
+    def family(self) -> tuple[str, ...]:
+        return (
+            self._(
+                "Talk when you are both calm. Say that you care and are worried, without shame or "
+                "blame. Listen first: threats and locking someone up do not help."
+            ),
+            self._(
+                "Voluntary treatment means the person chooses it: visits to a nearby clinic, "
+                "counselling and health care, and going home the same day."
+            ),
+            self._(
+                "Which province or town are you in? Reply with its name and I will find the "
+                "nearest voluntary clinic. Reply 0 to see all."
+            ),
         )
+
+
+# TRANSLATORS: topics offered back in "Did you mean: ...?"
+TOPIC = {
+    "find_clinic": N_("voluntary treatment"),
+    "find_needle_exchange": N_("needles, syringes, drop-in"),
+    "find_methadone": N_("methadone"),
+    "faq_cost": N_("is it free?"),
+    "faq_privacy": N_("is it private? will police know?"),
+    "faq_voluntary": N_("is it voluntary?"),
+    "faq_methadone": N_("what is methadone?"),
+    "family": N_("help for family"),
+    "emergency": N_("emergency"),
+}

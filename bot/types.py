@@ -42,6 +42,8 @@ class Step(enum.StrEnum):
     ASK_PLACE = "ask_place"
     RESULTS = "results"
     FAQ_MENU = "faq_menu"
+    PAGES = "pages"
+    CONFIRM = "confirm"
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,10 +48,13 @@ class IntentReport:
         return self.true_positive[intent] / self.expected[intent] if self.expected[intent] else 0.0
 
 
-def evaluate_intents(classifier: Classifier | None = None) -> IntentReport:
+DEV_SET, HOLDOUT_SET = "intents.tsv", "intents_holdout.tsv"
+
+
+def evaluate_intents(classifier: Classifier | None = None, name: str = DEV_SET) -> IntentReport:
     classifier = classifier or default_classifier()
     report = IntentReport()
-    for row in rows("intents.tsv"):
+    for row in rows(name):
         result = classifier.classify(row["text"])
         expected, got = row["intent"], result.intent
         report.total += 1
@@ -103,18 +106,26 @@ def evaluate_places(classifier: Classifier | None = None) -> PlaceReport:
     return report
 
 
-def main() -> int:
-    intents = evaluate_intents()
-    print(f"Intents: {intents.correct}/{intents.total} correct = {intents.accuracy:.1%}; "
+def print_intents(title: str, intents: IntentReport) -> None:
+    print(f"{title}: {intents.correct}/{intents.total} correct = {intents.accuracy:.1%}; "
           f"locale {intents.locale_accuracy:.1%}")
     print(f"{'intent':<22}{'n':>5}{'precision':>11}{'recall':>9}")
     for intent in sorted(intents.expected):
         print(f"{intent:<22}{intents.expected[intent]:>5}"
               f"{intents.precision(intent):>11.1%}{intents.recall(intent):>9.1%}")
     if intents.errors:
-        print("\nMisclassified (text | expected | got):")
+        print("Misclassified (text | expected | got):")
         for text, expected, got in intents.errors:
             print(f"  {text} | {expected} | {got}")
+    print()
+
+
+def main() -> int:
+    print_intents("Intents, development set (the lexicons were tuned on it)",
+                  evaluate_intents(name=DEV_SET))
+    if (DATA / HOLDOUT_SET).exists():
+        print_intents("Intents, held-out set (written independently, never tuned on)",
+                      evaluate_intents(name=HOLDOUT_SET))
     if (DATA / "places.tsv").exists():
         places = evaluate_places()
         print(f"\nPlaces: exact code {places.exact}/{places.total} = {places.exact_accuracy:.1%}; "

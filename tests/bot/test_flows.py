@@ -116,6 +116,7 @@ class Case:
 
 EN, KM = Locale.EN, Locale.KM
 MENU, ASK, RESULTS, FAQ, START = Step.MENU, Step.ASK_PLACE, Step.RESULTS, Step.FAQ_MENU, Step.START
+PAGES, CONFIRM = Step.PAGES, Step.CONFIRM
 MORE_HINT = "Reply MORE"
 OPEN_BTB = ("Chamkar Clinic", "Kdol Clinic", "Wat Kor Clinic")
 NO_POLICE = ("police", "Police", "ប៉ូលីស")
@@ -251,24 +252,53 @@ CASES = [
         T("hi", MENU),
         T("9", MENU, says=(Texts.not_understood, Texts.menu), event=Event("unknown", "not_understood")),
     )),
-    Case("FAQ: menu 4 then 2 gives the privacy promise", (
+    Case("FAQ: menu 4 then 2 gives the privacy promise, page by page", (
         T("hi", MENU),
         T("4", FAQ, says=(Texts.faq_menu,), locale=EN),
-        T("2", MENU, says=(Texts.faq_privacy, "does not keep your number"),
-          event=Event("faq_privacy", "answered"), locale=EN),
+        T("2", PAGES, says=(Texts.faq_privacy, "does not keep your number", "Reply MORE"),
+          silent=("phone company",), event=Event("faq_privacy", "answered"), locale=EN),
+        T("MORE", MENU, says=("phone company or Telegram can still see",), locale=EN),
     )),
+    Case("a three-page answer, then MORE past the end goes back to the menu", (
+        T("what is methadone", PAGES, says=(Texts.faq_methadone,),
+          event=Event("faq_methadone", "answered")),
+        T("more", PAGES, says=("tolerance drops",)),
+        T("more", MENU, says=("Reply 3",)),
+        T("1", ASK),
+    ), hint=EN),
+    Case("on Telegram an answer comes whole", (
+        T("will the police know?", MENU, says=("does not keep your number", "phone company"),
+          event=Event("faq_privacy", "answered")),
+    ), channel=Channel.TELEGRAM),
     Case("FAQ in khmer digits", (
         T("សួស្តី", MENU),
         T("៤", FAQ, says=(Texts.faq_menu,), locale=KM),
-        T("៣", MENU, says=(Texts.faq_voluntary,), event=Event("faq_voluntary", "answered"), locale=KM),
+        T("៣", PAGES, says=(Texts.faq_voluntary,), event=Event("faq_voluntary", "answered"), locale=KM),
+        T("បន្ថែម", MENU, says=("សហគមន៍",), locale=KM),
+    )),
+    Case("family advice ends by asking where, then finds a clinic", (
+        T("my son uses yama", PAGES, says=(Texts.family,), event=Event("family", "answered")),
+        T("more", PAGES, says=("person chooses it",)),
+        T("more", ASK, says=("nearest voluntary clinic",)),
+        T("Battambang", RESULTS, shows=OPEN_BTB, event=Event("find_clinic", "served", "02")),
+    ), hint=EN),
+    Case("a near-miss spelling is offered back, and YES takes it", (
+        T("hi", MENU),
+        T("neeedlle exchnge", CONFIRM, says=("Did you mean",), locale=EN),
+        T("yes", ASK, says=("which province",), locale=EN),
+    )),
+    Case("a near-miss offered back, and something else is understood as usual", (
+        T("hi", MENU),
+        T("neeedlle exchnge", CONFIRM, says=("Did you mean",)),
+        T("3", ASK),
     )),
     Case("FAQ 0 goes back to the menu", (
         T("4", FAQ),
         T("0", MENU, says=(Texts.menu,)),
     )),
     Case("a question asked in words", (
-        T("will the police know?", MENU, says=(Texts.faq_privacy,), event=Event("faq_privacy", "answered")),
-        T("my son uses yama", MENU, says=(Texts.family,), event=Event("family", "answered")),
+        T("will the police know?", PAGES, says=(Texts.faq_privacy,), event=Event("faq_privacy", "answered")),
+        T("my son uses yama", PAGES, says=(Texts.family,), event=Event("family", "answered")),
     )),
     Case("a photo gets the text-only reply and keeps the step", (
         T("", START, says=(Texts.text_only,), photo=True),
@@ -296,7 +326,11 @@ CASES = [
 
 
 def _text(item: Text, texts: Texts) -> str:
-    return item if isinstance(item, str) else item(texts)
+    """The expected text; for a paged answer its first page (SMS shows one page at a time)."""
+    if isinstance(item, str):
+        return item
+    value = item(texts)
+    return value if isinstance(value, str) else value[0]
 
 
 def stored(state: State | None) -> State:
