@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.directory import Directory
+from bot.geo import ReferencePoints, default_points
 from bot.flows import Turn, run
 from bot.intents import Classification, Classifier, default_classifier
 from bot.places import PlaceResolver
@@ -37,6 +38,7 @@ def handle(
     now: datetime,
     classifier: Classifier | None = None,
     places: PlaceResolver | None = None,
+    points: ReferencePoints | None = None,
 ) -> Reply:
     classifier = classifier or default_classifier()
     cls = classifier.classify(inbound.text, inbound.locale_hint)
@@ -47,6 +49,7 @@ def handle(
         texts=Texts(reply_locale(inbound, state, cls)),
         directory=directory,
         places=places or classifier.places,
+        points=points or default_points(),
         now=now,
     )
     return run(turn)

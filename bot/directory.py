@@ -1,7 +1,8 @@
-"""The service directory as the engine sees it: a read-only lookup behind a protocol.
+"""The service directory as the engine sees it: a read-only source behind a protocol.
 
 The engine never queries a database; the pipeline hands it a ``Directory``. Tests use
-``InMemoryDirectory``; production uses the SQL-backed one in ``models.directory``.
+``InMemoryDirectory``; production uses the SQL-backed one in ``models.directory``. Ranking by
+distance is the engine's own work (``bot.ranking``), so every directory ranks alike.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.types import ServiceType
+from bot.types import GeoPoint, ServiceType
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,8 +25,13 @@ class ServiceInfo:
     province_code: str
     district_code: str | None
     phone: str
-    hours_km: str
-    hours_en: str
+    #: Opening hours in the OSM subset of ``bot.hours`` ("Mo-Fr 08:00-17:00"); "" if unknown.
+    opening_hours: str = ""
+    commune_code: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    #: Languages spoken, as codes ("km", "en").
+    languages: tuple[str, ...] = ("km",)
     is_free: bool = True
     is_voluntary: bool = True
     is_walk_in: bool = False
@@ -38,54 +44,33 @@ class ServiceInfo:
     def address(self, locale: str) -> str:
         return self.address_km if locale == "km" and self.address_km else self.address_en
 
-    def hours(self, locale: str) -> str:
-        return self.hours_km if locale == "km" and self.hours_km else self.hours_en
+    @property
+    def point(self) -> GeoPoint | None:
+        if self.latitude is None or self.longitude is None:
+            return None
+        return GeoPoint(self.latitude, self.longitude)
+
+    @property
+    def place_code(self) -> str:
+        """Its most specific administrative unit."""
+        return self.commune_code or self.district_code or self.province_code
 
 
 class Directory(Protocol):
-    def find(
-        self,
-        service_types: Sequence[ServiceType],
-        province_code: str | None,
-        district_code: str | None = None,
-    ) -> list[ServiceInfo]:
-        """Open services of these types, best first for the given place."""
+    #: A phone line people can call to ask, when none of the listed services is within reach.
+    helpline: str | None
 
-
-def rank(
-    services: Iterable[ServiceInfo], province_code: str | None, district_code: str | None
-) -> list[ServiceInfo]:
-    """Same district first, then same province, then the rest; services with room before full ones.
-
-    Distance ranking (nearest by great-circle distance) replaces the place tiers once services
-    and places carry reference points.
-    """
-
-    def key(service: ServiceInfo) -> tuple[int, int, str]:
-        if district_code and service.district_code == district_code:
-            tier = 0
-        elif province_code and service.province_code == province_code:
-            tier = 1
-        else:
-            tier = 2
-        return (tier, int(service.is_full), service.name_en.casefold())
-
-    return sorted(services, key=key)
+    def find(self, service_types: Sequence[ServiceType]) -> list[ServiceInfo]:
+        """Every open, voluntary service of these types (unranked)."""
 
 
 class InMemoryDirectory:
-    """A directory over a list of services; the engine's tests and `flask chat` fakes use it."""
+    """A directory over a list of services; the engine's tests use it."""
 
-    def __init__(self, services: Iterable[ServiceInfo]) -> None:
+    def __init__(self, services: Iterable[ServiceInfo], helpline: str | None = None) -> None:
         self._services = list(services)
+        self.helpline = helpline
 
-    def find(
-        self,
-        service_types: Sequence[ServiceType],
-        province_code: str | None,
-        district_code: str | None = None,
-    ) -> list[ServiceInfo]:
+    def find(self, service_types: Sequence[ServiceType]) -> list[ServiceInfo]:
         wanted = set(service_types)
-        return rank(
-            (s for s in self._services if s.service_type in wanted), province_code, district_code
-        )
+        return [s for s in self._services if s.service_type in wanted]

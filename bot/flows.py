@@ -8,7 +8,14 @@ stateDiagram-v2
     START --> RESULTS: service + place in one message
     MENU --> ASK_PLACE: 1-3 or a service keyword
     MENU --> FAQ_MENU: 4
-    ASK_PLACE --> RESULTS: a place, or 0 for all
+    MENU --> PAGES: a long answer (SMS)
+    PAGES --> PAGES: MORE
+    PAGES --> ASK_PLACE: family advice ends by asking where
+    MENU --> CONFIRM: a near-miss spelling ("did you mean ...?")
+    CONFIRM --> ASK_PLACE: YES
+    ASK_PLACE --> RESULTS: a place, a shared location, or 0 for all
+    ASK_PLACE --> CHOOSE_PLACE: several places match about equally
+    CHOOSE_PLACE --> RESULTS: a number
     ASK_PLACE --> ASK_PLACE: place not found (twice, then all of Cambodia)
     RESULTS --> RESULTS: MORE
     FAQ_MENU --> MENU: 0
@@ -27,12 +34,27 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.directory import Directory, ServiceInfo
+from bot.directory import Directory
+from bot.geo import ReferencePoints
 from bot.intents import Classification
 from bot.places import Place, PlaceResolver
+from bot.ranking import REACH_KM, Ranked, outcome, rank
 from bot.replies import Texts
 from bot.segments import pack_for_sms
-from bot.types import Channel, DemandEvent, Inbound, Locale, OutMessage, Reply, ServiceType, State, Step
+from bot.types import (
+    Button,
+    Channel,
+    DemandEvent,
+    GeoPoint,
+    Inbound,
+    Locale,
+    OutMessage,
+    Reply,
+    ServiceType,
+    State,
+    Step,
+    Venue,
+)
 
 PAGE_SIZE = 3
 #: After this many misunderstandings in a row the bot stops re-sending the whole menu.
@@ -74,8 +96,11 @@ class Turn:
     texts: Texts
     directory: Directory
     places: PlaceResolver
+    points: ReferencePoints
     now: datetime
     messages: list[str] = field(default_factory=list)
+    buttons: list[Button] = field(default_factory=list)
+    venues: list[Venue] = field(default_factory=list)
 
     @property
     def locale(self) -> Locale:
@@ -90,11 +115,20 @@ class Turn:
         keep = {"locale_chosen": True} if self.state.data.get("locale_chosen") else {}
         new_state = State(locale=self.locale, step=step, data={**keep, **(data or {})})
         return Reply(
-            messages=_render(self.inbound.channel, self.messages),
-            state=new_state,
-            demand_event=event,
-            locale=self.locale,
+            messages=self.render(), state=new_state, demand_event=event, locale=self.locale
         )
+
+    def render(self) -> tuple[OutMessage, ...]:
+        """SMS and WhatsApp get the blocks packed into messages within the segment budget;
+        Telegram gets one message. Buttons and map pins ride on the last message."""
+        if self.inbound.channel is Channel.TELEGRAM:
+            texts = ["\n\n".join(self.messages)] if self.messages else []
+        else:
+            texts = pack_for_sms(self.messages)
+        messages = [OutMessage(t) for t in texts]
+        if messages and (self.buttons or self.venues):
+            messages[-1] = OutMessage(messages[-1].text, tuple(self.buttons), tuple(self.venues))
+        return tuple(messages)
 
     def event(
         self,
@@ -115,14 +149,6 @@ class Turn:
         )
 
 
-def _render(channel: Channel, blocks: list[str]) -> tuple[OutMessage, ...]:
-    """SMS and WhatsApp get the blocks packed into messages within the segment budget;
-    Telegram gets one message."""
-    if channel is Channel.TELEGRAM:
-        return (OutMessage("\n\n".join(blocks)),) if blocks else ()
-    return tuple(OutMessage(text) for text in pack_for_sms(blocks))
-
-
 # --- global words ----------------------------------------------------------------------------
 
 
@@ -132,9 +158,7 @@ def handle_global(turn: Turn) -> Reply | None:
         return emergency(turn)
     if intent == "stop":
         turn.say(turn.texts.stopped())
-        return Reply(
-            messages=_render(turn.inbound.channel, turn.messages), state=None, locale=turn.locale
-        )
+        return Reply(messages=turn.render(), state=None, locale=turn.locale)
     if intent == "set_language":
         turn.say(turn.texts.language_set(), turn.texts.menu())
         return turn.reply(Step.MENU, {"locale_chosen": True})
@@ -194,56 +218,120 @@ def misunderstood(turn: Turn) -> Reply:
 
 def want_service(turn: Turn, intent: str) -> Reply:
     """A service was asked for: answer at once if a place is known, else ask where."""
+    if len(turn.cls.places) > 1:
+        return choose_place(turn, intent, turn.cls.places)
     place = turn.cls.place or _remembered_place(turn)
     if place is not None:
         return show_results(turn, intent, place)
+    return ask_place(turn, intent)
+
+
+def ask_place(turn: Turn, intent: str, data: dict[str, object] | None = None) -> Reply:
     turn.say(turn.texts.ask_place(intent))
-    return turn.reply(Step.ASK_PLACE, {"intent": intent})
+    if turn.inbound.channel is Channel.TELEGRAM:
+        turn.buttons.append(Button(turn.texts.share_location(), request_location=True))
+    return turn.reply(Step.ASK_PLACE, {"intent": intent, **(data or {})})
 
 
-def show_results(turn: Turn, intent: str, place: Place | None, offset: int = 0) -> Reply:
-    found = turn.directory.find(
-        SERVICE_TYPES[intent],
+def choose_place(turn: Turn, intent: str, places: tuple[Place, ...]) -> Reply:
+    """Several places match about equally: ask, numbered, rather than guess."""
+    options = places[:5]
+    turn.say(turn.texts.choose_place([describe_place(turn, p) for p in options]))
+    return turn.reply(Step.CHOOSE_PLACE, {"intent": intent, "choices": [p.code for p in options]})
+
+
+def describe_place(turn: Turn, place: Place) -> str:
+    """"Name (Province)" so same-named places can be told apart."""
+    province = turn.places.get(place.province_code)
+    if province is None or province.code == place.code:
+        return place.name(turn.locale)
+    return turn.texts.place_in(place.name(turn.locale), province.name(turn.locale))
+
+
+def show_results(
+    turn: Turn, intent: str, place: Place | None, gps: GeoPoint | None = None, offset: int = 0
+) -> Reply:
+    """A page of the nearest services. A GPS point is used here only, in memory: the state and
+    the demand event keep at most its district (so later pages rank from the district)."""
+    types = SERVICE_TYPES[intent]
+    origin = gps or (turn.points.point(place.code) if place else None)
+    ranked = rank(
+        turn.directory.find(types),
+        turn.points,
+        origin,
         place.province_code if place else None,
         place.district_code if place else None,
     )
+    event = turn.event(intent, outcome(ranked), types[0], place) if offset == 0 else None
+    page = ranked[offset : offset + PAGE_SIZE]
+    if not page:
+        if offset:
+            turn.say(turn.texts.no_more())
+        else:
+            turn.say(turn.texts.none_listed())
+            _offer_helpline(turn)
+        return turn.reply(Step.MENU, _keep_place(turn) if place is None else {"place": place.code}, event)
+    if offset == 0:
+        _heading(turn, intent, place, ranked, gps is not None)
+    mixed = len(types) > 1
+    show_distance = offset == 0 or gps is None
+    for item in page:
+        distance = item.distance_km if show_distance else None
+        turn.say(turn.texts.service(item.service, distance, show_type=mixed))
+        _pin(turn, item)
+    if len(ranked) > offset + PAGE_SIZE:
+        turn.say(turn.texts.more_hint())
     data: dict[str, object] = {"intent": intent, "offset": offset + PAGE_SIZE}
     if place is not None:
         data["place"] = place.code
-    page = found[offset : offset + PAGE_SIZE]
-    event = None
-    if offset == 0:
-        event = turn.event(intent, _outcome(found, place), SERVICE_TYPES[intent][0], place)
-    if not page:
-        turn.say(turn.texts.no_more() if offset else turn.texts.none_listed())
-        return turn.reply(Step.MENU, event=event)
-    if offset == 0:  # later pages need no heading (they may list other places)
-        place_name = place.name(turn.locale) if place else None
-        if place is not None and not _in_place(page[0], place):
-            turn.say(turn.texts.none_in_place(place_name or ""))
-        else:
-            turn.say(turn.texts.results_heading(intent, place_name))
-    mixed = len(SERVICE_TYPES[intent]) > 1
-    turn.say(*(turn.texts.service(s, show_type=mixed) for s in page))
-    if len(found) > offset + PAGE_SIZE:
-        turn.say(turn.texts.more_hint())
     return turn.reply(Step.RESULTS, data, event)
 
 
-def _outcome(found: list[ServiceInfo], place: Place | None) -> str:
-    if not found:
-        return "no_service"
-    if all(s.is_full for s in found[:PAGE_SIZE]):
-        return "only_full"
-    if place is not None and not _in_place(found[0], place):
-        return "served_elsewhere"
-    return "served"
+def _heading(turn: Turn, intent: str, place: Place | None, ranked: list[Ranked], gps: bool) -> None:
+    if place is None:
+        turn.say(turn.texts.results_heading(intent, None))
+        return
+    name = turn.texts.near_you() if gps else place.name(turn.locale)
+    open_services = [r for r in ranked if not r.service.is_full]
+    nearest = open_services[0].distance_km if open_services else None
+    if nearest is not None and nearest > REACH_KM:
+        turn.say(turn.texts.none_within_reach(name, int(REACH_KM)))
+        _offer_helpline(turn)
+    else:
+        turn.say(turn.texts.results_heading(intent, name))
 
 
-def _in_place(service: ServiceInfo, place: Place) -> bool:
-    if place.district_code:
-        return service.district_code == place.district_code
-    return service.province_code == place.province_code
+def _offer_helpline(turn: Turn) -> None:
+    if turn.directory.helpline:
+        turn.say(turn.texts.helpline(turn.directory.helpline))
+
+
+def _pin(turn: Turn, item: Ranked) -> None:
+    """Telegram gets a map pin per service that has coordinates of its own."""
+    point = item.service.point
+    if turn.inbound.channel is Channel.TELEGRAM and point is not None:
+        turn.venues.append(
+            Venue(point.latitude, point.longitude, item.service.name(turn.locale),
+                  item.service.address(turn.locale))
+        )
+
+
+def gps_place(turn: Turn, point: GeoPoint) -> Place | None:
+    """Coarsen a shared location to its district (the only form that is kept)."""
+    code = turn.points.nearest_district(point)
+    return turn.places.get(code) if code else None
+
+
+def on_location(turn: Turn) -> Reply:
+    """A shared location (Telegram, WhatsApp): the nearest services of the pending kind, or the
+    menu with the district remembered."""
+    point = turn.inbound.location
+    assert point is not None
+    place = gps_place(turn, point)
+    pending = turn.state.data.get("intent")
+    if isinstance(pending, str) and pending in SERVICE_TYPES:
+        return show_results(turn, pending, place, gps=point)
+    return show_menu(turn, {"place": place.code} if place else None)
 
 
 def _remembered_place(turn: Turn) -> Place | None:
@@ -267,8 +355,8 @@ def on_menu(turn: Turn) -> Reply:
     if cls.intent == "location" and cls.place is not None:
         pending = turn.state.data.get("intent")
         if isinstance(pending, str) and pending in SERVICE_TYPES:
-            return show_results(turn, pending, cls.place)
-        return show_menu(turn, {"place": cls.place.code})
+            return want_service(turn, pending)
+        return show_menu(turn, {"place": cls.place.code} if len(cls.places) == 1 else None)
     if cls.intent in SERVICE_TYPES or cls.intent in ANSWERS:
         return route(turn, cls.intent)
     if cls.suggestion in SERVICE_TYPES or cls.suggestion in ANSWERS:
@@ -292,7 +380,7 @@ def on_more(turn: Turn) -> Reply:
     offset = turn.state.data.get("offset", PAGE_SIZE)
     if not isinstance(intent, str) or intent not in SERVICE_TYPES or not isinstance(offset, int):
         return show_menu(turn)
-    return show_results(turn, intent, _remembered_place(turn), offset)
+    return show_results(turn, intent, _remembered_place(turn), offset=offset)
 
 
 def on_ask_place(turn: Turn) -> Reply:
@@ -304,6 +392,8 @@ def on_ask_place(turn: Turn) -> Reply:
         intent = cls.intent  # changed their mind about the kind of service
     if cls.number == 0:
         return show_results(turn, intent, None)
+    if len(cls.places) > 1:
+        return choose_place(turn, intent, cls.places)
     if cls.place is not None:
         return show_results(turn, intent, cls.place)
     if cls.intent in ANSWERS or cls.number is not None:
@@ -314,7 +404,24 @@ def on_ask_place(turn: Turn) -> Reply:
     if attempts >= 2:
         return show_results(turn, intent, None)
     turn.say(turn.texts.place_not_found())
+    if turn.inbound.channel is Channel.TELEGRAM:
+        turn.buttons.append(Button(turn.texts.share_location(), request_location=True))
     return turn.reply(Step.ASK_PLACE, {"intent": intent, "place_attempts": attempts})
+
+
+def on_choose_place(turn: Turn) -> Reply:
+    choices, intent = turn.state.data.get("choices"), turn.state.data.get("intent")
+    number = turn.cls.number
+    if (
+        isinstance(choices, list) and isinstance(intent, str) and intent in SERVICE_TYPES
+        and number is not None and 1 <= number <= len(choices)
+    ):
+        place = turn.places.get(str(choices[number - 1]))
+        if place is not None:
+            return show_results(turn, intent, place)
+    if isinstance(intent, str) and intent in SERVICE_TYPES and number is None:
+        return on_ask_place(turn)  # a new place name, or something else
+    return on_menu(turn)
 
 
 def on_pages(turn: Turn) -> Reply:
@@ -353,6 +460,7 @@ STEPS: dict[Step, Callable[[Turn], Reply]] = {
     Step.MENU: on_menu,
     Step.RESULTS: on_menu,
     Step.ASK_PLACE: on_ask_place,
+    Step.CHOOSE_PLACE: on_choose_place,
     Step.FAQ_MENU: on_faq_menu,
     Step.PAGES: on_pages,
     Step.CONFIRM: on_confirm,
@@ -360,6 +468,8 @@ STEPS: dict[Step, Callable[[Turn], Reply]] = {
 
 
 def run(turn: Turn) -> Reply:
+    if turn.inbound.location is not None and not turn.inbound.text.strip():
+        return on_location(turn)
     if turn.inbound.unsupported:
         turn.say(turn.texts.text_only())
         return turn.reply(turn.state.step, dict(turn.state.data))

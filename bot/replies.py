@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot import hours
 from bot.catalogs import N_, translations
 from bot.directory import ServiceInfo
 from bot.normalize import to_khmer_digits
@@ -21,6 +22,8 @@ SERVICE_KIND = {
     # TRANSLATORS: heading for a list of methadone clinics.
     "find_methadone": N_("Methadone"),
 }
+# TRANSLATORS: short day names, Monday first, as in "Mon-Fri 8:00-17:00".
+DAY_NAMES = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 SERVICE_TYPE_NAME = {
     ServiceType.VOLUNTARY_TREATMENT: N_("voluntary treatment"),
     ServiceType.METHADONE: N_("methadone"),
@@ -119,11 +122,33 @@ class Texts:
             return self._("%(kind)s, all of Cambodia:", kind=kind)
         return self._("%(kind)s near %(place)s:", kind=kind, place=place_name)
 
-    def none_in_place(self, place_name: str) -> str:
+    def none_within_reach(self, place_name: str, km: int) -> str:
         return self._(
-            "No service of this kind is listed in %(place)s yet. The nearest we know:",
+            "We know of no service of this kind within %(km)s km of %(place)s. "
+            "The nearest we know:",
+            km=self.number(km),
             place=place_name,
         )
+
+    def near_you(self) -> str:
+        # TRANSLATORS: used as the place in "Methadone near %(place)s:" after a shared location.
+        return self._("you")
+
+    def helpline(self, phone: str) -> str:
+        return self._("To ask about services, call %(phone)s.", phone=phone)
+
+    def share_location(self) -> str:
+        # TRANSLATORS: a Telegram button that shares the user's location. Keep it short.
+        return self._("Share my location")
+
+    def choose_place(self, options: Sequence[str]) -> str:
+        lines = [self._("Which place do you mean? Reply a number:")]
+        lines += [f"{self.number(i)} {option}" for i, option in enumerate(options, start=1)]
+        return "\n".join(lines)
+
+    def place_in(self, place: str, province: str) -> str:
+        """A place and its province, to tell same-named places apart (no words to translate)."""
+        return f"{place} ({province})"
 
     def none_listed(self) -> str:
         return self._(
@@ -137,7 +162,25 @@ class Texts:
     def no_more(self) -> str:
         return self._("That is every place we have listed. Reply MENU for the menu.")
 
-    def service(self, service: ServiceInfo, show_type: bool = False) -> str:
+    def hours(self, opening_hours: str) -> str:
+        """Structured opening hours as text in the reader's language."""
+        if not opening_hours:
+            return self._("ask by phone")
+        try:
+            parsed = hours.parse(opening_hours)
+        except hours.HoursError:
+            return opening_hours
+        return hours.describe(
+            parsed,
+            tuple(self._(day) for day in DAY_NAMES),
+            always=self._("open 24 hours"),
+            closed=self._("closed"),
+            digits=to_khmer_digits if self.locale is Locale.KM else str,
+        )
+
+    def service(
+        self, service: ServiceInfo, distance_km: float | None = None, show_type: bool = False
+    ) -> str:
         """One service; ``show_type`` when the list mixes kinds (exchange and drop-in)."""
         flags = [self._(SERVICE_TYPE_NAME[service.service_type])] if show_type else []
         if service.is_free:
@@ -149,14 +192,23 @@ class Texts:
         if service.is_full:
             # TRANSLATORS: shown on a service that has no room this week.
             flags.append(self._("FULL now, call first"))
-        # TRANSLATORS: one service in a list. Keep the line breaks.
+        values = {
+            "name": service.name(self.locale),
+            "address": service.address(self.locale),
+            "hours": self.hours(service.opening_hours),
+            "phone": service.phone,
+            "flags": self.join(flags),
+        }
+        if distance_km is None:
+            # TRANSLATORS: one service in a list. Keep the line breaks.
+            return self._(
+                "%(name)s\n%(address)s\nHours: %(hours)s\nTel: %(phone)s\n%(flags)s", **values
+            )
+        # TRANSLATORS: one service in a list, with its distance in km. Keep the line breaks.
         return self._(
-            "%(name)s\n%(address)s\nHours: %(hours)s\nTel: %(phone)s\n%(flags)s",
-            name=service.name(self.locale),
-            address=service.address(self.locale),
-            hours=service.hours(self.locale),
-            phone=service.phone,
-            flags=self.join(flags),
+            "%(name)s\n%(address)s (%(km)s km)\nHours: %(hours)s\nTel: %(phone)s\n%(flags)s",
+            km=self.number(max(1, round(distance_km))),
+            **values,
         )
 
     def join(self, items: Sequence[str]) -> str:

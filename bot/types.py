@@ -40,6 +40,7 @@ class Step(enum.StrEnum):
     START = "start"
     MENU = "menu"
     ASK_PLACE = "ask_place"
+    CHOOSE_PLACE = "choose_place"
     RESULTS = "results"
     FAQ_MENU = "faq_menu"
     PAGES = "pages"
@@ -104,9 +105,20 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class Venue:
+    """A map pin for a service (Telegram ``sendVenue``); only services with their own coordinates."""
+
+    latitude: float
+    longitude: float
+    title: str
+    address: str
+
+
+@dataclass(frozen=True, slots=True)
 class OutMessage:
     text: str
     buttons: tuple[Button, ...] = ()
+    venues: tuple[Venue, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

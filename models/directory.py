@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, Float, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from bot.directory import ServiceInfo, rank
+from bot.directory import ServiceInfo
 from bot.types import ServiceType
 from models.base import Base, UTCDateTime, utcnow
 
@@ -28,8 +28,10 @@ class Service(Base):
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     phone: Mapped[str] = mapped_column(String(64), default="")
-    hours_km: Mapped[str] = mapped_column(String(200), default="")
-    hours_en: Mapped[str] = mapped_column(String(200), default="")
+    #: Structured opening hours, the OSM subset of ``bot.hours`` ("Mo-Fr 08:00-17:00").
+    opening_hours: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    #: Languages spoken, comma-separated ISO 639-1 codes ("km,en").
+    languages: Mapped[str] = mapped_column(String(64), default="km", server_default="km")
     is_free: Mapped[bool] = mapped_column(Boolean, default=True)
     is_voluntary: Mapped[bool] = mapped_column(Boolean, default=True)
     is_walk_in: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -48,9 +50,12 @@ class Service(Base):
             address_en=self.address_en,
             province_code=self.province_code,
             district_code=self.district_code,
+            commune_code=self.commune_code,
+            latitude=self.latitude,
+            longitude=self.longitude,
             phone=self.phone,
-            hours_km=self.hours_km,
-            hours_en=self.hours_en,
+            opening_hours=self.opening_hours,
+            languages=tuple(code for code in self.languages.split(",") if code),
             is_free=self.is_free,
             is_voluntary=self.is_voluntary,
             is_walk_in=self.is_walk_in,
@@ -60,18 +65,18 @@ class Service(Base):
 
 
 class SqlDirectory:
-    """``bot.directory.Directory`` over the database, for one request's session."""
+    """``bot.directory.Directory`` over the database, for one request's session.
 
-    def __init__(self, session: Session, include_sample: bool = True) -> None:
+    In production sample entries are never served (``include_sample=False``)."""
+
+    def __init__(
+        self, session: Session, include_sample: bool = True, helpline: str | None = None
+    ) -> None:
         self._session = session
         self._include_sample = include_sample
+        self.helpline = helpline
 
-    def find(
-        self,
-        service_types: Sequence[ServiceType],
-        province_code: str | None,
-        district_code: str | None = None,
-    ) -> list[ServiceInfo]:
+    def find(self, service_types: Sequence[ServiceType]) -> list[ServiceInfo]:
         query = select(Service).where(
             Service.service_type.in_([str(t) for t in service_types]),
             Service.is_active.is_(True),
@@ -79,5 +84,4 @@ class SqlDirectory:
         )
         if not self._include_sample:
             query = query.where(Service.is_sample.is_(False))
-        services = [s.info() for s in self._session.scalars(query)]
-        return rank(services, province_code, district_code)
+        return [s.info() for s in self._session.scalars(query)]

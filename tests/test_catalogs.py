@@ -193,7 +193,7 @@ def test_messages_with_placeholders_fit_with_real_values(locale: Locale, intent:
         texts.ask_place(intent),
         texts.results_heading(intent, place),
         texts.results_heading(intent, None),
-        texts.none_in_place(place),
+        texts.none_within_reach(place, 50),
     ):
         assert fits_sms(text), (segment_count(text), text)
         assert "%(" not in text
@@ -214,8 +214,7 @@ def sample_services() -> list[ServiceInfo]:
             province_code=row["province_code"],
             district_code=row["district_code"] or None,
             phone=row["phone"],
-            hours_km=row["hours_km"],
-            hours_en=row["hours_en"],
+            opening_hours=row["opening_hours"],
             is_free=row["is_free"] == "yes",
             is_walk_in=row["is_walk_in"] == "yes",
             is_full=row["is_full"] == "yes",

@@ -18,7 +18,15 @@ from bot.segments import segment_count
 from bot.types import Channel, Inbound, Locale
 from models import Conversation, ProcessedMessage
 from models import migrate as migrations
-from models.directory_io import SAMPLE_FILE, DirectoryFileError, export_csv, import_rows, read_csv
+from models.directory_io import (
+    SAMPLE_FILE,
+    DirectoryFileError,
+    export_csv,
+    export_hsds,
+    import_rows,
+    read_csv,
+    read_hsds,
+)
 from webhooks.database import get_db
 from webhooks.pseudonym import sender_key
 
@@ -69,15 +77,20 @@ def db_revision(message: str) -> None:
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--sample", is_flag=True, help="Load the bundled SAMPLE directory (replaces samples).")
 @click.option("--replace", is_flag=True, help="Delete every existing service first.")
-def directory_import(file: Path | None, sample: bool, replace: bool) -> None:
-    """Import services from a CSV FILE; nothing is written if any row is invalid."""
+@click.option("--format", "file_format", type=click.Choice(["csv", "hsds"]), default=None,
+              help="File format (default: hsds for .json files, else csv).")
+def directory_import(file: Path | None, sample: bool, replace: bool, file_format: str | None) -> None:
+    """Import services from a CSV or HSDS JSON FILE; nothing is written if any row is invalid."""
     if sample == (file is not None):
         raise click.UsageError("give either FILE or --sample")
     path = SAMPLE_FILE if sample else file
     assert path is not None
+    if file_format is None:
+        file_format = "hsds" if path.suffix.lower() == ".json" else "csv"
+    reader = read_hsds if file_format == "hsds" else read_csv
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            rows = read_csv(handle, force_sample=sample)
+            rows = reader(handle, force_sample=sample)
     except FileNotFoundError:
         raise click.ClickException(f"{path}: no such file") from None
     except UnicodeDecodeError:
@@ -96,10 +109,13 @@ def directory_import(file: Path | None, sample: bool, replace: bool) -> None:
 @directory_cli.command("export")
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-")
 @click.option("--no-sample", is_flag=True, help="Leave out SAMPLE entries.")
-def directory_export(output: click.utils.LazyFile, no_sample: bool) -> None:
-    """Write the directory as CSV (to stdout by default)."""
+@click.option("--format", "file_format", type=click.Choice(["csv", "hsds"]), default="csv",
+              help="csv (default) or Open Referral HSDS-compatible JSON.")
+def directory_export(output: click.utils.LazyFile, no_sample: bool, file_format: str) -> None:
+    """Write the directory as CSV or HSDS JSON (to stdout by default)."""
+    writer = export_hsds if file_format == "hsds" else export_csv
     with get_db().sessions() as session:
-        output.write(export_csv(session, include_sample=not no_sample))
+        output.write(writer(session, include_sample=not no_sample))
 
 
 # --- conversation tools -----------------------------------------------------------------------

@@ -20,12 +20,13 @@ from datetime import UTC, datetime
 import pytest
 
 import bot
+from bot.geo import ReferencePoints
 from bot.directory import InMemoryDirectory, ServiceInfo
 from bot.intents import INTENTS
 from bot.normalize import has_khmer
 from bot.replies import Texts
 from bot.segments import fits_sms
-from bot.types import Channel, DemandEvent, Inbound, Locale, Reply, ServiceType, State, Step
+from bot.types import Channel, DemandEvent, GeoPoint, Inbound, Locale, Reply, ServiceType, State, Step
 
 NOW = datetime(2026, 3, 14, 9, 41, 27, tzinfo=UTC)
 SENDER = "5f0c1d2e3a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e"
@@ -52,8 +53,7 @@ def service(
         province_code=province,
         district_code=district,
         phone=f"012 345 {id:03d}",
-        hours_km=KM_HOURS,
-        hours_en="Mon-Fri 8:00-17:00",
+        opening_hours="Mo-Fr 08:00-17:00",
         is_walk_in=walk_in,
         is_full=full,
     )
@@ -77,6 +77,14 @@ SERVICES = [
     service(8, MMT, "Chamkar Mon Methadone", "មេតាដូន ចំការមន", "12", "1201"),
 ]
 BY_NAME = {s.name_en: s for s in SERVICES}
+#: Reference points owned by the tests (provinces only), so ranking does not depend on the
+#: shipped GeoNames data: every Battambang service sits at the province point (0 km), and
+#: Phnom Penh and Siem Reap are far from it.
+POINTS = ReferencePoints({
+    "02": GeoPoint(13.0957, 103.2022),
+    "12": GeoPoint(11.5625, 104.9160),
+    "17": GeoPoint(13.3618, 103.8606),
+})
 DIRECTORY = InMemoryDirectory(SERVICES)
 EMPTY = InMemoryDirectory([])
 
@@ -116,7 +124,7 @@ class Case:
 
 EN, KM = Locale.EN, Locale.KM
 MENU, ASK, RESULTS, FAQ, START = Step.MENU, Step.ASK_PLACE, Step.RESULTS, Step.FAQ_MENU, Step.START
-PAGES, CONFIRM = Step.PAGES, Step.CONFIRM
+PAGES, CONFIRM, CHOOSE = Step.PAGES, Step.CONFIRM, Step.CHOOSE_PLACE
 MORE_HINT = "Reply MORE"
 OPEN_BTB = ("Chamkar Clinic", "Kdol Clinic", "Wat Kor Clinic")
 NO_POLICE = ("police", "Police", "ប៉ូលីស")
@@ -135,17 +143,18 @@ CASES = [
         T("hi", MENU, says=(Texts.menu,), locale=EN),
         T("1", ASK, says=("which province or town",), silent=(Texts.menu,), locale=EN),
         T("Battambang", RESULTS, says=("Voluntary treatment near Battambang:", MORE_HINT),
-          shows=OPEN_BTB, event=Event("find_clinic", "served", "02"), locale=EN),
+          shows=OPEN_BTB, event=Event("find_clinic", "served_within_10km", "02"), locale=EN),
+        # Full services come after every open one, however near (the rule).
         T("MORE", RESULTS, says=("FULL now, call first",), silent=(MORE_HINT,),
-          shows=("Anlong Vil Clinic", "Doun Penh Clinic")),
+          shows=("Doun Penh Clinic", "Anlong Vil Clinic")),
         T("MORE", MENU, says=("That is every place",)),
     )),
     Case("khmer digits in the menu", (
         T("សួស្តី", MENU, says=(Texts.menu,), locale=KM),
         T("១", ASK, locale=KM),
         T("បាត់ដំបង", RESULTS, says=("គ្លីនិកចំការ", Texts.more_hint), shows=OPEN_BTB,
-          event=Event("find_clinic", "served", "02"), locale=KM),
-        T("បន្ថែម", RESULTS, shows=("Anlong Vil Clinic", "Doun Penh Clinic"), locale=KM),
+          event=Event("find_clinic", "served_within_10km", "02"), locale=KM),
+        T("បន្ថែម", RESULTS, shows=("Doun Penh Clinic", "Anlong Vil Clinic"), locale=KM),
     )),
     Case("full services come after open ones and say so", (
         T("1", ASK),
@@ -158,22 +167,29 @@ CASES = [
         T("needle exchange Battambang", RESULTS, silent=(Texts.menu,),
           says=("Needle and syringe exchange, drop-in near Battambang:", "walk-in"),
           shows=("BTB Drop-in", "BTB Needle Exchange"),
-          event=Event("find_needle_exchange", "served", "02"), locale=EN),
+          event=Event("find_needle_exchange", "served_within_10km", "02"), locale=EN),
     )),
     Case("intent first without a place asks where", (
         T("where can I get methadone", ASK, says=("Methadone: which province",), silent=(Texts.menu,)),
         T("Phnom Penh", RESULTS, shows=("Chamkar Mon Methadone",),
-          event=Event("find_methadone", "served", "12")),
+          event=Event("find_methadone", "served_within_10km", "12")),
     )),
     Case("a place first, then the service", (
         T("Battambang", MENU, says=(Texts.menu,)),
-        T("1", RESULTS, shows=OPEN_BTB, event=Event("find_clinic", "served", "02")),
+        T("1", RESULTS, shows=OPEN_BTB, event=Event("find_clinic", "served_within_10km", "02")),
     ), hint=EN),
     Case("nothing in the place: the nearest elsewhere", (
-        T("treatment in Siem Reap", RESULTS, says=("No service of this kind is listed in Siemreap yet",),
-          shows=("Chamkar Clinic", "Doun Penh Clinic", "Kdol Clinic"),
-          event=Event("find_clinic", "served_elsewhere", "17")),
+        T("treatment in Siem Reap", RESULTS, says=("no service of this kind within 50 km of Siemreap",),
+          shows=("Chamkar Clinic", "Kdol Clinic", "Wat Kor Clinic"),
+          event=Event("find_clinic", "served_farther", "17")),
     )),
+    Case("two places named: the bot asks which, numbered", (
+        T("1", ASK),
+        T("Battambang or Siem Reap", CHOOSE, says=("Which place do you mean", "1 Battambang",
+                                                   "2 Siemreap")),
+        T("2", RESULTS, says=("within 50 km of Siemreap",), shows=OPEN_BTB,
+          event=Event("find_clinic", "served_farther", "17")),
+    ), hint=EN),
     Case("nothing listed at all", (
         T("methadone Battambang", MENU, says=("No service of this kind is listed yet", "119"),
           event=Event("find_methadone", "no_service", "02")),
@@ -184,7 +200,7 @@ CASES = [
         T("hello", MENU, says=(Texts.menu,)),
     )),
     Case("khmer stop forgets the conversation, in khmer", (
-        T("ព្យាបាលនៅបាត់ដំបង", RESULTS, event=Event("find_clinic", "served", "02"), shows=OPEN_BTB),
+        T("ព្យាបាលនៅបាត់ដំបង", RESULTS, event=Event("find_clinic", "served_within_10km", "02"), shows=OPEN_BTB),
         T("ឈប់", None, says=(Texts.stopped,), locale=KM),
     )),
     Case("stop inside a sentence is not an opt-out", (
@@ -195,12 +211,12 @@ CASES = [
         T("1", ASK, says=("which province",), locale=EN),
         T("ភ្នំពេញ", RESULTS, shows=("Doun Penh Clinic", "Chamkar Clinic", "Kdol Clinic"),
           says=("គ្លីនិកដូនពេញ",), silent=("Doun Penh Clinic",),
-          event=Event("find_clinic", "served", "12"), locale=KM),
+          event=Event("find_clinic", "served_within_10km", "12"), locale=KM),
     )),
     Case("a chosen language sticks for messages that say nothing of their language", (
         T("ENGLISH", MENU, locale=EN),
         T("1", ASK, locale=EN),
-        T("Battambang", RESULTS, shows=OPEN_BTB, event=Event("find_clinic", "served", "02"), locale=EN),
+        T("Battambang", RESULTS, shows=OPEN_BTB, event=Event("find_clinic", "served_within_10km", "02"), locale=EN),
     ), hint=KM),
     Case("khmer chosen on telegram with an english hint", (
         T("Khmer", MENU, says=(Texts.language_set, Texts.menu), locale=KM),
@@ -221,7 +237,7 @@ CASES = [
           event=Event("emergency", "emergency")),
     ), hint=EN),
     Case("emergency in khmer after results", (
-        T("ព្យាបាលនៅបាត់ដំបង", RESULTS, shows=OPEN_BTB, event=Event("find_clinic", "served", "02")),
+        T("ព្យាបាលនៅបាត់ដំបង", RESULTS, shows=OPEN_BTB, event=Event("find_clinic", "served_within_10km", "02")),
         T("មិត្តខ្ញុំសន្លប់", MENU, says=(Texts.emergency,), silent=NO_POLICE,
           event=Event("emergency", "emergency"), locale=KM),
     )),
@@ -280,7 +296,7 @@ CASES = [
         T("my son uses yama", PAGES, says=(Texts.family,), event=Event("family", "answered")),
         T("more", PAGES, says=("person chooses it",)),
         T("more", ASK, says=("nearest voluntary clinic",)),
-        T("Battambang", RESULTS, shows=OPEN_BTB, event=Event("find_clinic", "served", "02")),
+        T("Battambang", RESULTS, shows=OPEN_BTB, event=Event("find_clinic", "served_within_10km", "02")),
     ), hint=EN),
     Case("a near-miss spelling is offered back, and YES takes it", (
         T("hi", MENU),
@@ -304,7 +320,7 @@ CASES = [
         T("", START, says=(Texts.text_only,), photo=True),
         T("1", ASK),
         T("", ASK, says=(Texts.text_only,), photo=True),
-        T("Battambang", RESULTS, shows=OPEN_BTB, event=Event("find_clinic", "served", "02")),
+        T("Battambang", RESULTS, shows=OPEN_BTB, event=Event("find_clinic", "served_within_10km", "02")),
     ), hint=EN),
     Case("place not found twice falls back to all of Cambodia", (
         T("1", ASK),
@@ -315,12 +331,12 @@ CASES = [
     ), hint=EN),
     Case("telegram gets the results as one message", (
         T("needle exchange Battambang", RESULTS, shows=("BTB Drop-in", "BTB Needle Exchange"),
-          event=Event("find_needle_exchange", "served", "02")),
+          event=Event("find_needle_exchange", "served_within_10km", "02")),
         # the place is remembered for the next service asked for
-        T("1", RESULTS, shows=OPEN_BTB, says=(MORE_HINT,), event=Event("find_clinic", "served", "02")),
+        T("1", RESULTS, shows=OPEN_BTB, says=(MORE_HINT,), event=Event("find_clinic", "served_within_10km", "02")),
     ), channel=Channel.TELEGRAM, hint=EN),
     Case("whatsapp replies are split for SMS budgets too", (
-        T("ព្យាបាលនៅបាត់ដំបង", RESULTS, shows=OPEN_BTB, event=Event("find_clinic", "served", "02")),
+        T("ព្យាបាលនៅបាត់ដំបង", RESULTS, shows=OPEN_BTB, event=Event("find_clinic", "served_within_10km", "02")),
     ), channel=Channel.WHATSAPP),
 ]
 
@@ -352,7 +368,7 @@ def run_turn(case: Case, turn: T, state: State, number: int) -> Reply:
         provider_id=f"delivery-{number}",
         unsupported=turn.photo,
     )
-    return bot.handle(inbound, state, case.directory, NOW)
+    return bot.handle(inbound, state, case.directory, NOW, points=POINTS)
 
 
 def listed(reply_text: str) -> list[str]:
@@ -433,9 +449,11 @@ def check_nothing_typed_is_kept(reply: Reply, turns: tuple[T, ...], where: str) 
         assert value in VOCABULARY or re.fullmatch(CODE, value), f"{where}: event {name} = {value!r}"
     data = reply.state.data if reply.state else {}
     for name, value in data.items():
-        assert isinstance(value, (int, bool)) or value in VOCABULARY or re.fullmatch(CODE, value), (
-            f"{where}: state {name} = {value!r}"
-        )
+        values = value if isinstance(value, list) else [value]  # e.g. place choices: codes
+        for item in values:
+            assert isinstance(item, (int, bool)) or item in VOCABULARY or re.fullmatch(CODE, item), (
+                f"{where}: state {name} = {value!r}"
+            )
     kept = json.dumps(event, ensure_ascii=False) + (reply.state.data_json() if reply.state else "")
     kept = kept.casefold()
     assert SENDER not in kept, where
@@ -447,8 +465,8 @@ def check_nothing_typed_is_kept(reply: Reply, turns: tuple[T, ...], where: str) 
 
 CODE = r"\d{2}|\d{4}|\d{6}|\d{8}|\d{4}-\d{2}-\d{2}"
 VOCABULARY = frozenset(
-    [*INTENTS, "served", "served_elsewhere", "only_full", "no_service", "emergency", "answered",
-     "not_understood"]
+    [*INTENTS, "served", "served_within_10km", "served_10_50km", "served_farther", "only_full",
+     "no_service", "emergency", "answered", "not_understood"]
     + [str(v) for enum in (Channel, Locale, ServiceType) for v in enum]
 )
 
@@ -469,6 +487,7 @@ def test_every_sms_reply_fits_three_segments_in_both_languages(locale: Locale) -
                 state,
                 case.directory,
                 NOW,
+                points=POINTS,
             )
             for message in reply.messages:
                 assert fits_sms(message.text), (case.label, turn.text, message.text[:60])
@@ -480,14 +499,15 @@ def test_the_transcripts_reach_every_step_and_outcome() -> None:
     assert steps >= set(Step) | {None}
     outcomes = {t.event.outcome for c in CASES for t in c.turns if t.event}
     assert outcomes >= {
-        "served", "served_elsewhere", "no_service", "emergency", "answered", "not_understood"
+        "served", "served_within_10km", "served_farther", "no_service", "emergency", "answered",
+        "not_understood",
     }
     assert {c.channel for c in CASES} == set(Channel)
 
 
 def test_the_clock_is_the_one_given() -> None:
     later = datetime(2027, 1, 2, 23, 5, tzinfo=UTC)
-    reply = bot.handle(Inbound(Channel.SMS, SENDER, "overdose"), State(), DIRECTORY, later)
+    reply = bot.handle(Inbound(Channel.SMS, SENDER, "overdose"), State(), DIRECTORY, later, points=POINTS)
     assert reply.demand_event is not None
     assert (reply.demand_event.day, reply.demand_event.hour) == ("2027-01-02", 23)
 
@@ -495,5 +515,5 @@ def test_the_clock_is_the_one_given() -> None:
 def test_unreadable_stored_state_starts_afresh() -> None:
     state = State.restore("xx", "no-such-step", "[1, 2]")
     assert state == State()
-    reply = bot.handle(Inbound(Channel.SMS, SENDER, "hello"), state, DIRECTORY, NOW)
+    reply = bot.handle(Inbound(Channel.SMS, SENDER, "hello"), state, DIRECTORY, NOW, points=POINTS)
     assert reply.state is not None and reply.state.step is Step.MENU

