@@ -3,12 +3,14 @@
 Khmer is written without spaces, so phrases are matched inside runs of text; a Khmer match
 must not begin right after a COENG (it would be the second half of a consonant cluster) nor end
 before a dependent vowel, sign or COENG (it would cut a syllable). A Latin match must stand
-between non-alphanumeric characters. Both keyword lexicons and the gazetteer use this one matcher.
+between non-alphanumeric characters, or, when the caller passes the word boundaries of a text
+whose words were run together (the gazetteer's folded form), start and end on them. No match
+splits a number. Both keyword lexicons and the gazetteer use this one matcher.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -53,14 +55,17 @@ class SpanMatcher(Generic[T]):
     def __len__(self) -> int:
         return len(self._automaton)
 
-    def find_all(self, text: str) -> list[Span[T]]:
-        """Every match that respects word edges, overlapping ones included."""
+    def find_all(self, text: str, boundaries: Container[int] | None = None) -> list[Span[T]]:
+        """Every match that respects word edges, overlapping ones included.
+
+        ``boundaries``: positions where a word starts or ends in ``text``; when given, a
+        non-Khmer match must start and end on one instead of between non-alphanumerics."""
         if self._empty or not text:
             return []
         found = []
         for end_index, (phrase, payloads, khmer) in self._automaton.iter(text):
             start, end = end_index - len(phrase) + 1, end_index + 1
-            if _edges_ok(text, start, end, khmer):
+            if _edges_ok(text, start, end, khmer, boundaries):
                 found.append(Span(start, end, phrase, payloads))
         return found
 
@@ -84,9 +89,15 @@ class SpanMatcher(Generic[T]):
         return chosen
 
 
-def _edges_ok(text: str, start: int, end: int, khmer: bool) -> bool:
+def _edges_ok(
+    text: str, start: int, end: int, khmer: bool, boundaries: Container[int] | None = None
+) -> bool:
     before = text[start - 1] if start > 0 else " "
     after = text[end] if end < len(text) else " "
+    if (before.isdigit() and text[start].isdigit()) or (after.isdigit() and text[end - 1].isdigit()):
+        return False
     if khmer:
         return before != _COENG and after not in _KHMER_CONTINUATION
+    if boundaries is not None:
+        return start in boundaries and end in boundaries
     return not _latin_char(before) and not _latin_char(after)

@@ -108,27 +108,20 @@ SEATS: dict[str, tuple[int, str, str | None]] = {
     "25": (1822019, "Suong", "2506"),
 }
 
-# How far a district's point may lie from its province's point. The brief is ~60 km; a handful
-# of large provinces (all over 10,000 km2) have district seats legitimately further from the
-# provincial town, so they get a wider circle. Anything beyond is dropped as doubtful.
+# How far a point may lie from its province's point. The brief says ~60 km; several large
+# provinces (Battambang, Koh Kong, Oddar Meanchey, ...) have district seats legitimately further
+# from the provincial town. Beyond DISTRICT_RADIUS_KM a row is kept only if it is an exact name
+# match filed under the province's own GeoNames division, and never beyond FAR_RADIUS_KM; such rows
+# are listed ("flagged") in the output and in POINTS.md so that a person can check them.
 DISTRICT_RADIUS_KM = 60.0
-WIDE_PROVINCES_KM = {
-    "06": 100.0,  # Kampong Thom
-    "09": 100.0,  # Koh Kong
-    "10": 100.0,  # Kratie
-    "11": 100.0,  # Mondul Kiri
-    "13": 100.0,  # Preah Vihear
-    "15": 100.0,  # Pursat
-    "16": 100.0,  # Ratanak Kiri
-    "19": 100.0,  # Stung Treng
-}
-# A commune or village point must lie this close to its district's own point (or, if the district
-# has none, within the province radius of the province point).
+FAR_RADIUS_KM = 110.0
+# A commune or village point must lie this close to the point of its district (or commune), when
+# that has a point of its own.
 CHILD_RADIUS_KM = 40.0
 # Several GeoNames places answering one unit are accepted only if they all lie this close.
 SAME_PLACE_KM = 15.0
 # Fuzzy (district level only): similarity of normalised names, and margin over the runner-up.
-FUZZY_MIN = 0.84
+FUZZY_MIN = 0.85
 FUZZY_MARGIN = 0.08
 # Consonant-skeleton similarity counts, less this penalty (it is the weaker evidence).
 SKELETON_PENALTY = 0.05
@@ -345,6 +338,7 @@ class Builder:
         self.accepted: dict[str, Match] = {}
         self.log: list[str] = []
         self.dropped: list[str] = []
+        self.flagged: list[str] = []
         # level -> province -> key -> [units]
         self.index: dict[str, dict[str, dict[str, list[Unit]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
         for unit in units.values():
@@ -413,15 +407,17 @@ class Builder:
             cands = self.candidates(level, place)
             if level != "district":
                 cands = [(u, how) for u, how in cands if self.unique_in_province(u, u.keys & place.keys)]
-                # hierarchy: a place that already gave a district its point can only name a
-                # commune/village inside that district
-                districts = {m.unit.code for m in self.accepted.values()
-                             if m.place is place and m.unit.level == "district"}
-                if districts:
-                    inside = [(u, h) for u, h in cands if u.district in districts]
+                # One place is one spot: once it gave a district (or commune) its point, it can
+                # only name a commune (or village) inside that district (or commune).
+                higher = {m.unit.level: m.unit.code for m in self.accepted.values()
+                          if m.place is place and m.unit.level in ("district", "commune")}
+                parent_level = "commune" if level == "village" and "commune" in higher else "district"
+                if parent_level in higher:
+                    inside = [(u, h) for u, h in cands if getattr(u, parent_level) == higher[parent_level]]
                     if len(inside) != len(cands):
-                        self.note(f"OUTSIDE-DISTRICT {place.source}: "
-                                  + ", ".join(f"{u.code} {u.name_en}" for u, _ in cands if (u, _) not in inside))
+                        self.note(f"OUTSIDE-{parent_level.upper()} {place.source} gave {higher[parent_level]} its "
+                                  f"point; not also {level} "
+                                  + ", ".join(f"{u.code} {u.name_en}" for u, h in cands if (u, h) not in inside))
                     cands = inside
             if len(cands) > 1:
                 self.note(f"AMBIGUOUS {place.source} names several {level}s: "
@@ -453,7 +449,7 @@ class Builder:
                 for b in pkeys:
                     best = max(best, SequenceMatcher(None, a, b).ratio())
                     sa, sb = skeleton(a), skeleton(b)
-                    if min(len(sa), len(sb)) >= 4:
+                    if min(len(sa), len(sb)) >= 5:
                         best = max(best, SequenceMatcher(None, sa, sb).ratio() - SKELETON_PENALTY)
             return best
 
@@ -483,6 +479,11 @@ class Builder:
         return m.place.point if m else None
 
     def check(self) -> None:
+        """Drop doubtful rows. Distances are measured to the nearest ancestor with a point of its
+        own: within DISTRICT_RADIUS_KM of the province point, or CHILD_RADIUS_KM of a district or
+        commune point. A row beyond DISTRICT_RADIUS_KM of its province point, but within
+        FAR_RADIUS_KM, is kept (and listed as flagged) only if it is an exact name match to a
+        GeoNames place filed under the province's own first-level division; otherwise dropped."""
         lat0, lat1, lon0, lon1 = BBOX
         for code, m in sorted(self.accepted.items()):
             lat, lon = m.place.point
@@ -491,26 +492,28 @@ class Builder:
         for prov in SEATS:
             if prov not in self.accepted:
                 raise SystemExit(f"province {prov} has no point")
-        for code, m in sorted(self.accepted.items()):
-            if m.unit.level != "district":
-                continue
-            d = km(m.place.point, self.point_of(m.unit.province))
-            radius = WIDE_PROVINCES_KM.get(m.unit.province, DISTRICT_RADIUS_KM)
-            if d > radius:
-                self.drop(code, f"{d:.0f} km from the province point (> {radius:.0f})")
-        for level in ("commune", "village"):
+        for level in ("district", "commune", "village"):
             for code, m in sorted(self.accepted.items()):
                 if m.unit.level != level:
                     continue
-                parent = m.unit.district if level == "commune" else m.unit.commune
-                # nearest ancestor with its own point
-                chain = [parent, m.unit.district, m.unit.province] if level == "village" else [parent, m.unit.province]
+                chain = {"district": [m.unit.province],
+                         "commune": [m.unit.district, m.unit.province],
+                         "village": [m.unit.commune, m.unit.district, m.unit.province]}[level]
                 anc = next(c for c in chain if c in self.accepted)
-                radius = (CHILD_RADIUS_KM if self.units[anc].level != "province"
-                          else WIDE_PROVINCES_KM.get(m.unit.province, DISTRICT_RADIUS_KM))
                 d = km(m.place.point, self.point_of(anc))
-                if d > radius:
-                    self.drop(code, f"{d:.0f} km from the point of {anc} (> {radius:.0f})")
+                if self.units[anc].level != "province":
+                    if d > CHILD_RADIUS_KM:
+                        self.drop(code, f"{d:.0f} km from the point of {anc} (> {CHILD_RADIUS_KM:.0f})")
+                    continue
+                if d <= DISTRICT_RADIUS_KM:
+                    continue
+                exact = m.how in ("name", "khmer") and m.place.provinces[0] == m.unit.province
+                if exact and d <= FAR_RADIUS_KM:
+                    self.flagged.append(f"{code} {level} {m.unit.name_en} <- {m.place.source}: "
+                                        f"{d:.0f} km from the province point (exact name, kept)")
+                else:
+                    why = "not an exact match in the province's own division" if not exact else f"> {FAR_RADIUS_KM:.0f}"
+                    self.drop(code, f"{d:.0f} km from the province point ({why})")
 
     def drop(self, code: str, why: str) -> None:
         m = self.accepted.pop(code)
@@ -566,6 +569,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"admin1={m.place.admin1}")
         for line in b.log:
             print("NOTE", line)
+    for line in b.flagged:
+        print("FLAGGED", line)
     for line in b.dropped:
         print("DROPPED", line)
     print(f"{len(places)} GeoNames places in Cambodia read from {path}")

@@ -19,6 +19,8 @@ from models import Base
 from models import migrate as migrations
 from models.base import make_engine
 from tests import pg_server
+from tests.fake_bot_api import TOKEN as TELEGRAM_TOKEN
+from tests.fake_bot_api import bot_api  # noqa: F401  (a fixture: the fake Telegram Bot API)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -29,7 +31,7 @@ TEST_CONFIG: dict[str, Any] = {
     "PSEUDONYM_KEY": "test-pseudonym-key-0123456789abcdef01234567",
     "TWILIO_AUTH_TOKEN": "test-twilio-auth-token",
     "PUBLIC_BASE_URL": "https://sangkhim.example.org",
-    "TELEGRAM_BOT_TOKEN": "123456:TEST-TOKEN",
+    "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
     "TELEGRAM_WEBHOOK_SECRET": "test-telegram-secret_0123",
     "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot",
 }

@@ -130,6 +130,11 @@ BAD_ROWS = [
     ("not voluntary", {"is_voluntary": "no"}, "Sangkhim lists voluntary services only"),
     ("flag not yes or no", {"is_free": "maybe"}, "is_free 'maybe' must be yes or no"),
     ("empty required value", {"name_en": ""}, "name_en is empty"),
+    ("opening hours not understood", {"opening_hours": "weekdays 8-5"},
+     "opening_hours: 'weekdays'"),
+    ("closing before opening", {"opening_hours": "Mo-Fr 17:00-08:00"},
+     "opening_hours: '17:00-08:00': times are HH:MM-HH:MM, opening before closing"),
+    ("language not a code", {"languages": "khmer"}, "languages khmer: use two-letter codes"),
 ]
 
 
@@ -261,6 +266,60 @@ def test_export_round_trips_through_import(sample_app: Flask, tmp_path: Path) ->
     second = cli(sample_app, "directory", "export", "-o", str(tmp_path / "second.csv"))
     assert second.exit_code == 0, second.output
     assert (tmp_path / "second.csv").read_text(encoding="utf-8") == exported
+
+
+def test_hsds_export_round_trips_through_import(sample_app: Flask, tmp_path: Path) -> None:
+    """Open Referral HSDS-style JSON: services with phones, schedules, languages, locations."""
+    own = write_csv(tmp_path / "s.csv", [GOOD, GOOD_METHADONE])
+    assert cli(sample_app, "directory", "import", str(own)).exit_code == 0
+    count = service_count(sample_app)
+    first = cli(sample_app, "directory", "export", "--format", "hsds")
+    assert first.exit_code == 0, first.output
+    document = json.loads(first.stdout)
+    assert document["hsds_version"] == "3.0" and len(document["services"]) == count
+    service = next(s for s in document["services"] if s["name"] == GOOD["name_en"])
+    assert service["phones"] == [{"number": GOOD["phone"]}]
+    assert service["schedules"][0] == {
+        "freq": "WEEKLY", "byday": "MO,TU,WE,TH,FR", "opens_at": "08:00", "closes_at": "17:00"
+    }
+    assert {"code": "en"} in service["languages"]
+
+    path = tmp_path / "export.json"
+    path.write_text(first.stdout, encoding="utf-8")
+    again = cli(sample_app, "directory", "import", "--replace", str(path))
+    assert again.exit_code == 0, again.output
+    assert service_count(sample_app) == count
+    second = cli(sample_app, "directory", "export", "--format", "hsds")
+
+    def without_ids(text: str) -> list[dict[str, Any]]:
+        return [{k: v for k, v in s.items() if k != "id"} for s in json.loads(text)["services"]]
+
+    assert without_ids(second.stdout) == without_ids(first.stdout)
+
+
+def test_hsds_import_reports_each_bad_service_and_imports_nothing(
+    sample_app: Flask, tmp_path: Path
+) -> None:
+    count = service_count(sample_app)
+    document = {"services": [
+        {"name": "Good", "alternate_name": "ល្អ", "phones": [{"number": "012"}],
+         "x_sangkhim": {"service_type": "methadone", "province_code": "12"}},
+        {"name": "Bad type", "alternate_name": "x", "phones": [{"number": "012"}],
+         "x_sangkhim": {"service_type": "prison", "province_code": "12"}},
+        "not an object",
+    ]}
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    result = cli(sample_app, "directory", "import", str(path))
+    assert result.exit_code != 0
+    assert "service 2: service_type 'prison'" in result.stderr
+    assert "service 3:" in result.stderr
+    assert service_count(sample_app) == count
+    broken = tmp_path / "broken.json"
+    broken.write_text("{ not json", encoding="utf-8")
+    result = cli(sample_app, "directory", "import", str(broken))
+    assert result.exit_code != 0 and "not valid JSON" in result.stderr
+    assert service_count(sample_app) == count
 
 
 def test_export_without_samples(sample_app: Flask, tmp_path: Path) -> None:

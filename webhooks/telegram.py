@@ -14,7 +14,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 from telegram import Message, Update
 
 from bot.types import Channel, GeoPoint, Inbound, Locale
-from webhooks import pipeline
+from webhooks import pipeline, telegram_api
 from webhooks.pseudonym import sender_key
 
 bp = Blueprint("telegram", __name__, url_prefix="/webhooks")
@@ -74,7 +74,7 @@ def _inbound(update_id: int, message: Message) -> Inbound:
         location=location,
         locale_hint=_hint(message),
         provider_id=str(update_id),
-        unsupported=not text.strip(),
+        unsupported=not text.strip() and location is None,
     )
 
 
@@ -88,11 +88,25 @@ def _hint(message: Message) -> Locale | None:
 
 
 def render(outcome: pipeline.Outcome, chat_id: int) -> Response:
+    """The reply goes inside the webhook response; map pins follow through the Bot API once the
+    response is sent (if the Bot API is unreachable, only the pins are lost)."""
     if not outcome.messages:
         return Response(status=200)
     text = "\n\n".join(m.text for m in outcome.messages)[:MAX_TEXT_CHARS]
     body: dict[str, Any] = {"method": "sendMessage", "chat_id": chat_id, "text": text}
-    return jsonify(body)
+    buttons = [b for m in outcome.messages for b in m.buttons]
+    if buttons:
+        body["reply_markup"] = {
+            "keyboard": [[{"text": b.label, "request_location": b.request_location}] for b in buttons],
+            "resize_keyboard": True,
+            "one_time_keyboard": True,
+        }
+    response = jsonify(body)
+    venues = [v for m in outcome.messages for v in m.venues]
+    if venues and current_app.config.get("TELEGRAM_BOT_TOKEN"):
+        config = dict(current_app.config)
+        response.call_on_close(lambda: telegram_api.send_venues(config, chat_id, venues))
+    return response
 
 
 @bp.post("/telegram")

@@ -6,8 +6,17 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
+import logging
+
 from telegram import Bot
 from telegram.error import TelegramError
+from telegram.request import HTTPXRequest
+
+from bot.types import Venue
+
+log = logging.getLogger(__name__)
+#: Map pins are a nicety: never hold a worker long for them.
+VENUE_TIMEOUT_SECONDS = 3.0
 
 #: Only private messages are answered; asking Telegram for nothing else saves traffic.
 ALLOWED_UPDATES = ("message",)
@@ -22,6 +31,34 @@ def _bot(config: Mapping[str, Any]) -> Bot:
     if not token:
         raise TelegramSetupError("TELEGRAM_BOT_TOKEN is not set.")
     return Bot(token=token, base_url=config["TELEGRAM_API_BASE_URL"])
+
+
+def send_venues(config: Mapping[str, Any], chat_id: int, venues: list[Venue]) -> int:
+    """Send one map pin per service (``sendVenue``); returns how many went. Failures are logged
+    without the chat id and otherwise ignored: the text reply has already been delivered."""
+    request = HTTPXRequest(
+        connect_timeout=VENUE_TIMEOUT_SECONDS, read_timeout=VENUE_TIMEOUT_SECONDS,
+        write_timeout=VENUE_TIMEOUT_SECONDS, pool_timeout=VENUE_TIMEOUT_SECONDS,
+    )
+
+    async def call() -> int:
+        sent = 0
+        bot = Bot(token=config["TELEGRAM_BOT_TOKEN"], base_url=config["TELEGRAM_API_BASE_URL"],
+                  request=request)
+        for venue in venues:
+            await bot.send_venue(
+                chat_id=chat_id, latitude=venue.latitude, longitude=venue.longitude,
+                title=venue.title[:100], address=venue.address[:100] or venue.title[:100],
+                disable_notification=True,
+            )
+            sent += 1
+        return sent
+
+    try:
+        return asyncio.run(call())
+    except (TelegramError, OSError) as error:
+        log.warning("map pins skipped: Bot API unavailable (%s)", type(error).__name__)
+        return 0
 
 
 def webhook_url(config: Mapping[str, Any]) -> str:

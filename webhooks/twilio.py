@@ -51,7 +51,7 @@ def parse() -> Inbound | None:
         text=body,
         location=location,
         provider_id=message_sid,
-        unsupported=not body.strip() and (has_media or location is not None),
+        unsupported=not body.strip() and location is None and has_media,
     )
 
 

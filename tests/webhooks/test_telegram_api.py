@@ -3,108 +3,16 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
 
 import pytest
 from flask import Flask
 
 from tests.conftest import TEST_CONFIG
+from tests.fake_bot_api import TOKEN, FakeBotApi
 from webhooks import create_app
-
-TOKEN = TEST_CONFIG["TELEGRAM_BOT_TOKEN"]
-BOT = {
-    "id": 123456, "is_bot": True, "first_name": "Sangkhim", "username": "sangkhim_test_bot",
-    "can_join_groups": False, "can_read_all_group_messages": False,
-    "supports_inline_queries": False,
-}
-
-
-@dataclass
-class FakeBotApi:
-    """Answers like api.telegram.org: ``{"ok": true, "result": …}``, or an error if told to."""
-
-    url: str = ""
-    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    webhook: dict[str, Any] = field(default_factory=dict)
-    refuse: dict[str, str] = field(default_factory=dict)  # method -> error description
-
-    def answer(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        prefix = f"/bot{TOKEN}/"
-        if not path.startswith(prefix):
-            return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
-        method = path[len(prefix):]
-        self.calls.append((method, params))
-        if method in self.refuse:
-            return 400, {"ok": False, "error_code": 400, "description": self.refuse[method]}
-        if method == "getMe":
-            return 200, {"ok": True, "result": BOT}
-        if method == "setWebhook":
-            self.webhook = params
-            return 200, {"ok": True, "result": True, "description": "Webhook was set"}
-        if method == "getWebhookInfo":
-            return 200, {"ok": True, "result": {
-                "url": self.webhook.get("url", ""), "has_custom_certificate": False,
-                "pending_update_count": 2, "last_error_date": 1732400000,
-                "last_error_message": "Wrong response from the webhook: 503 Service Unavailable",
-                "max_connections": 40, "ip_address": "203.0.113.10",
-            }}
-        return 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
-
-    def params(self, method: str) -> dict[str, Any]:
-        found = [params for name, params in self.calls if name == method]
-        assert len(found) == 1, self.calls
-        return found[0]
-
-
-def _decode(content_type: str, body: bytes) -> dict[str, Any]:
-    """Telegram takes JSON or form fields (form values that are JSON are decoded, like it does)."""
-    if content_type.startswith("application/json"):
-        return dict(json.loads(body or b"{}"))
-    params: dict[str, Any] = {}
-    for key, value in parse_qsl(body.decode(), keep_blank_values=True):
-        try:
-            params[key] = json.loads(value)
-        except ValueError:
-            params[key] = value
-    return params
-
-
-@pytest.fixture
-def bot_api() -> Iterator[FakeBotApi]:
-    fake = FakeBotApi()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            params = _decode(self.headers.get("Content-Type", ""), body)
-            status, answer = fake.answer(self.path, params)
-            data = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_POST  # noqa: N815
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            pass  # keep test output quiet
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}/bot"
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    yield fake
-    server.shutdown()
-    server.server_close()
-    thread.join()
-
 
 @pytest.fixture
 def make_cli_app(bot_api: FakeBotApi, tmp_path: Path) -> Iterator[Any]:

@@ -1,0 +1,63 @@
+"""Structured opening hours: the accepted OSM subset, errors, and text in both languages."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import hours
+from bot.replies import Texts
+from bot.types import Locale
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("Mo-Fr 08:00-17:00", "Mo-Fr 08:00-17:00"),
+        ("Mo-Fr 08:00-11:30,14:00-17:00; Sa 08:00-12:00",
+         "Mo-Fr 08:00-11:30,14:00-17:00; Sa 08:00-12:00"),
+        ("Mo,We,Fr 07:00-11:00", "Mo,We,Fr 07:00-11:00"),
+        ("Mo-Sa 08:00-20:00; Su off", "Mo-Sa 08:00-20:00; Su off"),
+        ("  Mo-Fr   08:00-17:00 ", "Mo-Fr 08:00-17:00"),
+        ("Mo,Tu,We 09:00-10:00", "Mo-We 09:00-10:00"),
+        ("24/7", "24/7"),
+    ],
+)
+def test_parse_accepts_the_subset(text: str, canonical: str) -> None:
+    assert str(hours.parse(text)) == canonical
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("", "empty"),
+        ("weekdays 8-5", "days are Mo Tu"),
+        ("Fr-Mo 08:00-17:00", "run forward"),
+        ("Mo-Fr 17:00-08:00", "opening before closing"),
+        ("Mo-Fr 8:00-17:00", "HH:MM-HH:MM"),
+        ("Mo-Fr", "give times"),
+        ("Mo-Fr 25:00-26:00", "HH:MM-HH:MM"),
+    ],
+)
+def test_parse_says_what_is_wrong(text: str, reason: str) -> None:
+    with pytest.raises(hours.HoursError, match=reason):
+        hours.parse(text)
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "expected"),
+    [
+        (Locale.EN, "Mo-Fr 08:00-17:00", "Mon-Fri 8:00-17:00"),
+        (Locale.EN, "Mo-Sa 08:00-11:30,14:00-17:00; Su off", "Mon-Sat 8:00-11:30, 14:00-17:00; Sun closed"),
+        (Locale.EN, "24/7", "open 24 hours"),
+        (Locale.EN, "", "ask by phone"),
+        (Locale.KM, "Mo-Fr 08:00-17:00", "ច័ន្ទ-សុក្រ ៨:០០-១៧:០០"),
+        (Locale.KM, "24/7", "បើក ២៤ ម៉ោង"),
+    ],
+)
+def test_hours_read_in_the_readers_language(locale: Locale, text: str, expected: str) -> None:
+    assert Texts(locale).hours(text) == expected
+
+
+def test_unparseable_stored_hours_are_shown_as_they_are() -> None:
+    """Rows written before validation existed must not crash a reply."""
+    assert Texts(Locale.EN).hours("by appointment") == "by appointment"
