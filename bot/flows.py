@@ -99,6 +99,8 @@ class Turn:
     points: ReferencePoints
     now: datetime
     messages: list[str] = field(default_factory=list)
+    #: The storable version of ``messages`` once any block differs (GPS distances left out).
+    record: list[str] | None = None
     buttons: list[Button] = field(default_factory=list)
     venues: list[Venue] = field(default_factory=list)
 
@@ -108,6 +110,15 @@ class Turn:
 
     def say(self, *texts: str) -> None:
         self.messages.extend(texts)
+        if self.record is not None:
+            self.record.extend(texts)
+
+    def say_unstored(self, live: str, stored: str) -> None:
+        """Send ``live`` but keep only ``stored`` for redeliveries."""
+        if self.record is None:
+            self.record = list(self.messages)
+        self.messages.append(live)
+        self.record.append(stored)
 
     def reply(
         self, step: Step, data: dict[str, object] | None = None, event: DemandEvent | None = None
@@ -115,16 +126,18 @@ class Turn:
         keep = {"locale_chosen": True} if self.state.data.get("locale_chosen") else {}
         new_state = State(locale=self.locale, step=step, data={**keep, **(data or {})})
         return Reply(
-            messages=self.render(), state=new_state, demand_event=event, locale=self.locale
+            messages=self.render(), state=new_state, demand_event=event, locale=self.locale,
+            record=self.render(self.record) if self.record is not None else None,
         )
 
-    def render(self) -> tuple[OutMessage, ...]:
+    def render(self, blocks: list[str] | None = None) -> tuple[OutMessage, ...]:
         """SMS and WhatsApp get the blocks packed into messages within the segment budget;
         Telegram gets one message. Buttons and map pins ride on the last message."""
+        blocks = self.messages if blocks is None else blocks
         if self.inbound.channel is Channel.TELEGRAM:
-            texts = ["\n\n".join(self.messages)] if self.messages else []
+            texts = ["\n\n".join(blocks)] if blocks else []
         else:
-            texts = pack_for_sms(self.messages)
+            texts = pack_for_sms(blocks)
         messages = [OutMessage(t) for t in texts]
         if messages and (self.buttons or self.venues):
             messages[-1] = OutMessage(messages[-1].text, tuple(self.buttons), tuple(self.venues))
@@ -277,7 +290,12 @@ def show_results(
     show_distance = offset == 0 or gps is None
     for item in page:
         distance = item.distance_km if show_distance else None
-        turn.say(turn.texts.service(item.service, distance, show_type=mixed))
+        area = _area(turn, item.service.district_code or item.service.province_code)
+        entry = turn.texts.service(item.service, distance, show_type=mixed, area=area)
+        if gps is not None and distance is not None:
+            turn.say_unstored(entry, turn.texts.service(item.service, None, mixed, area))
+        else:
+            turn.say(entry)
         _pin(turn, item)
     if len(ranked) > offset + PAGE_SIZE:
         turn.say(turn.texts.more_hint())
@@ -287,11 +305,16 @@ def show_results(
     return turn.reply(Step.RESULTS, data, event)
 
 
+def _area(turn: Turn, code: str) -> str:
+    place = turn.places.get(code)
+    return describe_place(turn, place) if place else ""
+
+
 def _heading(turn: Turn, intent: str, place: Place | None, ranked: list[Ranked], gps: bool) -> None:
-    if place is None:
+    if place is None and not gps:
         turn.say(turn.texts.results_heading(intent, None))
         return
-    name = turn.texts.near_you() if gps else place.name(turn.locale)
+    name = turn.texts.near_you() if gps or place is None else place.name(turn.locale)
     open_services = [r for r in ranked if not r.service.is_full]
     nearest = open_services[0].distance_km if open_services else None
     if nearest is not None and nearest > REACH_KM:

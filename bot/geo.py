@@ -17,6 +17,12 @@ from bot.types import GeoPoint
 
 POINTS_FILE = Path(__file__).resolve().parent.parent / "locales" / "places" / "points.tsv"
 EARTH_RADIUS_KM = 6371.0088
+#: A GPS point is given the district of the nearest reference point within this distance...
+DISTRICT_RADIUS_KM = 15.0
+#: ...and only when every other district's points are this many times farther away...
+DISTRICT_MARGIN = 1.5
+#: ...or else only its province within this distance; beyond it, no place at all.
+PROVINCE_RADIUS_KM = 60.0
 
 
 def distance_km(a: GeoPoint, b: GeoPoint) -> float:
@@ -34,7 +40,8 @@ def parents(code: str) -> tuple[str, ...]:
 class ReferencePoints:
     def __init__(self, points: dict[str, GeoPoint]) -> None:
         self._points = points
-        self._districts = [(c, p) for c, p in points.items() if len(c) == 4]
+        # Every point below province level says which district it lies in.
+        self._local = [(c, p) for c, p in points.items() if len(c) >= 4]
 
     @classmethod
     def load(cls, path: Path = POINTS_FILE) -> ReferencePoints:
@@ -59,10 +66,22 @@ class ReferencePoints:
         return code in self._points
 
     def nearest_district(self, point: GeoPoint) -> str | None:
-        """The district whose reference point is nearest: how a GPS point is coarsened."""
-        if not self._districts:
+        """How a GPS point is coarsened: the district of the nearest reference point (district,
+        commune or village); only the province when that point is far, so a sparse area is
+        not labelled with a wrong district; None outside the country's points."""
+        if not self._local:
             return None
-        return min(self._districts, key=lambda item: distance_km(point, item[1]))[0]
+        by_distance = sorted((distance_km(point, where), code) for code, where in self._local)
+        nearest, code = by_distance[0]
+        other = next((d for d, c in by_distance if c[:4] != code[:4]), float("inf"))
+        # The district is named only when its point is near and clearly nearer than any other
+        # district's; where points are dense and districts small (Phnom Penh), or sparse,
+        # the province is the honest answer.
+        if nearest <= DISTRICT_RADIUS_KM and other >= DISTRICT_MARGIN * max(nearest, 1.0):
+            return code[:4]
+        if nearest <= PROVINCE_RADIUS_KM:
+            return code[:2]
+        return None
 
 
 @lru_cache(maxsize=1)

@@ -7,7 +7,7 @@ is written without spaces but typed with stray ones. So both sides are reduced t
 - Each Latin word goes through the whole-word folds of ``locales/places/folds.tsv`` (Kg =
   Kompong = Kampong) and then :func:`latin_key`, a spelling key that merges the romanisation
   variants of one Khmer sound (ou/uo/o/u, ae/e/ai/ei/ey/i, ph/p, th/t, kh/k, final r after a
-  vowel, doubled letters). Latin words are then run together, so "chaktomuk" meets "Chakto
+  vowel, final b/p and d/t, td/d, doubled letters). Latin words are then run together, so "chaktomuk" meets "Chakto
   Mukh"; a match must still start and end on a word boundary (see ``SpanMatcher.find_all``).
 
 Level words (ខេត្ត, srok, khum, "village", ...) are recognised here and reported separately:
@@ -51,6 +51,7 @@ _NUMBER_WORD = re.compile(
 _ORDINAL_WORDS = {"ti", "lekh", "phum"}
 _KHMER_NUMBERED = re.compile(r"^(.*?)(ទី|លេខ)?(\d+)$")
 _APOSTROPHE = re.compile(r"(?<=\w)['’`](?=\w)")
+_BREAK = re.compile(r"[,;:/|()\[\]\n!?។៕]+")
 _TOKEN = re.compile(r"[\u1780-\u17ff\u19e0-\u19ff]+|\d+|[^\W\d_]+")
 
 # --- the Latin spelling key ----------------------------------------------------------------------
@@ -59,6 +60,7 @@ _ASPIRATE = re.compile(r"(?<=[bcdfgjklmnpqrstvwxz])h")
 _FINAL_H = re.compile(r"(?<=[aeiouy])h$")
 _R_AFTER_VOWEL = re.compile(r"(?<=[aeiouy])r(?=[^aeiouy]|$)")
 _FINAL_V = re.compile(r"(?<=[aeiou])v$")
+_FINAL_VOICED = {"b": "p", "d": "t", "g": "k"}
 _VOWELS = re.compile(r"[aeiou]+(?:y(?![aeiou]))?|(?<![aeiou])y(?![aeiou])")
 _DOUBLE = re.compile(r"(.)\1+")
 _A_RUNS = frozenset({"a", "aa", "ea", "oa", "eaa"})
@@ -78,10 +80,12 @@ def latin_key(word: str) -> str:
     if not word.isalpha():
         return word
     word = _C_NOT_CH.sub("k", word).replace("chh", "c").replace("ch", "c")
-    word = word.replace("w", "v").replace("j", "c").replace("q", "k")
+    word = word.replace("w", "v").replace("j", "c").replace("q", "k").replace("td", "d")
     word = _FINAL_H.sub("", _ASPIRATE.sub("", word))
     word = _R_AFTER_VOWEL.sub("", word)
     word = _FINAL_V.sub("o", word)
+    if len(word) > 2 and word[-1] in _FINAL_VOICED and word[-2] != "n":  # Reab = Reap; not -ng
+        word = word[:-1] + _FINAL_VOICED[word[-1]]
     word = _VOWELS.sub(_vowel_class, word)
     return _DOUBLE.sub(r"\1", word)
 
@@ -93,7 +97,7 @@ def latin_key(word: str) -> str:
 class Token:
     start: int  # position in the match form
     end: int
-    plain: str  # the folded word before the spelling key ("" for Khmer)
+    plain: str  # the folded word before the spelling key, or the number; "" for Khmer
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,10 +109,20 @@ class MatchForm:
     #: suffixes start where it ends.
     prefixes: tuple[tuple[int, int, int], ...] = ()
     suffixes: tuple[tuple[int, int, int], ...] = ()
+    #: Where punctuation separated the text ("Baray, Takeo"): no name runs across one.
+    breaks: tuple[int, ...] = ()
 
-    def plain(self, start: int, end: int) -> str:
-        """The Latin words of ``[start, end)`` as typed (after folds), run together."""
+    def crosses_break(self, start: int, end: int) -> bool:
+        return any(start < b < end for b in self.breaks)
+
+    def plain(self, start: int = 0, end: int | None = None) -> str:
+        """The Latin words and numbers of ``[start, end)`` as typed (after folds), run together:
+        what a span spells before the spelling key."""
+        end = len(self.text) if end is None else end
         return "".join(t.plain for t in self.tokens if start <= t.start and t.end <= end)
+
+    def token_count(self, start: int, end: int) -> int:
+        return sum(1 for t in self.tokens if start <= t.start and t.end <= end)
 
 
 class Folder:
@@ -122,54 +136,61 @@ class Folder:
 
     def form(self, text: str) -> MatchForm:
         """Match form of raw text (a message or a name)."""
-        norm = normalize(_APOSTROPHE.sub("", text))
         parts: list[str] = []
         tokens: list[Token] = []
         prefixes: list[tuple[int, int, int]] = []
         suffixes: list[tuple[int, int, int]] = []
+        breaks: list[int] = []
         position = 0
-        for raw in _TOKEN.findall(norm):
-            khmer = KHMER_BLOCK.match(raw) is not None
-            plain = "" if khmer or raw.isdigit() else self.fold_word(raw)
-            piece = raw if not plain else latin_key(plain)
-            if not piece:
-                continue
-            token = Token(position, position + len(piece), plain)
-            if plain in LATIN_PREFIX_WORDS:
-                prefixes.append((token.start, token.end, LATIN_PREFIX_WORDS[plain]))
-            elif plain in LATIN_SUFFIX_WORDS:
-                suffixes.append((token.start, token.end, LATIN_SUFFIX_WORDS[plain]))
-            tokens.append(token)
-            parts.append(piece)
-            position = token.end
+        for chunk in _BREAK.split(_APOSTROPHE.sub("", text)):
+            if position:
+                breaks.append(position)
+            for raw in _TOKEN.findall(normalize(chunk)):
+                if KHMER_BLOCK.match(raw) or raw.isdigit():
+                    plain, piece = ("" if not raw.isdigit() else raw), raw
+                else:
+                    plain = self.fold_word(raw)
+                    piece = latin_key(plain)
+                if not piece:
+                    continue
+                token = Token(position, position + len(piece), plain)
+                if plain in LATIN_PREFIX_WORDS:
+                    prefixes.append((token.start, token.end, LATIN_PREFIX_WORDS[plain]))
+                elif plain in LATIN_SUFFIX_WORDS:
+                    suffixes.append((token.start, token.end, LATIN_SUFFIX_WORDS[plain]))
+                tokens.append(token)
+                parts.append(piece)
+                position = token.end
         bounds = frozenset([t.start for t in tokens] + [t.end for t in tokens])
-        return MatchForm("".join(parts), bounds, tuple(tokens), tuple(prefixes), tuple(suffixes))
+        return MatchForm(
+            "".join(parts), bounds, tuple(tokens), tuple(prefixes), tuple(suffixes), tuple(breaks)
+        )
 
-    def name_forms(self, name: str, level: int) -> set[str]:
-        """Match forms of an official name: as written, without its own level word, and with a
-        trailing number written in digits ("Phsar Thmei Ti Muoy" -> "phsar thmei 1")."""
-        forms = {self.form(name).text}
-        stripped = strip_level_word(name, level)
-        if stripped != name:
-            forms.add(self.form(stripped).text)
-        return {f for f in forms if f}
+    def name_forms(self, name: str, level: int) -> set[tuple[str, str]]:
+        """(match form, plain spelling) of an official name or alias: as written, and without
+        the unit's own level word ("រាជធានីភ្នំពេញ" -> "ភ្នំពេញ")."""
+        forms = {self.form(name), self.form(strip_level_word(name, level))}
+        return {(f.text, f.plain()) for f in forms if f.text}
 
-    def numbered_forms(self, name_km: str, name_en: str, level: int) -> set[str]:
-        """Digit forms of a numbered unit: "ផ្សារដេប៉ូទី ២" gives "ផ្សារដេប៉ូ2" and "phsar depou 2";
-        a village that is only a number ("ភូមិ ២", "Phum Pir") gives "2"."""
+    def numbered_forms(self, name_km: str, name_en: str, level: int) -> set[tuple[str, str]]:
+        """Digit forms of a numbered unit: "ផ្សារដេប៉ូទី ២" / "Phsar Depou Ti Pir" give
+        "ផ្សារដេប៉ូ2" and "psadepo2"; a village that is only a number ("ភូមិ ២") gives "2"."""
         km = strip_level_word(normalize(name_km), level).replace(" ", "")
         found = _KHMER_NUMBERED.match(km)
-        if not found or not found.group(1) and not found.group(3):
+        if not found:
             return set()
         base_km, number = found.group(1), found.group(3)
-        forms = {number} if not base_km else {self.form(base_km).text + number}
+        if not base_km:
+            return {(number, number)}
+        forms = {(self.form(base_km).text + number, "")}
         words = normalize(name_en).split(" ")
         while words and _NUMBER_WORD.match(words[-1]):
             words.pop()
         while words and words[-1] in _ORDINAL_WORDS:
             words.pop()
-        if words and base_km:
-            forms.add(self.form(" ".join(words)).text + number)
+        if words:
+            base = self.form(" ".join(words))
+            forms.add((base.text + number, base.plain() + number))
         return forms
 
 

@@ -179,9 +179,14 @@ class Texts:
         )
 
     def service(
-        self, service: ServiceInfo, distance_km: float | None = None, show_type: bool = False
+        self,
+        service: ServiceInfo,
+        distance_km: float | None = None,
+        show_type: bool = False,
+        area: str = "",
     ) -> str:
-        """One service; ``show_type`` when the list mixes kinds (exchange and drop-in)."""
+        """One service; ``show_type`` when the list mixes kinds (exchange and drop-in); ``area``
+        (its district or province) stands in for a missing street address."""
         flags = [self._(SERVICE_TYPE_NAME[service.service_type])] if show_type else []
         if service.is_free:
             flags.append(self._("free"))
@@ -194,7 +199,7 @@ class Texts:
             flags.append(self._("FULL now, call first"))
         values = {
             "name": service.name(self.locale),
-            "address": service.address(self.locale),
+            "address": service.address(self.locale) or area,
             "hours": self.hours(service.opening_hours),
             "phone": service.phone,
             "flags": self.join(flags),
@@ -206,7 +211,7 @@ class Texts:
             )
         # TRANSLATORS: one service in a list, with its distance in km. Keep the line breaks.
         return self._(
-            "%(name)s\n%(address)s (%(km)s km)\nHours: %(hours)s\nTel: %(phone)s\n%(flags)s",
+            "%(name)s (%(km)s km)\n%(address)s\nHours: %(hours)s\nTel: %(phone)s\n%(flags)s",
             km=self.number(max(1, round(distance_km))),
             **values,
         )

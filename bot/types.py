@@ -154,3 +154,10 @@ class Reply:
     state: State | None
     demand_event: DemandEvent | None = None
     locale: Locale = Locale.KM
+    #: What may be stored to answer a redelivery, when it must differ from ``messages``:
+    #: distances measured from a shared GPS point are sent but never stored.
+    record: tuple[OutMessage, ...] | None = None
+
+    @property
+    def storable(self) -> tuple[OutMessage, ...]:
+        return self.messages if self.record is None else self.record

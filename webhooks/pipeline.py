@@ -9,6 +9,7 @@ If the database cannot be reached the texter still gets a safe static reply.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ import bot
 from bot.intents import default_classifier
 from bot.normalize import has_khmer
 from bot.replies import Texts
-from bot.types import Inbound, Locale, OutMessage, Reply, State
+from bot.types import Button, Inbound, Locale, OutMessage, Reply, State
 from models import Conversation, DemandEvent, ProcessedMessage
 from models.directory import SqlDirectory
 from webhooks.database import get_db
@@ -53,7 +54,7 @@ def process(inbound: Inbound, now: datetime | None = None) -> Outcome:
             session.add(claim)
             session.flush()  # the claim: a concurrent duplicate waits here, then fails
             reply = _converse(session, inbound, now)
-            claim.reply = _dump(reply.messages)
+            claim.reply = _dump(reply.storable)
         return Outcome(reply.messages)
     except IntegrityError:
         # The same delivery was claimed concurrently; answer with what it stored.
@@ -107,14 +108,22 @@ def _converse(session: Session, inbound: Inbound, now: datetime) -> Reply:
 
 
 def _stored_reply(session: Session, key: str) -> tuple[OutMessage, ...] | None:
+    """The reply sent to a delivery, to answer its redelivery identically (map pins, already
+    sent once, are not repeated)."""
     raw = session.scalar(select(ProcessedMessage.reply).where(ProcessedMessage.inbound_key == key))
     if raw is None:
         return None
-    return tuple(OutMessage(text) for text in json.loads(raw))
+    return tuple(
+        OutMessage(item["text"], tuple(Button(**b) for b in item.get("buttons", ())))
+        for item in json.loads(raw)
+    )
 
 
 def _dump(messages: tuple[OutMessage, ...]) -> str:
-    return json.dumps([m.text for m in messages], ensure_ascii=False)
+    return json.dumps(
+        [{"text": m.text, "buttons": [dataclasses.asdict(b) for b in m.buttons]} for m in messages],
+        ensure_ascii=False,
+    )
 
 
 def _texts_for(inbound: Inbound) -> Texts:

@@ -83,3 +83,23 @@ def test_without_a_point_same_district_then_province_then_the_rest() -> None:
 )
 def test_outcome_buckets(origin: GeoPoint | None, services: list[ServiceInfo], expected: str) -> None:
     assert outcome(rank(services, POINTS, origin)) == expected
+
+
+@pytest.mark.parametrize(
+    ("point", "expected"),
+    [
+        (GeoPoint(13.11, 103.20), "0203"),  # next to the only district point around
+        (GeoPoint(11.565, 104.92), "12"),  # two districts' points about equally near: province
+        (GeoPoint(12.30, 104.20), "12"),  # 50 km from everything: province only
+        (GeoPoint(9.0, 100.0), None),  # outside the country's points
+    ],
+)
+def test_a_gps_point_is_coarsened_to_a_district_only_when_that_is_clear(
+    point: GeoPoint, expected: str | None
+) -> None:
+    points = ReferencePoints({
+        "02": BATTAMBANG, "0203": BATTAMBANG,
+        "12": PHNOM_PENH, "1201": GeoPoint(11.55, 104.92), "1202": GeoPoint(11.58, 104.92),
+        "120101": GeoPoint(11.85, 104.50),
+    })
+    assert points.nearest_district(point) == expected

