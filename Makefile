@@ -18,7 +18,7 @@ help:
 	@echo "make test   install test dependencies and run the whole suite (SQLite and PostgreSQL)"
 	@echo "make catalogs | extract | update | compile   manage the gettext catalogs"
 	@echo "make eval   accuracy of intent and place classification on tests/data"
-	@echo "make bench  classification latency and memory (figures, not tests)"
+	@echo "make bench  classification latency and memory; webhook throughput under gunicorn vs a bare app"
 	@echo "make lock   re-resolve the pinned, hashed lock files from pyproject.toml"
 
 # --- environment ------------------------------------------------------------------------------
@@ -71,6 +71,9 @@ eval: venv compile
 
 bench: venv compile
 	$(BIN)/python -m tests.benchmarks.bench_classify
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q wrk >/dev/null; } \
+		|| echo "wrk is needed for the webhook benchmark: apt-get install wrk"
+	$(BIN)/python -m tests.benchmarks.bench_webhooks
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

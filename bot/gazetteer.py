@@ -99,9 +99,9 @@ class Gazetteer:
         self.level_words: SpanMatcher[int] = SpanMatcher(
             (normalize(word), level) for word, level in KHMER_LEVEL_WORDS.items()
         )
-        self.common: SpanMatcher[bool] = SpanMatcher(
-            (self.folder.form(word).text, True) for word in self._common_words(places_dir, lexicon_dir)
-        )
+        common, self.ordinary = self._common_words(places_dir, lexicon_dir)
+        #: Words that are not places by themselves ("in", ជួយ, "psar"), in match form.
+        self.common: SpanMatcher[bool] = SpanMatcher((word, True) for word in common)
         self.fuzzy_keys, self.fuzzy_plain = self._fuzzy_tables(entries)
         #: District codes of the provincial towns, to order namesakes (the town first).
         self.towns = self._towns()
@@ -110,19 +110,31 @@ class Gazetteer:
         self.plain.update(plain for _, plain in forms if plain)
         return [(text, unit, plain) for text, plain in forms]
 
-    def _common_words(self, places_dir: Path, lexicon_dir: Path) -> set[str]:
-        """Ordinary words that are also place names: ``common_words.txt`` and every keyword of
-        the intent lexicons (a word the bot reads as a request is not a place by itself)."""
-        words = {row[0] for row in read_table(places_dir / "common_words.txt")}
+    def _common_words(self, places_dir: Path, lexicon_dir: Path) -> tuple[set[str], frozenset[str]]:
+        """Words that are not places by themselves (``common_words.txt``, and every keyword of
+        the intent lexicons: a word the bot reads as a request is not a place alone), as match
+        forms; and the ordinary ones among them, as folded Latin words."""
+        ordinary: dict[str, str] = {}  # match form -> folded word, for ordinary Latin words
         for language in LANGUAGE_FILES:
             path = lexicon_dir / f"{language}.tsv"
             if path.exists():
-                words.update(phrase for _, _, _, phrase, _ in read_lexicon(path))
-        return {w for w in words if w}
+                for _, _, _, phrase, _ in read_lexicon(path):
+                    ordinary[self.folder.form(phrase).text] = self.folder.form(phrase).plain()
+        parts: set[str] = set()
+        for row in read_table(places_dir / "common_words.txt"):
+            form = self.folder.form(row[0])
+            if len(row) > 1 and row[1] == "part":
+                parts.add(form.plain() or form.text)
+            ordinary[form.text] = form.plain()
+        words = {text for text in ordinary if text}
+        plain = {word for word in ordinary.values() if word.isalpha() and word not in parts}
+        return words, frozenset(plain)
 
-    def _fuzzy_tables(self, entries: list[tuple[str, int, str]]) -> tuple[FuzzyTable, FuzzyTable]:
-        """Latin names of provinces and districts (and their aliases) for fuzzy matching: by
-        match form and by plain spelling. A name shared by levels goes to the larger unit."""
+    def _fuzzy_tables(
+        self, entries: list[tuple[str, int, str]]
+    ) -> tuple[dict[str, FuzzyTable], dict[str, FuzzyTable]]:
+        """Latin names of provinces and districts (and their aliases) for fuzzy matching, by
+        first letter: match forms, and plain spellings. A name two levels share is the larger."""
         keys: dict[str, int] = {}
         plain: dict[str, int] = {}
         for text, unit, spelling in entries:
@@ -133,7 +145,7 @@ class Gazetteer:
                     name not in table or self.levels[unit] < self.levels[table[name]]
                 ):
                     table[name] = unit
-        return FuzzyTable(list(keys), list(keys.values())), FuzzyTable(list(plain), list(plain.values()))
+        return _by_initial(keys), _by_initial(plain)
 
     def _towns(self) -> frozenset[str]:
         """Districts that are their province's town: the same Khmer name (ក្រុងបាត់ដំបង)."""
@@ -154,6 +166,15 @@ class Gazetteer:
 
     def province_count(self) -> int:
         return sum(1 for level in self.levels if level == PROVINCE)
+
+
+def _by_initial(table: dict[str, int]) -> dict[str, FuzzyTable]:
+    grouped: dict[str, FuzzyTable] = {}
+    for name in sorted(table):
+        group = grouped.setdefault(name[0], FuzzyTable([], []))
+        group.names.append(name)
+        group.units.append(table[name])
+    return grouped
 
 
 def _pairs(rows: Iterator[list[str]]) -> Iterator[tuple[str, str]]:

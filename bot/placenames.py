@@ -121,9 +121,6 @@ class MatchForm:
         end = len(self.text) if end is None else end
         return "".join(t.plain for t in self.tokens if start <= t.start and t.end <= end)
 
-    def token_count(self, start: int, end: int) -> int:
-        return sum(1 for t in self.tokens if start <= t.start and t.end <= end)
-
 
 class Folder:
     """Computes match forms; holds the whole-word folds."""

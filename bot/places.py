@@ -74,14 +74,18 @@ class _Mention:
     end: int
     units: tuple[int, ...]
     hint: int | None  # level told by a level word next to it
+    hint_span: tuple[int, int] | None  # where that level word is
     common: bool  # an ordinary word (or inside one)
     exact: bool  # spelled like a name, not only sharing its spelling key
     khmer: bool
     alias: bool  # an alias of locales/places/aliases.tsv
     number: bool  # only a number ("ភូមិ ២")
     tokens: int  # Latin words and numbers it covers
+    ordinary_tokens: int  # how many of them are ordinary words
     length: int  # characters as typed (Latin) or written (Khmer)
     plain: str  # the Latin words as typed, run together
+    key: str  # the span in match form
+    whole: bool  # the message is only this name (and level words)
 
     def overlaps(self, other: _Mention) -> bool:
         return self.start < other.end and other.start < self.end
@@ -91,9 +95,19 @@ class _Mention:
         spelled like its name (not "keep" for Kep), a commune or village with a distinctive name."""
         if self.hint == level or self.alias:
             return True
+        if self.khmer:
+            return level <= DISTRICT or (not self.common and self.length >= 6)
+        # ordinary words ("i can", "chong pre"), or mostly ordinary words that only share a name's
+        # spelling key ("boss know"), are not Kan, Cheung Prey or Bos Khnor
+        if self.ordinary_tokens == self.tokens or (
+            not self.exact and 2 * self.ordinary_tokens >= self.tokens
+        ):
+            return False
+        if self.exact and level <= DISTRICT:
+            return True
         if level <= DISTRICT:
-            return self.khmer or self.exact or self.tokens > 1 or self.length >= 5
-        if self.common or self.number or self.length <= (2 if self.khmer else 3):
+            return self.tokens > 1 or (self.length >= 5 and len(self.key) >= 4 and not self.common)
+        if self.common or self.number or self.length <= 3:
             return False
         return self.tokens > 1 or self.length >= 6 or (level == COMMUNE and self.exact and self.length >= 4)
 
@@ -143,30 +157,44 @@ class GazetteerResolver:
         ]
         marks = {(start, end) for start, end, _ in prefixes + list(form.suffixes)}
         common = gaz.common.find_all(form.text, form.boundaries)
+        ordinary = {t.start for t in form.tokens if t.plain in gaz.ordinary}  # "chong", "know"
+        core = _core(form.text, marks)
         mentions = []
         for span in gaz.matcher.find_all(form.text, form.boundaries):
             if (span.start, span.end) in marks or form.crosses_break(span.start, span.end):
                 continue
-            hint = next((lv for s, e, lv in prefixes if e == span.start), None)
-            if hint is None:
-                hint = next((lv for s, e, lv in form.suffixes if s == span.end), None)
+            khmer = has_khmer(span.phrase)
+            if khmer and _cuts_syllable(form, span.end):
+                continue
+            hint, hint_span = None, None
+            for start, end, level in prefixes:
+                if end == span.start:
+                    hint, hint_span = level, (start, end)
+            for start, end, level in form.suffixes:
+                if start == span.end and hint is None:
+                    hint, hint_span = level, (start, end)
             units = tuple(dict.fromkeys(span.payloads))
             if hint is not None:
                 hint = _told_level(hint, {gaz.levels[u] for u in units})
-                if hint is not None:
+                if hint is None:
+                    hint_span = None
+                else:
                     units = tuple(u for u in units if gaz.levels[u] == hint)
-            khmer = has_khmer(span.phrase)
             plain = "" if khmer else form.plain(span.start, span.end)
+            inside = [t for t in form.tokens if span.start <= t.start and t.end <= span.end]
             mentions.append(_Mention(
-                span.start, span.end, units, hint,
+                span.start, span.end, units, hint, hint_span,
                 common=any(c.start <= span.start and span.end <= c.end for c in common),
                 exact=khmer or plain in gaz.plain,
                 khmer=khmer,
                 alias=span.phrase in gaz.aliases,
                 number=span.phrase.isdigit(),
-                tokens=form.token_count(span.start, span.end),
+                tokens=len(inside),
+                ordinary_tokens=sum(1 for t in inside if t.start in ordinary),
                 length=len(span.phrase) if khmer else len(plain),
                 plain=plain,
+                key=span.phrase,
+                whole=(span.start, span.end) == core,
             ))
         return mentions
 
@@ -191,7 +219,10 @@ class GazetteerResolver:
                         reading.depth += 1
                         reading.parent_level = parent_level
                         reading.anchors += named
-                reading.coverage = _covered([mention, *reading.anchors])
+                reading.coverage = _covered(
+                    [(m.start, m.end) for m in (mention, *reading.anchors)]
+                    + [m.hint_span for m in (mention, *reading.anchors) if m.hint_span]
+                )
                 namesakes = sum(1 for u in mention.units if gaz.levels[u] == level)
                 if _counts(reading, namesakes):
                     readings.append(reading)
@@ -227,29 +258,34 @@ class GazetteerResolver:
         return (not spelled, code[:2] != CAPITAL, code[:4] not in gaz.towns, code)
 
     def _fuzzy(self, form: MatchForm) -> list[int]:
-        """Near-miss spellings of provinces and districts, over runs of one to three Latin
-        words: by spelling key, and by the letters as typed."""
+        """Near-miss spellings of provinces and districts, over runs of one to three Latin words
+        that are not all ordinary words: by spelling key and by the letters as typed, among
+        names with the same first letter (people rarely miss that one)."""
         gaz = self._gaz
         common = gaz.common.find_all(form.text, form.boundaries)
-        latin = [t for t in form.tokens if t.plain and not t.plain.isdigit()]
+        latin = [
+            (t, any(c.start <= t.start and t.end <= c.end for c in common))
+            for t in form.tokens if t.plain and not t.plain.isdigit()
+        ]
         found: list[tuple[float, int, int, int]] = []
         for i in range(len(latin)):
             for j in range(i, min(i + 3, len(latin))):
-                run = latin[i : j + 1]
+                run = [t for t, _ in latin[i : j + 1]]
                 if any(a.end != b.start for a, b in zip(run, run[1:])):
                     break
                 start, end = run[0].start, run[-1].end
                 key, plain = form.text[start:end], "".join(t.plain for t in run)
-                if len(key) < FUZZY_MIN_LENGTH or form.crosses_break(start, end) or any(
-                    c.start <= start and end <= c.end for c in common
+                if len(key) < FUZZY_MIN_LENGTH or form.crosses_break(start, end) or all(
+                    is_common for _, is_common in latin[i : j + 1]
                 ):
                     continue
-                for query, choices in ((key, gaz.fuzzy_keys), (plain, gaz.fuzzy_plain)):
-                    hit = process.extractOne(
-                        query, choices.names, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
+                for query, tables in ((key, gaz.fuzzy_keys), (plain, gaz.fuzzy_plain)):
+                    table = tables.get(query[0])
+                    hit = table and process.extractOne(
+                        query, table.names, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
                     )
-                    if hit is not None:
-                        unit = choices.units[hit[2]]
+                    if hit:
+                        unit = table.units[hit[2]]
                         found.append((hit[1], -gaz.levels[unit], end - start, unit))
         return [max(found)[3]] if found else []
 
@@ -263,28 +299,61 @@ def _counts(reading: _Reading, namesakes: int) -> bool:
     mention, level = reading.mention, reading.level
     if level <= DISTRICT or reading.hinted or mention.alias:
         return mention.stands_as(level)
-    if mention.common or mention.number or mention.length <= (2 if mention.khmer else 3):
+    if mention.common or mention.number:
         return False
     distinctive = mention.stands_as(level)
-    if reading.depth:  # a named district or commune is specific; a province has ~900 villages
-        return level == COMMUNE or reading.parent_level > 0 or distinctive
-    if namesakes >= _CROWDED:
+    if reading.depth:
+        # beside its district or commune a plainer Latin name will do; but a province has
+        # ~900 villages, and Khmer text without spaces hides short names inside words
+        return distinctive or (
+            reading.parent_level > 0 and not mention.khmer and mention.length >= 4
+            and 2 * mention.ordinary_tokens < mention.tokens
+        )
+    if not distinctive or namesakes >= _CROWDED:
         return False
-    if level == COMMUNE:
-        return distinctive
+    if level == COMMUNE:  # one word spelled unlike the name only when it is the whole message
+        return mention.khmer or mention.exact or mention.tokens > 1 or mention.whole
     # a village alone: only a long name, spelled exactly, that few villages share
     if mention.khmer:
         return mention.length >= 9
     return mention.tokens >= 3 or (mention.exact and mention.tokens > 1 and mention.length >= 8)
 
 
-def _covered(mentions: list[_Mention]) -> int:
+def _core(text: str, marks: set[tuple[int, int]]) -> tuple[int, int]:
+    """The message without a leading or trailing level word: a name spanning it is all there is."""
+    start = max((e for s, e in marks if s == 0), default=0)
+    end = min((s for s, e in marks if e == len(text)), default=len(text))
+    return start, end
+
+
+def _cuts_syllable(form: MatchForm, end: int) -> bool:
+    """A Khmer name ending in a vowel, followed (without a space) by a lone consonant, would
+    steal the first half of a syllable whose final consonant that is (ដូនបា|ន in មេតាដូនបានទេ)."""
+    text = form.text
+    if end >= len(text) or end in form.boundaries or not _is_khmer_vowel(text[end - 1]):
+        return False
+    following = text[end + 1] if end + 1 < len(text) else " "
+    return _is_khmer_consonant(text[end]) and not _is_khmer_vowel(following) and following not in _KHMER_SIGNS
+
+
+def _is_khmer_vowel(ch: str) -> bool:
+    return "\u17b6" <= ch <= "\u17c5"
+
+
+def _is_khmer_consonant(ch: str) -> bool:
+    return "\u1780" <= ch <= "\u17a2"
+
+
+_KHMER_SIGNS = frozenset(chr(c) for c in range(0x17C6, 0x17D4)) | {"\u17dd"}
+
+
+def _covered(spans: list[tuple[int, int]]) -> int:
     """Characters of the match form covered by these spans (overlaps counted once)."""
     covered, reach = 0, -1
-    for m in sorted(mentions, key=lambda m: m.start):
-        if m.end > reach:
-            covered += m.end - max(m.start, reach)
-            reach = m.end
+    for start, end in sorted(spans):
+        if end > reach:
+            covered += end - max(start, reach)
+            reach = end
     return covered
 
 

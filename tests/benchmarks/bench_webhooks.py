@@ -1,0 +1,249 @@
+"""Benchmark: Sangkhim's Twilio webhook under gunicorn against a bare Flask app that only checks
+the signature and returns fixed TwiML (DESIGN.md section 7), on SQLite and on PostgreSQL.
+
+A measurement, not a test: it prints figures and asserts nothing. Everything runs on 127.0.0.1
+and stops by itself: `wrk` (Debian's package) drives each server for a fixed number of seconds
+with correctly signed, varied Khmer/English messages, every one with its own MessageSid (no
+duplicate shortcut), alternating rounds A B A B. Run: make bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+from twilio.request_validator import RequestValidator
+
+ROOT = Path(__file__).resolve().parents[2]
+PATH = "/webhooks/twilio/sms"
+TOKEN = "bench-twilio-auth-token"
+PUBLIC_BASE_URL = "https://bench.sangkhim.invalid"
+SETTINGS = {
+    "TWILIO_AUTH_TOKEN": TOKEN,
+    "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+    "SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789",
+    "PSEUDONYM_KEY": "bench-pseudonym-key-0123456789abcdef0123456",
+    "TELEGRAM_WEBHOOK_SECRET": "bench-telegram-secret",
+    "TELEGRAM_BOT_TOKEN": "0:bench",
+    "SANGKHIM_ENV": "development",
+}
+
+
+@dataclass
+class Round:
+    name: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    requests: int
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def messages() -> list[str]:
+    """Realistic texts from the labelled set (Khmer, romanised Khmer, English) plus menu digits."""
+    from tests.evaluation import rows
+
+    texts = [row["text"] for row in rows("intents.tsv")]
+    return texts + ["1", "១", "2", "MORE", "ភ្នំពេញ", "Battambang"]
+
+
+def lua_script(path: Path, count: int, seed: int) -> None:
+    """Pre-signed requests for wrk: each a new MessageSid and one of 500 senders."""
+    rng = random.Random(seed)
+    validator = RequestValidator(TOKEN)
+    texts = messages()
+    lines = ["local reqs = {}"]
+    for number in range(count):
+        sid = f"SM{number:032x}"
+        params = {
+            "MessageSid": sid, "SmsMessageSid": sid, "AccountSid": "AC" + "0" * 32,
+            "From": f"+8551{rng.randrange(500):07d}", "To": "+85500000000",
+            "Body": rng.choice(texts), "NumMedia": "0",
+        }
+        signature = validator.compute_signature(PUBLIC_BASE_URL + PATH, params)
+        body = urlencode(params)
+        lines.append(f"reqs[{number + 1}] = {{{_lua(body)}, {_lua(signature)}}}")
+    lines.append(
+        """
+local i = 0
+request = function()
+  i = i + 1
+  if i > #reqs then i = 1 end
+  local r = reqs[i]
+  return wrk.format("POST", "%s", {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["X-Twilio-Signature"] = r[2]}, r[1])
+end
+"""
+        % PATH
+    )
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _lua(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def start(app: str, port: int, env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
+         str(workers), "--log-level", "warning", app],
+        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"{app} did not start: {process.stderr.read().decode()[-500:]}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def worker_rss_mb(master: subprocess.Popen[bytes]) -> float:
+    """The largest resident memory among the master's worker processes."""
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children")
+    pids = children.read_text().split() if children.exists() else []
+    sizes = []
+    for pid in pids:
+        status = Path(f"/proc/{pid}/status")
+        if status.exists():
+            for line in status.read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    sizes.append(int(line.split()[1]) / 1024)
+    return max(sizes, default=0.0)
+
+
+def run_wrk(name: str, port: int, script: Path, seconds: int, connections: int) -> Round:
+    output = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
+         f"http://127.0.0.1:{port}{PATH}"],
+        capture_output=True, text=True, timeout=seconds + 60,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    errors = 0
+    if match := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
+        errors += int(match.group(1))
+    if match := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output):
+        errors += sum(int(g) for g in match.groups())
+    return Round(name, rps, _latency(output, "50%"), _latency(output, "99%"), errors, total)
+
+
+def _latency(output: str, percentile: str) -> float:
+    match = re.search(rf"{percentile}\s+([\d.]+)(us|ms|s)", output)
+    if not match:
+        return float("nan")
+    value, unit = float(match.group(1)), match.group(2)
+    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+
+def prepare_database(url: str) -> None:
+    """Migrate and load the SAMPLE directory, through the app's own commands."""
+    env = {**os.environ, **SETTINGS, "DATABASE_URL": url, "FLASK_APP": "webhooks"}
+    for args in (["db", "upgrade"], ["directory", "import", "--sample"]):
+        subprocess.run([sys.executable, "-m", "flask", *args], cwd=ROOT, env=env, check=True,
+                       capture_output=True)
+
+
+def bench(database: str, url: str, rounds: int, seconds: int, connections: int, workers: int,
+          script: Path) -> None:
+    prepare_database(url)
+    env = {**SETTINGS, "DATABASE_URL": url}
+    app_port, bare_port = free_port(), free_port()
+    sangkhim = start("webhooks:create_app()", app_port, env, workers)
+    bare = start("tests.benchmarks.bare_app:create_app()", bare_port, env, workers)
+    try:
+        for port in (app_port, bare_port):  # warm-up: imports, catalogs, gazetteer, pools
+            run_wrk("warm-up", port, script, 2, connections)
+        results: dict[str, list[Round]] = {"sangkhim": [], "bare": []}
+        for _ in range(rounds):
+            results["sangkhim"].append(run_wrk("sangkhim", app_port, script, seconds, connections))
+            results["bare"].append(run_wrk("bare", bare_port, script, seconds, connections))
+        memory = {"sangkhim": worker_rss_mb(sangkhim), "bare": worker_rss_mb(bare)}
+        healthy = urllib.request.urlopen(f"http://127.0.0.1:{app_port}/healthz", timeout=5).status
+    finally:
+        stop(sangkhim)
+        stop(bare)
+    print(f"\n{database}: {rounds} rounds x {seconds}s each, {connections} connections, "
+          f"gunicorn {workers} sync workers (healthz {healthy})")
+    print(f"  {'app':<10}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'requests':>10}{'worker MB':>11}")
+    summary = {}
+    for name, runs in results.items():
+        rps = statistics.median(r.requests_per_second for r in runs)
+        p50 = statistics.median(r.p50_ms for r in runs)
+        p99 = statistics.median(r.p99_ms for r in runs)
+        errors = sum(r.errors for r in runs)
+        total = sum(r.requests for r in runs)
+        summary[name] = (rps, p99)
+        print(f"  {name:<10}{rps:>9.0f}{p50:>9.1f}{p99:>9.1f}{errors:>8}{total:>10}{memory[name]:>11.1f}")
+    ratio_rps = summary["sangkhim"][0] / summary["bare"][0]
+    ratio_p99 = summary["sangkhim"][1] / summary["bare"][1]
+    print(f"  ratios: throughput {ratio_rps:.2f}x the bare app (target >= 0.6), "
+          f"p99 {ratio_p99:.2f}x (target <= 2)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is not installed (Debian: apt-get install wrk); nothing measured.")
+        return 1
+    with tempfile.TemporaryDirectory(prefix="sangkhim-bench-") as folder:
+        script = Path(folder) / "requests.lua"
+        lua_script(script, count=40_000, seed=7)
+        if args.database in ("sqlite", "both"):
+            bench("SQLite", f"sqlite:///{folder}/bench.db", args.rounds, args.seconds,
+                  args.connections, args.workers, script)
+        if args.database in ("postgresql", "both"):
+            from tests import pg_server
+
+            try:
+                server = pg_server.start()
+            except pg_server.Unavailable as reason:
+                print(f"\nPostgreSQL: not measured ({reason})")
+                return 0
+            try:
+                bench("PostgreSQL", server.url, args.rounds, args.seconds, args.connections,
+                      args.workers, script)
+            finally:
+                server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
