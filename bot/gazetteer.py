@@ -10,8 +10,8 @@ package's index is never built. Place aliases and word lists live in ``locales/p
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
 from collections.abc import Iterator
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -57,6 +57,8 @@ def gazetteer_rows(level: int) -> Iterator[tuple[str, str, str]]:
 
 @dataclass(frozen=True, slots=True)
 class FuzzyTable:
+    """Names (one first letter) for ``rapidfuzz.process.extractOne``, and each one's unit."""
+
     names: list[str]
     units: list[int]
 
@@ -83,7 +85,8 @@ class Gazetteer:
                 self.names_en.append(name_en)
                 self.levels.append(level)
                 self.index.setdefault(code, unit)
-                forms = self.folder.name_forms(name_km, level) | self.folder.name_forms(name_en, level)
+                forms = self.folder.name_forms(name_km, level)
+                forms |= self.folder.name_forms(name_en, level)
                 forms |= self.folder.numbered_forms(name_km, name_en, level)
                 entries += self._entries(forms, unit)
         #: Match forms of the aliases: names people use, so they count like a level word.
@@ -103,6 +106,12 @@ class Gazetteer:
         #: Words that are not places by themselves ("in", ជួយ, "psar"), in match form.
         self.common: SpanMatcher[bool] = SpanMatcher((word, True) for word in common)
         self.fuzzy_keys, self.fuzzy_plain = self._fuzzy_tables(entries)
+        #: Ordinary words that begin or end no province or district name ("to", "in"): a near
+        #: miss does not start or stop on one ("to bangkok" is not Tang Kouk).
+        self.fuzzy_edges = self.ordinary - {
+            word for u, name in enumerate(self.names_en) if self.levels[u] <= DISTRICT
+            for word in self.folder.form(name).plain_words()
+        }
         #: District codes of the provincial towns, to order namesakes (the town first).
         self.towns = self._towns()
 
@@ -113,22 +122,25 @@ class Gazetteer:
     def _common_words(self, places_dir: Path, lexicon_dir: Path) -> tuple[set[str], frozenset[str]]:
         """Words that are not places by themselves (``common_words.txt``, and every keyword of
         the intent lexicons: a word the bot reads as a request is not a place alone), as match
-        forms; and the ordinary ones among them, as folded Latin words."""
-        ordinary: dict[str, str] = {}  # match form -> folded word, for ordinary Latin words
-        for language in LANGUAGE_FILES:
-            path = lexicon_dir / f"{language}.tsv"
-            if path.exists():
-                for _, _, _, phrase, _ in read_lexicon(path):
-                    ordinary[self.folder.form(phrase).text] = self.folder.form(phrase).plain()
+        forms; and the ordinary single Latin words among them (not generic parts of names), as
+        folded words."""
+        phrases = [
+            (phrase, "word")
+            for language in LANGUAGE_FILES if (lexicon_dir / f"{language}.tsv").exists()
+            for _, _, _, phrase, _ in read_lexicon(lexicon_dir / f"{language}.tsv")
+        ]
+        phrases += [(row[0], row[1] if len(row) > 1 else "word")
+                    for row in read_table(places_dir / "common_words.txt")]
+        forms: set[str] = set()
+        ordinary: set[str] = set()
         parts: set[str] = set()
-        for row in read_table(places_dir / "common_words.txt"):
-            form = self.folder.form(row[0])
-            if len(row) > 1 and row[1] == "part":
-                parts.add(form.plain() or form.text)
-            ordinary[form.text] = form.plain()
-        words = {text for text in ordinary if text}
-        plain = {word for word in ordinary.values() if word.isalpha() and word not in parts}
-        return words, frozenset(plain)
+        for phrase, kind in phrases:
+            form = self.folder.form(phrase)
+            forms.add(form.text)
+            if len(form.tokens) == 1 and form.plain().isalpha():
+                (parts if kind == "part" else ordinary).add(form.plain())
+        forms.discard("")
+        return forms, frozenset(ordinary - parts)
 
     def _fuzzy_tables(
         self, entries: list[tuple[str, int, str]]
@@ -154,18 +166,12 @@ class Gazetteer:
             for u in range(len(self.codes)) if self.levels[u] == PROVINCE
         }
         return frozenset(
-            self.codes[u] for u in range(len(self.codes))
-            if self.levels[u] == DISTRICT and self.names_km[u] == province_names.get(self.codes[u][:2])
+            code for code, name, level in zip(self.codes, self.names_km, self.levels)
+            if level == DISTRICT and name == province_names.get(code[:2])
         )
 
     def __len__(self) -> int:
         return len(self.codes)
-
-    def is_ancestor(self, unit: int, of: int) -> bool:
-        return self.levels[unit] < self.levels[of] and self.codes[of].startswith(self.codes[unit])
-
-    def province_count(self) -> int:
-        return sum(1 for level in self.levels if level == PROVINCE)
 
 
 def _by_initial(table: dict[str, int]) -> dict[str, FuzzyTable]:

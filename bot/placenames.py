@@ -6,9 +6,10 @@ is written without spaces but typed with stray ones. So both sides are reduced t
 - Khmer runs lose their spaces (``ភ្នំ ពេញ`` = ``ភ្នំពេញ``); digits stay digits.
 - Each Latin word goes through the whole-word folds of ``locales/places/folds.tsv`` (Kg =
   Kompong = Kampong) and then :func:`latin_key`, a spelling key that merges the romanisation
-  variants of one Khmer sound (ou/uo/o/u, ae/e/ai/ei/ey/i, ph/p, th/t, kh/k, final r after a
-  vowel, final b/p and d/t, td/d, doubled letters). Latin words are then run together, so "chaktomuk" meets "Chakto
-  Mukh"; a match must still start and end on a word boundary (see ``SpanMatcher.find_all``).
+  variants of one Khmer sound (ou/uo/o/u, ae/e/ai/ei/ey/i, ph/p, th/t, kh/k, an r after a
+  vowel, final b/p and d/t, td/d, doubled letters). Latin words are then run together, so
+  "chaktomuk" meets "Chakto Mukh"; a match must still start and end on a word boundary (see
+  ``SpanMatcher.find_all``). Punctuation ("Baray, Takeo") is a break no name runs across.
 
 Level words (ខេត្ត, srok, khum, "village", ...) are recognised here and reported separately:
 they are not part of a name, but tell the level of the name next to them.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from bot.normalize import KHMER_BLOCK, normalize
@@ -51,10 +53,12 @@ _NUMBER_WORD = re.compile(
 _ORDINAL_WORDS = {"ti", "lekh", "phum"}
 _KHMER_NUMBERED = re.compile(r"^(.*?)(ទី|លេខ)?(\d+)$")
 _APOSTROPHE = re.compile(r"(?<=\w)['’`](?=\w)")
+#: Khmer is typed with zero-width spaces between words: a word boundary, like a space.
+ZWSP = "\u200b"
 _BREAK = re.compile(r"[,;:/|()\[\]\n!?។៕]+")
 _TOKEN = re.compile(r"[\u1780-\u17ff\u19e0-\u19ff]+|\d+|[^\W\d_]+")
 
-# --- the Latin spelling key ----------------------------------------------------------------------
+# --- the Latin spelling key ----------------------------------------------------------------
 _C_NOT_CH = re.compile(r"c(?!h)")
 _ASPIRATE = re.compile(r"(?<=[bcdfgjklmnpqrstvwxz])h")
 _FINAL_H = re.compile(r"(?<=[aeiouy])h$")
@@ -75,6 +79,7 @@ def _vowel_class(match: re.Match[str]) -> str:
     return "e"
 
 
+@lru_cache(maxsize=8192)
 def latin_key(word: str) -> str:
     """Spelling key of one (normalised, folded) Latin word: "kork", "kouk" and "kok" -> "kok"."""
     if not word.isalpha():
@@ -90,7 +95,7 @@ def latin_key(word: str) -> str:
     return _DOUBLE.sub(r"\1", word)
 
 
-# --- message and name forms ------------------------------------------------------------------------
+# --- message and name forms --------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +116,9 @@ class MatchForm:
     suffixes: tuple[tuple[int, int, int], ...] = ()
     #: Where punctuation separated the text ("Baray, Takeo"): no name runs across one.
     breaks: tuple[int, ...] = ()
+
+    def plain_words(self) -> list[str]:
+        return [t.plain for t in self.tokens if t.plain]
 
     def crosses_break(self, start: int, end: int) -> bool:
         return any(start < b < end for b in self.breaks)
@@ -139,7 +147,7 @@ class Folder:
         suffixes: list[tuple[int, int, int]] = []
         breaks: list[int] = []
         position = 0
-        for chunk in _BREAK.split(_APOSTROPHE.sub("", text)):
+        for chunk in _BREAK.split(_APOSTROPHE.sub("", text).replace(ZWSP, " ")):
             if position:
                 breaks.append(position)
             for raw in _TOKEN.findall(normalize(chunk)):
@@ -166,12 +174,14 @@ class Folder:
     def name_forms(self, name: str, level: int) -> set[tuple[str, str]]:
         """(match form, plain spelling) of an official name or alias: as written, and without
         the unit's own level word ("រាជធានីភ្នំពេញ" -> "ភ្នំពេញ")."""
-        forms = {self.form(name), self.form(strip_level_word(name, level))}
+        stripped = strip_level_word(name, level)
+        forms = [self.form(name)] + ([self.form(stripped)] if stripped != name else [])
         return {(f.text, f.plain()) for f in forms if f.text}
 
     def numbered_forms(self, name_km: str, name_en: str, level: int) -> set[tuple[str, str]]:
         """Digit forms of a numbered unit: "ផ្សារដេប៉ូទី ២" / "Phsar Depou Ti Pir" give
-        "ផ្សារដេប៉ូ2" and "psadepo2"; a village that is only a number ("ភូមិ ២") gives "2"."""
+        "ផ្សារដេប៉ូ2" and "psadepo2", and the bare "ផ្សារដេប៉ូ" and "psadepo" that all the
+        numbered Phsar Depou share; a village that is only a number ("ភូមិ ២") gives "2"."""
         km = strip_level_word(normalize(name_km), level).replace(" ", "")
         found = _KHMER_NUMBERED.match(km)
         if not found:
@@ -179,7 +189,8 @@ class Folder:
         base_km, number = found.group(1), found.group(3)
         if not base_km:
             return {(number, number)}
-        forms = {(self.form(base_km).text + number, "")}
+        base_form = self.form(base_km).text
+        forms = {(base_form + number, ""), (base_form, "")}
         words = normalize(name_en).split(" ")
         while words and _NUMBER_WORD.match(words[-1]):
             words.pop()
@@ -187,7 +198,7 @@ class Folder:
             words.pop()
         if words:
             base = self.form(" ".join(words))
-            forms.add((base.text + number, base.plain() + number))
+            forms |= {(base.text + number, base.plain() + number), (base.text, base.plain())}
         return forms
 
 

