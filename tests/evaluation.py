@@ -87,10 +87,13 @@ class PlaceReport:
         return self.province / self.total if self.total else 0.0
 
 
-def evaluate_places(classifier: Classifier | None = None) -> PlaceReport:
+PLACES_DEV, PLACES_HOLDOUT = "places.tsv", "places_holdout.tsv"
+
+
+def evaluate_places(classifier: Classifier | None = None, name: str = PLACES_DEV) -> PlaceReport:
     classifier = classifier or default_classifier()
     report = PlaceReport()
-    for row in rows("places.tsv"):
+    for row in rows(name):
         places = classifier.places.resolve(row["text"])
         got = places[0].code if places else ""
         expected = row["code"] if row["level"] != "none" else ""
@@ -120,22 +123,28 @@ def print_intents(title: str, intents: IntentReport) -> None:
     print()
 
 
+def print_places(title: str, places: PlaceReport) -> None:
+    print(f"{title}: exact code {places.exact}/{places.total} = {places.exact_accuracy:.1%}; "
+          f"province level {places.province_accuracy:.1%}")
+    for level in sorted(places.by_level):
+        print(f"  {level:<10}{places.exact_by_level[level]:>4}/{places.by_level[level]:<4}")
+    if places.errors:
+        print("Wrong places (text | expected | got):")
+        for text, expected, got in places.errors:
+            print(f"  {text} | {expected} | {got}")
+    print()
+
+
 def main() -> int:
     print_intents("Intents, development set (the lexicons were tuned on it)",
                   evaluate_intents(name=DEV_SET))
     if (DATA / HOLDOUT_SET).exists():
         print_intents("Intents, held-out set (written independently, never tuned on)",
                       evaluate_intents(name=HOLDOUT_SET))
-    if (DATA / "places.tsv").exists():
-        places = evaluate_places()
-        print(f"\nPlaces: exact code {places.exact}/{places.total} = {places.exact_accuracy:.1%}; "
-              f"province level {places.province_accuracy:.1%}")
-        for level in sorted(places.by_level):
-            print(f"  {level:<10}{places.exact_by_level[level]:>4}/{places.by_level[level]:<4}")
-        if places.errors:
-            print("\nWrong places (text | expected | got):")
-            for text, expected, got in places.errors:
-                print(f"  {text} | {expected} | {got}")
+    for name, title in ((PLACES_DEV, "development set (the resolver was tuned on it)"),
+                        (PLACES_HOLDOUT, "held-out set (written independently, never tuned on)")):
+        if (DATA / name).exists():
+            print_places(f"Places, {title}", evaluate_places(name=name))
     return 0
 
 
