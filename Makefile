@@ -11,7 +11,7 @@ BABEL_EXTRACT := $(PYBABEL) extract -F $(LOCALES)/babel.cfg -k _ -k N_ -k _l -c 
 	--no-location --sort-output --width 100 --project=Sangkhim --copyright-holder="Sangkhim contributors" \
 	-o $(LOCALES)/messages.pot .
 
-.PHONY: run test eval bench venv dev-deps catalogs extract update compile lock clean help
+.PHONY: run test eval bench demo-report venv dev-deps catalogs extract update compile lock clean help
 
 help:
 	@echo "make run    set everything up and serve the app on http://$(HOST):$(PORT)"
@@ -19,6 +19,7 @@ help:
 	@echo "make catalogs | extract | update | compile   manage the gettext catalogs"
 	@echo "make eval   accuracy of intent and place classification on tests/data"
 	@echo "make bench  classification latency and memory; webhook throughput under gunicorn vs a bare app"
+	@echo "make demo-report   a synthetic week through the pipeline, then the unmet-demand report and CSV"
 	@echo "make lock   re-resolve the pinned, hashed lock files from pyproject.toml"
 
 # --- environment ------------------------------------------------------------------------------
@@ -74,6 +75,19 @@ bench: venv compile
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q wrk >/dev/null; } \
 		|| echo "wrk is needed for the webhook benchmark: apt-get install wrk"
 	$(BIN)/python -m tests.benchmarks.bench_webhooks
+
+# A synthetic week (tests/synthetic.py: 2,000 messages, fixed seed, no network) in its own SQLite
+# file, then what an outreach worker would read.
+DEMO_DB := $(CURDIR)/instance/demo.db
+DEMO := DATABASE_URL=sqlite:///$(DEMO_DB)
+demo-report: venv compile
+	@mkdir -p instance && rm -f $(DEMO_DB)
+	@$(DEMO) $(BIN)/flask db upgrade >/dev/null 2>&1
+	@$(DEMO) $(BIN)/flask directory import --sample
+	$(DEMO) $(BIN)/python -m tests.synthetic --messages 2000
+	$(DEMO) $(BIN)/flask demand report --by week
+	$(DEMO) $(BIN)/flask demand export --by week --level district -o instance/demo-demand.csv
+	@echo "wrote instance/demo-demand.csv ($$(wc -l < instance/demo-demand.csv) lines)"
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

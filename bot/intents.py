@@ -167,11 +167,11 @@ class Classifier:
         emergency = [d for d, e in candidates if e.intent == "emergency"]
         if emergency and (min(emergency) <= 1 or not has_place):
             return result("emergency")
+        if has_place:  # "Prey Veng" is a place, not a misspelt "eng"
+            return result("location")
         candidates.sort(key=lambda c: (c[0], _RANK.get(c[1].intent, len(_RANK))))
         if candidates and candidates[0][0] <= 1:
             return self._global(candidates[0][1].intent, result)
-        if has_place:
-            return result("location")
         if not candidates:
             return result("unknown")
         return result("unknown", suggestion=candidates[0][1].intent.partition(":")[0])

@@ -64,7 +64,8 @@ class Lexicon:
                     spans.append((entry.phrase, entry))
         self._spans = SpanMatcher(spans)
         self.latin_words = sorted(
-            {e.phrase for e in self.exact.values() if e.phrase.isascii() and e.phrase.isalpha()}
+            {e.phrase for e in self.exact.values()
+             if e.phrase.isascii() and e.phrase.isalpha() and len(e.phrase) >= 4}
             | {p for p, e in spans if p.isascii() and " " not in p and len(p) >= 4}
         )
 

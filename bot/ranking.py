@@ -59,6 +59,12 @@ def outcome(ranked: list[Ranked]) -> str:
     if not open_services:
         return "only_full"
     nearest = open_services[0].distance_km
+    full_in_reach = any(
+        r.service.is_full and r.distance_km is not None and r.distance_km <= REACH_KM
+        for r in ranked
+    )
+    if nearest is not None and nearest > REACH_KM and full_in_reach:
+        return "only_full"  # within reach there were only full services
     if nearest is None:
         return "served"
     if nearest <= NEAR_KM:

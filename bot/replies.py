@@ -93,6 +93,12 @@ class Texts:
             "In an emergency, call 119."
         )
 
+    def slow_down(self) -> str:
+        return self._(
+            "You are sending many messages quickly. Please wait a few minutes, then try again. "
+            "In an emergency, call 119."
+        )
+
     def text_only(self) -> str:
         return self._("Sorry, I can only read text messages. Reply MENU to see what I can do.")
 
@@ -255,12 +261,12 @@ class Texts:
         return (
             self._(
                 "Sangkhim does not keep your number, name or messages. It remembers only your "
-                "last step, for up to 24 hours. STOP deletes it at once."
+                "last step and today's requests, for up to 24 hours. STOP deletes them at once."
             ),
             self._(
                 "We count requests by district and service, with no link to you, to show where "
-                "help is needed. Your phone company or Telegram can still see your messages. "
-                "Reply MENU for the menu."
+                "help is needed. Your phone company, WhatsApp, Telegram and our SMS provider "
+                "can still see your messages. Reply MENU for the menu."
             ),
         )
 

@@ -10,8 +10,12 @@ import dataclasses
 import enum
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
+
+
+#: Indochina Time; Cambodia keeps no daylight saving.
+CAMBODIA = timezone(timedelta(hours=7), "ICT")
 
 
 class Channel(enum.StrEnum):
@@ -137,7 +141,10 @@ class DemandEvent:
 
     @classmethod
     def at(cls, now: datetime, **fields: Any) -> DemandEvent:
-        return cls(day=now.date().isoformat(), hour=now.hour, **fields)
+        """Dated in Cambodia's own time (UTC+7, no daylight saving), so days and hours mean
+        what outreach workers expect."""
+        local = now.astimezone(CAMBODIA) if now.tzinfo else now
+        return cls(day=local.date().isoformat(), hour=local.hour, **fields)
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -5,5 +5,19 @@ from models.conversation import Conversation
 from models.demand import DemandEvent
 from models.directory import Service
 from models.inbox import ProcessedMessage
+from models.staff import AuditLog, LoginThrottle, StaffUser
+from models.unique import DailyKey, DailySenderDigest, DailyUniqueSender
 
-__all__ = ["Base", "Conversation", "DemandEvent", "ProcessedMessage", "Service"]
+__all__ = [
+    "AuditLog",
+    "Base",
+    "Conversation",
+    "DailyKey",
+    "DailySenderDigest",
+    "DailyUniqueSender",
+    "DemandEvent",
+    "LoginThrottle",
+    "ProcessedMessage",
+    "Service",
+    "StaffUser",
+]

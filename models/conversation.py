@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import Boolean, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime
@@ -20,3 +20,8 @@ class Conversation(Base):
     #: JSON working data of the current conversation (never message text).
     data: Mapped[str] = mapped_column(Text, default="{}")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # Abuse limits (webhooks/ratelimit.py): counts only, gone with the row.
+    burst_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    burst_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    limited: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    replies: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

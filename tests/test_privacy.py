@@ -1,22 +1,36 @@
-"""Privacy is asserted, not hoped for (DESIGN.md section 5).
+"""Privacy is asserted, not hoped for (DESIGN.md section 5, docs/PRIVACY.md).
 
-Scripted conversations run on Twilio SMS, WhatsApp and Telegram; then the whole database and
-every log record are searched for anything that identifies a texter or repeats what they wrote.
+Scripted conversations through every flow (menu, places, results and MORE, questions, family,
+emergency, shared GPS points, language, STOP) run on Twilio SMS, WhatsApp and Telegram, and a
+synthetic week runs through the pipeline; then the whole database and every log record are
+searched for anything that identifies a texter, repeats what they wrote, or where they were.
+One texter's requests on two days share nothing, and the published statistics give no count
+below k away, not even by subtraction.
 """
 
 from __future__ import annotations
 
 import copy
+import csv
+import dataclasses
+import io
 import logging
+import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from models import Base, Conversation
+from bot.geo import default_points
+from bot.replies import Texts
+from bot.types import Channel, Inbound, Locale
+
+from models import Base, Conversation, DailySenderDigest, DailyUniqueSender, DemandEvent
 from tests.conftest import TEST_CONFIG
 from tests.webhooks.channels import (
     UNREACHABLE_DATABASE,
@@ -24,8 +38,17 @@ from tests.webhooks.channels import (
     TwilioSender,
     conversation,
     count_rows,
+    post_telegram,
+    post_twilio,
+    send_message_text,
+    twiml_messages,
 )
-from webhooks import create_app
+from models import stats
+from models.stats import period_of, unmet_report
+from tests import synthetic
+from tests.synthetic import Traffic
+from webhooks import create_app, pipeline
+from webhooks.pseudonym import sender_key
 
 #: What Twilio's fixtures post about the texter besides the number (see tests/fixtures/twilio).
 FROM_CITY, FROM_ZIP, FROM_STATE = "TAKHMAU", "12252", "PHNOM PENH"
@@ -37,6 +60,8 @@ class Turn:
     #: False for what the bot itself says or lists (menu digits, its own keywords, place names),
     #: which may rightly appear in stored replies or the directory.
     private: bool = True
+    #: A shared GPS point (Telegram, WhatsApp) instead of text.
+    location: tuple[float, float] | None = None
 
 
 def said(*texts: str) -> list[Turn]:
@@ -45,6 +70,27 @@ def said(*texts: str) -> list[Turn]:
 
 def bot_words(*texts: str) -> list[Turn]:
     return [Turn(t, private=False) for t in texts]
+
+
+def shared(latitude: float, longitude: float) -> list[Turn]:
+    return [Turn("", location=(latitude, longitude))]
+
+
+def send(sender: TwilioSender | TelegramUser, turn: Turn) -> list[str] | str:
+    """One turn as the channel posts it: text, or a location message."""
+    if turn.location is None:
+        return sender.send(turn.text)
+    latitude, longitude = turn.location
+    if isinstance(sender, TelegramUser):
+        update = sender.update("")
+        del update["message"]["text"]
+        update["message"]["location"] = {"latitude": latitude, "longitude": longitude}
+        return send_message_text(post_telegram(sender.client, update), sender.chat_id)
+    form = sender.form("")
+    form.update(Latitude=str(latitude), Longitude=str(longitude), MessageType="location")
+    response = post_twilio(sender.client, form)
+    assert response.status_code == 200
+    return twiml_messages(response)
 
 
 @dataclass
@@ -67,6 +113,11 @@ def _conversations(app: Flask) -> tuple[list[Texter], dict[str, TwilioSender | T
                                          first_name="Sokha"),
         "telegram-khmer": TelegramUser(client, user_id=876543219, username="vanna_km",
                                        first_name="Vanna", language_code="km"),
+        "telegram-gps": TelegramUser(client, user_id=765432198, username="bopha_gps",
+                                     first_name="Bopha"),
+        "whatsapp-gps": TwilioSender(client, "whatsapp_text", "whatsapp:+85576543210",
+                                     ProfileName="Rith Chea", WaId="85576543210"),
+        "sms-family": TwilioSender(client, "sms_english", "+85511223344", **extra),
     }
     texters = [
         Texter("sms-english", ("+85512345678", "85512345678", "012345678"),
@@ -95,6 +146,25 @@ def _conversations(app: Flask) -> tuple[list[Texter], dict[str, TwilioSender | T
                bot_words("ម៉ឺនុយ", "5")
                + said("ខ្ញុំចង់ឈប់ប្រើថ្នាំ"),
                stops=False),
+        Texter("telegram-gps", ("765432198", "bopha_gps", "Bopha", "11.5739", "104.9173"),
+               said("where can I get methadone please")
+               + shared(11.573921, 104.917355)
+               + bot_words("MORE")
+               + said("will the police know about me?"),
+               stops=False),
+        Texter("whatsapp-gps", ("whatsapp:+85576543210", "85576543210", "Rith Chea",
+                                "13.3612", "103.8594"),
+               said("I need clean needles near me")
+               + shared(13.361207, 103.859434)
+               + said("help he took too much and is not breathing"),
+               stops=False),
+        Texter("sms-family", ("+85511223344", "85511223344", "011223344"),
+               bot_words("English")
+               + said("my daughter uses yama what should we do",
+                      "we live in Kampong Cham near the river",
+                      "is treatment voluntary or forced?")
+               + bot_words("ឈប់"),
+               stops=True),
     ]
     return texters, senders
 
@@ -141,11 +211,14 @@ def test_no_identifier_or_message_text_is_stored_or_logged(
     caplog.set_level(logging.DEBUG)
     for texter in texters:
         for turn in texter.turns:
-            replies = senders[texter.name].send(turn.text)
-            assert replies, f"{texter.name} got no reply to {turn.text!r}"
+            replies = send(senders[texter.name], turn)
+            assert replies, f"{texter.name} got no reply to {turn.text or turn.location!r}"
 
     after = dump_database(sample_app)
-    assert count_rows(sample_app, Conversation) == 3  # the two who sent STOP are forgotten
+    assert count_rows(sample_app, Conversation) == 5  # the three who sent STOP are forgotten
+    assert count_rows(sample_app, DemandEvent) >= 10  # every flow left its event...
+    assert count_rows(sample_app, DailyUniqueSender) >= 3  # ...and today's counts
+    assert count_rows(sample_app, DailySenderDigest) >= 2  # what the dump searched
     for texter in texters:
         row = conversation(sample_app, senders[texter.name].key)
         assert (row is None) == texter.stops, texter.name
@@ -171,7 +244,7 @@ def _talk_during_outage(
             sender = copy.copy(senders[texter.name])
             sender.client = broken.test_client()
             for turn in texter.turns:
-                assert sender.send(turn.text), texter.name
+                assert send(sender, turn), texter.name
     finally:
         broken.extensions["sangkhim.db"].engine.dispose()
 
@@ -182,3 +255,206 @@ def test_the_check_finds_a_leak(sample_app: Flask) -> None:
         session.add(Conversation(sender_key="k", step="menu", data='{"from": "+85512345678"}',
                                  updated_at=datetime.now(UTC)))
     assert _contains(dump_database(sample_app), "85512345678")
+
+
+# --- a synthetic week -------------------------------------------------------------------------
+
+
+def _synthetic_week(app: Flask, messages: int) -> Traffic:
+    return synthetic.run(app, synthetic.last_week(datetime.now(UTC).date()), messages, seed=11)
+
+
+def test_a_synthetic_week_stores_and_logs_no_identifier_text_or_point(
+    sample_app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    traffic = _synthetic_week(sample_app, messages=300)
+    assert traffic.locations and traffic.free_texts  # GPS points and own words were sent
+    secrets = set(traffic.free_texts)
+    for address in traffic.addresses:
+        secrets |= {address, address.removeprefix("whatsapp:"), address.lstrip("whatsapp:+")}
+    for point in traffic.locations:
+        secrets |= {f"{point.latitude:.4f}", f"{point.longitude:.4f}"}
+    dumped = dump_database(sample_app)
+    assert [s for s in secrets if _contains(dumped, s)] == []
+    logged = _log_text(caplog.records)
+    assert [s for s in secrets if _contains(logged, s)] == []
+    # The pseudonym finds a conversation and nothing else: no other table holds it.
+    keys = {sender_key(TEST_CONFIG["PSEUDONYM_KEY"], t.channel, t.address) for t in traffic.turns}
+    elsewhere = "\n".join(line for line in dumped.splitlines() if not line.startswith("conversation:"))
+    assert [k for k in keys if k in elsewhere] == []
+
+
+def test_one_senders_requests_on_two_days_share_nothing(sample_app: Flask) -> None:
+    """The same texter asks the same thing on Monday and on Tuesday: after Tuesday's request,
+    nothing of Monday's key or digests is left, and the two demand events have nothing in
+    common but what they are about."""
+    inbound = Inbound(channel=Channel.SMS, text="methadone in Ratanakiri",
+                      sender_key=sender_key(TEST_CONFIG["PSEUDONYM_KEY"], "sms", "+85512121212"))
+    monday = datetime(2026, 11, 16, 9, 15, tzinfo=UTC)
+    with sample_app.app_context():
+        pipeline.process(dataclasses.replace(inbound, provider_id="SM1"), now=monday)
+        first = _rows(sample_app)
+        pipeline.process(dataclasses.replace(inbound, provider_id="SM2"), now=monday + timedelta(days=1))
+        second = _rows(sample_app)
+    assert len(first["daily_key"]) == len(first["daily_sender_digest"]) == 1
+    monday_values = {str(v) for table in ("daily_key", "daily_sender_digest") for row in first[table]
+                     for v in row if not isinstance(v, date)}
+    assert not [v for v in monday_values if v in dump_database(sample_app)]
+    assert [row[0] for row in second["daily_key"]] == [date(2026, 11, 17)]
+    events = second["demand_event"]
+    assert len(events) == 2
+    columns = [c.name for c in DemandEvent.__table__.columns]  # type: ignore[attr-defined]
+    shared_values = {c for c, a, b in zip(columns, *events) if a == b}
+    assert shared_values <= {"hour", "channel", "locale", "intent", "service_type",
+                             "province_code", "district_code", "outcome"}
+    assert {"id", "day"}.isdisjoint(shared_values)
+    assert [row[-1] for row in second["daily_unique_sender"]] == [1, 1]  # counted once each day
+
+
+def _rows(app: Flask) -> dict[str, list[tuple[object, ...]]]:
+    with app.extensions["sangkhim.db"].engine.connect() as connection:
+        return {t.name: sorted(tuple(r) for r in connection.execute(select(t)))  # type: ignore[misc]
+                for t in Base.metadata.sorted_tables}
+
+
+def test_the_published_statistics_give_no_small_count_away(sample_app: Flask) -> None:
+    """What a reader holding both CSV exports and the report can work out, by propagating every
+    total they can see (district and province rows, services and "all", outcomes, requests and
+    unmet, the national totals of the report): no count below k is pinned to its value."""
+    traffic = _synthetic_week(sample_app, messages=500)
+    k = sample_app.config["K_ANONYMITY"]
+    period = period_of(traffic.first_day, "week")
+    runner = sample_app.test_cli_runner()
+    published: dict[tuple[str, str, str], int | str] = {}
+    for level in ("district", "province"):
+        result = runner.invoke(args=["demand", "export", "--level", level])
+        assert result.exit_code == 0, result.output
+        for row in csv.DictReader(io.StringIO(result.stdout)):
+            place = row["district_code"] or (row["province_code"] + ("?" if row["district"] else ""))
+            place = place or "?"
+            service = "*" if row["service_type"] == "all" else row["service_type"]
+            for measure in MEASURES:
+                value = row[measure]
+                published[(place, service, measure)] = int(value) if value.isdigit() else value
+    with sample_app.extensions["sangkhim.db"].sessions() as session:
+        report = unmet_report(session, period, k, [], default_points())
+        truth = _true_counts(session, period)
+    published[("*", "*", "requests")], published[("*", "*", "unmet")] = report.requests, report.unmet
+    for service, (requests, unmet) in report.by_service.items():
+        published[("*", service, "requests")], published[("*", service, "unmet")] = requests, unmet
+    assert any(v == f"<{k}" for v in published.values()) and any(isinstance(v, int) for v in published.values())
+
+    low, high = _what_a_reader_knows(published, k)
+    given_away = [
+        (cell, truth.get(cell, 0)) for cell, value in published.items()
+        if value == f"<{k}" and truth.get(cell, 0) > 0 and low[cell] == high[cell]
+    ]
+    given_away += [  # cells of rows left out (requests under k) read as "<k" too
+        (cell, count) for cell, count in truth.items()
+        if cell not in published and cell[0] != "*" and count > 0 and low[cell] == high[cell]
+    ]
+    assert given_away == []
+
+
+MEASURES = ("requests", *stats.OUTCOMES, "unmet")
+
+
+def test_the_readers_reasoning_finds_a_count_given_away() -> None:
+    """The check above could fail: a province total shown beside all but one of its districts
+    pins the missing one."""
+    frame = stats.default_frame()
+    districts = [d for d in frame.places("district") if d[:2] == "16"]
+    published: dict[tuple[str, str, str], int | str] = {}
+    for service in ("methadone", "*"):
+        published |= {(d, service, "requests"): 0 for d in districts}
+        published[("1602", service, "requests")] = 9
+        published[("1603", service, "requests")] = "<5"
+        published[("16", service, "requests")] = 12
+    low, high = _what_a_reader_knows(published, 5)
+    assert low[("1603", "methadone", "requests")] == high[("1603", "methadone", "requests")] == 3
+
+
+def _true_counts(session: Session, period: stats.Period) -> dict[tuple[str, str, str], int]:
+    frame = stats.default_frame()
+    truth: dict[tuple[str, str, str], int] = {}
+    query = select(DemandEvent).where(DemandEvent.day >= period.start, DemandEvent.day <= period.end,
+                                      DemandEvent.service_type.is_not(None))
+    for event in session.scalars(query):
+        leaf = frame.leaf(event.province_code, event.district_code)
+        places = {leaf, leaf[:2] if leaf != "?" else "?", "*"}
+        measures = {"requests", event.outcome} | ({"unmet"} if event.outcome in stats.UNMET_OUTCOMES else set())
+        for place in places:
+            for service in (str(event.service_type), "*"):
+                for measure in measures:
+                    truth[(place, service, measure)] = truth.get((place, service, measure), 0) + 1
+    return truth
+
+
+def _what_a_reader_knows(
+    published: dict[tuple[str, str, str], int | str], k: int
+) -> tuple[dict[tuple[str, str, str], float], dict[tuple[str, str, str], float]]:
+    """Interval propagation over every total a reader can see, written apart from the module."""
+    frame = stats.default_frame()
+    leaves = frame.places("district")
+    provinces = frame.places("province")
+    services = (*stats.SERVICE_TYPES, "*")
+    places = [*leaves, *(p for p in provinces if p != "?"), "*"]
+    low: dict[tuple[str, str, str], float] = {}
+    high: dict[tuple[str, str, str], float] = {}
+    for place in places:
+        known_rows = {s for (p, s, _) in published if p == place}
+        for service in services:
+            for measure in MEASURES:
+                cell = (place, service, measure)
+                value = published.get(cell)
+                if value is None and place != "*" and service not in known_rows:
+                    value = f"<{k}"  # a row left out: its request count is below k
+                if isinstance(value, int):
+                    low[cell] = high[cell] = value
+                elif value == f"<{k}":
+                    low[cell], high[cell] = 0, k - 1
+                elif value == "x":
+                    low[cell], high[cell] = k, math.inf
+                else:
+                    low[cell], high[cell] = 0, math.inf
+    totals: list[tuple[tuple[str, str, str], list[tuple[str, str, str]]]] = []
+    for place in places:
+        for service in services:
+            totals.append(((place, service, "requests"),
+                           [(place, service, o) for o in stats.OUTCOMES]))
+            totals.append(((place, service, "unmet"),
+                           [(place, service, o) for o in stats.UNMET_OUTCOMES]))
+        for measure in MEASURES:
+            totals.append(((place, "*", measure), [(place, s, measure) for s in stats.SERVICE_TYPES]))
+    children = {p: [leaf for leaf in leaves if leaf[:2] == p] for p in provinces if p != "?"}
+    children["*"] = list(provinces)
+    for parent, kids in children.items():
+        for service in services:
+            for measure in MEASURES:
+                totals.append(((parent, service, measure), [(kid, service, measure) for kid in kids]))
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in totals:
+            bounds = [(total, max(low[total], sum(low[p] for p in parts)),
+                       min(high[total], sum(high[p] for p in parts)))]
+            for part in parts:
+                others = [p for p in parts if p != part]
+                bounds.append((part, max(low[part], low[total] - sum(high[p] for p in others)),
+                               min(high[part], high[total] - sum(low[p] for p in others))))
+            for cell, new_low, new_high in bounds:
+                if (new_low, new_high) != (low[cell], high[cell]):
+                    assert new_low <= new_high, f"what is shown contradicts itself at {cell}"
+                    low[cell], high[cell], changed = new_low, new_high, True
+    return low, high
+
+
+# --- what users are told ------------------------------------------------------------------------
+
+
+def test_the_privacy_document_quotes_what_the_bot_tells_users() -> None:
+    """docs/PRIVACY.md and the bot's privacy answer must change together."""
+    document = " ".join((Path(__file__).parent.parent / "docs" / "PRIVACY.md").read_text().split())
+    for page in Texts(Locale.EN).faq_privacy():
+        assert " ".join(page.split()) in document

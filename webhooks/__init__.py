@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from webhooks import cli, database, errors, logs
+from webhooks import cli, database, errors, logs, outreach
 from webhooks import config as settings_loader
 
 __all__ = ["create_app"]
@@ -32,4 +32,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(telegram.bp)
     if not settings["PRODUCTION"]:
         app.register_blueprint(simulator.bp)
+    outreach.init_app(app)
     return app

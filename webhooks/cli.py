@@ -5,19 +5,18 @@ from __future__ import annotations
 import json
 import sys
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import delete
 
 from bot.intents import default_classifier
 from bot.segments import segment_count
 from bot.types import Channel, Inbound, Locale
-from models import Conversation, ProcessedMessage
 from models import migrate as migrations
+from models import retention
 from models.directory_io import (
     SAMPLE_FILE,
     DirectoryFileError,
@@ -28,6 +27,7 @@ from models.directory_io import (
     read_hsds,
 )
 from webhooks.database import get_db
+from webhooks.demand import demand_cli
 from webhooks.pseudonym import sender_key
 
 db_cli = AppGroup("db", help="Database migrations.")
@@ -41,6 +41,7 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(group)
     for command in (chat, classify, purge):
         app.cli.add_command(command)
+    app.cli.add_command(demand_cli)
 
 
 # --- db -----------------------------------------------------------------------------------------
@@ -167,19 +168,16 @@ def classify(text: str | None, jsonl: click.utils.LazyFile | None) -> None:
 @click.command("purge")
 @with_appcontext
 def purge() -> None:
-    """Delete expired conversation state and old de-duplication records. Safe to run often."""
+    """Delete expired conversation state, old de-duplication records and the keys of closed
+    days (models/retention.py). Safe to run often."""
     config = current_app.config
-    now = datetime.now(UTC)
-    state_cutoff = now - timedelta(hours=config["STATE_TTL_HOURS"])
-    inbox_cutoff = now - timedelta(days=config["PROCESSED_RETENTION_DAYS"])
     with get_db().sessions() as session, session.begin():
-        states = session.execute(delete(Conversation).where(Conversation.updated_at < state_cutoff))
-        inbox = session.execute(
-            delete(ProcessedMessage).where(ProcessedMessage.received_at < inbox_cutoff)
+        done = retention.purge(
+            session, datetime.now(UTC), config["STATE_TTL_HOURS"], config["PROCESSED_RETENTION_DAYS"]
         )
     click.echo(
-        f"purged {states.rowcount} expired conversation(s), "  # type: ignore[attr-defined]
-        f"{inbox.rowcount} processed-message record(s)"  # type: ignore[attr-defined]
+        f"purged {done.conversations} expired conversation(s), "
+        f"{done.processed} processed-message record(s), {done.daily_keys} closed daily key(s)"
     )
 
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 import bot
 from bot.intents import default_classifier
@@ -26,7 +26,9 @@ from bot.normalize import has_khmer
 from bot.replies import Texts
 from bot.types import Button, Inbound, Locale, OutMessage, Reply, State
 from models import Conversation, DemandEvent, ProcessedMessage
+from models import unique
 from models.directory import SqlDirectory
+from webhooks import ratelimit
 from webhooks.database import get_db
 from webhooks.pseudonym import inbound_key
 
@@ -45,28 +47,48 @@ def process(inbound: Inbound, now: datetime | None = None) -> Outcome:
     config = current_app.config
     key = inbound_key(config["PSEUDONYM_KEY"], inbound.channel, inbound.provider_id)
     db = get_db()
+    if not _worker_bucket().take():
+        log.warning("worker message limit reached; a message was not answered")
+        return Outcome(())
     try:
-        with db.sessions() as session, session.begin():
-            stored = _stored_reply(session, key)
-            if stored is not None:
-                return Outcome(stored, duplicate=True)
-            claim = ProcessedMessage(inbound_key=key, reply="[]", received_at=now)
-            session.add(claim)
-            session.flush()  # the claim: a concurrent duplicate waits here, then fails
-            reply = _converse(session, inbound, now)
-            claim.reply = _dump(reply.storable)
-        return Outcome(reply.messages)
-    except IntegrityError:
-        # The same delivery was claimed concurrently; answer with what it stored.
-        with db.sessions() as session:
-            stored = _stored_reply(session, key)
-        return Outcome(stored or (), duplicate=True)
+        for attempt in range(ATTEMPTS):
+            try:
+                return _process_once(db.sessions, key, inbound, now)
+            except IntegrityError:
+                # Either the same delivery was claimed concurrently (answer with what it
+                # stored), or another message from the same new sender created its
+                # conversation first (run again: the row exists now).
+                with db.sessions() as session:
+                    stored = _stored_reply(session, key)
+                if stored is not None or attempt + 1 == ATTEMPTS:
+                    return Outcome(stored or (), duplicate=True)
+        raise AssertionError("unreachable")
     except SQLAlchemyError as error:
         log.error("database unavailable (%s); sent the static reply", type(error).__name__)
         return Outcome((OutMessage(_texts_for(inbound).unavailable()),), degraded=True)
     except Exception as error:  # a bug must not cost the texter an answer, nor leak a traceback
         log.error("engine failed (%s); sent the static reply", type(error).__name__, exc_info=error)
         return Outcome((OutMessage(_texts_for(inbound).unavailable()),), degraded=True)
+
+
+#: A transaction that lost a race on a unique key is run again this many times in all.
+ATTEMPTS = 3
+
+
+def _process_once(sessions: sessionmaker[Session], key: str, inbound: Inbound, now: datetime) -> Outcome:
+    with sessions() as session, session.begin():
+        stored = _stored_reply(session, key)
+        if stored is not None:
+            return Outcome(stored, duplicate=True)
+        # Kept to the hour only: the record lives for days, and a precise time could be
+        # matched with an operator's records of who texted when.
+        claim = ProcessedMessage(inbound_key=key, reply="[]",
+                                 received_at=now.replace(minute=0, second=0, microsecond=0))
+        session.add(claim)
+        session.flush()  # the claim: a concurrent duplicate waits here, then fails
+        reply = _converse(session, inbound, now)
+        claim.reply = _dump(reply.storable)
+    return Outcome(reply.messages)
 
 
 def _converse(session: Session, inbound: Inbound, now: datetime) -> Reply:
@@ -76,11 +98,23 @@ def _converse(session: Session, inbound: Inbound, now: datetime) -> Reply:
     ttl = timedelta(hours=config["STATE_TTL_HOURS"])
     if conversation is not None and conversation.updated_at > now - ttl:
         state = State.restore(conversation.locale, conversation.step, conversation.data)
+    counters = _counters(conversation, now, ttl)
+    verdict = ratelimit.judge_sender(counters, now, LIMITS)
+    if verdict is not ratelimit.Verdict.ANSWER and not _always_answered(inbound):
+        if conversation is None:
+            conversation = Conversation(sender_key=inbound.sender_key, step=str(state.step),
+                                        locale=None, data=state.data_json(), updated_at=now)
+            session.add(conversation)
+        _store_counters(conversation, counters)
+        notice = verdict is ratelimit.Verdict.NOTIFY
+        texts = Texts(state.locale) if state.locale else _texts_for(inbound)
+        return Reply(messages=(OutMessage(texts.slow_down()),) if notice else (), state=state)
     directory = SqlDirectory(session, include_sample=not config["PRODUCTION"])
     reply = bot.handle(inbound, state, directory, now)
     if reply.state is None:
         if conversation is not None:
             session.delete(conversation)
+        unique.forget_sender(session, inbound.sender_key)  # STOP: nothing of today stays either
     else:
         if conversation is None:
             conversation = Conversation(sender_key=inbound.sender_key)
@@ -89,11 +123,16 @@ def _converse(session: Session, inbound: Inbound, now: datetime) -> Reply:
         conversation.step = str(reply.state.step)
         conversation.data = reply.state.data_json()
         conversation.updated_at = now
+        _store_counters(conversation, counters)
     if reply.demand_event is not None:
         event = reply.demand_event
+        day = datetime.fromisoformat(event.day).date()
+        if event.service_type:
+            unique.count_sender(session, day, inbound.sender_key, str(event.service_type),
+                                event.province_code, event.district_code)
         session.add(
             DemandEvent(
-                day=datetime.fromisoformat(event.day).date(),
+                day=day,
                 hour=event.hour,
                 channel=str(event.channel),
                 locale=str(event.locale),
@@ -105,6 +144,35 @@ def _converse(session: Session, inbound: Inbound, now: datetime) -> Reply:
             )
         )
     return reply
+
+
+LIMITS = ratelimit.Limits()
+
+
+def _counters(conversation: Conversation | None, now: datetime, ttl: timedelta) -> ratelimit.Counters:
+    if conversation is None or conversation.updated_at <= now - ttl:
+        return ratelimit.Counters()
+    return ratelimit.Counters(conversation.burst_start, conversation.burst_count,
+                              conversation.limited, conversation.replies)
+
+
+def _store_counters(conversation: Conversation, counters: ratelimit.Counters) -> None:
+    conversation.burst_start = counters.burst_start
+    conversation.burst_count = counters.burst_count
+    conversation.limited = counters.limited
+    conversation.replies = counters.replies
+
+
+def _always_answered(inbound: Inbound) -> bool:
+    """STOP must always work, and an emergency always gets the 119 advice."""
+    return default_classifier().classify(inbound.text).intent in ("stop", "emergency")
+
+
+def _worker_bucket() -> ratelimit.TokenBucket:
+    extensions = current_app.extensions
+    if "sangkhim.bucket" not in extensions:
+        extensions["sangkhim.bucket"] = ratelimit.TokenBucket(LIMITS.worker_per_minute)
+    return extensions["sangkhim.bucket"]  # type: ignore[no-any-return]
 
 
 def _stored_reply(session: Session, key: str) -> tuple[OutMessage, ...] | None:

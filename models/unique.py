@@ -1,0 +1,165 @@
+"""Daily unique senders without tracking (DESIGN.md section 5, "Unlinkable statistics").
+
+Each day has its own random key (``secrets.token_bytes``), kept in the database only while the
+day is open. A service request is counted once per sender, day, service type and place: its
+digest ``HMAC(day key, sender_key | service type | province | district)`` is stored for the day,
+and only a digest not seen before adds one to that cell's count. Each cell has its own digest,
+so a sender's digests of one day share nothing either.
+
+A day closes at the first request of a later day, or at ``flask purge``: its key and digests are
+deleted and only the counts remain, so two days share nothing that could link them. STOP deletes
+the sender's digests of the open day at once (the counts stay: the request did happen).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Date, Integer, LargeBinary, String, delete, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from models.base import Base
+
+KEY_BYTES = 32
+
+
+class DailyKey(Base):
+    """The open day's random key; deleted when the day closes."""
+
+    __tablename__ = "daily_key"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    key: Mapped[bytes] = mapped_column(LargeBinary(KEY_BYTES))
+
+
+class DailySenderDigest(Base):
+    """One (sender, service type, place) already counted today, as a keyed digest only."""
+
+    __tablename__ = "daily_sender_digest"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class DailyUniqueSender(Base):
+    """How many different senders asked for a service type in a place on a day.
+
+    Place codes are "" where unknown: ``district_code`` "" means only the province was named."""
+
+    __tablename__ = "daily_unique_sender"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    service_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    province_code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    district_code: Mapped[str] = mapped_column(String(4), primary_key=True)
+    senders: Mapped[int] = mapped_column(Integer)
+
+
+def count_sender(
+    session: Session,
+    day: date,
+    sender_key: str,
+    service_type: str,
+    province_code: str | None,
+    district_code: str | None,
+) -> bool:
+    """Count this sender once for the day and cell; True if they were not counted yet."""
+    cell = (service_type, province_code or "", district_code or "")
+    digest = _digest(day_key(session, day), sender_key, cell)
+    if not _insert_ignore(session, DailySenderDigest, {"day": day, "digest": digest}):
+        return False
+    _increment(session, day, cell)
+    return True
+
+
+def day_key(session: Session, day: date) -> bytes:
+    """The day's key, made (and every earlier day closed) at the day's first request."""
+    key = session.scalar(select(DailyKey.key).where(DailyKey.day == day))
+    if key is None:
+        close_days(session, before=day)
+        _insert_ignore(session, DailyKey, {"day": day, "key": secrets.token_bytes(KEY_BYTES)})
+        key = session.scalar(select(DailyKey.key).where(DailyKey.day == day))
+    assert key is not None
+    return bytes(key)
+
+
+def forget_sender(session: Session, sender_key: str) -> int:
+    """STOP: delete this sender's digests of every open day. The counts are kept."""
+    forgotten = 0
+    for day, key in session.execute(select(DailyKey.day, DailyKey.key)).all():
+        cells = session.execute(
+            select(
+                DailyUniqueSender.service_type,
+                DailyUniqueSender.province_code,
+                DailyUniqueSender.district_code,
+            ).where(DailyUniqueSender.day == day)
+        ).all()
+        digests = [_digest(bytes(key), sender_key, tuple(cell)) for cell in cells]
+        for chunk in _chunks(digests, 500):
+            result = session.execute(
+                delete(DailySenderDigest).where(
+                    DailySenderDigest.day == day, DailySenderDigest.digest.in_(chunk)
+                )
+            )
+            forgotten += result.rowcount  # type: ignore[attr-defined]
+    return forgotten
+
+
+def close_days(session: Session, before: date) -> int:
+    """Delete the keys and digests of every day before ``before``; return the keys deleted."""
+    result = session.execute(delete(DailyKey).where(DailyKey.day < before))
+    session.execute(delete(DailySenderDigest).where(DailySenderDigest.day < before))
+    return result.rowcount  # type: ignore[attr-defined,no-any-return]
+
+
+def _digest(key: bytes, sender_key: str, cell: tuple[str, ...]) -> str:
+    message = "|".join((sender_key, *cell)).encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _insert_ignore(session: Session, model: type[Base], values: dict[str, Any]) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING on the primary key; True if a row was inserted (told by
+    RETURNING: the driver's row count is not reliable for this statement)."""
+    key = next(iter(model.__table__.primary_key.columns))  # type: ignore[attr-defined]
+    statement = (
+        _dialect_insert(session)(model).values(**values).on_conflict_do_nothing().returning(key)
+    )
+    return session.execute(statement).first() is not None
+
+
+def _increment(session: Session, day: date, cell: tuple[str, str, str]) -> None:
+    service_type, province_code, district_code = cell
+    table = DailyUniqueSender.__table__
+    statement = (
+        _dialect_insert(session)(DailyUniqueSender)
+        .values(
+            day=day, service_type=service_type, province_code=province_code,
+            district_code=district_code, senders=1,
+        )
+        .on_conflict_do_update(
+            index_elements=[c.name for c in table.primary_key.columns],  # type: ignore[attr-defined]
+            set_={"senders": table.c.senders + 1},  # type: ignore[attr-defined]
+        )
+    )
+    session.execute(statement)
+
+
+def _dialect_insert(session: Session) -> Any:
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise RuntimeError(f"unsupported database {name!r}")
+    return insert
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

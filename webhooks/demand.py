@@ -1,0 +1,157 @@
+"""``flask demand export`` and ``flask demand report``: thin wrappers over ``models.stats``.
+
+Every number printed or written comes from a protected cube (``models.suppression``): counts
+below ``K_ANONYMITY`` read ``<5``, and ``x`` marks a count withheld so that a ``<5`` cannot be
+worked out by subtraction.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from bot.geo import default_points
+from models.stats import (
+    EXPORT_COLUMNS,
+    LEVELS,
+    PERIODS,
+    Period,
+    UnmetReport,
+    directory_services,
+    ended_periods,
+    export_rows,
+    unmet_report,
+)
+from webhooks.database import get_db
+
+demand_cli = AppGroup("demand", help="De-identified demand statistics (small numbers hidden).")
+
+SERVICE_NAMES = {
+    "voluntary_treatment": "voluntary treatment",
+    "methadone": "methadone",
+    "needle_exchange": "needle exchange",
+    "drop_in": "drop-in",
+}
+
+
+def _range(first: datetime | None, last: datetime | None, by: str, periods: int) -> tuple[date, date, date]:
+    """(first, last, today): by default the last ``periods`` periods that have ended."""
+    today = datetime.now(UTC).date()
+    end = last.date() if last else today - timedelta(days=1)
+    if first:
+        return first.date(), end, today
+    back = 7 * periods if by == "week" else 31 * periods
+    return end - timedelta(days=back - 1), end, today
+
+
+def _periods(first: datetime | None, last: datetime | None, by: str, default: int) -> list[Period]:
+    start, end, today = _range(first, last, by, default)
+    if start > end:
+        raise click.UsageError("--from is after --to")
+    found = ended_periods(start, end, by, today)
+    if not found:
+        raise click.ClickException(
+            f"no {by} between {start} and {end} has ended yet; only whole, ended periods are "
+            "published (a period still filling up could be subtracted from a later look)."
+        )
+    return found
+
+
+_DATE = click.DateTime(formats=["%Y-%m-%d"])
+_BY = click.option("--by", type=click.Choice(PERIODS), default="week", show_default=True,
+                   help="Whole ISO weeks (Monday-Sunday) or calendar months.")
+
+
+@demand_cli.command("export")
+@click.option("--from", "first", type=_DATE, default=None, help="First day (YYYY-MM-DD).")
+@click.option("--to", "last", type=_DATE, default=None, help="Last day (default: yesterday).")
+@_BY
+@click.option("--level", type=click.Choice(LEVELS), default="district", show_default=True)
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8", lazy=True), default="-")
+def demand_export(
+    first: datetime | None, last: datetime | None, by: str, level: str, output: click.utils.LazyFile
+) -> None:
+    """Write demand counts as CSV: one row per period, place and service type (and "all").
+
+    Every whole period that overlaps --from..--to and has ended is included (default: the last
+    4 weeks or 3 months). Rows whose request count is below K_ANONYMITY are left out."""
+    periods = _periods(first, last, by, 4 if by == "week" else 3)
+    config = current_app.config
+    with get_db().sessions() as session:
+        services = directory_services(session, include_sample=not config["PRODUCTION"])
+        rows = export_rows(session, periods, level, config["K_ANONYMITY"], services, default_points())
+        writer = csv.DictWriter(output, fieldnames=list(EXPORT_COLUMNS), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+@demand_cli.command("report")
+@click.option("--from", "first", type=_DATE, default=None, help="First day (YYYY-MM-DD).")
+@click.option("--to", "last", type=_DATE, default=None, help="Last day (default: yesterday).")
+@_BY
+@click.option("--level", type=click.Choice(LEVELS), default="district", show_default=True)
+@click.option("--top", type=click.IntRange(min=1), default=15, show_default=True)
+def demand_report(
+    first: datetime | None, last: datetime | None, by: str, level: str, top: int
+) -> None:
+    """Print the unmet-demand ranking: where people asked and found no open service within
+    50 km, or only full ones. One ranking per whole, ended period (default: the last one)."""
+    periods = _periods(first, last, by, 1)
+    config = current_app.config
+    with get_db().sessions() as session:
+        services = directory_services(session, include_sample=not config["PRODUCTION"])
+        for period in periods:
+            report = unmet_report(session, period, config["K_ANONYMITY"], services,
+                                  default_points(), level=level)
+            click.echo("\n".join(render_report(report, top, sample=not config["PRODUCTION"])))
+
+
+def render_report(report: UnmetReport, top: int, sample: bool = False) -> Iterable[str]:
+    """The ranking as plain text an outreach worker can read."""
+    k, period = report.k, report.period
+    yield f"Unmet demand, {period.by} {period.label} ({period.start} to {period.end})"
+    yield (f'Numbers under {k} read "<{k}"; "x" is withheld so that a small number cannot be '
+           "worked out by subtraction.")
+    if sample:
+        yield "Distances are to the SAMPLE directory (development)."
+    yield ""
+    if not report.published:
+        yield "Not published: too few requests to show any number without giving a small one away."
+        yield ""
+        return
+    yield f"Service requests: {report.requests}; ended unmet: {report.unmet}"
+    for service, (requests, unmet) in report.by_service.items():
+        if requests != f"<{k}" or unmet != f"<{k}":
+            yield f"  {SERVICE_NAMES[service]:<20} requests {requests!s:>6}   unmet {unmet!s:>6}"
+    yield ""
+    yield ("Unmet = no open service within 50 km (>50 km), every service full (full), or none "
+           "of that kind known (none).")
+    yield ""
+    header = (f"{'#':>3}  {'place':<38} {'service':<20} {'unmet':>6} {'>50 km':>7} {'full':>6} "
+              f"{'none':>6} {'asked':>6}  nearest open")
+    yield header
+    yield "-" * len(header)
+    for rank, row in enumerate(report.rows[:top], start=1):
+        km = "none open" if row.nearest_open_km is None else f"{row.nearest_open_km:,.0f} km"
+        yield (f"{rank:>3}  {row.name[:38]:<38} {SERVICE_NAMES[row.service_type]:<20} "
+               f"{row.unmet!s:>6} {row.served_farther!s:>7} {row.only_full!s:>6} "
+               f"{row.no_service!s:>6} {row.requests!s:>6}  {km}")
+    if not report.rows:
+        yield f"  (no place had {k} or more unmet requests for one service)"
+    elif len(report.rows) > top:
+        yield f"  … {len(report.rows) - top} more (--top to see them)"
+    yield f"Places with fewer than {k} unmet requests for a service are not listed."
+    yield ""
+    if report.rows:
+        yield "Where the next service would meet most unmet demand (first listed per kind):"
+        seen = set()
+        for row in report.rows:
+            if row.service_type not in seen:
+                seen.add(row.service_type)
+                yield f"  {SERVICE_NAMES[row.service_type]:<20} {row.name} ({row.unmet} unmet)"
+        yield ""

@@ -1,0 +1,167 @@
+"""The outreach dashboard under ``/outreach/``: demand at a glance and directory upkeep.
+
+``init_app(app)`` registers everything the dashboard needs: the blueprint, Flask-Login,
+Flask-WTF's CSRF protection, Flask-Babel (Khmer and English from the bot's catalogs), strict
+security headers, the Khmer web font, and the ``flask users`` command group. No page shows,
+and no export contains, anything about a texter beyond de-identified, k-suppressed counts.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from webhooks.outreach import i18n
+from webhooks.outreach.blueprint import bp, csrf, login_manager
+
+#: Settings and their defaults; each may also come from the environment variable of that name.
+DEFAULTS: dict[str, int] = {
+    "OUTREACH_SESSION_IDLE_HOURS": 8,
+    "OUTREACH_SESSION_MAX_HOURS": 12,
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+    "LOGIN_WINDOW_MINUTES": 15,
+    "LOGIN_LOCKOUT_MINUTES": 15,
+    "OUTREACH_IMPORT_MAX_BYTES": 5 * 1024 * 1024,
+    "SANGKHIM_PROXY_COUNT": 0,
+}
+#: Pages anyone may open: the login form, the language switch, the stylesheet and the font.
+PUBLIC_ENDPOINTS = frozenset(
+    {"outreach.login", "outreach.set_language", "outreach.static", "outreach.font"}
+)
+#: Pages a user with a temporary password may open before choosing their own.
+BEFORE_PASSWORD_CHANGE = frozenset({"outreach.password", "outreach.logout"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    )
+)
+
+
+def init_app(app: Flask) -> None:
+    _configure(app)
+    i18n.init_app(app)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+
+    # Importing the view modules attaches their routes to the blueprint.
+    from webhooks.outreach import admin, auth, directory, views  # noqa: F401
+    from webhooks.outreach.cli import users_cli
+
+    if "outreach" not in app.blueprints:
+        app.register_blueprint(bp)
+    app.cli.add_command(users_cli)
+
+
+def _configure(app: Flask) -> None:
+    for key, default in DEFAULTS.items():
+        if key not in app.config:
+            raw = os.environ.get(key)
+            app.config[key] = int(raw) if raw and raw.strip().isdigit() else default
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
+        hours=app.config["OUTREACH_SESSION_IDLE_HOURS"]
+    )
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    if app.config.get("PRODUCTION"):
+        app.config["SESSION_COOKIE_SECURE"] = True
+    app.config["REMEMBER_COOKIE_SECURE"] = bool(app.config.get("SESSION_COOKIE_SECURE"))
+    app.config["REMEMBER_COOKIE_HTTPONLY"] = True
+    app.config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
+    # Webhooks are not forms: CSRF is checked by the dashboard's own guard (below), on every
+    # state-changing request to /outreach/, and each form carries its token.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    app.config["WTF_CSRF_TIME_LIMIT"] = app.config["OUTREACH_SESSION_IDLE_HOURS"] * 3600
+
+
+@bp.before_request
+def guard() -> Any:
+    if request.endpoint == "outreach.directory_import":
+        # A directory file is bigger than a webhook; only this page accepts one.
+        request.max_content_length = current_app.config["OUTREACH_IMPORT_MAX_BYTES"]
+    if request.method not in SAFE_METHODS:
+        csrf.protect()
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    from webhooks.outreach.auth import session_expired
+
+    if session_expired():
+        logout_user()
+        session.clear()
+        flash(_("Your session has ended. Please log in again."), "info")
+        return redirect(url_for("outreach.login"))
+    if current_user.must_change_password and request.endpoint not in BEFORE_PASSWORD_CHANGE:
+        return redirect(url_for("outreach.password"))
+    return None
+
+
+@bp.after_request
+def security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    headers["X-Frame-Options"] = "DENY"
+    headers["X-Content-Type-Options"] = "nosniff"
+    # Same-origin only: Flask-WTF checks the Referer of HTTPS form posts against the host.
+    headers["Referrer-Policy"] = "same-origin"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+    if current_app.config.get("PRODUCTION"):
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if request.endpoint not in ("outreach.static", "outreach.font"):
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.context_processor
+def dashboard_context() -> dict[str, Any]:
+    from webhooks.outreach import labels
+
+    return {"language_names": i18n.NAMES, "current_locale": i18n.select_locale, "labels": labels}
+
+
+def _error_page(status: int, title: str, message: str) -> tuple[str, int]:
+    return render_template("outreach/error.html", title=title, message=message), status
+
+
+@bp.errorhandler(CSRFError)
+def csrf_error(error: CSRFError) -> tuple[str, int]:
+    return _error_page(
+        400,
+        _("The form has expired"),
+        _("Go back, reload the page and try again."),
+    )
+
+
+@bp.errorhandler(403)
+def forbidden(error: HTTPException) -> tuple[str, int]:
+    return _error_page(403, _("Not allowed"), _("Only an admin can do this."))
+
+
+@bp.errorhandler(404)
+def not_found(error: HTTPException) -> tuple[str, int]:
+    return _error_page(404, _("Not found"), _("This page does not exist."))
+
+
+@bp.errorhandler(413)
+def too_large(error: HTTPException) -> tuple[str, int]:
+    return _error_page(413, _("File too large"), _("The file is larger than this page accepts."))

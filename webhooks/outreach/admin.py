@@ -1,0 +1,108 @@
+"""Admin pages: staff accounts (create, role, deactivate, temporary password) and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from models.staff import AuditLog, StaffUser
+from webhooks.database import get_db
+from webhooks.outreach import accounts, audit
+from webhooks.outreach.auth import admin_required, staff
+from webhooks.outreach.blueprint import bp
+from webhooks.outreach.forms import ROLE_LABELS, ActionForm, UserCreateForm, UserPasswordForm, UserRoleForm
+
+AUDIT_PAGE_SIZE = 100
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@admin_required
+def users() -> Any:
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        try:
+            with get_db().sessions() as session, session.begin():
+                accounts.create(session, form.email.data or "", form.role.data or "",
+                                form.password.data or "", actor=staff(), temporary=True)
+        except accounts.AccountError as error:
+            form.form_errors.append(_(str(error)))
+        else:
+            flash(_("The account has been created. Give the temporary password to its owner "
+                    "in person; they choose their own at first login."), "info")
+            return redirect(url_for("outreach.users"))
+    with get_db().sessions() as session:
+        people = accounts.listing(session)
+    return render_template(
+        "outreach/users.html", form=form, people=people, roles=ROLE_LABELS,
+        role_form=UserRoleForm(), password_form=UserPasswordForm(), action=ActionForm(),
+    ), (400 if form.errors else 200)
+
+
+def _change(user_id: int, change: Any) -> Response:
+    try:
+        with get_db().sessions() as session, session.begin():
+            user = session.get(StaffUser, user_id)
+            if user is None:
+                abort(404)
+            change(session, user)
+    except accounts.AccountError as error:
+        flash(_(str(error)), "error")
+    return redirect(url_for("outreach.users"))
+
+
+@bp.post("/users/<int:user_id>/role")
+@admin_required
+def user_role(user_id: int) -> Response:
+    form = UserRoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return _change(user_id, lambda s, u: accounts.set_role(s, u, form.role.data or "", staff()))
+
+
+@bp.post("/users/<int:user_id>/active")
+@admin_required
+def user_active(user_id: int) -> Response:
+    active = request.form.get("active") == "1"
+    if user_id == staff().id and not active:
+        flash(_("You cannot deactivate your own account."), "error")
+        return redirect(url_for("outreach.users"))
+    return _change(user_id, lambda s, u: accounts.set_active(s, u, active, staff()))
+
+
+@bp.post("/users/<int:user_id>/password")
+@admin_required
+def user_password(user_id: int) -> Response:
+    form = UserPasswordForm()
+    if not form.validate_on_submit():
+        flash(_("Enter a temporary password."), "error")
+        return redirect(url_for("outreach.users"))
+    return _change(
+        user_id, lambda s, u: accounts.reset_password(s, u, form.password.data or "", staff())
+    )
+
+
+@bp.get("/audit")
+@admin_required
+def audit_log() -> str:
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    with get_db().sessions() as session:
+        total = session.scalar(select(func.count()).select_from(AuditLog)) or 0
+        entries = list(session.scalars(
+            select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc())
+            .limit(AUDIT_PAGE_SIZE).offset((page - 1) * AUDIT_PAGE_SIZE)
+        ))
+    return render_template(
+        "outreach/audit.html",
+        entries=entries,
+        actions=audit.ACTIONS,
+        describe=audit.describe,
+        page=page,
+        pages=max(1, -(-total // AUDIT_PAGE_SIZE)),
+    )

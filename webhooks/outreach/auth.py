@@ -1,0 +1,217 @@
+"""Staff login, logout, password change and the language switch.
+
+Sessions are Flask's signed cookie (HttpOnly, SameSite=Lax, Secure in production), ended after
+a few idle hours and at most ``OUTREACH_SESSION_MAX_HOURS`` after login. The user id kept in
+the cookie includes the account's session token, so a password change, a deactivation or a role
+change signs out every other session of that account.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import wraps
+from typing import Any, Callable, TypeVar
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from models.base import utcnow
+from models.staff import StaffUser
+from webhooks.database import get_db
+from webhooks.outreach import accounts, audit, i18n, throttle
+from webhooks.outreach.blueprint import bp, login_manager
+from webhooks.outreach.forms import ActionForm, LoginForm, PasswordChangeForm
+from webhooks.outreach.passwords import hash_password, needs_rehash, verify_password
+
+F = TypeVar("F", bound=Callable[..., Any])
+LOGIN_AT = "outreach_login_at"
+
+
+# --- the current user -------------------------------------------------------------------------
+@login_manager.user_loader
+def load_user(user_id: str) -> StaffUser | None:
+    number, _sep, token = user_id.partition(":")
+    if not number.isdigit() or not token:
+        return None
+    with get_db().sessions() as db_session:
+        user = db_session.get(StaffUser, int(number))
+    if user is None or not user.is_active:
+        return None
+    if not hmac.compare_digest(user.session_token.encode(), token.encode()):
+        return None
+    return user
+
+
+def staff() -> StaffUser:
+    """The signed-in staff member (the guard has made sure there is one)."""
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def admin_required(view: F) -> F:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not staff().is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def session_expired() -> bool:
+    """True past the absolute limit since login, however active the session was."""
+    started = session.get(LOGIN_AT)
+    if not isinstance(started, (int, float)):
+        return True
+    limit = timedelta(hours=current_app.config["OUTREACH_SESSION_MAX_HOURS"])
+    return datetime.now(UTC).timestamp() - started > limit.total_seconds()
+
+
+# --- logging in -------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class LoginResult:
+    user: StaffUser | None = None
+    locked_until: datetime | None = None
+
+
+def authenticate(email: str, password: str, address: str, now: datetime | None = None) -> LoginResult:
+    """Check a login; count failures; refuse while a lock is in force (even the right password)."""
+    now = now or utcnow()
+    config = current_app.config
+    policy = throttle.Policy.from_config(config)
+    account_key, address_key = throttle.keys(config["SECRET_KEY"], email, address)
+    with get_db().sessions() as db_session, db_session.begin():
+        until = throttle.locked_until(db_session, (account_key, address_key), now)
+        if until is not None:
+            return LoginResult(locked_until=until)
+        user = accounts.find(db_session, email)
+        good = verify_password(user.password_hash if user else None, password)
+        if good and user is not None and user.is_active:
+            throttle.clear(db_session, account_key)
+            user.last_login_at = now
+            if needs_rehash(user.password_hash):
+                user.password_hash = hash_password(password)
+            audit.record(db_session, user, "auth.login", "user", user.id, user.email)
+            return LoginResult(user=user)
+        locked = throttle.record_failure(db_session, account_key, policy.max_failures, policy, now)
+        locked_address = throttle.record_failure(
+            db_session, address_key, policy.max_failures_per_address, policy, now
+        )
+        if locked and user is not None:
+            audit.record(db_session, None, "auth.locked", "user", user.id, user.email,
+                         {"minutes": int(policy.lockout.total_seconds() // 60)})
+        throttle.forget_expired(db_session, policy, now)
+        if locked or locked_address:
+            return LoginResult(locked_until=now + policy.lockout)
+        return LoginResult()
+
+
+def client_address() -> str:
+    """The client's address; behind ``SANGKHIM_PROXY_COUNT`` trusted proxies, the address
+    the nearest of them saw (X-Forwarded-For, counted from the right)."""
+    proxies = int(current_app.config.get("SANGKHIM_PROXY_COUNT", 0) or 0)
+    if proxies > 0:
+        hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+        if len(hops) >= proxies:
+            return hops[-proxies]
+    return request.remote_addr or ""
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path inside the dashboard: never an address elsewhere (no open redirect)."""
+    default = url_for("outreach.demand")
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/outreach/") or "\\" in target:
+        return default
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("outreach.demand"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        result = authenticate(form.email.data or "", form.password.data or "", client_address())
+        if result.user is not None:
+            locale = session.get(i18n.SESSION_KEY)
+            session.clear()  # a fresh session: nothing carried over from before the login
+            if locale:
+                session[i18n.SESSION_KEY] = locale
+            login_user(result.user)
+            session.permanent = True
+            session[LOGIN_AT] = datetime.now(UTC).timestamp()
+            if result.user.must_change_password:
+                return redirect(url_for("outreach.password"))
+            return redirect(safe_next(request.args.get("next")))
+        if result.locked_until is not None:
+            flash(_("Too many failed attempts. Wait %(minutes)s minutes, then try again.",
+                    minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"]), "error")
+            status = 429
+        else:
+            flash(_("The e-mail address or the password is wrong."), "error")
+            status = 401
+    elif request.method == "POST":
+        status = 400
+    return render_template("outreach/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    user = staff()
+    with get_db().sessions() as db_session, db_session.begin():
+        audit.record(db_session, user, "auth.logout", "user", user.id, user.email)
+    logout_user()
+    locale = session.get(i18n.SESSION_KEY)
+    session.clear()
+    if locale:
+        session[i18n.SESSION_KEY] = locale
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("outreach.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def password() -> Any:
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        with get_db().sessions() as db_session, db_session.begin():
+            user = db_session.get(StaffUser, staff().id)
+            assert user is not None
+            if not verify_password(user.password_hash, form.current_password.data or ""):
+                form.current_password.errors = [_("The current password is wrong.")]
+            else:
+                try:
+                    accounts.change_password(db_session, user, form.new_password.data or "")
+                except accounts.AccountError as error:
+                    form.new_password.errors = [_(str(error))]
+                else:
+                    login_user(user)  # the new session token: this session stays signed in
+                    flash(_("Your password has been changed."), "info")
+                    return redirect(url_for("outreach.demand"))
+    return render_template("outreach/password.html", form=form)
+
+
+@bp.post("/language")
+def set_language() -> Response:
+    """Switch the dashboard's language (kept in the session, before and after login)."""
+    ActionForm()  # the CSRF token was checked by the guard
+    chosen = request.form.get("locale", "")
+    if chosen in i18n.LOCALES:
+        session[i18n.SESSION_KEY] = chosen
+    return redirect(safe_next(request.form.get("next")) if current_user.is_authenticated
+                    else url_for("outreach.login"))
+
+
+login_manager.login_view = "outreach.login"
+login_manager.login_message = _l("Please log in to see this page.")
+login_manager.login_message_category = "info"
+login_manager.session_protection = "basic"
+

