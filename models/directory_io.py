@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -80,16 +80,32 @@ def read_csv(handle: TextIO, force_sample: bool = False) -> list[dict[str, Any]]
     if unknown:
         raise DirectoryFileError([RowError(1, f"unknown column(s): {', '.join(unknown)}")])
     reader.fieldnames = header
-    rows, errors = [], []
-    for raw in reader:
-        line = reader.line_num
+    def numbered() -> Iterator[tuple[int, str, Any]]:
+        for raw in reader:
+            yield reader.line_num, "", raw
+
+    def convert(raw: dict[str | None, Any]) -> dict[str, str]:
         if None in raw:
-            errors.append(RowError(line, "more fields than columns in the header"))
-            continue
+            raise ValueError("more fields than columns in the header")
+        return {str(k): (v or "").strip() for k, v in raw.items()}
+
+    return _validate_all(numbered(), convert, force_sample, "the file has no rows")
+
+
+def _validate_all(
+    records: Iterable[tuple[int, str, Any]],
+    convert: Callable[[Any], dict[str, str]],
+    force_sample: bool,
+    empty: str,
+) -> list[dict[str, Any]]:
+    """Validate every record (line or service number, a label for messages, the raw record);
+    raise one ``DirectoryFileError`` listing every bad one, so nothing half-imports."""
+    rows, errors = [], []
+    for number, label, record in records:
         try:
-            row = _validate({k: (v or "").strip() for k, v in raw.items()})
-        except ValueError as error:
-            errors.append(RowError(line, str(error)))
+            row = _validate(convert(record))
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            errors.append(RowError(number, f"{label}{error}"))
             continue
         if force_sample:
             row["is_sample"] = True
@@ -97,7 +113,7 @@ def read_csv(handle: TextIO, force_sample: bool = False) -> list[dict[str, Any]]
     if errors:
         raise DirectoryFileError(errors)
     if not rows:
-        raise DirectoryFileError([RowError(1, "the file has no rows")])
+        raise DirectoryFileError([RowError(1, empty)])
     return rows
 
 
@@ -288,22 +304,8 @@ def read_hsds(handle: TextIO, force_sample: bool = False) -> list[dict[str, Any]
     records = document.get("services") if isinstance(document, dict) else None
     if not isinstance(records, list):
         raise DirectoryFileError([RowError(1, "expected an object with a 'services' list")])
-    rows, errors = [], []
-    for number, record in enumerate(records, start=1):
-        try:
-            raw = _hsds_to_row(record)
-            row = _validate(raw)
-        except (ValueError, TypeError, KeyError, AttributeError) as error:
-            errors.append(RowError(number, f"service {number}: {error}"))
-            continue
-        if force_sample:
-            row["is_sample"] = True
-        rows.append(row)
-    if errors:
-        raise DirectoryFileError(errors)
-    if not rows:
-        raise DirectoryFileError([RowError(1, "the file has no services")])
-    return rows
+    numbered = ((n, f"service {n}: ", r) for n, r in enumerate(records, start=1))
+    return _validate_all(numbered, _hsds_to_row, force_sample, "the file has no services")
 
 
 def _hsds_to_row(record: dict[str, Any]) -> dict[str, str]:
