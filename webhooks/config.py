@@ -30,6 +30,11 @@ DEFAULTS: dict[str, Any] = {
     "STATE_TTL_HOURS": 24,
     "PROCESSED_RETENTION_DAYS": 7,
     "K_ANONYMITY": 5,
+    # Abuse limits (webhooks/ratelimit.py): messages per sender in 5 minutes before the notice,
+    # replies per conversation, messages answered per worker per minute.
+    "RATE_SENDER_BURST": 12,
+    "RATE_CONVERSATION_REPLIES": 200,
+    "RATE_WORKER_PER_MINUTE": 1200,
     # Webhook bodies are small; anything bigger is refused before it is read (413).
     "MAX_CONTENT_LENGTH": 64 * 1024,
 }
@@ -47,8 +52,19 @@ ENV_KEYS = (
     "STATE_TTL_HOURS",
     "PROCESSED_RETENTION_DAYS",
     "K_ANONYMITY",
+    "RATE_SENDER_BURST",
+    "RATE_CONVERSATION_REPLIES",
+    "RATE_WORKER_PER_MINUTE",
 )
-INT_KEYS = ("STATE_TTL_HOURS", "PROCESSED_RETENTION_DAYS", "K_ANONYMITY", "MAX_CONTENT_LENGTH")
+INT_KEYS = (
+    "STATE_TTL_HOURS",
+    "PROCESSED_RETENTION_DAYS",
+    "K_ANONYMITY",
+    "MAX_CONTENT_LENGTH",
+    "RATE_SENDER_BURST",
+    "RATE_CONVERSATION_REPLIES",
+    "RATE_WORKER_PER_MINUTE",
+)
 
 
 class ConfigError(RuntimeError):

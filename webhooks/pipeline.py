@@ -99,7 +99,7 @@ def _converse(session: Session, inbound: Inbound, now: datetime) -> Reply:
     if conversation is not None and conversation.updated_at > now - ttl:
         state = State.restore(conversation.locale, conversation.step, conversation.data)
     counters = _counters(conversation, now, ttl)
-    verdict = ratelimit.judge_sender(counters, now, LIMITS)
+    verdict = ratelimit.judge_sender(counters, now, _limits())
     if verdict is not ratelimit.Verdict.ANSWER and not _always_answered(inbound):
         if conversation is None:
             conversation = Conversation(sender_key=inbound.sender_key, step=str(state.step),
@@ -146,7 +146,13 @@ def _converse(session: Session, inbound: Inbound, now: datetime) -> Reply:
     return reply
 
 
-LIMITS = ratelimit.Limits()
+def _limits() -> ratelimit.Limits:
+    config = current_app.config
+    return ratelimit.Limits(
+        burst=config["RATE_SENDER_BURST"],
+        conversation_replies=config["RATE_CONVERSATION_REPLIES"],
+        worker_per_minute=config["RATE_WORKER_PER_MINUTE"],
+    )
 
 
 def _counters(conversation: Conversation | None, now: datetime, ttl: timedelta) -> ratelimit.Counters:
@@ -171,7 +177,7 @@ def _always_answered(inbound: Inbound) -> bool:
 def _worker_bucket() -> ratelimit.TokenBucket:
     extensions = current_app.extensions
     if "sangkhim.bucket" not in extensions:
-        extensions["sangkhim.bucket"] = ratelimit.TokenBucket(LIMITS.worker_per_minute)
+        extensions["sangkhim.bucket"] = ratelimit.TokenBucket(_limits().worker_per_minute)
     return extensions["sangkhim.bucket"]  # type: ignore[no-any-return]
 
 
