@@ -26,6 +26,8 @@ DEFAULTS: dict[str, Any] = {
     "SANGKHIM_CHANNELS": ",".join(CHANNELS),
     "PUBLIC_BASE_URL": "",
     "TELEGRAM_BOT_TOKEN": "",
+    # A phone line texters can call to ask, offered when nothing is within reach (optional).
+    "HELPLINE_PHONE": "",
     "TELEGRAM_API_BASE_URL": "https://api.telegram.org/bot",
     "STATE_TTL_HOURS": 24,
     "PROCESSED_RETENTION_DAYS": 7,
@@ -49,6 +51,7 @@ ENV_KEYS = (
     "TELEGRAM_BOT_TOKEN",
     "TELEGRAM_WEBHOOK_SECRET",
     "TELEGRAM_API_BASE_URL",
+    "HELPLINE_PHONE",
     "STATE_TTL_HOURS",
     "PROCESSED_RETENTION_DAYS",
     "K_ANONYMITY",

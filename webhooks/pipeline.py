@@ -109,7 +109,9 @@ def _converse(session: Session, inbound: Inbound, now: datetime) -> Reply:
         notice = verdict is ratelimit.Verdict.NOTIFY
         texts = Texts(state.locale) if state.locale else _texts_for(inbound)
         return Reply(messages=(OutMessage(texts.slow_down()),) if notice else (), state=state)
-    directory = SqlDirectory(session, include_sample=not config["PRODUCTION"])
+    directory = SqlDirectory(
+        session, include_sample=not config["PRODUCTION"], helpline=config["HELPLINE_PHONE"] or None
+    )
     reply = bot.handle(inbound, state, directory, now)
     if reply.state is None:
         if conversation is not None:

@@ -190,6 +190,12 @@ CASES = [
         T("2", RESULTS, says=("within 50 km of Siemreap",), shows=OPEN_BTB,
           event=Event("find_clinic", "served_farther", "17")),
     ), hint=EN),
+    Case("nothing within reach: said honestly, with the nearest and a phone line to ask", (
+        T("treatment in Siem Reap", RESULTS,
+          says=("no service of this kind within 50 km of Siemreap", "call 012 000 119"),
+          shows=("Chamkar Clinic", "Kdol Clinic", "Wat Kor Clinic"),
+          event=Event("find_clinic", "served_farther", "17")),
+    ), directory=InMemoryDirectory(SERVICES, helpline="012 000 119")),
     Case("nothing listed at all", (
         T("methadone Battambang", MENU, says=("No service of this kind is listed yet", "119"),
           event=Event("find_methadone", "no_service", "02")),
