@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import DateTime, TypeDecorator
 
 NAMING_CONVENTION = {
@@ -79,3 +79,24 @@ def _sqlite_begin_immediate(connection: Any) -> None:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:  # type: ignore[type-arg]
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def dialect_insert(session: Session) -> Any:
+    """The INSERT construct of the session's engine, which has ON CONFLICT (both engines do)."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise RuntimeError(f"unsupported database {name!r}")
+    return insert
+
+
+def insert_ignore(session: Session, model: type[Base], values: dict[str, Any]) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING on the primary key; True if a row was inserted (told by
+    RETURNING: the driver's row count is not reliable for this statement). A concurrent insert
+    of the same key waits for the other transaction and then inserts nothing."""
+    key = next(iter(model.__table__.primary_key.columns))  # type: ignore[attr-defined]
+    statement = dialect_insert(session)(model).values(**values).on_conflict_do_nothing().returning(key)
+    return session.execute(statement).first() is not None

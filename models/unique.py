@@ -18,12 +18,11 @@ import hmac
 import secrets
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
 
 from sqlalchemy import Date, Integer, LargeBinary, String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.base import Base
+from models.base import Base, dialect_insert, insert_ignore
 
 KEY_BYTES = 32
 
@@ -71,7 +70,7 @@ def count_sender(
     """Count this sender once for the day and cell; True if they were not counted yet."""
     cell = (service_type, province_code or "", district_code or "")
     digest = _digest(day_key(session, day), sender_key, cell)
-    if not _insert_ignore(session, DailySenderDigest, {"day": day, "digest": digest}):
+    if not insert_ignore(session, DailySenderDigest, {"day": day, "digest": digest}):
         return False
     _increment(session, day, cell)
     return True
@@ -82,7 +81,7 @@ def day_key(session: Session, day: date) -> bytes:
     key = session.scalar(select(DailyKey.key).where(DailyKey.day == day))
     if key is None:
         close_days(session, before=day)
-        _insert_ignore(session, DailyKey, {"day": day, "key": secrets.token_bytes(KEY_BYTES)})
+        insert_ignore(session, DailyKey, {"day": day, "key": secrets.token_bytes(KEY_BYTES)})
         key = session.scalar(select(DailyKey.key).where(DailyKey.day == day))
     assert key is not None
     return bytes(key)
@@ -122,21 +121,11 @@ def _digest(key: bytes, sender_key: str, cell: tuple[str, ...]) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def _insert_ignore(session: Session, model: type[Base], values: dict[str, Any]) -> bool:
-    """INSERT ... ON CONFLICT DO NOTHING on the primary key; True if a row was inserted (told by
-    RETURNING: the driver's row count is not reliable for this statement)."""
-    key = next(iter(model.__table__.primary_key.columns))  # type: ignore[attr-defined]
-    statement = (
-        _dialect_insert(session)(model).values(**values).on_conflict_do_nothing().returning(key)
-    )
-    return session.execute(statement).first() is not None
-
-
 def _increment(session: Session, day: date, cell: tuple[str, str, str]) -> None:
     service_type, province_code, district_code = cell
     table = DailyUniqueSender.__table__
     statement = (
-        _dialect_insert(session)(DailyUniqueSender)
+        dialect_insert(session)(DailyUniqueSender)
         .values(
             day=day, service_type=service_type, province_code=province_code,
             district_code=district_code, senders=1,
@@ -147,17 +136,6 @@ def _increment(session: Session, day: date, cell: tuple[str, str, str]) -> None:
         )
     )
     session.execute(statement)
-
-
-def _dialect_insert(session: Session) -> Any:
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise RuntimeError(f"unsupported database {name!r}")
-    return insert
 
 
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,6 +27,7 @@ from bot.replies import Texts
 from bot.types import Button, Inbound, Locale, OutMessage, Reply, State
 from models import Conversation, DemandEvent, ProcessedMessage
 from models import unique
+from models.base import insert_ignore
 from models.directory import SqlDirectory
 from webhooks import ratelimit
 from webhooks.database import get_db
@@ -77,18 +78,25 @@ ATTEMPTS = 3
 
 def _process_once(sessions: sessionmaker[Session], key: str, inbound: Inbound, now: datetime) -> Outcome:
     with sessions() as session, session.begin():
-        stored = _stored_reply(session, key)
-        if stored is not None:
-            return Outcome(stored, duplicate=True)
-        # Kept to the hour only: the record lives for days, and a precise time could be
-        # matched with an operator's records of who texted when.
-        claim = ProcessedMessage(inbound_key=key, reply="[]",
-                                 received_at=now.replace(minute=0, second=0, microsecond=0))
-        session.add(claim)
-        session.flush()  # the claim: a concurrent duplicate waits here, then fails
+        if not _claim(session, key, now):
+            # A repeat of a completed delivery (a concurrent copy waited for it to commit).
+            return Outcome(_stored_reply(session, key) or (), duplicate=True)
         reply = _converse(session, inbound, now)
-        claim.reply = _dump(reply.storable)
+        session.execute(
+            update(ProcessedMessage)
+            .where(ProcessedMessage.inbound_key == key)
+            .values(reply=_dump(reply.storable))
+        )
     return Outcome(reply.messages)
+
+
+def _claim(session: Session, key: str, now: datetime) -> bool:
+    """Claim a delivery in one statement: True when it is new. The time is kept to the hour
+    only: the record lives for days, and a precise time could be matched with an operator's
+    records of who texted when."""
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    return insert_ignore(session, ProcessedMessage,
+                         {"inbound_key": key, "reply": "[]", "received_at": hour})
 
 
 def _converse(session: Session, inbound: Inbound, now: datetime) -> Reply:
