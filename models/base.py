@@ -97,6 +97,9 @@ def insert_ignore(session: Session, model: type[Base], values: dict[str, Any]) -
     """INSERT ... ON CONFLICT DO NOTHING on the primary key; True if a row was inserted (told by
     RETURNING: the driver's row count is not reliable for this statement). A concurrent insert
     of the same key waits for the other transaction and then inserts nothing."""
-    key = next(iter(model.__table__.primary_key.columns))  # type: ignore[attr-defined]
-    statement = dialect_insert(session)(model).values(**values).on_conflict_do_nothing().returning(key)
-    return session.execute(statement).first() is not None
+    table = model.__table__  # type: ignore[attr-defined]
+    key = next(iter(table.primary_key.columns))
+    statement = dialect_insert(session)(table).values(**values).on_conflict_do_nothing().returning(key)
+    # Core, on the session's connection: the ORM's bulk-insert machinery costs more than the
+    # statement itself on this hot path (once or twice per message).
+    return session.connection().execute(statement).first() is not None

@@ -125,7 +125,7 @@ def _increment(session: Session, day: date, cell: tuple[str, str, str]) -> None:
     service_type, province_code, district_code = cell
     table = DailyUniqueSender.__table__
     statement = (
-        dialect_insert(session)(DailyUniqueSender)
+        dialect_insert(session)(table)
         .values(
             day=day, service_type=service_type, province_code=province_code,
             district_code=district_code, senders=1,
@@ -135,7 +135,7 @@ def _increment(session: Session, day: date, cell: tuple[str, str, str]) -> None:
             set_={"senders": table.c.senders + 1},  # type: ignore[attr-defined]
         )
     )
-    session.execute(statement)
+    session.connection().execute(statement)
 
 
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -82,10 +83,9 @@ def _process_once(sessions: sessionmaker[Session], key: str, inbound: Inbound, n
             # A repeat of a completed delivery (a concurrent copy waited for it to commit).
             return Outcome(_stored_reply(session, key) or (), duplicate=True)
         reply = _converse(session, inbound, now)
-        session.execute(
-            update(ProcessedMessage)
-            .where(ProcessedMessage.inbound_key == key)
-            .values(reply=_dump(reply.storable))
+        table = ProcessedMessage.__table__
+        session.connection().execute(
+            update(table).where(table.c.inbound_key == key).values(reply=_dump(reply.storable))
         )
     return Outcome(reply.messages)
 
@@ -140,8 +140,9 @@ def _converse(session: Session, inbound: Inbound, now: datetime) -> Reply:
         if event.service_type:
             unique.count_sender(session, day, inbound.sender_key, str(event.service_type),
                                 event.province_code, event.district_code)
-        session.add(
-            DemandEvent(
+        session.connection().execute(
+            insert(DemandEvent.__table__).values(
+                id=uuid.uuid4().hex,
                 day=day,
                 hour=event.hour,
                 channel=str(event.channel),
