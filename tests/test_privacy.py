@@ -33,6 +33,7 @@ from bot.types import Channel, Inbound, Locale
 from models import Base, Conversation, DailySenderDigest, DailyUniqueSender, DemandEvent
 from tests.conftest import TEST_CONFIG
 from tests.webhooks.channels import (
+    dump_database,
     UNREACHABLE_DATABASE,
     TelegramUser,
     TwilioSender,
@@ -183,16 +184,6 @@ def _contains(haystack: str, secret: str) -> bool:
     if secret.isdigit() and len(secret) < 8:
         return re.search(rf"(?<![0-9A-Za-z]){secret}(?![0-9A-Za-z])", haystack) is not None
     return secret.casefold() in haystack.casefold()
-
-
-def dump_database(app: Flask) -> str:
-    """Every row of every table, every value as text."""
-    lines = []
-    with app.extensions["sangkhim.db"].engine.connect() as connection:
-        for table in Base.metadata.sorted_tables:
-            for row in connection.execute(select(table)):
-                lines.append(f"{table.name}: " + " | ".join(str(value) for value in row))
-    return "\n".join(lines)
 
 
 def _log_text(records: list[logging.LogRecord]) -> str:

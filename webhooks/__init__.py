@@ -1,4 +1,4 @@
-"""Sangkhim's web app: channel webhooks, health check, CLI (and later the outreach dashboard)."""
+"""Sangkhim's web app: channel webhooks, health check, CLI and the outreach dashboard."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+
+from bot.intents import default_classifier
 
 from webhooks import cli, database, errors, logs, outreach
 from webhooks import config as settings_loader
@@ -33,4 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not settings["PRODUCTION"]:
         app.register_blueprint(simulator.bp)
     outreach.init_app(app)
+    # Load the lexicons and the village gazetteer (about a second, once per process) now, in
+    # each worker as it starts, rather than on the first texter's message.
+    default_classifier()
     return app

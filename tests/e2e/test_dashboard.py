@@ -156,7 +156,7 @@ def test_outreach_worker_reads_demand_marks_full_and_the_bot_changes(
 @pytest.mark.parametrize("locale", LOCALES)
 def test_admin_keeps_the_directory_and_accounts(live: LiveServer, page: Any, locale: str,
                                                  tmp_path: Path) -> None:
-    app, base = live.app, live.url
+    base = live.url
     log_in(page, base, ADMIN, locale)
 
     # Add a service, then edit it.

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
-from models import Conversation
+from models import Base, Conversation
 from tests.conftest import FIXTURES, TEST_CONFIG
 from webhooks.pseudonym import sender_key
 
@@ -185,6 +185,16 @@ class TelegramUser:
 
 
 # --- the database -------------------------------------------------------------------------------
+
+
+def dump_database(app: Flask) -> str:
+    """Every row of every table, every value as text (for privacy assertions)."""
+    lines = []
+    with app.extensions["sangkhim.db"].engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            for row in connection.execute(select(table)):
+                lines.append(f"{table.name}: " + " | ".join(str(value) for value in row))
+    return "\n".join(lines)
 
 
 def count_rows(app: Flask, model: type) -> int:

@@ -12,9 +12,9 @@ from flask import Flask
 
 from bot.replies import Texts
 from bot.types import Locale
-from models import Base
 from tests.fake_bot_api import FakeBotApi
 from tests.webhooks.channels import (
+    dump_database,
     TelegramUser,
     TwilioSender,
     post_telegram,
@@ -51,21 +51,19 @@ def location_update(update_id: int, point: dict[str, float]) -> dict[str, Any]:
     return update
 
 
-def dump_database(app: Flask) -> str:
-    rows = []
-    with app.extensions["sangkhim.db"].sessions() as session:
-        for table in Base.metadata.sorted_tables:
-            rows += [repr(tuple(r)) for r in session.execute(table.select())]
-    return "\n".join(rows)
+def telegram_setup(make_app: Any, tmp_path: Path, api_url: str) -> tuple[Flask, Any, TelegramUser]:
+    """An app with the three clinics, a client, and one Telegram user."""
+    app = make_app(TELEGRAM_API_BASE_URL=api_url)
+    load_clinics(app, tmp_path)
+    client = app.test_client()
+    return app, client, TelegramUser(client, user_id=CHAT_ID, username="sokha_test",
+                                     first_name="Sokha")
 
 
 def test_telegram_location_gives_the_nearest_with_pins_and_stores_no_point(
     make_app: Any, bot_api: FakeBotApi, tmp_path: Path
 ) -> None:
-    app = make_app(TELEGRAM_API_BASE_URL=bot_api.url)
-    load_clinics(app, tmp_path)
-    client = app.test_client()
-    user = TelegramUser(client, user_id=CHAT_ID, username="sokha_test", first_name="Sokha")
+    app, client, user = telegram_setup(make_app, tmp_path, bot_api.url)
 
     asking = post_telegram(client, user.update("methadone"))
     body = asking.get_json()
@@ -92,10 +90,7 @@ def test_a_redelivered_location_gets_the_reply_without_distances(
     make_app: Any, bot_api: FakeBotApi, tmp_path: Path
 ) -> None:
     """Distances from a GPS point are sent once, never stored: a redelivery gets the stored copy."""
-    app = make_app(TELEGRAM_API_BASE_URL=bot_api.url)
-    load_clinics(app, tmp_path)
-    client = app.test_client()
-    user = TelegramUser(client, user_id=CHAT_ID, username="sokha_test", first_name="Sokha")
+    app, client, user = telegram_setup(make_app, tmp_path, bot_api.url)
     user.send("methadone")
     first = send_message_text(post_telegram(client, location_update(731_900_002, NEAR_RIVERSIDE)), CHAT_ID)
     again = send_message_text(post_telegram(client, location_update(731_900_002, NEAR_RIVERSIDE)), CHAT_ID)
@@ -106,10 +101,7 @@ def test_a_redelivered_location_gets_the_reply_without_distances(
 def test_map_pins_are_skipped_when_the_bot_api_is_unreachable(
     make_app: Any, tmp_path: Path
 ) -> None:
-    app = make_app(TELEGRAM_API_BASE_URL="http://127.0.0.1:9/bot")
-    load_clinics(app, tmp_path)
-    client = app.test_client()
-    user = TelegramUser(client, user_id=CHAT_ID, username="sokha_test", first_name="Sokha")
+    _app, client, user = telegram_setup(make_app, tmp_path, "http://127.0.0.1:9/bot")
     user.send("methadone")
     response = post_telegram(client, location_update(731_900_003, NEAR_RIVERSIDE))
     assert "Riverside Methadone" in send_message_text(response, CHAT_ID)
@@ -119,10 +111,7 @@ def test_map_pins_are_skipped_when_the_bot_api_is_unreachable(
 def test_a_location_before_any_request_remembers_only_the_district(
     make_app: Any, bot_api: FakeBotApi, tmp_path: Path
 ) -> None:
-    app = make_app(TELEGRAM_API_BASE_URL=bot_api.url)
-    load_clinics(app, tmp_path)
-    client = app.test_client()
-    user = TelegramUser(client, user_id=CHAT_ID, username="sokha_test", first_name="Sokha")
+    app, client, user = telegram_setup(make_app, tmp_path, bot_api.url)
     text = send_message_text(post_telegram(client, location_update(731_900_004, NEAR_RIVERSIDE)), CHAT_ID)
     assert text == Texts(Locale.EN).menu()
     follow_up = user.send("3")  # methadone, from the remembered district

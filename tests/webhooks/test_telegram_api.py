@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 
 from tests.conftest import TEST_CONFIG
-from tests.fake_bot_api import TOKEN, FakeBotApi
+from tests.fake_bot_api import FakeBotApi
 from webhooks import create_app
 
 @pytest.fixture
