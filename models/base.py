@@ -6,11 +6,15 @@ SQLite (batch mode) and PostgreSQL alike.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import functools
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -62,7 +66,32 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # No pre-ping: it would cost every request a round trip. A connection that died with the
+    # server fails its first statement instead, which invalidates the pool; the webhook runs
+    # the turn again on a fresh connection (webhooks/pipeline.py), other callers report it.
+    return create_engine(url, **kwargs)
+
+
+@contextlib.contextmanager
+def writer_turn(engine: Engine) -> Iterator[None]:
+    """Take turns with every other process writing to the same SQLite file; nothing on PostgreSQL.
+
+    SQLite lets one writer in at a time, and a writer that finds the lock taken sleeps and
+    retries with growing pauses (1, 2, 5, 10 … 100 ms), so under load a message can wait far
+    longer than the writes it waits for. A blocking ``flock`` on a file beside the database
+    wakes the next writer the moment the lock is released. Only the webhook's hot path uses it;
+    other writers (dashboard, CLI) are rare and rely on the busy timeout as before."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:" or engine.url.query.get("mode") == "memory":
+        yield
+        return
+    # Each turn opens the file anew: flock excludes other open files, in this process too.
+    with open(f"{path}-writers.lock", "a+b") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -73,17 +102,56 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin_immediate(connection: Connection) -> None:
+    if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def reading(engine: Engine) -> contextlib.AbstractContextManager[Connection]:
+    """A connection for reads only, each statement on its own (autocommit): no BEGIN/COMMIT
+    round trips on PostgreSQL, no write lock taken on SQLite."""
+    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:  # type: ignore[type-arg]
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-def dialect_insert(session: Session) -> Any:
-    """The INSERT construct of the session's engine, which has ON CONFLICT (both engines do)."""
-    name = session.get_bind().dialect.name
+#: Where a statement can run: a Core connection (the webhook's hot path) or an ORM session.
+Executor = Connection | Session
+
+
+def connection_of(executor: Executor) -> Connection:
+    """The Core connection behind ``executor``, in its current transaction."""
+    return executor if isinstance(executor, Connection) else executor.connection()
+
+
+def dialect_insert(executor: Executor) -> Any:
+    """The INSERT construct of the executor's engine, which has ON CONFLICT (both engines do)."""
+    return dialect_insert_for(connection_of(executor).dialect.name)
+
+
+def insert_ignore(executor: Executor, model: type[Base], values: dict[str, Any]) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING on the primary key; True if a row was inserted (told by
+    RETURNING: the driver's row count is not reliable for this statement). A concurrent insert
+    of the same key waits for the other transaction and then inserts nothing."""
+    connection = connection_of(executor)
+    statement = _insert_ignore_statement(connection.dialect.name, model)
+    # Built once per dialect and table, with bound parameters, and run on the Core connection:
+    # the ORM's bulk-insert machinery and building the statement anew cost more than running it.
+    return connection.execute(statement, values).first() is not None
+
+
+@functools.cache
+def _insert_ignore_statement(dialect: str, model: type[Base]) -> Any:
+    table = model.__table__  # type: ignore[attr-defined]
+    key = next(iter(table.primary_key.columns))
+    insert = dialect_insert_for(dialect)
+    return insert(table).on_conflict_do_nothing().returning(key)
+
+
+def dialect_insert_for(name: str) -> Any:
+    """The INSERT construct with ON CONFLICT for a dialect name."""
     if name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     elif name == "sqlite":
@@ -91,15 +159,3 @@ def dialect_insert(session: Session) -> Any:
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise RuntimeError(f"unsupported database {name!r}")
     return insert
-
-
-def insert_ignore(session: Session, model: type[Base], values: dict[str, Any]) -> bool:
-    """INSERT ... ON CONFLICT DO NOTHING on the primary key; True if a row was inserted (told by
-    RETURNING: the driver's row count is not reliable for this statement). A concurrent insert
-    of the same key waits for the other transaction and then inserts nothing."""
-    table = model.__table__  # type: ignore[attr-defined]
-    key = next(iter(table.primary_key.columns))
-    statement = dialect_insert(session)(table).values(**values).on_conflict_do_nothing().returning(key)
-    # Core, on the session's connection: the ORM's bulk-insert machinery costs more than the
-    # statement itself on this hot path (once or twice per message).
-    return session.connection().execute(statement).first() is not None

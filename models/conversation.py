@@ -25,3 +25,6 @@ class Conversation(Base):
     burst_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     limited: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     replies: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Bumped by every save: a turn worked out without a lock is saved only if the row still
+    #: has the version it read (webhooks/pipeline.py).
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, Float, Integer, String, Text, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import Boolean, Float, Integer, String, Text, bindparam, select
+from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.directory import ServiceInfo
 from bot.types import ServiceType
-from models.base import Base, UTCDateTime, utcnow
+from models.base import Base, Executor, UTCDateTime, utcnow
 
 
 class Service(Base):
@@ -41,27 +42,32 @@ class Service(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     def info(self) -> ServiceInfo:
-        return ServiceInfo(
-            id=self.id,
-            service_type=ServiceType(self.service_type),
-            name_km=self.name_km,
-            name_en=self.name_en,
-            address_km=self.address_km,
-            address_en=self.address_en,
-            province_code=self.province_code,
-            district_code=self.district_code,
-            commune_code=self.commune_code,
-            latitude=self.latitude,
-            longitude=self.longitude,
-            phone=self.phone,
-            opening_hours=self.opening_hours,
-            languages=tuple(code for code in self.languages.split(",") if code),
-            is_free=self.is_free,
-            is_voluntary=self.is_voluntary,
-            is_walk_in=self.is_walk_in,
-            is_full=self.is_full,
-            is_sample=self.is_sample,
-        )
+        return service_info(self)
+
+
+def service_info(source: Any) -> ServiceInfo:
+    """The engine's view of a service, from a ``Service`` or a row of its table."""
+    return ServiceInfo(
+        id=source.id,
+        service_type=ServiceType(source.service_type),
+        name_km=source.name_km,
+        name_en=source.name_en,
+        address_km=source.address_km,
+        address_en=source.address_en,
+        province_code=source.province_code,
+        district_code=source.district_code,
+        commune_code=source.commune_code,
+        latitude=source.latitude,
+        longitude=source.longitude,
+        phone=source.phone,
+        opening_hours=source.opening_hours,
+        languages=tuple(code for code in source.languages.split(",") if code),
+        is_free=source.is_free,
+        is_voluntary=source.is_voluntary,
+        is_walk_in=source.is_walk_in,
+        is_full=source.is_full,
+        is_sample=source.is_sample,
+    )
 
 
 class SqlDirectory:
@@ -70,18 +76,22 @@ class SqlDirectory:
     In production sample entries are never served (``include_sample=False``)."""
 
     def __init__(
-        self, session: Session, include_sample: bool = True, helpline: str | None = None
+        self, session: Executor, include_sample: bool = True, helpline: str | None = None
     ) -> None:
         self._session = session
         self._include_sample = include_sample
         self.helpline = helpline
 
     def find(self, service_types: Sequence[ServiceType]) -> list[ServiceInfo]:
-        query = select(Service).where(
-            Service.service_type.in_([str(t) for t in service_types]),
-            Service.is_active.is_(True),
-            Service.is_voluntary.is_(True),
-        )
-        if not self._include_sample:
-            query = query.where(Service.is_sample.is_(False))
-        return [s.info() for s in self._session.scalars(query)]
+        statement = _FIND_WITH_SAMPLE if self._include_sample else _FIND_REAL
+        rows = self._session.execute(statement, {"types": [str(t) for t in service_types]})
+        return [service_info(row) for row in rows]
+
+
+_services = Service.__table__
+_FIND_WITH_SAMPLE = select(_services).where(
+    _services.c.service_type.in_(bindparam("types", expanding=True)),
+    _services.c.is_active.is_(True),
+    _services.c.is_voluntary.is_(True),
+)
+_FIND_REAL = _FIND_WITH_SAMPLE.where(_services.c.is_sample.is_(False))

@@ -13,16 +13,18 @@ the sender's digests of the open day at once (the counts stay: the request did h
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Date, Integer, LargeBinary, String, delete, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import Date, Integer, LargeBinary, String, bindparam, delete, select
+from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, dialect_insert, insert_ignore
+from models.base import Base, Executor, connection_of, dialect_insert_for, insert_ignore
 
 KEY_BYTES = 32
 
@@ -60,7 +62,7 @@ class DailyUniqueSender(Base):
 
 
 def count_sender(
-    session: Session,
+    session: Executor,
     day: date,
     sender_key: str,
     service_type: str,
@@ -76,18 +78,22 @@ def count_sender(
     return True
 
 
-def day_key(session: Session, day: date) -> bytes:
+def day_key(session: Executor, day: date) -> bytes:
     """The day's key, made (and every earlier day closed) at the day's first request."""
-    key = session.scalar(select(DailyKey.key).where(DailyKey.day == day))
+    connection = connection_of(session)
+    key = connection.execute(_DAY_KEY, {"day": day}).scalar()
     if key is None:
-        close_days(session, before=day)
-        insert_ignore(session, DailyKey, {"day": day, "key": secrets.token_bytes(KEY_BYTES)})
-        key = session.scalar(select(DailyKey.key).where(DailyKey.day == day))
+        close_days(connection, before=day)
+        insert_ignore(connection, DailyKey, {"day": day, "key": secrets.token_bytes(KEY_BYTES)})
+        key = connection.execute(_DAY_KEY, {"day": day}).scalar()
     assert key is not None
     return bytes(key)
 
 
-def forget_sender(session: Session, sender_key: str) -> int:
+_DAY_KEY = select(DailyKey.key).where(DailyKey.day == bindparam("day"))
+
+
+def forget_sender(session: Executor, sender_key: str) -> int:
     """STOP: delete this sender's digests of every open day. The counts are kept."""
     forgotten = 0
     for day, key in session.execute(select(DailyKey.day, DailyKey.key)).all():
@@ -109,7 +115,7 @@ def forget_sender(session: Session, sender_key: str) -> int:
     return forgotten
 
 
-def close_days(session: Session, before: date) -> int:
+def close_days(session: Executor, before: date) -> int:
     """Delete the keys and digests of every day before ``before``; return the keys deleted."""
     result = session.execute(delete(DailyKey).where(DailyKey.day < before))
     session.execute(delete(DailySenderDigest).where(DailySenderDigest.day < before))
@@ -121,21 +127,26 @@ def _digest(key: bytes, sender_key: str, cell: tuple[str, ...]) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def _increment(session: Session, day: date, cell: tuple[str, str, str]) -> None:
+def _increment(session: Executor, day: date, cell: tuple[str, str, str]) -> None:
     service_type, province_code, district_code = cell
+    connection = connection_of(session)
+    connection.execute(
+        _increment_statement(connection.dialect.name),
+        {"day": day, "service_type": service_type, "province_code": province_code,
+         "district_code": district_code, "senders": 1},
+    )
+
+
+@functools.cache
+def _increment_statement(dialect: str) -> Any:
     table = DailyUniqueSender.__table__
-    statement = (
-        dialect_insert(session)(table)
-        .values(
-            day=day, service_type=service_type, province_code=province_code,
-            district_code=district_code, senders=1,
-        )
+    return (
+        dialect_insert_for(dialect)(table)
         .on_conflict_do_update(
             index_elements=[c.name for c in table.primary_key.columns],  # type: ignore[attr-defined]
             set_={"senders": table.c.senders + 1},  # type: ignore[attr-defined]
         )
     )
-    session.connection().execute(statement)
 
 
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.base import make_engine, make_sessionmaker
@@ -16,6 +17,16 @@ class Database:
         self.sessions: sessionmaker[Session] = make_sessionmaker(engine)
 
     def ping(self) -> None:
+        """Raise if the database cannot be reached. A pooled connection that died with a
+        server restart fails once and invalidates the pool; the second try is the answer."""
+        try:
+            self._select_one()
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            self._select_one()
+
+    def _select_one(self) -> None:
         with self.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
 

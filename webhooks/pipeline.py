@@ -1,9 +1,9 @@
 """The one place that touches both the engine (``bot``) and storage (``models``).
 
-For each inbound message, in one transaction: claim the delivery id, load the sender's state,
-run the engine, save the new state (or delete it), the demand event and the reply sent. A
-failure rolls the transaction back, which also releases the claim, so the provider's retry is
-processed normally. A repeat of a completed delivery gets the stored reply and counts nothing.
+For each inbound message: load the sender's state and run the engine, then in one transaction
+save the new state (or delete it) and the demand event, and record the delivery id with the
+reply sent. A failure rolls the transaction back, so the provider's retry is processed normally.
+A repeat of a completed delivery is rolled back too, gets the stored reply and counts nothing.
 If the database cannot be reached the texter still gets a safe static reply.
 """
 
@@ -15,20 +15,19 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 import bot
 from bot.intents import default_classifier
 from bot.normalize import has_khmer
 from bot.replies import Texts
-from bot.types import Button, Inbound, Locale, OutMessage, Reply, State
-from models import Conversation, DemandEvent, ProcessedMessage
-from models import unique
-from models.base import insert_ignore
+from bot.types import Button, DemandEvent, Inbound, Locale, OutMessage, Reply, State
+from models import turns, unique
+from models.base import reading, writer_turn
 from models.directory import SqlDirectory
 from webhooks import ratelimit
 from webhooks.database import get_db
@@ -55,15 +54,21 @@ def process(inbound: Inbound, now: datetime | None = None) -> Outcome:
     try:
         for attempt in range(ATTEMPTS):
             try:
-                return _process_once(db.sessions, key, inbound, now)
-            except IntegrityError:
-                # Either the same delivery was claimed concurrently (answer with what it
-                # stored), or another message from the same new sender created its
-                # conversation first (run again: the row exists now).
-                with db.sessions() as session:
-                    stored = _stored_reply(session, key)
-                if stored is not None or attempt + 1 == ATTEMPTS:
-                    return Outcome(stored or (), duplicate=True)
+                return _process_once(db.engine, key, inbound, now, optimistic=attempt == 0)
+            except _Repeat:
+                # The delivery was answered before, or by a concurrent copy that committed
+                # first: everything this run wrote was rolled back; answer what was stored.
+                return Outcome(_stored_reply(db.engine, key), duplicate=True)
+            except (_Conflict, IntegrityError):
+                # Another message from the same sender changed the conversation while this one
+                # was worked out, or created it first: work it out again, on the saved row.
+                if attempt + 1 == ATTEMPTS:
+                    return Outcome(_stored_reply(db.engine, key), duplicate=True)
+            except DBAPIError as error:
+                # A pooled connection that died with a server restart: the pool has been
+                # invalidated, so the next attempt gets a fresh connection.
+                if not error.connection_invalidated or attempt + 1 == ATTEMPTS:
+                    raise
         raise AssertionError("unreachable")
     except SQLAlchemyError as error:
         log.error("database unavailable (%s); sent the static reply", type(error).__name__)
@@ -73,88 +78,119 @@ def process(inbound: Inbound, now: datetime | None = None) -> Outcome:
         return Outcome((OutMessage(_texts_for(inbound).unavailable()),), degraded=True)
 
 
-#: A transaction that lost a race on a unique key is run again this many times in all.
+#: A turn is worked out at most this many times: first optimistically, then under a lock.
 ATTEMPTS = 3
 
 
-def _process_once(sessions: sessionmaker[Session], key: str, inbound: Inbound, now: datetime) -> Outcome:
-    with sessions() as session, session.begin():
-        if not _claim(session, key, now):
-            # A repeat of a completed delivery (a concurrent copy waited for it to commit).
-            return Outcome(_stored_reply(session, key) or (), duplicate=True)
-        reply = _converse(session, inbound, now)
-        table = ProcessedMessage.__table__
-        session.connection().execute(
-            update(table).where(table.c.inbound_key == key).values(reply=_dump(reply.storable))
-        )
-    return Outcome(reply.messages)
+class _Repeat(Exception):
+    """This delivery was already recorded: roll the turn back."""
 
 
-def _claim(session: Session, key: str, now: datetime) -> bool:
-    """Claim a delivery in one statement: True when it is new. The time is kept to the hour
-    only: the record lives for days, and a precise time could be matched with an operator's
-    records of who texted when."""
-    hour = now.replace(minute=0, second=0, microsecond=0)
-    return insert_ignore(session, ProcessedMessage,
-                         {"inbound_key": key, "reply": "[]", "received_at": hour})
+class _Conflict(Exception):
+    """The conversation changed after the turn read it: roll back and work it out again."""
 
 
-def _converse(session: Session, inbound: Inbound, now: datetime) -> Reply:
+@dataclass(frozen=True, slots=True)
+class _Turn:
+    """A turn worked out but not yet saved: the reply (whose ``state`` is the state to keep,
+    None to forget the sender) and the sender's abuse-limit counters after this message."""
+
+    reply: Reply
+    counters: ratelimit.Counters
+
+
+def _process_once(
+    engine: Engine, key: str, inbound: Inbound, now: datetime, optimistic: bool
+) -> Outcome:
+    """Work out and save one turn.
+
+    Optimistically (the first attempt): read the conversation and work the turn out outside any
+    transaction, then save it in a short one, only if the row still has the version read. On
+    SQLite, which lets one writer in at a time, this keeps the engine's work out of the write
+    lock. Otherwise the row is read and locked inside the transaction: the turn cannot conflict.
+
+    The delivery is recorded last, with its reply, in the same transaction: if it was recorded
+    before (a provider retry, or a copy that another worker committed first), the transaction
+    is rolled back and the turn counts nothing."""
+    if optimistic:
+        with reading(engine) as connection:
+            row = turns.load_conversation(connection, inbound.sender_key)
+            turn = _think(connection, inbound, row, now)
+        with writer_turn(engine), engine.begin() as connection:
+            _save(connection, key, inbound, row, turn, now)
+    else:
+        with writer_turn(engine), engine.begin() as connection:
+            row = turns.load_conversation(connection, inbound.sender_key, lock=True)
+            turn = _think(connection, inbound, row, now)
+            _save(connection, key, inbound, row, turn, now)
+    return Outcome(turn.reply.messages)
+
+
+def _think(connection: Connection, inbound: Inbound, row: Row[Any] | None, now: datetime) -> _Turn:
+    """The reply to ``inbound`` given the sender's saved row; reads the directory, writes nothing."""
     config = current_app.config
-    conversation = session.get(Conversation, inbound.sender_key, with_for_update=True)
-    state = State()
     ttl = timedelta(hours=config["STATE_TTL_HOURS"])
-    if conversation is not None and conversation.updated_at > now - ttl:
-        state = State.restore(conversation.locale, conversation.step, conversation.data)
-    counters = _counters(conversation, now, ttl)
+    current = row is not None and row.updated_at > now - ttl
+    state = State.restore(row.locale, row.step, row.data) if current else State()
+    counters = _counters(row) if current else ratelimit.Counters()
     verdict = ratelimit.judge_sender(counters, now, _limits())
     if verdict is not ratelimit.Verdict.ANSWER and not _always_answered(inbound):
-        if conversation is None:
-            conversation = Conversation(sender_key=inbound.sender_key, step=str(state.step),
-                                        locale=None, data=state.data_json(), updated_at=now)
-            session.add(conversation)
-        _store_counters(conversation, counters)
         notice = verdict is ratelimit.Verdict.NOTIFY
         texts = Texts(state.locale) if state.locale else _texts_for(inbound)
-        return Reply(messages=(OutMessage(texts.slow_down()),) if notice else (), state=state)
+        messages = (OutMessage(texts.slow_down()),) if notice else ()
+        return _Turn(Reply(messages=messages, state=state), counters)
     directory = SqlDirectory(
-        session, include_sample=not config["PRODUCTION"], helpline=config["HELPLINE_PHONE"] or None
+        connection, include_sample=not config["PRODUCTION"], helpline=config["HELPLINE_PHONE"] or None
     )
-    reply = bot.handle(inbound, state, directory, now)
-    if reply.state is None:
-        if conversation is not None:
-            session.delete(conversation)
-        unique.forget_sender(session, inbound.sender_key)  # STOP: nothing of today stays either
+    return _Turn(bot.handle(inbound, state, directory, now), counters)
+
+
+def _save(connection: Connection, key: str, inbound: Inbound, row: Row[Any] | None, turn: _Turn,
+          now: datetime) -> None:
+    """Write the turn: conversation row, demand event, delivery record. Raises ``_Conflict``
+    if the row is no longer the one read, ``_Repeat`` if the delivery was recorded before."""
+    sender = inbound.sender_key
+    state = turn.reply.state
+    if state is None:
+        if row is not None and not turns.delete_conversation(connection, sender, row.version):
+            raise _Conflict
+        unique.forget_sender(connection, sender)  # STOP: nothing of today stays either
     else:
-        if conversation is None:
-            conversation = Conversation(sender_key=inbound.sender_key)
-            session.add(conversation)
-        conversation.locale = str(reply.state.locale) if reply.state.locale else None
-        conversation.step = str(reply.state.step)
-        conversation.data = reply.state.data_json()
-        conversation.updated_at = now
-        _store_counters(conversation, counters)
-    if reply.demand_event is not None:
-        event = reply.demand_event
-        day = datetime.fromisoformat(event.day).date()
-        if event.service_type:
-            unique.count_sender(session, day, inbound.sender_key, str(event.service_type),
-                                event.province_code, event.district_code)
-        session.connection().execute(
-            insert(DemandEvent.__table__).values(
-                id=uuid.uuid4().hex,
-                day=day,
-                hour=event.hour,
-                channel=str(event.channel),
-                locale=str(event.locale),
-                intent=event.intent,
-                service_type=str(event.service_type) if event.service_type else None,
-                province_code=event.province_code,
-                district_code=event.district_code,
-                outcome=event.outcome,
-            )
-        )
-    return reply
+        values = {
+            "locale": str(state.locale) if state.locale else None,
+            "step": str(state.step),
+            "data": state.data_json(),
+            "updated_at": now,
+            **dataclasses.asdict(turn.counters),
+        }
+        if row is None:
+            turns.insert_conversation(connection, {"sender_key": sender, **values})
+        elif not turns.update_conversation(connection, sender, row.version, values):
+            raise _Conflict
+    if turn.reply.demand_event is not None:
+        _record_demand(connection, sender, turn.reply.demand_event)
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    if not turns.record_delivery(connection, key, _dump(turn.reply.storable), hour):
+        raise _Repeat
+
+
+def _record_demand(connection: Connection, sender_key: str, event: DemandEvent) -> None:
+    day = datetime.fromisoformat(event.day).date()
+    if event.service_type:
+        unique.count_sender(connection, day, sender_key, str(event.service_type),
+                            event.province_code, event.district_code)
+    turns.insert_demand_event(connection, {
+        "id": uuid.uuid4().hex,
+        "day": day,
+        "hour": event.hour,
+        "channel": str(event.channel),
+        "locale": str(event.locale),
+        "intent": event.intent,
+        "service_type": str(event.service_type) if event.service_type else None,
+        "province_code": event.province_code,
+        "district_code": event.district_code,
+        "outcome": event.outcome,
+    })
 
 
 def _limits() -> ratelimit.Limits:
@@ -166,18 +202,8 @@ def _limits() -> ratelimit.Limits:
     )
 
 
-def _counters(conversation: Conversation | None, now: datetime, ttl: timedelta) -> ratelimit.Counters:
-    if conversation is None or conversation.updated_at <= now - ttl:
-        return ratelimit.Counters()
-    return ratelimit.Counters(conversation.burst_start, conversation.burst_count,
-                              conversation.limited, conversation.replies)
-
-
-def _store_counters(conversation: Conversation, counters: ratelimit.Counters) -> None:
-    conversation.burst_start = counters.burst_start
-    conversation.burst_count = counters.burst_count
-    conversation.limited = counters.limited
-    conversation.replies = counters.replies
+def _counters(row: Row[Any]) -> ratelimit.Counters:
+    return ratelimit.Counters(row.burst_start, row.burst_count, row.limited, row.replies)
 
 
 def _always_answered(inbound: Inbound) -> bool:
@@ -192,12 +218,13 @@ def _worker_bucket() -> ratelimit.TokenBucket:
     return extensions["sangkhim.bucket"]  # type: ignore[no-any-return]
 
 
-def _stored_reply(session: Session, key: str) -> tuple[OutMessage, ...] | None:
+def _stored_reply(engine: Engine, key: str) -> tuple[OutMessage, ...]:
     """The reply sent to a delivery, to answer its redelivery identically (map pins, already
-    sent once, are not repeated)."""
-    raw = session.scalar(select(ProcessedMessage.reply).where(ProcessedMessage.inbound_key == key))
+    sent once, are not repeated); nothing if none was stored."""
+    with reading(engine) as connection:
+        raw = turns.stored_reply(connection, key)
     if raw is None:
-        return None
+        return ()
     return tuple(
         OutMessage(item["text"], tuple(Button(**b) for b in item.get("buttons", ())))
         for item in json.loads(raw)

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from flask import Flask
 
 from bot.replies import Texts
@@ -15,11 +16,13 @@ from bot.types import Locale
 from models import Conversation, DemandEvent, ProcessedMessage
 from tests.webhooks.channels import (
     TwilioSender,
+    conversation,
     count_rows,
     fresh_sid,
     post_twilio,
     twiml_messages,
 )
+from webhooks import pipeline
 
 PARALLEL = 8
 
@@ -75,6 +78,11 @@ def test_one_senders_messages_at_once_keep_one_consistent_conversation(sample_ap
     assert in_parallel(deliver) == [200] * PARALLEL
     assert count_rows(sample_app, ProcessedMessage) == PARALLEL
     assert count_rows(sample_app, Conversation) == 1
+    # No turn overwrote another's: each message was saved once, on top of the one before.
+    row = conversation(sample_app, sender.key)
+    assert row is not None
+    assert row.replies == PARALLEL
+    assert row.version == PARALLEL - 1  # created once, then updated by each later turn
     # The conversation is usable afterwards: a menu request gets the menu (in whichever
     # language the last of the parallel messages left it).
     menus = {Texts(locale).menu() for locale in Locale}
@@ -90,3 +98,31 @@ def test_many_senders_at_once_each_get_their_own_conversation(sample_app: Flask)
     assert all(messages and "Battambang" in messages[0] for messages in results)
     assert count_rows(sample_app, Conversation) == PARALLEL
     assert count_rows(sample_app, DemandEvent) == PARALLEL
+
+
+def test_a_turn_that_lost_a_race_is_worked_out_again_on_the_saved_conversation(
+    sample_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deterministic version of the race above: while the first message is being worked out
+    (after its conversation was read), a second message from the same sender is saved. The
+    first must not overwrite it: it is worked out again on the new row, so both count."""
+    sender = TwilioSender(sample_app.test_client(), "sms_english", "+85512345678")
+    sender.send("hello")
+    handle = pipeline.bot.handle
+    interleaved: list[list[str]] = []
+
+    def handle_with_a_message_in_between(*args: Any, **kwargs: Any) -> Any:
+        if not interleaved:
+            interleaved.append([])  # once only: the message in between is handled plainly
+            interleaved[0] = sender.send("2")  # saved while the outer turn is undecided
+        return handle(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline.bot, "handle", handle_with_a_message_in_between)
+    first = sender.send("methadone in Battambang")
+    assert interleaved and interleaved[0]  # the message in between was answered
+    assert "Battambang" in first[0]  # and the outer one too, after working it out again
+    row = conversation(sample_app, sender.key)
+    assert row is not None
+    assert row.replies == 3 and row.version == 2
+    assert count_rows(sample_app, ProcessedMessage) == 3
+    assert count_rows(sample_app, DemandEvent) == 1  # the rolled-back attempt counted nothing
