@@ -126,11 +126,6 @@ def connection_of(executor: Executor) -> Connection:
     return executor if isinstance(executor, Connection) else executor.connection()
 
 
-def dialect_insert(executor: Executor) -> Any:
-    """The INSERT construct of the executor's engine, which has ON CONFLICT (both engines do)."""
-    return dialect_insert_for(connection_of(executor).dialect.name)
-
-
 def insert_ignore(executor: Executor, model: type[Base], values: dict[str, Any]) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING on the primary key; True if a row was inserted (told by
     RETURNING: the driver's row count is not reliable for this statement). A concurrent insert
@@ -146,12 +141,11 @@ def insert_ignore(executor: Executor, model: type[Base], values: dict[str, Any])
 def _insert_ignore_statement(dialect: str, model: type[Base]) -> Any:
     table = model.__table__  # type: ignore[attr-defined]
     key = next(iter(table.primary_key.columns))
-    insert = dialect_insert_for(dialect)
-    return insert(table).on_conflict_do_nothing().returning(key)
+    return dialect_insert(dialect)(table).on_conflict_do_nothing().returning(key)
 
 
-def dialect_insert_for(name: str) -> Any:
-    """The INSERT construct with ON CONFLICT for a dialect name."""
+def dialect_insert(name: str) -> Any:
+    """The INSERT construct of a dialect, which has ON CONFLICT (both engines do)."""
     if name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     elif name == "sqlite":

@@ -71,20 +71,20 @@ def service_info(source: Any) -> ServiceInfo:
 
 
 class SqlDirectory:
-    """``bot.directory.Directory`` over the database, for one request's session.
+    """``bot.directory.Directory`` over the database, for one request's connection or session.
 
     In production sample entries are never served (``include_sample=False``)."""
 
     def __init__(
-        self, session: Executor, include_sample: bool = True, helpline: str | None = None
+        self, executor: Executor, include_sample: bool = True, helpline: str | None = None
     ) -> None:
-        self._session = session
+        self._executor = executor
         self._include_sample = include_sample
         self.helpline = helpline
 
     def find(self, service_types: Sequence[ServiceType]) -> list[ServiceInfo]:
         statement = _FIND_WITH_SAMPLE if self._include_sample else _FIND_REAL
-        rows = self._session.execute(statement, {"types": [str(t) for t in service_types]})
+        rows = self._executor.execute(statement, {"types": [str(t) for t in service_types]})
         return [service_info(row) for row in rows]
 
 

@@ -1,8 +1,8 @@
 """The statements of one conversation turn, the webhook's hot path.
 
-Every inbound message runs a handful of these in one transaction, so they are built once (with
-bound parameters) and run on the Core connection: building a statement anew, or going through
-the ORM's unit of work, costs more than running it (``make bench`` measured it). Columns and
+Every inbound message runs a handful of these (a read, then a short write transaction), so they
+are built once, with bound parameters, and run on the Core connection: building a statement
+anew, or going through the ORM's unit of work, costs more than running it (``make bench``). Columns and
 types are the models' own, so what is written here reads back the same through the ORM.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
-from models.base import dialect_insert_for
+from models.base import dialect_insert
 from models.conversation import Conversation
 from models.demand import DemandEvent
 from models.inbox import ProcessedMessage
@@ -35,11 +35,14 @@ _STORED_REPLY = select(_delivery.c.reply).where(_delivery.c.inbound_key == bindp
 _EVENT = insert(DemandEvent.__table__)
 
 
-def load_conversation(connection: Connection, sender_key: str, lock: bool = False) -> Row[Any] | None:
+def load_conversation(
+    connection: Connection, sender_key: str, lock: bool = False
+) -> Row[Any] | None:
     """The sender's conversation row. With ``lock`` it stays locked until the transaction ends
     (PostgreSQL; on SQLite the write transaction already holds the only write lock)."""
     locking = lock and connection.dialect.name == "postgresql"
-    return connection.execute(_LOAD_FOR_UPDATE if locking else _LOAD, {"sender_key": sender_key}).first()
+    statement = _LOAD_FOR_UPDATE if locking else _LOAD
+    return connection.execute(statement, {"sender_key": sender_key}).first()
 
 
 def insert_conversation(connection: Connection, values: dict[str, Any]) -> None:
@@ -77,7 +80,7 @@ def record_delivery(connection: Connection, inbound_key: str, reply: str, hour: 
 @functools.cache
 def _record_statement(dialect: str) -> Any:
     return (
-        dialect_insert_for(dialect)(_delivery)
+        dialect_insert(dialect)(_delivery)
         .on_conflict_do_nothing()
         .returning(_delivery.c.inbound_key)
     )

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Date, Integer, LargeBinary, String, bindparam, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, Executor, connection_of, dialect_insert_for, insert_ignore
+from models.base import Base, Executor, connection_of, dialect_insert, insert_ignore
 
 KEY_BYTES = 32
 
@@ -141,7 +141,7 @@ def _increment(session: Executor, day: date, cell: tuple[str, str, str]) -> None
 def _increment_statement(dialect: str) -> Any:
     table = DailyUniqueSender.__table__
     return (
-        dialect_insert_for(dialect)(table)
+        dialect_insert(dialect)(table)
         .on_conflict_do_update(
             index_elements=[c.name for c in table.primary_key.columns],  # type: ignore[attr-defined]
             set_={"senders": table.c.senders + 1},  # type: ignore[attr-defined]
