@@ -2,8 +2,9 @@
 
 Every inbound message runs a handful of these (a read, then a short write transaction), so they
 are built once, with bound parameters, and run on the Core connection: building a statement
-anew, or going through the ORM's unit of work, costs more than running it (``make bench``). Columns and
-types are the models' own, so what is written here reads back the same through the ORM.
+anew, or going through the ORM's unit of work, costs more than running it (``make bench``).
+Columns and types are the models' own, so what is written here reads back the same through the
+ORM.
 """
 
 from __future__ import annotations

@@ -127,7 +127,8 @@ def _process_once(
 
 
 def _think(connection: Connection, inbound: Inbound, row: Row[Any] | None, now: datetime) -> _Turn:
-    """The reply to ``inbound`` given the sender's saved row; reads the directory, writes nothing."""
+    """The reply to ``inbound`` given the sender's saved row. Reads the directory; writes
+    nothing."""
     config = current_app.config
     ttl = timedelta(hours=config["STATE_TTL_HOURS"])
     current = row is not None and row.updated_at > now - ttl
@@ -140,7 +141,9 @@ def _think(connection: Connection, inbound: Inbound, row: Row[Any] | None, now: 
         messages = (OutMessage(texts.slow_down()),) if notice else ()
         return _Turn(Reply(messages=messages, state=state), counters)
     directory = SqlDirectory(
-        connection, include_sample=not config["PRODUCTION"], helpline=config["HELPLINE_PHONE"] or None
+        connection,
+        include_sample=not config["PRODUCTION"],
+        helpline=config["HELPLINE_PHONE"] or None,
     )
     return _Turn(bot.handle(inbound, state, directory, now), counters)
 

@@ -231,7 +231,8 @@ def bench(database: str, url: str, rounds: int, seconds: int, connections: int, 
             stop(server)
     print(f"\n{database}: {rounds} rounds x {seconds}s each, {connections} connections, "
           f"gunicorn {workers} sync workers (healthz {healthy})")
-    print(f"  {'app':<12}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'requests':>10}{'worker MB':>11}")
+    print(f"  {'app':<12}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+          f"{'requests':>10}{'worker MB':>11}")
     summary = {}
     for name, runs in results.items():
         rps = statistics.median(r.requests_per_second for r in runs)
@@ -240,7 +241,8 @@ def bench(database: str, url: str, rounds: int, seconds: int, connections: int, 
         errors = sum(r.errors for r in runs)
         total = sum(r.requests for r in runs)
         summary[name] = (rps, p99)
-        print(f"  {name:<12}{rps:>9.0f}{p50:>9.1f}{p99:>9.1f}{errors:>8}{total:>10}{memory[name]:>11.1f}")
+        print(f"  {name:<12}{rps:>9.0f}{p50:>9.1f}{p99:>9.1f}{errors:>8}"
+              f"{total:>10}{memory[name]:>11.1f}")
     ratio_rps = summary["sangkhim"][0] / summary["bare"][0]
     ratio_p99 = summary["sangkhim"][1] / summary["bare"][1]
     print(f"  ratios: throughput {ratio_rps:.2f}x the bare app (target >= 0.6), "

@@ -43,7 +43,9 @@ def test_writers_in_other_processes_wait_for_the_turn_and_get_it_when_it_is_rele
     assert (tmp_path / "turns.db-writers.lock").exists()
 
 
-def test_an_in_memory_database_takes_no_turn_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_in_memory_database_takes_no_turn_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     with writer_turn(make_engine("sqlite://")), writer_turn(make_engine("sqlite:///:memory:")):
         pass  # nested: nothing to wait for either
