@@ -11,13 +11,14 @@ BABEL_EXTRACT := $(PYBABEL) extract -F $(LOCALES)/babel.cfg -k _ -k N_ -k _l -c 
 	--no-location --sort-output --width 100 --project=Sangkhim --copyright-holder="Sangkhim contributors" \
 	-o $(LOCALES)/messages.pot .
 
-.PHONY: run test eval bench demo-report venv dev-deps catalogs extract update compile lock clean help
+.PHONY: run test eval model bench demo-report venv dev-deps catalogs extract update compile lock clean help
 
 help:
 	@echo "make run    set everything up and serve the app on http://$(HOST):$(PORT)"
 	@echo "make test   install test dependencies and run the whole suite (SQLite and PostgreSQL)"
 	@echo "make catalogs | extract | update | compile   manage the gettext catalogs"
 	@echo "make eval   accuracy of intent and place classification on tests/data"
+	@echo "make model  retrain the intent model (locales/model/) from tests/data/training and tests/data"
 	@echo "make bench  classification latency and memory; webhook throughput under gunicorn vs a bare app"
 	@echo "make demo-report   a synthetic week through the pipeline, then the unmet-demand report and CSV"
 	@echo "make lock   re-resolve the pinned, hashed lock files from pyproject.toml"
@@ -69,6 +70,11 @@ test: dev-deps compile
 
 eval: venv compile
 	$(BIN)/python -m tests.evaluation
+
+# Retrain the intent model after changing seeds, lexicons or places (tests/bot/test_model.py
+# fails until you do), then commit locales/model/intent_model.npz. --check cross-validates.
+model: dev-deps
+	$(BIN)/python -m tests.intent_training
 
 bench: venv compile
 	$(BIN)/python -m tests.benchmarks.bench_classify

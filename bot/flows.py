@@ -19,13 +19,20 @@ stateDiagram-v2
     ASK_PLACE --> ASK_PLACE: place not found (twice, then all of Cambodia)
     RESULTS --> RESULTS: MORE
     FAQ_MENU --> MENU: 0
-    note right of MENU: before any step - emergency words, STOP, MENU, language
+    ANY --> PAGES: an emergency (overdose first aid, paged on SMS)
+    ANY --> [*]: a clear opt-out (STOP, ឈប់, "delete my data"): forgotten
+    ANY --> CONFIRM: maybe an opt-out ("leave me alone", "stpo")
+    CONFIRM --> [*]: YES or DELETE
+    CONFIRM --> MENU: MENU (anything else is read as a new message)
+    note right of MENU: before any step - emergencies, opt-outs, MENU, language
 ```
 
-Global words are checked before the step table: emergency (overrides everything), STOP
-(forget the conversation), menu/help, and a language name. Then the handler for the current step
+Global readings are checked before the step table, in this order: an emergency (overrides
+everything: overdose first aid, a crisis, CPR or naloxone), an opt-out (a clear one forgets the
+conversation at once; one that may not be meant is asked about first, and a provider's STOP word
+on SMS always forgets), menu/help, and a language name. Then the handler for the current step
 decides. Every reply ends with one clear next step, and repeated misunderstandings stop
-re-sending the menu so the bot never loops.
+re-sending the menu so the bot never loops. ``ANY`` stands for every step.
 """
 
 from __future__ import annotations
@@ -74,11 +81,21 @@ MENU_CHOICES = {
     6: "emergency",
 }
 FAQ_CHOICES = {1: "faq_cost", 2: "faq_privacy", 3: "faq_voluntary", 4: "faq_methadone"}
-#: Answers as pages; SMS shows one page at a time ("reply MORE"), Telegram all at once.
+#: Answers as pages; SMS shows one page at a time ("reply MORE"), Telegram all at once. Keyed by
+#: intent, or by ``intent/topic`` where the topic asked for has an answer of its own.
 ANSWERS: dict[str, Callable[[Texts], tuple[str, ...]]] = {
+    "emergency": Texts.emergency,
+    "emergency/first_aid": Texts.first_aid,
+    "emergency/naloxone": Texts.naloxone,
     "faq_cost": Texts.faq_cost,
-    "faq_privacy": Texts.faq_privacy,
+    # The questions menu asks "Is it private? Will police know?": both answers.
+    "faq_privacy": lambda texts: (texts.not_police(), *texts.faq_privacy()),
+    "faq_privacy/data": Texts.faq_privacy,
+    "faq_privacy/police": Texts.faq_police,
+    "faq_privacy/police_now": Texts.police_now,
+    "faq_privacy/safe_now": Texts.safe_now,
     "faq_voluntary": Texts.faq_voluntary,
+    "faq_voluntary/centre": Texts.faq_centre,
     "faq_methadone": Texts.faq_methadone,
     "family": Texts.family,
 }
@@ -167,14 +184,20 @@ class Turn:
 
 def handle_global(turn: Turn) -> Reply | None:
     intent = turn.cls.intent
+    if turn.inbound.provider_opted_out:  # the SMS provider has already blocked the sender
+        return forget(turn)
     if intent == "emergency":
         return emergency(turn)
     if intent == "stop":
-        turn.say(turn.texts.stopped())
-        return Reply(messages=turn.render(), state=None, locale=turn.locale)
+        if turn.cls.definite:
+            return forget(turn)
+        turn.say(turn.texts.confirm_stop())  # "leave me alone", "stpo": ask before deleting
+        return turn.reply(Step.CONFIRM, {"suggested": "stop", **_keep_place(turn)})
     if intent == "set_language":
         turn.say(turn.texts.language_set(), turn.texts.menu())
         return turn.reply(Step.MENU, {"locale_chosen": True})
+    if intent == "menu" and turn.cls.topic == "human":
+        return human(turn)
     if intent == "menu" and turn.cls.number is None:
         return show_menu(turn)
     if turn.cls.number == 0 and turn.state.step is not Step.ASK_PLACE:
@@ -190,15 +213,50 @@ def show_menu(turn: Turn, keep: dict[str, object] | None = None) -> Reply:
     return turn.reply(Step.MENU, keep)
 
 
+def forget(turn: Turn) -> Reply:
+    """Opt-out: delete the conversation. After a one-word SMS opt-out the SMS provider blocks
+    further messages until START, and the goodbye says so."""
+    if turn.inbound.provider_opted_out:
+        turn.say(turn.texts.stopped_by_provider_word())
+    else:
+        turn.say(turn.texts.stopped())
+    return Reply(messages=turn.render(), state=None, locale=turn.locale)
+
+
 def emergency(turn: Turn) -> Reply:
-    turn.say(*turn.texts.emergency())
-    return turn.reply(Step.MENU, event=turn.event("emergency", "emergency"))
+    """Overdose first aid by default; the crisis reply for thoughts of suicide; the first-aid
+    or naloxone answer when that is what was asked."""
+    if turn.cls.topic == "crisis":
+        texts = turn.texts.crisis()
+        turn.say(texts[0])
+        if turn.directory.helpline:
+            turn.say(turn.texts.talk_to_person(turn.directory.helpline))
+        turn.say(*texts[1:])
+        return turn.reply(Step.MENU, _keep_place(turn), turn.event("emergency", "emergency"))
+    return answer(turn, answer_key("emergency", turn.cls.topic))
 
 
-def answer(turn: Turn, intent: str, page: int = 0) -> Reply:
+def human(turn: Turn) -> Reply:
+    """"Can I talk to a real person?": honestly, not through Sangkhim yet; what there is."""
+    turn.say(turn.texts.human())
+    if turn.directory.helpline:
+        turn.say(turn.texts.talk_to_person(turn.directory.helpline))
+    return turn.reply(Step.MENU, _keep_place(turn), turn.event("menu", "answered"))
+
+
+def answer_key(intent: str, topic: str) -> str:
+    """The answer for an intent and topic: the topic's own, else the intent's."""
+    key = f"{intent}/{topic}"
+    return key if key in ANSWERS else intent
+
+
+def answer(turn: Turn, key: str, page: int = 0) -> Reply:
     """One page of an answer (all pages on Telegram), then its next step."""
-    pages = ANSWERS[intent](turn.texts)
-    event = turn.event(intent, "answered") if page == 0 else None
+    pages = ANSWERS[key](turn.texts)
+    intent = key.partition("/")[0]
+    event = None
+    if page == 0:
+        event = turn.event(intent, "emergency" if intent == "emergency" else "answered")
     if turn.inbound.channel is Channel.TELEGRAM:
         turn.say(*pages[page:])
         page = len(pages) - 1
@@ -206,9 +264,9 @@ def answer(turn: Turn, intent: str, page: int = 0) -> Reply:
         turn.say(pages[page])
     if page + 1 < len(pages):
         turn.say(turn.texts.more_pages())
-        return turn.reply(Step.PAGES, {"answer": intent, "page": page + 1, **_keep_place(turn)}, event)
-    if intent in THEN_FIND:
-        return turn.reply(Step.ASK_PLACE, {"intent": THEN_FIND[intent]}, event)
+        return turn.reply(Step.PAGES, {"answer": key, "page": page + 1, **_keep_place(turn)}, event)
+    if key in THEN_FIND:
+        return turn.reply(Step.ASK_PLACE, {"intent": THEN_FIND[key]}, event)
     return turn.reply(Step.MENU, _keep_place(turn), event)
 
 
@@ -222,7 +280,9 @@ def misunderstood(turn: Turn) -> Reply:
     if count > MAX_MISUNDERSTOOD:
         turn.say(turn.texts.still_not_understood())
     elif turn.state.step is Step.START:
-        turn.say(turn.texts.menu())  # a first message may be a greeting: no apology, but it counts
+        # a first message may be a greeting: no apology, but it counts, and it may be an
+        # emergency told in words the bot does not know
+        turn.say(turn.texts.emergency_line(), turn.texts.menu())
     else:
         turn.say(turn.texts.not_understood(), turn.texts.menu())
     event = turn.event("unknown", "not_understood") if count == 1 else None
@@ -381,7 +441,7 @@ def on_menu(turn: Turn) -> Reply:
             return want_service(turn, pending)
         return show_menu(turn, {"place": cls.place.code} if len(cls.places) == 1 else None)
     if cls.intent in SERVICE_TYPES or cls.intent in ANSWERS:
-        return route(turn, cls.intent)
+        return route(turn, answer_key(cls.intent, cls.topic))
     if cls.suggestion in SERVICE_TYPES or cls.suggestion in ANSWERS:
         return suggest(turn, cls.suggestion)
     return misunderstood(turn)
@@ -393,8 +453,6 @@ def route(turn: Turn, choice: str) -> Reply:
     if choice == "faq":
         turn.say(turn.texts.faq_menu())
         return turn.reply(Step.FAQ_MENU, _keep_place(turn))
-    if choice == "emergency":
-        return emergency(turn)
     return answer(turn, choice)
 
 
@@ -458,6 +516,8 @@ def on_pages(turn: Turn) -> Reply:
 
 def on_confirm(turn: Turn) -> Reply:
     suggested = turn.state.data.get("suggested")
+    if suggested == "stop" and turn.cls.affirmative:
+        return forget(turn)
     if turn.cls.affirmative:
         if isinstance(suggested, str) and (suggested in SERVICE_TYPES or suggested in ANSWERS):
             return route(turn, suggested)

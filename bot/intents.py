@@ -1,27 +1,43 @@
-"""Intent and locale classification of one message.
+"""Intent, topic and locale of one message: keyword lexicons and a learned model together.
 
-Order of precedence (DESIGN.md section 6):
-1. emergency words anywhere in the message override everything;
-2. a whole-message global word (STOP/ឈប់, menu/help, a language name, MORE);
+Order of precedence:
+1. emergency words anywhere in the message override everything (the lexicon is authoritative);
+2. a whole-message global word (STOP/ឈប់, menu/help, a language name, MORE, YES);
 3. a bare menu number (Latin or Khmer digits);
-4. keyword spans, each with a weight from the lexicon, summed per intent; the highest total
-   wins, and ties go to the more specific intent (``_PRIORITY``);
-5. a message that only names a place is ``location``;
-6. otherwise a near-miss spelling of a keyword (rapidfuzz) is either accepted, when it is
-   close, or offered back as a suggestion ("did you mean ...?"); else ``unknown``.
+4. the learned model (``bot/model.py``) says the message may be an emergency: emergency. The bar
+   is low on purpose: a false alarm costs one screen of first aid, a miss can cost a life;
+5. opt-out phrases of the lexicon ("stop texting me", "leave me alone") are the lexicon's;
+6. a message that is little more than a place's name is ``location``;
+7. the model's reading when it is confident enough and, where keywords named another intent,
+   it clearly disagrees with them (``Thresholds.keywords_kept``). It sees the message's
+   character n-grams and what the keyword and place matchers found (``cues``), so it has
+   learned how far each keyword can be trusted;
+8. otherwise the keyword spans, each weighted by the lexicon, summed per intent;
+9. otherwise a near-miss spelling of a keyword is corrected or offered back ("did you mean"),
+   or the message is ``unknown`` and the engine falls back to the menu (with 119).
+
+Only an unambiguous opt-out is ``definite``: a whole-message STOP word or an explicit phrase of
+the lexicon ("stop texting me", "delete my data"). A typo of STOP, "leave me alone", or an
+opt-out only the model saw is still ``stop``, and the engine asks before deleting anything.
+
+Classification reads at most ``TEXT_LIMIT`` characters, so its cost is bounded whatever arrives
+(a 4,096-character Telegram message, a 64 KB ``flask classify`` line). Emergency words are looked
+for further, up to ``EMERGENCY_SCAN_LIMIT`` characters, with the linear keyword automaton only.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz import process
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.lexicon import Entry, Lexicon, default_lexicon
+from bot.model import IntentModel, Prediction, default_model
 from bot.normalize import has_khmer, normalize
 from bot.places import Place, PlaceResolver, default_resolver
 from bot.types import Locale
@@ -42,6 +58,14 @@ INTENTS = (
     "location",
     "unknown",
 )
+#: Intents whose answer depends on what exactly was asked; the first topic is the default.
+TOPICS: dict[str, tuple[str, ...]] = {
+    "emergency": ("overdose", "crisis", "first_aid", "naloxone"),
+    "faq_privacy": ("data", "police", "police_now", "safe_now"),
+    "faq_voluntary": ("voluntary", "centre"),
+    "menu": ("menu", "human"),
+    "stop": ("stop", "unsure"),
+}
 # Ties between span intents go to the earlier, more specific one.
 _PRIORITY = (
     "emergency",
@@ -62,10 +86,55 @@ _RANK = {intent: rank for rank, intent in enumerate(_PRIORITY)}
 #: Lexicon pseudo-intents that only say which language a word belongs to.
 _LANGUAGE_CUE = "lang"
 _NUMBER = re.compile(r"^\d{1,2}$")
+_LATIN_WORD = re.compile(r"[a-z]{2,}")
 _LONE_NUMBER = re.compile(r"(?<!\d)\d(?!\d)")
 _WHERE_CUE = "where"
 #: Lexicon entries that are control words or cues, not intents of their own.
+#: Words that say what kind of place follows, and "in"/"at": not part of a place's name.
+_LEVEL_WORDS = re.compile(
+    r"ខេត្ត|ស្រុក|ក្រុង|ខណ្ឌ|ឃុំ|សង្កាត់|ភូមិ|នៅ|\b(?:khet|srok|krong|khan|khum|phum|province|"
+    r"district|city|town|commune|village|in|at|near|nov|tov)\b"
+)
+#: How close (rapidfuzz ratio) a message must be to a place's name to be only that name.
+PLACE_ONLY = 80
 _NOT_INTENTS = frozenset({_LANGUAGE_CUE, _WHERE_CUE, "more", "yes"})
+
+#: Characters of a message that are classified (seven SMS parts of Khmer; people put what they
+#: want first, and a longer message is most often a story whose request comes early).
+TEXT_LIMIT = 480
+#: Characters searched for emergency words (a whole Telegram message).
+EMERGENCY_SCAN_LIMIT = 4096
+#: Keyword weight of a phrase that settles an intent (the scale of the model's keyword inputs).
+SETTLED = 3.0
+#: Weight of an opt-out phrase explicit enough to delete a conversation without asking.
+DEFINITE_STOP = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Where the model's probabilities decide. Chosen by cross-validation over the training
+    seeds (``python -m tests.intent_training --sweep``), never on a held-out set; the language
+    bar and ``maybe_emergency`` by hand."""
+
+    #: The model's emergency probability at which a message is treated as an emergency.
+    emergency: float = 0.25
+    #: Below that bar, but enough that a message over the abuse limit is still answered. Set
+    #: by hand, not swept: it only decides whether a rate-limited sender still gets a reply,
+    #: and a reply too many costs little.
+    maybe_emergency: float = 0.12
+    #: Probability at which the model's reading is taken (it has seen the keywords too, as
+    #: inputs); below it the keywords decide, and without keywords the message is not
+    #: understood.
+    model: float = 0.30
+    #: When keywords named an intent, the model overrides them only if it gives that intent
+    #: less than this (it disagrees, not merely prefers a neighbour: "methadone" alone asks for
+    #: methadone clinics even if the model leans to the methadone FAQ).
+    keywords_kept: float = 0.30
+    #: The language head's probability at which it settles the reply language.
+    language: float = 0.85
+
+
+THRESHOLDS = Thresholds()
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,10 +154,24 @@ class Classification:
     locale_certain: bool = False
     #: An intent the message may have meant, from a near-miss spelling ("did you mean").
     suggestion: str | None = None
+    #: Which answer of the intent (``TOPICS``); "" for intents without topics.
+    topic: str = ""
+    #: For ``stop``: an unambiguous opt-out, to act on without asking.
+    definite: bool = False
+    #: How likely the message is to be an emergency (1.0 on an emergency word).
+    emergency_score: float = 0.0
+    #: What decided: "lexicon", "model", "typo", "place" or "" (nothing did).
+    source: str = ""
 
     @property
     def place(self) -> Place | None:
         return self.places[0] if self.places else None
+
+    @property
+    def urgent(self) -> bool:
+        """Must be answered even over the abuse limits: an opt-out or a possible emergency."""
+        return (self.intent in ("stop", "emergency")
+                or self.emergency_score >= THRESHOLDS.maybe_emergency)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -98,29 +181,55 @@ class Classification:
         }
 
 
+Result = Callable[..., Classification]
+
+
 class Classifier:
-    def __init__(self, lexicon: Lexicon | None = None, places: PlaceResolver | None = None) -> None:
+    def __init__(
+        self,
+        lexicon: Lexicon | None = None,
+        places: PlaceResolver | None = None,
+        model: IntentModel | None = None,
+        thresholds: Thresholds = THRESHOLDS,
+    ) -> None:
         self.lexicon = lexicon or default_lexicon()
         self.places = places or default_resolver()
+        self.model = model or default_model()
+        self.thresholds = thresholds
 
     def classify(self, text: str, locale_hint: Locale | None = None) -> Classification:
-        norm = normalize(text)
-        entries = [e for span in self.lexicon.find_spans(norm) for e in span.payloads]
-        exact = self.lexicon.exact_match(norm)
-        locale, certain = self._detect_locale(text, entries, exact, locale_hint)
-        places = tuple(self.places.resolve(text)) if norm else ()
+        head, norm, entries, exact, places = observe(text, self.lexicon, self.places)
+        locale, certain = self._detect_locale(head, entries, exact, locale_hint)
+        bars = self.thresholds
+        prediction = self.model.predict(norm, cues(norm, entries, exact, places)) if norm else None
+        emergency_score = prediction.intent_probability("emergency") if prediction else 0.0
 
         def result(intent: str, **extra: object) -> Classification:
-            values: dict[str, object] = {"locale": locale, "locale_certain": certain}
+            values: dict[str, object] = {
+                "locale": locale, "locale_certain": certain, "emergency_score": emergency_score,
+            }
             values.update(extra)
+            wordy = prediction is not None and _wordy(intent, values, norm)
+            if not values["locale_certain"] and prediction is not None and wordy:
+                # no keyword told the language: the model's language head (Latin script)
+                english = prediction.english
+                if english >= bars.language or english <= 1 - bars.language:
+                    values["locale"] = Locale.EN if english >= 0.5 else Locale.KM
+                    values["locale_certain"] = True
+            if intent in TOPICS and "topic" not in values:
+                values["topic"] = _topic(intent, entries, prediction)
             return Classification(intent=intent, places=places, **values)  # type: ignore[arg-type]
 
-        if any(e.intent == "emergency" for e in entries):
-            return result("emergency")
+        if any(e.intent == "emergency" for e in entries) or (
+            len(text) > TEXT_LIMIT and self._emergency_further(text)
+        ):
+            return result("emergency", emergency_score=1.0, source="lexicon")
         if exact is not None:
-            return self._global(exact.intent, result)
+            return self._global(exact, result, definite=exact.intent == "stop")
         if _NUMBER.match(norm):
-            return result("menu", number=int(norm))
+            return result("menu", number=int(norm), topic="menu", source="lexicon")
+        if emergency_score >= bars.emergency:
+            return result("emergency", source="model")
         scores: Counter[str] = Counter()
         for entry in entries:
             if entry.intent not in _NOT_INTENTS:
@@ -128,28 +237,68 @@ class Classifier:
         if any(e.intent == _WHERE_CUE for e in entries):  # "where ...?" asks for a place
             for intent in [i for i in scores if i.startswith("find_")]:
                 scores[intent] += 1
-        if scores:
-            best = min(scores, key=lambda i: (-scores[i], _RANK.get(i, len(_RANK))))
-            if best == "menu" and (number := _menu_choice(norm)) is not None:
-                return result("menu", number=number)
-            return self._global(best, result)
+        keywords = (min(scores, key=lambda i: (-scores[i], _RANK.get(i, len(_RANK))))
+                    if scores else None)
+        if keywords == "stop":  # opt-outs are the lexicon's to decide
+            definite = max(e.weight for e in entries if e.intent == "stop") >= DEFINITE_STOP
+            return self._global(_entry_for("stop", entries), result, definite=definite)
+        if places and not scores and _names_only(norm, places):  # "mondol kiri": a place
+            return result("location", source="place")
+        model_intent, model_p = prediction.best_intent() if prediction else ("unknown", 0.0)
+        disagrees = keywords is None or prediction is None or (
+            prediction.intent_probability(keywords) < bars.keywords_kept
+        )
+        if model_p >= bars.model and model_intent != keywords and disagrees:
+            if model_intent == "location" or model_intent == "unknown" and places:
+                if places:
+                    return result("location", source="place")
+            elif model_intent == "set_language":  # which language, only a keyword says
+                if keywords is not None and keywords.startswith("set_language"):
+                    return self._global(_entry_for(keywords, entries), result)
+            elif model_intent != "unknown" or keywords is None:
+                if model_intent == "menu" and (number := _menu_choice(norm)) is not None:
+                    return result("menu", number=number, topic="menu", source="model")
+                return self._from_model(model_intent, result, prediction)
+        if keywords is not None:
+            if keywords == "menu" and (number := _menu_choice(norm)) is not None:
+                return result("menu", number=number, topic="menu", source="lexicon")
+            return self._global(_entry_for(keywords, entries), result)
         return self._near_miss(norm, result, bool(places))
 
-    def _global(self, intent: str, result):  # type: ignore[no-untyped-def]
-        name, _, target = intent.partition(":")
+    def _emergency_further(self, text: str) -> bool:
+        """An emergency word past ``TEXT_LIMIT`` (the keyword automaton is linear)."""
+        return self.lexicon.has_emergency(normalize(text[TEXT_LIMIT - 50 : EMERGENCY_SCAN_LIMIT]))
+
+    def _global(self, entry: Entry, result: Result, definite: bool = False) -> Classification:
+        name, _, target = entry.intent.partition(":")
         if name == "more":
-            return result("unknown", more=True)
+            return result("unknown", more=True, source="lexicon")
         if name == "yes":
-            return result("unknown", affirmative=True)
+            return result("unknown", affirmative=True, source="lexicon")
         if name == "set_language":
             language = Locale(target)
-            return result("set_language", language=language, locale=language, locale_certain=True)
-        return result(name)
+            return result("set_language", language=language, locale=language,
+                          locale_certain=True, source="lexicon")
+        extra: dict[str, object] = {"source": "lexicon"}
+        if entry.topic:
+            extra["topic"] = entry.topic
+        if name == "stop":
+            extra["definite"] = definite and entry.topic in ("", "stop")
+        return result(name, **extra)
 
-    def _near_miss(self, norm: str, result, has_place: bool):  # type: ignore[no-untyped-def]
+    def _from_model(self, intent: str, result: Result, prediction: Prediction) -> Classification:
+        if intent == "set_language":  # which language, the model does not say: the lexicon does
+            return result("unknown", source="model")
+        extra: dict[str, object] = {"source": "model"}
+        if intent in TOPICS:
+            extra["topic"] = prediction.best_topic(intent) or TOPICS[intent][0]
+        return result(intent, **extra)
+
+    def _near_miss(self, norm: str, result: Result, has_place: bool) -> Classification:
         """A misspelt keyword: one typo (or a swap of two letters) is corrected, two typos in a
         longer word are offered back as a suggestion. A near-miss of an emergency word wins
-        over every other (never leave a possible emergency). A place alone means ``location``."""
+        over every other (never leave a possible emergency). A place alone means ``location``.
+        A corrected STOP is never definite: the engine asks first."""
         candidates: list[tuple[int, Entry]] = []
         for word in norm.split(" "):
             if len(word) < 4 or not word.isascii() or not word.isalpha():
@@ -166,15 +315,24 @@ class Classifier:
                 ]
         emergency = [d for d, e in candidates if e.intent == "emergency"]
         if emergency and (min(emergency) <= 1 or not has_place):
-            return result("emergency")
+            return result("emergency", source="typo")
         if has_place:  # "Prey Veng" is a place, not a misspelt "eng"
-            return result("location")
+            return result("location", source="place")
         candidates.sort(key=lambda c: (c[0], _RANK.get(c[1].intent, len(_RANK))))
         if candidates and candidates[0][0] <= 1:
-            return self._global(candidates[0][1].intent, result)
+            entry = candidates[0][1]
+            corrected = self._global(entry, result)
+            return result(corrected.intent, **{
+                "language": corrected.language, "more": corrected.more,
+                "affirmative": corrected.affirmative, "source": "typo",
+                **({"topic": corrected.topic} if corrected.topic else {}),
+                # "stpo" reads as English once it is read as "stop"
+                **({"locale": Locale(entry.language), "locale_certain": True}
+                   if entry.language and corrected.intent != "set_language" else {}),
+            })
         if not candidates:
             return result("unknown")
-        return result("unknown", suggestion=candidates[0][1].intent.partition(":")[0])
+        return result("unknown", suggestion=candidates[0][1].intent)
 
     def _detect_locale(
         self, raw: str, entries: list[Entry], exact: Entry | None, hint: Locale | None
@@ -183,13 +341,83 @@ class Classifier:
         if has_khmer(raw):
             return Locale.KM, True
         votes: Counter[str] = Counter(e.language for e in entries)
-        if exact is not None:
+        if exact is not None and exact.language:
             votes[exact.language] += 2
         if votes["en"] > votes["km"]:
             return Locale.EN, True
         if votes["km"] > votes["en"]:
             return Locale.KM, True
         return hint or Locale.KM, False
+
+
+def observe(
+    text: str, lexicon: Lexicon, resolver: PlaceResolver
+) -> tuple[str, str, list[Entry], Entry | None, tuple[Place, ...]]:
+    """What the matchers see in a message's first ``TEXT_LIMIT`` characters: that text, its
+    normalised form, the keyword entries found in it, a whole-message keyword, the places."""
+    head = text[:TEXT_LIMIT]
+    norm = normalize(head)
+    entries = [e for span in lexicon.find_spans(norm) for e in span.payloads]
+    places = tuple(resolver.resolve(head)) if norm else ()
+    return head, norm, entries, lexicon.exact_match(norm), places
+
+
+def cues(
+    norm: str, entries: list[Entry], exact: Entry | None, places: tuple[Place, ...]
+) -> dict[str, float]:
+    """What the keyword lexicons and the place resolver found, as inputs of the model (it learns
+    how far to trust each): keyword weight per intent and per topic, a whole-message keyword, a
+    "where" word, whether a place is named and whether that is nearly all the message says."""
+    found: dict[str, float] = {}
+    for entry in entries:
+        keys = [f"lex:{entry.intent}"]
+        if entry.topic:
+            keys.append(f"lex:{entry.intent}/{entry.topic}")
+        for key in keys:
+            found[key] = min(found.get(key, 0.0) + entry.weight / SETTLED, 2.0)
+    if exact is not None:
+        found[f"exact:{exact.intent}"] = 1.0
+    if places:
+        found["place"] = 1.0
+        found[f"place:{places[0].level}"] = 0.5
+        if _names_only(norm, places):
+            found["place:only"] = 1.0
+    return found
+
+
+def _entry_for(key: str, entries: list[Entry]) -> Entry:
+    """The heaviest entry behind a winning score: its topic names the answer."""
+    return max((e for e in entries if e.intent == key), key=lambda e: (e.weight, bool(e.topic)))
+
+
+def _topic(intent: str, entries: list[Entry], prediction: Prediction | None) -> str:
+    """Which answer: a topic the keywords name, else the model's, else the intent's default."""
+    named = [e for e in entries if e.intent == intent and e.topic]
+    if named:
+        return max(named, key=lambda e: e.weight).topic
+    if prediction is not None and prediction.intent_probability(intent) >= 0.2:
+        return prediction.best_topic(intent) or TOPICS[intent][0]
+    return TOPICS[intent][0]
+
+
+def _names_only(norm: str, places: tuple[Place, ...]) -> bool:
+    """Whether the message is little more than the name of its first place ("mondol kiri",
+    "ខេត្តមណ្ឌលគិរី"): then it answers "where?", whatever else its letters resemble."""
+    place = places[0]
+    names = (normalize(place.name_km), normalize(place.name_en))
+    bare = _LEVEL_WORDS.sub(" ", norm).strip()
+    return any(fuzz.ratio(bare, name) >= PLACE_ONLY for name in names if name)
+
+
+def _wordy(intent: str, values: dict[str, object], norm: str) -> bool:
+    """Whether a message says something in words (not only a place, a number, MORE or YES),
+    so that its language can be read from its letters. A message nothing understood needs
+    three different words: "xxxx" or "qzxv wplk" say nothing about a language."""
+    if intent == "unknown" and len(set(_LATIN_WORD.findall(norm))) < 3:
+        return False
+    return intent != "location" and values.get("number") is None and not any(
+        values.get(name) for name in ("more", "affirmative", "language")
+    )
 
 
 def _menu_choice(norm: str) -> int | None:

@@ -1,10 +1,13 @@
 """Keyword lexicons: data files under ``locales/lexicons`` compiled once into matchers.
 
 Each line is ``intent<TAB>exact|span<TAB>phrase[<TAB>weight]``; see the README beside the files.
+The intent may name a topic after a slash (``emergency/crisis``, ``stop/unsure``): which answer
+the intent gets.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,8 +23,9 @@ LANGUAGE_FILES = ("km", "en")
 class Entry:
     intent: str
     phrase: str  # normalised
-    language: str  # "km" or "en": the file it came from
+    language: str  # "km" or "en": the file it came from; "" for a word of both
     weight: float = 1.0
+    topic: str = ""
 
 
 class LexiconError(ValueError):
@@ -56,13 +60,20 @@ class Lexicon:
         seen: set[tuple[str, str]] = set()
         for language in LANGUAGE_FILES:
             for _number, intent, match, phrase, weight in read_lexicon(directory / f"{language}.tsv"):
-                entry = Entry(intent, normalize(phrase), language, weight)
+                name, _, topic = intent.partition("/")
+                entry = Entry(name, normalize(phrase), language, weight, topic)
                 if match == "exact":
-                    self.exact.setdefault(entry.phrase, entry)
-                elif (entry.phrase, intent) not in seen:  # the same word in both files counts once
-                    seen.add((entry.phrase, intent))
+                    known = self.exact.get(entry.phrase)
+                    if known is None:
+                        self.exact[entry.phrase] = entry
+                    elif known.language != language:  # "menu", "stop": no sign of a language
+                        self.exact[entry.phrase] = dataclasses.replace(known, language="")
+                elif (entry.phrase, name) not in seen:  # the same word in both files counts once
+                    seen.add((entry.phrase, name))
                     spans.append((entry.phrase, entry))
         self._spans = SpanMatcher(spans)
+        #: Emergency phrases alone, to search long texts cheaply.
+        self._emergency = SpanMatcher((p, e) for p, e in spans if e.intent == "emergency")
         self.latin_words = sorted(
             {e.phrase for e in self.exact.values()
              if e.phrase.isascii() and e.phrase.isalpha() and len(e.phrase) >= 4}
@@ -75,6 +86,10 @@ class Lexicon:
     def find_spans(self, normalised_text: str) -> list[Span[Entry]]:
         """Every hit not inside a longer hit ("voluntary treatment" hides "treatment")."""
         return self._spans.find_maximal(normalised_text)
+
+    def has_emergency(self, normalised_text: str) -> bool:
+        """Whether an emergency phrase occurs anywhere in the text (linear in its length)."""
+        return bool(self._emergency.find_all(normalised_text))
 
     def entries_for(self, phrase: str) -> tuple[Entry, ...]:
         """Everything a (normalised) word means, as exact phrase or span; for typo correction."""

@@ -29,7 +29,8 @@ PROVINCE, DISTRICT, COMMUNE, VILLAGE = range(4)
 #: ក្រុង (krong, "town") is a district-level town, or the capital itself (ក្រុងភ្នំពេញ).
 TOWN = 4
 
-#: Khmer level words, written before the name (GLOSSARY "Administrative levels").
+#: Khmer level words, written before the name (ខេត្ត province, ស្រុក/ខណ្ឌ/ក្រុង district,
+#: ឃុំ/សង្កាត់ commune, ភូមិ village).
 KHMER_LEVEL_WORDS = {
     "រាជធានី": PROVINCE, "ខេត្ត": PROVINCE, "ស្រុក": DISTRICT, "ខណ្ឌ": DISTRICT,
     "ក្រុង": TOWN, "ឃុំ": COMMUNE, "សង្កាត់": COMMUNE, "ភូមិ": VILLAGE,

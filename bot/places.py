@@ -2,8 +2,8 @@
 
 Every name of the gazetteer (``bot/gazetteer.py``) is found as an exact span of the message's
 match form (``bot/placenames.py``: Khmer without its spaces, Latin words by a spelling key).
-Each span is then weighed as a place (``bot/placeweights.py``, GLOSSARY "Traps in the
-gazetteer"):
+Each span is then weighed as a place (``bot/placeweights.py``: many
+ordinary words are also gazetteer names):
 
 - a level word next to it (ខេត្ត, srok, sangkat, "village"...) says which level it is;
 - a unit whose parent, grandparent... is named elsewhere in the message is *anchored*: the child
@@ -45,6 +45,16 @@ from bot.placeweights import (
 
 #: At most this many places are offered back to choose from.
 MAX_CHOICES = 5
+#: At most this many name spans of one message are weighed (the first ones): weighing compares
+#: spans with each other, so an unbounded count (a long message of one repeated letter, each a
+#: village name) would cost time quadratic in the message's length.
+MAX_MENTIONS = 24
+#: ... and, past the first four (a village, its commune, district and province), no more once
+#: they name this many units in all ("ភូមិ ២" alone names 540); the same name counts twice at most.
+MAX_UNITS = 300
+MAX_REPEATS = 2
+#: Near-miss spellings are looked for among this many Latin words at most.
+FUZZY_TOKENS = 40
 #: Fuzzy matching accepts a province or district at this similarity (rapidfuzz ratio, 0-100).
 FUZZY_CUTOFF = 84
 #: Among namesakes of one level, the capital's come first.
@@ -86,6 +96,7 @@ class GazetteerResolver:
 
     def __init__(self, gazetteer: Gazetteer | None = None) -> None:
         self._gaz = gazetteer or Gazetteer()
+        self._plain_names: dict[int, str] = {}
 
     def get(self, code: str) -> Place | None:
         unit = self._gaz.index.get(code)
@@ -123,8 +134,15 @@ class GazetteerResolver:
         edges = form.boundaries | {e for _, e, _ in prefixes} | {s for s, _, _ in form.suffixes}
         first = {t.start: i for i, t in enumerate(form.tokens)}
         last = {t.end: i + 1 for i, t in enumerate(form.tokens)}
-        mentions = []
+        mentions: list[Mention] = []
+        units_named = 0
+        repeats: Counter[str] = Counter()
         for span in gaz.matcher.find_all(form.text, form.boundaries):
+            if len(mentions) == MAX_MENTIONS or len(mentions) >= 4 and units_named > MAX_UNITS:
+                break
+            repeats[span.phrase] += 1
+            if repeats[span.phrase] > MAX_REPEATS:
+                continue
             if (span.start, span.end) in marks or form.crosses_break(span.start, span.end):
                 continue
             khmer = has_khmer(span.phrase)
@@ -149,6 +167,7 @@ class GazetteerResolver:
             else:
                 inside = tuple(t for t in form.tokens if span.start <= t.start and t.end <= span.end)
             plain = "" if khmer else "".join(t.plain for t in inside)
+            units_named += len(units)
             mentions.append(Mention(
                 span.start, span.end, units, hint, hint_span,
                 common=any(c.start <= span.start and span.end <= c.end for c in common),
@@ -235,8 +254,16 @@ class GazetteerResolver:
         provincial town, then by code."""
         gaz = self._gaz
         code = gaz.codes[unit]
-        spelled = bool(plain) and gaz.folder.form(gaz.names_en[unit]).plain() == plain
+        spelled = bool(plain) and self._plain_name(unit) == plain
         return (not spelled, code[:2] != CAPITAL, code[:4] not in gaz.towns, code)
+
+    def _plain_name(self, unit: int) -> str:
+        """The English name's Latin words run together (cached: namesakes are compared often)."""
+        plain = self._plain_names.get(unit)
+        if plain is None:
+            plain = self._gaz.folder.form(self._gaz.names_en[unit]).plain()
+            self._plain_names[unit] = plain
+        return plain
 
     def _fuzzy(self, form: MatchForm) -> tuple[int, int] | None:
         """Near-miss spellings of provinces and districts, over runs of one to three Latin words
@@ -245,11 +272,14 @@ class GazetteerResolver:
         names with the same first letter (people rarely miss that one). Returns the unit and
         the length of the words it matched."""
         gaz = self._gaz
-        common = gaz.common.find_all(form.text, form.boundaries)
-        latin = [
-            (t, any(c.start <= t.start and t.end <= c.end for c in common))
-            for t in form.tokens if t.plain and not t.plain.isdigit()
-        ]
+        common = sorted((c.start, c.end) for c in gaz.common.find_all(form.text, form.boundaries))
+        tokens = [t for t in form.tokens if t.plain and not t.plain.isdigit()][:FUZZY_TOKENS]
+        latin, at, reach = [], 0, -1
+        for token in tokens:  # tokens and ordinary-word spans both in order: one sweep
+            while at < len(common) and common[at][0] <= token.start:
+                reach = max(reach, common[at][1])
+                at += 1
+            latin.append((token, token.end <= reach))
         found: list[tuple[float, int, int, int]] = []
         for i in range(len(latin)):
             for j in range(i, min(i + 3, len(latin))):

@@ -1,5 +1,6 @@
-"""How likely a span of a message is to be a place, and which place (GLOSSARY "Traps in the
-gazetteer"). ``bot/places.py`` finds the spans; this module weighs them.
+"""How likely a span of a message is to be a place, and which place (ordinary words such as
+"in", "chong" or ជួយ are also gazetteer names). ``bot/places.py`` finds the spans; this module
+weighs them.
 
 A *mention* is one name span with every unit it may name; a *reading* is one of those units,
 with what supports it: a level word next to it (ខេត្ត, srok, sangkat, "village"), parents named
@@ -116,7 +117,7 @@ def places_named(gaz: Gazetteer, units: tuple[int, ...]) -> Counter[int]:
 
 
 def counts(reading: Reading) -> bool:
-    """Whether a reading is likely enough to be a place at all (GLOSSARY "Traps")."""
+    """Whether a reading is likely enough to be a place at all (a common word is rarely one)."""
     mention, level, namesakes = reading.mention, reading.level, reading.namesakes
     if level <= DISTRICT or reading.hinted or mention.alias:
         return mention.stands_as(level)

@@ -52,7 +52,7 @@ def rank(
 
 
 def outcome(ranked: list[Ranked]) -> str:
-    """The demand event's outcome for a result list (DESIGN.md section 5 buckets)."""
+    """The demand event's outcome for a result list (docs/PRIVACY.md, "What is stored")."""
     open_services = [r for r in ranked if not r.service.is_full]
     if not ranked:
         return "no_service"

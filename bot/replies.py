@@ -80,12 +80,36 @@ class Texts:
             "Done: Sangkhim has deleted this conversation. Text any time to start again."
         )
 
+    def stopped_by_provider_word(self) -> str:
+        # TRANSLATORS: goodbye after a one-word SMS opt-out (STOP, CANCEL...). Our SMS provider
+        # (Twilio) also acts on these words and blocks messages to the sender until they send
+        # START. Keep STOP and START in Latin letters: only those words work.
+        return self._(
+            "Done: Sangkhim has deleted this conversation. Your STOP also makes our SMS provider "
+            "block messages to you: send START if you want to use Sangkhim again."
+        )
+
+    def confirm_stop(self) -> str:
+        # TRANSLATORS: asked when a message may be an opt-out but may not be ("leave me alone",
+        # a misspelt STOP). DELETE must be the word the catalog's stop list accepts (km: លុប).
+        return self._(
+            "Do you want Sangkhim to delete this chat? Reply DELETE to delete it, or MENU to go "
+            "on. You can write again any time."
+        )
+
     def language_set(self) -> str:
         # TRANSLATORS: confirmation after the user picks a language; in the km catalog, Khmer.
         return self._("OK, I will answer in English.")
 
     def not_understood(self) -> str:
-        return self._("Sorry, I did not understand. Please reply with a number from the menu.")
+        return self._(
+            "Sorry, I did not understand. In an emergency, call 119. Otherwise, reply with a "
+            "number from the menu."
+        )
+
+    def emergency_line(self) -> str:
+        # TRANSLATORS: put before the menu when a first message was not understood.
+        return self._("If this is an emergency, call 119 now.")
 
     def still_not_understood(self) -> str:
         return self._(
@@ -142,6 +166,11 @@ class Texts:
 
     def helpline(self, phone: str) -> str:
         return self._("To ask about services, call %(phone)s.", phone=phone)
+
+    def talk_to_person(self, phone: str) -> str:
+        # TRANSLATORS: the operator's helpline, offered after a crisis reply or a request to
+        # talk to a person.
+        return self._("To talk to a person now, call %(phone)s.", phone=phone)
 
     def share_location(self) -> str:
         # TRANSLATORS: a Telegram button that shares the user's location. Keep it short.
@@ -237,14 +266,103 @@ class Texts:
         return self._("Reply MORE to read on, or MENU for the menu.")
 
     # --- answers: each is one or more pages; the last page ends with one clear next step ------
+    # Safety content: sources and review status in docs/SAFETY.md. Every text here is marked
+    # "review" in the Khmer catalog until a clinician and a native speaker have checked it.
     def emergency(self) -> tuple[str, ...]:
-        # TRANSLATORS: overdose/emergency advice. Must say: call 119, stay with the person,
-        # on their side, do not leave them. Never mention the police.
+        """Overdose first aid: the first page alone holds what saves a life."""
         return (
+            # TRANSLATORS: overdose first aid, page 1 of 5: it must work alone (an SMS user may
+            # read no further). Call 119, stay, breathing -> side, not breathing -> breaths.
+            # Never mention the police.
             self._(
-                "Emergency: call 119 for an ambulance now. Stay with the person. If they are not "
-                "awake, lay them on their side. Do not leave them alone."
+                "Emergency: call 119 for an ambulance now and stay with the person. Not breathing "
+                "normally? Tilt the head back and give rescue breaths. Breathing but not awake? "
+                "Lay them on their side."
             ),
+            self.rescue_breaths(),
+            self.cpr(),
+            # TRANSLATORS: overdose first aid, naloxone and staying (WHO 2014).
+            self._(
+                "If you have naloxone, give it now, and again after 2 to 3 minutes if nothing "
+                "changes. Stay even if they wake: the overdose can come back. Do not put them in "
+                "cold water."
+            ),
+            # TRANSLATORS: stimulant (yama, ice) emergencies.
+            self._(
+                "After yama or ice, chest pain, a fit, very hot skin or confusion are an emergency "
+                "too. Call 119, move them somewhere cool and quiet, cool them with wet cloths and "
+                "keep them away from danger."
+            ),
+        )
+
+    def rescue_breaths(self) -> str:
+        # TRANSLATORS: rescue breathing for someone who does not breathe normally (WHO 2014).
+        return self._(
+            "Rescue breaths: tilt the head back, lift the chin, pinch the nose and breathe into "
+            "their mouth, 1 breath every 5 seconds, until they breathe by themselves or help "
+            "arrives."
+        )
+
+    def cpr(self) -> str:
+        # TRANSLATORS: CPR for someone who does not breathe and does not move (IFRC 2020).
+        return self._(
+            "CPR, if they do not breathe and do not move at all: call 119, then push hard and "
+            "fast on the middle of the chest 30 times, then give 2 rescue breaths. Keep going "
+            "until help arrives."
+        )
+
+    def first_aid(self) -> tuple[str, ...]:
+        """"CPR?", "how do I breathe for him?": the answer asked for, then the rest."""
+        return (
+            self.cpr(),
+            self.rescue_breaths(),
+            # TRANSLATORS: the recovery position (IFRC 2020).
+            self._(
+                "Recovery position, for someone who breathes but is not awake: lay them on their "
+                "side, top knee bent forward, head tilted back so the mouth points down. Check "
+                "their breathing until help comes."
+            ),
+        )
+
+    def naloxone(self) -> tuple[str, ...]:
+        return (
+            # TRANSLATORS: what naloxone does (WHO 2014).
+            self._(
+                "Naloxone reverses an overdose of heroin or other opioids for 30 to 90 minutes. "
+                "It does not work on yama or ice, and does no harm if no opioid was taken."
+            ),
+            # TRANSLATORS: how to give naloxone, and where to ask for it. Do not claim it is
+            # sold or given out anywhere in particular.
+            self._(
+                "Give it into the thigh or the nose, as its pack shows, and again after 2 to 3 "
+                "minutes if nothing changes. Still call 119 and stay. Ask a methadone clinic or "
+                "drop-in centre if they have it."
+            ),
+        )
+
+    def crisis(self) -> tuple[str, ...]:
+        """Thoughts of suicide or self-harm: calm, warm, one clear step. Not paged."""
+        return (
+            # TRANSLATORS: the first reply to someone who may want to end their life. Warm and
+            # calm; no lecture; the neutral "you" (អ្នក).
+            self._(
+                "Thank you for telling me. You matter, and you are not alone. If you might hurt "
+                "yourself now, call 119 or go to the nearest hospital, and stay near someone you "
+                "trust."
+            ),
+            self._(
+                "Talking helps: a friend, family or a health worker. You can write here any time. "
+                "Reply 1 to find a voluntary service near you."
+            ),
+        )
+
+    def human(self) -> str:
+        # TRANSLATORS: the answer to "can I talk to a real person?". Honest: no person reads
+        # the chat, and there is no way to reach one through Sangkhim yet.
+        return self._(
+            "Sangkhim is an automatic service: no person reads this chat, and it cannot connect "
+            "you to one yet. To talk to someone, call a service from our list: reply 1, 2 or 3. "
+            "In an emergency, call 119."
         )
 
     def faq_cost(self) -> tuple[str, ...]:
@@ -267,6 +385,66 @@ class Texts:
                 "We count requests by district and service, with no link to you, to show where "
                 "help is needed. Your phone company, WhatsApp, Telegram and our SMS provider "
                 "can still see your messages. Reply MENU for the menu."
+            ),
+        )
+
+    def not_police(self) -> str:
+        # TRANSLATORS: answers "are you the police?" and "will police know?". Exactly this
+        # true: Sangkhim cannot identify anyone; the phone company still sees messages.
+        return self._(
+            "Sangkhim is not the police and does not work for them. It keeps no number or name, "
+            "so it cannot tell anyone who you are. Your phone company can still see messages."
+        )
+
+    def faq_police(self) -> tuple[str, ...]:
+        return (
+            self.not_police(),
+            # TRANSLATORS: "will the clinic report me?". Promise nothing on the clinics' behalf.
+            self._(
+                "Voluntary clinics are health services. We cannot promise what every clinic or "
+                "the police will do: before you go, call and ask how they keep your name private. "
+                "Reply 1 to find one."
+            ),
+        )
+
+    def police_now(self) -> tuple[str, ...]:
+        # TRANSLATORS: "police are here, help". Calm and practical. DELETE must be the word the
+        # catalog's stop list accepts (km: លុប).
+        return (
+            self._(
+                "Stay calm and keep yourself safe. Sangkhim is not the police and cannot tell "
+                "anyone who you are. You can delete these messages from your phone, and reply "
+                "DELETE to erase this chat here. If someone is hurt, call 119."
+            ),
+        )
+
+    def safe_now(self) -> tuple[str, ...]:
+        return (
+            # TRANSLATORS: "is it safe now?" during a crackdown. Promise nothing about police.
+            self._(
+                "We cannot know where police are today, and cannot promise what they will do. "
+                "Voluntary clinics are health services: you can call first and ask if it is a "
+                "good time to come."
+            ),
+            self._(
+                "If you take methadone, try not to miss doses: after a few days your tolerance "
+                "drops, and heroin at your old amount can cause an overdose. Reply 3 to find a "
+                "methadone clinic."
+            ),
+        )
+
+    def faq_centre(self) -> tuple[str, ...]:
+        return (
+            # TRANSLATORS: "will they lock him up in a centre?". Voluntary means the person
+            # chooses and can leave. The compulsory centres: មណ្ឌលស្តារនីតិសម្បទា / មណ្ឌលបង្ខំ.
+            self._(
+                "At a voluntary clinic you choose to come and you can leave when you want; no one "
+                "is sent to a centre from there. Sangkhim lists only voluntary services, never "
+                "compulsory centres."
+            ),
+            self._(
+                "We cannot promise what the police or local authorities will do. If you are "
+                "worried, call the clinic first and ask. Reply 1 to find one."
             ),
         )
 

@@ -13,7 +13,7 @@ GSM7_BASIC = set(
 )
 GSM7_EXTENDED = set("^{}\\[~]|€\f")
 
-#: A reply over SMS must fit in this many segments (DESIGN.md section 6).
+#: A reply over SMS must fit in this many segments (three parts: what cheap phones join reliably).
 SMS_SEGMENT_BUDGET = 3
 _COENG = "\u17d2"
 

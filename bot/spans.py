@@ -71,12 +71,14 @@ class SpanMatcher(Generic[T]):
 
     def find_maximal(self, text: str) -> list[Span[T]]:
         """Matches not contained in a longer match; overlapping ones are all kept."""
-        spans = self.find_all(text)
-        return [
-            s for s in spans
-            if not any(o is not s and o.start <= s.start and s.end <= o.end
-                       and (o.end - o.start) > (s.end - s.start) for o in spans)
-        ]
+        spans = sorted(self.find_all(text), key=lambda s: (s.start, -s.end))
+        kept: list[Span[T]] = []
+        reach = -1  # the furthest end of the spans that start earlier (or as early and end later)
+        for span in spans:  # two distinct spans never share both ends: they would be one phrase
+            if span.end > reach:
+                kept.append(span)
+                reach = span.end
+        return kept
 
     def find(self, text: str) -> list[Span[T]]:
         """Non-overlapping matches, leftmost first and longest at each position."""

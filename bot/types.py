@@ -70,6 +70,9 @@ class Inbound:
     provider_id: str = ""
     #: True when the message carried something the bot cannot read (photo, sticker, voice...).
     unsupported: bool = False
+    #: True when the provider itself acted on an opt-out word: Twilio blocks further SMS to the
+    #: sender until they send START, so the engine must not promise "text any time".
+    provider_opted_out: bool = False
 
 
 @dataclass(slots=True)

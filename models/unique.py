@@ -1,4 +1,4 @@
-"""Daily unique senders without tracking (DESIGN.md section 5, "Unlinkable statistics").
+"""Daily unique senders without tracking (docs/PRIVACY.md, "Small numbers").
 
 Each day has its own random key (``secrets.token_bytes``), kept in the database only while the
 day is open. A service request is counted once per sender, day, service type and place: its

@@ -108,3 +108,15 @@ def sample_app(app: Flask) -> Flask:
     result = app.test_cli_runner().invoke(args=["directory", "import", "--sample"])
     assert result.exit_code == 0, result.output
     return app
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-goldens", action="store_true",
+        help="rewrite the golden transcripts (tests/bot/goldens) from what the bot says now",
+    )
+
+
+@pytest.fixture
+def update_goldens(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-goldens"))

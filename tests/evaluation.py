@@ -1,7 +1,8 @@
 """Accuracy of the language layer on the labelled sets in ``tests/data/``.
 
 ``make eval`` prints the report; ``tests/bot/test_accuracy.py`` holds the bars (95% intents,
-90% exact place codes). Run: python -m tests.evaluation
+90% exact place codes). Run: python -m tests.evaluation. The errors of the held-out sets are
+not printed (see ``tests/data/README.md``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.intents import Classifier, default_classifier
+from rapidfuzz import fuzz, process
+
+from bot.intents import Classification, Classifier, default_classifier
+from bot.normalize import normalize
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -28,6 +32,9 @@ class IntentReport:
     total: int = 0
     correct: int = 0
     locale_correct: int = 0
+    #: Rows with a topic (the answer within an intent), and how many got the intent and topic.
+    topics: int = 0
+    topic_correct: int = 0
     true_positive: Counter[str] = field(default_factory=Counter)
     predicted: Counter[str] = field(default_factory=Counter)
     expected: Counter[str] = field(default_factory=Counter)
@@ -47,25 +54,66 @@ class IntentReport:
     def recall(self, intent: str) -> float:
         return self.true_positive[intent] / self.expected[intent] if self.expected[intent] else 0.0
 
+    @property
+    def topic_accuracy(self) -> float:
+        return self.topic_correct / self.topics if self.topics else 0.0
+
+    @property
+    def false_alarms(self) -> int:
+        """Messages read as an emergency that were not one."""
+        return self.predicted["emergency"] - self.true_positive["emergency"]
+
+    def add(self, text: str, intent: str, topic: str, locale: str, result: Classification) -> None:
+        """One labelled message and how it was read."""
+        got = result.intent
+        self.total += 1
+        self.expected[intent] += 1
+        self.predicted[got] += 1
+        if got == intent:
+            self.correct += 1
+            self.true_positive[got] += 1
+        else:
+            self.errors.append((text, intent, got))
+        self.locale_correct += str(result.locale) == locale
+        if topic:
+            self.topics += 1
+            self.topic_correct += got == intent and result.topic == topic
+
+    def line(self) -> str:
+        topic = f"  topic {self.topic_accuracy:.1%}" if self.topics else ""
+        return (f"intent {self.accuracy:.1%}{topic}  locale {self.locale_accuracy:.1%}  "
+                f"emergency recall {self.recall('emergency'):.1%}  false alarms "
+                f"{self.false_alarms}")
+
 
 DEV_SET, HOLDOUT_SET = "intents.tsv", "intents_holdout.tsv"
+#: Written for the safety issue by someone who never saw the classifier, lexicons or training
+#: data, and never tuned on: emergencies, crises, fear of police, opt-outs, asking for a person.
+HOLDOUT_2 = "intents_holdout2.tsv"
 
 
-def evaluate_intents(classifier: Classifier | None = None, name: str = DEV_SET) -> IntentReport:
+#: How similar (rapidfuzz ratio of the normalised texts) a held-out message may be to a training
+#: seed and still count as unlike every seed.
+UNLIKE = 80
+
+
+def evaluate_intents(
+    classifier: Classifier | None = None, name: str = DEV_SET, unlike_seeds: bool = False
+) -> IntentReport:
+    """``unlike_seeds``: only the messages that no training seed resembles (``UNLIKE``)."""
     classifier = classifier or default_classifier()
     report = IntentReport()
+    seeds: list[str] = []
+    if unlike_seeds:
+        from tests.intent_training import seed_rows  # it imports this module
+
+        seeds = [normalize(row["text"]) for _, _, row in seed_rows()]
     for row in rows(name):
-        result = classifier.classify(row["text"])
-        expected, got = row["intent"], result.intent
-        report.total += 1
-        report.expected[expected] += 1
-        report.predicted[got] += 1
-        if got == expected:
-            report.correct += 1
-            report.true_positive[got] += 1
-        else:
-            report.errors.append((row["text"], expected, got))
-        report.locale_correct += str(result.locale) == row["locale"]
+        if seeds and process.extractOne(normalize(row["text"]), seeds, scorer=fuzz.ratio,
+                                        score_cutoff=UNLIKE):
+            continue
+        report.add(row["text"], row["intent"], row.get("topic") or "", row["locale"],
+                   classifier.classify(row["text"]))
     return report
 
 
@@ -109,14 +157,17 @@ def evaluate_places(classifier: Classifier | None = None, name: str = PLACES_DEV
     return report
 
 
-def print_intents(title: str, intents: IntentReport) -> None:
+def print_intents(title: str, intents: IntentReport, errors: bool = True) -> None:
     print(f"{title}: {intents.correct}/{intents.total} correct = {intents.accuracy:.1%}; "
-          f"locale {intents.locale_accuracy:.1%}")
+          f"emergency recall {intents.recall('emergency'):.1%}; locale "
+          f"{intents.locale_accuracy:.1%}"
+          + (f"; intent and topic {intents.topic_accuracy:.1%} of {intents.topics} rows with a "
+             "topic" if intents.topics else ""))
     print(f"{'intent':<22}{'n':>5}{'precision':>11}{'recall':>9}")
     for intent in sorted(intents.expected):
         print(f"{intent:<22}{intents.expected[intent]:>5}"
               f"{intents.precision(intent):>11.1%}{intents.recall(intent):>9.1%}")
-    if intents.errors:
+    if intents.errors and errors:
         print("Misclassified (text | expected | got):")
         for text, expected, got in intents.errors:
             print(f"  {text} | {expected} | {got}")
@@ -136,11 +187,20 @@ def print_places(title: str, places: PlaceReport) -> None:
 
 
 def main() -> int:
-    print_intents("Intents, development set (the lexicons were tuned on it)",
+    print_intents("Intents, development set (the lexicons were tuned on it and the model trained "
+                  "on it: a check of fit, not of accuracy)",
                   evaluate_intents(name=DEV_SET))
-    if (DATA / HOLDOUT_SET).exists():
-        print_intents("Intents, held-out set (written independently, never tuned on)",
-                      evaluate_intents(name=HOLDOUT_SET))
+    # The held-out sets are printed without their rows: reading the errors is how a set stops
+    # being held out.
+    for name, title in (
+        (HOLDOUT_SET, "held-out set (written independently, never tuned or trained on)"),
+        (HOLDOUT_2, "held-out set 2 (safety; written blind, never tuned or trained on)"),
+    ):
+        if (DATA / name).exists():
+            print_intents(f"Intents, {title}", evaluate_intents(name=name), errors=False)
+            unlike = evaluate_intents(name=name, unlike_seeds=True)
+            print(f"  of which {unlike.total} messages resemble no training seed (similarity "
+                  f"under {UNLIKE}): {unlike.line()}\n")
     for name, title in ((PLACES_DEV, "development set (the resolver was tuned on it)"),
                         (PLACES_HOLDOUT, "held-out set (written independently, never tuned on)")):
         if (DATA / name).exists():

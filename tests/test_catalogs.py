@@ -292,9 +292,15 @@ def _words(text: str) -> list[str]:
         ("more_hint", lambda c: c.intent == "menu"),
         ("still_not_understood", lambda c: c.intent == "menu"),
         ("faq_privacy", lambda c: c.intent == "stop"),
+        ("confirm_stop", lambda c: c.intent == "stop" and c.definite),
+        ("confirm_stop", lambda c: c.intent == "menu"),
+        ("police_now", lambda c: c.intent == "stop" and c.definite),
+        ("stopped_by_provider_word", lambda c: c.intent == "stop" and c.definite),
     ],
     ids=["menu names a stop word", "menu names a language word", "more hint names MORE",
-         "more hint names MENU", "still-not-understood names MENU", "privacy promise names STOP"],
+         "more hint names MENU", "still-not-understood names MENU", "privacy promise names STOP",
+         "are-you-sure names a definite DELETE", "are-you-sure names MENU",
+         "police-are-here names a definite DELETE", "provider goodbye names STOP"],
 )
 def test_words_the_bot_asks_for_are_understood(locale: Locale, message: str, check: object) -> None:
     """A reply that says "reply X" must name an X the classifier understands."""

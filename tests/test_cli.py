@@ -1,4 +1,4 @@
-"""The command-line interface (DESIGN.md section 4), through ``app.test_cli_runner()``, on SQLite
+"""The command-line interface (README, "Command line"), through ``app.test_cli_runner()``, on SQLite
 and PostgreSQL."""
 
 from __future__ import annotations
@@ -65,6 +65,19 @@ def test_classify_jsonl_reads_one_message_per_line_from_stdin(app: Flask) -> Non
     assert rows[2]["place"] == {"level": "province", "code": "17"}
     assert rows[2]["locale"] == "km" and rows[3]["locale"] == "en"
     assert all(set(r) == {"intent", "locale", "place"} for r in rows)
+
+
+def test_classify_takes_64_kb_lines(app: Flask) -> None:
+    """Hostile input is bounded: 64 KB of one Khmer letter, of place names, or a long story
+    with an emergency near its end, each get an answer (once, this took minutes)."""
+    messages = ["ក" * 65_536, ("ភ្នំពេញ " * 10_000)[:65_536],
+                "blah " * 700 + "he is not breathing" + " ok" * 20_000]
+    result = cli(app, "classify", "--jsonl", "-", input="\n".join(messages) + "\n")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 3
+    assert rows[1]["place"] == {"level": "province", "code": "12"}
+    assert rows[2]["intent"] == "emergency"
 
 
 def test_classify_needs_text_or_jsonl(app: Flask) -> None:

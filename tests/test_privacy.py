@@ -1,4 +1,4 @@
-"""Privacy is asserted, not hoped for (DESIGN.md section 5, docs/PRIVACY.md).
+"""Privacy is asserted, not hoped for (docs/PRIVACY.md).
 
 Scripted conversations through every flow (menu, places, results and MORE, questions, family,
 emergency, shared GPS points, language, STOP) run on Twilio SMS, WhatsApp and Telegram, and a

@@ -1,4 +1,4 @@
-"""Configuration from the environment (DESIGN.md section 4).
+"""Configuration from the environment (README, "Configuration").
 
 Production (``SANGKHIM_ENV=production``) fails fast, naming every missing variable. Development
 generates missing secrets once and keeps them in ``instance/secrets.json`` (mode 600), so
@@ -34,7 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "K_ANONYMITY": 5,
     # Abuse limits (webhooks/ratelimit.py): messages per sender in 5 minutes before the notice,
     # replies per conversation, messages answered per worker per minute.
-    "RATE_SENDER_BURST": 12,
+    "RATE_SENDER_BURST": 30,
     "RATE_CONVERSATION_REPLIES": 200,
     "RATE_WORKER_PER_MINUTE": 1200,
     # Webhook bodies are small; anything bigger is refused before it is read (413).

@@ -210,8 +210,10 @@ def _counters(row: Row[Any]) -> ratelimit.Counters:
 
 
 def _always_answered(inbound: Inbound) -> bool:
-    """STOP must always work, and an emergency always gets the 119 advice."""
-    return default_classifier().classify(inbound.text).intent in ("stop", "emergency")
+    """STOP must always work, and anything that could be an emergency gets an answer."""
+    return inbound.provider_opted_out or (
+        default_classifier().classify(inbound.text, inbound.locale_hint).urgent
+    )
 
 
 def _worker_bucket() -> ratelimit.TokenBucket:

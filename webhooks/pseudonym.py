@@ -11,7 +11,7 @@ def _mac(key: str, message: str) -> str:
 
 
 def sender_key(key: str, channel: str, address: str) -> str:
-    """HMAC-SHA256(PSEUDONYM_KEY, channel:address) as hex (DESIGN.md section 5)."""
+    """HMAC-SHA256(PSEUDONYM_KEY, channel:address) as hex (docs/PRIVACY.md)."""
     return _mac(key, f"{channel}:{address}")
 
 

@@ -27,7 +27,7 @@ class Verdict(enum.Enum):
 @dataclass(frozen=True, slots=True)
 class Limits:
     #: Messages one sender may send within ``window`` before the notice.
-    burst: int = 12
+    burst: int = 30
     window: timedelta = timedelta(minutes=5)
     #: Replies one conversation may receive in its lifetime (it expires after STATE_TTL_HOURS).
     conversation_replies: int = 200

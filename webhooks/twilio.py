@@ -7,6 +7,8 @@ pipeline → render (TwiML via twilio's ``MessagingResponse``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator, get_signature_algorithm
 from twilio.twiml.messaging_response import MessagingResponse
@@ -18,6 +20,12 @@ from webhooks.pseudonym import sender_key
 bp = Blueprint("twilio", __name__, url_prefix="/webhooks/twilio")
 
 MAX_BODY_CHARS = 1600  # Twilio's own limit for a message body
+#: The words on which Twilio itself opts an SMS sender out (the whole message, any case) and
+#: blocks every further message until they send START. Twilio: "Customize users' opt-in and
+#: opt-out experience with Advanced Opt-Out" (twilio.com/docs/messaging/tutorials/advanced-opt-out).
+TWILIO_OPT_OUT_WORDS = frozenset(
+    {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"}
+)
 
 
 def signed_url() -> str:
@@ -52,7 +60,15 @@ def parse() -> Inbound | None:
         location=location,
         provider_id=message_sid,
         unsupported=not body.strip() and location is None and has_media,
+        provider_opted_out=channel is Channel.SMS and _twilio_opt_out(form, body),
     )
+
+
+def _twilio_opt_out(form: Mapping[str, str], body: str) -> bool:
+    """Whether Twilio opted the sender out: it says so (``OptOutType``, with Advanced Opt-Out)
+    or the message is one of its default opt-out words. WhatsApp has no such filtering."""
+    opt_out_type = form.get("OptOutType", "")
+    return opt_out_type.upper() == "STOP" or body.strip().casefold() in TWILIO_OPT_OUT_WORDS
 
 
 def _location(latitude: str | None, longitude: str | None) -> GeoPoint | None:

@@ -1,5 +1,5 @@
 """Benchmark: Sangkhim's Twilio webhook under gunicorn against a bare Flask app that only checks
-the signature and returns fixed TwiML (DESIGN.md section 7), on SQLite and on PostgreSQL.
+the signature and returns fixed TwiML, on SQLite and on PostgreSQL.
 
 A measurement, not a test: it prints figures and asserts nothing. Everything runs on 127.0.0.1
 and stops by itself: `wrk` (Debian's package) drives each server for a fixed number of seconds

@@ -1,7 +1,8 @@
 """The accuracy bars of the language layer on the labelled sets (issue: 95% intents).
 
-The development set is the one the lexicons were tuned on; the held-out set was written
-independently and is reported by ``make eval`` (its figure is informative, not a bar)."""
+The development set is the one the lexicons were tuned on and the model trained on; the
+held-out sets were written independently and are reported by ``make eval``; here they are only
+guarded against regression (their rows are never printed)."""
 
 from __future__ import annotations
 
@@ -32,9 +33,21 @@ def test_every_intent_is_covered_by_the_labelled_set() -> None:
 
 
 def test_held_out_sets_do_not_regress() -> None:
-    """Regression guards on the held-out sets (never tuned on): the figures reported in the
-    README/closing notes were 84% (intents) and 96% (places) when they were first measured."""
+    """Regression guards on the held-out sets (never tuned or trained on), set below the figures
+    first measured: 84% intents before the learned model and 95% with it; 96% exact places."""
     from tests.evaluation import HOLDOUT_SET, PLACES_HOLDOUT, evaluate_places
 
-    assert evaluate_intents(name=HOLDOUT_SET).accuracy >= 0.80
+    assert evaluate_intents(name=HOLDOUT_SET).accuracy >= 0.90
     assert evaluate_places(name=PLACES_HOLDOUT).exact_accuracy >= 0.90
+
+
+def test_the_safety_held_out_set_does_not_regress() -> None:
+    """The safety set: 58% intents and 30% emergency recall with keywords alone; 95% and 98%
+    when the learned model was added. Emergencies are the bar that matters most."""
+    from tests.evaluation import HOLDOUT_2
+
+    report = evaluate_intents(name=HOLDOUT_2)
+    assert report.total >= 400
+    assert report.recall("emergency") >= 0.95
+    assert report.accuracy >= 0.90
+    assert report.topic_accuracy >= 0.88

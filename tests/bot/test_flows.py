@@ -22,6 +22,7 @@ import pytest
 import bot
 from bot.geo import ReferencePoints
 from bot.directory import InMemoryDirectory, ServiceInfo
+from bot.flows import ANSWERS
 from bot.intents import INTENTS
 from bot.normalize import has_khmer
 from bot.replies import Texts
@@ -229,32 +230,38 @@ CASES = [
         T("2", ASK, locale=KM),
     ), channel=Channel.TELEGRAM, hint=EN),
     Case("emergency as a first message", (
-        T("methadone overdose help", MENU, says=(Texts.emergency, "119"), silent=NO_POLICE,
+        T("methadone overdose help", PAGES, says=(Texts.emergency, "119"), silent=NO_POLICE,
           event=Event("emergency", "emergency"), locale=EN),
     )),
     Case("emergency while asked for a place", (
         T("3", ASK),
-        T("he is not breathing", MENU, says=(Texts.emergency, "119"), silent=NO_POLICE,
+        T("he is not breathing", PAGES, says=(Texts.emergency, "119"), silent=NO_POLICE,
           event=Event("emergency", "emergency"), locale=EN),
     ), hint=EN),
     Case("emergency naming a place while asked for one", (
         T("1", ASK),
-        T("overdose in Battambang", MENU, says=(Texts.emergency,), silent=NO_POLICE, shows=(),
+        T("overdose in Battambang", PAGES, says=(Texts.emergency,), silent=NO_POLICE, shows=(),
           event=Event("emergency", "emergency")),
     ), hint=EN),
     Case("emergency in khmer after results", (
         T("ព្យាបាលនៅបាត់ដំបង", RESULTS, shows=OPEN_BTB, event=Event("find_clinic", "served_within_10km", "02")),
-        T("មិត្តខ្ញុំសន្លប់", MENU, says=(Texts.emergency,), silent=NO_POLICE,
+        T("មិត្តខ្ញុំសន្លប់", PAGES, says=(Texts.emergency,), silent=NO_POLICE,
           event=Event("emergency", "emergency"), locale=KM),
     )),
     Case("emergency in the questions menu", (
         T("4", FAQ, says=(Texts.faq_menu,)),
-        T("someone passed out", MENU, says=(Texts.emergency,), silent=NO_POLICE,
+        T("someone passed out", PAGES, says=(Texts.emergency,), silent=NO_POLICE,
           event=Event("emergency", "emergency")),
+        # the first aid goes on page by page, and the last page leads back to the menu
+        T("more", PAGES, says=(Texts.rescue_breaths,), silent=NO_POLICE),
+        T("more", PAGES, says=(Texts.cpr,)),
+        T("more", PAGES, says=("naloxone",)),
+        T("more", MENU, says=("yama or ice",)),
     ), hint=EN),
     Case("menu 6 is the emergency advice", (
         T("menu", MENU),
-        T("6", MENU, says=(Texts.emergency,), silent=NO_POLICE, event=Event("emergency", "emergency")),
+        T("6", PAGES, says=(Texts.emergency,), silent=NO_POLICE,
+          event=Event("emergency", "emergency")),
     )),
     Case("repeated gibberish: the menu twice, then a short reply without the menu", (
         T("asdfgh", MENU, says=(Texts.menu,), silent=("asdfgh",),
@@ -277,8 +284,9 @@ CASES = [
     Case("FAQ: menu 4 then 2 gives the privacy promise, page by page", (
         T("hi", MENU),
         T("4", FAQ, says=(Texts.faq_menu,), locale=EN),
-        T("2", PAGES, says=(Texts.faq_privacy, "does not keep your number", "Reply MORE"),
-          silent=("phone company",), event=Event("faq_privacy", "answered"), locale=EN),
+        T("2", PAGES, says=(Texts.not_police, "Reply MORE"), event=Event("faq_privacy", "answered"),
+          locale=EN),
+        T("MORE", PAGES, says=(Texts.faq_privacy, "does not keep your number"), locale=EN),
         T("MORE", MENU, says=("WhatsApp, Telegram and our SMS provider can still see",), locale=EN),
     )),
     Case("a three-page answer, then MORE past the end goes back to the menu", (
@@ -289,7 +297,7 @@ CASES = [
         T("1", ASK),
     ), hint=EN),
     Case("on Telegram an answer comes whole", (
-        T("will the police know?", MENU, says=("does not keep your number", "phone company"),
+        T("will the police know?", MENU, says=("is not the police", "phone company"),
           event=Event("faq_privacy", "answered")),
     ), channel=Channel.TELEGRAM),
     Case("FAQ in khmer digits", (
@@ -306,12 +314,12 @@ CASES = [
     ), hint=EN),
     Case("a near-miss spelling is offered back, and YES takes it", (
         T("hi", MENU),
-        T("neeedlle exchnge", CONFIRM, says=("Did you mean",), locale=EN),
+        T("mehtadnoe", CONFIRM, says=("Did you mean",), locale=EN),
         T("yes", ASK, says=("which province",), locale=EN),
     )),
     Case("a near-miss offered back, and something else is understood as usual", (
         T("hi", MENU),
-        T("neeedlle exchnge", CONFIRM, says=("Did you mean",)),
+        T("mehtadnoe", CONFIRM, says=("Did you mean",)),
         T("3", ASK),
     )),
     Case("FAQ 0 goes back to the menu", (
@@ -319,7 +327,8 @@ CASES = [
         T("0", MENU, says=(Texts.menu,)),
     )),
     Case("a question asked in words", (
-        T("will the police know?", PAGES, says=(Texts.faq_privacy,), event=Event("faq_privacy", "answered")),
+        T("will the police know?", PAGES, says=(Texts.not_police,),
+          event=Event("faq_privacy", "answered")),
         T("my son uses yama", PAGES, says=(Texts.family,), event=Event("family", "answered")),
     )),
     Case("a photo gets the text-only reply and keeps the step", (
@@ -472,8 +481,8 @@ def check_nothing_typed_is_kept(reply: Reply, turns: tuple[T, ...], where: str) 
 
 CODE = r"\d{2}|\d{4}|\d{6}|\d{8}|\d{4}-\d{2}-\d{2}"
 VOCABULARY = frozenset(
-    [*INTENTS, "served", "served_within_10km", "served_10_50km", "served_farther", "only_full",
-     "no_service", "emergency", "answered", "not_understood"]
+    [*INTENTS, *ANSWERS, "served", "served_within_10km", "served_10_50km", "served_farther",
+     "only_full", "no_service", "emergency", "answered", "not_understood"]
     + [str(v) for enum in (Channel, Locale, ServiceType) for v in enum]
 )
 

@@ -1,4 +1,4 @@
-"""Intent, place and locale classification of single messages (DESIGN.md sections 4 and 6)."""
+"""Intent, place and locale classification of single messages."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.intents import INTENTS, Classifier, default_classifier
+from bot.intents import INTENTS, TOPICS, Classifier, default_classifier
+from bot.lexicon import LEXICON_DIR, default_lexicon, read_lexicon
 from bot.types import Locale
 
 
@@ -55,6 +56,7 @@ CASES = [
     Case("en stop using is not stop", "I want to stop using", "find_clinic"),
     Case("en rehab", "rehab clinic near me", "find_clinic"),
     # --- find_needle_exchange -------------------------------------------------------------------
+    Case("en misspelt twice, read by the model", "neeedlle exchnge", "find_needle_exchange"),
     Case("km needle", "ខ្ញុំត្រូវការម្ជុលថ្មី", "find_needle_exchange"),
     Case("km syringe", "សឺរ៉ាំង", "find_needle_exchange"),
     Case("romanised needle", "mjul", "find_needle_exchange"),
@@ -217,3 +219,105 @@ def test_locale_detection(
 )
 def test_as_json(classifier: Classifier, text: str, expected: dict[str, object]) -> None:
     assert classifier.classify(text).as_json() == expected
+
+
+# --- safety: which answer (topic), and whether an opt-out is certain ------------------------
+
+@dataclass(frozen=True)
+class Safety:
+    label: str
+    text: str
+    intent: str
+    topic: str
+    #: For stop: True when the bot may forget at once, False when it must ask first.
+    definite: bool | None = None
+
+
+SAFETY_CASES = [
+    Safety("en overdose in plain words", "he wont wake up and his lips are going blue",
+           "emergency", "overdose"),
+    Safety("km not breathing", "គាត់មិនដកដង្ហើម", "emergency", "overdose"),
+    Safety("en took too much", "my friend took too much and is snoring weird", "emergency",
+           "overdose"),
+    Safety("en crisis", "i want to kill myself", "emergency", "crisis"),
+    Safety("km crisis", "ខ្ញុំចង់សម្លាប់ខ្លួន", "emergency", "crisis"),
+    Safety("en cpr", "how do i do cpr", "emergency", "first_aid"),
+    Safety("en naloxone", "where can i get naloxone", "emergency", "naloxone"),
+    Safety("en are you police", "are you the police?", "faq_privacy", "police"),
+    Safety("km are you police", "អ្នកជាប៉ូលីសមែនទេ", "faq_privacy", "police"),
+    Safety("en police are here", "the police are outside my house now", "faq_privacy",
+           "police_now"),
+    Safety("en is it safe now", "is it safe to go to the clinic this week with the crackdown",
+           "faq_privacy", "safe_now"),
+    Safety("en what do you store", "do you keep my phone number", "faq_privacy", "data"),
+    Safety("en locked in a centre", "will they lock me in a rehab centre", "faq_voluntary",
+           "centre"),
+    Safety("en can i leave", "can i leave the clinic whenever i want", "faq_voluntary",
+           "voluntary"),
+    Safety("en menu", "menu", "menu", "menu"),
+    Safety("en a real person", "can i talk to a real person", "menu", "human"),
+    Safety("km a real person", "ខ្ញុំចង់និយាយជាមួយមនុស្ស", "menu", "human"),
+    Safety("en STOP is definite", "STOP", "stop", "stop", definite=True),
+    Safety("km stop is definite", "ឈប់", "stop", "stop", definite=True),
+    Safety("en delete my data", "please delete my data", "stop", "stop", definite=True),
+    Safety("en DELETE", "DELETE", "stop", "stop", definite=True),
+    Safety("km delete", "លុប", "stop", "stop", definite=True),
+    Safety("en leave me alone asks first", "leave me alone", "stop", "unsure", definite=False),
+    Safety("misspelt stop asks first", "stpo", "stop", "", definite=False),
+    Safety("en quit yama is treatment", "how do i quit yama", "find_clinic", ""),
+    Safety("en worry is not an emergency", "my son uses ice every night and i am so worried, "
+           "how can i help him", "family", ""),
+]
+
+
+@pytest.mark.parametrize("case", SAFETY_CASES, ids=[c.label for c in SAFETY_CASES])
+def test_safety_readings(classifier: Classifier, case: Safety) -> None:
+    result = classifier.classify(case.text)
+    assert result.intent == case.intent
+    if case.topic:
+        assert result.topic == case.topic
+    if case.definite is not None:
+        assert result.definite is case.definite
+
+
+def test_every_topic_has_a_safety_case() -> None:
+    covered = {(c.intent, c.topic) for c in SAFETY_CASES}
+    for intent, topics in TOPICS.items():
+        assert {(intent, t) for t in topics} <= covered, intent
+
+
+def test_every_lexicon_entry_names_a_known_intent_and_topic() -> None:
+    lexicon = default_lexicon()
+    entries = list(lexicon.exact.values())
+    for path in sorted(LEXICON_DIR.glob("*.tsv")):
+        for number, intent, _match, _phrase, _weight in read_lexicon(path):
+            name, _, topic = intent.partition("/")
+            name = name.partition(":")[0]
+            where = f"{path.name}:{number}"
+            assert name in INTENTS or name in ("lang", "where", "more", "yes"), where
+            if topic:
+                assert topic in TOPICS.get(name, ()), where
+    assert entries
+
+
+# --- hostile input: bounded work, and emergencies still found --------------------------------
+
+def test_a_huge_message_is_classified(classifier: Classifier) -> None:
+    result = classifier.classify("Battambang Siem Reap Takeo Kampot " * 2000)  # 68 KB
+    assert result.intent in INTENTS
+    assert len(result.places) <= 3
+
+
+def test_an_emergency_word_late_in_a_long_message_is_found(classifier: Classifier) -> None:
+    filler = "blah " * 700  # 3,500 characters: beyond what the model and places read
+    assert classifier.classify(filler + "he is not breathing").intent == "emergency"
+    assert classifier.classify(filler + "thanks").intent != "emergency"
+
+
+def test_a_message_of_many_place_names_is_capped() -> None:
+    from bot.places import MAX_MENTIONS, default_resolver
+
+    resolver = default_resolver()
+    assert MAX_MENTIONS <= 32
+    assert len(resolver.resolve("ភ្នំពេញ " * 5000)) >= 1
+    assert len(resolver.resolve("kampot takeo kep pursat " * 3000)) <= 3

@@ -1,5 +1,5 @@
-"""Place resolution over the whole gazetteer (DESIGN.md section 6 "Places"; GLOSSARY
-"Administrative levels", "Place-name variants users type", "Traps in the gazetteer")."""
+"""Place resolution over the whole gazetteer (administrative levels, the
+place-name variants people type, and ordinary words that are also gazetteer names)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SMS segment arithmetic and splitting (3GPP TS 23.038; DESIGN.md section 6)."""
+"""SMS segment arithmetic and splitting (3GPP TS 23.038)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``POST /webhooks/telegram`` with captured Update payloads (DESIGN.md section 4)."""
+"""``POST /webhooks/telegram`` with captured Update payloads."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``POST /webhooks/twilio/sms`` with captured Twilio payloads (DESIGN.md section 4)."""
+"""``POST /webhooks/twilio/sms`` with captured Twilio payloads."""
 
 from __future__ import annotations
 
@@ -52,9 +52,9 @@ def reply_to(app: Flask, fixture: str, before: tuple[str, ...] = (), **changes: 
                      id="khmer-menu-word-gets-khmer-menu"),
         pytest.param("sms_khmer", ("hello",), {}, [KM.menu()],
                      id="khmer-script-wins-over-earlier-english"),
-        pytest.param("sms_english", (), {"Body": ""}, [KM.menu()],
+        pytest.param("sms_english", (), {"Body": ""}, [KM.emergency_line(), KM.menu()],
                      id="empty-text-gets-menu"),
-        pytest.param("sms_english", (), {"Body": "x" * 10_000}, [KM.menu()],
+        pytest.param("sms_english", (), {"Body": "x" * 10_000}, [KM.emergency_line(), KM.menu()],
                      id="10kB-text-is-accepted"),
         pytest.param("mms_photo", (), {}, [KM.text_only()], id="photo-gets-text-only"),
         pytest.param("mms_photo", ("hello",), {}, [EN.text_only()],
@@ -185,16 +185,18 @@ def _offset(app: Flask, key: str) -> int:
 
 
 @pytest.mark.parametrize(
-    ("greeting", "stop", "texts"),
+    ("greeting", "stop", "goodbye"),
     [
-        pytest.param("hello", "STOP", EN, id="english-STOP"),
-        pytest.param("ម៉ឺនុយ", "ឈប់", KM, id="khmer-ឈប់"),
-        pytest.param("hello", "stop", EN, id="lowercase-stop"),
+        pytest.param("hello", "STOP", EN.stopped_by_provider_word(), id="english-STOP"),
+        pytest.param("ម៉ឺនុយ", "ឈប់", KM.stopped(), id="khmer-ឈប់"),
+        pytest.param("hello", "stop", EN.stopped_by_provider_word(), id="lowercase-stop"),
+        pytest.param("hello", "delete my data", EN.stopped(), id="delete-my-data"),
     ],
 )
 def test_stop_deletes_only_this_senders_conversation(
-    app: Flask, greeting: str, stop: str, texts: Texts
+    app: Flask, greeting: str, stop: str, goodbye: str
 ) -> None:
+    """One-word SMS STOP is also Twilio's opt-out word: the goodbye says START undoes it."""
     client = app.test_client()
     leaving = TwilioSender(client, "sms_english", SOKHA)
     staying = TwilioSender(client, "whatsapp_text", "whatsapp:+85587654321")
@@ -202,6 +204,6 @@ def test_stop_deletes_only_this_senders_conversation(
     staying.send(greeting)
     assert conversation(app, leaving.key) is not None
 
-    assert leaving.send(stop) == [texts.stopped()]
+    assert leaving.send(stop) == [goodbye]
     assert conversation(app, leaving.key) is None
     assert conversation(app, staying.key) is not None

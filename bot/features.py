@@ -1,0 +1,69 @@
+"""Hashed character n-gram features of a message: one definition for training and for use.
+
+Khmer is written without spaces between words, and romanised Khmer has no standard spelling,
+so whole words are poor features: "knhom chong pyeabal" and "khnhom jong pyabal" share almost no
+word, but many short runs of characters. Character n-grams of the normalised text (the same
+form every matcher sees: NFC, no zero-width spaces, case-folded, Latin digits) work the same on
+Khmer, romanised Khmer, English and their typos. Word unigrams and bigrams are added for the
+Latin words, where they carry meaning of their own ("not breathing" against "breathing").
+
+Each feature is hashed (CRC-32, stable across processes, unlike ``hash``) into ``DIMENSION``
+buckets, so the model needs no vocabulary table; the model file keeps only the buckets its
+training data used.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zlib
+from collections import Counter
+from collections.abc import Mapping
+
+#: Number of hash buckets (a power of two).
+DIMENSION = 1 << 18
+#: Lengths of the character n-grams.
+CHAR_NGRAMS = (2, 3, 4, 5)
+#: Changes whenever the feature definition changes, so an old model file is refused.
+FEATURES_VERSION = "char2-5+words1-2+cues/crc32/2^18/v2"
+
+_LATIN_WORD = re.compile(r"[a-z0-9']+")
+_MASK = DIMENSION - 1
+
+
+def feature_names(normalised: str) -> list[str]:
+    """Every feature of one message, already normalised (``bot.normalize.normalize``), as text:
+    ``3: kn`` is the character trigram " kn", ``w:help`` a word, ``b:not breathing`` a pair."""
+    if not normalised:
+        return []
+    padded = f" {normalised} "
+    size = len(padded)
+    names = [f"{n}:{padded[i : i + n]}" for n in CHAR_NGRAMS for i in range(size - n + 1)]
+    words = _LATIN_WORD.findall(normalised)
+    names += ["w:" + word for word in words]
+    names += [f"b:{a} {b}" for a, b in zip(words, words[1:])]
+    return names
+
+
+def feature_counts(normalised: str) -> Counter[int]:
+    """Bucket -> count for one message."""
+    crc32 = zlib.crc32
+    return Counter([crc32(name.encode()) & _MASK for name in feature_names(normalised)])
+
+
+def feature_vector(
+    normalised: str, cues: Mapping[str, float] | None = None
+) -> tuple[list[int], list[float]]:
+    """Sorted buckets and their values: log-scaled n-gram counts scaled to unit length, plus
+    ``cues`` (what the keyword and place matchers found, ``bot.intents.cues``) as they are."""
+    counts = feature_counts(normalised)
+    values: dict[int, float] = {}
+    if counts:
+        scaled = {b: 1.0 + math.log(n) for b, n in counts.items()}
+        norm = math.sqrt(sum(v * v for v in scaled.values()))
+        values = {b: v / norm for b, v in scaled.items()}
+    for name, value in (cues or {}).items():
+        bucket = zlib.crc32(f"x:{name}".encode()) & _MASK
+        values[bucket] = values.get(bucket, 0.0) + value
+    buckets = sorted(values)
+    return buckets, [values[b] for b in buckets]

@@ -1,0 +1,146 @@
+"""The learned second stage of intent classification: a linear model over hashed character
+n-grams (``bot/features.py``), trained by ``tests/intent_training.py`` on ``tests/data/``.
+
+The model predicts *labels*: an intent, or ``intent/topic`` for the intents whose answers
+depend on what exactly was asked (``emergency/crisis``, ``faq_privacy/police``...). Its file
+(``locales/model/intent_model.npz``) keeps only the hash buckets the training data used, with
+weights quantised to 8 bits per class, so it is small enough to ship in the repository and to
+load in every web worker. Using it needs NumPy only; training needs scikit-learn.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from bot.features import DIMENSION, FEATURES_VERSION, feature_vector
+
+MODEL_FILE = Path(__file__).resolve().parent.parent / "locales" / "model" / "intent_model.npz"
+
+
+class ModelError(RuntimeError):
+    """The model file is missing, damaged or made for other features; names the file."""
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """Probabilities of every label for one message, and that its language is English."""
+
+    labels: tuple[str, ...]
+    probabilities: tuple[float, ...]
+    #: For Latin-script text: how likely the reply should be English rather than Khmer
+    #: (romanised Khmer and English share the alphabet, not their letter patterns).
+    english: float = 0.5
+
+    def intent_probability(self, intent: str) -> float:
+        """The probability of an intent: the sum over its topics."""
+        return sum(p for label, p in zip(self.labels, self.probabilities)
+                   if label.partition("/")[0] == intent)
+
+    def best_intent(self) -> tuple[str, float]:
+        totals: dict[str, float] = {}
+        for label, p in zip(self.labels, self.probabilities):
+            intent = label.partition("/")[0]
+            totals[intent] = totals.get(intent, 0.0) + p
+        intent = max(totals, key=totals.__getitem__)
+        return intent, totals[intent]
+
+    def best_topic(self, intent: str) -> str:
+        """The likeliest topic of ``intent``; "" if the model knows no topics for it."""
+        topics = [(p, label.partition("/")[2]) for label, p in zip(self.labels, self.probabilities)
+                  if label.partition("/")[0] == intent and "/" in label]
+        return max(topics)[1] if topics else ""
+
+
+#: The last weight column: the language head (English against Khmer).
+LANGUAGE_COLUMN = "locale:en"
+
+
+class IntentModel:
+    def __init__(self, labels: tuple[str, ...], rows: np.ndarray, weights: np.ndarray,
+                 bias: np.ndarray, data_digest: str = "") -> None:
+        """``labels`` name the columns of ``weights`` and ``bias``; the last may be
+        ``LANGUAGE_COLUMN``, a binary logistic model of the reply language."""
+        self.labels = labels
+        self.rows = rows.astype(np.int64)  # sorted bucket numbers that have weights
+        self.weights = weights.astype(np.float32)  # one row per bucket, one column per label
+        self.bias = bias.astype(np.float32)
+        self._intent_columns = len(labels) - (labels[-1] == LANGUAGE_COLUMN if labels else 0)
+        #: SHA-256 of the training data the model was made from (see tests/intent_training.py).
+        self.data_digest = data_digest
+
+    # --- use -------------------------------------------------------------------------------
+    def predict(self, normalised: str, cues: Mapping[str, float] | None = None) -> Prediction:
+        buckets, values = feature_vector(normalised, cues)
+        scores = self.bias.copy()
+        if buckets:
+            wanted = np.asarray(buckets, dtype=np.int64)
+            at = np.searchsorted(self.rows, wanted)
+            at[at == len(self.rows)] = 0
+            known = self.rows[at] == wanted
+            if known.any():
+                scores += np.asarray(values, dtype=np.float32)[known] @ self.weights[at[known]]
+        intents = scores[: self._intent_columns]
+        exp = np.exp(intents - intents.max())
+        probabilities = exp / exp.sum()
+        english = 0.5
+        if self._intent_columns < len(self.labels):
+            english = float(1.0 / (1.0 + np.exp(-scores[-1])))
+        return Prediction(self.labels[: self._intent_columns],
+                          tuple(float(p) for p in probabilities), english)
+
+    # --- storage ---------------------------------------------------------------------------
+    def save(self, path: Path = MODEL_FILE) -> None:
+        """Write the model with 8-bit weights (one scale per label)."""
+        scale = np.abs(self.weights).max(axis=0) / 127.0
+        scale[scale == 0] = 1.0
+        quantised = np.round(self.weights / scale).astype(np.int8)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as handle:
+            np.savez_compressed(
+                handle,
+                labels=np.array(self.labels),
+                rows=self.rows.astype(np.int32),
+                weights=quantised,
+                scale=scale.astype(np.float32),
+                bias=self.bias,
+                features=np.array(FEATURES_VERSION),
+                data_digest=np.array(self.data_digest),
+            )
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> IntentModel:
+        try:
+            with path.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
+                if str(data["features"]) != FEATURES_VERSION:
+                    raise ModelError(
+                        f"{path}: made for features {str(data['features'])!r}, not "
+                        f"{FEATURES_VERSION!r}; retrain it with `make model`"
+                    )
+                rows = data["rows"]
+                if len(rows) and (rows.min() < 0 or rows.max() >= DIMENSION):
+                    raise ModelError(f"{path}: bucket numbers outside 0..{DIMENSION - 1}")
+                weights = data["weights"].astype(np.float32) * data["scale"]
+                return cls(tuple(str(label) for label in data["labels"]), rows, weights,
+                           data["bias"], str(data["data_digest"]))
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
+            raise ModelError(f"{path}: cannot read the intent model ({error}); "
+                             "build it with `make model`") from error
+
+    def digest(self) -> str:
+        """A fingerprint of the weights, to tell whether two models are the same."""
+        sha = hashlib.sha256()
+        for part in (self.rows, np.round(self.weights, 4), np.round(self.bias, 4)):
+            sha.update(np.ascontiguousarray(part).tobytes())
+        return sha.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def default_model() -> IntentModel:
+    return IntentModel.load()
