@@ -1,8 +1,15 @@
 """Telegram webhook: private messages only; the reply goes back inside the webhook response.
 
 verify (X-Telegram-Bot-Api-Secret-Token, constant-time) → parse (python-telegram-bot's
-``Update.de_json``; names, usernames and ids never get past here except the chat id needed to
-address the reply, which is used in memory and never stored) → pipeline → render.
+``Update.de_json`` over only the fields the bot uses; names, usernames and ids never get past
+here except the chat id needed to address the reply, which is used in memory and never stored)
+→ pipeline → render.
+
+Every other kind of update (edits, channel posts, callback and inline queries, chat member
+changes, kinds Telegram adds later) is acknowledged with an empty 200 before python-telegram-bot
+sees it: its classes require fields that other Bot API versions do not send (older users have
+no ``is_bot``, photo sizes no ``file_unique_id`` before Bot API 4.5…), and a 4xx would only make
+Telegram retry. A private message is parsed from the fields the bot uses alone, for the same reason.
 """
 
 from __future__ import annotations
@@ -37,10 +44,14 @@ def parse() -> tuple[Inbound, int]:
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict) or not _is_int(payload.get("update_id")):
         abort(400, description="expected a Telegram Update object")
+    if payload.get("message") is None:
+        raise Ignored
     # python-telegram-bot does not check field types, so a wrongly typed field (text: 5,
     # date: 10**20, language_code: 5) only fails when used: every such failure is a 400.
     try:
-        update = Update.de_json(payload, None)
+        update = Update.de_json(
+            {"update_id": payload["update_id"], "message": _used_fields(payload["message"])}, None
+        )
         message = update.message
         if message is None or message.chat.type != "private":
             raise Ignored
@@ -50,6 +61,28 @@ def parse() -> tuple[Inbound, int]:
     if not _is_int(chat_id):
         abort(400, description="malformed Telegram Update")
     return inbound, chat_id
+
+
+#: The fields of a Message the bot reads, besides ``chat`` and ``from``.
+USED_FIELDS = ("message_id", "date", "text", "location", "venue")
+
+
+def _used_fields(message: object) -> dict[str, Any]:
+    """The part of a Message the bot reads: chat id and type, text, location or venue, and the
+    sender's language code (a hint), for python-telegram-bot to parse. Fields the bot never reads
+    cannot fail the parse, however they are shaped; the sender's ``id``, ``is_bot`` and
+    ``first_name``, which python-telegram-bot requires but older updates may lack, are filled in
+    rather than copied, so the sender's id and name are not even parsed."""
+    chat = message.get("chat") if isinstance(message, dict) else None
+    sender = message.get("from", {}) if isinstance(message, dict) else None
+    if not isinstance(message, dict) or not isinstance(chat, dict) or not isinstance(sender, dict):
+        abort(400, description="malformed Telegram Update")
+    used = {key: message[key] for key in USED_FIELDS if key in message}
+    used["chat"] = {"id": chat.get("id"), "type": chat.get("type")}
+    if "language_code" in sender:
+        hint = sender["language_code"]
+        used["from"] = {"id": 0, "is_bot": False, "first_name": "", "language_code": hint}
+    return used
 
 
 def _is_int(value: object) -> bool:
@@ -69,7 +102,9 @@ def _inbound(update_id: int, message: Message) -> Inbound:
     text = text[:MAX_TEXT_CHARS]
     return Inbound(
         channel=Channel.TELEGRAM,
-        sender_key=sender_key(current_app.config["PSEUDONYM_KEY"], "telegram", str(message.chat.id)),
+        sender_key=sender_key(
+            current_app.config["PSEUDONYM_KEY"], "telegram", str(message.chat.id)
+        ),
         text=text,
         location=location,
         locale_hint=_hint(message),
@@ -97,7 +132,9 @@ def render(outcome: pipeline.Outcome, chat_id: int) -> Response:
     buttons = [b for m in outcome.messages for b in m.buttons]
     if buttons:
         body["reply_markup"] = {
-            "keyboard": [[{"text": b.label, "request_location": b.request_location}] for b in buttons],
+            "keyboard": [
+                [{"text": b.label, "request_location": b.request_location}] for b in buttons
+            ],
             "resize_keyboard": True,
             "one_time_keyboard": True,
         }

@@ -3,14 +3,23 @@
 verify (X-Twilio-Signature with twilio's own validator, against PUBLIC_BASE_URL + path) →
 parse (whitelist into ``Inbound``; FromCity, FromZip, ProfileName… never get past here) →
 pipeline → render (TwiML via twilio's ``MessagingResponse``).
+
+A status callback (Twilio reporting that a reply was sent, delivered, failed…) posted here is
+acknowledged with an empty ``<Response/>`` once its signature is checked, and nothing else.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 from flask import Blueprint, Response, abort, current_app, request
-from twilio.request_validator import RequestValidator, get_signature_algorithm
+from twilio.request_validator import (
+    HMAC_SHA1,
+    HMAC_SHA256,
+    SIGNATURE_SETTINGS_HEADER,
+    RequestValidator,
+)
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.types import Channel, GeoPoint, Inbound
@@ -18,6 +27,7 @@ from webhooks import pipeline
 from webhooks.pseudonym import sender_key
 
 bp = Blueprint("twilio", __name__, url_prefix="/webhooks/twilio")
+log = logging.getLogger(__name__)
 
 MAX_BODY_CHARS = 1600  # Twilio's own limit for a message body
 #: The words on which Twilio itself opts an SMS sender out (the whole message, any case) and
@@ -34,13 +44,40 @@ def signed_url() -> str:
     return current_app.config["PUBLIC_BASE_URL"] + request.path + (f"?{query}" if query else "")
 
 
+def signature_algorithm(settings: str | None) -> str | None:
+    """The algorithm the X-Twilio-Webhooks-Signature-Settings header (``key=…,algorithm=…``)
+    names: HMAC_SHA1 when it names none, None when it names one Twilio does not use.
+
+    The header arrives before anything is authenticated, and twilio's validator logs an
+    algorithm it does not know verbatim (newlines and terminal escapes included), so only one of
+    the two known names is ever passed on."""
+    for part in (settings or "").split(","):
+        name, separator, value = part.partition("=")
+        if separator and name.strip() == "algorithm" and value.strip():
+            algorithm = value.strip().upper()
+            return algorithm if algorithm in (HMAC_SHA1, HMAC_SHA256) else None
+    return HMAC_SHA1
+
+
 def verify() -> bool:
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature:
         return False
+    algorithm = signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
+    if algorithm is None:
+        log.warning("refused a request: unknown algorithm in %s", SIGNATURE_SETTINGS_HEADER)
+        return False
     validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
-    algorithm = get_signature_algorithm(request.headers.get("X-Twilio-Webhooks-Signature-Settings"))
     return bool(validator.validate(signed_url(), request.form, signature, algorithm))
+
+
+def is_status_callback(form: Mapping[str, str]) -> bool:
+    """Whether Twilio is reporting on a message we sent rather than passing one on. Its status
+    callbacks carry MessageSid, MessageStatus, AccountSid, From, To, ApiVersion, ErrorCode,
+    SmsSid and SmsStatus; an inbound message has SmsStatus (``received``) too, but always a
+    Body and NumMedia. (twilio.com/docs/messaging/guides/track-outbound-message-status)"""
+    has_status = "MessageStatus" in form or "SmsStatus" in form
+    return has_status and "Body" not in form and "NumMedia" not in form
 
 
 def parse() -> Inbound | None:
@@ -94,6 +131,8 @@ def sms() -> Response:
         abort(404)
     if not verify():
         abort(403)
+    if is_status_callback(request.form):
+        return Response(str(MessagingResponse()), mimetype="text/xml")  # <Response/>
     inbound = parse()
     if inbound is None:
         abort(400, description="From and MessageSid are required")

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+import logging
+import re
 from urllib.parse import urlencode
 
 import pytest
 from flask import Flask
+from twilio.request_validator import RequestValidator
 
 from bot.replies import Texts
 from bot.types import Locale
 from models import Conversation, DemandEvent, ProcessedMessage
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, TEST_CONFIG
 from tests.webhooks.channels import (
     FORM,
+    TWILIO_PATH,
     TWILIO_URL,
     TwilioSender,
     count_rows,
@@ -124,6 +128,120 @@ def test_bad_signature_is_forbidden_and_changes_nothing(
     assert response.status_code == 403
     assert count_rows(app, ProcessedMessage) == 0
     assert count_rows(app, Conversation) == 0
+
+
+# --- X-Twilio-Webhooks-Signature-Settings ----------------------------------------------------
+
+SETTINGS = "HTTP_X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS"
+#: Anything of these in a log line means the unauthenticated header reached the log.
+HOSTILE = re.compile(r"INJECTED|\x1b|\r|\n|MD5|sharedkey_x|\u202e|\u1780")
+
+
+def _log_text(caplog: pytest.LogCaptureFixture) -> str:
+    return "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
+
+
+@pytest.mark.parametrize("signed", [True, False], ids=["correctly-signed", "unsigned"])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        pytest.param("key=webhooks_sharedkey_x,algorithm=HMAC_SHA1\r\n"
+                     "ERROR twilio: INJECTED admin login ok\x1b[2J\x1b[31m",
+                     id="newlines-and-ANSI-after-a-known-name"),
+        pytest.param("algorithm=\x1b[1A\x1b[2KINFO sangkhim: INJECTED\nforged line",
+                     id="ANSI-and-newline-as-the-name"),
+        pytest.param("algorithm=MD5", id="unknown-name"),
+        pytest.param("algorithm=HMAC_SHA1\u202e\u1780INJECTED" + "A" * 4000,
+                     id="bidi-khmer-and-4kB"),
+    ],
+)
+def test_hostile_signature_settings_are_refused_and_never_logged(
+    app: Flask, caplog: pytest.LogCaptureFixture, settings: str, signed: bool
+) -> None:
+    """The header is read before anything is authenticated: an algorithm other than the two
+    Twilio names is refused (403) without its value reaching the library or a log line."""
+    caplog.set_level(logging.DEBUG)
+    headers = {"X-Twilio-Signature": twilio_signature(SIGNED) if signed else "AAAA"}
+    response = app.test_client().post(
+        TWILIO_PATH, data=urlencode(SIGNED), content_type=FORM, headers=headers,
+        environ_base={SETTINGS: settings},
+    )
+    assert response.status_code == 403, response.get_data(as_text=True)
+    assert not HOSTILE.search(_log_text(caplog)), _log_text(caplog)
+    assert count_rows(app, ProcessedMessage) == 0
+
+
+@pytest.mark.parametrize(
+    ("settings", "algorithm"),
+    [
+        pytest.param(None, "HMAC_SHA1", id="no-header-is-sha1"),
+        pytest.param("", "HMAC_SHA1", id="empty-header-is-sha1"),
+        pytest.param("key=webhooks_sharedkey_0a1b", "HMAC_SHA1", id="no-algorithm-is-sha1"),
+        pytest.param("key=webhooks_sharedkey_0a1b,algorithm=HMAC_SHA1", "HMAC_SHA1", id="sha1"),
+        pytest.param("key=webhooks_sharedkey_0a1b,algorithm=HMAC_SHA256", "HMAC_SHA256",
+                     id="sha256"),
+    ],
+)
+def test_known_signature_algorithms_are_accepted(
+    app: Flask, settings: str | None, algorithm: str
+) -> None:
+    form = twilio_form("sms_english")
+    signature = RequestValidator(TEST_CONFIG["TWILIO_AUTH_TOKEN"]).compute_signature(
+        TWILIO_URL, form, algorithm
+    )
+    environ = {} if settings is None else {SETTINGS: settings}
+    response = app.test_client().post(
+        TWILIO_PATH, data=urlencode(form), content_type=FORM,
+        headers={"X-Twilio-Signature": signature}, environ_base=environ,
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert twiml_messages(response)
+
+
+# --- status callbacks ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fixture", "changes"),
+    [
+        pytest.param("status_delivered", {}, id="delivered"),
+        pytest.param("status_delivered", {"MessageStatus": "sent", "SmsStatus": "sent",
+                                          "RawDlrDoneDate": None}, id="sent"),
+        pytest.param("status_failed", {}, id="failed-30008"),
+        pytest.param("status_failed", {"MessageStatus": "undelivered",
+                                       "SmsStatus": "undelivered", "ErrorCode": "30003"},
+                     id="undelivered-30003"),
+        pytest.param("status_delivered", {"SmsStatus": None}, id="MessageStatus-only"),
+        pytest.param("status_delivered", {"MessageStatus": None}, id="SmsStatus-only"),
+        pytest.param("status_delivered", {
+            "From": "whatsapp:+85523900100", "To": "whatsapp:+85587654321",
+            "MessageStatus": "read", "SmsStatus": "read", "ChannelPrefix": "whatsapp",
+            "ChannelToAddress": "+85587654321", "RawDlrDoneDate": None,
+        }, id="whatsapp-read"),
+    ],
+)
+def test_status_callback_is_acknowledged_and_records_nothing(
+    sample_app: Flask, caplog: pytest.LogCaptureFixture, fixture: str,
+    changes: dict[str, str | None],
+) -> None:
+    """A delivery report for a reply we sent is not a message: no reply, no row, no log line."""
+    caplog.set_level(logging.DEBUG)
+    form = twilio_form(fixture, **changes)
+    response = post_twilio(sample_app.test_client(), form)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert twiml_messages(response) == []
+    for model in (Conversation, ProcessedMessage, DemandEvent):
+        assert count_rows(sample_app, model) == 0
+    logged = _log_text(caplog)
+    for value in (form["From"], form["To"], form["MessageSid"], form["AccountSid"]):
+        assert value.removeprefix("whatsapp:").lstrip("+") not in logged
+
+
+@pytest.mark.parametrize("fixture", ["status_delivered", "status_failed"])
+def test_status_callback_with_a_bad_signature_is_forbidden(app: Flask, fixture: str) -> None:
+    response = post_twilio(app.test_client(), twilio_form(fixture), signature="not-a-signature")
+    assert response.status_code == 403
+    assert count_rows(app, ProcessedMessage) == 0
 
 
 # --- bad input -------------------------------------------------------------------------------
