@@ -13,6 +13,8 @@ from models.base import Base
 
 class DemandEvent(Base):
     __tablename__ = "demand_event"
+    #: SQLite: stored in the order of the random ids, not of arrival (migration 0007).
+    __table_args__ = {"sqlite_with_rowid": False}
 
     #: Random, so the key carries no order of arrival that could link events to each other.
     id: Mapped[str] = mapped_column(

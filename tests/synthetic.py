@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import Flask
 
 from bot.geo import default_points
-from bot.types import Channel, GeoPoint, Inbound, Locale
+from bot.types import CAMBODIA, Channel, GeoPoint, Inbound, Locale
 from webhooks.pseudonym import sender_key
 
 #: (English text, Khmer text, weight): where people write from. Far provinces without methadone
@@ -91,6 +91,9 @@ class Traffic:
     first_day: date
     turns: list[Turn]
     replies: int = 0
+    #: Messages that got at least one reply (every one should, but the sender's own abuse
+    #: limit, 30 in 5 minutes, which synthetic texters do not reach).
+    answered: int = 0
 
     @property
     def addresses(self) -> set[str]:
@@ -129,7 +132,12 @@ class _Writer:
         day = self.first_day + timedelta(days=self.rng.randrange(7))
         hour = self.rng.choices(range(24), weights=[1, 1, 1, 1, 1, 2, 3, 4, 5, 6, 6, 6,
                                                      6, 6, 6, 6, 6, 7, 8, 8, 7, 5, 3, 2])[0]
-        at = datetime.combine(day, time(hour, self.rng.randrange(60), self.rng.randrange(60)), UTC)
+        if day == self.first_day + timedelta(days=6):
+            hour = min(hour, 22)  # a conversation must end inside the week (it takes minutes)
+        # Cambodia's own time, like the demand events: the whole week is one published week.
+        at = datetime.combine(
+            day, time(hour, self.rng.randrange(60), self.rng.randrange(60)), CAMBODIA
+        ).astimezone(UTC)
         hint = Locale(language) if channel is Channel.TELEGRAM else None
         turns = []
         for said in self._script(language, channel):
@@ -194,13 +202,21 @@ def plan(first_day: date, messages: int = 2000, seed: int = 7, people: int = 400
 
 def run(app: Flask, first_day: date, messages: int = 2000, seed: int = 7) -> Traffic:
     """Send the planned week through the pipeline of ``app``."""
-    from webhooks import pipeline
+    from webhooks import pipeline, ratelimit
 
     traffic = Traffic(first_day, plan(first_day, messages, seed))
     rng = random.Random(seed + 1)
+    clock = [traffic.turns[0].at.timestamp() if traffic.turns else 0.0]
     with app.app_context():
         key = app.config["PSEUDONYM_KEY"]
+        # The worker's message limit is per minute of real time; a week replayed in seconds
+        # would hit it. Give it the week's own clock, so that it limits as it would have.
+        saved = app.extensions.pop("sangkhim.bucket", None)
+        app.extensions["sangkhim.bucket"] = ratelimit.TokenBucket(
+            app.config["RATE_WORKER_PER_MINUTE"], clock=lambda: clock[0]
+        )
         for turn in traffic.turns:
+            clock[0] = turn.at.timestamp()
             inbound = Inbound(
                 channel=turn.channel,
                 sender_key=sender_key(key, turn.channel, turn.address),
@@ -211,6 +227,10 @@ def run(app: Flask, first_day: date, messages: int = 2000, seed: int = 7) -> Tra
             )
             outcome = pipeline.process(inbound, now=turn.at)
             traffic.replies += len(outcome.messages)
+            traffic.answered += bool(outcome.messages)
+        app.extensions.pop("sangkhim.bucket")
+        if saved is not None:
+            app.extensions["sangkhim.bucket"] = saved
     return traffic
 
 
@@ -235,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     traffic = run(app, start, args.messages, args.seed)
     end = start + timedelta(days=6)
     print(f"sent {len(traffic.turns)} synthetic messages from {len(traffic.addresses)} texters, "
-          f"{start} to {end}; {traffic.replies} replies")
+          f"{start} to {end}; {traffic.answered} answered, {traffic.replies} replies")
     return 0
 
 

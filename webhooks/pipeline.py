@@ -25,8 +25,8 @@ import bot
 from bot.intents import default_classifier
 from bot.normalize import has_khmer
 from bot.replies import Texts
-from bot.types import Button, DemandEvent, Inbound, Locale, OutMessage, Reply, State
-from models import turns, unique
+from bot.types import CAMBODIA, Button, DemandEvent, Inbound, Locale, OutMessage, Reply, State
+from models import retention, turns, unique
 from models.base import reading, writer_turn
 from models.directory import SqlDirectory
 from webhooks import ratelimit
@@ -123,7 +123,38 @@ def _process_once(
             row = turns.load_conversation(connection, inbound.sender_key, lock=True)
             turn = _think(connection, inbound, row, now)
             _save(connection, key, inbound, row, turn, now)
+    _upkeep(engine, now, forgot=turn.reply.state is None)
     return Outcome(turn.reply.messages)
+
+
+#: The hour this worker last ran the retention purge (``models.retention``).
+_purged_hour: datetime | None = None
+
+
+def _upkeep(engine: Engine, now: datetime, forgot: bool) -> None:
+    """Retention without an outside scheduler: the first message of each hour (in each worker)
+    purges what has expired, the first of each day also compacts the database, and an opt-out
+    compacts at once so that the deleted row does not linger in the write-ahead log. Failures
+    are logged and never cost the texter a reply."""
+    global _purged_hour
+    hour = _hour(now)
+    new_hour = hour != _purged_hour
+    new_day = _purged_hour is None or (
+        hour.astimezone(CAMBODIA).date() != _purged_hour.astimezone(CAMBODIA).date()
+    )
+    if not (new_hour or forgot):
+        return
+    try:
+        if new_hour:
+            _purged_hour = hour
+            config = current_app.config
+            with writer_turn(engine), engine.begin() as connection:
+                retention.purge(connection, now, config["STATE_TTL_HOURS"],
+                                config["PROCESSED_RETENTION_DAYS"])
+        if new_day or forgot:
+            retention.compact(engine, reorder_events=new_day)
+    except SQLAlchemyError as error:
+        log.warning("retention upkeep failed (%s); it runs again next hour", type(error).__name__)
 
 
 def _think(connection: Connection, inbound: Inbound, row: Row[Any] | None, now: datetime) -> _Turn:
@@ -159,12 +190,17 @@ def _save(connection: Connection, key: str, inbound: Inbound, row: Row[Any] | No
             raise _Conflict
         unique.forget_sender(connection, sender)  # STOP: nothing of today stays either
     else:
+        counters = dataclasses.asdict(turn.counters)
+        if counters["burst_start"] is not None:  # the 5-minute window needs minutes only
+            counters["burst_start"] = counters["burst_start"].replace(second=0, microsecond=0)
         values = {
             "locale": str(state.locale) if state.locale else None,
             "step": str(state.step),
             "data": state.data_json(),
-            "updated_at": now,
-            **dataclasses.asdict(turn.counters),
+            # The expiry (STATE_TTL_HOURS) needs hours only; a finer time could be matched
+            # with a carrier's records of who texted when.
+            "updated_at": _hour(now),
+            **counters,
         }
         if row is None:
             turns.insert_conversation(connection, {"sender_key": sender, **values})
@@ -172,9 +208,12 @@ def _save(connection: Connection, key: str, inbound: Inbound, row: Row[Any] | No
             raise _Conflict
     if turn.reply.demand_event is not None:
         _record_demand(connection, sender, turn.reply.demand_event)
-    hour = now.replace(minute=0, second=0, microsecond=0)
-    if not turns.record_delivery(connection, key, _dump(turn.reply.storable), hour):
+    if not turns.record_delivery(connection, key, _dump(turn.reply.storable), _hour(now)):
         raise _Repeat
+
+
+def _hour(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
 
 
 def _record_demand(connection: Connection, sender_key: str, event: DemandEvent) -> None:

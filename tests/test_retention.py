@@ -1,0 +1,117 @@
+"""What is kept, for how long, and how finely (docs/PRIVACY.md, "What is stored").
+
+Stored times are no finer than their use needs; a delivery's reply is kept only for a
+provider's retry; the app purges and compacts by itself, so retention does not depend on an
+outside scheduler; and on SQLite an opt-out leaves no trace of the pseudonym in the database's
+files, write-ahead log included.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import select, text
+
+from bot.types import Channel, Inbound
+from models import Conversation
+from models.inbox import ProcessedMessage
+from models.retention import STORED_REPLY_HOURS, purge
+from tests.webhooks.channels import TwilioSender, conversation, count_rows
+from webhooks import pipeline
+
+MONDAY = datetime(2026, 3, 16, 9, 41, 27, 123456, tzinfo=UTC)
+
+
+def _say(app: Flask, sender: str, text_: str, now: datetime, sid: str) -> list[str]:
+    with app.app_context():
+        outcome = pipeline.process(Inbound(Channel.SMS, sender, text_, provider_id=sid), now)
+    return [m.text for m in outcome.messages]
+
+
+def test_stored_times_are_no_finer_than_their_use(app: Flask) -> None:
+    """The expiry needs hours and the abuse window minutes: nothing is stored to the second."""
+    _say(app, "k-times", "hello", MONDAY, "SM1")
+    row = conversation(app, "k-times")
+    assert row is not None
+    assert (row.updated_at.minute, row.updated_at.second, row.updated_at.microsecond) == (0, 0, 0)
+    assert row.burst_start is not None
+    assert (row.burst_start.second, row.burst_start.microsecond) == (0, 0)
+    with app.extensions["sangkhim.db"].sessions() as session:
+        received = session.scalars(select(ProcessedMessage.received_at)).all()
+    assert received and all(t.minute == t.second == t.microsecond == 0 for t in received)
+
+
+def test_a_stored_reply_is_kept_only_for_retries(app: Flask) -> None:
+    first = _say(app, "k-retry", "1", MONDAY, "SM-retry")
+    assert first and _say(app, "k-retry", "1", MONDAY + timedelta(seconds=20), "SM-retry") == first
+    with app.extensions["sangkhim.db"].engine.begin() as connection:
+        purge(connection, MONDAY + timedelta(hours=STORED_REPLY_HOURS + 1), 24, 7)
+    with app.extensions["sangkhim.db"].sessions() as session:
+        replies = session.scalars(select(ProcessedMessage.reply)).all()
+    assert replies == ["[]"]  # the delivery is still known, its reply is gone
+    late = _say(app, "k-retry", "1", MONDAY + timedelta(hours=3), "SM-retry")
+    assert late == []  # a very late retry is acknowledged, and counted nothing
+
+
+def test_the_app_purges_expired_state_without_a_scheduler(app: Flask) -> None:
+    _say(app, "k-old", "hello", MONDAY, "SM-a")
+    assert conversation(app, "k-old") is not None
+    # Somebody else writes a day and a half later; nobody ran `flask purge`.
+    _say(app, "k-new", "hello", MONDAY + timedelta(hours=36), "SM-b")
+    assert conversation(app, "k-old") is None
+    assert conversation(app, "k-new") is not None
+
+
+def _sqlite_files(app: Flask) -> bytes:
+    path = Path(app.extensions["sangkhim.db"].engine.url.database)
+    return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+
+
+def test_an_opt_out_leaves_no_trace_in_the_sqlite_files(app: Flask) -> None:
+    if app.extensions["sangkhim.db"].engine.dialect.name != "sqlite":
+        pytest.skip("file contents are an SQLite matter; PostgreSQL is vacuumed instead")
+    client = app.test_client()
+    sender = TwilioSender(client, "sms_english", "+85512399999")
+    sender.send("hello")
+    sender.send("1")
+    key = sender.key.encode()
+    assert key in _sqlite_files(app)  # the check can see the pseudonym while it is stored
+    sender.send("STOP")
+    assert conversation(app, sender.key) is None
+    assert key not in _sqlite_files(app)
+
+
+def test_an_opt_out_vacuums_postgresql(app: Flask) -> None:
+    engine = app.extensions["sangkhim.db"].engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    sender = TwilioSender(app.test_client(), "sms_english", "+85512399998")
+    sender.send("hello")
+    sender.send("STOP")
+    with engine.connect() as connection:
+        vacuumed = connection.execute(text(
+            "SELECT last_vacuum FROM pg_stat_user_tables WHERE relname = 'conversation'"
+        )).scalar()
+    assert vacuumed is not None
+    assert count_rows(app, Conversation) == 0
+
+
+def test_demand_events_are_stored_in_no_order_of_arrival(app: Flask) -> None:
+    """A dump lists events in storage order (every column: no index covers it): it must be the
+    order of their random ids."""
+    for number in range(40):
+        _say(app, f"k-order-{number}", "1", MONDAY + timedelta(minutes=number), f"SM-o{number}")
+        _say(app, f"k-order-{number}", "0", MONDAY + timedelta(minutes=number, seconds=30),
+             f"SM-p{number}")
+    engine = app.extensions["sangkhim.db"].engine
+    if engine.dialect.name == "postgresql":
+        from models.retention import compact
+
+        compact(engine, reorder_events=True)  # the daily compaction
+    with engine.connect() as connection:
+        stored = [row[0] for row in connection.execute(text("SELECT * FROM demand_event"))]
+    assert len(stored) >= 40
+    assert stored == sorted(stored)
