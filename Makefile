@@ -63,7 +63,8 @@ run: venv compile
 	$(BIN)/flask db upgrade
 	$(BIN)/flask directory import --sample
 	@$(BIN)/flask dev examples --base-url http://$(HOST):$(PORT)
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - 'webhooks:create_app()'
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) --workers 2 \
+		'webhooks:create_app()'
 
 test: dev-deps compile
 	$(BIN)/pytest

@@ -468,3 +468,25 @@ def test_production_serves_real_services(
     answer = chat(production, "needle exchange Battambang")
     assert "Banan Needle Exchange" in answer and "012 999 000" in answer
     assert "[SAMPLE]" not in answer
+
+
+# --- development helpers exist only in development --------------------------------------------
+
+
+def test_dev_commands_do_not_exist_in_production(make_app: Callable[..., Flask]) -> None:
+    """``flask dev examples`` prints the Telegram secret and valid Twilio signatures."""
+    production = make_app(SANGKHIM_ENV="production", TESTING=False)
+    result = cli(production, "dev", "examples")
+    assert result.exit_code == 2
+    assert "No such command 'dev'" in result.output
+    assert production.config["TELEGRAM_WEBHOOK_SECRET"] not in result.output
+    listed = cli(production, "--help").output.splitlines()
+    assert not [line for line in listed if line.split()[:1] == ["dev"]]
+
+
+def test_dev_examples_in_development(app: Flask) -> None:
+    result = cli(app, "dev", "examples", "--base-url", "http://127.0.0.1:5077/")
+    assert result.exit_code == 0, result.output
+    secret = app.config["TELEGRAM_WEBHOOK_SECRET"]
+    assert f"X-Telegram-Bot-Api-Secret-Token: {secret}" in result.output
+    assert "http://127.0.0.1:5077/simulator" in result.output

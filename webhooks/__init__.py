@@ -13,7 +13,13 @@ from bot.intents import default_classifier
 from webhooks import cli, database, errors, logs, outreach
 from webhooks import config as settings_loader
 
-__all__ = ["create_app"]
+__all__ = ["check_config", "create_app"]
+
+
+def check_config() -> None:
+    """Load the configuration as ``create_app`` would, raising ``ConfigError`` if it is wrong
+    (gunicorn.conf.py calls this in the master, before any worker starts)."""
+    settings_loader.load(Path(Flask(__name__).instance_path))
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

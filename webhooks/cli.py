@@ -37,8 +37,11 @@ dev_cli = AppGroup("dev", help="Development helpers.")
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_cli, directory_cli, telegram_cli, dev_cli):
+    for group in (db_cli, directory_cli, telegram_cli):
         app.cli.add_command(group)
+    if not app.config["PRODUCTION"]:
+        # `dev examples` prints the Telegram secret and valid Twilio signatures.
+        app.cli.add_command(dev_cli)
     for command in (chat, classify, purge):
         app.cli.add_command(command)
     app.cli.add_command(demand_cli)

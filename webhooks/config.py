@@ -1,20 +1,27 @@
 """Configuration from the environment (README, "Configuration").
 
-Production (``SANGKHIM_ENV=production``) fails fast, naming every missing variable. Development
-generates missing secrets once and keeps them in ``instance/secrets.json`` (mode 600), so
-restarts and several gunicorn workers agree on them.
+``SANGKHIM_ENV`` is ``development`` (the default) or ``production``, spelled exactly: any other
+value stops start-up, so a typo cannot quietly mean development. Production fails fast, naming
+every missing or weak variable (never printing a secret). Development generates missing secrets
+once and keeps them in ``instance/secrets.json`` (mode 600), so restarts and several gunicorn
+workers agree on them.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import click
+
+MODES = ("development", "production")
 CHANNELS = ("twilio", "telegram")
 DEV_SECRETS = ("SECRET_KEY", "PSEUDONYM_KEY", "TWILIO_AUTH_TOKEN", "TELEGRAM_WEBHOOK_SECRET")
 REQUIRED_BY_CHANNEL = {
@@ -70,8 +77,24 @@ INT_KEYS = (
 )
 
 
-class ConfigError(RuntimeError):
-    """Start-up must stop: the message names what is missing or wrong."""
+#: Keys are at least this long, and of at least KEY_MIN_DISTINCT different characters.
+KEY_MIN_LENGTH = 32
+KEY_MIN_DISTINCT = 8
+#: Words of example and placeholder values ("change-me"), which no random key contains.
+_PLACEHOLDER = re.compile(
+    r"change.?(me|it|this)|example|placeholder|your.?(secret|key)|insecure|dummy|not.?secret",
+    re.IGNORECASE,
+)
+#: Telegram's rule for a webhook's secret_token (1-256 of these), with our minimum of 16.
+_TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
+
+
+class ConfigError(click.ClickException, RuntimeError):
+    """Start-up must stop: the message names what is missing or wrong.
+
+    A ``ClickException`` so that ``flask …`` prints "Error: <message>" rather than a traceback;
+    a ``RuntimeError`` so that gunicorn's master does the same (see gunicorn.conf.py).
+    """
 
 
 def load(instance_path: Path, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -79,6 +102,11 @@ def load(instance_path: Path, overrides: Mapping[str, Any] | None = None) -> dic
     config: dict[str, Any] = dict(DEFAULTS)
     config.update({k: os.environ[k] for k in ENV_KEYS if os.environ.get(k)})
     config.update(overrides or {})
+    if config["SANGKHIM_ENV"] not in MODES:
+        raise ConfigError(
+            f"SANGKHIM_ENV must be 'development' or 'production' (exactly, in lower case), "
+            f"not {config['SANGKHIM_ENV']!r}."
+        )
     for key in INT_KEYS:
         try:
             config[key] = int(config[key])
@@ -88,7 +116,7 @@ def load(instance_path: Path, overrides: Mapping[str, Any] | None = None) -> dic
     production = config["SANGKHIM_ENV"] == "production"
     config["PRODUCTION"] = production
     if production:
-        _require(config)
+        _require(config, instance_path)
     else:
         _fill_dev_secrets(config, instance_path)
         config.setdefault("DATABASE_URL", f"sqlite:///{instance_path / 'sangkhim.db'}")
@@ -109,7 +137,7 @@ def _channels(raw: str) -> tuple[str, ...]:
     return names
 
 
-def _require(config: dict[str, Any]) -> None:
+def _require(config: dict[str, Any], instance_path: Path) -> None:
     needed = ["DATABASE_URL", "SECRET_KEY", "PSEUDONYM_KEY"]
     for channel in config["CHANNELS"]:
         needed.extend(REQUIRED_BY_CHANNEL[channel])
@@ -120,9 +148,52 @@ def _require(config: dict[str, Any]) -> None:
             + ", ".join(missing)
             + " (see README, 'Configuration')."
         )
-    for key in ("SECRET_KEY", "PSEUDONYM_KEY"):
-        if len(str(config[key])) < 32:
-            raise ConfigError(f"{key} must be at least 32 characters of random text.")
+    problems = [_weak_key(key, str(config[key])) for key in ("SECRET_KEY", "PSEUDONYM_KEY")]
+    if config["SECRET_KEY"] == config["PSEUDONYM_KEY"]:
+        problems.append("PSEUDONYM_KEY must differ from SECRET_KEY.")
+    url = urlsplit(str(config["PUBLIC_BASE_URL"]))
+    if config["PUBLIC_BASE_URL"] and (
+        url.scheme != "https" or not url.hostname or url.query or url.fragment
+    ):
+        problems.append(
+            "PUBLIC_BASE_URL must be the app's public https:// address "
+            "(scheme and host, no query), exactly as configured at Twilio and Telegram."
+        )
+    if "telegram" in config["CHANNELS"] and not _TELEGRAM_SECRET.fullmatch(
+        str(config["TELEGRAM_WEBHOOK_SECRET"])
+    ):
+        problems.append(
+            "TELEGRAM_WEBHOOK_SECRET must be 16 to 256 characters, each a letter A-Z or a-z, "
+            "a digit, _ or -."
+        )
+    developed = _stored_dev_secrets(instance_path)
+    problems += [
+        f"{key} is the development value from {instance_path / 'secrets.json'}; "
+        "generate a new one."
+        for key in DEV_SECRETS
+        if key in developed and config.get(key) == developed[key]
+    ]
+    problems = [problem for problem in problems if problem]
+    if problems:
+        raise ConfigError("Sangkhim cannot start in production: " + " ".join(problems))
+
+
+def _weak_key(key: str, value: str) -> str:
+    """Why ``value`` is no key to rely on, or "" (the message never quotes the value)."""
+    if len(value) < KEY_MIN_LENGTH:
+        return f"{key} must be at least {KEY_MIN_LENGTH} characters of random text."
+    if len(set(value)) < KEY_MIN_DISTINCT or _PLACEHOLDER.search(value):
+        return f"{key} looks like a placeholder, not random text; generate a new one."
+    return ""
+
+
+def _stored_dev_secrets(instance_path: Path) -> dict[str, str]:
+    """The development secrets, if this machine has any; production never creates them."""
+    try:
+        stored = json.loads((instance_path / "secrets.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return stored if isinstance(stored, dict) else {}
 
 
 def _fill_dev_secrets(config: dict[str, Any], instance_path: Path) -> None:

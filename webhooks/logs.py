@@ -2,7 +2,10 @@
 
 The code never logs identifiers or message text in the first place; this filter is the second
 line of defence (a library's debug line, an exception message) and is installed on the root
-logger's handlers and on gunicorn's.
+logger's handlers and on gunicorn's. It also cuts the query string off every URL and request
+path: if Twilio is set to use GET, a texter's Body, From, ProfileName and FromCity arrive there,
+percent-encoded, where the patterns cannot recognise them (gunicorn.conf.py's access log format
+leaves the query out in the first place).
 """
 
 from __future__ import annotations
@@ -12,6 +15,10 @@ import re
 import traceback
 
 REDACTED = "[redacted]"
+#: A request line's query string, to the protocol: werkzeug decodes its spaces and quotes.
+_REQUEST_QUERY = re.compile(r"(\b[A-Z]{3,10} [^\s?]*)\?.*?(?= HTTP/\d)")
+#: A URL or request path (``/webhooks/twilio/sms``, ``https://host/path``) and its query string.
+_QUERY = re.compile(r"((?:\b[a-z][a-z0-9+.-]*://[^\s/?#\"']*)?/[^\s?#\"']*)\?[^\s\"']+", re.I)
 _PATTERNS = (
     re.compile(r"whatsapp:\+?\d[\d\s-]{5,}", re.IGNORECASE),
     re.compile(r"(?<!\d)\+?\d(?:[\s.-]?\d){7,}"),  # phone numbers, chat ids: 8+ digits
@@ -21,6 +28,7 @@ _PATTERNS = (
 
 
 def redact(text: str) -> str:
+    text = _QUERY.sub(r"\1", _REQUEST_QUERY.sub(r"\1", text))
     for pattern in _PATTERNS:
         text = pattern.sub(REDACTED, text)
     return text

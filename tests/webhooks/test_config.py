@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -146,3 +149,145 @@ def test_development_refuses_an_unreadable_secrets_file(tmp_path: Path) -> None:
     (tmp_path / "secrets.json").write_text("{not json")
     with pytest.raises(ConfigError, match="secrets.json"):
         config.load(tmp_path, {"SANGKHIM_ENV": "development"})
+
+
+# --- SANGKHIM_ENV names a mode exactly --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value", ["Production", "PRODUCTION", "prod", "staging", "test", "dev", " production",
+              "development "],
+)
+def test_an_unknown_mode_is_refused_not_taken_for_development(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ConfigError, match="SANGKHIM_ENV") as raised:
+        config.load(tmp_path, {"SANGKHIM_ENV": value})
+    assert "'development'" in str(raised.value) and "'production'" in str(raised.value)
+    assert not (tmp_path / "secrets.json").exists()  # nothing of development was set up
+
+
+def test_an_unknown_mode_in_the_environment_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SANGKHIM_ENV", "Production")
+    with pytest.raises(ConfigError, match="SANGKHIM_ENV"):
+        config.load(tmp_path)
+
+
+def test_no_mode_is_development(tmp_path: Path) -> None:
+    assert config.load(tmp_path)["PRODUCTION"] is False
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _start(command: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in config.ENV_KEYS}
+    return subprocess.run(command, cwd=ROOT, env={**clean, "FLASK_APP": "webhooks", **env},
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_flask_names_a_bad_mode_without_a_traceback() -> None:
+    done = _start([str(ROOT / ".venv/bin/flask"), "db", "current"], SANGKHIM_ENV="prod")
+    assert done.returncode != 0
+    assert "Error: SANGKHIM_ENV" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_gunicorn_stops_at_once_on_a_bad_configuration() -> None:
+    """The master checks the configuration before it forks: one clear line, no worker tracebacks,
+    and the secret it refused is not printed."""
+    weak = "a" * 40
+    settings = {k: str(v) for k, v in TEST_CONFIG.items() if k in config.ENV_KEYS}
+    settings.update(SANGKHIM_ENV="production", SECRET_KEY=weak, DATABASE_URL="sqlite://")
+    done = _start([sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", "2",
+                   "webhooks:create_app()"], **settings)
+    assert done.returncode == 1
+    assert "Error: " in done.stderr and "SECRET_KEY" in done.stderr
+    assert "Traceback" not in done.stderr and "Booting worker" not in done.stderr
+    assert weak not in done.stderr
+
+
+# --- production: an https address and strong secrets ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url", ["http://sangkhim.example.org", "sangkhim.example.org", "https://", "ftp://example.org",
+            "https://sangkhim.example.org/?x=1", "HTTP://sangkhim.example.org"],
+)
+def test_production_needs_an_https_public_base_url(production: Any, url: str) -> None:
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
+        production(PUBLIC_BASE_URL=url)
+
+
+def test_production_checks_public_base_url_also_for_telegram_only(production: Any) -> None:
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
+        production(SANGKHIM_CHANNELS="telegram", TWILIO_AUTH_TOKEN=None,
+                   PUBLIC_BASE_URL="http://sangkhim.example.org")
+
+
+WEAK_KEYS = [
+    pytest.param("a" * 40, id="one-character"),
+    pytest.param("changeme" * 5, id="changeme"),
+    pytest.param("0123456789abcdef-CHANGE-ME-0123456789abcdef", id="change-me-inside"),
+    pytest.param("ab" * 20, id="two-characters"),
+]
+
+
+@pytest.mark.parametrize("key", ["SECRET_KEY", "PSEUDONYM_KEY"])
+@pytest.mark.parametrize("weak", WEAK_KEYS)
+def test_production_refuses_a_weak_key_without_printing_it(
+    production: Any, key: str, weak: str
+) -> None:
+    with pytest.raises(ConfigError, match=key) as raised:
+        production(**{key: weak})
+    assert weak not in str(raised.value)
+
+
+def test_production_refuses_one_key_for_both_purposes(production: Any) -> None:
+    with pytest.raises(ConfigError, match="PSEUDONYM_KEY") as raised:
+        production(PSEUDONYM_KEY=TEST_CONFIG["SECRET_KEY"])
+    assert TEST_CONFIG["SECRET_KEY"] not in str(raised.value)
+
+
+@pytest.mark.parametrize("key", config.DEV_SECRETS)
+def test_production_refuses_the_development_secrets(tmp_path: Path, key: str) -> None:
+    """Secrets copied from ``instance/secrets.json`` (printed by ``flask dev examples``)."""
+    developed = config.load(tmp_path, {"SANGKHIM_ENV": "development"})
+    settings = {**TEST_CONFIG, "SANGKHIM_ENV": "production", "DATABASE_URL": "sqlite://",
+                key: developed[key]}
+    with pytest.raises(ConfigError, match=key) as raised:
+        config.load(tmp_path, settings)
+    assert developed[key] not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        pytest.param("short_secret_1", id="under-16"),
+        pytest.param("x" * 257, id="over-256"),
+        pytest.param("a secret with spaces", id="space"),
+        pytest.param("secret/with+base64=chars", id="not-telegram-alphabet"),
+        pytest.param("សម្ងាត់សម្ងាត់សម្ងាត់", id="not-ascii"),
+    ],
+)
+def test_production_checks_the_telegram_secret_by_telegrams_rules(
+    production: Any, secret: str
+) -> None:
+    with pytest.raises(ConfigError, match="TELEGRAM_WEBHOOK_SECRET") as raised:
+        production(TELEGRAM_WEBHOOK_SECRET=secret)
+    assert secret not in str(raised.value)
+
+
+def test_production_accepts_a_telegram_secret_of_16_to_256_allowed_characters(
+    production: Any,
+) -> None:
+    for secret in ("Ab3_-" * 3 + "z", "A" * 6 + "b_9-" * 62 + "c" * 2):
+        assert production(TELEGRAM_WEBHOOK_SECRET=secret).config["PRODUCTION"] is True
+
+
+def test_production_names_every_problem_at_once(production: Any) -> None:
+    with pytest.raises(ConfigError) as raised:
+        production(SECRET_KEY="a" * 40, PUBLIC_BASE_URL="http://sangkhim.example.org",
+                   TELEGRAM_WEBHOOK_SECRET="short")
+    for key in ("SECRET_KEY", "PUBLIC_BASE_URL", "TELEGRAM_WEBHOOK_SECRET"):
+        assert key in str(raised.value)

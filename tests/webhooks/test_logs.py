@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
+import os
 import re
+import runpy
+import socket
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from urllib.error import HTTPError
+from urllib.parse import quote, urlencode
+from urllib.request import Request, urlopen
 
 import pytest
+from gunicorn.config import Config as GunicornConfig
+from gunicorn.glogging import Logger as GunicornLogger
+from werkzeug.serving import make_server
 
+from tests.conftest import TEST_CONFIG
+from webhooks import config
 from webhooks.logs import REDACTED, RedactingFilter, install
 
 KHMER = re.compile(r"[\u1780-\u17ff\u19e0-\u19ff]")
@@ -131,3 +151,160 @@ def test_install_puts_the_filter_on_root_handlers_once() -> None:
         assert sum(isinstance(f, RedactingFilter) for f in handler.filters) == 1
     finally:
         root.removeHandler(handler)
+
+
+# --- query strings: never logged ----------------------------------------------------------------
+# With Twilio set to GET, a texter's Body, From, ProfileName and FromCity arrive in the query
+# string, percent-encoded, where no pattern above can recognise them.
+
+ROOT = Path(__file__).resolve().parents[2]
+GET_FIELDS = {"Body": "សួស្តី ខ្ញុំត្រូវការជំនួយ", "From": "+85512345678",
+              "ProfileName": "Sokha Chan", "FromCity": "PHNOM PENH"}
+QUERY = urlencode(GET_FIELDS)  # Body=%E1%9E%9F...&From=%2B85512345678&ProfileName=Sokha+Chan...
+# Spaces as %20 and a quote: werkzeug decodes both in the request line it logs.
+QUERY_20 = urlencode({**GET_FIELDS, "ProfileName": 'Sokha "Chan"'}, quote_via=quote)
+TRACES = ("Sokha", "PHNOM", "%2B", "85512345678", "%E1", "Body=", "From=", "?")
+
+
+def assert_no_trace(output: str) -> None:
+    assert "/webhooks/twilio/sms" in output
+    for trace in TRACES:
+        assert trace not in output, trace
+    assert not KHMER.search(output)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param('127.0.0.1 - - [06/Dec/2026 10:00:00] "GET %s HTTP/1.1" 200 -', id="werkzeug"),
+        pytest.param('10.0.0.1 - - [06/Dec/2026:10:00:00 +0000] "GET %s HTTP/1.1" 200 12 '
+                     '"https://sangkhim.example.org%s" "TwilioProxy/1.1"', id="gunicorn-default"),
+        pytest.param("retrying https://sangkhim.example.org%s", id="absolute-url"),
+    ],
+)
+def test_query_strings_are_stripped_from_request_lines(
+    logged: tuple[logging.Logger, io.StringIO], line: str
+) -> None:
+    logger, stream = logged
+    target = f"/webhooks/twilio/sms?{QUERY}"
+    logger.info(line, *([target] * line.count("%s")))
+    assert_no_trace(stream.getvalue())
+
+
+def test_a_question_in_prose_is_kept(logged: tuple[logging.Logger, io.StringIO]) -> None:
+    logger, stream = logged
+    logger.info("is /healthz up? yes")
+    assert stream.getvalue().endswith(": is /healthz up? yes\n")
+
+
+def _ok(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"ok"]
+
+
+@pytest.mark.parametrize("query", [QUERY, QUERY_20], ids=["plus", "percent-20"])
+def test_werkzeug_server_logs_get_requests_without_the_query(
+    logged: tuple[logging.Logger, io.StringIO], query: str
+) -> None:
+    """werkzeug's own request line (``flask run``, the browser tests), through the filter."""
+    logger, stream = logged
+    capture = next(h for h in logger.handlers if getattr(h, "stream", None) is stream)
+    werkzeug_log = logging.getLogger("werkzeug")
+    werkzeug_log.addHandler(capture)
+    server = make_server("127.0.0.1", 0, _ok)
+    thread = threading.Thread(target=server.handle_request)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/webhooks/twilio/sms?{query}"
+        with urlopen(url, timeout=10) as response:
+            assert response.status == 200
+        thread.join(timeout=10)
+    finally:
+        werkzeug_log.removeHandler(capture)
+        server.server_close()
+    assert_no_trace(stream.getvalue())
+
+
+def gunicorn_settings() -> dict[str, Any]:
+    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+def test_gunicorn_access_log_format_has_the_path_but_no_query(tmp_path: Path) -> None:
+    """gunicorn's own access logger, with the format of gunicorn.conf.py and no filter at all."""
+    fmt = gunicorn_settings()["access_log_format"]
+    for atom in ("%(r)s", "%(q)s", "%(f)s", "{"):
+        assert atom not in fmt  # request line, query, referrer, headers or environ
+    cfg = GunicornConfig()
+    cfg.set("accesslog", str(tmp_path / "access.log"))
+    cfg.set("access_log_format", fmt)
+    logger = GunicornLogger(cfg)
+    environ = {
+        "REQUEST_METHOD": "GET", "RAW_URI": f"/webhooks/twilio/sms?{QUERY}",
+        "PATH_INFO": "/webhooks/twilio/sms", "QUERY_STRING": QUERY, "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "10.0.0.1", "HTTP_USER_AGENT": "TwilioProxy/1.1",
+        "HTTP_REFERER": f"https://sangkhim.example.org/webhooks/twilio/sms?{QUERY}",
+    }
+    response = SimpleNamespace(status="200 OK", sent=12, headers=[])
+    try:
+        logger.access(response, SimpleNamespace(headers=[]), environ, timedelta(milliseconds=3))
+    finally:
+        for name in ("gunicorn.error", "gunicorn.access"):
+            log = logging.getLogger(name)
+            for handler in [h for h in log.handlers if getattr(h, "_gunicorn", False)]:
+                log.removeHandler(handler)
+                handler.close()
+            log.propagate = True
+    line = (tmp_path / "access.log").read_text()
+    assert '"GET /webhooks/twilio/sms HTTP/1.1" 200 12' in line
+    assert_no_trace(line)
+
+
+@pytest.mark.parametrize(
+    ("path", "marker"), [("Makefile", "$(BIN)/gunicorn "), ("Procfile", "web: gunicorn ")]
+)
+def test_make_run_and_the_procfile_use_gunicorn_conf(path: str, marker: str) -> None:
+    text = (ROOT / path).read_text().replace("\\\n", " ")  # join continued lines
+    lines = [ln for ln in text.splitlines() if marker in ln]
+    assert lines, marker
+    for line in lines:
+        assert "--config gunicorn.conf.py" in line
+        assert "--access-logformat" not in line and "--access-logfile" not in line
+
+
+def test_gunicorn_access_log_of_a_get_webhook_has_no_query(tmp_path: Path) -> None:
+    """The whole way: gunicorn as ``make run`` starts it, a GET with a texter's fields."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k not in config.ENV_KEYS}
+    env.update({k: str(v) for k, v in TEST_CONFIG.items() if k in config.ENV_KEYS})
+    env.update(SANGKHIM_ENV="development", DATABASE_URL=f"sqlite:///{tmp_path / 'g.db'}")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--bind",
+         f"127.0.0.1:{port}", "--workers", "1", "webhooks:create_app()"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urlopen(f"http://127.0.0.1:{port}/healthz?{QUERY}", timeout=5):
+                    pass
+                break
+            except HTTPError:
+                break  # 503 without a migrated database: still a logged request
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "not started"
+                time.sleep(0.2)
+        for method in ("GET", "POST"):
+            request = Request(f"http://127.0.0.1:{port}/webhooks/twilio/sms?{QUERY}",
+                              method=method, data=b"" if method == "POST" else None)
+            with contextlib.suppress(HTTPError):
+                urlopen(request, timeout=10).close()
+    finally:
+        server.terminate()
+        out, err = server.communicate(timeout=30)
+    assert '"GET /healthz HTTP/1.1"' in out and '"POST /webhooks/twilio/sms HTTP/1.1"' in out
+    for trace in TRACES:
+        assert trace not in out + err, trace
+    assert not KHMER.search(out + err)
