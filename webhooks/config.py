@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 import click
 
+from models.stats import PERIODS
+
 MODES = ("development", "production")
 CHANNELS = ("twilio", "telegram")
 DEV_SECRETS = ("SECRET_KEY", "PSEUDONYM_KEY", "TWILIO_AUTH_TOKEN", "TELEGRAM_WEBHOOK_SECRET")
@@ -39,6 +41,9 @@ DEFAULTS: dict[str, Any] = {
     "STATE_TTL_HOURS": 24,
     "PROCESSED_RETENTION_DAYS": 7,
     "K_ANONYMITY": 5,
+    # The one granularity the statistics are published in (models/stats.py PERIODS): weeks and
+    # months side by side could be subtracted from each other to reveal a small count.
+    "DEMAND_PERIOD": "week",
     # Abuse limits (webhooks/ratelimit.py): messages per sender in 5 minutes before the notice,
     # replies per conversation, messages answered per worker per minute.
     "RATE_SENDER_BURST": 30,
@@ -62,6 +67,7 @@ ENV_KEYS = (
     "STATE_TTL_HOURS",
     "PROCESSED_RETENTION_DAYS",
     "K_ANONYMITY",
+    "DEMAND_PERIOD",
     "RATE_SENDER_BURST",
     "RATE_CONVERSATION_REPLIES",
     "RATE_WORKER_PER_MINUTE",
@@ -112,6 +118,10 @@ def load(instance_path: Path, overrides: Mapping[str, Any] | None = None) -> dic
             config[key] = int(config[key])
         except (TypeError, ValueError):
             raise ConfigError(f"{key} must be a whole number, got {config[key]!r}") from None
+    if config["DEMAND_PERIOD"] not in PERIODS:
+        raise ConfigError(
+            f"DEMAND_PERIOD must be one of {', '.join(PERIODS)}, not {config['DEMAND_PERIOD']!r}."
+        )
     config["CHANNELS"] = _channels(str(config["SANGKHIM_CHANNELS"]))
     production = config["SANGKHIM_ENV"] == "production"
     config["PRODUCTION"] = production

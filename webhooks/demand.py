@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
 from bot.geo import default_points
+from bot.types import CAMBODIA
 from models.stats import (
     EXPORT_COLUMNS,
     LEVELS,
@@ -39,9 +40,11 @@ SERVICE_NAMES = {
 }
 
 
-def _range(first: datetime | None, last: datetime | None, by: str, periods: int) -> tuple[date, date, date]:
+def _range(
+    first: datetime | None, last: datetime | None, by: str, periods: int
+) -> tuple[date, date, date]:
     """(first, last, today): by default the last ``periods`` periods that have ended."""
-    today = datetime.now(UTC).date()
+    today = datetime.now(CAMBODIA).date()  # the demand events' own calendar
     end = last.date() if last else today - timedelta(days=1)
     if first:
         return first.date(), end, today
@@ -49,7 +52,10 @@ def _range(first: datetime | None, last: datetime | None, by: str, periods: int)
     return end - timedelta(days=back - 1), end, today
 
 
-def _periods(first: datetime | None, last: datetime | None, by: str, default: int) -> list[Period]:
+def _periods(
+    first: datetime | None, last: datetime | None, by: str | None, default: int
+) -> list[Period]:
+    by = _published_period(by)
     start, end, today = _range(first, last, by, default)
     if start > end:
         raise click.UsageError("--from is after --to")
@@ -62,9 +68,23 @@ def _periods(first: datetime | None, last: datetime | None, by: str, default: in
     return found
 
 
+def _published_period(by: str | None) -> str:
+    """The deployment's one granularity (``DEMAND_PERIOD``); asking for the other is refused:
+    a run of whole months can equal a run of whole weeks, and their difference would give a
+    hidden small count away."""
+    published = str(current_app.config["DEMAND_PERIOD"])
+    if by is not None and by != published:
+        raise click.ClickException(
+            f"this deployment publishes {published}ly figures only (DEMAND_PERIOD={published}): "
+            f"{by}s beside {published}s could be subtracted to reveal a small count."
+        )
+    return published
+
+
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
-_BY = click.option("--by", type=click.Choice(PERIODS), default="week", show_default=True,
-                   help="Whole ISO weeks (Monday-Sunday) or calendar months.")
+_BY = click.option("--by", type=click.Choice(PERIODS), default=None,
+                   help="Whole ISO weeks (Monday-Sunday) or calendar months; only the "
+                        "deployment's DEMAND_PERIOD is allowed (default: it).")
 
 
 @demand_cli.command("export")
@@ -74,13 +94,14 @@ _BY = click.option("--by", type=click.Choice(PERIODS), default="week", show_defa
 @click.option("--level", type=click.Choice(LEVELS), default="district", show_default=True)
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8", lazy=True), default="-")
 def demand_export(
-    first: datetime | None, last: datetime | None, by: str, level: str, output: click.utils.LazyFile
+    first: datetime | None, last: datetime | None, by: str | None, level: str,
+    output: click.utils.LazyFile
 ) -> None:
     """Write demand counts as CSV: one row per period, place and service type (and "all").
 
     Every whole period that overlaps --from..--to and has ended is included (default: the last
     4 weeks or 3 months). Rows whose request count is below K_ANONYMITY are left out."""
-    periods = _periods(first, last, by, 4 if by == "week" else 3)
+    periods = _periods(first, last, by, 4 if _published_period(by) == "week" else 3)
     config = current_app.config
     with get_db().sessions() as session:
         services = directory_services(session, include_sample=not config["PRODUCTION"])
@@ -97,7 +118,7 @@ def demand_export(
 @click.option("--level", type=click.Choice(LEVELS), default="district", show_default=True)
 @click.option("--top", type=click.IntRange(min=1), default=15, show_default=True)
 def demand_report(
-    first: datetime | None, last: datetime | None, by: str, level: str, top: int
+    first: datetime | None, last: datetime | None, by: str | None, level: str, top: int
 ) -> None:
     """Print the unmet-demand ranking: where people asked and found no open service within
     50 km, or only full ones. One ranking per whole, ended period (default: the last one)."""

@@ -173,6 +173,16 @@ def test_an_unknown_mode_in_the_environment_is_refused(
         config.load(tmp_path)
 
 
+@pytest.mark.parametrize("value", ["weekly", "Month", "both", "day", ""])
+def test_demand_period_is_one_known_granularity(tmp_path: Path, value: str) -> None:
+    if value == "":
+        assert config.load(tmp_path, {"DEMAND_PERIOD": "month"})["DEMAND_PERIOD"] == "month"
+        assert config.load(tmp_path)["DEMAND_PERIOD"] == "week"
+        return
+    with pytest.raises(ConfigError, match="DEMAND_PERIOD"):
+        config.load(tmp_path, {"DEMAND_PERIOD": value})
+
+
 def test_no_mode_is_development(tmp_path: Path) -> None:
     assert config.load(tmp_path)["PRODUCTION"] is False
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -46,6 +46,7 @@ def test_export_writes_the_last_weeks_as_csv(app: Flask) -> None:
 
 
 def test_export_by_month_and_province_to_a_file(app: Flask, tmp_path: Path) -> None:
+    app.config["DEMAND_PERIOD"] = "month"
     add(app, "1602", "methadone", "served_farther", 8)
     target = tmp_path / "demand.csv"
     first = (MONDAY - timedelta(days=62)).isoformat()
@@ -83,3 +84,52 @@ def test_report_of_an_empty_week_says_so(app: Flask) -> None:
     code, out, _ = cli(app, "report")
     assert code == 0
     assert "no place had 5 or more unmet requests" in out or "Not published" in out
+
+
+# --- weeks and months cannot be subtracted ----------------------------------------------------
+
+#: September to November 2025 start on a Monday and end on a Sunday: 13 whole ISO weeks.
+SPAN_START = date(2025, 9, 1)
+SPAN_WEEKS = 13
+
+
+def _span(app: Flask, hidden_week: int) -> None:
+    """Six requests in each week of the span but one, which has two (published as "<5")."""
+    with app.extensions["sangkhim.db"].sessions() as session, session.begin():
+        for week in range(SPAN_WEEKS):
+            for i in range(2 if week == hidden_week else 6):
+                session.add(DemandEvent(
+                    day=SPAN_START + timedelta(weeks=week, days=i % 7), hour=10,
+                    channel="sms", locale="km", intent="find_methadone",
+                    service_type="methadone", province_code="16", district_code="1602",
+                    outcome="served_farther",
+                ))
+
+
+def _requests(out: str) -> dict[str, str]:
+    return {r["period"]: r["requests"] for r in csv.DictReader(io.StringIO(out))
+            if r["district_code"] == "1602" and r["service_type"] == "methadone"}
+
+
+def test_the_other_granularity_is_refused_so_weeks_and_months_cannot_be_subtracted(
+    app: Flask,
+) -> None:
+    """The audit's attack: the three months equal the sum of their 13 weeks, so months minus
+    the weeks shown would give the hidden week away (74 - 72 = 2). One granularity only."""
+    _span(app, hidden_week=6)
+    span = ("--from", SPAN_START.isoformat(), "--to", "2025-11-30")
+    code, out, err = cli(app, "export", *span)
+    assert code == 0, err
+    weeks = _requests(out)
+    assert len(weeks) == SPAN_WEEKS - 1 and set(weeks.values()) == {"6"}  # the small one hidden
+    code, _, err = cli(app, "export", "--by", "month", *span)
+    assert code != 0 and "DEMAND_PERIOD" in err
+    code, _, err = cli(app, "report", "--by", "month", *span)
+    assert code != 0 and "DEMAND_PERIOD" in err
+
+    app.config["DEMAND_PERIOD"] = "month"  # a deployment that publishes months instead
+    code, out, err = cli(app, "export", *span)
+    assert code == 0, err
+    assert set(_requests(out)) == {"2025-09", "2025-10", "2025-11"}
+    code, _, err = cli(app, "export", "--by", "week", *span)
+    assert code != 0 and "DEMAND_PERIOD" in err
