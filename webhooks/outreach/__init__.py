@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from webhooks.outreach import i18n
-from webhooks.outreach.blueprint import bp, csrf, login_manager
+from webhooks.outreach.blueprint import RowId, bp, csrf, login_manager
 
 #: Settings and their defaults; each may also come from the environment variable of that name.
 DEFAULTS: dict[str, int] = {
@@ -66,6 +66,7 @@ def init_app(app: Flask) -> None:
     from webhooks.outreach.cli import users_cli
 
     if "outreach" not in app.blueprints:
+        app.url_map.converters["id"] = RowId  # before the blueprint's routes are added
         app.register_blueprint(bp)
     app.cli.add_command(users_cli)
 

@@ -14,7 +14,14 @@ from webhooks.database import get_db
 from webhooks.outreach import accounts, audit
 from webhooks.outreach.auth import admin_required, staff
 from webhooks.outreach.blueprint import bp
-from webhooks.outreach.forms import ROLE_LABELS, ActionForm, UserCreateForm, UserPasswordForm, UserRoleForm
+from webhooks.outreach.forms import (
+    ROLE_LABELS,
+    ActionForm,
+    UserCreateForm,
+    UserPasswordForm,
+    UserRoleForm,
+)
+from webhooks.outreach.paging import page_of
 
 AUDIT_PAGE_SIZE = 100
 
@@ -54,7 +61,7 @@ def _change(user_id: int, change: Any) -> Response:
     return redirect(url_for("outreach.users"))
 
 
-@bp.post("/users/<int:user_id>/role")
+@bp.post("/users/<id:user_id>/role")
 @admin_required
 def user_role(user_id: int) -> Response:
     form = UserRoleForm()
@@ -63,7 +70,7 @@ def user_role(user_id: int) -> Response:
     return _change(user_id, lambda s, u: accounts.set_role(s, u, form.role.data or "", staff()))
 
 
-@bp.post("/users/<int:user_id>/active")
+@bp.post("/users/<id:user_id>/active")
 @admin_required
 def user_active(user_id: int) -> Response:
     active = request.form.get("active") == "1"
@@ -73,7 +80,7 @@ def user_active(user_id: int) -> Response:
     return _change(user_id, lambda s, u: accounts.set_active(s, u, active, staff()))
 
 
-@bp.post("/users/<int:user_id>/password")
+@bp.post("/users/<id:user_id>/password")
 @admin_required
 def user_password(user_id: int) -> Response:
     form = UserPasswordForm()
@@ -88,12 +95,9 @@ def user_password(user_id: int) -> Response:
 @bp.get("/audit")
 @admin_required
 def audit_log() -> str:
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
     with get_db().sessions() as session:
         total = session.scalar(select(func.count()).select_from(AuditLog)) or 0
+        page, pages = page_of(total, AUDIT_PAGE_SIZE)
         entries = list(session.scalars(
             select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc())
             .limit(AUDIT_PAGE_SIZE).offset((page - 1) * AUDIT_PAGE_SIZE)
@@ -104,5 +108,5 @@ def audit_log() -> str:
         actions=audit.ACTIONS,
         describe=audit.describe,
         page=page,
-        pages=max(1, -(-total // AUDIT_PAGE_SIZE)),
+        pages=pages,
     )

@@ -1,14 +1,17 @@
 """Staff login, logout, password change and the language switch.
 
 Sessions are Flask's signed cookie (HttpOnly, SameSite=Lax, Secure in production), ended after
-a few idle hours and at most ``OUTREACH_SESSION_MAX_HOURS`` after login. The user id kept in
-the cookie includes the account's session token, so a password change, a deactivation or a role
-change signs out every other session of that account.
+a few idle hours and at most ``OUTREACH_SESSION_MAX_HOURS`` after login. A signed cookie stays
+valid wherever a copy of it went, so the user id kept in it includes the account's session
+token, checked on every request: logging out, a password change, a deactivation or a role change
+sets a new token, and every earlier cookie of that account stops working.
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import wraps
@@ -16,13 +19,14 @@ from typing import Any, Callable, TypeVar
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from models.base import utcnow
-from models.staff import StaffUser
+from models.staff import StaffUser, new_session_token
 from webhooks.database import get_db
 from webhooks.outreach import accounts, audit, i18n, throttle
 from webhooks.outreach.blueprint import bp, login_manager
@@ -31,6 +35,9 @@ from webhooks.outreach.passwords import hash_password, needs_rehash, verify_pass
 
 F = TypeVar("F", bound=Callable[..., Any])
 LOGIN_AT = "outreach_login_at"
+#: Set in ``app.extensions`` once the X-Forwarded-For warning has been logged.
+FORWARDED_WARNED = "outreach.forwarded_for_warned"
+log = logging.getLogger(__name__)
 
 
 # --- the current user -------------------------------------------------------------------------
@@ -79,14 +86,19 @@ class LoginResult:
     locked_until: datetime | None = None
 
 
-def authenticate(email: str, password: str, address: str, now: datetime | None = None) -> LoginResult:
-    """Check a login; count failures; refuse while a lock is in force (even the right password)."""
+def authenticate(
+    email: str, password: str, address: str, now: datetime | None = None
+) -> LoginResult:
+    """Check a login and count failures (the rules are in ``throttle``): an account name that
+    must wait is refused unchecked, even with the right password; an address with many failures
+    refuses no right password, but makes each account that fails from it wait at once."""
     now = now or utcnow()
     config = current_app.config
     policy = throttle.Policy.from_config(config)
     account_key, address_key = throttle.keys(config["SECRET_KEY"], email, address)
     with get_db().sessions() as db_session, db_session.begin():
-        until = throttle.locked_until(db_session, (account_key, address_key), now)
+        account = throttle.counting(db_session, account_key, policy, now, lock=True)
+        until = throttle.waiting_until(account, now)
         if until is not None:
             return LoginResult(locked_until=until)
         user = accounts.find(db_session, email)
@@ -98,27 +110,38 @@ def authenticate(email: str, password: str, address: str, now: datetime | None =
                 user.password_hash = hash_password(password)
             audit.record(db_session, user, "auth.login", "user", user.id, user.email)
             return LoginResult(user=user)
-        locked = throttle.record_failure(db_session, account_key, policy.max_failures, policy, now)
-        locked_address = throttle.record_failure(
-            db_session, address_key, policy.max_failures_per_address, policy, now
+        limit = policy.max_failures_per_address
+        busy = throttle.counting(db_session, address_key, policy, now)
+        at_least = policy.max_failures if busy is not None and busy.failures >= limit else 0
+        until = throttle.record_failure(
+            db_session, account_key, policy.max_failures, policy, now, at_least
         )
-        if locked and user is not None:
+        throttle.record_failure(db_session, address_key, limit, policy, now)
+        if until is not None and user is not None:
+            minutes = math.ceil((until - now).total_seconds() / 60)
             audit.record(db_session, None, "auth.locked", "user", user.id, user.email,
-                         {"minutes": int(policy.lockout.total_seconds() // 60)})
+                         {"minutes": minutes})
         throttle.forget_expired(db_session, policy, now)
-        if locked or locked_address:
-            return LoginResult(locked_until=now + policy.lockout)
-        return LoginResult()
+        return LoginResult(locked_until=until)
 
 
 def client_address() -> str:
     """The client's address; behind ``SANGKHIM_PROXY_COUNT`` trusted proxies, the address
     the nearest of them saw (X-Forwarded-For, counted from the right)."""
     proxies = int(current_app.config.get("SANGKHIM_PROXY_COUNT", 0) or 0)
+    forwarded = request.headers.get("X-Forwarded-For", "")
     if proxies > 0:
-        hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
         if len(hops) >= proxies:
             return hops[-proxies]
+    elif forwarded and not current_app.extensions.get(FORWARDED_WARNED):
+        # Once per app (per process): no address in the message, only the setting to fix.
+        current_app.extensions[FORWARDED_WARNED] = True
+        log.warning(
+            "a login request came with X-Forwarded-For but SANGKHIM_PROXY_COUNT is 0: if the "
+            "app runs behind a reverse proxy, every login counts as coming from the proxy's "
+            "address; set SANGKHIM_PROXY_COUNT to the number of trusted proxies"
+        )
     return request.remote_addr or ""
 
 
@@ -153,8 +176,10 @@ def login() -> Any:
                 return redirect(url_for("outreach.password"))
             return redirect(safe_next(request.args.get("next")))
         if result.locked_until is not None:
-            flash(_("Too many failed attempts. Wait %(minutes)s minutes, then try again.",
-                    minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"]), "error")
+            # The short format drops the seconds: a minute later, trying at that time works.
+            until = result.locked_until + timedelta(minutes=1)
+            flash(_("Too many failed attempts. Try again after %(time)s.",
+                    time=format_time(until, "short")), "error")
             status = 429
         else:
             flash(_("The e-mail address or the password is wrong."), "error")
@@ -166,8 +191,13 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> Response:
+    """Log out everywhere: a new session token ends this cookie, any copy of it, and the
+    account's other sessions (a signed cookie cannot be taken back any other way)."""
     user = staff()
     with get_db().sessions() as db_session, db_session.begin():
+        account = db_session.get(StaffUser, user.id)
+        if account is not None:
+            account.session_token = new_session_token()
         audit.record(db_session, user, "auth.logout", "user", user.id, user.email)
     logout_user()
     locale = session.get(i18n.SESSION_KEY)

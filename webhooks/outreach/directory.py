@@ -7,7 +7,10 @@ change is written to the audit log in the same transaction.
 
 from __future__ import annotations
 
+import csv
 import io
+import json
+from collections.abc import Iterable
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -20,7 +23,7 @@ from werkzeug.wrappers import Response
 from models import directory_io
 from models.directory import Service
 from webhooks.database import get_db
-from webhooks.outreach import audit, exports, i18n
+from webhooks.outreach import audit, cells, exports, i18n
 from webhooks.outreach.auth import admin_required, staff
 from webhooks.outreach.blueprint import bp
 from webhooks.outreach.forms import (
@@ -31,6 +34,7 @@ from webhooks.outreach.forms import (
     district_choices,
     province_choices,
 )
+from webhooks.outreach.paging import page_of
 
 PAGE_SIZE = 50
 #: Columns an edit may change, in the order the audit log lists them.
@@ -69,10 +73,6 @@ def directory() -> str:
     kind = request.args.get("type", "")
     province = request.args.get("province", "")
     status = request.args.get("status", "")
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
     query = select(Service)
     if query_text:
         pattern = f"%{query_text.replace('%', '').replace('_', '')}%"
@@ -93,6 +93,7 @@ def directory() -> str:
         query = query.where(Service.is_active.is_(False))
     with get_db().sessions() as session:
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        page, pages = page_of(total, PAGE_SIZE)
         services = list(session.scalars(
             query.order_by(Service.province_code, Service.service_type, Service.name_en, Service.id)
             .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
@@ -103,7 +104,7 @@ def directory() -> str:
         services=services,
         total=total,
         page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        pages=pages,
         q=query_text,
         kind=kind,
         province=province,
@@ -116,7 +117,7 @@ def directory() -> str:
 
 
 # --- full / has room (every staff member) ----------------------------------------------------
-@bp.post("/directory/<int:service_id>/full")
+@bp.post("/directory/<id:service_id>/full")
 def mark_full(service_id: int) -> Response:
     full = request.form.get("full") == "1"
     with get_db().sessions() as session, session.begin():
@@ -141,7 +142,7 @@ def _back() -> str:
 
 
 # --- close / reopen (admins) ---------------------------------------------------------------------
-@bp.post("/directory/<int:service_id>/active")
+@bp.post("/directory/<id:service_id>/active")
 @admin_required
 def set_active(service_id: int) -> Response:
     active = request.form.get("active") == "1"
@@ -184,7 +185,7 @@ def service_new() -> Any:
     )
 
 
-@bp.route("/directory/<int:service_id>", methods=["GET", "POST"])
+@bp.route("/directory/<id:service_id>", methods=["GET", "POST"])
 def service(service_id: int) -> Any:
     with get_db().sessions() as session:
         current = _service_or_404(session, service_id)
@@ -244,11 +245,15 @@ def _validated(form: ServiceForm) -> dict[str, Any] | None:
     }
     for flag in ("is_free", "is_walk_in", "is_full", "is_sample"):
         raw[flag] = "yes" if getattr(form, flag).data else "no"
+    problem = raw["phone"] and cells.phone_problem(raw["phone"])
+    if problem:
+        form.phone.errors = [*form.phone.errors, _(problem, phone=repr(raw["phone"]))]
     try:
-        return validate_row(raw)
+        row = validate_row(raw)
     except ValueError as error:
         form.form_errors.append(str(error))
         return None
+    return None if problem else row
 
 
 # --- import and export ---------------------------------------------------------------------------
@@ -262,12 +267,14 @@ def directory_import() -> Any:
         file_format = form.file_format.data
         if file_format == "auto":
             file_format = "hsds" if (upload.filename or "").lower().endswith(".json") else "csv"
-        reader = directory_io.read_hsds if file_format == "hsds" else directory_io.read_csv
         try:
             text = upload.read().decode("utf-8-sig")
-            rows = reader(io.StringIO(text, newline=""))
+            rows = _read_checked(text, file_format)
         except UnicodeDecodeError:
             form.file.errors = [_("The file is not UTF-8 text.")]
+        except (csv.Error, RecursionError):  # a field over the csv module's limit; deep JSON
+            form.file.errors = [_("The file cannot be read as %(format)s.",
+                                  format="HSDS JSON" if file_format == "hsds" else "CSV")]
         except directory_io.DirectoryFileError as error:
             errors = error.errors
         else:
@@ -283,10 +290,58 @@ def directory_import() -> Any:
     return render_template("outreach/import.html", form=form, errors=errors), status
 
 
+def _read_checked(text: str, file_format: str) -> list[dict[str, Any]]:
+    """The file's rows by the import's rules, each phone checked too, and the quote that the
+    export puts before a formula-like cell (``cells.cell``) taken off again. Raises one
+    ``DirectoryFileError`` listing every bad row, of either kind."""
+    reader = directory_io.read_hsds if file_format == "hsds" else directory_io.read_csv
+    phones = _phone_errors(text, file_format)
+    try:
+        rows = reader(io.StringIO(text, newline=""))
+    except directory_io.DirectoryFileError as error:
+        found = sorted([*error.errors, *phones], key=lambda e: e.line)
+        raise directory_io.DirectoryFileError(found) from None
+    if phones:
+        raise directory_io.DirectoryFileError(phones)
+    return [{k: cells.unescape(v) if isinstance(v, str) else v for k, v in row.items()}
+            for row in rows]
+
+
+def _phone_errors(text: str, file_format: str) -> list[directory_io.RowError]:
+    """Every record whose phone is not a phone number, numbered as the import numbers them (a
+    CSV line, an HSDS service); what the import cannot read at all it reports itself."""
+    numbered: Iterable[tuple[int, str, Any]]
+    if file_format == "hsds":
+        try:
+            records = json.loads(text).get("services")
+        except (ValueError, AttributeError, RecursionError):
+            return []
+        numbered = enumerate(records if isinstance(records, list) else [], start=1)
+    else:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        reader.fieldnames = [h.strip().lstrip("\ufeff") for h in reader.fieldnames or []]
+        numbered = ((reader.line_num, raw) for raw in reader)
+    errors = []
+    for number, record in numbered:
+        try:
+            if file_format == "hsds":
+                phone = directory_io._hsds_to_row(record)["phone"]  # noqa: SLF001
+            else:
+                phone = (record.get("phone") or "").strip()
+        except (ValueError, TypeError, KeyError, AttributeError):
+            continue  # reported by the import's own checks
+        phone = cells.unescape(phone)
+        problem = phone and cells.phone_problem(phone)
+        if problem:
+            label = f"service {number}: " if file_format == "hsds" else ""
+            errors.append(directory_io.RowError(number, label + _(problem, phone=repr(phone))))
+    return errors
+
+
 @bp.get("/directory/export.csv")
 def directory_export_csv() -> Response:
     with get_db().sessions() as session:
-        body = directory_io.export_csv(session, include_sample=not current_app.config["PRODUCTION"])
+        body = exports.directory_csv(session, include_sample=not current_app.config["PRODUCTION"])
     return exports.csv_response(body, "sangkhim-directory.csv")
 
 

@@ -1,17 +1,19 @@
-"""CSV downloads of exactly what the demand pages show (same filters, same periods, the same
-protected numbers: ``<k`` and ``x`` as on the page and in ``flask demand export``)."""
+"""CSV downloads: exactly what the demand pages show (same filters, same periods, the same
+protected numbers: ``<k`` and ``x`` as on the page and in ``flask demand export``), and the
+directory. Every file is written by ``cells.to_csv``, so no cell can start a formula."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from flask import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from models import stats
-from webhooks.outreach import demand, labels
+from models import directory_io, stats
+from models.directory import Service
+from webhooks.outreach import cells, demand, labels
 
 #: A period label as ``models.stats`` writes them ("2026-W47", "2026-11"): nothing else from
 #: the query string reaches the Content-Disposition header.
@@ -50,32 +52,46 @@ def demand_csv(
     filters: demand.Filters, points: Sequence[demand.Point], detail: demand.Breakdown | None
 ) -> str:
     """The period series (``table=period``) then the chosen period's breakdown tables."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(DEMAND_COLUMNS)
     place, service = filters.place, filters.service
     common = (place, labels.place(place), service)
-    for point in points:
-        writer.writerow(("period", *_period(point.period), *common, point.period.label,
-                         labels.period(point.period), point.requests, point.unmet))
-    if detail is not None:
-        for table, cells in detail.tables.items():
-            for cell in cells:
-                writer.writerow((table, *_period(detail.period), *common, cell.key,
-                                 labels.for_table(table, cell.key), cell.shown, ""))
-    return buffer.getvalue()
+
+    def rows() -> Iterator[Sequence[object]]:
+        yield DEMAND_COLUMNS
+        for point in points:
+            yield ("period", *_period(point.period), *common, point.period.label,
+                   labels.period(point.period), point.requests, point.unmet)
+        if detail is not None:
+            for table, found in detail.tables.items():
+                for one in found:
+                    yield (table, *_period(detail.period), *common, one.key,
+                           labels.for_table(table, one.key), one.shown, "")
+
+    return cells.to_csv(rows())
 
 
 def unmet_csv(report: stats.UnmetReport | None) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(UNMET_COLUMNS)
+    rows: list[Sequence[object]] = [UNMET_COLUMNS]
     if report is not None:
         for rank, row in enumerate(report.rows, start=1):
-            writer.writerow((
+            rows.append((
                 rank, *_period(report.period), row.place, labels.place(row.place),
                 row.service_type, labels.service_type(row.service_type), row.unmet,
                 row.served_farther, row.only_full, row.no_service, row.requests,
                 "" if row.nearest_open_km is None else round(row.nearest_open_km),
             ))
-    return buffer.getvalue()
+    return cells.to_csv(rows)
+
+
+def directory_csv(session: Session, include_sample: bool = True) -> str:
+    """The directory with the columns and values of ``directory_io.export_csv`` (which
+    ``flask directory import`` and the dashboard's import read), written by ``cells.to_csv``."""
+    query = select(Service).order_by(Service.province_code, Service.service_type, Service.id)
+    if not include_sample:
+        query = query.where(Service.is_sample.is_(False))
+    rows: list[Sequence[object]] = [directory_io.COLUMNS]
+    for service in session.scalars(query):
+        values = {column: getattr(service, column) for column in directory_io.COLUMNS}
+        for flag in directory_io.FLAGS:
+            values[flag] = "yes" if values[flag] else "no"
+        rows.append(["" if v is None else v for v in values.values()])
+    return cells.to_csv(rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -158,6 +159,63 @@ def test_a_password_change_signs_out_other_sessions(app: Flask) -> None:
     assert login(app.test_client(), ADMIN, new).status_code == 302
 
 
+def replay(app: Flask, cookie: str) -> FlaskClient:
+    """A new browser that presents a session cookie copied from another one."""
+    thief = app.test_client()
+    thief.set_cookie(app.config.get("SESSION_COOKIE_NAME", "session"), cookie)
+    return thief
+
+
+def session_cookie(app: Flask, client: FlaskClient) -> str:
+    cookie = client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
+    assert cookie is not None
+    return cookie.value
+
+
+def test_logout_ends_a_copied_session_cookie(app: Flask) -> None:
+    make_user(app, ADMIN, "admin")
+    client, elsewhere = app.test_client(), app.test_client()
+    login(client, ADMIN)
+    login(elsewhere, ADMIN)
+    copied = session_cookie(app, client)
+    assert replay(app, copied).get("/outreach/demand").status_code == 200  # the copy works...
+    post(client, "/outreach/logout", page="/outreach/demand")
+    response = replay(app, copied).get("/outreach/demand")
+    assert response.status_code == 302  # ...until its owner logs out
+    assert response.headers["Location"].startswith("/outreach/login")
+    assert elsewhere.get("/outreach/demand").status_code == 302  # every session of the account
+    assert login(client, ADMIN).status_code == 302  # a new login works
+    assert replay(app, copied).get("/outreach/demand").status_code == 302  # the old copy does not
+
+
+def test_a_password_change_ends_a_copied_session_cookie(app: Flask) -> None:
+    make_user(app, ADMIN, "admin")
+    client = app.test_client()
+    login(client, ADMIN)
+    copied = session_cookie(app, client)
+    new = "my own new password"
+    post(client, "/outreach/account/password", {
+        "current_password": PASSWORD, "new_password": new, "confirm": new,
+    }, page="/outreach/account/password")
+    assert client.get("/outreach/demand").status_code == 200
+    assert replay(app, copied).get("/outreach/demand").status_code == 302
+
+
+def test_deactivating_an_account_ends_its_copied_session_cookies(app: Flask) -> None:
+    make_user(app, ADMIN, "admin")
+    worker_id = make_user(app, OUTREACH, "outreach")
+    worker = app.test_client()
+    login(worker, OUTREACH)
+    copied = session_cookie(app, worker)
+    admin = app.test_client()
+    login(admin, ADMIN)
+    post(admin, f"/outreach/users/{worker_id}/active", {"active": "0"}, page="/outreach/users")
+    assert worker.get("/outreach/demand").status_code == 302
+    assert replay(app, copied).get("/outreach/demand").status_code == 302
+    post(admin, f"/outreach/users/{worker_id}/active", {"active": "1"}, page="/outreach/users")
+    assert replay(app, copied).get("/outreach/demand").status_code == 302  # not back to life
+
+
 def test_password_change_checks_the_current_password_and_the_rules(app: Flask, client: FlaskClient) -> None:
     make_user(app, ADMIN, "admin")
     login(client, ADMIN)
@@ -217,22 +275,48 @@ def test_five_failures_lock_the_account_even_for_the_right_password(app: Flask, 
         assert login(client, ADMIN, "wrong password!").status_code == 401
     locked = login(client, ADMIN, "wrong password!")
     assert locked.status_code == 429
-    assert "Too many failed attempts" in locked.get_data(as_text=True)
+    assert "Too many failed attempts. Try again after " in locked.get_data(as_text=True)
     right = login(app.test_client(), ADMIN)
     assert right.status_code == 429
     assert "auth.locked" in audit_actions(app)
 
 
-def test_a_lock_ends_after_the_lockout(app: Flask) -> None:
+def test_an_account_waits_longer_after_each_further_failure(app: Flask) -> None:
+    """Five failures make the account wait 1 minute, each further one twice as long, up to
+    LOGIN_LOCKOUT_MINUTES; while it waits even the right password is refused."""
     make_user(app, ADMIN, "admin")
-    start = utcnow()
+    now, address = utcnow(), "192.0.2.1"
     with app.test_request_context():
-        for _ in range(5):
-            result = authenticate(ADMIN, "wrong password!", "192.0.2.1", now=start)
+        for _ in range(4):
+            assert authenticate(ADMIN, "wrong password!", address, now=now).locked_until is None
+        result = authenticate(ADMIN, "wrong password!", address, now=now)
         assert result.locked_until is not None
-        assert authenticate(ADMIN, PASSWORD, "192.0.2.1", now=start + timedelta(minutes=14)).user is None
-        later = authenticate(ADMIN, PASSWORD, "192.0.2.1", now=start + timedelta(minutes=16))
+        waits = [result.locked_until - now]
+        for _ in range(6):
+            now = result.locked_until
+            early = authenticate(ADMIN, PASSWORD, address, now=now - timedelta(seconds=1))
+            assert early.user is None and early.locked_until == now
+            result = authenticate(ADMIN, "wrong password!", "198.51.100.3", now=now)
+            assert result.locked_until is not None
+            waits.append(result.locked_until - now)
+        assert waits == [timedelta(minutes=m) for m in (1, 2, 4, 8, 15, 15, 15)]
+        # A quiet spell as long as the window after the last wait forgets the failures.
+        now = result.locked_until + timedelta(minutes=15)
+        assert authenticate(ADMIN, "wrong password!", address, now=now).locked_until is None
+        later = authenticate(ADMIN, PASSWORD, address, now=now)
         assert later.user is not None and later.user.email == ADMIN
+
+
+def test_the_wait_is_never_longer_than_the_lockout(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(LOGIN_MAX_FAILURES=2, LOGIN_LOCKOUT_MINUTES=3)
+    now, waits = utcnow(), []
+    with app.test_request_context():
+        for _ in range(60):  # far past the point where 2**n minutes would overflow a timedelta
+            result = authenticate("nobody@example.org", "guess", "192.0.2.5", now=now)
+            waits.append(result.locked_until - now if result.locked_until else None)
+            now = result.locked_until or now
+    assert waits[:4] == [None, timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=3)]
+    assert set(waits[3:]) == {timedelta(minutes=3)}
 
 
 def test_unknown_accounts_lock_the_same_way(app: Flask) -> None:
@@ -241,14 +325,63 @@ def test_unknown_accounts_lock_the_same_way(app: Flask) -> None:
     assert [r.locked_until is not None for r in results] == [False] * 4 + [True]
 
 
-def test_many_names_from_one_address_lock_that_address(make_app) -> None:  # type: ignore[no-untyped-def]
+def test_failures_from_a_shared_address_do_not_lock_out_everyone(make_app) -> None:  # type: ignore[no-untyped-def]
+    """Behind a proxy every request has the proxy's address: someone's guesses from it must not
+    refuse a colleague's right password. From such an address, though, each account gets one
+    wrong guess before it must wait (instead of LOGIN_MAX_FAILURES)."""
     app = make_app(LOGIN_MAX_FAILURES_PER_ADDRESS=6)
     make_user(app, ADMIN, "admin")
+    make_user(app, OUTREACH, "outreach")
+    guesser = app.test_client()
+    statuses = [login(guesser, f"guess{n}@example.org", "guess").status_code for n in range(8)]
+    assert statuses == [401] * 6 + [429] * 2  # the address is over its limit...
+    assert login(app.test_client(), ADMIN).status_code == 302  # ...a right password still works
+    worker = app.test_client()
+    assert login(worker, OUTREACH, "one typo only").status_code == 429
+    assert login(worker, OUTREACH).status_code == 429  # that account now waits, from anywhere
     with app.test_request_context():
-        for n in range(6):
-            authenticate(f"guess{n}@example.org", "guess", "198.51.100.7")
-        assert authenticate(ADMIN, PASSWORD, "198.51.100.7").locked_until is not None
+        assert authenticate(OUTREACH, PASSWORD, "198.51.100.8").locked_until is not None
         assert authenticate(ADMIN, PASSWORD, "198.51.100.8").user is not None
+
+
+def test_a_busy_address_is_forgotten_after_a_quiet_window(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(LOGIN_MAX_FAILURES_PER_ADDRESS=3)
+    make_user(app, OUTREACH, "outreach")
+    now, address = utcnow(), "198.51.100.7"
+    with app.test_request_context():
+        results = [authenticate(f"guess{n}@example.org", "guess", address, now=now)
+                   for n in range(3)]
+        assert [r.locked_until for r in results] == [None] * 3  # the address refuses nothing
+        later = now + timedelta(minutes=10)  # still busy: one guess puts an account to wait
+        busy = authenticate("someone@example.org", "guess", address, now=later)
+        assert busy.locked_until == later + timedelta(minutes=1)
+        # That was the address's 4th failure (a 2-minute step); a window of quiet after it:
+        quiet = later + timedelta(minutes=2 + 15)
+        assert authenticate(OUTREACH, "one typo", address, now=quiet).locked_until is None
+
+
+def test_a_forwarded_for_header_without_a_trusted_proxy_is_logged_once(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    make_user(app, ADMIN, "admin")
+    caplog.set_level(logging.WARNING)
+    for password in ("wrong password!", PASSWORD):
+        client = app.test_client()
+        client.post("/outreach/login", headers={"X-Forwarded-For": "203.0.113.77"},
+                    data={"csrf_token": token(client), "email": ADMIN, "password": password})
+    warnings = [r for r in caplog.records if "X-Forwarded-For" in r.getMessage()]
+    assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING
+    assert "SANGKHIM_PROXY_COUNT" in warnings[0].getMessage()
+    assert "203.0.113" not in caplog.text
+
+
+def test_no_warning_behind_a_configured_proxy(make_app, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(SANGKHIM_PROXY_COUNT=1)
+    caplog.set_level(logging.WARNING)
+    client = app.test_client()
+    client.post("/outreach/login", headers={"X-Forwarded-For": "203.0.113.77"},
+                data={"csrf_token": token(client), "email": ADMIN, "password": "guess"})
+    assert not [r for r in caplog.records if "X-Forwarded-For" in r.getMessage()]
 
 
 def test_throttle_rows_hold_no_email_or_address(app: Flask) -> None:

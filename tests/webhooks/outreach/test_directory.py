@@ -195,6 +195,18 @@ def test_import_accepts_files_bigger_than_a_webhook(app: Flask) -> None:
     assert too_big.status_code == 413
 
 
+def test_unreadable_files_get_a_clear_answer(app: Flask) -> None:
+    admin = logged_in(app, ADMIN, "admin")
+    huge_field = CSV_HEADER + "methadone,ក," + "x" * 200_000 + ",12,1201,012,\n"
+    response = upload(admin, huge_field)
+    assert response.status_code == 400
+    assert "The file cannot be read as CSV." in response.get_data(as_text=True)
+    deep = upload(admin, "[" * 100_000, name="directory.json")
+    assert deep.status_code == 400
+    assert "The file cannot be read as HSDS JSON." in deep.get_data(as_text=True)
+    assert count(app) == 0
+
+
 def test_admin_manages_users(app: Flask) -> None:
     admin = logged_in(app, ADMIN, "admin")
     created = post(admin, "/outreach/users", {"email": "New@Example.org", "role": "outreach",
