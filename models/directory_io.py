@@ -1,13 +1,14 @@
-"""Import and export of the service directory as CSV.
+"""Import and export of the service directory as CSV (and HSDS JSON).
 
 Import validates every row first and reports each bad row with its line number and reason;
-if any row is bad nothing is written (no half-imported directory).
+if any row is bad nothing is written (no half-imported directory). CSV is written and read
+through ``models.spreadsheet``: a cell that a spreadsheet would run as a formula is exported
+with a leading quote, which the import takes off again.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot import hours
 from bot.types import ServiceType
+from models import spreadsheet
 from models.directory import Service
 
 SAMPLE_FILE = Path(__file__).resolve().parent.parent / "data" / "sample_directory.csv"
@@ -54,13 +56,26 @@ LATITUDE_RANGE = (9.0, 15.0)
 LONGITUDE_RANGE = (102.0, 108.0)
 
 
+class RowProblem(ValueError):
+    """A row's problem that a page can show translated: a gettext msgid and its values (``str``
+    gives the English text), and the column it is about."""
+
+    def __init__(self, column: str, msgid: str, **values: str) -> None:
+        super().__init__(msgid % values)
+        self.column, self.msgid, self.values = column, msgid, values
+
+
 @dataclass(frozen=True, slots=True)
 class RowError:
     line: int
     reason: str
+    #: What the reason is about ("service 3: " in an HSDS file) and, when it can be translated,
+    #: the problem itself.
+    label: str = ""
+    problem: RowProblem | None = None
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.reason}"
+        return f"line {self.line}: {self.label}{self.reason}"
 
 
 class DirectoryFileError(ValueError):
@@ -87,7 +102,7 @@ def read_csv(handle: TextIO, force_sample: bool = False) -> list[dict[str, Any]]
     def convert(raw: dict[str | None, Any]) -> dict[str, str]:
         if None in raw:
             raise ValueError("more fields than columns in the header")
-        return {str(k): (v or "").strip() for k, v in raw.items()}
+        return {str(k): spreadsheet.unescape((v or "").strip()) for k, v in raw.items()}
 
     return _validate_all(numbered(), convert, force_sample, "the file has no rows")
 
@@ -105,7 +120,8 @@ def _validate_all(
         try:
             row = _validate(convert(record))
         except (ValueError, TypeError, KeyError, AttributeError) as error:
-            errors.append(RowError(number, f"{label}{error}"))
+            problem = error if isinstance(error, RowProblem) else None
+            errors.append(RowError(number, str(error), label, problem))
             continue
         if force_sample:
             row["is_sample"] = True
@@ -151,6 +167,8 @@ def _validate(raw: dict[str, str]) -> dict[str, Any]:
         raise ValueError("give both latitude and longitude, or neither")
     for column in ("name_km", "name_en", "address_km", "address_en", "phone"):
         row[column] = raw.get(column, "")
+    if spreadsheet.phone_problem(row["phone"]):
+        raise RowProblem("phone", spreadsheet.PHONE_RULE, phone=repr(row["phone"]))
     row["opening_hours"] = _opening_hours(raw.get("opening_hours", ""))
     row["languages"] = _languages(raw.get("languages", ""))
     for flag in FLAGS:
@@ -214,18 +232,17 @@ def import_rows(session: Session, rows: Iterable[dict[str, Any]], replace: str |
 
 
 def export_csv(session: Session, include_sample: bool = True) -> str:
+    """The directory as CSV, in the columns and values ``read_csv`` takes back."""
     query = select(Service).order_by(Service.province_code, Service.service_type, Service.id)
     if not include_sample:
         query = query.where(Service.is_sample.is_(False))
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
+    rows: list[list[object]] = [list(COLUMNS)]
     for service in session.scalars(query):
         record = {column: getattr(service, column) for column in COLUMNS}
         for flag in FLAGS:
             record[flag] = "yes" if record[flag] else "no"
-        writer.writerow({k: "" if v is None else v for k, v in record.items()})
-    return buffer.getvalue()
+        rows.append(["" if v is None else v for v in record.values()])
+    return spreadsheet.to_csv(rows)
 
 
 # --- Open Referral HSDS-compatible JSON ----------------------------------------------------------

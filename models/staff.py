@@ -39,8 +39,9 @@ class StaffUser(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    #: Part of the id kept in the session cookie: rotating it signs out every open session
-    #: (on a password change, a deactivation or a role change).
+    #: Part of the id kept in the session cookie: rotating it signs out every open session,
+    #: copies of the cookie included (on logout, a password change, a deactivation or a role
+    #: change).
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     #: Set when an admin chose the password (a temporary one); cleared by a password change.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)

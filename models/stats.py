@@ -23,7 +23,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy import func, select
@@ -33,7 +33,7 @@ from bot.directory import ServiceInfo
 from bot.gazetteer import gazetteer_rows
 from bot.geo import ReferencePoints, distance_km
 from bot.placenames import DISTRICT, PROVINCE
-from bot.types import ServiceType
+from bot.types import CAMBODIA, ServiceType
 from models.demand import DemandEvent
 from models.directory import Service
 from models.suppression import Cube, Dimension, Shown
@@ -66,6 +66,12 @@ class Period:
             year, week, _ = self.start.isocalendar()
             return f"{year}-W{week:02d}"
         return f"{self.start:%Y-%m}"
+
+
+def cambodia_today() -> date:
+    """Today on Cambodia's calendar, the one demand events are dated in: a week ends when
+    Sunday ends in Phnom Penh, not in UTC."""
+    return datetime.now(CAMBODIA).date()
 
 
 def period_of(day: date, by: str) -> Period:

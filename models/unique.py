@@ -6,8 +6,8 @@ digest ``HMAC(day key, sender_key | service type | province | district)`` is sto
 and only a digest not seen before adds one to that cell's count. Each cell has its own digest,
 so a sender's digests of one day share nothing either.
 
-A day closes at the first request of a later day, or at ``flask purge``: its key and digests are
-deleted and only the counts remain, so two days share nothing that could link them. STOP deletes
+A day closes at the first request of a later day, or at the app's hourly purge (or ``flask
+purge``), on Cambodia's calendar: its key and digests are deleted and only the counts remain, so two days share nothing that could link them. STOP deletes
 the sender's digests of the open day at once (the counts stay: the request did happen).
 """
 

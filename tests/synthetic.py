@@ -25,6 +25,7 @@ from flask import Flask
 
 from bot.geo import default_points
 from bot.types import CAMBODIA, Channel, GeoPoint, Inbound, Locale
+from models.stats import cambodia_today
 from webhooks.pseudonym import sender_key
 
 #: (English text, Khmer text, weight): where people write from. Far provinces without methadone
@@ -251,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     from webhooks import create_app
 
     app = create_app()
-    start = args.start or last_week(datetime.now(UTC).date())
+    start = args.start or last_week(cambodia_today())
     traffic = run(app, start, args.messages, args.seed)
     end = start + timedelta(days=6)
     print(f"sent {len(traffic.turns)} synthetic messages from {len(traffic.addresses)} texters, "

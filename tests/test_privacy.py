@@ -31,6 +31,7 @@ from bot.replies import Texts
 from bot.types import Channel, Inbound, Locale
 
 from models import Base, Conversation, DailySenderDigest, DailyUniqueSender, DemandEvent
+from models.stats import cambodia_today
 from tests.conftest import TEST_CONFIG
 from tests.webhooks.channels import (
     dump_database,
@@ -252,7 +253,7 @@ def test_the_check_finds_a_leak(sample_app: Flask) -> None:
 
 
 def _synthetic_week(app: Flask, messages: int) -> Traffic:
-    return synthetic.run(app, synthetic.last_week(datetime.now(UTC).date()), messages, seed=11)
+    return synthetic.run(app, synthetic.last_week(cambodia_today()), messages, seed=11)
 
 
 def test_a_synthetic_week_stores_and_logs_no_identifier_text_or_point(

@@ -7,22 +7,23 @@ worked out by subtraction.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from itertools import chain
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
 from bot.geo import default_points
-from bot.types import CAMBODIA
+from models.spreadsheet import write_csv
 from models.stats import (
     EXPORT_COLUMNS,
     LEVELS,
     PERIODS,
     Period,
     UnmetReport,
+    cambodia_today,
     directory_services,
     ended_periods,
     export_rows,
@@ -44,7 +45,7 @@ def _range(
     first: datetime | None, last: datetime | None, by: str, periods: int
 ) -> tuple[date, date, date]:
     """(first, last, today): by default the last ``periods`` periods that have ended."""
-    today = datetime.now(CAMBODIA).date()  # the demand events' own calendar
+    today = cambodia_today()
     end = last.date() if last else today - timedelta(days=1)
     if first:
         return first.date(), end, today
@@ -106,9 +107,7 @@ def demand_export(
     with get_db().sessions() as session:
         services = directory_services(session, include_sample=not config["PRODUCTION"])
         rows = export_rows(session, periods, level, config["K_ANONYMITY"], services, default_points())
-        writer = csv.DictWriter(output, fieldnames=list(EXPORT_COLUMNS), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        write_csv(output, chain([EXPORT_COLUMNS], ([row[c] for c in EXPORT_COLUMNS] for row in rows)))
 
 
 @demand_cli.command("report")

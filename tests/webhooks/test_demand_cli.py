@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from flask import Flask
 
 from models import DemandEvent
-from models.stats import EXPORT_COLUMNS
+from models.stats import EXPORT_COLUMNS, cambodia_today
 from tests.synthetic import last_week
 
-TODAY = datetime.now(UTC).date()
+TODAY = cambodia_today()
 MONDAY = last_week(TODAY)
 
 

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
@@ -66,7 +66,6 @@ class Filters:
     def as_query(self, **changes: Any) -> dict[str, str]:
         """The filters as URL query arguments (CSV link, period links of the same view)."""
         values = {
-            "by": self.by,
             "start": self.start.isoformat() if self.start else "",
             "end": self.end.isoformat() if self.end else "",
             "service_type": self.service_type or "",
@@ -75,7 +74,7 @@ class Filters:
             "period": self.period or "",
         }
         values.update({k: str(v) for k, v in changes.items()})
-        return {k: v for k, v in values.items() if v and not (k == "by" and v == "week")}
+        return {k: v for k, v in values.items() if v}
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,13 +99,16 @@ class Breakdown:
     tables: dict[str, list[Cell]] = field(default_factory=dict)
 
 
-def today() -> date:
-    return datetime.now(UTC).date()
+def published_period() -> str:
+    """The deployment's one granularity (``DEMAND_PERIOD``). The pages offer no other and
+    ignore ``?by=``: a run of whole months can equal a run of whole weeks, and subtracting the
+    weeks shown from the months would give a hidden small count away."""
+    return str(current_app.config["DEMAND_PERIOD"])
 
 
 def periods(filters: Filters, now: date | None = None) -> list[stats.Period]:
     """The whole, ended periods the filters' date range overlaps (default: the latest few)."""
-    now = now or today()
+    now = now or stats.cambodia_today()
     end = min(filters.end or now - timedelta(days=1), now - timedelta(days=1))
     if filters.start:
         start = filters.start

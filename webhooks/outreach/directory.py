@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-from collections.abc import Iterable
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -23,7 +21,7 @@ from werkzeug.wrappers import Response
 from models import directory_io
 from models.directory import Service
 from webhooks.database import get_db
-from webhooks.outreach import audit, cells, exports, i18n
+from webhooks.outreach import audit, exports, i18n
 from webhooks.outreach.auth import admin_required, staff
 from webhooks.outreach.blueprint import bp
 from webhooks.outreach.forms import (
@@ -245,15 +243,14 @@ def _validated(form: ServiceForm) -> dict[str, Any] | None:
     }
     for flag in ("is_free", "is_walk_in", "is_full", "is_sample"):
         raw[flag] = "yes" if getattr(form, flag).data else "no"
-    problem = raw["phone"] and cells.phone_problem(raw["phone"])
-    if problem:
-        form.phone.errors = [*form.phone.errors, _(problem, phone=repr(raw["phone"]))]
     try:
-        row = validate_row(raw)
+        return validate_row(raw)
+    except directory_io.RowProblem as problem:
+        field = getattr(form, problem.column)
+        field.errors = [*field.errors, _(problem.msgid, **problem.values)]
     except ValueError as error:
         form.form_errors.append(str(error))
-        return None
-    return None if problem else row
+    return None
 
 
 # --- import and export ---------------------------------------------------------------------------
@@ -269,7 +266,8 @@ def directory_import() -> Any:
             file_format = "hsds" if (upload.filename or "").lower().endswith(".json") else "csv"
         try:
             text = upload.read().decode("utf-8-sig")
-            rows = _read_checked(text, file_format)
+            reader = directory_io.read_hsds if file_format == "hsds" else directory_io.read_csv
+            rows = reader(io.StringIO(text, newline=""))
         except UnicodeDecodeError:
             form.file.errors = [_("The file is not UTF-8 text.")]
         except (csv.Error, RecursionError):  # a field over the csv module's limit; deep JSON
@@ -290,58 +288,10 @@ def directory_import() -> Any:
     return render_template("outreach/import.html", form=form, errors=errors), status
 
 
-def _read_checked(text: str, file_format: str) -> list[dict[str, Any]]:
-    """The file's rows by the import's rules, each phone checked too, and the quote that the
-    export puts before a formula-like cell (``cells.cell``) taken off again. Raises one
-    ``DirectoryFileError`` listing every bad row, of either kind."""
-    reader = directory_io.read_hsds if file_format == "hsds" else directory_io.read_csv
-    phones = _phone_errors(text, file_format)
-    try:
-        rows = reader(io.StringIO(text, newline=""))
-    except directory_io.DirectoryFileError as error:
-        found = sorted([*error.errors, *phones], key=lambda e: e.line)
-        raise directory_io.DirectoryFileError(found) from None
-    if phones:
-        raise directory_io.DirectoryFileError(phones)
-    return [{k: cells.unescape(v) if isinstance(v, str) else v for k, v in row.items()}
-            for row in rows]
-
-
-def _phone_errors(text: str, file_format: str) -> list[directory_io.RowError]:
-    """Every record whose phone is not a phone number, numbered as the import numbers them (a
-    CSV line, an HSDS service); what the import cannot read at all it reports itself."""
-    numbered: Iterable[tuple[int, str, Any]]
-    if file_format == "hsds":
-        try:
-            records = json.loads(text).get("services")
-        except (ValueError, AttributeError, RecursionError):
-            return []
-        numbered = enumerate(records if isinstance(records, list) else [], start=1)
-    else:
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        reader.fieldnames = [h.strip().lstrip("\ufeff") for h in reader.fieldnames or []]
-        numbered = ((reader.line_num, raw) for raw in reader)
-    errors = []
-    for number, record in numbered:
-        try:
-            if file_format == "hsds":
-                phone = directory_io._hsds_to_row(record)["phone"]  # noqa: SLF001
-            else:
-                phone = (record.get("phone") or "").strip()
-        except (ValueError, TypeError, KeyError, AttributeError):
-            continue  # reported by the import's own checks
-        phone = cells.unescape(phone)
-        problem = phone and cells.phone_problem(phone)
-        if problem:
-            label = f"service {number}: " if file_format == "hsds" else ""
-            errors.append(directory_io.RowError(number, label + _(problem, phone=repr(phone))))
-    return errors
-
-
 @bp.get("/directory/export.csv")
 def directory_export_csv() -> Response:
     with get_db().sessions() as session:
-        body = exports.directory_csv(session, include_sample=not current_app.config["PRODUCTION"])
+        body = directory_io.export_csv(session, include_sample=not current_app.config["PRODUCTION"])
     return exports.csv_response(body, "sangkhim-directory.csv")
 
 

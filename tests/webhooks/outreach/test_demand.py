@@ -19,7 +19,7 @@ from webhooks.database import get_db
 from webhooks.outreach import demand
 from tests.webhooks.outreach.helpers import ADMIN, OUTREACH, add_events, login, make_user
 
-TODAY = date.today()
+TODAY = stats.cambodia_today()
 #: Monday of the last week that has ended, and of the one before it.
 LAST_WEEK = TODAY - timedelta(days=TODAY.weekday() + 7)
 WEEK_BEFORE = LAST_WEEK - timedelta(weeks=1)
@@ -143,8 +143,13 @@ def test_bad_filters_are_reported_not_fatal(demand_app: Flask) -> None:
 
 
 def test_months_and_no_ended_period(demand_app: Flask) -> None:
+    demand_app.config["DEMAND_PERIOD"] = "month"  # a deployment that publishes months
     client = client_for(demand_app)
-    assert client.get("/outreach/demand?by=month").status_code == 200
+    rows = read_csv(client, "/outreach/demand.csv")
+    assert rows and all(len(r["period"]) == 7 for r in rows)  # "2026-11"
+    assert 'data-testid="granularity-refused"' in client.get(
+        "/outreach/demand?by=week").get_data(as_text=True)
+    assert all(len(r["period"]) == 7 for r in read_csv(client, "/outreach/unmet.csv?by=week"))
     future = (TODAY + timedelta(days=30)).isoformat()
     page = client.get(f"/outreach/demand?start={TODAY.isoformat()}&end={future}")
     assert "no-data" in page.get_data(as_text=True)
@@ -219,3 +224,33 @@ def test_demand_and_unmet_csv_neutralise_formulas(demand_app: Flask,
     for row in demand_rows + unmet_rows:
         for value in row.values():
             assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), value
+
+
+
+# --- weeks and months cannot be subtracted --------------------------------------------------------
+
+#: September to November 2025 start on a Monday and end on a Sunday: 13 whole ISO weeks.
+SPAN = "start=2025-09-01&end=2025-11-30&province=16&service_type=methadone"
+
+
+def test_the_dashboard_offers_one_granularity_so_weeks_and_months_cannot_be_subtracted(
+    sample_app: Flask,
+) -> None:
+    """The audit's attack through the pages: months minus the weeks shown would give a hidden
+    week away (74 - 72 = 2). The pages publish only ``DEMAND_PERIOD`` and ignore ``?by=``."""
+    add_events(sample_app, [
+        ((date(2025, 9, 1) + timedelta(weeks=w, days=1)).isoformat(), "16", "1602", "methadone",
+         "served_farther", "sms", "km", 2 if w == 6 else 6)
+        for w in range(13)
+    ])
+    client = client_for(sample_app)
+    shown = {}
+    for by in ("", "&by=week", "&by=month", "&by=MONTH", "&by=month&by=week"):
+        for row in read_csv(client, f"/outreach/demand.csv?{SPAN}{by}"):
+            if row["table"] == "period":
+                shown[row["period"]] = row["requests"]
+    assert len(shown) == 13 and all("-W" in label for label in shown)  # weeks only
+    assert sorted(shown.values()) == ["6"] * 12 + ["<5"]  # the small week stays hidden
+    page = client.get(f"/outreach/demand?{SPAN}&by=month").get_data(as_text=True)
+    assert 'data-testid="granularity-refused"' in page
+    assert 'name="by"' not in page  # no control to ask for the other granularity

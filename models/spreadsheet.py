@@ -1,14 +1,16 @@
-"""Cells of the spreadsheet files the dashboard writes and reads: formulas neutralised on the
+"""Cells of the spreadsheet (CSV) files Sangkhim writes and reads: formulas neutralised on the
 way out, phone numbers checked on the way in.
 
 A spreadsheet program runs a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
 carriage return as a formula, so a directory entry such as ``=HYPERLINK("http://…", …)`` could
 act for whoever opens an export. Every CSV written here puts a single quote before such a cell
-(OWASP, "CSV Injection"); the dashboard's import takes that quote off again, so an export still
-imports back unchanged. Lines end in CRLF (RFC 4180): the csv module then quotes every cell that
-holds a carriage return, which a spreadsheet would otherwise read as the start of a new row.
+(OWASP, "CSV Injection"); the directory import (command line and dashboard) takes that quote
+off again, so an export still imports back unchanged. Lines end in CRLF (RFC 4180): the csv
+module then quotes every cell that holds a carriage return, which a spreadsheet would otherwise
+read as the start of a new row.
 
-Nothing here depends on Flask, so the command-line exports can use it too.
+Every CSV that leaves Sangkhim goes through ``to_csv``: the dashboard's downloads, ``flask
+demand export`` and ``flask directory export``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import TextIO, TypeVar
 
 from bot.catalogs import N_
 
@@ -47,11 +49,16 @@ def unescape(value: str) -> str:
     return value
 
 
-def to_csv(rows: Iterable[Iterable[object]]) -> str:
-    """CSV text of the rows (the first is the header), every cell passed through ``cell``."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+def write_csv(handle: TextIO, rows: Iterable[Iterable[object]]) -> None:
+    """Write the rows (the first is the header) as CSV, every cell passed through ``cell``."""
+    writer = csv.writer(handle, lineterminator="\r\n")
     writer.writerows([cell(value) for value in row] for row in rows)
+
+
+def to_csv(rows: Iterable[Iterable[object]]) -> str:
+    """``write_csv`` to a string."""
+    buffer = io.StringIO()
+    write_csv(buffer, rows)
     return buffer.getvalue()
 
 
