@@ -20,15 +20,24 @@ from bot.normalize import has_khmer
 __all__ = ["handle", "reply_locale"]
 
 
-def reply_locale(inbound: Inbound, state: State, cls: Classification) -> Locale:
-    """The language to answer in: an explicit choice, else Khmer script, else what the text shows."""
+def reply_locale(inbound: Inbound, state: State, cls: Classification) -> tuple[Locale, bool]:
+    """The language to answer in, and whether it is now settled.
+
+    A conversation's language is sticky: once a message of more than one word has shown it,
+    one-word commands (MENU, MORE, STOP), English service words in romanised Khmer and the
+    like never flip it. It changes when the person names a language, or writes in Khmer
+    script. Until it is settled each message's own reading counts, but a one-word first
+    message (Telegram's ``/stop``) says less than the language the person's app is set to."""
     if cls.intent == "set_language" and cls.language is not None:
-        return cls.language
+        return cls.language, True
     if has_khmer(inbound.text):
-        return Locale.KM
-    if state.locale is not None and (state.data.get("locale_chosen") or not cls.locale_certain):
-        return state.locale
-    return cls.locale
+        return Locale.KM, True
+    if state.locale is not None and state.locale_settled:
+        return state.locale, True
+    one_word = len(inbound.text.split()) <= 1
+    if cls.locale_certain and not (one_word and inbound.locale_hint is not None):
+        return cls.locale, not one_word
+    return (state.locale or inbound.locale_hint or cls.locale), False
 
 
 def handle(
@@ -42,11 +51,13 @@ def handle(
 ) -> Reply:
     classifier = classifier or default_classifier()
     cls = classifier.classify(inbound.text, inbound.locale_hint)
+    locale, settled = reply_locale(inbound, state, cls)
     turn = Turn(
         inbound=inbound,
         state=state,
         cls=cls,
-        texts=Texts(reply_locale(inbound, state, cls)),
+        texts=Texts(locale),
+        locale_settled=settled,
         directory=directory,
         places=places or classifier.places,
         points=points or default_points(),

@@ -3,23 +3,26 @@
 ```mermaid
 stateDiagram-v2
     [*] --> START
-    START --> MENU: greeting / unknown / number
+    START --> MENU: greeting / unknown / number / a place alone (kept)
     START --> ASK_PLACE: service wanted, no place yet
-    START --> RESULTS: service + place in one message
+    START --> RESULTS: service + place in one message (a misspelt service too)
     MENU --> ASK_PLACE: 1-3 or a service keyword
+    MENU --> RESULTS: 1-3 or a place, when a place or a service is already known
     MENU --> FAQ_MENU: 4
-    MENU --> PAGES: a long answer (SMS)
+    MENU --> PAGES: an answer longer than one SMS
     PAGES --> PAGES: MORE
-    PAGES --> ASK_PLACE: family advice ends by asking where
+    PAGES --> ASK_PLACE: family advice ends by asking where; a search asked about resumes
     MENU --> CONFIRM: a near-miss spelling ("did you mean ...?")
     CONFIRM --> ASK_PLACE: YES
     ASK_PLACE --> RESULTS: a place, a shared location, or 0 for all
     ASK_PLACE --> CHOOSE_PLACE: several places match about equally
+    ASK_PLACE --> PAGES: a question is answered, then the search goes on
     CHOOSE_PLACE --> RESULTS: a number
-    ASK_PLACE --> ASK_PLACE: place not found (twice, then all of Cambodia)
-    RESULTS --> RESULTS: MORE
+    CHOOSE_PLACE --> ASK_PLACE: 0, none of these
+    ASK_PLACE --> ASK_PLACE: place not found (asked again, never a national list unasked)
+    RESULTS --> RESULTS: MORE, or a listed number for its details
     FAQ_MENU --> MENU: 0
-    ANY --> PAGES: an emergency (overdose first aid, paged on SMS)
+    ANY --> PAGES: an emergency (first aid, a crisis; paged on SMS)
     ANY --> [*]: a clear opt-out (STOP, ឈប់, "delete my data"): forgotten
     ANY --> CONFIRM: maybe an opt-out ("leave me alone", "stpo")
     CONFIRM --> [*]: YES or DELETE
@@ -45,10 +48,11 @@ from bot.directory import Directory
 from bot.geo import ReferencePoints
 from bot.intents import Classification
 from bot.places import Place, PlaceResolver
-from bot.ranking import REACH_KM, Ranked, outcome, rank
+from bot.ranking import REACH_KM, Ranked, nearest_open_km, outcome, rank
 from bot.replies import Texts
-from bot.segments import pack_for_sms
+from bot.segments import chunk_blocks, fits_sms, pack_for_sms
 from bot.types import (
+    CAMBODIA,
     Button,
     Channel,
     DemandEvent,
@@ -85,6 +89,7 @@ FAQ_CHOICES = {1: "faq_cost", 2: "faq_privacy", 3: "faq_voluntary", 4: "faq_meth
 #: intent, or by ``intent/topic`` where the topic asked for has an answer of its own.
 ANSWERS: dict[str, Callable[[Texts], tuple[str, ...]]] = {
     "emergency": Texts.emergency,
+    "emergency/crisis": Texts.crisis,
     "emergency/first_aid": Texts.first_aid,
     "emergency/naloxone": Texts.naloxone,
     "faq_cost": Texts.faq_cost,
@@ -101,6 +106,21 @@ ANSWERS: dict[str, Callable[[Texts], tuple[str, ...]]] = {
 }
 #: After the last page of these answers the bot waits for a place to find a service.
 THEN_FIND = {"family": "find_clinic"}
+#: The service an answer leads to: a place sent after it finds that service (the answers end
+#: with "reply 1 / 3 to find one").
+ANSWER_LEADS_TO = {
+    "faq_cost": "find_clinic",
+    "faq_privacy": "find_clinic",
+    "faq_privacy/police": "find_clinic",
+    "faq_privacy/safe_now": "find_methadone",
+    "faq_voluntary": "find_clinic",
+    "faq_voluntary/centre": "find_clinic",
+    "faq_methadone": "find_methadone",
+    "emergency/crisis": "find_clinic",
+    "emergency/naloxone": "find_methadone",
+}
+#: How many ranked services a result list keeps (by id) for MORE and details.
+RESULT_IDS_KEPT = 30
 
 
 @dataclass
@@ -115,15 +135,35 @@ class Turn:
     places: PlaceResolver
     points: ReferencePoints
     now: datetime
+    #: The conversation's language is settled (``bot.reply_locale``): kept in the next state.
+    locale_settled: bool = False
     messages: list[str] = field(default_factory=list)
     #: The storable version of ``messages`` once any block differs (GPS distances left out).
     record: list[str] | None = None
+    #: Lines that end the reply, after the next step (the budget is kept for them).
+    tail: list[str] = field(default_factory=list)
     buttons: list[Button] = field(default_factory=list)
     venues: list[Venue] = field(default_factory=list)
 
     @property
     def locale(self) -> Locale:
         return self.texts.locale
+
+    @property
+    def compact(self) -> bool:
+        """Plain SMS: every reply to one message fits one segment budget (``bot.segments``)."""
+        return self.inbound.channel is Channel.SMS
+
+    @property
+    def paged(self) -> bool:
+        """Long answers come a page at a time (SMS, WhatsApp); Telegram gets them whole."""
+        return self.inbound.channel is not Channel.TELEGRAM
+
+    @property
+    def when(self) -> tuple[int, str]:
+        """Cambodia's weekday and "HH:MM" now, to judge opening hours."""
+        local = self.now.astimezone(CAMBODIA) if self.now.tzinfo else self.now
+        return local.weekday(), f"{local:%H:%M}"
 
     def say(self, *texts: str) -> None:
         self.messages.extend(texts)
@@ -140,7 +180,11 @@ class Turn:
     def reply(
         self, step: Step, data: dict[str, object] | None = None, event: DemandEvent | None = None
     ) -> Reply:
-        keep = {"locale_chosen": True} if self.state.data.get("locale_chosen") else {}
+        keep: dict[str, object] = {}
+        if self.state.data.get("locale_chosen"):
+            keep["locale_chosen"] = True
+        if self.locale_settled:
+            keep["locale_settled"] = True
         new_state = State(locale=self.locale, step=step, data={**keep, **(data or {})})
         return Reply(
             messages=self.render(), state=new_state, demand_event=event, locale=self.locale,
@@ -153,6 +197,8 @@ class Turn:
         blocks = self.messages if blocks is None else blocks
         if self.inbound.channel is Channel.TELEGRAM:
             texts = ["\n\n".join(blocks)] if blocks else []
+        elif blocks and fits_sms("\n".join(blocks)):
+            texts = ["\n".join(blocks)]  # one message: every reply to an SMS fits the budget
         else:
             texts = pack_for_sms(blocks)
         messages = [OutMessage(t) for t in texts]
@@ -194,13 +240,13 @@ def handle_global(turn: Turn) -> Reply | None:
         turn.say(turn.texts.confirm_stop())  # "leave me alone", "stpo": ask before deleting
         return turn.reply(Step.CONFIRM, {"suggested": "stop", **_keep_place(turn)})
     if intent == "set_language":
-        turn.say(turn.texts.language_set(), turn.texts.menu())
+        turn.say(turn.texts.menu(turn.texts.language_set()))
         return turn.reply(Step.MENU, {"locale_chosen": True})
     if intent == "menu" and turn.cls.topic == "human":
         return human(turn)
     if intent == "menu" and turn.cls.number is None:
         return show_menu(turn)
-    if turn.cls.number == 0 and turn.state.step is not Step.ASK_PLACE:
+    if turn.cls.number == 0 and turn.state.step not in (Step.ASK_PLACE, Step.CHOOSE_PLACE):
         return show_menu(turn)
     return None
 
@@ -226,13 +272,6 @@ def forget(turn: Turn) -> Reply:
 def emergency(turn: Turn) -> Reply:
     """Overdose first aid by default; the crisis reply for thoughts of suicide; the first-aid
     or naloxone answer when that is what was asked."""
-    if turn.cls.topic == "crisis":
-        texts = turn.texts.crisis()
-        turn.say(texts[0])
-        if turn.directory.helpline:
-            turn.say(turn.texts.talk_to_person(turn.directory.helpline))
-        turn.say(*texts[1:])
-        return turn.reply(Step.MENU, _keep_place(turn), turn.event("emergency", "emergency"))
     return answer(turn, answer_key("emergency", turn.cls.topic))
 
 
@@ -250,24 +289,45 @@ def answer_key(intent: str, topic: str) -> str:
     return key if key in ANSWERS else intent
 
 
-def answer(turn: Turn, key: str, page: int = 0) -> Reply:
-    """One page of an answer (all pages on Telegram), then its next step."""
-    pages = ANSWERS[key](turn.texts)
+def answer_pages(turn: Turn, key: str) -> list[list[str]]:
+    """An answer's pages as this channel shows them: SMS and WhatsApp get chunks that each fit
+    the segment budget with "reply MORE" (``chunk_blocks``), Telegram one page of everything.
+    The crisis answer carries the operator's helpline right after its first words."""
+    blocks = list(ANSWERS[key](turn.texts))
+    if key == "emergency/crisis" and turn.directory.helpline:
+        blocks.insert(1, turn.texts.talk_to_person(turn.directory.helpline))
+    if not turn.paged:
+        return [blocks]
+    return chunk_blocks(blocks, turn.texts.more_pages())
+
+
+def answer(turn: Turn, key: str, page: int = 0, resume: dict[str, object] | None = None) -> Reply:
+    """One page of an answer (all of it on Telegram), then its next step. ``resume`` is a
+    pending search (asked while the bot waited for a place): it goes on after the answer."""
+    pages = answer_pages(turn, key)
     intent = key.partition("/")[0]
     event = None
     if page == 0:
         event = turn.event(intent, "emergency" if intent == "emergency" else "answered")
-    if turn.inbound.channel is Channel.TELEGRAM:
-        turn.say(*pages[page:])
-        page = len(pages) - 1
-    else:
-        turn.say(pages[page])
+    page = min(page, len(pages) - 1)
+    turn.say(*pages[page])
     if page + 1 < len(pages):
         turn.say(turn.texts.more_pages())
-        return turn.reply(Step.PAGES, {"answer": key, "page": page + 1, **_keep_place(turn)}, event)
+        data = {"answer": key, "page": page + 1, **_keep_place(turn), **(resume or {})}
+        return turn.reply(Step.PAGES, data, event)
+    if resume and isinstance(resume.get("intent"), str):
+        _say_if_fits(turn, turn.texts.resume_place(str(resume["intent"])))
+        return turn.reply(Step.ASK_PLACE, {**resume, **_keep_place(turn)}, event)
     if key in THEN_FIND:
         return turn.reply(Step.ASK_PLACE, {"intent": THEN_FIND[key]}, event)
-    return turn.reply(Step.MENU, _keep_place(turn), event)
+    leads = {"then": ANSWER_LEADS_TO[key]} if key in ANSWER_LEADS_TO else {}
+    return turn.reply(Step.MENU, {**_keep_place(turn), **leads}, event)
+
+
+def _say_if_fits(turn: Turn, text: str) -> None:
+    """Add a line where it keeps an SMS reply within its budget (always elsewhere)."""
+    if not turn.compact or fits_sms("\n".join([*turn.messages, text])):
+        turn.say(text)
 
 
 def suggest(turn: Turn, intent: str) -> Reply:
@@ -279,14 +339,16 @@ def misunderstood(turn: Turn) -> Reply:
     count = int(turn.state.data.get("misunderstood", 0)) + 1
     if count > MAX_MISUNDERSTOOD:
         turn.say(turn.texts.still_not_understood())
+    elif turn.inbound.text.strip() and not any(ch.isalnum() for ch in turn.inbound.text):
+        turn.say(turn.texts.menu(turn.texts.kind_words()))  # emoji or stickers: no apology
     elif turn.state.step is Step.START:
         # a first message may be a greeting: no apology, but it counts, and it may be an
         # emergency told in words the bot does not know
-        turn.say(turn.texts.emergency_line(), turn.texts.menu())
+        turn.say(turn.texts.menu(turn.texts.emergency_line()))
     else:
-        turn.say(turn.texts.not_understood(), turn.texts.menu())
+        turn.say(turn.texts.menu(turn.texts.not_understood()))
     event = turn.event("unknown", "not_understood") if count == 1 else None
-    return turn.reply(Step.MENU, {"misunderstood": count}, event)
+    return turn.reply(Step.MENU, {"misunderstood": count, **_keep_place(turn)}, event)
 
 
 def want_service(turn: Turn, intent: str) -> Reply:
@@ -306,26 +368,34 @@ def ask_place(turn: Turn, intent: str, data: dict[str, object] | None = None) ->
     return turn.reply(Step.ASK_PLACE, {"intent": intent, **(data or {})})
 
 
-def choose_place(turn: Turn, intent: str, places: tuple[Place, ...]) -> Reply:
-    """Several places match about equally: ask, numbered, rather than guess."""
-    options = places[:5]
+def choose_place(turn: Turn, intent: str | None, places: tuple[Place, ...]) -> Reply:
+    """Several places match about equally: ask, numbered, rather than guess. Each choice says
+    where it is (district › province), and 0 is always "none of these"."""
+    options = list(dict.fromkeys(places))[:5]
     turn.say(turn.texts.choose_place([describe_place(turn, p) for p in options]))
-    return turn.reply(Step.CHOOSE_PLACE, {"intent": intent, "choices": [p.code for p in options]})
+    data: dict[str, object] = {"choices": [p.code for p in options]}
+    if intent is not None:
+        data["intent"] = intent
+    return turn.reply(Step.CHOOSE_PLACE, data)
 
 
 def describe_place(turn: Turn, place: Place) -> str:
-    """"Name (Province)" so same-named places can be told apart."""
-    province = turn.places.get(place.province_code)
-    if province is None or province.code == place.code:
-        return place.name(turn.locale)
-    return turn.texts.place_in(place.name(turn.locale), province.name(turn.locale))
+    """The place and what it lies in ("Thmei › Chbar Ampov › Phnom Penh"), so that
+    same-named places can be told apart."""
+    names = [place.name(turn.locale)]
+    for code in (place.district_code, place.province_code):
+        parent = turn.places.get(code) if code else None
+        if parent is not None and parent.code != place.code:
+            names.append(parent.name(turn.locale))
+    return turn.texts.place_path(names)
 
 
 def show_results(
-    turn: Turn, intent: str, place: Place | None, gps: GeoPoint | None = None, offset: int = 0
+    turn: Turn, intent: str, place: Place | None, gps: GeoPoint | None = None
 ) -> Reply:
-    """A page of the nearest services. A GPS point is used here only, in memory: the state and
-    the demand event keep at most its district (so later pages rank from the district)."""
+    """The first page of services, ranked by what the person can reach now (``bot.ranking``).
+    A GPS point is used here only, in memory: the state and the demand event keep at most its
+    district (so later pages measure from the district)."""
     types = SERVICE_TYPES[intent]
     origin = gps or (turn.points.point(place.code) if place else None)
     ranked = rank(
@@ -334,35 +404,91 @@ def show_results(
         origin,
         place.province_code if place else None,
         place.district_code if place else None,
+        when=turn.when,
     )
-    event = turn.event(intent, outcome(ranked), types[0], place) if offset == 0 else None
-    page = ranked[offset : offset + PAGE_SIZE]
-    if not page:
-        if offset:
-            turn.say(turn.texts.no_more())
+    event = turn.event(intent, outcome(ranked), types[0], place)
+    if not ranked:
+        turn.say(turn.texts.none_listed())
+        _offer_helpline(turn)
+        return turn.reply(Step.MENU, {"place": place.code} if place else _keep_place(turn), event)
+    _heading(turn, intent, place, ranked, gps is not None)
+    ids = [item.service.id for item in ranked[:RESULT_IDS_KEPT]]
+    return _results_page(turn, intent, place, ranked[:RESULT_IDS_KEPT], 0, gps, event, ids)
+
+
+def _results_page(
+    turn: Turn,
+    intent: str,
+    place: Place | None,
+    ranked: list[Ranked],
+    offset: int,
+    gps: GeoPoint | None,
+    event: DemandEvent | None,
+    ids: list[int],
+) -> Reply:
+    """Services from ``offset``: on SMS compact numbered lines, as many as fit the budget with
+    the heading and the next step; elsewhere ``PAGE_SIZE`` whole entries."""
+    mixed = len(SERVICE_TYPES[intent]) > 1
+    shown = 0
+    for number, item in enumerate(ranked[offset:], start=offset + 1):
+        if turn.compact:
+            line = turn.texts.service_line(number, item.service, item.distance_km, item.status)
+            hint = turn.texts.details_hint(more=number < len(ranked))
+            if shown and not fits_sms("\n".join([*turn.messages, line, hint, *turn.tail])):
+                break
+            stored = turn.texts.service_line(number, item.service, None, item.status)
         else:
-            turn.say(turn.texts.none_listed())
-            _offer_helpline(turn)
-        return turn.reply(Step.MENU, _keep_place(turn) if place is None else {"place": place.code}, event)
-    if offset == 0:
-        _heading(turn, intent, place, ranked, gps is not None)
-    mixed = len(types) > 1
-    show_distance = offset == 0 or gps is None
-    for item in page:
-        distance = item.distance_km if show_distance else None
-        area = _area(turn, item.service.district_code or item.service.province_code)
-        entry = turn.texts.service(item.service, distance, show_type=mixed, area=area)
-        if gps is not None and distance is not None:
-            turn.say_unstored(entry, turn.texts.service(item.service, None, mixed, area))
+            if shown == PAGE_SIZE:
+                break
+            line = _entry(turn, number, item, mixed, item.distance_km)
+            stored = _entry(turn, number, item, mixed, None)
+        if gps is not None and item.distance_km is not None:
+            turn.say_unstored(line, stored)
         else:
-            turn.say(entry)
+            turn.say(line)
         _pin(turn, item)
-    if len(ranked) > offset + PAGE_SIZE:
-        turn.say(turn.texts.more_hint())
-    data: dict[str, object] = {"intent": intent, "offset": offset + PAGE_SIZE}
+        shown += 1
+    end = offset + shown
+    turn.say(turn.texts.details_hint(more=end < len(ranked)), *turn.tail)
+    data: dict[str, object] = {"intent": intent, "offset": end, "ids": ids}
     if place is not None:
         data["place"] = place.code
     return turn.reply(Step.RESULTS, data, event)
+
+
+def _entry(turn: Turn, number: int, item: Ranked, mixed: bool, distance: float | None) -> str:
+    """A whole entry (name, address, hours, phone, flags) with its number and status now."""
+    area = _area(turn, item.service.district_code or item.service.province_code)
+    entry = turn.texts.service(item.service, distance, show_type=mixed, area=area)
+    return f"{turn.texts.number(number)}. {entry}\n{turn.texts.status(item.status)}"
+
+
+def _ranked_again(turn: Turn, intent: str, place: Place | None, ids: list[int]) -> list[Ranked]:
+    """A result list kept by id, measured again from the place and judged at this moment."""
+    by_id = {s.id: s for s in turn.directory.find(SERVICE_TYPES[intent])}
+    origin = turn.points.point(place.code) if place else None
+    again = rank([by_id[i] for i in ids if i in by_id], turn.points, origin, when=turn.when)
+    order = {service_id: n for n, service_id in enumerate(ids)}
+    return sorted(again, key=lambda r: order[r.service.id])
+
+
+def show_details(turn: Turn, number: int) -> Reply | None:
+    """The whole entry of a listed service ("reply a number for details"); None if ``number``
+    is not one of those listed."""
+    data = turn.state.data
+    intent, ids, offset = data.get("intent"), data.get("ids"), data.get("offset")
+    if not (isinstance(intent, str) and intent in SERVICE_TYPES and isinstance(ids, list)
+            and isinstance(offset, int) and 1 <= number <= min(offset, len(ids))):
+        return None
+    place = _remembered_place(turn)
+    ranked = _ranked_again(turn, intent, place, ids)
+    item = next((r for r in ranked if r.service.id == ids[number - 1]), None)
+    if item is None:
+        return None
+    turn.say(_entry(turn, number, item, len(SERVICE_TYPES[intent]) > 1, item.distance_km))
+    _pin(turn, item)
+    turn.say(turn.texts.more_hint() if offset < len(ids) else turn.texts.no_more())
+    return turn.reply(Step.RESULTS, dict(data))
 
 
 def _area(turn: Turn, code: str) -> str:
@@ -375,11 +501,11 @@ def _heading(turn: Turn, intent: str, place: Place | None, ranked: list[Ranked],
         turn.say(turn.texts.results_heading(intent, None))
         return
     name = turn.texts.near_you() if gps or place is None else place.name(turn.locale)
-    open_services = [r for r in ranked if not r.service.is_full]
-    nearest = open_services[0].distance_km if open_services else None
+    nearest = nearest_open_km(ranked)
     if nearest is not None and nearest > REACH_KM:
         turn.say(turn.texts.none_within_reach(name, int(REACH_KM)))
-        _offer_helpline(turn)
+        if turn.directory.helpline:  # said after the list, where the budget is kept for it
+            turn.tail.append(turn.texts.helpline(turn.directory.helpline))
     else:
         turn.say(turn.texts.results_heading(intent, name))
 
@@ -406,15 +532,17 @@ def gps_place(turn: Turn, point: GeoPoint) -> Place | None:
 
 
 def on_location(turn: Turn) -> Reply:
-    """A shared location (Telegram, WhatsApp): the nearest services of the pending kind, or the
-    menu with the district remembered."""
+    """A shared location (Telegram, WhatsApp): the nearest services of the pending kind, or
+    the menu with the district remembered."""
     point = turn.inbound.location
     assert point is not None
     place = gps_place(turn, point)
-    pending = turn.state.data.get("intent")
-    if isinstance(pending, str) and pending in SERVICE_TYPES:
+    pending = _service_meant(turn)
+    if pending is not None:
         return show_results(turn, pending, place, gps=point)
-    return show_menu(turn, {"place": place.code} if place else None)
+    if place is None:
+        return show_menu(turn)
+    return place_first(turn, place)
 
 
 def _remembered_place(turn: Turn) -> Place | None:
@@ -426,25 +554,50 @@ def _remembered_place(turn: Turn) -> Place | None:
 
 
 def on_menu(turn: Turn) -> Reply:
-    """START, MENU and RESULTS: route by menu number, keyword intent, or place."""
+    """START, MENU and RESULTS: route by menu number (in a result list: the listed service),
+    keyword intent, or place."""
     cls = turn.cls
     if cls.more and turn.state.step is Step.RESULTS:
         return on_more(turn)
     if cls.number is not None:
+        if turn.state.step is Step.RESULTS and (details := show_details(turn, cls.number)):
+            return details
         choice = MENU_CHOICES.get(cls.number)
         if choice is None:
             return misunderstood(turn)
         return route(turn, choice)
     if cls.intent == "location" and cls.place is not None:
-        pending = turn.state.data.get("intent")
-        if isinstance(pending, str) and pending in SERVICE_TYPES:
-            return want_service(turn, pending)
-        return show_menu(turn, {"place": cls.place.code} if len(cls.places) == 1 else None)
+        wanted = _service_meant(turn)
+        if wanted is not None:
+            return want_service(turn, wanted)
+        if len(cls.places) > 1:
+            return choose_place(turn, None, cls.places)
+        return place_first(turn, cls.place)
     if cls.intent in SERVICE_TYPES or cls.intent in ANSWERS:
         return route(turn, answer_key(cls.intent, cls.topic))
     if cls.suggestion in SERVICE_TYPES or cls.suggestion in ANSWERS:
         return suggest(turn, cls.suggestion)
     return misunderstood(turn)
+
+
+def _service_meant(turn: Turn) -> str | None:
+    """The service a place alone is about: a misspelt service word beside it ("clinc in
+    siemreab"), a search under way, or the one the last answer led to."""
+    if turn.cls.suggestion in SERVICE_TYPES:
+        return str(turn.cls.suggestion)
+    for key in ("intent", "then"):
+        pending = turn.state.data.get(key)
+        if isinstance(pending, str) and pending in SERVICE_TYPES:
+            return pending
+    return None
+
+
+def place_first(turn: Turn, place: Place) -> Reply:
+    """A place with nothing else (a name, or a shared location): keep it and ask what is
+    needed; the menu's 1-3 then find that service there at once."""
+    lead = turn.texts.place_noted(place.name(turn.locale))
+    turn.say(turn.texts.menu(lead))
+    return turn.reply(Step.MENU, {"place": place.code})
 
 
 def route(turn: Turn, choice: str) -> Reply:
@@ -457,33 +610,44 @@ def route(turn: Turn, choice: str) -> Reply:
 
 
 def on_more(turn: Turn) -> Reply:
-    intent = turn.state.data.get("intent")
-    offset = turn.state.data.get("offset", PAGE_SIZE)
-    if not isinstance(intent, str) or intent not in SERVICE_TYPES or not isinstance(offset, int):
+    data = turn.state.data
+    intent, offset, ids = data.get("intent"), data.get("offset"), data.get("ids")
+    if not (isinstance(intent, str) and intent in SERVICE_TYPES and isinstance(offset, int)
+            and isinstance(ids, list)):
         return show_menu(turn)
-    return show_results(turn, intent, _remembered_place(turn), offset=offset)
+    if offset >= len(ids):
+        turn.say(turn.texts.no_more())
+        return turn.reply(Step.RESULTS, dict(data))
+    place = _remembered_place(turn)
+    ranked = _ranked_again(turn, intent, place, ids)
+    return _results_page(turn, intent, place, ranked, offset, None, None, ids)
 
 
 def on_ask_place(turn: Turn) -> Reply:
+    """Waiting for a place. A place, 0 (everywhere) or a shared location finds the services; a
+    question is answered as one and the search goes on after it; anything else asks again,
+    and never turns into a list for the whole country unasked."""
     cls = turn.cls
     intent = turn.state.data.get("intent")
     if not isinstance(intent, str) or intent not in SERVICE_TYPES:
         return show_menu(turn)
     if cls.intent in SERVICE_TYPES:
         intent = cls.intent  # changed their mind about the kind of service
+    elif cls.suggestion in SERVICE_TYPES and cls.places:
+        intent = str(cls.suggestion)
     if cls.number == 0:
         return show_results(turn, intent, None)
     if len(cls.places) > 1:
         return choose_place(turn, intent, cls.places)
     if cls.place is not None:
         return show_results(turn, intent, cls.place)
-    if cls.intent in ANSWERS or cls.number is not None:
+    if cls.intent in ANSWERS:
+        return answer(turn, answer_key(cls.intent, cls.topic), resume={"intent": intent})
+    if cls.number is not None or cls.intent in ("faq", "menu"):
         return on_menu(turn)
-    if cls.intent in SERVICE_TYPES:
-        return want_service(turn, intent)
+    if cls.intent in SERVICE_TYPES:  # a service named again, or another one: where?
+        return ask_place(turn, intent)
     attempts = int(turn.state.data.get("place_attempts", 0)) + 1
-    if attempts >= 2:
-        return show_results(turn, intent, None)
     turn.say(turn.texts.place_not_found())
     if turn.inbound.channel is Channel.TELEGRAM:
         turn.buttons.append(Button(turn.texts.share_location(), request_location=True))
@@ -493,24 +657,28 @@ def on_ask_place(turn: Turn) -> Reply:
 def on_choose_place(turn: Turn) -> Reply:
     choices, intent = turn.state.data.get("choices"), turn.state.data.get("intent")
     number = turn.cls.number
-    if (
-        isinstance(choices, list) and isinstance(intent, str) and intent in SERVICE_TYPES
-        and number is not None and 1 <= number <= len(choices)
-    ):
+    searching = isinstance(intent, str) and intent in SERVICE_TYPES
+    if isinstance(choices, list) and number is not None and 0 <= number <= len(choices):
+        if number == 0:  # none of these
+            if searching:
+                return ask_place(turn, str(intent))
+            return show_menu(turn)
         place = turn.places.get(str(choices[number - 1]))
         if place is not None:
-            return show_results(turn, intent, place)
-    if isinstance(intent, str) and intent in SERVICE_TYPES and number is None:
+            return show_results(turn, str(intent), place) if searching else place_first(turn, place)
+    if searching and number is None:
         return on_ask_place(turn)  # a new place name, or something else
     return on_menu(turn)
 
 
 def on_pages(turn: Turn) -> Reply:
-    intent, page = turn.state.data.get("answer"), turn.state.data.get("page")
-    if turn.cls.more and intent in ANSWERS and isinstance(page, int):
-        pages = len(ANSWERS[str(intent)](turn.texts))
-        if 0 < page < pages:
-            return answer(turn, str(intent), page)
+    key, page = turn.state.data.get("answer"), turn.state.data.get("page")
+    if turn.cls.more and key in ANSWERS and isinstance(page, int) and page > 0:
+        pending = turn.state.data.get("intent")
+        resume = {"intent": pending} if isinstance(pending, str) else None
+        return answer(turn, str(key), page, resume=resume)
+    if turn.state.data.get("intent") in SERVICE_TYPES:
+        return on_ask_place(turn)  # the search asked about before this answer
     return on_menu(turn)
 
 

@@ -130,3 +130,59 @@ def describe(
 def _short(time: str) -> str:
     hour, minute = time.split(":")
     return f"{int(hour)}:{minute}"
+
+
+# --- open now? ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """Whether a service is open at a moment, and if not when it next opens.
+
+    ``open_now`` is None when the hours are unknown. ``opens_day`` counts days ahead (0: later
+    today, 1: tomorrow...), ``opens_at`` is "HH:MM"; both None when it never opens."""
+
+    open_now: bool | None
+    opens_day: int | None = None
+    opens_at: str | None = None
+    #: Minutes until it opens (0 when open now); None when unknown or never.
+    wait_minutes: int | None = None
+    #: The weekday it next opens (0 = Monday), when it is closed now.
+    opens_weekday: int | None = None
+
+
+def status(hours: OpeningHours | None, weekday: int, time: str) -> Status:
+    """The status at local ``weekday`` (0 = Monday) and ``time`` ("HH:MM")."""
+    if hours is None:
+        return Status(None)
+    if hours.always:
+        return Status(True, wait_minutes=0)
+    now = _minutes(time)
+    for ahead in range(8):
+        day = (weekday + ahead) % 7
+        for start, end in sorted(_ranges(hours, day)):
+            if ahead == 0 and _minutes(start) <= now < _minutes(end):
+                return Status(True, wait_minutes=0)
+            if ahead > 0 or _minutes(start) > now:
+                wait = ahead * 24 * 60 + _minutes(start) - now
+                return Status(False, ahead, start, wait, day)
+    return Status(False)
+
+
+def _ranges(hours: OpeningHours, day: int) -> list[tuple[str, str]]:
+    """The day's opening ranges: the last rule naming a day decides it (as in OSM)."""
+    found: list[tuple[str, str]] = []
+    for rule in hours.rules:
+        if day in rule.days:
+            found = list(rule.times)
+    return found
+
+
+def _minutes(time: str) -> int:
+    hour, minute = time.split(":")
+    return int(hour) * 60 + int(minute)
+
+
+def short_time(time: str) -> str:
+    """"08:00" -> "8:00", as people write it."""
+    return _short(time)

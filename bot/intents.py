@@ -218,6 +218,12 @@ class Classifier:
                     values["locale_certain"] = True
             if intent in TOPICS and "topic" not in values:
                 values["topic"] = _topic(intent, entries, prediction)
+            if intent == "location" and not values.get("suggestion"):
+                # "niddle exchange phnom phen": the place, and the service it is for
+                service, language = self._service_typo(norm)
+                values["suggestion"] = service
+                if service and language and not values["locale_certain"]:
+                    values["locale"], values["locale_certain"] = Locale(language), True
             return Classification(intent=intent, places=places, **values)  # type: ignore[arg-type]
 
         if any(e.intent == "emergency" for e in entries) or (
@@ -293,6 +299,27 @@ class Classifier:
         if intent in TOPICS:
             extra["topic"] = prediction.best_topic(intent) or TOPICS[intent][0]
         return result(intent, **extra)
+
+    def _service_typo(self, norm: str) -> tuple[str | None, str]:
+        """A service named beside a place, by keyword or misspelt as ``_near_miss`` allows (one
+        typo, two in a longer word: "clinc", "niddle"): which one, and the language of the word
+        ("" when it says none)."""
+        found = [e for span in self.lexicon.find_spans(norm) for e in span.payloads
+                 if e.intent.startswith("find_")]
+        if found:
+            return found[0].intent, found[0].language or ""
+        for word in norm.split(" "):
+            if len(word) < 5 or not word.isascii() or not word.isalpha():
+                continue
+            for phrase, distance, _ in process.extract(
+                word, self.lexicon.latin_words, scorer=OSA.distance, score_cutoff=2, limit=3
+            ):
+                if distance == 2 and len(word) < 6:
+                    continue
+                for entry in self.lexicon.entries_for(phrase):
+                    if entry.intent.startswith("find_"):
+                        return entry.intent, entry.language or ""
+        return None, ""
 
     def _near_miss(self, norm: str, result: Result, has_place: bool) -> Classification:
         """A misspelt keyword: one typo (or a swap of two letters) is corrected, two typos in a

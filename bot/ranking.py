@@ -1,12 +1,23 @@
-"""Rank services for one request: nearest first by great-circle distance from the user's point
-(a shared GPS location, or the reference point of the place they named); services with room
-before full ones. Without any point: same district, then same province, then the rest."""
+"""Rank services for one request by what the person can actually reach, now.
+
+Distance is great-circle from the person's point (a shared GPS location, or the reference point
+of the place they named). In order:
+
+1. anything within ``REACH_KM`` before anything beyond it (a full clinic 3 km away is more use
+   than an open one 300 km away: one can call and ask);
+2. services with room before full ones;
+3. distance in bands (10, 25, 50 km), so that a few kilometres never outweigh what follows;
+4. open now, then opening soon (within ``SOON_MINUTES``), then unknown hours, then later;
+5. walk-in before appointment-only, free before paid;
+6. then the exact distance. Without any point: same district, then province, then the rest.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot import hours
 from bot.directory import ServiceInfo
 from bot.geo import ReferencePoints, distance_km
 from bot.types import GeoPoint
@@ -14,12 +25,25 @@ from bot.types import GeoPoint
 #: Beyond this the bot says honestly that nothing is within reach, and still lists the nearest.
 REACH_KM = 50.0
 NEAR_KM = 10.0
+BANDS_KM = (10.0, 25.0, 50.0)
+#: A service that opens within this many minutes is nearly as good as one open now.
+SOON_MINUTES = 180
 
 
 @dataclass(frozen=True, slots=True)
 class Ranked:
     service: ServiceInfo
     distance_km: float | None
+    status: hours.Status = hours.Status(None)
+
+
+def service_status(service: ServiceInfo, weekday: int, time: str) -> hours.Status:
+    """Open now? Opens when? (unknown when the hours are missing or unreadable)."""
+    try:
+        parsed = hours.parse(service.opening_hours) if service.opening_hours else None
+    except hours.HoursError:
+        parsed = None
+    return hours.status(parsed, weekday, time)
 
 
 def rank(
@@ -28,16 +52,19 @@ def rank(
     origin: GeoPoint | None,
     province_code: str | None = None,
     district_code: str | None = None,
+    when: tuple[int, str] | None = None,
 ) -> list[Ranked]:
+    """``when`` is the local (weekday, "HH:MM") to judge opening hours at; None: ignore them."""
     ranked = []
     for service in services:
         distance = None
         if origin is not None:
             where = service.point or points.point(service.place_code)
             distance = distance_km(origin, where) if where is not None else None
-        ranked.append(Ranked(service, distance))
+        status = service_status(service, *when) if when else hours.Status(None)
+        ranked.append(Ranked(service, distance, status))
 
-    def key(item: Ranked) -> tuple[int, float, int, str]:
+    def key(item: Ranked) -> tuple[object, ...]:
         service = item.service
         if district_code and service.district_code == district_code:
             tier = 0
@@ -46,9 +73,30 @@ def rank(
         else:
             tier = 2
         far = item.distance_km if item.distance_km is not None else float("inf")
-        return (int(service.is_full), far, tier, service.name_en.casefold())
+        beyond = int(item.distance_km is not None and far > REACH_KM)
+        band = next((i for i, edge in enumerate(BANDS_KM) if far <= edge), len(BANDS_KM))
+        return (beyond, int(service.is_full), band, _wait_rank(item.status),
+                int(not service.is_walk_in), int(not service.is_free), far, tier,
+                service.name_en.casefold())
 
     return sorted(ranked, key=key)
+
+
+def _wait_rank(status: hours.Status) -> int:
+    if status.open_now:
+        return 0
+    if status.wait_minutes is not None and status.wait_minutes <= SOON_MINUTES:
+        return 1
+    if status.open_now is None:
+        return 2
+    return 3
+
+
+def nearest_open_km(ranked: list[Ranked]) -> float | None:
+    """The distance to the nearest service with room (None: no distances, or none has room)."""
+    distances = [r.distance_km for r in ranked
+                 if not r.service.is_full and r.distance_km is not None]
+    return min(distances) if distances else None
 
 
 def outcome(ranked: list[Ranked]) -> str:
@@ -58,7 +106,7 @@ def outcome(ranked: list[Ranked]) -> str:
         return "no_service"
     if not open_services:
         return "only_full"
-    nearest = open_services[0].distance_km
+    nearest = nearest_open_km(ranked)
     full_in_reach = any(
         r.service.is_full and r.distance_km is not None and r.distance_km <= REACH_KM
         for r in ranked

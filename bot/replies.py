@@ -45,21 +45,35 @@ class Texts:
 
     def number(self, value: int) -> str:
         """A number in the reader's script."""
-        text = str(value)
+        return self.number_text(str(value))
+
+    def number_text(self, text: str) -> str:
+        """Digits inside ``text`` in the reader's script ("8:00" -> "៨:០០")."""
         return to_khmer_digits(text) if self.locale is Locale.KM else text
 
     # --- menus -----------------------------------------------------------------------------
-    def menu(self) -> str:
-        # TRANSLATORS: the main menu. Keep it within 3 SMS segments (201 Khmer characters).
-        # Use Khmer digits in Khmer. The last line tells the user the language and stop words.
+    def menu(self, lead: str | None = None) -> str:
+        """The main menu under ``lead`` (default: who Sangkhim is); the whole fits one SMS
+        budget, so a first contact gets everything in one message."""
+        return f"{lead or self.menu_lead()}\n{self.menu_items()}"
+
+    def menu_lead(self) -> str:
+        # TRANSLATORS: the first line of the main menu, before its numbered choices.
         return self._(
-            "Sangkhim: free, anonymous help for people who use drugs and families. Reply a number:\n"
+            "Sangkhim: free, anonymous help for people who use drugs and families. Reply a number:"
+        )
+
+    def menu_items(self) -> str:
+        # TRANSLATORS: the main menu's choices. With its first line it must fit 3 SMS segments
+        # (201 Khmer characters). Khmer digits in Khmer. The last line gives the language and
+        # stop words.
+        return self._(
             "1 Voluntary treatment\n"
             "2 Needles, syringes, drop-in\n"
             "3 Methadone\n"
             "4 Questions: free? private?\n"
             "5 Help for family\n"
-            "6 Emergency\n"
+            "6 Emergency: call 119\n"
             "KHMER for Khmer. STOP deletes this chat."
         )
 
@@ -102,14 +116,17 @@ class Texts:
         return self._("OK, I will answer in English.")
 
     def not_understood(self) -> str:
-        return self._(
-            "Sorry, I did not understand. In an emergency, call 119. Otherwise, reply with a "
-            "number from the menu."
-        )
+        # TRANSLATORS: the first line of the menu when a message was not understood.
+        return self._("Sorry, I did not understand. Reply a number:")
 
     def emergency_line(self) -> str:
-        # TRANSLATORS: put before the menu when a first message was not understood.
-        return self._("If this is an emergency, call 119 now.")
+        # TRANSLATORS: the first line of the menu when a first message was not understood (it
+        # may be an emergency told in words the bot does not know).
+        return self._("If this is an emergency, call 119 now. Or reply a number:")
+
+    def kind_words(self) -> str:
+        # TRANSLATORS: the first line of the menu after a message of emoji or stickers only.
+        return self._("Thank you for writing. How can Sangkhim help? Reply a number:")
 
     def still_not_understood(self) -> str:
         return self._(
@@ -179,11 +196,25 @@ class Texts:
     def choose_place(self, options: Sequence[str]) -> str:
         lines = [self._("Which place do you mean? Reply a number:")]
         lines += [f"{self.number(i)} {option}" for i, option in enumerate(options, start=1)]
+        # TRANSLATORS: the way out of a list of places. Khmer digit in Khmer.
+        lines.append(self._("0 None of these"))
         return "\n".join(lines)
 
-    def place_in(self, place: str, province: str) -> str:
-        """A place and its province, to tell same-named places apart (no words to translate)."""
-        return f"{place} ({province})"
+    def place_path(self, names: Sequence[str]) -> str:
+        """A place and what it lies in, smallest first ("Thmei > Chbar Ampov > Phnom Penh").
+        ">" is in the GSM alphabet (a plain SMS stays cheap) and reads the same in Khmer."""
+        return " > ".join(names)
+
+    def place_noted(self, place: str) -> str:
+        # TRANSLATORS: first line of the menu after someone sent only a place (or a location).
+        return self._("%(place)s: what do you need there? Reply a number:", place=place)
+
+    def resume_place(self, intent: str) -> str:
+        # TRANSLATORS: after answering a question asked while we waited for a place.
+        return self._(
+            "To find %(kind)s, send your province or town, or 0 for all.",
+            kind=self._(TOPIC[intent]),
+        )
 
     def none_listed(self) -> str:
         return self._(
@@ -193,6 +224,47 @@ class Texts:
 
     def more_hint(self) -> str:
         return self._("Reply MORE for more places, or MENU for the menu.")
+
+    def details_hint(self, more: bool) -> str:
+        """After a compact result list: the next step (details by number; more places)."""
+        if more:
+            return self._("Reply a number for details, MORE for more places.")
+        return self._("Reply a number for details, or MENU.")
+
+    def status(self, status: hours.Status) -> str:
+        """Open now, or when it opens next, in the reader's words."""
+        if status.open_now is None:
+            return self._("hours not known")
+        if status.open_now:
+            return self._("open now")
+        if status.opens_at is None or status.opens_weekday is None:
+            return self._("closed")
+        time = self.number_text(hours.short_time(status.opens_at))
+        if status.opens_day == 0:
+            # TRANSLATORS: a service closed now that opens later today, e.g. "opens 14:00".
+            return self._("closed now, opens %(time)s", time=time)
+        if status.opens_day == 1:
+            return self._("closed now, opens tomorrow %(time)s", time=time)
+        return self._("closed now, opens %(day)s %(time)s",
+                      day=self._(DAY_NAMES[status.opens_weekday]), time=time)
+
+    def service_line(
+        self, number: int, service: ServiceInfo, distance_km: float | None, status: hours.Status
+    ) -> str:
+        """One result in a compact list (SMS): number, name, distance, one phone, status."""
+        parts = [f"{self.number(number)} {service.name(self.locale)}"]
+        if distance_km is not None:
+            parts.append(self._("%(km)s km", km=self.number(max(1, round(distance_km)))))
+        parts.append(service.phone)
+        # TRANSLATORS: a full service in a compact list; short.
+        parts.append(self._("FULL, call first") if service.is_full else self.status(status))
+        if not service.is_free:
+            # TRANSLATORS: a service that charges a fee; short.
+            parts.append(self._("fee"))
+        if not service.is_walk_in and not service.is_full:
+            # TRANSLATORS: a service that sees people by appointment only; short.
+            parts.append(self._("call first"))
+        return self.join(parts)
 
     def no_more(self) -> str:
         return self._("That is every place we have listed. Reply MENU for the menu.")
@@ -225,8 +297,8 @@ class Texts:
         flags = [self._(SERVICE_TYPE_NAME[service.service_type])] if show_type else []
         if service.is_free:
             flags.append(self._("free"))
-        if service.is_voluntary:
-            flags.append(self._("voluntary"))
+        else:
+            flags.append(self._("fee"))
         if service.is_walk_in:
             flags.append(self._("walk-in"))
         if service.is_full:
@@ -263,7 +335,7 @@ class Texts:
         )
 
     def more_pages(self) -> str:
-        return self._("Reply MORE to read on, or MENU for the menu.")
+        return self._("Reply MORE to read on.")
 
     # --- answers: each is one or more pages; the last page ends with one clear next step ------
     # Safety content: sources and review status in docs/SAFETY.md. Every text here is marked

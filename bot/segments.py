@@ -5,6 +5,7 @@ otherwise UCS-2. Khmer always forces UCS-2: 70 code units in one segment, 67 per
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 
 GSM7_BASIC = set(
@@ -116,3 +117,56 @@ def _longest_fitting_prefix(word: str, budget: int) -> int:
 
 def _is_mark(ch: str) -> bool:
     return unicodedata.category(ch).startswith("M")
+
+
+#: Where a long block may be cut: after a Khmer full stop (។) or a sentence's end mark.
+_SENTENCE_END = re.compile(r"(?<=[។.!?])\s+|(?<=។)(?=\S)")
+
+
+def sentences(block: str) -> list[str]:
+    """A block's sentences, each keeping its end mark (Khmer ។, or . ! ?) and the space after
+    it, so that ``"".join(sentences(block)) == block``."""
+    pieces, start = [], 0
+    for match in _SENTENCE_END.finditer(block):
+        pieces.append(block[start:match.end()])
+        start = match.end()
+    pieces.append(block[start:])
+    return [p for p in pieces if p.strip()]
+
+
+def chunk_blocks(blocks: list[str], hint: str, budget: int = SMS_SEGMENT_BUDGET) -> list[list[str]]:
+    """Group an answer's blocks into SMS replies: each chunk with ``hint`` ("reply MORE to read
+    on") appended fits ``budget`` segments as one message, the last one without the hint.
+    Whole blocks go together where they fit; a block too long is cut at sentence ends, and the
+    sentences of one block that land in one chunk stay one block."""
+    units: list[tuple[int, str]] = []
+    for index, block in enumerate(blocks):
+        if fits_sms(f"{block}\n{hint}", budget):
+            units.append((index, block))
+        else:
+            units.extend((index, sentence) for sentence in sentences(block))
+
+    def text(chunk: list[tuple[int, str]], *tail: str) -> str:
+        return "\n".join([*_merged(chunk), *tail])
+
+    chunks: list[list[tuple[int, str]]] = []
+    for unit in units:
+        if chunks and fits_sms(text([*chunks[-1], unit], hint), budget):
+            chunks[-1].append(unit)
+        else:
+            chunks.append([unit])
+    # the last chunk needs no hint: pull it into the one before when the two fit together
+    if len(chunks) > 1 and fits_sms(text([*chunks[-2], *chunks[-1]]), budget):
+        chunks[-2].extend(chunks.pop())
+    return [_merged(chunk) for chunk in chunks]
+
+
+def _merged(chunk: list[tuple[int, str]]) -> list[str]:
+    """Consecutive pieces of one block joined back as they were written."""
+    merged: list[tuple[int, str]] = []
+    for index, piece in chunk:
+        if merged and merged[-1][0] == index:
+            merged[-1] = (index, merged[-1][1] + piece)
+        else:
+            merged.append((index, piece))
+    return [piece.strip() for _, piece in merged]

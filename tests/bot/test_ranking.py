@@ -1,4 +1,5 @@
-"""Ranking by great-circle distance, full services last, district tiers without a point."""
+"""Ranking by what a person can reach now: within reach first, room before full, distance in
+bands, open now, walk-in, free; district tiers without a point."""
 
 from __future__ import annotations
 
@@ -16,13 +17,20 @@ POINTS = ReferencePoints({"12": PHNOM_PENH, "17": SIEM_REAP, "02": BATTAMBANG, "
 
 
 def service(id: int, province: str, district: str | None = None, point: GeoPoint | None = None,
-            full: bool = False) -> ServiceInfo:
+            full: bool = False, free: bool = True, walk_in: bool = True,
+            hours: str = "") -> ServiceInfo:
     return ServiceInfo(
         id=id, service_type=ServiceType.METHADONE, name_km=f"ក{id}", name_en=f"S{id}",
         address_km="", address_en="", province_code=province, district_code=district,
         phone="000", latitude=point.latitude if point else None,
-        longitude=point.longitude if point else None, is_full=full,
+        longitude=point.longitude if point else None, is_full=full, is_free=free,
+        is_walk_in=walk_in, opening_hours=hours,
     )
+
+
+def near(km_north: float) -> GeoPoint:
+    """A point about ``km_north`` km north of Phnom Penh's reference point."""
+    return GeoPoint(PHNOM_PENH.latitude + km_north / 111.2, PHNOM_PENH.longitude)
 
 
 def test_haversine_matches_a_known_distance() -> None:
@@ -57,10 +65,53 @@ def test_own_coordinates_win_over_the_reference_point() -> None:
     assert ranked[0].distance_km is not None and ranked[0].distance_km < 10
 
 
-def test_full_services_come_after_every_open_one() -> None:
-    services = [service(1, "12", full=True), service(2, "17")]
-    ranked = rank(services, POINTS, PHNOM_PENH)
-    assert [r.service.id for r in ranked] == [2, 1]
+def test_within_reach_a_full_service_comes_after_those_with_room() -> None:
+    services = [service(1, "12", full=True), service(2, "12", point=near(3))]
+    assert [r.service.id for r in rank(services, POINTS, PHNOM_PENH)] == [2, 1]
+
+
+def test_a_full_clinic_nearby_comes_before_an_open_one_beyond_reach() -> None:
+    """The audit: a full clinic 3 km away came after one 301 km away. One can call a full
+    clinic and ask; nobody walks 300 km."""
+    services = [service(1, "17"), service(2, "12", point=near(3), full=True)]
+    assert [r.service.id for r in rank(services, POINTS, PHNOM_PENH)] == [2, 1]
+
+
+MONDAY_NIGHT, MONDAY_MORNING = (0, "23:30"), (0, "09:00")
+
+
+@pytest.mark.parametrize(
+    ("label", "services", "when", "expected"),
+    [
+        ("a free clinic a little farther before a paid one nearby",
+         [service(1, "12", point=near(1), free=False), service(2, "12", point=near(4))],
+         MONDAY_MORNING, [2, 1]),
+        ("walk-in open now before appointment-only open one hour a day",
+         [service(1, "12", point=near(1), walk_in=False, hours="Mo-Fr 14:00-15:00"),
+          service(2, "12", point=near(6), hours="Mo-Su 08:00-20:00")],
+         MONDAY_MORNING, [2, 1]),
+        ("open now before opening tomorrow, within one band",
+         [service(1, "12", point=near(2), hours="Mo-Fr 08:00-17:00"),
+          service(2, "12", point=near(8), hours="24/7")],
+         MONDAY_NIGHT, [2, 1]),
+        ("distance still wins across bands",
+         [service(1, "12", point=near(40), hours="24/7"),
+          service(2, "12", point=near(2), hours="Mo-Fr 08:00-17:00")],
+         MONDAY_NIGHT, [2, 1]),
+    ],
+)
+def test_what_a_person_can_reach_now_comes_first(
+    label: str, services: list[ServiceInfo], when: tuple[int, str], expected: list[int]
+) -> None:
+    ranked = rank(services, POINTS, PHNOM_PENH, when=when)
+    assert [r.service.id for r in ranked] == expected, label
+
+
+def test_the_status_says_when_a_closed_service_opens() -> None:
+    [item] = rank([service(1, "12", hours="Mo-Fr 08:00-17:00")], POINTS, PHNOM_PENH,
+                  when=(4, "23:30"))  # Friday night: Monday morning
+    assert (item.status.open_now, item.status.opens_day, item.status.opens_at,
+            item.status.opens_weekday) == (False, 3, "08:00", 0)
 
 
 def test_without_a_point_same_district_then_province_then_the_rest() -> None:

@@ -55,7 +55,9 @@ def ask_bot(app: Flask, locale: str) -> str:
 
 def entry(reply: str, name: str) -> str:
     """The block of a reply that lists the service called ``name``."""
-    blocks = [b for b in reply.split("\n\n") if b.startswith(name + " (") or b.startswith(name + "\n")]
+    # each entry starts with its number in the list ("1. ", "១. "), then the name
+    unnumbered = [re.sub(r"^[0-9០-៩]+\. ", "", b) for b in reply.split("\n\n")]
+    blocks = [b for b in unnumbered if b.startswith(name + " (") or b.startswith(name + "\n")]
     assert blocks, (name, reply)
     return blocks[0]
 

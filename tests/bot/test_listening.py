@@ -1,0 +1,229 @@
+"""Conversations as people have them: questions asked in the middle of a search, places sent
+after an answer, misspelt services beside a place, same-named villages, services closed at
+night, a language that must not flip, and messages with no words at all.
+
+Each conversation states, per message, what the reply must do (the next step, words it must
+hold, its language), and every reply to one SMS must fit the segment budget together. The whole
+exchange is also kept as a readable transcript in ``tests/bot/transcripts/`` (one file per
+conversation: ``>`` the person, ``<`` Sangkhim, ``=`` what was kept), so any change of wording or
+order shows up as a diff to review:
+
+    .venv/bin/pytest tests/bot/test_listening.py --update-goldens
+
+rewrites the transcripts after an intended change.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+import bot
+from bot.directory import InMemoryDirectory
+from bot.geo import ReferencePoints
+from bot.segments import SMS_SEGMENT_BUDGET, segment_count
+from bot.types import Channel, GeoPoint, Inbound, Locale, Reply, State, Step
+from tests.bot.test_flows import DIRECTORY, POINTS, SENDER, SERVICES, stored
+
+TRANSCRIPTS = Path(__file__).parent / "transcripts"
+EN, KM = Locale.EN, Locale.KM
+#: Monday 16 March 2026, 09:00 in Phnom Penh (02:00 UTC): clinics are open.
+MORNING = datetime(2026, 3, 16, 2, 0, tzinfo=UTC)
+#: The same Monday at 23:30 in Phnom Penh: every clinic is closed.
+NIGHT = datetime(2026, 3, 16, 16, 30, tzinfo=UTC)
+
+#: The tests' reference points and one district's, so a shared location can be coarsened.
+WITH_DISTRICT = ReferencePoints({**{c: POINTS.point(c) for c in ("02", "12", "17")},  # type: ignore[misc]
+                                 "0203": GeoPoint(13.0957, 103.2022)})
+BTB = SERVICES[5]  # the Battambang needle exchange (walk-in)
+#: "Clean needles now" at night: an appointment-only exchange next door, open one hour a day,
+#: and a walk-in drop-in a little farther that opens early.
+NIGHT_NEEDLES = InMemoryDirectory([
+    replace(BTB, id=21, name_en="Hour-a-day Exchange", name_km="កន្លែងប្តូរម្ជុល ១ម៉ោង",
+            opening_hours="Mo-Fr 14:00-15:00", is_walk_in=False, phone="012 345 021"),
+    replace(SERVICES[6], id=22, name_en="Early Drop-in", name_km="មណ្ឌលស្វាគមន៍ពេលព្រឹក",
+            opening_hours="Mo-Su 06:00-20:00", is_walk_in=True, phone="012 345 022",
+            latitude=13.13, longitude=103.21),
+])
+#: A paid methadone clinic 1 km away and a free one a few kilometres farther.
+FEES = InMemoryDirectory([
+    replace(SERVICES[7], id=31, name_en="Paid Methadone", name_km="មេតាដូនបង់ថ្លៃ",
+            is_free=False, is_walk_in=True, phone="012 345 031",
+            latitude=11.5715, longitude=104.9160, opening_hours="Mo-Su 07:00-11:00"),
+    replace(SERVICES[7], id=32, name_en="Free Methadone", name_km="មេតាដូនឥតគិតថ្លៃ",
+            is_free=True, is_walk_in=True, phone="012 345 032",
+            latitude=11.5925, longitude=104.9160, opening_hours="Mo-Su 07:00-11:00"),
+])
+
+
+@dataclass(frozen=True)
+class Say:
+    """One message and what its reply must do."""
+
+    text: str
+    step: Step | None
+    holds: tuple[str, ...] = ()
+    lacks: tuple[str, ...] = ()
+    locale: Locale | None = None
+    location: GeoPoint | None = None
+
+
+@dataclass(frozen=True)
+class Talk:
+    label: str
+    turns: tuple[Say, ...]
+    channel: Channel = Channel.SMS
+    hint: Locale | None = None
+    directory: InMemoryDirectory = DIRECTORY
+    now: datetime = MORNING
+    points: ReferencePoints = POINTS
+
+    @property
+    def slug(self) -> str:
+        return re.sub(r"[^a-z0-9]+", "_", self.label.lower()).strip("_")
+
+
+MENU, ASK, RESULTS, CHOOSE, PAGES = (
+    Step.MENU, Step.ASK_PLACE, Step.RESULTS, Step.CHOOSE_PLACE, Step.PAGES
+)
+
+TALKS = [
+    # --- the place question does not swallow questions ----------------------------------------
+    Talk("a question while asked for a place is answered, then the search goes on", (
+        Say("3", ASK, ("Methadone: which province",), locale=EN),
+        Say("how do I talk to him without a fight", ASK, ("without shame or blame",),
+            lacks=("all of Cambodia",)),
+        Say("Battambang", RESULTS, ("within 50 km of Battambang", "Chamkar Mon Methadone")),
+    ), hint=EN),
+    Talk("two messages that are not places never give a national list", (
+        Say("1", ASK),
+        Say("near the market", ASK, ("could not find that place",), lacks=("all of Cambodia",)),
+        Say("by the river", ASK, ("could not find that place",), lacks=("all of Cambodia",)),
+        Say("0", RESULTS, ("all of Cambodia",)),
+    ), hint=EN),
+    # --- context kept ----------------------------------------------------------------------
+    Talk("a place sent after an answer finds what the answer led to", (
+        Say("what is methadone", MENU, ("medicine you drink", "Reply 3")),
+        Say("Phnom Penh", RESULTS, ("Methadone near Phnom Penh", "Chamkar Mon Methadone")),
+    )),
+    Talk("a misspelt service beside a misspelt place", (
+        Say("niddle exchange phnom phen", RESULTS,
+            ("within 50 km of Phnom Penh", "BTB Drop-in"), lacks=("Reply a number:",), locale=EN),
+    )),
+    Talk("a misspelt clinic in Siem Reap", (
+        Say("clinc in siemreab", RESULTS, ("within 50 km of Siemreap", "Chamkar Clinic"), locale=EN),
+    )),
+    Talk("a place alone is kept and the menu finds the service there", (
+        Say("Battambang", MENU, ("Battambang: what do you need there?", "1 Voluntary treatment")),
+        Say("2", RESULTS, ("Needle and syringe exchange, drop-in near Battambang",)),
+    ), hint=EN),
+    # --- same-named places ---------------------------------------------------------------------
+    Talk("same-named villages: told apart, with a way out", (
+        Say("1", ASK),
+        Say("Thmei village", CHOOSE, ("Which place do you mean", " > ", "0 None of these")),
+        Say("0", ASK, ("which province or town",)),
+    ), hint=EN),
+    # --- what a person can reach now -----------------------------------------------------------
+    Talk("clean needles at night: the walk-in that opens early comes first, and says so", (
+        Say("clean needles Battambang", RESULTS,
+            ("1 Early Drop-in", "closed now, opens tomorrow 6:00", "2 Hour-a-day Exchange",
+             "call first")),
+        Say("2", RESULTS, ("Hour-a-day Exchange", "Hours: Mon-Fri 14:00-15:00")),
+    ), directory=NIGHT_NEEDLES, now=NIGHT),
+    Talk("a free methadone clinic before a paid one next door, with the fee shown", (
+        Say("methadone Phnom Penh", RESULTS,
+            ("1 Free Methadone", "2 Paid Methadone", "fee", "open now")),
+    ), directory=FEES),
+    Talk("in khmer: compact lines, MORE, then details by number", (
+        Say("ខ្ញុំរកមេតាដូន", ASK, locale=KM),
+        Say("ភ្នំពេញ", RESULTS, ("មេតាដូន ចំការមន", "កំពុងបើក"), locale=KM),
+        Say("១", RESULTS, ("មេតាដូន ចំការមន", "ផ្លូវលេខ 8"), locale=KM),
+    )),
+    Talk("romanised khmer: service and place in one message", (
+        Say("chong rok methadone nov phnom penh", RESULTS, ("មេតាដូន ចំការមន",), locale=KM),
+    )),
+    # --- the language stays ----------------------------------------------------------------------
+    Talk("an english conversation stays english for MENU and clinic", (
+        Say("hello, where can I find help for my brother", ASK, ("without shame",), locale=EN),
+        Say("MENU", MENU, ("1 Voluntary treatment",), locale=EN),
+        Say("clinic", ASK, ("Voluntary treatment: which province",), locale=EN),
+        Say("police are here help", ASK, ("Stay calm", "To find voluntary treatment"), locale=EN),
+    )),
+    Talk("a khmer conversation stays khmer for MORE", (
+        Say("តើមេតាដូនជាអ្វី", PAGES, locale=KM),
+        Say("MORE", PAGES, locale=KM),
+    )),
+    Talk("telegram stop answers a khmer user in khmer", (
+        Say("/stop", None, ("សង្ឃឹមបានលុប",), locale=KM),
+    ), channel=Channel.TELEGRAM, hint=KM),
+    # --- no dead ends ----------------------------------------------------------------------------
+    Talk("a location with no text asks what is needed there", (
+        Say("", MENU, ("what do you need there?",), location=GeoPoint(13.0957, 103.2022)),
+        Say("1", RESULTS, ("Voluntary treatment near", "Chamkar Clinic")),
+    ), channel=Channel.TELEGRAM, hint=EN, points=WITH_DISTRICT),
+    Talk("emoji only gets a kind word and the menu", (
+        Say("🙏🙏", MENU, ("Thank you for writing", "1 Voluntary treatment"),
+            lacks=("did not understand",)),
+    ), hint=EN),
+]
+
+
+def play(talk: Talk) -> list[tuple[Say, Reply]]:
+    state, exchange = State(), []
+    for number, say in enumerate(talk.turns, start=1):
+        inbound = Inbound(talk.channel, SENDER, say.text, locale_hint=talk.hint,
+                          provider_id=f"delivery-{number}", location=say.location)
+        reply = bot.handle(inbound, state, talk.directory, talk.now, points=talk.points)
+        exchange.append((say, reply))
+        state = stored(reply.state)
+    return exchange
+
+
+def transcript(talk: Talk, exchange: list[tuple[Say, Reply]]) -> str:
+    """The conversation as a person would read it, with what was kept after each reply."""
+    lines = [f"# {talk.label}", f"# {talk.channel.value}, {talk.now:%Y-%m-%d %H:%M} UTC", ""]
+    for say, reply in exchange:
+        lines.append(f"> {say.text}" if say.text else "> (a shared location)")
+        for message in reply.messages:
+            lines += [f"< {line}" for line in message.text.split("\n")]
+            lines += [f"< [{button.label}]" for button in message.buttons]
+        state = reply.state
+        kept = f"step {state.step.value}" if state else "forgotten"
+        spent = sum(segment_count(m.text) for m in reply.messages)
+        event = reply.demand_event
+        counted = f", counted {event.intent}/{event.outcome}" if event else ""
+        lines += [f"= {kept}, {reply.locale.value}, {spent} segments{counted}", ""]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("talk", TALKS, ids=[t.label for t in TALKS])
+def test_each_reply_does_what_the_person_needs(talk: Talk) -> None:
+    for say, reply in play(talk):
+        where = f"{talk.label}: {say.text!r}"
+        joined = "\n".join(m.text for m in reply.messages)
+        assert (reply.state.step if reply.state else None) is say.step, where
+        for text in say.holds:
+            assert text in joined, f"{where}: missing {text!r}\n{joined}"
+        for text in say.lacks:
+            assert text not in joined, f"{where}: unexpected {text!r}"
+        if say.locale is not None:
+            assert reply.locale is say.locale, where
+        if talk.channel is Channel.SMS:
+            spent = sum(segment_count(m.text) for m in reply.messages)
+            assert spent <= SMS_SEGMENT_BUDGET, f"{where}: {spent} segments"
+        assert joined.strip(), f"{where}: no reply"
+
+
+@pytest.mark.parametrize("talk", TALKS, ids=[t.label for t in TALKS])
+def test_the_transcript_matches_its_golden(talk: Talk, update_goldens: bool) -> None:
+    text = transcript(talk, play(talk)) + "\n"
+    path = TRANSCRIPTS / f"{talk.slug}.txt"
+    if update_goldens:
+        TRANSCRIPTS.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no transcript for {talk.label!r}: run with --update-goldens"
+    assert path.read_text(encoding="utf-8") == text
