@@ -48,7 +48,7 @@ from bot.directory import Directory
 from bot.geo import ReferencePoints
 from bot.intents import Classification
 from bot.places import Place, PlaceResolver
-from bot.ranking import REACH_KM, Ranked, nearest_open_km, outcome, rank
+from bot.ranking import REACH_KM, Ranked, measure, nearest_open_km, outcome, rank
 from bot.replies import Texts
 from bot.segments import chunk_blocks, fits_sms, pack_for_sms
 from bot.types import (
@@ -180,11 +180,7 @@ class Turn:
     def reply(
         self, step: Step, data: dict[str, object] | None = None, event: DemandEvent | None = None
     ) -> Reply:
-        keep: dict[str, object] = {}
-        if self.state.data.get("locale_chosen"):
-            keep["locale_chosen"] = True
-        if self.locale_settled:
-            keep["locale_settled"] = True
+        keep: dict[str, object] = {"locale_settled": True} if self.locale_settled else {}
         new_state = State(locale=self.locale, step=step, data={**keep, **(data or {})})
         return Reply(
             messages=self.render(), state=new_state, demand_event=event, locale=self.locale,
@@ -241,7 +237,7 @@ def handle_global(turn: Turn) -> Reply | None:
         return turn.reply(Step.CONFIRM, {"suggested": "stop", **_keep_place(turn)})
     if intent == "set_language":
         turn.say(turn.texts.menu(turn.texts.language_set()))
-        return turn.reply(Step.MENU, {"locale_chosen": True})
+        return turn.reply(Step.MENU)  # the choice settles the language (``bot.reply_locale``)
     if intent == "menu" and turn.cls.topic == "human":
         return human(turn)
     if intent == "menu" and turn.cls.number is None:
@@ -289,45 +285,45 @@ def answer_key(intent: str, topic: str) -> str:
     return key if key in ANSWERS else intent
 
 
-def answer_pages(turn: Turn, key: str) -> list[list[str]]:
+def answer_pages(turn: Turn, key: str, resume: str | None = None) -> list[list[str]]:
     """An answer's pages as this channel shows them: SMS and WhatsApp get chunks that each fit
     the segment budget with "reply MORE" (``chunk_blocks``), Telegram one page of everything.
-    The crisis answer carries the operator's helpline right after its first words."""
+    The crisis answer carries the operator's helpline right after its first words; an answer
+    given in the middle of a search (``resume``) ends by asking for the place again, instead
+    of its own question where it has one (family advice)."""
     blocks = list(ANSWERS[key](turn.texts))
     if key == "emergency/crisis" and turn.directory.helpline:
         blocks.insert(1, turn.texts.talk_to_person(turn.directory.helpline))
+    if resume is not None:
+        ask = turn.texts.resume_place(resume)
+        blocks = [*blocks[:-1], ask] if key in THEN_FIND else [*blocks, ask]
     if not turn.paged:
         return [blocks]
     return chunk_blocks(blocks, turn.texts.more_pages())
 
 
-def answer(turn: Turn, key: str, page: int = 0, resume: dict[str, object] | None = None) -> Reply:
-    """One page of an answer (all of it on Telegram), then its next step. ``resume`` is a
-    pending search (asked while the bot waited for a place): it goes on after the answer."""
-    pages = answer_pages(turn, key)
+def answer(turn: Turn, key: str, page: int = 0, resume: str | None = None) -> Reply:
+    """One page of an answer (all of it on Telegram), then its next step. ``resume`` is the
+    service of a search under way (asked while the bot waited for a place): it goes on after
+    the answer."""
+    pages = answer_pages(turn, key, resume)
     intent = key.partition("/")[0]
     event = None
     if page == 0:
         event = turn.event(intent, "emergency" if intent == "emergency" else "answered")
     page = min(page, len(pages) - 1)
     turn.say(*pages[page])
+    pending = {"intent": resume} if resume is not None else {}
     if page + 1 < len(pages):
         turn.say(turn.texts.more_pages())
-        data = {"answer": key, "page": page + 1, **_keep_place(turn), **(resume or {})}
+        data = {"answer": key, "page": page + 1, **_keep_place(turn), **pending}
         return turn.reply(Step.PAGES, data, event)
-    if resume and isinstance(resume.get("intent"), str):
-        _say_if_fits(turn, turn.texts.resume_place(str(resume["intent"])))
-        return turn.reply(Step.ASK_PLACE, {**resume, **_keep_place(turn)}, event)
+    if resume is not None:
+        return turn.reply(Step.ASK_PLACE, {**pending, **_keep_place(turn)}, event)
     if key in THEN_FIND:
         return turn.reply(Step.ASK_PLACE, {"intent": THEN_FIND[key]}, event)
     leads = {"then": ANSWER_LEADS_TO[key]} if key in ANSWER_LEADS_TO else {}
     return turn.reply(Step.MENU, {**_keep_place(turn), **leads}, event)
-
-
-def _say_if_fits(turn: Turn, text: str) -> None:
-    """Add a line where it keeps an SMS reply within its budget (always elsewhere)."""
-    if not turn.compact or fits_sms("\n".join([*turn.messages, text])):
-        turn.say(text)
 
 
 def suggest(turn: Turn, intent: str) -> Reply:
@@ -467,9 +463,7 @@ def _ranked_again(turn: Turn, intent: str, place: Place | None, ids: list[int]) 
     """A result list kept by id, measured again from the place and judged at this moment."""
     by_id = {s.id: s for s in turn.directory.find(SERVICE_TYPES[intent])}
     origin = turn.points.point(place.code) if place else None
-    again = rank([by_id[i] for i in ids if i in by_id], turn.points, origin, when=turn.when)
-    order = {service_id: n for n, service_id in enumerate(ids)}
-    return sorted(again, key=lambda r: order[r.service.id])
+    return measure([by_id[i] for i in ids if i in by_id], turn.points, origin, turn.when)
 
 
 def show_details(turn: Turn, number: int) -> Reply | None:
@@ -642,7 +636,7 @@ def on_ask_place(turn: Turn) -> Reply:
     if cls.place is not None:
         return show_results(turn, intent, cls.place)
     if cls.intent in ANSWERS:
-        return answer(turn, answer_key(cls.intent, cls.topic), resume={"intent": intent})
+        return answer(turn, answer_key(cls.intent, cls.topic), resume=intent)
     if cls.number is not None or cls.intent in ("faq", "menu"):
         return on_menu(turn)
     if cls.intent in SERVICE_TYPES:  # a service named again, or another one: where?
@@ -675,7 +669,7 @@ def on_pages(turn: Turn) -> Reply:
     key, page = turn.state.data.get("answer"), turn.state.data.get("page")
     if turn.cls.more and key in ANSWERS and isinstance(page, int) and page > 0:
         pending = turn.state.data.get("intent")
-        resume = {"intent": pending} if isinstance(pending, str) else None
+        resume = pending if isinstance(pending, str) and pending in SERVICE_TYPES else None
         return answer(turn, str(key), page, resume=resume)
     if turn.state.data.get("intent") in SERVICE_TYPES:
         return on_ask_place(turn)  # the search asked about before this answer

@@ -218,7 +218,9 @@ class Classifier:
                     values["locale_certain"] = True
             if intent in TOPICS and "topic" not in values:
                 values["topic"] = _topic(intent, entries, prediction)
-            if intent == "location" and not values.get("suggestion"):
+            if intent == "location" and "suggestion" not in values and not (
+                places and _names_only(norm, places)  # a name alone names no service
+            ):
                 # "niddle exchange phnom phen": the place, and the service it is for
                 service, language = self._service_typo(norm)
                 values["suggestion"] = service
@@ -301,31 +303,17 @@ class Classifier:
         return result(intent, **extra)
 
     def _service_typo(self, norm: str) -> tuple[str | None, str]:
-        """A service named beside a place, by keyword or misspelt as ``_near_miss`` allows (one
-        typo, two in a longer word: "clinc", "niddle"): which one, and the language of the word
-        ("" when it says none)."""
+        """A service named beside a place, by keyword or misspelt as ``_near_miss`` allows
+        ("clinc", "niddle"): which one, and the language of its word ("" when it says none)."""
         found = [e for span in self.lexicon.find_spans(norm) for e in span.payloads
                  if e.intent.startswith("find_")]
-        if found:
-            return found[0].intent, found[0].language or ""
-        for word in norm.split(" "):
-            if len(word) < 5 or not word.isascii() or not word.isalpha():
-                continue
-            for phrase, distance, _ in process.extract(
-                word, self.lexicon.latin_words, scorer=OSA.distance, score_cutoff=2, limit=3
-            ):
-                if distance == 2 and len(word) < 6:
-                    continue
-                for entry in self.lexicon.entries_for(phrase):
-                    if entry.intent.startswith("find_"):
-                        return entry.intent, entry.language or ""
-        return None, ""
+        found += [e for _, e in sorted(self._misspelt(norm), key=lambda c: c[0])
+                  if e.intent.startswith("find_")]
+        return (found[0].intent, found[0].language or "") if found else (None, "")
 
-    def _near_miss(self, norm: str, result: Result, has_place: bool) -> Classification:
-        """A misspelt keyword: one typo (or a swap of two letters) is corrected, two typos in a
-        longer word are offered back as a suggestion. A near-miss of an emergency word wins
-        over every other (never leave a possible emergency). A place alone means ``location``.
-        A corrected STOP is never definite: the engine asks first."""
+    def _misspelt(self, norm: str) -> list[tuple[int, Entry]]:
+        """Keyword entries within one typo of a Latin word of the message, or two of a word of
+        six letters or more, with the distance."""
         candidates: list[tuple[int, Entry]] = []
         for word in norm.split(" "):
             if len(word) < 4 or not word.isascii() or not word.isalpha():
@@ -340,6 +328,14 @@ class Classifier:
                     for entry in self.lexicon.entries_for(phrase)
                     if entry.intent not in _NOT_INTENTS
                 ]
+        return candidates
+
+    def _near_miss(self, norm: str, result: Result, has_place: bool) -> Classification:
+        """A misspelt keyword: one typo (or a swap of two letters) is corrected, two typos in a
+        longer word are offered back as a suggestion. A near-miss of an emergency word wins
+        over every other (never leave a possible emergency). A place alone means ``location``.
+        A corrected STOP is never definite: the engine asks first."""
+        candidates = self._misspelt(norm)
         emergency = [d for d, e in candidates if e.intent == "emergency"]
         if emergency and (min(emergency) <= 1 or not has_place):
             return result("emergency", source="typo")

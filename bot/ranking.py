@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot import hours
 from bot.directory import ServiceInfo
@@ -39,11 +40,34 @@ class Ranked:
 
 def service_status(service: ServiceInfo, weekday: int, time: str) -> hours.Status:
     """Open now? Opens when? (unknown when the hours are missing or unreadable)."""
+    return hours.status(_parsed_hours(service.opening_hours), weekday, time)
+
+
+@lru_cache(maxsize=1024)
+def _parsed_hours(text: str) -> hours.OpeningHours | None:
+    """Directory hours parsed once, not for every service of every request."""
     try:
-        parsed = hours.parse(service.opening_hours) if service.opening_hours else None
+        return hours.parse(text) if text else None
     except hours.HoursError:
-        parsed = None
-    return hours.status(parsed, weekday, time)
+        return None
+
+
+def measure(
+    services: Iterable[ServiceInfo],
+    points: ReferencePoints,
+    origin: GeoPoint | None,
+    when: tuple[int, str] | None = None,
+) -> list[Ranked]:
+    """Each service with its distance from ``origin`` and its status at ``when``, unordered."""
+    measured = []
+    for service in services:
+        distance = None
+        if origin is not None:
+            where = service.point or points.point(service.place_code)
+            distance = distance_km(origin, where) if where is not None else None
+        status = service_status(service, *when) if when else hours.Status(None)
+        measured.append(Ranked(service, distance, status))
+    return measured
 
 
 def rank(
@@ -55,14 +79,7 @@ def rank(
     when: tuple[int, str] | None = None,
 ) -> list[Ranked]:
     """``when`` is the local (weekday, "HH:MM") to judge opening hours at; None: ignore them."""
-    ranked = []
-    for service in services:
-        distance = None
-        if origin is not None:
-            where = service.point or points.point(service.place_code)
-            distance = distance_km(origin, where) if where is not None else None
-        status = service_status(service, *when) if when else hours.Status(None)
-        ranked.append(Ranked(service, distance, status))
+    ranked = measure(services, points, origin, when)
 
     def key(item: Ranked) -> tuple[object, ...]:
         service = item.service

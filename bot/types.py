@@ -86,11 +86,9 @@ class State:
 
     @property
     def locale_settled(self) -> bool:
-        """The conversation's language is settled: named by the person (``locale_chosen``) or
-        shown by a message of theirs (``locale_settled``); see ``bot.reply_locale``."""
-        return self.locale is not None and bool(
-            self.data.get("locale_chosen") or self.data.get("locale_settled")
-        )
+        """The conversation's language is settled: the person named it, or a message of theirs
+        showed it (``bot.reply_locale``)."""
+        return self.locale is not None and bool(self.data.get("locale_settled"))
 
     def data_json(self) -> str:
         return json.dumps(self.data, ensure_ascii=False, sort_keys=True)

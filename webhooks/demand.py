@@ -30,6 +30,7 @@ from models.stats import (
     unmet_report,
 )
 from webhooks.database import get_db
+from webhooks.outreach.demand import published_period
 
 demand_cli = AppGroup("demand", help="De-identified demand statistics (small numbers hidden).")
 
@@ -73,7 +74,7 @@ def _published_period(by: str | None) -> str:
     """The deployment's one granularity (``DEMAND_PERIOD``); asking for the other is refused:
     a run of whole months can equal a run of whole weeks, and their difference would give a
     hidden small count away."""
-    published = str(current_app.config["DEMAND_PERIOD"])
+    published = published_period()
     if by is not None and by != published:
         raise click.ClickException(
             f"this deployment publishes {published}ly figures only (DEMAND_PERIOD={published}): "

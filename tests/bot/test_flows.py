@@ -505,7 +505,7 @@ def test_every_sms_reply_fits_three_segments_in_both_languages(locale: Locale) -
     """All the replies to any one inbound SMS of any transcript, replayed in both languages,
     fit three segments together."""
     for case in CASES:
-        state = State(locale=locale, data={"locale_chosen": True})
+        state = State(locale=locale, data={"locale_settled": True})
         for number, turn in enumerate(case.turns, start=1):
             if turn.text and has_khmer(turn.text) and locale is Locale.EN:
                 continue

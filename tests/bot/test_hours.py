@@ -61,3 +61,39 @@ def test_hours_read_in_the_readers_language(locale: Locale, text: str, expected:
 def test_unparseable_stored_hours_are_shown_as_they_are() -> None:
     """Rows written before validation existed must not crash a reply."""
     assert Texts(Locale.EN).hours("by appointment") == "by appointment"
+
+
+WEEKDAYS = hours.parse("Mo-Fr 08:00-17:00; Sa 08:00-12:00")
+
+
+@pytest.mark.parametrize(("weekday", "time", "expected"), [
+    (0, "09:00", (True, None, None, 0, None)),
+    (0, "07:00", (False, 0, "08:00", 60, 0)),
+    (0, "23:30", (False, 1, "08:00", 510, 1)),
+    (5, "13:00", (False, 2, "08:00", 2580, 0)),  # Saturday afternoon: Monday
+    (4, "17:00", (False, 1, "08:00", 900, 5)),  # closing time is closed
+])
+def test_open_now_or_when_it_opens(weekday: int, time: str, expected: tuple[object, ...]) -> None:
+    status = hours.status(WEEKDAYS, weekday, time)
+    assert (status.open_now, status.opens_day, status.opens_at, status.wait_minutes,
+            status.opens_weekday) == expected
+
+
+def test_unknown_always_and_never() -> None:
+    assert hours.status(None, 0, "10:00").open_now is None
+    assert hours.status(hours.parse("24/7"), 6, "03:00").open_now is True
+    never = hours.status(hours.parse("Mo off"), 0, "10:00")
+    assert never.open_now is False and never.opens_at is None
+
+
+@pytest.mark.parametrize(("locale", "weekday", "time", "expected"), [
+    (Locale.EN, 0, "09:00", "open now"),
+    (Locale.EN, 0, "07:00", "closed now, opens 8:00"),
+    (Locale.EN, 0, "23:30", "closed now, opens tomorrow 8:00"),
+    (Locale.EN, 5, "13:00", "closed now, opens Mon 8:00"),
+    (Locale.KM, 0, "23:30", "បិទ បើកស្អែក ៨:០០"),
+])
+def test_the_status_in_the_readers_words(
+    locale: Locale, weekday: int, time: str, expected: str
+) -> None:
+    assert Texts(locale).status(hours.status(WEEKDAYS, weekday, time)) == expected

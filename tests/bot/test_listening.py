@@ -95,8 +95,9 @@ TALKS = [
     # --- the place question does not swallow questions ----------------------------------------
     Talk("a question while asked for a place is answered, then the search goes on", (
         Say("3", ASK, ("Methadone: which province",), locale=EN),
-        Say("how do I talk to him without a fight", ASK, ("without shame or blame",),
-            lacks=("all of Cambodia",)),
+        Say("how do I talk to him without a fight", ASK,
+            ("without shame or blame", "To find methadone, send your province"),
+            lacks=("all of Cambodia", "nearest voluntary clinic")),
         Say("Battambang", RESULTS, ("within 50 km of Battambang", "Chamkar Mon Methadone")),
     ), hint=EN),
     Talk("two messages that are not places never give a national list", (

@@ -6,7 +6,15 @@ import unicodedata
 
 import pytest
 
-from bot.segments import SMS_SEGMENT_BUDGET, fits_sms, is_gsm7, segment_count, split_for_sms
+from bot.segments import (
+    SMS_SEGMENT_BUDGET,
+    chunk_blocks,
+    fits_sms,
+    is_gsm7,
+    segment_count,
+    sentences,
+    split_for_sms,
+)
 
 KA = "ក"  # one Khmer letter: one UTF-16 code unit, forces UCS-2
 EMOJI = "🙂"  # outside the BMP: a surrogate pair, two UTF-16 code units
@@ -146,3 +154,35 @@ def test_split_for_sms_prefers_line_breaks() -> None:
 def test_text_within_budget_is_not_split() -> None:
     text = KA * 201
     assert split_for_sms(text) == [text]
+
+
+# --- answers cut to fit "reply MORE" --------------------------------------------------------------
+HINT = "ឆ្លើយ បន្ថែម ដើម្បីអានបន្ត។"
+KHMER_PAGE = "ហៅ ១១៩ ភ្លាម ហើយនៅជាមួយគាត់។ " * 3 + "ដាក់គាត់ដេកផ្អៀងម្ខាង។"
+
+
+@pytest.mark.parametrize("block", [
+    KHMER_PAGE, "One. Two! Three? Four", "ក។ខ។ គ", "no end mark at all", "",
+])
+def test_sentences_give_the_block_back_whole(block: str) -> None:
+    assert "".join(sentences(block)) == block.rstrip() or not block.strip()
+
+
+@pytest.mark.parametrize("blocks", [
+    [KHMER_PAGE, KHMER_PAGE, "ខ្លី។"],
+    [KHMER_PAGE * 2],
+    ["Short one.", "Short two.", "Short three."],
+    ["ខ្លី។"],
+])
+def test_chunks_fit_with_the_hint_and_keep_every_word(blocks: list[str]) -> None:
+    chunks = chunk_blocks(blocks, HINT)
+    for chunk in chunks[:-1]:
+        assert fits_sms("\n".join([*chunk, HINT])), chunk
+    assert fits_sms("\n".join(chunks[-1]))
+    said = " ".join(" ".join(chunk) for chunk in chunks).split()
+    assert said == " ".join(blocks).split()
+
+
+def test_blocks_that_fit_together_are_one_chunk() -> None:
+    assert chunk_blocks(["Short one.", "Short two."], "Reply MORE to read on.") == [
+        ["Short one.", "Short two."]]

