@@ -11,16 +11,18 @@ stateDiagram-v2
     MENU --> FAQ_MENU: 4
     MENU --> PAGES: an answer longer than one SMS
     PAGES --> PAGES: MORE
-    PAGES --> ASK_PLACE: family advice ends by asking where; a search asked about resumes
+    PAGES --> ASK_PLACE: an answer that leads to a service asks where; a search resumes
+    PAGES --> RESULTS: MORE after an answer that offered the nearest (the place is known)
     MENU --> CONFIRM: a near-miss spelling ("did you mean ...?")
     CONFIRM --> ASK_PLACE: YES
     ASK_PLACE --> RESULTS: a place, a shared location, or 0 for all
-    ASK_PLACE --> CHOOSE_PLACE: several places match about equally
+    ASK_PLACE --> CHOOSE_PLACE: several places match about equally (many: which province?)
+    CHOOSE_PLACE --> CHOOSE_PLACE: a province, when the name is shared by many places
     ASK_PLACE --> PAGES: a question is answered, then the search goes on
     CHOOSE_PLACE --> RESULTS: a number
     CHOOSE_PLACE --> ASK_PLACE: 0, none of these
     ASK_PLACE --> ASK_PLACE: place not found (asked again, never a national list unasked)
-    RESULTS --> RESULTS: MORE, or a listed number for its details
+    RESULTS --> RESULTS: MORE, a listed number for its details, "are they open now?"
     FAQ_MENU --> MENU: 0
     ANY --> PAGES: an emergency (first aid, a crisis; paged on SMS)
     ANY --> [*]: a clear opt-out (STOP, ឈប់, "delete my data"): forgotten
@@ -47,7 +49,7 @@ from datetime import datetime
 from bot.directory import Directory
 from bot.geo import ReferencePoints
 from bot.intents import Classification
-from bot.places import Place, PlaceResolver
+from bot.places import MAX_CHOICES, Place, PlaceResolver
 from bot.ranking import REACH_KM, Ranked, measure, nearest_open_km, outcome, rank
 from bot.replies import Texts
 from bot.segments import chunk_blocks, fits_sms, pack_for_sms
@@ -102,10 +104,18 @@ ANSWERS: dict[str, Callable[[Texts], tuple[str, ...]]] = {
     "faq_voluntary": Texts.faq_voluntary,
     "faq_voluntary/centre": Texts.faq_centre,
     "faq_methadone": Texts.faq_methadone,
+    "faq_methadone/restart": Texts.faq_restart,
+    "faq_methadone/stimulants": Texts.faq_stimulants,
     "family": Texts.family,
+    "family/injecting": Texts.family_injecting,
 }
-#: After the last page of these answers the bot waits for a place to find a service.
-THEN_FIND = {"family": "find_clinic"}
+#: These answers end by finding a service: where a place is known, its nearest (MORE on SMS
+#: and WhatsApp, at once on Telegram); else the bot asks where and waits for a place.
+THEN_FIND = {
+    "family": "find_clinic",
+    "family/injecting": "find_methadone",
+    "faq_methadone/restart": "find_methadone",
+}
 #: The service an answer leads to: a place sent after it finds that service (the answers end
 #: with "reply 1 / 3 to find one").
 ANSWER_LEADS_TO = {
@@ -116,6 +126,7 @@ ANSWER_LEADS_TO = {
     "faq_voluntary": "find_clinic",
     "faq_voluntary/centre": "find_clinic",
     "faq_methadone": "find_methadone",
+    "faq_methadone/stimulants": "find_clinic",
     "emergency/crisis": "find_clinic",
     "emergency/naloxone": "find_methadone",
 }
@@ -240,6 +251,8 @@ def handle_global(turn: Turn) -> Reply | None:
         return turn.reply(Step.MENU)  # the choice settles the language (``bot.reply_locale``)
     if intent == "menu" and turn.cls.topic == "human":
         return human(turn)
+    if intent == "menu" and turn.cls.topic == "open_now" and turn.cls.number is None:
+        return open_now(turn)
     if intent == "menu" and turn.cls.number is None:
         return show_menu(turn)
     if turn.cls.number == 0 and turn.state.step not in (Step.ASK_PLACE, Step.CHOOSE_PLACE):
@@ -288,15 +301,20 @@ def answer_key(intent: str, topic: str) -> str:
 def answer_pages(turn: Turn, key: str, resume: str | None = None) -> list[list[str]]:
     """An answer's pages as this channel shows them: SMS and WhatsApp get chunks that each fit
     the segment budget with "reply MORE" (``chunk_blocks``), Telegram one page of everything.
-    The crisis answer carries the operator's helpline right after its first words; an answer
-    given in the middle of a search (``resume``) ends by asking for the place again, instead
-    of its own question where it has one (family advice)."""
+    The crisis answer carries the operator's helpline right after its first words. An answer
+    given in the middle of a search (``resume``) ends by asking for the place again; one that
+    leads to a service (``THEN_FIND``) ends by offering it where the place is known, else by
+    asking where."""
     blocks = list(ANSWERS[key](turn.texts))
     if key == "emergency/crisis" and turn.directory.helpline:
         blocks.insert(1, turn.texts.talk_to_person(turn.directory.helpline))
-    if resume is not None:
-        ask = turn.texts.resume_place(resume)
-        blocks = [*blocks[:-1], ask] if key in THEN_FIND else [*blocks, ask]
+    wanted = resume or THEN_FIND.get(key)
+    if wanted is not None:
+        place = _remembered_place(turn) if resume is None else None
+        if place is None:
+            blocks.append(turn.texts.resume_place(wanted))
+        elif turn.paged:
+            blocks.append(turn.texts.then_results(wanted, place.name(turn.locale)))
     if not turn.paged:
         return [blocks]
     return chunk_blocks(blocks, turn.texts.more_pages())
@@ -312,6 +330,11 @@ def answer(turn: Turn, key: str, page: int = 0, resume: str | None = None) -> Re
     if page == 0:
         event = turn.event(intent, "emergency" if intent == "emergency" else "answered")
     page = min(page, len(pages) - 1)
+    wanted, place = THEN_FIND.get(key), _remembered_place(turn)
+    if resume is None and wanted and place and pages[page] == [
+        turn.texts.then_results(wanted, place.name(turn.locale))
+    ]:
+        return show_results(turn, wanted, place)  # MORE read on to "MORE for ... near X"
     turn.say(*pages[page])
     pending = {"intent": resume} if resume is not None else {}
     if page + 1 < len(pages):
@@ -320,10 +343,44 @@ def answer(turn: Turn, key: str, page: int = 0, resume: str | None = None) -> Re
         return turn.reply(Step.PAGES, data, event)
     if resume is not None:
         return turn.reply(Step.ASK_PLACE, {**pending, **_keep_place(turn)}, event)
-    if key in THEN_FIND:
-        return turn.reply(Step.ASK_PLACE, {"intent": THEN_FIND[key]}, event)
+    if wanted is not None:
+        if place is None:
+            return turn.reply(Step.ASK_PLACE, {"intent": wanted}, event)
+        if not turn.paged:  # Telegram: the nearest follow in the same message
+            return show_results(turn, wanted, place)
+        return turn.reply(Step.PAGES, {"then": wanted, "place": place.code}, event)
     leads = {"then": ANSWER_LEADS_TO[key]} if key in ANSWER_LEADS_TO else {}
     return turn.reply(Step.MENU, {**_keep_place(turn), **leads}, event)
+
+
+def open_now(turn: Turn) -> Reply:
+    """"Are they open now?": the services just listed, each with its status at this moment;
+    before any list, what every list says, and the next step."""
+    data = turn.state.data
+    intent, ids, offset = data.get("intent"), data.get("ids"), data.get("offset")
+    if isinstance(intent, str) and intent in SERVICE_TYPES and isinstance(ids, list) and (
+        isinstance(offset, int) and offset > 0
+    ):
+        ranked = _ranked_again(turn, intent, _remembered_place(turn), ids[:offset])
+        turn.say(turn.texts.open_heading())
+        hint = turn.texts.details_hint(more=offset < len(ids))
+        numbers = {service_id: n for n, service_id in enumerate(ids, start=1)}
+        for shown, item in enumerate(ranked):
+            status = (turn.texts.status(item.status) if not item.service.is_full
+                      else turn.texts.full_short())
+            line = turn.texts.open_line(numbers[item.service.id], item.service.name(turn.locale),
+                                        status)
+            if turn.compact and shown and not fits_sms("\n".join([*turn.messages, line, hint])):
+                break
+            turn.say(line)
+        turn.say(hint)
+        return turn.reply(Step.RESULTS, dict(data))
+    pending = data.get("intent")
+    if turn.state.step is Step.ASK_PLACE and isinstance(pending, str) and pending in SERVICE_TYPES:
+        turn.say(turn.texts.open_in_list())
+        return ask_place(turn, pending, _keep_place(turn))
+    turn.say(turn.texts.menu(turn.texts.open_which()))
+    return turn.reply(Step.MENU, _keep_place(turn))
 
 
 def suggest(turn: Turn, intent: str) -> Reply:
@@ -364,22 +421,76 @@ def ask_place(turn: Turn, intent: str, data: dict[str, object] | None = None) ->
     return turn.reply(Step.ASK_PLACE, {"intent": intent, **(data or {})})
 
 
-def choose_place(turn: Turn, intent: str | None, places: tuple[Place, ...]) -> Reply:
+def choose_place(
+    turn: Turn, intent: str | None, places: tuple[Place, ...], narrowed: bool = False
+) -> Reply:
     """Several places match about equally: ask, numbered, rather than guess. Each choice says
-    where it is (district › province), and 0 is always "none of these"."""
-    options = list(dict.fromkeys(places))[:5]
-    turn.say(turn.texts.choose_place([describe_place(turn, p) for p in options]))
+    where it is (district > province), and 0 is always "none of these". A name that more
+    places share than a list can hold ("Thmei": 155 villages) asks for the province first."""
+    options = list(dict.fromkeys(places))[:MAX_CHOICES]
+    first = options[0]
+    if not narrowed and all(p.level == first.level and p.name_en == first.name_en
+                            for p in options):
+        namesakes = turn.places.namesakes(first)
+        if len(namesakes) > MAX_CHOICES:
+            return ask_province(turn, intent, first, namesakes)
+    described = [describe_place(turn, p) for p in options]
+    if len(set(described)) < len(described):  # two Thmei in one district: their communes too
+        described = [describe_place(turn, p, commune=True) for p in options]
+    turn.say(turn.texts.choose_place(described))
     data: dict[str, object] = {"choices": [p.code for p in options]}
     if intent is not None:
         data["intent"] = intent
     return turn.reply(Step.CHOOSE_PLACE, data)
 
 
-def describe_place(turn: Turn, place: Place) -> str:
-    """The place and what it lies in ("Thmei › Chbar Ampov › Phnom Penh"), so that
-    same-named places can be told apart."""
+def ask_province(
+    turn: Turn, intent: str | None, place: Place, namesakes: list[Place], again: bool = False
+) -> Reply:
+    """"Which province?" for a name many places share; the answer narrows the namesakes."""
+    provinces = len({p.province_code for p in namesakes})
+    name = place.name(turn.locale)
+    if again:
+        turn.say(turn.texts.no_namesake_there(name))
+    turn.say(turn.texts.which_province(name, provinces))
+    data: dict[str, object] = {"namesake": place.code}
+    if intent is not None:
+        data["intent"] = intent
+    return turn.reply(Step.CHOOSE_PLACE, data)
+
+
+def on_namesake_province(turn: Turn, code: str, intent: str | None) -> Reply:
+    """The answer to "which province?": the namesakes there (one: found; several: a list)."""
+    searching = intent in SERVICE_TYPES
+    place = turn.places.get(code)
+    if place is None:
+        return show_menu(turn)
+    if turn.cls.number == 0:
+        return ask_place(turn, str(intent)) if searching else show_menu(turn)
+    namesakes = turn.places.namesakes(place)
+    if not turn.cls.places:
+        if searching and turn.cls.intent in ANSWERS:
+            return on_ask_place(turn)
+        return ask_province(turn, intent, place, namesakes, again=True)
+    wanted = {p.province_code for p in turn.cls.places}
+    there = [p for p in namesakes if p.province_code in wanted or p in turn.cls.places]
+    if not there:
+        return ask_province(turn, intent, place, namesakes, again=True)
+    if len(there) > 1:
+        return choose_place(turn, intent, tuple(there), narrowed=True)
+    if searching:
+        return show_results(turn, str(intent), there[0])
+    return place_first(turn, there[0])
+
+
+def describe_place(turn: Turn, place: Place, commune: bool = False) -> str:
+    """The place and what it lies in ("Thmei > Chbar Ampov > Phnom Penh"), so that
+    same-named places can be told apart; ``commune`` adds a village's commune."""
     names = [place.name(turn.locale)]
-    for code in (place.district_code, place.province_code):
+    codes = [place.district_code, place.province_code]
+    if commune and len(place.code) > 6:
+        codes.insert(0, place.code[:6])
+    for code in codes:
         parent = turn.places.get(code) if code else None
         if parent is not None and parent.code != place.code:
             names.append(parent.name(turn.locale))
@@ -650,6 +761,9 @@ def on_ask_place(turn: Turn) -> Reply:
 
 def on_choose_place(turn: Turn) -> Reply:
     choices, intent = turn.state.data.get("choices"), turn.state.data.get("intent")
+    namesake = turn.state.data.get("namesake")
+    if isinstance(namesake, str):
+        return on_namesake_province(turn, namesake, intent if isinstance(intent, str) else None)
     number = turn.cls.number
     searching = isinstance(intent, str) and intent in SERVICE_TYPES
     if isinstance(choices, list) and number is not None and 0 <= number <= len(choices):
@@ -667,6 +781,9 @@ def on_choose_place(turn: Turn) -> Reply:
 
 def on_pages(turn: Turn) -> Reply:
     key, page = turn.state.data.get("answer"), turn.state.data.get("page")
+    then = turn.state.data.get("then")
+    if turn.cls.more and key is None and isinstance(then, str) and then in SERVICE_TYPES:
+        return show_results(turn, then, _remembered_place(turn))  # "reply MORE for ... near X"
     if turn.cls.more and key in ANSWERS and isinstance(page, int) and page > 0:
         pending = turn.state.data.get("intent")
         resume = pending if isinstance(pending, str) and pending in SERVICE_TYPES else None

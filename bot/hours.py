@@ -149,6 +149,8 @@ class Status:
     wait_minutes: int | None = None
     #: The weekday it next opens (0 = Monday), when it is closed now.
     opens_weekday: int | None = None
+    #: "HH:MM" when it closes, when it is open now (None when open all day and night).
+    closes_at: str | None = None
 
 
 def status(hours: OpeningHours | None, weekday: int, time: str) -> Status:
@@ -162,11 +164,17 @@ def status(hours: OpeningHours | None, weekday: int, time: str) -> Status:
         day = (weekday + ahead) % 7
         for start, end in sorted(_ranges(hours, day)):
             if ahead == 0 and _minutes(start) <= now < _minutes(end):
-                return Status(True, wait_minutes=0)
+                closes = None if end == "24:00" and _open_at_midnight(hours, day) else end
+                return Status(True, wait_minutes=0, closes_at=closes)
             if ahead > 0 or _minutes(start) > now:
                 wait = ahead * 24 * 60 + _minutes(start) - now
                 return Status(False, ahead, start, wait, day)
     return Status(False)
+
+
+def _open_at_midnight(hours: OpeningHours, day: int) -> bool:
+    """Whether a range closing at 24:00 runs on into the next day (no closing time to say)."""
+    return any(start == "00:00" for start, _ in _ranges(hours, (day + 1) % 7))
 
 
 def _ranges(hours: OpeningHours, day: int) -> list[tuple[str, str]]:

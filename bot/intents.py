@@ -63,7 +63,9 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "emergency": ("overdose", "crisis", "first_aid", "naloxone"),
     "faq_privacy": ("data", "police", "police_now", "safe_now"),
     "faq_voluntary": ("voluntary", "centre"),
-    "menu": ("menu", "human"),
+    "faq_methadone": ("methadone", "restart", "stimulants"),
+    "family": ("family", "injecting"),
+    "menu": ("menu", "human", "open_now"),
     "stop": ("stop", "unsure"),
 }
 # Ties between span intents go to the earlier, more specific one.
@@ -263,7 +265,11 @@ class Classifier:
             elif model_intent == "set_language":  # which language, only a keyword says
                 if keywords is not None and keywords.startswith("set_language"):
                     return self._global(_entry_for(keywords, entries), result)
-            elif model_intent != "unknown" or keywords is None:
+            elif model_intent == "unknown" and keywords is None:
+                # nothing understood, as the model says: a misspelt keyword may still be
+                # offered back ("mehtadnoe": did you mean methadone?)
+                return self._near_miss(norm, result, bool(places))
+            elif model_intent != "unknown":
                 if model_intent == "menu" and (number := _menu_choice(norm)) is not None:
                     return result("menu", number=number, topic="menu", source="model")
                 return self._from_model(model_intent, result, prediction)

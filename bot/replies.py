@@ -200,6 +200,17 @@ class Texts:
         lines.append(self._("0 None of these"))
         return "\n".join(lines)
 
+    def which_province(self, place: str, provinces: int) -> str:
+        # TRANSLATORS: a name many places share. Khmer digits in Khmer.
+        return self._(
+            "Places called %(place)s are in %(count)s provinces. Which province? Reply its "
+            "name, or 0 for none of these.",
+            place=place, count=self.number(provinces),
+        )
+
+    def no_namesake_there(self, place: str) -> str:
+        return self._("I know no %(place)s there.", place=place)
+
     def place_path(self, names: Sequence[str]) -> str:
         """A place and what it lies in, smallest first ("Thmei > Chbar Ampov > Phnom Penh").
         ">" is in the GSM alphabet (a plain SMS stays cheap) and reads the same in Khmer."""
@@ -235,6 +246,10 @@ class Texts:
         """Open now, or when it opens next, in the reader's words."""
         if status.open_now is None:
             return self._("hours not known")
+        if status.open_now and status.closes_at is not None:
+            # TRANSLATORS: a service open now, closing at a time, e.g. "open until 17:00".
+            return self._("open until %(time)s",
+                          time=self.number_text(hours.short_time(status.closes_at)))
         if status.open_now:
             return self._("open now")
         if status.opens_at is None or status.opens_weekday is None:
@@ -256,8 +271,7 @@ class Texts:
         if distance_km is not None:
             parts.append(self._("%(km)s km", km=self.number(max(1, round(distance_km)))))
         parts.append(service.phone)
-        # TRANSLATORS: a full service in a compact list; short.
-        parts.append(self._("FULL, call first") if service.is_full else self.status(status))
+        parts.append(self.full_short() if service.is_full else self.status(status))
         if not service.is_free:
             # TRANSLATORS: a service that charges a fee; short.
             parts.append(self._("fee"))
@@ -265,6 +279,10 @@ class Texts:
             # TRANSLATORS: a service that sees people by appointment only; short.
             parts.append(self._("call first"))
         return self.join(parts)
+
+    def full_short(self) -> str:
+        # TRANSLATORS: a full service in a compact list; short.
+        return self._("FULL, call first")
 
     def no_more(self) -> str:
         return self._("That is every place we have listed. Reply MENU for the menu.")
@@ -550,20 +568,96 @@ class Texts:
         )
 
     def family(self) -> tuple[str, ...]:
+        """Words for a relative (the engine adds where to find a voluntary clinic)."""
+        return (self.family_talk(), self._(
+            "Voluntary treatment means the person chooses it: visits to a nearby clinic, "
+            "counselling and health care, and going home the same day."
+        ))
+
+    def family_talk(self) -> str:
+        return self._(
+            "Talk when you are both calm. Say that you care and are worried, without shame or "
+            "blame. Listen first: threats and locking someone up do not help."
+        )
+
+    def family_injecting(self) -> tuple[str, ...]:
+        """For a relative of someone who injects or uses heroin: how to talk, clean needles and
+        methadone (the engine adds where to find methadone)."""
         return (
+            self.family_talk(),
+            # TRANSLATORS: harm reduction for a relative who injects. Facts: a new needle and
+            # syringe each time prevents HIV and hepatitis C; exchanges give them free.
             self._(
-                "Talk when you are both calm. Say that you care and are worried, without shame or "
-                "blame. Listen first: threats and locking someone up do not help."
+                "If your relative injects, a new needle and syringe every time protects from HIV "
+                "and hepatitis. Needle exchanges and drop-in centres give them free, and ask no "
+                "names. Reply 2 to find one."
             ),
+            # TRANSLATORS: methadone for a relative who uses heroin. "Whenever ready": it is the
+            # person's choice (voluntary).
             self._(
-                "Voluntary treatment means the person chooses it: visits to a nearby clinic, "
-                "counselling and health care, and going home the same day."
-            ),
-            self._(
-                "Which province or town are you in? Reply with its name and I will find the "
-                "nearest voluntary clinic. Reply 0 to see all."
+                "If it is heroin, methadone helps: one drink a day at a clinic takes away the "
+                "craving, so there is no need to inject. Your relative can start whenever ready."
             ),
         )
+
+    def faq_restart(self) -> tuple[str, ...]:
+        """"I stopped methadone 2 months ago, can I go back?" (the engine adds the nearest
+        methadone clinics)."""
+        return (
+            # TRANSLATORS: yes first. Methadone programmes re-admit people who dropped out.
+            self._(
+                "Yes, you can go back. Methadone clinics and voluntary services take people "
+                "back whenever they are ready, and no one is punished for stopping."
+            ),
+            # TRANSLATORS: why the dose restarts low: tolerance falls within days.
+            self._(
+                "Tell the staff when you last had a dose. After a break your body is no longer "
+                "used to your old dose, so they restart low and raise it safely. Until then, "
+                "heroin at your old amount can cause an overdose."
+            ),
+        )
+
+    def faq_stimulants(self) -> tuple[str, ...]:
+        """"Can I get methadone if I use yama?": what methadone is for, and what helps with
+        stimulants."""
+        return (
+            # TRANSLATORS: methadone treats opioid dependence only. Yama: យ៉ាម៉ា; ice (crystal
+            # methamphetamine): ម៉ាទឹកកក.
+            self._(
+                "Methadone is for people who use heroin or other opioids. It does not treat yama "
+                "or ice, and does not take away the craving for them."
+            ),
+            self._(
+                "If you use heroin too, you can still get methadone: tell the clinic everything "
+                "you use, so they can keep you safe."
+            ),
+            self._(
+                "For yama or ice, voluntary treatment helps: counselling and health care near "
+                "home. Reply 1 to find it."
+            ),
+        )
+
+    def then_results(self, intent: str, place: str) -> str:
+        # TRANSLATORS: ends an answer when we already know the person's place.
+        return self._("Reply MORE for %(kind)s near %(place)s, with today's hours.",
+                      kind=self._(TOPIC[intent]), place=place)
+
+    # --- open now? ------------------------------------------------------------------------
+    def open_heading(self) -> str:
+        # TRANSLATORS: heads the list of places just shown, each with its status now.
+        return self._("Now, the places listed:")
+
+    def open_line(self, number: int, name: str, status: str) -> str:
+        return f"{self.number(number)} {name}: {status}"
+
+    def open_which(self) -> str:
+        # TRANSLATORS: "are they open now?" before any list: every list says it.
+        return self._("Every place I list says if it is open now. What do you need? Reply a "
+                      "number:")
+
+    def open_in_list(self) -> str:
+        # TRANSLATORS: "are they open now?" while we wait for a place; the place question follows.
+        return self._("Every place I list says if it is open now.")
 
 
 # TRANSLATORS: topics offered back in "Did you mean: ...?"

@@ -313,7 +313,7 @@ CASES = [
         T("បន្ថែម", MENU, says=("សហគមន៍",), locale=KM),
     )),
     Case("family advice ends by asking where, then finds a clinic", (
-        T("my son uses yama", ASK, says=(Texts.family, "person chooses it", "nearest voluntary clinic"),
+        T("my son uses yama", ASK, says=(Texts.family, "person chooses it", "send your province or town"),
           event=Event("family", "answered")),
         T("Battambang", RESULTS, shows=ALL5, event=Event("find_clinic", "served_within_10km", "02")),
     ), hint=EN),

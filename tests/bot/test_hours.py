@@ -79,6 +79,15 @@ def test_open_now_or_when_it_opens(weekday: int, time: str, expected: tuple[obje
             status.opens_weekday) == expected
 
 
+def test_open_all_night_has_no_closing_time() -> None:
+    all_night = hours.parse("Mo-Su 00:00-06:00,18:00-24:00")
+    late = hours.status(all_night, 2, "23:00")
+    assert late.open_now is True and late.closes_at is None
+    assert Texts(Locale.EN).status(late) == "open now"
+    evening = hours.status(hours.parse("Mo-Fr 18:00-24:00"), 4, "23:00")
+    assert evening.closes_at == "24:00"
+
+
 def test_unknown_always_and_never() -> None:
     assert hours.status(None, 0, "10:00").open_now is None
     assert hours.status(hours.parse("24/7"), 6, "03:00").open_now is True
@@ -87,7 +96,8 @@ def test_unknown_always_and_never() -> None:
 
 
 @pytest.mark.parametrize(("locale", "weekday", "time", "expected"), [
-    (Locale.EN, 0, "09:00", "open now"),
+    (Locale.EN, 0, "09:00", "open until 17:00"),
+    (Locale.KM, 5, "09:00", "បើកដល់ ១២:០០"),
     (Locale.EN, 0, "07:00", "closed now, opens 8:00"),
     (Locale.EN, 0, "23:30", "closed now, opens tomorrow 8:00"),
     (Locale.EN, 5, "13:00", "closed now, opens Mon 8:00"),

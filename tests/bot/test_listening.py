@@ -100,6 +100,13 @@ TALKS = [
             lacks=("all of Cambodia", "nearest voluntary clinic")),
         Say("Battambang", RESULTS, ("within 50 km of Battambang", "Chamkar Mon Methadone")),
     ), hint=EN),
+    Talk("dropped out, asked while waiting for a place: answered, then the search goes on", (
+        Say("1", ASK, locale=EN),
+        Say("will they take me back if I dropped out?", ASK,
+            ("Yes, you can go back", "To find voluntary treatment, send your province"),
+            lacks=("could not find that place",)),
+        Say("Siem Reap", RESULTS, ("Chamkar Clinic",)),
+    ), hint=EN),
     Talk("two messages that are not places never give a national list", (
         Say("1", ASK),
         Say("near the market", ASK, ("could not find that place",), lacks=("all of Cambodia",)),
@@ -125,8 +132,78 @@ TALKS = [
     # --- same-named places ---------------------------------------------------------------------
     Talk("same-named villages: told apart, with a way out", (
         Say("1", ASK),
-        Say("Thmei village", CHOOSE, ("Which place do you mean", " > ", "0 None of these")),
+        Say("Thmei village", CHOOSE, ("Places called Thmei are in 24 provinces",
+                                      "0 for none of these")),
+        Say("Phnom Penh", CHOOSE, ("Which place do you mean", " > Phnom Penh",
+                                   "0 None of these")),
         Say("0", ASK, ("which province or town",)),
+    ), hint=EN),
+    Talk("a name many places share asks for the province first", (
+        Say("clinic in Prasat", CHOOSE, ("Places called Prasat are in 6 provinces",
+                                         "0 for none of these")),
+        Say("Battambang", CHOOSE, ("I know no Prasat there", "Which province?")),
+        Say("Siem Reap", RESULTS, ("of Prasat", "Chamkar Clinic")),
+    ), hint=EN),
+    Talk("thousands of namesakes: the province, then the villages there", (
+        Say("ភូមិថ្មី", CHOOSE, ("ខេត្តណា?",), locale=KM),
+        Say("ភ្នំពេញ", CHOOSE, (" > ដង្កោ > ", "០ មិនមែនទាំងនេះទេ"), locale=KM),
+        Say("០", MENU, locale=KM),
+    )),
+    # --- families, methadone, and what helps --------------------------------------------------
+    Talk("a mother whose son injects: needles, methadone, then methadone near her", (
+        Say("my son injects heroin, what should I do", PAGES,
+            ("without shame or blame", "new needle and syringe every time", "Reply 2"),
+            locale=EN),
+        Say("MORE", ASK, ("methadone helps", "To find methadone, send your province"),
+            locale=EN),
+        Say("Phnom Penh", RESULTS, ("Methadone near Phnom Penh", "Chamkar Mon Methadone")),
+    )),
+    Talk("in khmer on telegram: the whole advice, then methadone for him near me", (
+        Say("កូនប្រុសខ្ញុំចាក់ហេរ៉ូអ៊ីន ខ្ញុំគួរធ្វើអ្វី", ASK,
+            ("ម្ជុល និងសឺរ៉ាំងថ្មីរាល់ដង", "មេតាដូនអាចជួយ"), locale=KM),
+        Say("រកមេតាដូនឲ្យគាត់នៅជិតខ្ញុំ", ASK, ("មេតាដូន",), locale=KM),
+        Say("ភ្នំពេញ", RESULTS, ("មេតាដូន ចំការមន",), locale=KM),
+    ), channel=Channel.TELEGRAM, hint=KM),
+    Talk("methadone is for opioids: what helps with yama, then a clinic", (
+        Say("can I get methadone if I use yama?", MENU,
+            ("does not treat yama", "voluntary treatment helps", "Reply 1"), locale=EN),
+        Say("Siem Reap", RESULTS, ("Chamkar Clinic",)),
+    )),
+    Talk("back to methadone after two months: yes, then the nearest with its hours", (
+        Say("I stopped methadone 2 months ago, can I go back?", ASK,
+            ("Yes, you can go back", "restart low", "To find methadone, send your province"),
+            locale=EN),
+        Say("Phnom Penh", RESULTS, ("Chamkar Mon Methadone", "open until")),
+    )),
+    Talk("back to methadone where the place is known: MORE shows the nearest", (
+        Say("Phnom Penh", MENU, ("what do you need there?",), locale=EN),
+        Say("will they take me back if I dropped out?", PAGES,
+            ("Yes, you can go back", "restart low", "Reply MORE for methadone near Phnom Penh")),
+        Say("MORE", RESULTS, ("Chamkar Mon Methadone", "open until")),
+    ), hint=EN),
+    Talk("in khmer on sms: back to methadone in pages, then the nearest", (
+        Say("ភ្នំពេញ", MENU, locale=KM),
+        Say("ខ្ញុំឈប់ផឹកមេតាដូនបីខែហើយ គេទទួលខ្ញុំវិញទេ", PAGES,
+            ("អ្នកអាចត្រឡប់ទៅវិញបាន",), locale=KM),
+        Say("បន្ថែម", PAGES, ("កម្រិតទាប",), locale=KM),
+        Say("បន្ថែម", RESULTS, ("មេតាដូន ចំការមន", "បើកដល់"), locale=KM),
+    )),
+    Talk("back to methadone on telegram: the answer and the nearest in one message", (
+        Say("ខ្ញុំនៅភ្នំពេញ", MENU, locale=KM),
+        Say("ខ្ញុំឈប់ផឹកមេតាដូនបីខែហើយ គេទទួលខ្ញុំវិញទេ", RESULTS,
+            ("អ្នកអាចត្រឡប់ទៅវិញបាន", "មេតាដូន ចំការមន"), locale=KM),
+    ), channel=Channel.TELEGRAM, hint=KM),
+    Talk("are they open now: the listed places with their status at this moment", (
+        Say("are they open now?", MENU, ("Every place I list says if it is open now",)),
+        Say("clean needles Battambang", RESULTS, ("1 Early Drop-in",)),
+        Say("are they open now?", RESULTS,
+            ("Now, the places listed", "1 Early Drop-in: closed now, opens tomorrow 6:00",
+             "2 Hour-a-day Exchange: closed now, opens tomorrow 14:00")),
+    ), directory=NIGHT_NEEDLES, now=NIGHT, hint=EN),
+    Talk("i don't know is not an emergency", (
+        Say("1", ASK),
+        Say("I don't know", ASK, ("could not find that place",),
+            lacks=("Thank you for telling me", "ambulance")),
     ), hint=EN),
     # --- what a person can reach now -----------------------------------------------------------
     Talk("clean needles at night: the walk-in that opens early comes first, and says so", (
@@ -137,11 +214,11 @@ TALKS = [
     ), directory=NIGHT_NEEDLES, now=NIGHT),
     Talk("a free methadone clinic before a paid one next door, with the fee shown", (
         Say("methadone Phnom Penh", RESULTS,
-            ("1 Free Methadone", "2 Paid Methadone", "fee", "open now")),
+            ("1 Free Methadone", "2 Paid Methadone", "fee", "open until 11:00")),
     ), directory=FEES),
     Talk("in khmer: compact lines, MORE, then details by number", (
         Say("ខ្ញុំរកមេតាដូន", ASK, locale=KM),
-        Say("ភ្នំពេញ", RESULTS, ("មេតាដូន ចំការមន", "កំពុងបើក"), locale=KM),
+        Say("ភ្នំពេញ", RESULTS, ("មេតាដូន ចំការមន", "បើកដល់ ១៧:០០"), locale=KM),
         Say("១", RESULTS, ("មេតាដូន ចំការមន", "ផ្លូវលេខ 8"), locale=KM),
     )),
     Talk("romanised khmer: service and place in one message", (

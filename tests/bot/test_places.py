@@ -298,3 +298,32 @@ def test_exact_accuracy_on_the_labelled_places() -> None:
     report = evaluate_places()
     assert report.total >= 300
     assert report.exact_accuracy >= 0.90, report.errors
+
+
+# --- names many places share ------------------------------------------------------------------
+
+PRASATS = ("010404", "060707", "081006", "140309", "171401")
+
+
+@pytest.mark.parametrize(("text", "codes"), [
+    ("Prasat", PRASATS),  # the whole message: a choice
+    ("clinic in Prasat", PRASATS),  # after "in" at the end: a choice too
+    ("needles at prasat?", PRASATS),
+    ("clinic in Prasat please", ()),  # inside a sentence it is "temple"
+    ("I live near the temple", ()),
+    ("methadone in siem reap", ("17",)),  # a clear place is read as before
+])
+def test_a_shared_name_after_where_words_is_offered(
+    resolver: GazetteerResolver, text: str, codes: tuple[str, ...]
+) -> None:
+    assert resolved(resolver, text) == codes
+
+
+def test_namesakes_are_every_unit_of_that_level_and_name(resolver: GazetteerResolver) -> None:
+    prasat = resolver.resolve("Prasat")[0]
+    namesakes = resolver.namesakes(prasat)
+    assert prasat in namesakes
+    assert {p.level for p in namesakes} == {"commune"}
+    assert {p.name_en for p in namesakes} == {"Prasat"}
+    assert len({p.province_code for p in namesakes}) == 6 > MAX_CHOICES
+    assert resolver.namesakes(Place("province", "99", "", "")) == []
