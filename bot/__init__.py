@@ -2,6 +2,8 @@
 
 ``handle(inbound, state, directory, now)`` turns one inbound message and the current
 conversation state into replies, the next state, and at most one de-identified demand event.
+The replies are shaped by what the channel can do (``Capabilities``: the adapter's, or the
+channel's row of ``CAPABILITIES``), never by the channel's name.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from bot.flows import Turn, run
 from bot.intents import Classification, Classifier, default_classifier
 from bot.places import PlaceResolver
 from bot.replies import Texts
-from bot.types import Inbound, Locale, Reply, State
+from bot.types import Inbound, Reply, State
+from bot.vocabulary import CAPABILITIES, Capabilities, Locale
 from bot.normalize import has_khmer
 
 __all__ = ["handle", "reply_locale"]
@@ -48,6 +51,7 @@ def handle(
     classifier: Classifier | None = None,
     places: PlaceResolver | None = None,
     points: ReferencePoints | None = None,
+    capabilities: Capabilities | None = None,
 ) -> Reply:
     classifier = classifier or default_classifier()
     cls = classifier.classify(inbound.text, inbound.locale_hint)
@@ -62,5 +66,6 @@ def handle(
         places=places or classifier.places,
         points=points or default_points(),
         now=now,
+        can=capabilities or CAPABILITIES[inbound.channel],
     )
     return run(turn)

@@ -1,7 +1,7 @@
 """The service directory as the engine sees it: a read-only source behind a protocol.
 
 The engine never queries a database; the pipeline hands it a ``Directory``. Tests use
-``InMemoryDirectory``; production uses the SQL-backed one in ``models.directory``. Ranking by
+``InMemoryDirectory``; production uses the SQL-backed one in ``models.services``. Ranking by
 distance is the engine's own work (``bot.ranking``), so every directory ranks alike.
 """
 
@@ -11,7 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.types import GeoPoint, ServiceType
+from bot.types import GeoPoint
+from bot.vocabulary import ServiceType
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,20 +53,15 @@ from bot.places import MAX_CHOICES, Place, PlaceResolver
 from bot.ranking import REACH_KM, Ranked, measure, nearest_open_km, outcome, rank
 from bot.replies import Texts
 from bot.segments import chunk_blocks, fits_sms, pack_for_sms
-from bot.types import (
+from bot.types import Button, GeoPoint, Inbound, OutMessage, Reply, State, Step, Venue
+from bot.vocabulary import (
     CAMBODIA,
-    Button,
-    Channel,
+    Capabilities,
     DemandEvent,
-    GeoPoint,
-    Inbound,
+    Intent,
     Locale,
-    OutMessage,
-    Reply,
+    Outcome,
     ServiceType,
-    State,
-    Step,
-    Venue,
 )
 
 PAGE_SIZE = 3
@@ -74,9 +69,9 @@ PAGE_SIZE = 3
 MAX_MISUNDERSTOOD = 2
 
 SERVICE_TYPES: dict[str, tuple[ServiceType, ...]] = {
-    "find_clinic": (ServiceType.VOLUNTARY_TREATMENT,),
-    "find_needle_exchange": (ServiceType.NEEDLE_EXCHANGE, ServiceType.DROP_IN),
-    "find_methadone": (ServiceType.METHADONE,),
+    Intent.FIND_CLINIC: (ServiceType.VOLUNTARY_TREATMENT,),
+    Intent.FIND_NEEDLE_EXCHANGE: (ServiceType.NEEDLE_EXCHANGE, ServiceType.DROP_IN),
+    Intent.FIND_METHADONE: (ServiceType.METHADONE,),
 }
 MENU_CHOICES = {
     1: "find_clinic",
@@ -146,6 +141,8 @@ class Turn:
     places: PlaceResolver
     points: ReferencePoints
     now: datetime
+    #: What the channel can show and do.
+    can: Capabilities
     #: The conversation's language is settled (``bot.reply_locale``): kept in the next state.
     locale_settled: bool = False
     messages: list[str] = field(default_factory=list)
@@ -163,12 +160,12 @@ class Turn:
     @property
     def compact(self) -> bool:
         """Plain SMS: every reply to one message fits one segment budget (``bot.segments``)."""
-        return self.inbound.channel is Channel.SMS
+        return self.can.sms_budget
 
     @property
     def paged(self) -> bool:
         """Long answers come a page at a time (SMS, WhatsApp); Telegram gets them whole."""
-        return self.inbound.channel is not Channel.TELEGRAM
+        return self.can.paged
 
     @property
     def when(self) -> tuple[int, str]:
@@ -199,10 +196,11 @@ class Turn:
         )
 
     def render(self, blocks: list[str] | None = None) -> tuple[OutMessage, ...]:
-        """SMS and WhatsApp get the blocks packed into messages within the segment budget;
-        Telegram gets one message. Buttons and map pins ride on the last message."""
+        """SMS and WhatsApp get the blocks packed into messages within the segment budget; a
+        channel that takes long messages (Telegram) gets one. Buttons and map pins ride on the
+        last message."""
         blocks = self.messages if blocks is None else blocks
-        if self.inbound.channel is Channel.TELEGRAM:
+        if self.can.one_message:
             texts = ["\n\n".join(blocks)] if blocks else []
         elif blocks and fits_sms("\n".join(blocks)):
             texts = ["\n".join(blocks)]  # one message: every reply to an SMS fits the budget
@@ -289,7 +287,7 @@ def human(turn: Turn) -> Reply:
     turn.say(turn.texts.human())
     if turn.directory.helpline:
         turn.say(turn.texts.talk_to_person(turn.directory.helpline))
-    return turn.reply(Step.MENU, _keep_place(turn), turn.event("menu", "answered"))
+    return turn.reply(Step.MENU, _keep_place(turn), turn.event(Intent.MENU, Outcome.ANSWERED))
 
 
 def answer_key(intent: str, topic: str) -> str:
@@ -328,7 +326,8 @@ def answer(turn: Turn, key: str, page: int = 0, resume: str | None = None) -> Re
     intent = key.partition("/")[0]
     event = None
     if page == 0:
-        event = turn.event(intent, "emergency" if intent == "emergency" else "answered")
+        event = turn.event(intent, Outcome.EMERGENCY if intent == Intent.EMERGENCY
+                           else Outcome.ANSWERED)
     page = min(page, len(pages) - 1)
     wanted, place = THEN_FIND.get(key), _remembered_place(turn)
     if resume is None and wanted and place and pages[page] == [
@@ -400,7 +399,7 @@ def misunderstood(turn: Turn) -> Reply:
         turn.say(turn.texts.menu(turn.texts.emergency_line()))
     else:
         turn.say(turn.texts.menu(turn.texts.not_understood()))
-    event = turn.event("unknown", "not_understood") if count == 1 else None
+    event = turn.event(Intent.UNKNOWN, Outcome.NOT_UNDERSTOOD) if count == 1 else None
     return turn.reply(Step.MENU, {"misunderstood": count, **_keep_place(turn)}, event)
 
 
@@ -416,7 +415,7 @@ def want_service(turn: Turn, intent: str) -> Reply:
 
 def ask_place(turn: Turn, intent: str, data: dict[str, object] | None = None) -> Reply:
     turn.say(turn.texts.ask_place(intent))
-    if turn.inbound.channel is Channel.TELEGRAM:
+    if turn.can.location_button:
         turn.buttons.append(Button(turn.texts.share_location(), request_location=True))
     return turn.reply(Step.ASK_PLACE, {"intent": intent, **(data or {})})
 
@@ -623,7 +622,7 @@ def _offer_helpline(turn: Turn) -> None:
 def _pin(turn: Turn, item: Ranked) -> None:
     """Telegram gets a map pin per service that has coordinates of its own."""
     point = item.service.point
-    if turn.inbound.channel is Channel.TELEGRAM and point is not None:
+    if turn.can.pins and point is not None:
         turn.venues.append(
             Venue(point.latitude, point.longitude, item.service.name(turn.locale),
                   item.service.address(turn.locale))
@@ -754,7 +753,7 @@ def on_ask_place(turn: Turn) -> Reply:
         return ask_place(turn, intent)
     attempts = int(turn.state.data.get("place_attempts", 0)) + 1
     turn.say(turn.texts.place_not_found())
-    if turn.inbound.channel is Channel.TELEGRAM:
+    if turn.can.location_button:
         turn.buttons.append(Button(turn.texts.share_location(), request_location=True))
     return turn.reply(Step.ASK_PLACE, {"intent": intent, "place_attempts": attempts})
 

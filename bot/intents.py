@@ -40,24 +40,10 @@ from bot.lexicon import Entry, Lexicon, default_lexicon
 from bot.model import IntentModel, Prediction, default_model
 from bot.normalize import has_khmer, normalize
 from bot.places import Place, PlaceResolver, default_resolver
-from bot.types import Locale
+from bot.vocabulary import Intent, Locale
 
-INTENTS = (
-    "menu",
-    "find_clinic",
-    "find_needle_exchange",
-    "find_methadone",
-    "faq_cost",
-    "faq_privacy",
-    "faq_voluntary",
-    "faq_methadone",
-    "family",
-    "emergency",
-    "set_language",
-    "stop",
-    "location",
-    "unknown",
-)
+#: Every intent name (``bot.vocabulary.Intent``), in the order the evaluation reports them.
+INTENTS = tuple(Intent)
 #: Intents whose answer depends on what exactly was asked; the first topic is the default.
 TOPICS: dict[str, tuple[str, ...]] = {
     "emergency": ("overdose", "crisis", "first_aid", "naloxone"),

@@ -22,6 +22,7 @@ from bot import hours
 from bot.directory import ServiceInfo
 from bot.geo import ReferencePoints, distance_km
 from bot.types import GeoPoint
+from bot.vocabulary import Outcome
 
 #: Beyond this the bot says honestly that nothing is within reach, and still lists the nearest.
 REACH_KM = 50.0
@@ -116,24 +117,24 @@ def nearest_open_km(ranked: list[Ranked]) -> float | None:
     return min(distances) if distances else None
 
 
-def outcome(ranked: list[Ranked]) -> str:
+def outcome(ranked: list[Ranked]) -> Outcome:
     """The demand event's outcome for a result list (docs/PRIVACY.md, "What is stored")."""
     open_services = [r for r in ranked if not r.service.is_full]
     if not ranked:
-        return "no_service"
+        return Outcome.NO_SERVICE
     if not open_services:
-        return "only_full"
+        return Outcome.ONLY_FULL
     nearest = nearest_open_km(ranked)
     full_in_reach = any(
         r.service.is_full and r.distance_km is not None and r.distance_km <= REACH_KM
         for r in ranked
     )
     if nearest is not None and nearest > REACH_KM and full_in_reach:
-        return "only_full"  # within reach there were only full services
+        return Outcome.ONLY_FULL  # within reach there were only full services
     if nearest is None:
-        return "served"
+        return Outcome.SERVED
     if nearest <= NEAR_KM:
-        return "served_within_10km"
+        return Outcome.SERVED_WITHIN_10KM
     if nearest <= REACH_KM:
-        return "served_10_50km"
-    return "served_farther"
+        return Outcome.SERVED_10_50KM
+    return Outcome.SERVED_FARTHER

@@ -12,7 +12,7 @@ from bot import hours
 from bot.catalogs import N_, translations
 from bot.directory import ServiceInfo
 from bot.normalize import to_khmer_digits
-from bot.types import Locale, ServiceType
+from bot.vocabulary import Locale, ServiceType
 
 SERVICE_KIND = {
     # TRANSLATORS: heading for a list of voluntary treatment services.

@@ -1,4 +1,5 @@
-"""Value types that cross the boundary between the channel adapters and the engine.
+"""Value types that cross the boundary between the channel adapters and the engine (the words
+they share, such as ``Channel`` and ``DemandEvent``, are in ``bot/vocabulary.py``).
 
 Everything here is plain data. ``Inbound`` is the whitelist at the door: an adapter can only hand
 the engine what fits in it, so provider metadata (names, usernames, cities) never gets in.
@@ -6,36 +7,12 @@ the engine what fits in it, so provider metadata (names, usernames, cities) neve
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
-
-#: Indochina Time; Cambodia keeps no daylight saving.
-CAMBODIA = timezone(timedelta(hours=7), "ICT")
-
-
-class Channel(enum.StrEnum):
-    SMS = "sms"
-    WHATSAPP = "whatsapp"
-    TELEGRAM = "telegram"
-
-
-class Locale(enum.StrEnum):
-    KM = "km"
-    EN = "en"
-
-
-class ServiceType(enum.StrEnum):
-    """Kinds of service in the directory; the persisted value is the enum value."""
-
-    VOLUNTARY_TREATMENT = "voluntary_treatment"
-    METHADONE = "methadone"
-    NEEDLE_EXCHANGE = "needle_exchange"
-    DROP_IN = "drop_in"
+from bot.vocabulary import Channel, DemandEvent, Locale
 
 
 class Step(enum.StrEnum):
@@ -132,31 +109,6 @@ class OutMessage:
     text: str
     buttons: tuple[Button, ...] = ()
     venues: tuple[Venue, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class DemandEvent:
-    """One unlinkable record of demand: no sender key, no time finer than the hour, no free text."""
-
-    day: str  # ISO date
-    hour: int
-    channel: Channel
-    locale: Locale
-    intent: str
-    service_type: ServiceType | None
-    province_code: str | None
-    district_code: str | None
-    outcome: str
-
-    @classmethod
-    def at(cls, now: datetime, **fields: Any) -> DemandEvent:
-        """Dated in Cambodia's own time (UTC+7, no daylight saving), so days and hours mean
-        what outreach workers expect."""
-        local = now.astimezone(CAMBODIA) if now.tzinfo else now
-        return cls(day=local.date().isoformat(), hour=local.hour, **fields)
-
-    def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True, slots=True)

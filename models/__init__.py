@@ -2,8 +2,8 @@
 
 from models.base import Base
 from models.conversation import Conversation
-from models.demand import DemandEvent
-from models.directory import Service
+from models.demand_events import DemandEvent
+from models.services import Service
 from models.inbox import ProcessedMessage
 from models.staff import AuditLog, LoginThrottle, StaffUser
 from models.unique import DailyKey, DailySenderDigest, DailyUniqueSender

@@ -21,9 +21,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot import hours
-from bot.types import ServiceType
+from bot.vocabulary import ServiceType
 from models import spreadsheet
-from models.directory import Service
+from models.services import Service
 
 SAMPLE_FILE = Path(__file__).resolve().parent.parent / "data" / "sample_directory.csv"
 COLUMNS = (

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, text, update
 from sqlalchemy.engine import Engine
 
-from bot.types import CAMBODIA
+from bot.vocabulary import CAMBODIA
 from models.base import Executor
 from models.conversation import Conversation
 from models.inbox import ProcessedMessage

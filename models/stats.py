@@ -29,13 +29,14 @@ from functools import lru_cache
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot import vocabulary
 from bot.directory import ServiceInfo
 from bot.gazetteer import gazetteer_rows
 from bot.geo import ReferencePoints, distance_km
 from bot.placenames import DISTRICT, PROVINCE
-from bot.types import CAMBODIA, ServiceType
-from models.demand import DemandEvent
-from models.directory import Service
+from bot.vocabulary import CAMBODIA, ServiceType
+from models.demand_events import DemandEvent
+from models.services import Service
 from models.suppression import Cube, Dimension, Shown
 from models.unique import DailyUniqueSender
 
@@ -43,8 +44,8 @@ ALL = "*"
 UNKNOWN_PLACE = "?"
 ONLY_PROVINCE = "?"  # suffix: "02?" is "Battambang, district not known"
 REACHED, UNMET = "reached", "unmet"
-REACHED_OUTCOMES = ("served_within_10km", "served_10_50km", "served")
-UNMET_OUTCOMES = ("served_farther", "only_full", "no_service")
+REACHED_OUTCOMES = tuple(str(o) for o in vocabulary.REACHED_OUTCOMES)
+UNMET_OUTCOMES = tuple(str(o) for o in vocabulary.UNMET_OUTCOMES)
 OUTCOMES = REACHED_OUTCOMES + UNMET_OUTCOMES
 SERVICE_TYPES = tuple(str(t) for t in ServiceType)
 PERIODS = ("week", "month")

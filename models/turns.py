@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Row
 
 from models.base import dialect_insert
 from models.conversation import Conversation
-from models.demand import DemandEvent
+from models.demand_events import DemandEvent
 from models.inbox import ProcessedMessage
 
 _conversation = Conversation.__table__

@@ -24,7 +24,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import Flask
 
 from bot.geo import default_points
-from bot.types import CAMBODIA, Channel, GeoPoint, Inbound, Locale
+from bot.types import GeoPoint, Inbound
+from bot.vocabulary import CAMBODIA, Channel, Locale
 from models.stats import cambodia_today
 from webhooks.pseudonym import sender_key
 

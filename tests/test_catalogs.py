@@ -26,7 +26,7 @@ from bot.intents import default_classifier
 from bot.places import default_resolver
 from bot.replies import SERVICE_KIND, Texts
 from bot.segments import fits_sms, segment_count
-from bot.types import Locale, ServiceType
+from bot.vocabulary import Locale, ServiceType
 
 ROOT = LOCALES_DIR.parent
 POT = LOCALES_DIR / "messages.pot"

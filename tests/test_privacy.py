@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session
 
 from bot.geo import default_points
 from bot.replies import Texts
-from bot.types import Channel, Inbound, Locale
+from bot.types import Inbound
+from bot.vocabulary import Channel, Locale
 
 from models import Base, Conversation, DailySenderDigest, DailyUniqueSender, DemandEvent
 from models.stats import cambodia_today

@@ -15,7 +15,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, text
 
-from bot.types import Channel, Inbound
+from bot.types import Inbound
+from bot.vocabulary import Channel
 from models import Conversation
 from models.inbox import ProcessedMessage
 from models.retention import STORED_REPLY_HOURS, purge

@@ -10,7 +10,7 @@ from flask import Flask
 
 from bot.intents import default_classifier
 
-from webhooks import cli, database, errors, logs, outreach
+from webhooks import commands, database, errors, logs, outreach
 from webhooks import config as settings_loader
 
 __all__ = ["check_config", "create_app"]
@@ -31,13 +31,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logs.install()
     database.init_app(app)
     errors.init_app(app)
-    cli.init_app(app)
+    commands.init_app(app)
 
-    from webhooks import health, simulator, telegram, twilio
+    from webhooks import channels, health, simulator
 
     app.register_blueprint(health.bp)
-    app.register_blueprint(twilio.bp)
-    app.register_blueprint(telegram.bp)
+    channels.init_app(app)
     if not settings["PRODUCTION"]:
         app.register_blueprint(simulator.bp)
     outreach.init_app(app)

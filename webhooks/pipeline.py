@@ -25,10 +25,11 @@ import bot
 from bot.intents import default_classifier
 from bot.normalize import has_khmer
 from bot.replies import Texts
-from bot.types import CAMBODIA, Button, DemandEvent, Inbound, Locale, OutMessage, Reply, State
+from bot.types import Button, Inbound, OutMessage, Reply, State
+from bot.vocabulary import CAMBODIA, CAPABILITIES, Capabilities, DemandEvent, Locale
 from models import retention, turns, unique
 from models.base import reading, writer_turn
-from models.directory import SqlDirectory
+from models.services import SqlDirectory
 from webhooks import ratelimit
 from webhooks.database import get_db
 from webhooks.pseudonym import inbound_key
@@ -37,33 +38,42 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class Answer:
+    """What goes back to the texter: the messages, and whether they are a stored copy (a
+    redelivery) or the safe static reply (the database or the engine failed)."""
+
     messages: tuple[OutMessage, ...]
     duplicate: bool = False
     degraded: bool = False
 
 
-def process(inbound: Inbound, now: datetime | None = None) -> Outcome:
+def process(
+    inbound: Inbound, now: datetime | None = None, capabilities: Capabilities | None = None
+) -> Answer:
+    """Answer one inbound message; ``capabilities`` are the adapter's for its channel (by
+    default the channel's row of ``bot.vocabulary.CAPABILITIES``)."""
     now = now or datetime.now(UTC)
+    can = capabilities or CAPABILITIES[inbound.channel]
     config = current_app.config
     key = inbound_key(config["PSEUDONYM_KEY"], inbound.channel, inbound.provider_id)
     db = get_db()
     if not _worker_bucket().take():
         log.warning("worker message limit reached; a message was not answered")
-        return Outcome(())
+        return Answer(())
     try:
         for attempt in range(ATTEMPTS):
             try:
-                return _process_once(db.engine, key, inbound, now, optimistic=attempt == 0)
+                return _process_once(db.engine, key, inbound, now, can,
+                                     optimistic=attempt == 0)
             except _Repeat:
                 # The delivery was answered before, or by a concurrent copy that committed
                 # first: everything this run wrote was rolled back; answer what was stored.
-                return Outcome(_stored_reply(db.engine, key), duplicate=True)
+                return Answer(_stored_reply(db.engine, key), duplicate=True)
             except (_Conflict, IntegrityError):
                 # Another message from the same sender changed the conversation while this one
                 # was worked out, or created it first: work it out again, on the saved row.
                 if attempt + 1 == ATTEMPTS:
-                    return Outcome(_stored_reply(db.engine, key), duplicate=True)
+                    return Answer(_stored_reply(db.engine, key), duplicate=True)
             except DBAPIError as error:
                 # A pooled connection that died with a server restart: the pool has been
                 # invalidated, so the next attempt gets a fresh connection.
@@ -72,10 +82,10 @@ def process(inbound: Inbound, now: datetime | None = None) -> Outcome:
         raise AssertionError("unreachable")
     except SQLAlchemyError as error:
         log.error("database unavailable (%s); sent the static reply", type(error).__name__)
-        return Outcome((OutMessage(_texts_for(inbound).unavailable()),), degraded=True)
+        return Answer((OutMessage(_texts_for(inbound).unavailable()),), degraded=True)
     except Exception as error:  # a bug must not cost the texter an answer, nor leak a traceback
         log.error("engine failed (%s); sent the static reply", type(error).__name__, exc_info=error)
-        return Outcome((OutMessage(_texts_for(inbound).unavailable()),), degraded=True)
+        return Answer((OutMessage(_texts_for(inbound).unavailable()),), degraded=True)
 
 
 #: A turn is worked out at most this many times: first optimistically, then under a lock.
@@ -100,8 +110,9 @@ class _Turn:
 
 
 def _process_once(
-    engine: Engine, key: str, inbound: Inbound, now: datetime, optimistic: bool
-) -> Outcome:
+    engine: Engine, key: str, inbound: Inbound, now: datetime, can: Capabilities,
+    optimistic: bool,
+) -> Answer:
     """Work out and save one turn.
 
     Optimistically (the first attempt): read the conversation and work the turn out outside any
@@ -115,16 +126,16 @@ def _process_once(
     if optimistic:
         with reading(engine) as connection:
             row = turns.load_conversation(connection, inbound.sender_key)
-            turn = _think(connection, inbound, row, now)
+            turn = _think(connection, inbound, row, now, can)
         with writer_turn(engine), engine.begin() as connection:
             _save(connection, key, inbound, row, turn, now)
     else:
         with writer_turn(engine), engine.begin() as connection:
             row = turns.load_conversation(connection, inbound.sender_key, lock=True)
-            turn = _think(connection, inbound, row, now)
+            turn = _think(connection, inbound, row, now, can)
             _save(connection, key, inbound, row, turn, now)
     _upkeep(engine, now, forgot=turn.reply.state is None)
-    return Outcome(turn.reply.messages)
+    return Answer(turn.reply.messages)
 
 
 #: The hour this worker last ran the retention purge (``models.retention``).
@@ -157,7 +168,10 @@ def _upkeep(engine: Engine, now: datetime, forgot: bool) -> None:
         log.warning("retention upkeep failed (%s); it runs again next hour", type(error).__name__)
 
 
-def _think(connection: Connection, inbound: Inbound, row: Row[Any] | None, now: datetime) -> _Turn:
+def _think(
+    connection: Connection, inbound: Inbound, row: Row[Any] | None, now: datetime,
+    can: Capabilities,
+) -> _Turn:
     """The reply to ``inbound`` given the sender's saved row. Reads the directory; writes
     nothing."""
     config = current_app.config
@@ -176,7 +190,7 @@ def _think(connection: Connection, inbound: Inbound, row: Row[Any] | None, now: 
         include_sample=not config["PRODUCTION"],
         helpline=config["HELPLINE_PHONE"] or None,
     )
-    return _Turn(bot.handle(inbound, state, directory, now), counters)
+    return _Turn(bot.handle(inbound, state, directory, now, capabilities=can), counters)
 
 
 def _save(connection: Connection, key: str, inbound: Inbound, row: Row[Any] | None, turn: _Turn,

@@ -10,7 +10,8 @@ import uuid
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from bot.types import Channel, Inbound
+from bot.types import Inbound
+from bot.vocabulary import Channel
 from webhooks import pipeline
 
 bp = Blueprint("simulator", __name__)

@@ -17,14 +17,14 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask import Response, abort, current_app, jsonify, request
 from telegram import Message, Update
 
-from bot.types import Channel, GeoPoint, Inbound, Locale
+from bot.types import GeoPoint, Inbound
+from bot.vocabulary import Capabilities, Channel, Locale
 from webhooks import pipeline, telegram_api
+from webhooks.channels import Acknowledge, Parsed, default_capabilities
 from webhooks.pseudonym import sender_key
-
-bp = Blueprint("telegram", __name__, url_prefix="/webhooks")
 
 MAX_TEXT_CHARS = 4096  # Telegram's own limit for a message
 
@@ -122,14 +122,14 @@ def _hint(message: Message) -> Locale | None:
     return None
 
 
-def render(outcome: pipeline.Outcome, chat_id: int) -> Response:
+def render(answer: pipeline.Answer, chat_id: int) -> Response:
     """The reply goes inside the webhook response; map pins follow through the Bot API once the
     response is sent (if the Bot API is unreachable, only the pins are lost)."""
-    if not outcome.messages:
+    if not answer.messages:
         return Response(status=200)
-    text = "\n\n".join(m.text for m in outcome.messages)[:MAX_TEXT_CHARS]
+    text = "\n\n".join(m.text for m in answer.messages)[:MAX_TEXT_CHARS]
     body: dict[str, Any] = {"method": "sendMessage", "chat_id": chat_id, "text": text}
-    buttons = [b for m in outcome.messages for b in m.buttons]
+    buttons = [b for m in answer.messages for b in m.buttons]
     if buttons:
         body["reply_markup"] = {
             "keyboard": [
@@ -139,21 +139,35 @@ def render(outcome: pipeline.Outcome, chat_id: int) -> Response:
             "one_time_keyboard": True,
         }
     response = jsonify(body)
-    venues = [v for m in outcome.messages for v in m.venues]
+    venues = [v for m in answer.messages for v in m.venues]
     if venues and current_app.config.get("TELEGRAM_BOT_TOKEN"):
         config = dict(current_app.config)
         response.call_on_close(lambda: telegram_api.send_venues(config, chat_id, venues))
     return response
 
 
-@bp.post("/telegram")
-def webhook() -> Response:
-    if "telegram" not in current_app.config["CHANNELS"]:
-        abort(404)
-    if not verify():
-        abort(403)
-    try:
-        inbound, chat_id = parse()
-    except Ignored:
-        return Response(status=200)
-    return render(pipeline.process(inbound), chat_id)
+class TelegramAdapter:
+    """Telegram private chats; the reply rides in the webhook response (``sendMessage``)."""
+
+    name = "telegram"
+    path = "/telegram"
+
+    def capabilities(self, channel: Channel) -> Capabilities:
+        return default_capabilities(channel)
+
+    def verify(self) -> bool:
+        return verify()
+
+    def parse(self) -> Parsed:
+        try:
+            inbound, chat_id = parse()
+        except Ignored:
+            raise Acknowledge(Response(status=200)) from None
+        return Parsed(inbound, chat_id)
+
+    def render(self, answer: pipeline.Answer, parsed: Parsed) -> Response:
+        assert parsed.reply_to is not None
+        return render(answer, parsed.reply_to)
+
+
+ADAPTER = TelegramAdapter()

@@ -2,7 +2,8 @@
 
 verify (X-Twilio-Signature with twilio's own validator, against PUBLIC_BASE_URL + path) →
 parse (whitelist into ``Inbound``; FromCity, FromZip, ProfileName… never get past here) →
-pipeline → render (TwiML via twilio's ``MessagingResponse``).
+pipeline → render (TwiML via twilio's ``MessagingResponse``); ``ADAPTER`` is this module's
+channel adapter (``webhooks/channels.py``).
 
 A status callback (Twilio reporting that a reply was sent, delivered, failed…) posted here is
 acknowledged with an empty ``<Response/>`` once its signature is checked, and nothing else.
@@ -13,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Response, abort, current_app, request
 from twilio.request_validator import (
     HMAC_SHA1,
     HMAC_SHA256,
@@ -22,11 +23,12 @@ from twilio.request_validator import (
 )
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.types import Channel, GeoPoint, Inbound
+from bot.types import GeoPoint, Inbound
+from bot.vocabulary import Capabilities, Channel
 from webhooks import pipeline
+from webhooks.channels import Acknowledge, Parsed, default_capabilities
 from webhooks.pseudonym import sender_key
 
-bp = Blueprint("twilio", __name__, url_prefix="/webhooks/twilio")
 log = logging.getLogger(__name__)
 
 MAX_BODY_CHARS = 1600  # Twilio's own limit for a message body
@@ -118,22 +120,35 @@ def _location(latitude: str | None, longitude: str | None) -> GeoPoint | None:
     return None
 
 
-def render(outcome: pipeline.Outcome) -> Response:
+def render(answer: pipeline.Answer) -> Response:
     twiml = MessagingResponse()
-    for message in outcome.messages:
+    for message in answer.messages:
         twiml.message(message.text)
     return Response(str(twiml), mimetype="text/xml")
 
 
-@bp.post("/sms")
-def sms() -> Response:
-    if "twilio" not in current_app.config["CHANNELS"]:
-        abort(404)
-    if not verify():
-        abort(403)
-    if is_status_callback(request.form):
-        return Response(str(MessagingResponse()), mimetype="text/xml")  # <Response/>
-    inbound = parse()
-    if inbound is None:
-        abort(400, description="From and MessageSid are required")
-    return render(pipeline.process(inbound))
+class TwilioAdapter:
+    """SMS and WhatsApp through Twilio Messaging; the reply rides in the TwiML response."""
+
+    name = "twilio"
+    path = "/twilio/sms"
+
+    def capabilities(self, channel: Channel) -> Capabilities:
+        return default_capabilities(channel)
+
+    def verify(self) -> bool:
+        return verify()
+
+    def parse(self) -> Parsed:
+        if is_status_callback(request.form):  # acknowledged with an empty <Response/>
+            raise Acknowledge(Response(str(MessagingResponse()), mimetype="text/xml"))
+        inbound = parse()
+        if inbound is None:
+            abort(400, description="From and MessageSid are required")
+        return Parsed(inbound)
+
+    def render(self, answer: pipeline.Answer, parsed: Parsed) -> Response:
+        return render(answer)
+
+
+ADAPTER = TwilioAdapter()

@@ -16,9 +16,10 @@ from flask import Flask
 
 import bot
 from bot.directory import InMemoryDirectory
-from bot.types import Inbound, ServiceType, State
+from bot.types import Inbound, State
+from bot.vocabulary import Capabilities, ServiceType
 from models.base import reading
-from models.directory import SqlDirectory
+from models.services import SqlDirectory
 from webhooks import create_app as create_sangkhim
 from webhooks import pipeline
 from webhooks.database import get_db
@@ -30,10 +31,11 @@ def create_app() -> Flask:
         directory = InMemoryDirectory(SqlDirectory(connection).find(list(ServiceType)))
 
     def without_storage(
-        _engine: object, _key: str, inbound: Inbound, now: datetime, optimistic: bool
-    ) -> pipeline.Outcome:
-        reply = bot.handle(inbound, State(), directory, now)
-        return pipeline.Outcome(reply.messages)
+        _engine: object, _key: str, inbound: Inbound, now: datetime, can: Capabilities,
+        optimistic: bool,
+    ) -> pipeline.Answer:
+        reply = bot.handle(inbound, State(), directory, now, capabilities=can)
+        return pipeline.Answer(reply.messages)
 
     pipeline._process_once = without_storage  # type: ignore[assignment]
     return app

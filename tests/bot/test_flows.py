@@ -27,7 +27,8 @@ from bot.intents import INTENTS
 from bot.normalize import has_khmer
 from bot.replies import Texts
 from bot.segments import SMS_SEGMENT_BUDGET, segment_count
-from bot.types import CAMBODIA, Channel, DemandEvent, GeoPoint, Inbound, Locale, Reply, ServiceType, State, Step
+from bot.types import GeoPoint, Inbound, Reply, State, Step
+from bot.vocabulary import CAMBODIA, Channel, DemandEvent, Locale, ServiceType
 
 NOW = datetime(2026, 3, 14, 9, 41, 27, tzinfo=UTC)
 SENDER = "5f0c1d2e3a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e"

@@ -6,7 +6,7 @@ import pytest
 
 from bot import hours
 from bot.replies import Texts
-from bot.types import Locale
+from bot.vocabulary import Locale
 
 
 @pytest.mark.parametrize(

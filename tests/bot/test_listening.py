@@ -26,7 +26,8 @@ import bot
 from bot.directory import InMemoryDirectory
 from bot.geo import ReferencePoints
 from bot.segments import SMS_SEGMENT_BUDGET, segment_count
-from bot.types import Channel, GeoPoint, Inbound, Locale, Reply, State, Step
+from bot.types import GeoPoint, Inbound, Reply, State, Step
+from bot.vocabulary import Channel, Locale
 from tests.bot.test_flows import DIRECTORY, POINTS, SENDER, SERVICES, stored
 
 TRANSCRIPTS = Path(__file__).parent / "transcripts"

@@ -65,7 +65,7 @@ def test_engine_module_imports_nothing_impure(path: Path) -> None:
         "import httpx, json",
         "from telegram import Bot",
         "from twilio.request_validator import RequestValidator",
-        "import importlib\nimportlib.import_module('models.directory')",
+        "import importlib\nimportlib.import_module('models.services')",
         "try:\n    import flask\nexcept ImportError:\n    pass",
     ],
 )

@@ -8,7 +8,8 @@ import pytest
 from bot.directory import ServiceInfo
 from bot.geo import ReferencePoints, distance_km, parents
 from bot.ranking import outcome, rank
-from bot.types import GeoPoint, ServiceType
+from bot.types import GeoPoint
+from bot.vocabulary import ServiceType
 
 PHNOM_PENH = GeoPoint(11.5564, 104.9282)
 SIEM_REAP = GeoPoint(13.3671, 103.8448)

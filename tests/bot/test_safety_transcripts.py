@@ -26,7 +26,8 @@ import bot
 from bot.directory import InMemoryDirectory
 from bot.replies import Texts
 from bot.segments import SMS_SEGMENT_BUDGET, segment_count
-from bot.types import Channel, Inbound, Locale, Reply, State, Step
+from bot.types import Inbound, Reply, State, Step
+from bot.vocabulary import Channel, Locale
 from tests.bot.test_flows import NOW, POINTS, SENDER, SERVICES, stored
 
 GOLDENS = Path(__file__).parent / "goldens"

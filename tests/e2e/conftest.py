@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from models.directory import Service
+from models.services import Service
 from models.stats import cambodia_today
 from tests.e2e.live import CHROMIUM_ARGS, LiveServer, chromium_path, serve, synthetic_demand
 from tests.webhooks.outreach.helpers import ADMIN, OUTREACH, make_user

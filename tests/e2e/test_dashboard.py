@@ -16,9 +16,10 @@ from flask import Flask
 from sqlalchemy import select
 
 from bot.catalogs import translations
-from bot.types import Channel, Inbound, Locale
+from bot.types import Inbound
+from bot.vocabulary import Channel, Locale
 from models import stats
-from models.directory import Service
+from models.services import Service
 from tests.e2e.conftest import TARGET
 from tests.e2e.live import LiveServer
 from tests.webhooks.outreach.helpers import ADMIN, OUTREACH, PASSWORD

@@ -63,7 +63,7 @@ def test_every_event_has_a_place_in_the_fixed_frame() -> None:
 def test_nearest_open_service_skips_full_ones() -> None:
     points = default_points()
     from bot.directory import ServiceInfo
-    from bot.types import ServiceType
+    from bot.vocabulary import ServiceType
 
     def clinic(district: str, full: bool) -> ServiceInfo:
         return ServiceInfo(id=1, service_type=ServiceType.METHADONE, name_km="", name_en="x",

@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 
 from bot.replies import Texts
-from bot.types import Locale
+from bot.vocabulary import Locale
 from models import Conversation, DemandEvent, ProcessedMessage
 from tests.webhooks.channels import (
     TwilioSender,

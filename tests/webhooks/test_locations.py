@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 
 from bot.replies import Texts
-from bot.types import Locale
+from bot.vocabulary import Locale
 from tests.fake_bot_api import FakeBotApi
 from tests.webhooks.channels import (
     dump_database,

@@ -12,7 +12,7 @@ from flask import Flask
 from twilio.request_validator import RequestValidator
 
 from bot.replies import Texts
-from bot.types import Locale
+from bot.vocabulary import Locale
 from models import Conversation, DemandEvent, ProcessedMessage
 from tests.conftest import FIXTURES, TEST_CONFIG
 from tests.webhooks.channels import (

@@ -62,8 +62,8 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
 
     # Importing the view modules attaches their routes to the blueprint.
-    from webhooks.outreach import admin, auth, directory, views  # noqa: F401
-    from webhooks.outreach.cli import users_cli
+    from webhooks.outreach import admin, auth, directory_pages, views  # noqa: F401
+    from webhooks.outreach.user_commands import users_cli
 
     if "outreach" not in app.blueprints:
         app.url_map.converters["id"] = RowId  # before the blueprint's routes are added

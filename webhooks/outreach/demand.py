@@ -23,9 +23,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.geo import default_points
-from bot.types import Channel, Locale
+from bot.vocabulary import Channel, Locale
 from models import stats
-from models.demand import DemandEvent
+from models.demand_events import DemandEvent
 from models.suppression import Cube, Dimension, Shown
 
 ALL = stats.ALL

@@ -22,7 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 
-from bot.types import ServiceType
+from bot.vocabulary import ServiceType
 from models.staff import Role
 
 REQUIRED = _l("This field is required.")

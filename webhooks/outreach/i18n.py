@@ -11,7 +11,7 @@ from flask import Flask, request, session
 from flask_babel import Babel
 
 from bot.catalogs import LOCALES_DIR, translations
-from bot.types import Locale
+from bot.vocabulary import Locale
 
 LOCALES = tuple(locale.value for locale in Locale)
 DEFAULT = Locale.KM.value

@@ -8,6 +8,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from bot.vocabulary import Outcome
 from models import stats
 from webhooks.outreach import i18n
 from webhooks.outreach.forms import SERVICE_TYPE_LABELS
@@ -23,13 +24,13 @@ TABLE_TITLES = {
 }
 OUTCOMES = {
     stats.REACHED: _l("Found an open service within reach"),
-    "served_within_10km": _l("within 10 km"),
-    "served_10_50km": _l("10 to 50 km away"),
-    "served": _l("listed, distance not known"),
+    Outcome.SERVED_WITHIN_10KM: _l("within 10 km"),
+    Outcome.SERVED_10_50KM: _l("10 to 50 km away"),
+    Outcome.SERVED: _l("listed, distance not known"),
     stats.UNMET: _l("Not met"),
-    "served_farther": _l("nearest open one over 50 km away"),
-    "only_full": _l("every service of the kind full"),
-    "no_service": _l("no service of the kind"),
+    Outcome.SERVED_FARTHER: _l("nearest open one over 50 km away"),
+    Outcome.ONLY_FULL: _l("every service of the kind full"),
+    Outcome.NO_SERVICE: _l("no service of the kind"),
 }
 
 

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from models.demand import DemandEvent
+from models.demand_events import DemandEvent
 from webhooks.database import get_db
 from webhooks.outreach import accounts
 

@@ -15,8 +15,8 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from bot.catalogs import translations
-from bot.types import Locale
-from models.directory import Service
+from bot.vocabulary import Locale
+from models.services import Service
 from webhooks.database import get_db
 from models import spreadsheet as cells
 from tests.webhooks.outreach.helpers import ADMIN, add_events, login, make_user, post

@@ -13,7 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from bot.types import Channel, Inbound
+from bot.types import Inbound
+from bot.vocabulary import Channel
 from models import Conversation, stats
 from webhooks.database import get_db
 from webhooks.outreach import demand
@@ -186,7 +187,7 @@ def test_no_texter_identifier_on_any_page_or_download(demand_app: Flask) -> None
         assert len(list(session.scalars(select(Conversation)))) == 3
     client = client_for(demand_app, ADMIN, "admin")
     with demand_app.app_context(), get_db().sessions() as session:
-        from models.directory import Service
+        from models.services import Service
 
         first = session.scalars(select(Service.id).order_by(Service.id)).first()
     seen = []

@@ -10,8 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from bot.types import ServiceType
-from models.directory import Service, SqlDirectory
+from bot.vocabulary import ServiceType
+from models.services import Service, SqlDirectory
 from models.staff import AuditLog
 from webhooks.database import get_db
 from tests.webhooks.outreach.helpers import ADMIN, OUTREACH, login, make_user, post

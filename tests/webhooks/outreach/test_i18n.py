@@ -6,7 +6,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from bot.catalogs import translations
-from bot.types import Locale
+from bot.vocabulary import Locale
 from tests.webhooks.outreach.helpers import OUTREACH, login, make_user, token
 
 KM = translations(Locale.KM)

@@ -5,20 +5,20 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from webhooks.outreach import admin, directory
+from webhooks.outreach import admin, directory_pages
 from tests.webhooks.outreach.helpers import ADMIN, login, make_user, post
 
 #: Not a number, not a page, or too big for the database's integers (the old code answered 500).
 BAD_PAGES = ("99999999999999999999", "9" * 400, "9" * 5000, "-1", "-99999999999999999999", "0",
              "abc", "", " ", "1.5", "1e3", "0x10", "１２", "២", "%00", "nan", "-0")
-PAGED = {"/outreach/directory": directory, "/outreach/audit": admin}
+PAGED = {"/outreach/directory": directory_pages, "/outreach/audit": admin}
 
 
 @pytest.mark.parametrize("path", sorted(PAGED))
 def test_any_page_number_gets_a_page(sample_app: Flask, path: str,
                                      monkeypatch: pytest.MonkeyPatch) -> None:
     module = PAGED[path]
-    size_name = "PAGE_SIZE" if module is directory else "AUDIT_PAGE_SIZE"
+    size_name = "PAGE_SIZE" if module is directory_pages else "AUDIT_PAGE_SIZE"
     monkeypatch.setattr(module, size_name, 2)  # a few pages of what is there
     make_user(sample_app, ADMIN, "admin")
     for _ in range(3):  # a few audit entries: three logins

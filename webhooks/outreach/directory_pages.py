@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from models import directory_io
-from models.directory import Service
+from models.services import Service
 from webhooks.database import get_db
 from webhooks.outreach import audit, exports, i18n
 from webhooks.outreach.auth import admin_required, staff

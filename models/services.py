@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, Float, Integer, String, Text, bindparam, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.directory import ServiceInfo
-from bot.types import ServiceType
+from bot.vocabulary import ServiceType
 from models.base import Base, Executor, UTCDateTime, utcnow
 
 

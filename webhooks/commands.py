@@ -14,7 +14,8 @@ from flask.cli import AppGroup, with_appcontext
 
 from bot.intents import default_classifier
 from bot.segments import segment_count
-from bot.types import Channel, Inbound, Locale
+from bot.types import Inbound
+from bot.vocabulary import CAPABILITIES, Channel, Locale
 from models import migrate as migrations
 from models import retention
 from models.directory_io import (
@@ -27,7 +28,7 @@ from models.directory_io import (
     read_hsds,
 )
 from webhooks.database import get_db
-from webhooks.demand import demand_cli
+from webhooks.demand_commands import demand_cli
 from webhooks.pseudonym import sender_key
 
 db_cli = AppGroup("db", help="Database migrations.")
@@ -149,7 +150,7 @@ def chat(channel: str, locale: str | None) -> None:
         )
         for message in pipeline.process(inbound).messages:
             suffix = ""
-            if chosen is not Channel.TELEGRAM:
+            if not CAPABILITIES[chosen].one_message:
                 suffix = f"  [{segment_count(message.text)} SMS segment(s)]"
             click.echo(f"bot> {message.text}{suffix}\n")
 
