@@ -16,7 +16,7 @@ from bot.flows import Turn, run
 from bot.intents import Classification, Classifier, default_classifier
 from bot.places import PlaceResolver
 from bot.replies import Texts
-from bot.types import Inbound, Reply, State
+from bot.types import Desk, Inbound, Reply, State
 from bot.vocabulary import CAPABILITIES, Capabilities, Locale
 from bot.normalize import has_khmer
 
@@ -52,7 +52,9 @@ def handle(
     places: PlaceResolver | None = None,
     points: ReferencePoints | None = None,
     capabilities: Capabilities | None = None,
+    desk: Desk | None = None,
 ) -> Reply:
+    """``desk``: the outreach workers who can take a handoff through this channel, if any."""
     classifier = classifier or default_classifier()
     cls = classifier.classify(inbound.text, inbound.locale_hint)
     locale, settled = reply_locale(inbound, state, cls)
@@ -67,5 +69,6 @@ def handle(
         points=points or default_points(),
         now=now,
         can=capabilities or CAPABILITIES[inbound.channel],
+        desk=desk,
     )
     return run(turn)

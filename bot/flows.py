@@ -42,6 +42,7 @@ re-sending the menu so the bot never loops. ``ANY`` stands for every step.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -53,7 +54,19 @@ from bot.places import MAX_CHOICES, Place, PlaceResolver
 from bot.ranking import REACH_KM, Ranked, measure, nearest_open_km, outcome, rank
 from bot.replies import Texts
 from bot.segments import chunk_blocks, fits_sms, pack_for_sms
-from bot.types import Button, GeoPoint, Inbound, OutMessage, Reply, State, Step, Venue
+from bot import hours
+from bot.types import (
+    Button,
+    Desk,
+    GeoPoint,
+    HandoffRequest,
+    Inbound,
+    OutMessage,
+    Reply,
+    State,
+    Step,
+    Venue,
+)
 from bot.vocabulary import (
     CAMBODIA,
     Capabilities,
@@ -81,7 +94,8 @@ MENU_CHOICES = {
     5: "family",
     6: "emergency",
 }
-FAQ_CHOICES = {1: "faq_cost", 2: "faq_privacy", 3: "faq_voluntary", 4: "faq_methadone"}
+FAQ_CHOICES = {1: "faq_cost", 2: "faq_privacy", 3: "faq_voluntary", 4: "faq_methadone",
+               5: "human"}
 #: Answers as pages; SMS shows one page at a time ("reply MORE"), Telegram all at once. Keyed by
 #: intent, or by ``intent/topic`` where the topic asked for has an answer of its own.
 ANSWERS: dict[str, Callable[[Texts], tuple[str, ...]]] = {
@@ -143,6 +157,8 @@ class Turn:
     now: datetime
     #: What the channel can show and do.
     can: Capabilities
+    #: Outreach workers who can take a handoff through this channel (None: no one can).
+    desk: Desk | None = None
     #: The conversation's language is settled (``bot.reply_locale``): kept in the next state.
     locale_settled: bool = False
     messages: list[str] = field(default_factory=list)
@@ -283,11 +299,83 @@ def emergency(turn: Turn) -> Reply:
 
 
 def human(turn: Turn) -> Reply:
-    """"Can I talk to a real person?": honestly, not through Sangkhim yet; what there is."""
+    """"Can I talk to a real person?": where outreach workers take handoffs, say plainly what
+    happens and ask first; elsewhere, honestly, not through Sangkhim, and what there is."""
+    if turn.desk is not None and turn.state.data.get("handoff"):
+        turn.say(turn.texts.handoff_queued())  # asked already, out of hours: a worker will write
+        return turn.reply(Step.MENU, dict(turn.state.data))
+    if turn.desk is not None:
+        return offer_handoff(turn, turn.desk)
     turn.say(turn.texts.human())
     if turn.directory.helpline:
         turn.say(turn.texts.talk_to_person(turn.directory.helpline))
     return turn.reply(Step.MENU, _keep_place(turn), turn.event(Intent.MENU, Outcome.ANSWERED))
+
+
+def offer_handoff(turn: Turn, desk: Desk) -> Reply:
+    """What a handoff means (a worker writes here, never sees the number, all deleted at the
+    end or after ``ttl_hours``), and a YES to agree."""
+    turn.say(turn.texts.handoff_offer(desk.ttl_hours))
+    data = turn.state.data
+    asked = next((v for v in (data.get("answer"), data.get("intent"), data.get("then"))
+                  if isinstance(v, str) and v), None)
+    keep = {"asked": asked} if asked else {}
+    return turn.reply(Step.CONFIRM, {"suggested": "handoff", **keep, **_keep_place(turn)})
+
+
+def _desk_opens(turn: Turn, desk: Desk) -> str | None:
+    """"Workers answer from Monday 8:00", when they are not at work now; else None."""
+    try:
+        status = hours.status(hours.parse(desk.hours), *turn.when)
+    except hours.HoursError:
+        return None
+    if status.open_now is not False:
+        return None
+    return turn.texts.handoff_later(turn.texts.status(status))
+
+
+def open_handoff(turn: Turn) -> Reply:
+    """The texter agreed: the pipeline opens the handoff (and keeps its address sealed)."""
+    data = turn.state.data
+    place = _remembered_place(turn)
+    asked = data.get("asked")
+    request = HandoffRequest(
+        topic=asked if isinstance(asked, str) else "",
+        province_code=place.province_code if place else None,
+        district_code=place.district_code if place else None,
+    )
+    event = turn.event(Intent.MENU, Outcome.HANDOFF_ASKED, place=place)
+    later = _desk_opens(turn, turn.desk) if turn.desk else None
+    if later is not None:
+        # Out of hours: when workers are back, and the bot meanwhile. Once a worker has
+        # written, the texter's messages go to them (the pipeline knows when).
+        turn.say(later, turn.texts.handoff_queued())
+        reply = turn.reply(Step.MENU, {"handoff": True, **_keep_place(turn)}, event)
+    else:
+        turn.say(turn.texts.handoff_opened())
+        reply = turn.reply(Step.HANDOFF, {"handoff": True}, event)
+    return dataclasses.replace(reply, handoff=request)
+
+
+def in_handoff(turn: Turn) -> Reply:
+    """Talking with a worker: everything goes to them. An emergency is answered at once too
+    (and flagged for the worker); a clear STOP ends the chat and deletes it."""
+    data = dict(turn.state.data)
+    cls = turn.cls
+    if cls.intent == "stop" and cls.definite or turn.inbound.provider_opted_out:
+        return forget(turn)
+    if cls.intent == "emergency":
+        reply = emergency(turn)
+        state = State(locale=turn.locale, step=Step.HANDOFF, data=data)
+        return dataclasses.replace(reply, state=state, relay=True, alarm=True)
+    if not turn.inbound.text.strip():  # a location, a photo: GPS and media are never kept
+        turn.say(turn.texts.handoff_text_only())
+        return turn.reply(Step.HANDOFF, data)
+    if not data.get("told"):
+        turn.say(turn.texts.handoff_sent())
+        data["told"] = True
+    reply = turn.reply(Step.HANDOFF, data)
+    return dataclasses.replace(reply, relay=True)
 
 
 def answer_key(intent: str, topic: str) -> str:
@@ -796,6 +884,8 @@ def on_confirm(turn: Turn) -> Reply:
     suggested = turn.state.data.get("suggested")
     if suggested == "stop" and turn.cls.affirmative:
         return forget(turn)
+    if suggested == "handoff" and turn.cls.affirmative and turn.desk is not None:
+        return open_handoff(turn)
     if turn.cls.affirmative:
         if isinstance(suggested, str) and (suggested in SERVICE_TYPES or suggested in ANSWERS):
             return route(turn, suggested)
@@ -807,6 +897,8 @@ def on_faq_menu(turn: Turn) -> Reply:
         choice = FAQ_CHOICES.get(turn.cls.number)
         if choice is None:
             return misunderstood(turn)
+        if choice == "human":
+            return human(turn)
         return answer(turn, choice)
     return on_menu(turn)
 
@@ -825,10 +917,13 @@ STEPS: dict[Step, Callable[[Turn], Reply]] = {
     Step.FAQ_MENU: on_faq_menu,
     Step.PAGES: on_pages,
     Step.CONFIRM: on_confirm,
+    Step.HANDOFF: in_handoff,
 }
 
 
 def run(turn: Turn) -> Reply:
+    if turn.state.step is Step.HANDOFF:
+        return in_handoff(turn)  # a person reads this now: only STOP and emergencies are ours
     if turn.inbound.location is not None and not turn.inbound.text.strip():
         return on_location(turn)
     if turn.inbound.unsupported:

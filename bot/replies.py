@@ -85,6 +85,7 @@ class Texts:
             "2 Is it private? Will police know?\n"
             "3 Is it voluntary? Can I leave?\n"
             "4 What is methadone?\n"
+            "5 Talk to a person\n"
             "0 Back to the menu"
         )
 
@@ -455,6 +456,50 @@ class Texts:
             "In an emergency, call 119."
         )
 
+    # --- a person: the handoff to an outreach worker ------------------------------------------
+    def handoff_offer(self, ttl_hours: int) -> str:
+        # TRANSLATORS: asking for a person. Exactly this true: the worker never sees the number;
+        # the chat is deleted when it ends or after ttl hours. YES and MENU as the lexicons
+        # accept them (km: យល់ព្រម, ម៉ឺនុយ).
+        return self._(
+            "An outreach worker can write to you here. They never see your number. The chat is "
+            "deleted when it ends, or after %(hours)s hours. Reply YES, or MENU.",
+            hours=self.number(ttl_hours),
+        )
+
+    def handoff_later(self, status: str) -> str:
+        # TRANSLATORS: %(status)s is when workers are next at work, e.g. "closed now, opens
+        # tomorrow 8:00".
+        return self._("Outreach workers: %(status)s.", status=status)
+
+    def handoff_opened(self) -> str:
+        # TRANSLATORS: after YES. STOP must be the word the catalog's stop list accepts.
+        return self._(
+            "Thank you. An outreach worker will write here. All you write goes to them. STOP "
+            "ends and deletes the chat. Emergency: 119."
+        )
+
+    def handoff_queued(self) -> str:
+        # TRANSLATORS: after YES, out of working hours (after "Outreach workers: closed now,
+        # opens Mon 8:00."). MENU and STOP as the lexicons accept them.
+        return self._(
+            "One will write here then. Until then I answer: reply MENU. STOP deletes the chat. "
+            "Emergency: 119."
+        )
+
+    def handoff_sent(self) -> str:
+        return self._("Sent to the outreach worker. They will answer here.")
+
+    def handoff_text_only(self) -> str:
+        return self._("Only text reaches the outreach worker. Write where you are in words.")
+
+    def handoff_closed(self) -> str:
+        # TRANSLATORS: sent when the worker closes the chat.
+        return self._(
+            "The outreach worker has ended this chat, and it has been deleted. Reply MENU for "
+            "the menu."
+        )
+
     def faq_cost(self) -> tuple[str, ...]:
         return (
             self._(
@@ -464,12 +509,17 @@ class Texts:
         )
 
     def faq_privacy(self) -> tuple[str, ...]:
-        # TRANSLATORS: the privacy promise (two pages). It must stay exactly this honest:
+        # TRANSLATORS: the privacy promise (three parts). It must stay exactly this honest:
         # no more, no less. It matches docs/PRIVACY.md.
         return (
             self._(
                 "Sangkhim does not keep your number, name or messages. It remembers only your "
                 "last step and today's requests, for up to 24 hours. STOP deletes them at once."
+            ),
+            # TRANSLATORS: the one exception, which the texter chooses (a chat with a person).
+            self._(
+                "If you ask to talk to an outreach worker, that chat is kept locked until it "
+                "ends, then deleted."
             ),
             self._(
                 "We count requests by district and service, with no link to you, to show where "

@@ -26,6 +26,8 @@ class Step(enum.StrEnum):
     FAQ_MENU = "faq_menu"
     PAGES = "pages"
     CONFIRM = "confirm"
+    #: Talking with an outreach worker: what the texter writes goes to them.
+    HANDOFF = "handoff"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +114,25 @@ class OutMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class Desk:
+    """The outreach workers who answer handoffs, as the engine needs to know them: when they
+    work (opening hours, ``bot/hours.py`` syntax) and how long a handoff lives at most."""
+
+    hours: str
+    ttl_hours: int
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffRequest:
+    """A texter agreed to talk to an outreach worker: what the worker may know of it."""
+
+    #: What had been asked ("faq_methadone/restart", "find_methadone", "family"), or "".
+    topic: str
+    province_code: str | None
+    district_code: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """What the engine decided: messages to send, the next state, and at most one demand event.
 
@@ -125,6 +146,12 @@ class Reply:
     #: What may be stored to answer a redelivery, when it must differ from ``messages``:
     #: distances measured from a shared GPS point are sent but never stored.
     record: tuple[OutMessage, ...] | None = None
+    #: Open a handoff to an outreach worker (the texter has agreed).
+    handoff: HandoffRequest | None = None
+    #: The inbound text goes to the open handoff's worker; ``alarm`` when it told of an
+    #: emergency (the worker sees a flag at once).
+    relay: bool = False
+    alarm: bool = False
 
     @property
     def storable(self) -> tuple[OutMessage, ...]:

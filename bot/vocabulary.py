@@ -76,11 +76,17 @@ class Outcome(enum.StrEnum):
     ANSWERED = "answered"
     EMERGENCY = "emergency"
     NOT_UNDERSTOOD = "not_understood"
+    #: A texter asked to talk to an outreach worker (and agreed to what that means); when the
+    #: handoff closed, whether a worker had written.
+    HANDOFF_ASKED = "handoff_asked"
+    HANDOFF_ANSWERED = "handoff_answered"
+    HANDOFF_UNANSWERED = "handoff_unanswered"
 
 
 #: Outcomes of a search that reached a service, and those that did not (the unmet demand).
 REACHED_OUTCOMES = (Outcome.SERVED_WITHIN_10KM, Outcome.SERVED_10_50KM, Outcome.SERVED)
 UNMET_OUTCOMES = (Outcome.SERVED_FARTHER, Outcome.ONLY_FULL, Outcome.NO_SERVICE)
+HANDOFF_OUTCOMES = (Outcome.HANDOFF_ASKED, Outcome.HANDOFF_ANSWERED, Outcome.HANDOFF_UNANSWERED)
 
 
 @dataclass(frozen=True, slots=True)

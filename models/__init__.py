@@ -3,6 +3,7 @@
 from models.base import Base
 from models.conversation import Conversation
 from models.demand_events import DemandEvent
+from models.handoffs import Handoff, HandoffMessage
 from models.services import Service
 from models.inbox import ProcessedMessage
 from models.staff import AuditLog, LoginThrottle, StaffUser
@@ -16,6 +17,8 @@ __all__ = [
     "DailySenderDigest",
     "DailyUniqueSender",
     "DemandEvent",
+    "Handoff",
+    "HandoffMessage",
     "LoginThrottle",
     "ProcessedMessage",
     "Service",

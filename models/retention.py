@@ -7,7 +7,9 @@
   the delivery's keyed id stays for ``PROCESSED_RETENTION_DAYS`` (default 7) so that a late
   retry is still not counted twice;
 - processed-delivery records after ``PROCESSED_RETENTION_DAYS``;
-- the key and digests of every closed day (``models.unique``): only the counts remain.
+- the key and digests of every closed day (``models.unique``): only the counts remain;
+- handoffs to an outreach worker past their time (``HANDOFF_TTL_HOURS``), with their key, the
+  texter's sealed address and every message (``models.handoffs``).
 
 ``compact`` then makes deleted rows unrecoverable where the engine allows it: SQLite overwrites
 deleted content (``secure_delete``, set on every connection) and its write-ahead log is
@@ -29,6 +31,7 @@ from sqlalchemy import delete, text, update
 from sqlalchemy.engine import Engine
 
 from bot.vocabulary import CAMBODIA
+from models import handoffs
 from models.base import Executor
 from models.conversation import Conversation
 from models.inbox import ProcessedMessage
@@ -39,7 +42,8 @@ from models.unique import close_days
 #: the hour, and the app purges hourly: a reply lives one to three hours).
 STORED_REPLY_HOURS = 1
 #: Tables whose deleted rows held pseudonyms or keyed digests (PostgreSQL vacuums them).
-_VACUUMED = ("conversation", "processed_message", "daily_key", "daily_sender_digest")
+_VACUUMED = ("conversation", "processed_message", "daily_key", "daily_sender_digest",
+             "handoff", "handoff_message")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,16 +52,25 @@ class Purged:
     processed: int
     daily_keys: int
     replies: int = 0
+    handoffs: int = 0
 
 
 def purge(
-    session: Executor, now: datetime, state_ttl_hours: int, processed_retention_days: int
+    session: Executor, now: datetime, state_ttl_hours: int, processed_retention_days: int,
+    handoff_ttl_hours: int = 0,
 ) -> Purged:
-    """Delete what has expired at ``now`` (the same clock and day as the demand events)."""
+    """Delete what has expired at ``now`` (the same clock and day as the demand events). A
+    conversation with an outreach worker lives as long as its handoff may
+    (``handoff_ttl_hours``); expired handoffs are closed, and their keys destroyed."""
     state_cutoff = now - timedelta(hours=state_ttl_hours)
+    handoff_cutoff = now - timedelta(hours=max(handoff_ttl_hours, state_ttl_hours))
+    closed = handoffs.close_expired(session, now)  # type: ignore[arg-type]
     inbox_cutoff = now - timedelta(days=processed_retention_days)
     reply_cutoff = now - timedelta(hours=STORED_REPLY_HOURS + 1)  # + 1: times are to the hour
-    states = session.execute(delete(Conversation).where(Conversation.updated_at < state_cutoff))
+    states = session.execute(delete(Conversation).where(
+        Conversation.updated_at < state_cutoff,
+        (Conversation.step != "handoff") | (Conversation.updated_at < handoff_cutoff),
+    ))
     inbox = session.execute(
         delete(ProcessedMessage).where(ProcessedMessage.received_at < inbox_cutoff)
     )
@@ -72,6 +85,7 @@ def purge(
         processed=inbox.rowcount,  # type: ignore[attr-defined]
         daily_keys=keys,
         replies=replies.rowcount,  # type: ignore[attr-defined]
+        handoffs=closed,
     )
 
 

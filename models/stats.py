@@ -192,6 +192,42 @@ def demand_cube(session: Session, period: Period, k: int, frame: PlaceFrame | No
     return Cube(dimensions, leaves, k)
 
 
+HANDOFF_OUTCOMES = tuple(str(o) for o in vocabulary.HANDOFF_OUTCOMES)
+
+
+def handoff_cube(session: Session, period: Period, k: int, frame: PlaceFrame | None = None) -> Cube:
+    """Handoffs to an outreach worker of one period by place × outcome (asked for; closed
+    answered; closed unanswered), protected like every other count."""
+    frame = frame or default_frame()
+    query = (
+        select(DemandEvent.province_code, DemandEvent.district_code, DemandEvent.outcome,
+               func.count())
+        .where(DemandEvent.day >= period.start, DemandEvent.day <= period.end,
+               DemandEvent.outcome.in_(HANDOFF_OUTCOMES))
+        .group_by(DemandEvent.province_code, DemandEvent.district_code, DemandEvent.outcome)
+    )
+    leaves: dict[tuple[str, ...], int] = {}
+    for province, district, outcome, count in session.execute(query):
+        key = (frame.leaf(province, district), outcome)
+        leaves[key] = leaves.get(key, 0) + count
+    return Cube([frame.dimension(), Dimension.flat("outcome", HANDOFF_OUTCOMES)], leaves, k)
+
+
+def handoff_rows(
+    session: Session, period: Period, k: int, level: str = "province",
+    frame: PlaceFrame | None = None,
+) -> list[tuple[str, list[int | str]]]:
+    """``(place, [asked, answered, unanswered])`` for all of Cambodia, then each place of
+    ``level`` where a handoff was asked for (as shown: "<k" and "x" where protected)."""
+    frame = frame or default_frame()
+    cube = handoff_cube(session, period, k, frame)
+    rows = [(ALL, [cube.display(ALL, o) for o in HANDOFF_OUTCOMES])]
+    for place in frame.places(level):
+        if cube.value(place, HANDOFF_OUTCOMES[0]) >= k:
+            rows.append((place, [cube.display(place, o) for o in HANDOFF_OUTCOMES]))
+    return rows
+
+
 def senders_cube(session: Session, period: Period, k: int, frame: PlaceFrame | None = None) -> Cube:
     """Sender-days of one period (each day's different senders, added up) by place × service."""
     frame = frame or default_frame()

@@ -21,6 +21,7 @@ from models.base import make_engine
 from tests import pg_server
 from tests.fake_bot_api import TOKEN as TELEGRAM_TOKEN
 from tests.fake_bot_api import bot_api  # noqa: F401  (a fixture: the fake Telegram Bot API)
+from tests.fake_twilio_api import twilio_api  # noqa: F401  (a fixture: the fake Twilio REST API)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

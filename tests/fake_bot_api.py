@@ -50,6 +50,12 @@ class FakeBotApi:
                                        "longitude": params.get("longitude")},
                           "title": params.get("title"), "address": params.get("address")},
             }}
+        if method == "sendMessage":
+            return 200, {"ok": True, "result": {
+                "message_id": len(self.calls), "date": 1767225600,
+                "chat": {"id": params.get("chat_id"), "type": "private"},
+                "text": params.get("text"),
+            }}
         if method == "getWebhookInfo":
             return 200, {"ok": True, "result": {
                 "url": self.webhook.get("url", ""), "has_custom_certificate": False,

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from flask import Blueprint, Flask, Response, abort, current_app
 
@@ -23,12 +24,14 @@ from webhooks import pipeline
 
 @dataclass(frozen=True, slots=True)
 class Parsed:
-    """A parsed request: the message, and where a reply must be addressed when the response
-    alone cannot carry everything (a Telegram chat id, for map pins sent afterwards). The
-    address lives in memory for this request only: it is never stored or logged."""
+    """A parsed request: the message, where the response's follow-ups go (a Telegram chat id,
+    for map pins), and the address a later message would be sent to (for a handoff to an
+    outreach worker: only ever stored sealed, inside the handoff). Both live in memory for this
+    request only, and are never logged."""
 
     inbound: Inbound
     reply_to: int | None = None
+    address: dict[str, Any] | None = None
 
 
 class Acknowledge(Exception):
@@ -40,11 +43,17 @@ class Acknowledge(Exception):
         self.response = response
 
 
+class SendError(RuntimeError):
+    """A message could not be delivered; the text says why, never the address or a token."""
+
+
 class ChannelAdapter(Protocol):
     #: The name ``SANGKHIM_CHANNELS`` turns the adapter on by ("twilio", "telegram").
     name: str
     #: The webhook's path under /webhooks.
     path: str
+    #: The channels it serves.
+    serves: tuple[Channel, ...]
 
     def capabilities(self, channel: Channel) -> Capabilities:
         """What ``channel`` (one this adapter serves) can show and do."""
@@ -58,6 +67,20 @@ class ChannelAdapter(Protocol):
 
     def render(self, answer: pipeline.Answer, parsed: Parsed) -> Response:
         """The provider's response carrying ``answer``."""
+
+    def send(self, config: Mapping[str, Any], address: Mapping[str, Any], text: str) -> None:
+        """Deliver ``text`` after the webhook has answered (an outreach worker's reply), to an
+        address ``parse`` gave; raise ``SendError``."""
+
+
+def send(config: Mapping[str, Any], address: Mapping[str, Any], text: str) -> None:
+    """Deliver ``text`` through the adapter that serves the address's channel."""
+    channel = Channel(str(address.get("channel", "")))
+    for adapter in adapters():
+        if channel in adapter.serves:
+            adapter.send(config, address, text)
+            return
+    raise SendError(f"no adapter sends to {channel}")
 
 
 def adapters() -> tuple[ChannelAdapter, ...]:
@@ -78,7 +101,8 @@ def receive(adapter: ChannelAdapter) -> Response:
     except Acknowledge as acknowledged:
         return acknowledged.response
     channel = parsed.inbound.channel
-    answer = pipeline.process(parsed.inbound, capabilities=adapter.capabilities(channel))
+    answer = pipeline.process(parsed.inbound, capabilities=adapter.capabilities(channel),
+                              address=parsed.address)
     return adapter.render(answer, parsed)
 
 

@@ -177,11 +177,13 @@ def purge() -> None:
     config = current_app.config
     with get_db().sessions() as session, session.begin():
         done = retention.purge(
-            session, datetime.now(UTC), config["STATE_TTL_HOURS"], config["PROCESSED_RETENTION_DAYS"]
+            session, datetime.now(UTC), config["STATE_TTL_HOURS"],
+            config["PROCESSED_RETENTION_DAYS"], config["HANDOFF_TTL_HOURS"],
         )
     click.echo(
         f"purged {done.conversations} expired conversation(s), "
-        f"{done.processed} processed-message record(s), {done.daily_keys} closed daily key(s)"
+        f"{done.processed} processed-message record(s), {done.daily_keys} closed daily key(s), "
+        f"{done.handoffs} expired handoff(s)"
     )
 
 

@@ -9,6 +9,8 @@ workers agree on them.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -21,6 +23,7 @@ from urllib.parse import urlsplit
 
 import click
 
+from bot import hours
 from models.stats import PERIODS
 
 MODES = ("development", "production")
@@ -51,6 +54,15 @@ DEFAULTS: dict[str, Any] = {
     "RATE_WORKER_PER_MINUTE": 1200,
     # Webhook bodies are small; anything bigger is refused before it is read (413).
     "MAX_CONTENT_LENGTH": 64 * 1024,
+    # Handoffs to an outreach worker (models/handoffs.py): on when HANDOFF_KEY is set (in
+    # development a key is derived from SECRET_KEY). When workers answer (bot/hours.py syntax),
+    # and how long a handoff lives at most.
+    "HANDOFF_KEY": "",
+    "HANDOFF_HOURS": "Mo-Fr 08:00-17:00",
+    "HANDOFF_TTL_HOURS": 72,
+    # Sending a worker's reply by SMS or WhatsApp uses Twilio's REST API.
+    "TWILIO_ACCOUNT_SID": "",
+    "TWILIO_API_BASE_URL": "https://api.twilio.com",
 }
 ENV_KEYS = (
     "SANGKHIM_ENV",
@@ -71,6 +83,11 @@ ENV_KEYS = (
     "RATE_SENDER_BURST",
     "RATE_CONVERSATION_REPLIES",
     "RATE_WORKER_PER_MINUTE",
+    "HANDOFF_KEY",
+    "HANDOFF_HOURS",
+    "HANDOFF_TTL_HOURS",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_API_BASE_URL",
 )
 INT_KEYS = (
     "STATE_TTL_HOURS",
@@ -80,6 +97,7 @@ INT_KEYS = (
     "RATE_SENDER_BURST",
     "RATE_CONVERSATION_REPLIES",
     "RATE_WORKER_PER_MINUTE",
+    "HANDOFF_TTL_HOURS",
 )
 
 
@@ -123,12 +141,22 @@ def load(instance_path: Path, overrides: Mapping[str, Any] | None = None) -> dic
             f"DEMAND_PERIOD must be one of {', '.join(PERIODS)}, not {config['DEMAND_PERIOD']!r}."
         )
     config["CHANNELS"] = _channels(str(config["SANGKHIM_CHANNELS"]))
+    try:
+        hours.parse(str(config["HANDOFF_HOURS"]))
+    except hours.HoursError as error:
+        raise ConfigError(f"HANDOFF_HOURS: {error}") from None
+    if not 1 <= config["HANDOFF_TTL_HOURS"] <= 24 * 7:
+        raise ConfigError("HANDOFF_TTL_HOURS must be between 1 and 168 (a week).")
     production = config["SANGKHIM_ENV"] == "production"
     config["PRODUCTION"] = production
     if production:
         _require(config, instance_path)
     else:
         _fill_dev_secrets(config, instance_path)
+        if not config["HANDOFF_KEY"]:  # one per machine, the same in every worker
+            config["HANDOFF_KEY"] = hmac.new(
+                str(config["SECRET_KEY"]).encode(), b"sangkhim handoff key", hashlib.sha256
+            ).hexdigest()
         config.setdefault("DATABASE_URL", f"sqlite:///{instance_path / 'sangkhim.db'}")
         if not config["PUBLIC_BASE_URL"]:
             config["PUBLIC_BASE_URL"] = "http://127.0.0.1:5000"
@@ -158,9 +186,14 @@ def _require(config: dict[str, Any], instance_path: Path) -> None:
             + ", ".join(missing)
             + " (see README, 'Configuration')."
         )
-    problems = [_weak_key(key, str(config[key])) for key in ("SECRET_KEY", "PSEUDONYM_KEY")]
-    if config["SECRET_KEY"] == config["PSEUDONYM_KEY"]:
-        problems.append("PSEUDONYM_KEY must differ from SECRET_KEY.")
+    keys = ["SECRET_KEY", "PSEUDONYM_KEY"] + (["HANDOFF_KEY"] if config["HANDOFF_KEY"] else [])
+    problems = [_weak_key(key, str(config[key])) for key in keys]
+    if len({str(config[key]) for key in keys}) < len(keys):
+        problems.append(f"{', '.join(keys)} must all differ.")
+    if config["HANDOFF_KEY"] and "twilio" in config["CHANNELS"] and not config[
+        "TWILIO_ACCOUNT_SID"
+    ]:
+        problems.append("TWILIO_ACCOUNT_SID is needed to send outreach workers' replies by SMS.")
     url = urlsplit(str(config["PUBLIC_BASE_URL"]))
     if config["PUBLIC_BASE_URL"] and (
         url.scheme != "https" or not url.hostname or url.query or url.fragment

@@ -18,15 +18,18 @@ from flask.cli import AppGroup
 from bot.geo import default_points
 from models.spreadsheet import write_csv
 from models.stats import (
+    ALL,
     EXPORT_COLUMNS,
     LEVELS,
     PERIODS,
     Period,
     UnmetReport,
     cambodia_today,
+    default_frame,
     directory_services,
     ended_periods,
     export_rows,
+    handoff_rows,
     unmet_report,
 )
 from webhooks.database import get_db
@@ -130,6 +133,20 @@ def demand_report(
             report = unmet_report(session, period, config["K_ANONYMITY"], services,
                                   default_points(), level=level)
             click.echo("\n".join(render_report(report, top, sample=not config["PRODUCTION"])))
+            handoff_counts = handoff_rows(session, period, config["K_ANONYMITY"], level)
+            click.echo("\n".join(render_handoffs(handoff_counts, config["K_ANONYMITY"])))
+
+
+def render_handoffs(rows: list[tuple[str, list[int | str]]], k: int) -> Iterable[str]:
+    """Texters who asked for an outreach worker, and whether one answered before it closed."""
+    frame = default_frame()
+    yield "Chats with outreach workers (asked for; closed answered; closed unanswered):"
+    for place, (asked, answered, unanswered) in rows:
+        name = "All of Cambodia" if place == ALL else frame.name(place)
+        yield f"  {name[:38]:<38} asked {asked!s:>5}  answered {answered!s:>5}  " \
+              f"unanswered {unanswered!s:>5}"
+    yield f"Places where fewer than {k} asked are not listed."
+    yield ""
 
 
 def render_report(report: UnmetReport, top: int, sample: bool = False) -> Iterable[str]:

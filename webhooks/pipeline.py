@@ -25,9 +25,9 @@ import bot
 from bot.intents import default_classifier
 from bot.normalize import has_khmer
 from bot.replies import Texts
-from bot.types import Button, Inbound, OutMessage, Reply, State
+from bot.types import Button, Desk, Inbound, OutMessage, Reply, State, Step
 from bot.vocabulary import CAMBODIA, CAPABILITIES, Capabilities, DemandEvent, Locale
-from models import retention, turns, unique
+from models import handoffs, retention, sealing, turns, unique
 from models.base import reading, writer_turn
 from models.services import SqlDirectory
 from webhooks import ratelimit
@@ -48,10 +48,15 @@ class Answer:
 
 
 def process(
-    inbound: Inbound, now: datetime | None = None, capabilities: Capabilities | None = None
+    inbound: Inbound,
+    now: datetime | None = None,
+    capabilities: Capabilities | None = None,
+    address: dict[str, Any] | None = None,
 ) -> Answer:
     """Answer one inbound message; ``capabilities`` are the adapter's for its channel (by
-    default the channel's row of ``bot.vocabulary.CAPABILITIES``)."""
+    default the channel's row of ``bot.vocabulary.CAPABILITIES``). ``address`` is where the
+    provider would deliver to the texter: with it (and ``HANDOFF_KEY``) the texter may ask
+    for an outreach worker, and it is kept only sealed, inside the handoff it opens."""
     now = now or datetime.now(UTC)
     can = capabilities or CAPABILITIES[inbound.channel]
     config = current_app.config
@@ -63,7 +68,7 @@ def process(
     try:
         for attempt in range(ATTEMPTS):
             try:
-                return _process_once(db.engine, key, inbound, now, can,
+                return _process_once(db.engine, key, inbound, now, can, address,
                                      optimistic=attempt == 0)
             except _Repeat:
                 # The delivery was answered before, or by a concurrent copy that committed
@@ -111,7 +116,7 @@ class _Turn:
 
 def _process_once(
     engine: Engine, key: str, inbound: Inbound, now: datetime, can: Capabilities,
-    optimistic: bool,
+    address: dict[str, Any] | None, optimistic: bool,
 ) -> Answer:
     """Work out and save one turn.
 
@@ -126,14 +131,14 @@ def _process_once(
     if optimistic:
         with reading(engine) as connection:
             row = turns.load_conversation(connection, inbound.sender_key)
-            turn = _think(connection, inbound, row, now, can)
+            turn = _think(connection, inbound, row, now, can, address is not None)
         with writer_turn(engine), engine.begin() as connection:
-            _save(connection, key, inbound, row, turn, now)
+            _save(connection, key, inbound, row, turn, now, address)
     else:
         with writer_turn(engine), engine.begin() as connection:
             row = turns.load_conversation(connection, inbound.sender_key, lock=True)
-            turn = _think(connection, inbound, row, now, can)
-            _save(connection, key, inbound, row, turn, now)
+            turn = _think(connection, inbound, row, now, can, address is not None)
+            _save(connection, key, inbound, row, turn, now, address)
     _upkeep(engine, now, forgot=turn.reply.state is None)
     return Answer(turn.reply.messages)
 
@@ -161,7 +166,7 @@ def _upkeep(engine: Engine, now: datetime, forgot: bool) -> None:
             config = current_app.config
             with writer_turn(engine), engine.begin() as connection:
                 retention.purge(connection, now, config["STATE_TTL_HOURS"],
-                                config["PROCESSED_RETENTION_DAYS"])
+                                config["PROCESSED_RETENTION_DAYS"], config["HANDOFF_TTL_HOURS"])
         if new_day or forgot:
             retention.compact(engine, reorder_events=new_day)
     except SQLAlchemyError as error:
@@ -170,14 +175,25 @@ def _upkeep(engine: Engine, now: datetime, forgot: bool) -> None:
 
 def _think(
     connection: Connection, inbound: Inbound, row: Row[Any] | None, now: datetime,
-    can: Capabilities,
+    can: Capabilities, reachable: bool,
 ) -> _Turn:
     """The reply to ``inbound`` given the sender's saved row. Reads the directory; writes
-    nothing."""
+    nothing. ``reachable``: the adapter gave an address a worker's reply could go to."""
     config = current_app.config
-    ttl = timedelta(hours=config["STATE_TTL_HOURS"])
-    current = row is not None and row.updated_at > now - ttl
+    hours = config["STATE_TTL_HOURS"]
+    if row is not None and row.step == Step.HANDOFF:  # lives as long as its handoff may
+        hours = max(hours, config["HANDOFF_TTL_HOURS"])
+    current = row is not None and row.updated_at > now - timedelta(hours=hours)
     state = State.restore(row.locale, row.step, row.data) if current else State()
+    if (handoff_id := _handoff_of(state)) is not None:
+        found = handoffs.find(connection, handoff_id)
+        if found is None:
+            # the worker closed it, or it expired: the bot answers again, in the same language
+            state = State(locale=state.locale,
+                          data={"locale_settled": True} if state.locale_settled else {})
+        elif found.answered and state.step is not Step.HANDOFF:
+            # asked out of hours, and a worker has written since: now they talk
+            state = State(locale=state.locale, step=Step.HANDOFF, data=dict(state.data))
     counters = _counters(row) if current else ratelimit.Counters()
     verdict = ratelimit.judge_sender(counters, now, _limits())
     if verdict is not ratelimit.Verdict.ANSWER and not _always_answered(inbound):
@@ -190,14 +206,57 @@ def _think(
         include_sample=not config["PRODUCTION"],
         helpline=config["HELPLINE_PHONE"] or None,
     )
-    return _Turn(bot.handle(inbound, state, directory, now, capabilities=can), counters)
+    desk = None
+    if reachable and config["HANDOFF_KEY"]:
+        desk = Desk(config["HANDOFF_HOURS"], config["HANDOFF_TTL_HOURS"])
+    reply = bot.handle(inbound, state, directory, now, capabilities=can, desk=desk)
+    return _Turn(reply, counters)
+
+
+def _handoff_of(state: State) -> str | None:
+    """The id of the handoff a conversation is in, if any."""
+    value = state.data.get("handoff")
+    return value if isinstance(value, str) and value else None
+
+
+def _handoff_effects(
+    connection: Connection, inbound: Inbound, row: Row[Any] | None, reply: Reply,
+    now: datetime, address: dict[str, Any] | None,
+) -> None:
+    """Open, feed or close the texter's handoff as the engine decided. The address and the
+    texts are sealed under the handoff's own key (``models/handoffs.py``)."""
+    config = current_app.config
+    before = State.restore(row.locale, row.step, row.data) if row is not None else State()
+    current = _handoff_of(before)
+    found = handoffs.find(connection, current) if current else None
+    if found is None:
+        current = None  # closed by the worker or expired since
+    if reply.handoff is not None and reply.state is not None:
+        if address is None or not config["HANDOFF_KEY"]:
+            raise RuntimeError("the engine opened a handoff without a desk")
+        reply.state.data["handoff"] = handoffs.open_handoff(
+            connection, sealing.master_key(config["HANDOFF_KEY"]),
+            address=address, channel=str(inbound.channel), locale=str(reply.locale),
+            province_code=reply.handoff.province_code,
+            district_code=reply.handoff.district_code, topic=reply.handoff.topic,
+            now=now, ttl=timedelta(hours=config["HANDOFF_TTL_HOURS"]),
+        )
+    elif current and reply.state is not None and not _handoff_of(reply.state):
+        reply.state.data["handoff"] = current  # the bot's turns keep the link to the worker
+    if reply.relay and found is not None and config["HANDOFF_KEY"]:
+        handoffs.add_message(connection, sealing.master_key(config["HANDOFF_KEY"]), found,
+                             inbound.text, from_texter=True, now=now, emergency=reply.alarm)
+    if reply.state is None and current:  # STOP: the chat with the worker ends, and is deleted
+        handoffs.close(connection, current, now)
 
 
 def _save(connection: Connection, key: str, inbound: Inbound, row: Row[Any] | None, turn: _Turn,
-          now: datetime) -> None:
-    """Write the turn: conversation row, demand event, delivery record. Raises ``_Conflict``
-    if the row is no longer the one read, ``_Repeat`` if the delivery was recorded before."""
+          now: datetime, address: dict[str, Any] | None = None) -> None:
+    """Write the turn: handoff, conversation row, demand event, delivery record. Raises
+    ``_Conflict`` if the row is no longer the one read, ``_Repeat`` if the delivery was
+    recorded before."""
     sender = inbound.sender_key
+    _handoff_effects(connection, inbound, row, turn.reply, now, address)
     state = turn.reply.state
     if state is None:
         if row is not None and not turns.delete_conversation(connection, sender, row.version):

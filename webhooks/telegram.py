@@ -15,6 +15,7 @@ Telegram retry. A private message is parsed from the fields the bot uses alone, 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Response, abort, current_app, jsonify, request
@@ -151,6 +152,7 @@ class TelegramAdapter:
 
     name = "telegram"
     path = "/telegram"
+    serves = (Channel.TELEGRAM,)
 
     def capabilities(self, channel: Channel) -> Capabilities:
         return default_capabilities(channel)
@@ -163,11 +165,14 @@ class TelegramAdapter:
             inbound, chat_id = parse()
         except Ignored:
             raise Acknowledge(Response(status=200)) from None
-        return Parsed(inbound, chat_id)
+        return Parsed(inbound, chat_id, {"channel": "telegram", "chat_id": chat_id})
 
     def render(self, answer: pipeline.Answer, parsed: Parsed) -> Response:
         assert parsed.reply_to is not None
         return render(answer, parsed.reply_to)
+
+    def send(self, config: Mapping[str, Any], address: Mapping[str, Any], text: str) -> None:
+        telegram_api.send_text(config, int(address["chat_id"]), text)
 
 
 ADAPTER = TelegramAdapter()

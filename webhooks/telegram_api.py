@@ -13,6 +13,7 @@ from telegram.error import TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.types import Venue
+from webhooks.channels import SendError
 
 log = logging.getLogger(__name__)
 #: Map pins are a nicety: never hold a worker long for them.
@@ -59,6 +60,30 @@ def send_venues(config: Mapping[str, Any], chat_id: int, venues: list[Venue]) ->
     except (TelegramError, OSError) as error:
         log.warning("map pins skipped: Bot API unavailable (%s)", type(error).__name__)
         return 0
+
+
+#: A worker's reply waits this long for the Bot API at most (the worker sees a failure).
+SEND_TIMEOUT_SECONDS = 10.0
+
+
+def send_text(config: Mapping[str, Any], chat_id: int, text: str) -> None:
+    """Send one message (``sendMessage``), for an outreach worker's reply in a handoff."""
+    request = HTTPXRequest(
+        connect_timeout=SEND_TIMEOUT_SECONDS, read_timeout=SEND_TIMEOUT_SECONDS,
+        write_timeout=SEND_TIMEOUT_SECONDS, pool_timeout=SEND_TIMEOUT_SECONDS,
+    )
+
+    async def call() -> None:
+        bot = Bot(token=config["TELEGRAM_BOT_TOKEN"], base_url=config["TELEGRAM_API_BASE_URL"],
+                  request=request)
+        await bot.send_message(chat_id=chat_id, text=text[:4096])
+
+    if not config.get("TELEGRAM_BOT_TOKEN"):
+        raise SendError("TELEGRAM_BOT_TOKEN is not set")
+    try:
+        asyncio.run(call())
+    except (TelegramError, OSError) as error:
+        raise SendError(f"Telegram did not take the message ({type(error).__name__})") from None
 
 
 def webhook_url(config: Mapping[str, Any]) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from typing import Any
 
 from flask import Response, abort, current_app, request
 from twilio.request_validator import (
@@ -25,7 +26,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.types import GeoPoint, Inbound
 from bot.vocabulary import Capabilities, Channel
-from webhooks import pipeline
+from webhooks import pipeline, twilio_api
 from webhooks.channels import Acknowledge, Parsed, default_capabilities
 from webhooks.pseudonym import sender_key
 
@@ -132,6 +133,7 @@ class TwilioAdapter:
 
     name = "twilio"
     path = "/twilio/sms"
+    serves = (Channel.SMS, Channel.WHATSAPP)
 
     def capabilities(self, channel: Channel) -> Capabilities:
         return default_capabilities(channel)
@@ -145,10 +147,16 @@ class TwilioAdapter:
         inbound = parse()
         if inbound is None:
             abort(400, description="From and MessageSid are required")
-        return Parsed(inbound)
+        form = request.form
+        address = {"channel": str(inbound.channel), "to": form.get("From", ""),
+                   "from": form.get("To", "")}
+        return Parsed(inbound, address=address if address["from"] else None)
 
     def render(self, answer: pipeline.Answer, parsed: Parsed) -> Response:
         return render(answer)
+
+    def send(self, config: Mapping[str, Any], address: Mapping[str, Any], text: str) -> None:
+        twilio_api.send_text(config, str(address["to"]), str(address["from"]), text)
 
 
 ADAPTER = TwilioAdapter()

@@ -27,8 +27,8 @@ from bot.intents import INTENTS
 from bot.normalize import has_khmer
 from bot.replies import Texts
 from bot.segments import SMS_SEGMENT_BUDGET, segment_count
-from bot.types import GeoPoint, Inbound, Reply, State, Step
-from bot.vocabulary import CAMBODIA, Channel, DemandEvent, Locale, ServiceType
+from bot.types import Desk, GeoPoint, Inbound, Reply, State, Step
+from bot.vocabulary import CAMBODIA, Channel, DemandEvent, Locale, Outcome, ServiceType
 
 NOW = datetime(2026, 3, 14, 9, 41, 27, tzinfo=UTC)
 SENDER = "5f0c1d2e3a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e"
@@ -113,6 +113,10 @@ class T:
     event: Event | None = None
     locale: Locale | None = None
     photo: bool = False
+    #: The reply sends nothing (a message relayed to an outreach worker).
+    quiet: bool = False
+    #: The message goes to the outreach worker of the open handoff.
+    relayed: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,13 @@ class Case:
     channel: Channel = Channel.SMS
     hint: Locale | None = None
     directory: InMemoryDirectory = DIRECTORY
+    #: Outreach workers who take handoffs (None: nobody does).
+    desk: Desk | None = None
+
+
+ALWAYS_AT_WORK = Desk("24/7", 72)
+#: NOW is a Saturday afternoon in Phnom Penh: these workers are back on Monday.
+WEEKDAYS = Desk("Mo-Fr 08:00-17:00", 72)
 
 
 EN, KM = Locale.EN, Locale.KM
@@ -363,6 +374,43 @@ CASES = [
     Case("whatsapp replies are split for SMS budgets too", (
         T("ព្យាបាលនៅបាត់ដំបង", RESULTS, shows=OPEN_BTB, event=Event("find_clinic", "served_within_10km", "02")),
     ), channel=Channel.WHATSAPP),
+    Case("a person: asked, agreed, then everything goes to them, and STOP ends it", (
+        T("can I talk to a real person?", CONFIRM,
+          says=("never see your number", "72 hours", "Reply YES"), silent=("opens",),
+          locale=EN),
+        T("yes", Step.HANDOFF, says=("An outreach worker will write here", "STOP ends"),
+          event=Event("menu", "handoff_asked")),
+        T("my son injects, what can I do", Step.HANDOFF, says=("Sent to the outreach worker",),
+          relayed=True),
+        T("are you there?", Step.HANDOFF, quiet=True, relayed=True),
+        T("MENU", Step.HANDOFF, quiet=True, relayed=True),
+        T("he is not breathing", Step.HANDOFF, says=("call 119",), relayed=True,
+          event=Event("emergency", "emergency")),
+        T("STOP", None, says=(Texts.stopped,)),
+    ), desk=ALWAYS_AT_WORK),
+    Case("a person out of hours: told when workers are back, and the bot answers meanwhile", (
+        T("ខ្ញុំចង់និយាយជាមួយមនុស្ស", CONFIRM, says=("៧២",), locale=KM),
+        T("យល់ព្រម", MENU, says=("ច័ន្ទ", "ម៉ឺនុយ"), event=Event("menu", "handoff_asked")),
+        T("ខ្ញុំចង់និយាយជាមួយមនុស្ស", MENU, silent=("៧២",)),
+        T("៣", ASK, says=("មេតាដូន",)),
+    ), desk=WEEKDAYS),
+    Case("the questions menu offers a person too", (
+        T("4", FAQ, says=("5 Talk to a person",), locale=EN),
+        T("5", CONFIRM, says=("never see your number",)),
+    ), hint=EN, desk=ALWAYS_AT_WORK),
+    Case("a person, but the texter changes their mind", (
+        T("can i talk to someone", CONFIRM, locale=EN),
+        T("MENU", MENU, says=(Texts.menu,)),
+    ), desk=WEEKDAYS),
+    Case("a person where no worker takes handoffs: the honest answer", (
+        T("can I talk to a real person?", MENU, says=("no person reads this chat",),
+          event=Event("menu", "answered")),
+    )),
+    Case("in a handoff a photo or a location does not reach the worker", (
+        T("real person please", CONFIRM, locale=EN),
+        T("YES", Step.HANDOFF, event=Event("menu", "handoff_asked")),
+        T("", Step.HANDOFF, says=("Only text reaches",), photo=True),
+    ), channel=Channel.TELEGRAM, hint=EN, desk=ALWAYS_AT_WORK),
 ]
 
 
@@ -393,7 +441,7 @@ def run_turn(case: Case, turn: T, state: State, number: int) -> Reply:
         provider_id=f"delivery-{number}",
         unsupported=turn.photo,
     )
-    return bot.handle(inbound, state, case.directory, NOW, points=POINTS)
+    return bot.handle(inbound, state, case.directory, NOW, points=POINTS, desk=case.desk)
 
 
 def listed(reply_text: str) -> list[str]:
@@ -411,7 +459,8 @@ def test_conversation(case: Case) -> None:
         texts = Texts(reply.locale)
         joined = "\n".join(m.text for m in reply.messages)
 
-        assert reply.messages, where
+        assert bool(reply.messages) is not turn.quiet, where
+        assert reply.relay is turn.relayed, where
         if turn.step is None:
             assert reply.state is None, where
         else:
@@ -492,8 +541,7 @@ def check_nothing_typed_is_kept(reply: Reply, turns: tuple[T, ...], where: str) 
 
 CODE = r"\d{2}|\d{4}|\d{6}|\d{8}|\d{4}-\d{2}-\d{2}"
 VOCABULARY = frozenset(
-    [*INTENTS, *ANSWERS, "served", "served_within_10km", "served_10_50km", "served_farther",
-     "only_full", "no_service", "emergency", "answered", "not_understood"]
+    [*INTENTS, *ANSWERS, *Outcome, "handoff"]
     + [str(v) for enum in (Channel, Locale, ServiceType) for v in enum]
 )
 
@@ -516,6 +564,7 @@ def test_every_sms_reply_fits_three_segments_in_both_languages(locale: Locale) -
                 case.directory,
                 NOW,
                 points=POINTS,
+                desk=case.desk,
             )
             # the budget is per inbound message: all its replies together
             spent = sum(segment_count(message.text) for message in reply.messages)
@@ -529,7 +578,7 @@ def test_the_transcripts_reach_every_step_and_outcome() -> None:
     outcomes = {t.event.outcome for c in CASES for t in c.turns if t.event}
     assert outcomes >= {
         "served", "served_within_10km", "served_farther", "no_service", "emergency", "answered",
-        "not_understood",
+        "not_understood", "handoff_asked",
     }
     assert {c.channel for c in CASES} == set(Channel)
 

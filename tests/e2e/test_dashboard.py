@@ -258,3 +258,45 @@ def test_pages_cannot_be_framed_and_run_no_inline_script(live: LiveServer, brows
         assert any("Content Security Policy" in v for v in violations)
     finally:
         context.close()
+
+
+def open_handoff(app: Flask, chat_id: int, words: str) -> None:
+    """A Telegram texter asks for a person, agrees, and writes ``words``."""
+    key = uuid.uuid4().hex
+    for text in ("can I talk to a real person?", "yes", words):
+        with app.test_request_context():
+            pipeline.process(
+                Inbound(channel=Channel.TELEGRAM, sender_key=key, text=text,
+                        provider_id=uuid.uuid4().hex, locale_hint=Locale.EN),
+                address={"channel": "telegram", "chat_id": chat_id},
+            )
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_outreach_worker_takes_a_chat_answers_and_closes_it(
+    live: LiveServer, page: Any, locale: str, bot_api: Any
+) -> None:
+    app, base = live.app, live.url
+    app.config["TELEGRAM_API_BASE_URL"] = bot_api.url
+    app.config["HANDOFF_HOURS"] = "24/7"  # workers at work whenever the test runs
+    open_handoff(app, 555001, "we are near the old market, my brother injects")
+    log_in(page, base, OUTREACH, locale)
+    page.click(f"header nav >> text={t(locale, 'Chats')}")
+    page.wait_for_url("**/outreach/handoffs")
+    assert t(locale, "Chats with texters") in page.inner_text("h1")
+    row = page.locator("[data-testid^=handoff-row-]")
+    assert row.count() == 1
+    assert "555001" not in page.content()
+    assert t(locale, "Waiting") in row.inner_text()
+    row.locator("a").click()
+    page.click("[data-testid=claim]")
+    assert "near the old market" in page.inner_text("[data-testid=thread]")
+    page.fill("textarea[name=text]", "I can meet you at the drop-in at 9.")
+    page.click("[data-testid=send]")
+    page.wait_for_selector("[data-testid=thread] li.worker")
+    assert bot_api.params("sendMessage") == {
+        "chat_id": 555001, "text": "I can meet you at the drop-in at 9."}
+    page.click("[data-testid=close]")
+    page.wait_for_url("**/outreach/handoffs")
+    assert t(locale, "The chat is closed and deleted.") in page.inner_text("main")
+    assert t(locale, "No one is waiting.") in page.inner_text("[data-testid=handoff-table]")

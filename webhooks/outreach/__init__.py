@@ -1,9 +1,11 @@
-"""The outreach dashboard under ``/outreach/``: demand at a glance and directory upkeep.
+"""The outreach dashboard under ``/outreach/``: demand at a glance, directory upkeep, and chats
+with texters who asked for a person (``handoffs``).
 
 ``init_app(app)`` registers everything the dashboard needs: the blueprint, Flask-Login,
 Flask-WTF's CSRF protection, Flask-Babel (Khmer and English from the bot's catalogs), strict
 security headers, the Khmer web font, and the ``flask users`` command group. No page shows,
-and no export contains, anything about a texter beyond de-identified, k-suppressed counts.
+and no export contains, anything about a texter beyond de-identified, k-suppressed counts,
+except a chat a texter opened with an outreach worker, to the worker who took it.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
 
     # Importing the view modules attaches their routes to the blueprint.
-    from webhooks.outreach import admin, auth, directory_pages, views  # noqa: F401
+    from webhooks.outreach import admin, auth, directory_pages, handoffs, views  # noqa: F401
     from webhooks.outreach.user_commands import users_cli
 
     if "outreach" not in app.blueprints:

@@ -33,6 +33,9 @@ ACTIONS = {
     "service.mark_full": N_("marked a service full"),
     "service.mark_not_full": N_("marked a service as having room"),
     "directory.import": N_("imported a directory file"),
+    "handoff.claim": N_("took a chat with a texter"),
+    "handoff.reply": N_("replied in a chat with a texter"),
+    "handoff.close": N_("closed and deleted a chat with a texter"),
 }
 #: Actions whose actor is the system rather than a signed-in user (a lock has no actor).
 SYSTEM = "(system)"

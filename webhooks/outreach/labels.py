@@ -31,6 +31,25 @@ OUTCOMES = {
     Outcome.SERVED_FARTHER: _l("nearest open one over 50 km away"),
     Outcome.ONLY_FULL: _l("every service of the kind full"),
     Outcome.NO_SERVICE: _l("no service of the kind"),
+    Outcome.HANDOFF_ASKED: _l("asked for an outreach worker"),
+    Outcome.HANDOFF_ANSWERED: _l("a worker answered"),
+    Outcome.HANDOFF_UNANSWERED: _l("no worker answered"),
+}
+#: What a texter had asked about before asking for a person, as a worker reads it.
+HANDOFF_TOPICS = {
+    "find_clinic": _l("voluntary treatment"),
+    "find_needle_exchange": _l("needles, syringes, drop-in"),
+    "find_methadone": _l("methadone"),
+    "faq_cost": _l("is it free?"),
+    "faq_privacy": _l("privacy and police"),
+    "faq_voluntary": _l("is it voluntary?"),
+    "faq_methadone": _l("what is methadone?"),
+    "faq_methadone/restart": _l("going back to methadone"),
+    "faq_methadone/stimulants": _l("methadone and yama or ice"),
+    "family": _l("help for family"),
+    "family/injecting": _l("a relative who injects"),
+    "emergency": _l("an emergency"),
+    "emergency/crisis": _l("a crisis"),
 }
 
 
@@ -88,6 +107,12 @@ def channel(value: str | None) -> str:
 
 def locale(value: str | None) -> str:
     return i18n.NAMES.get(value or "", value or "—")
+
+
+def handoff_topic(value: str | None) -> str:
+    if not value:
+        return _("not said")
+    return str(HANDOFF_TOPICS.get(value) or HANDOFF_TOPICS.get(value.partition("/")[0]) or value)
 
 
 def period(value: stats.Period) -> str:

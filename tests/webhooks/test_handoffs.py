@@ -1,0 +1,301 @@
+"""Anonymous handoffs, end to end: a texter asks for a person and agrees; an outreach worker
+takes the chat in the dashboard, reads and answers through the channel's API (local fakes of
+Twilio's REST API and Telegram's Bot API on 127.0.0.1); the chat closes (by the worker, by STOP,
+or at expiry) and a dump of the database then finds neither the texter's address nor a word
+of what was said."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from models import AuditLog, DemandEvent, Handoff, HandoffMessage, sealing
+from models import handoffs as handoff_rows
+from models import retention
+from tests.fake_bot_api import FakeBotApi
+from tests.fake_twilio_api import ACCOUNT_SID, FakeTwilioApi
+from tests.webhooks.channels import TelegramUser, TwilioSender, count_rows, dump_database
+from tests.webhooks.outreach.helpers import ADMIN, OUTREACH, login, make_user, post
+from webhooks.database import get_db
+
+NUMBER = "+85512777666"
+OUR_NUMBER = "+85523900100"
+CHAT_ID = 987650001
+SECRET_WORDS = ("injects heroin", "bridge market", "thank you so much", "ស្ពាន")
+WORKER_REPLY = "I can meet you at the drop-in tomorrow at 9."
+
+
+@pytest.fixture
+def handoff_app(make_app: Any, twilio_api: FakeTwilioApi, bot_api: FakeBotApi) -> Flask:
+    app: Flask = make_app(
+        HANDOFF_HOURS="24/7", TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_API_BASE_URL=twilio_api.url,
+        TELEGRAM_API_BASE_URL=bot_api.url,
+    )
+    app.test_cli_runner().invoke(args=["directory", "import", "--sample"])
+    make_user(app, OUTREACH, "outreach")
+    make_user(app, ADMIN, "admin")
+    return app
+
+
+def _only_handoff(app: Flask) -> Any:
+    with app.extensions["sangkhim.db"].sessions() as session:
+        rows = list(session.scalars(select(Handoff)))
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def _outcomes(app: Flask) -> list[str]:
+    with app.extensions["sangkhim.db"].sessions() as session:
+        return sorted(str(o) for o in session.scalars(
+            select(DemandEvent.outcome).where(DemandEvent.outcome.like("handoff%"))
+        ))
+
+
+def _worker(app: Flask, email: str = OUTREACH) -> FlaskClient:
+    worker = app.test_client()
+    assert login(worker, email).status_code == 302
+    return worker
+
+
+def _ask_for_a_person(texter: TwilioSender | TelegramUser) -> None:
+    offer = texter.send("can I talk to a real person?")
+    offer_text = offer if isinstance(offer, str) else "\n".join(offer)
+    assert "never see your number" in offer_text
+    opened = texter.send("yes")
+    opened_text = opened if isinstance(opened, str) else "\n".join(opened)
+    assert "An outreach worker will write here" in opened_text
+
+
+def test_sms_texter_and_worker_talk_and_closing_deletes_everything(
+    handoff_app: Flask, twilio_api: FakeTwilioApi
+) -> None:
+    app = handoff_app
+    texter = TwilioSender(app.test_client(), "sms_english", NUMBER, To=OUR_NUMBER)
+    _ask_for_a_person(texter)
+    assert texter.send("my son injects heroin, we live near the bridge market") == [
+        "Sent to the outreach worker. They will answer here."
+    ]
+    assert texter.send("are you there?") == []  # nothing more until the worker answers
+    row = _only_handoff(app)
+    assert NUMBER not in dump_database(app) and "bridge market" not in dump_database(app)
+
+    worker = _worker(app)
+    inbox = worker.get("/outreach/handoffs").get_data(as_text=True)
+    assert row.handle in inbox and "SMS" in inbox and NUMBER not in inbox
+    page = worker.get(f"/outreach/handoffs/{row.handle}").get_data(as_text=True)
+    assert "bridge market" not in page  # not readable before the chat is taken
+    path = f"/outreach/handoffs/{row.handle}"
+    assert post(worker, f"{path}/claim", page=path).status_code == 302
+    page = worker.get(path).get_data(as_text=True)
+    assert "bridge market" in page and "are you there?" in page and NUMBER not in page
+
+    assert post(worker, f"{path}/reply", {"text": WORKER_REPLY}, page=path).status_code == 302
+    assert twilio_api.sent == [{"To": NUMBER, "From": OUR_NUMBER, "Body": WORKER_REPLY}]
+    assert twilio_api.auth == [(ACCOUNT_SID, "test-twilio-auth-token")]
+    assert texter.send("thank you so much") == []
+    assert "thank you so much" in worker.get(path).get_data(as_text=True)
+
+    assert post(worker, f"{path}/close", page=path).status_code == 302
+    assert twilio_api.sent[-1]["To"] == NUMBER and "ended this chat" in twilio_api.sent[-1]["Body"]
+    assert count_rows(app, Handoff) == 0 and count_rows(app, HandoffMessage) == 0
+    dump = dump_database(app)
+    for secret in (NUMBER, *SECRET_WORDS, WORKER_REPLY, row.wrapped_key.hex()):
+        assert secret not in dump, secret
+    assert _outcomes(app) == ["handoff_answered", "handoff_asked"]
+    with app.extensions["sangkhim.db"].sessions() as session:
+        actions = [a.action for a in session.scalars(select(AuditLog).order_by(AuditLog.id))]
+        details = " ".join(a.details + a.target_label for a in session.scalars(select(AuditLog)))
+    assert [a for a in actions if a.startswith("handoff")] == [
+        "handoff.claim", "handoff.reply", "handoff.close"]
+    assert WORKER_REPLY not in details and "bridge" not in details
+
+    # the texter's next message is the bot's again
+    assert any("1 Voluntary treatment" in m for m in texter.send("menu"))
+
+
+def test_telegram_handoff_goes_through_the_bot_api(
+    handoff_app: Flask, bot_api: FakeBotApi
+) -> None:
+    app = handoff_app
+    texter = TelegramUser(app.test_client(), user_id=CHAT_ID, username="someone_private",
+                          first_name="Private", language_code="km")
+    assert "បុគ្គលិក" in texter.send("ខ្ញុំចង់និយាយជាមួយមនុស្ស")
+    texter.send("យល់ព្រម")
+    texter.send("ខ្ញុំនៅក្បែរស្ពាន")
+    row = _only_handoff(app)
+    assert row.locale == "km" and row.channel == "telegram"
+    worker = _worker(app)
+    path = f"/outreach/handoffs/{row.handle}"
+    post(worker, f"{path}/claim", page=path)
+    assert "ខ្ញុំនៅក្បែរស្ពាន" in worker.get(path).get_data(as_text=True)
+    post(worker, f"{path}/reply", {"text": "សួស្តី"}, page=path)
+    sent = bot_api.params("sendMessage")
+    assert sent["chat_id"] == CHAT_ID and sent["text"] == "សួស្តី"
+    dump = dump_database(app)
+    assert str(CHAT_ID) not in dump and "someone_private" not in dump and "ស្ពាន" not in dump
+
+
+def test_stop_inside_a_handoff_ends_it_and_deletes_it(handoff_app: Flask) -> None:
+    app = handoff_app
+    texter = TwilioSender(app.test_client(), "sms_english", NUMBER, To=OUR_NUMBER)
+    _ask_for_a_person(texter)
+    texter.send("my son injects heroin")
+    texter.send("STOP")
+    assert count_rows(app, Handoff) == 0 and count_rows(app, HandoffMessage) == 0
+    assert _outcomes(app) == ["handoff_asked", "handoff_unanswered"]
+    assert "injects heroin" not in dump_database(app)
+
+
+def test_an_emergency_inside_a_handoff_is_answered_and_flagged(handoff_app: Flask) -> None:
+    app = handoff_app
+    texter = TwilioSender(app.test_client(), "sms_english", NUMBER, To=OUR_NUMBER)
+    _ask_for_a_person(texter)
+    assert any("119" in m for m in texter.send("he is not breathing, lips blue"))
+    row = _only_handoff(app)
+    assert row.emergency
+    worker = _worker(app)
+    assert f"emergency-{row.handle}" in worker.get("/outreach/handoffs").get_data(as_text=True)
+
+
+def test_expiry_destroys_the_key_and_everything_with_it(handoff_app: Flask) -> None:
+    app = handoff_app
+    texter = TwilioSender(app.test_client(), "sms_english", NUMBER, To=OUR_NUMBER)
+    _ask_for_a_person(texter)
+    texter.send("we live near the bridge market")
+    row = _only_handoff(app)
+    later = datetime.now(UTC) + timedelta(hours=app.config["HANDOFF_TTL_HOURS"], minutes=1)
+    with app.app_context(), get_db().sessions() as session, session.begin():
+        done = retention.purge(session, later, 24, 7, app.config["HANDOFF_TTL_HOURS"])
+    assert done.handoffs == 1
+    dump = dump_database(app)
+    assert row.wrapped_key.hex() not in dump and "bridge market" not in dump and NUMBER not in dump
+    assert count_rows(app, HandoffMessage) == 0
+    assert _outcomes(app) == ["handoff_asked", "handoff_unanswered"]
+
+
+def test_a_copy_of_the_database_alone_opens_nothing(handoff_app: Flask) -> None:
+    app = handoff_app
+    texter = TwilioSender(app.test_client(), "sms_english", NUMBER, To=OUR_NUMBER)
+    _ask_for_a_person(texter)
+    texter.send("we live near the bridge market")
+    row = _only_handoff(app)
+    master = sealing.master_key(app.config["HANDOFF_KEY"])
+    assert handoff_rows.address(master, row) == {"channel": "sms", "to": NUMBER,
+                                                 "from": OUR_NUMBER}
+    with pytest.raises(sealing.SealError):  # another deployment's key, or none
+        handoff_rows.address(sealing.master_key("another key " * 4), row)
+    with app.extensions["sangkhim.db"].sessions() as session:
+        sealed = session.scalars(select(HandoffMessage.body)).one()
+    key = sealing.unwrap(master, row.wrapped_key, row.id.encode())
+    with pytest.raises(sealing.SealError):  # a message cannot be moved to another handoff
+        sealing.unseal(key, sealed, b"another handoff")
+    assert sealing.unseal(key, sealed, row.id.encode()) == b"we live near the bridge market"
+
+
+def test_only_the_worker_who_took_a_chat_reads_and_answers_it(
+    handoff_app: Flask, twilio_api: FakeTwilioApi
+) -> None:
+    app = handoff_app
+    texter = TwilioSender(app.test_client(), "sms_english", NUMBER, To=OUR_NUMBER)
+    _ask_for_a_person(texter)
+    texter.send("we live near the bridge market")
+    row = _only_handoff(app)
+    path = f"/outreach/handoffs/{row.handle}"
+    first, second = _worker(app), _worker(app, ADMIN)
+    post(first, f"{path}/claim", page=path)
+    assert post(second, f"{path}/claim", page=path).status_code == 302
+    page = second.get(path).get_data(as_text=True)
+    assert "bridge market" not in page and 'data-testid="thread"' not in page
+    assert post(second, f"{path}/reply", {"text": "hello"}, page=path).status_code == 403
+    assert twilio_api.sent == []
+    assert second.get("/outreach/handoffs/AAAAA").status_code == 404
+    assert second.get("/outreach/handoffs/not-a-handle").status_code == 404
+
+
+def test_a_reply_that_cannot_be_sent_is_not_kept_and_the_worker_is_told(
+    handoff_app: Flask, twilio_api: FakeTwilioApi
+) -> None:
+    app = handoff_app
+    texter = TwilioSender(app.test_client(), "sms_english", NUMBER, To=OUR_NUMBER)
+    _ask_for_a_person(texter)
+    row = _only_handoff(app)
+    worker, path = _worker(app), f"/outreach/handoffs/{row.handle}"
+    post(worker, f"{path}/claim", page=path)
+    twilio_api.refuse = True
+    response = post(worker, f"{path}/reply", {"text": WORKER_REPLY}, page=path,
+                    follow_redirects=True)
+    assert "មិនអាចផ្ញើចម្លើយបានទេ" in response.get_data(as_text=True)  # the Khmer dashboard
+    assert count_rows(app, HandoffMessage) == 0
+    assert post(worker, f"{path}/reply", {"text": ""}, page=path,
+                follow_redirects=True).status_code == 200
+
+
+def test_without_an_address_or_a_key_no_handoff_is_offered(make_app: Any) -> None:
+    app = make_app()
+    # the terminal chat has no address a worker's reply could go to
+    result = app.test_cli_runner().invoke(args=["chat"], input="can I talk to a real person?\n")
+    assert "no person reads this chat" in result.output
+    app.config["HANDOFF_KEY"] = ""  # a deployment without handoffs
+    texter = TwilioSender(app.test_client(), "sms_english", NUMBER, To=OUR_NUMBER)
+    assert any("no person reads this chat" in m for m in texter.send("real person please"))
+    assert count_rows(app, Handoff) == 0
+
+
+def test_the_report_counts_handoffs_by_place_with_small_numbers_hidden(
+    handoff_app: Flask,
+) -> None:
+    from tests.webhooks.outreach.helpers import add_events
+
+    week = "2026-11-18"  # a Wednesday of an ended week
+    add_events(handoff_app, [
+        (week, "02", "0203", None, "handoff_asked", "sms", "km", 7),
+        (week, "02", "0203", None, "handoff_answered", "sms", "km", 6),
+        (week, "02", "0203", None, "handoff_unanswered", "sms", "km", 1),
+        (week, "17", "1710", None, "handoff_asked", "telegram", "km", 2),
+    ])
+    result = handoff_app.test_cli_runner().invoke(
+        args=["demand", "report", "--from", "2026-11-16", "--to", "2026-11-22"])
+    assert result.exit_code == 0, result.output
+    section = result.output[result.output.index("Chats with outreach workers"):]
+    assert "All of Cambodia" in section and "asked     9" in section
+    assert "Battambang" in section and "asked     7" in section and "<5" in section
+    assert "Siem" not in section  # two asked: the place is not listed
+
+
+def test_out_of_hours_the_bot_answers_until_a_worker_writes(
+    make_app: Any, twilio_api: FakeTwilioApi
+) -> None:
+    from bot.types import Inbound
+    from bot.vocabulary import Channel
+    from webhooks import pipeline
+
+    app = make_app(HANDOFF_HOURS="Mo-Fr 08:00-17:00", TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+                   TWILIO_API_BASE_URL=twilio_api.url)
+    app.test_cli_runner().invoke(args=["directory", "import", "--sample"])
+    make_user(app, OUTREACH, "outreach")
+    saturday = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)  # 10:00 in Phnom Penh
+    address = {"channel": "sms", "to": NUMBER, "from": OUR_NUMBER}
+
+    def say(text: str, minutes: int) -> str:
+        with app.test_request_context():
+            answer = pipeline.process(
+                Inbound(Channel.SMS, "a" * 64, text, provider_id=f"SM{minutes:032d}"),
+                now=saturday + timedelta(minutes=minutes), address=address)
+        return "\n".join(m.text for m in answer.messages)
+
+    say("can I talk to a real person?", 0)
+    queued = say("yes", 1)
+    assert "opens Mon 8:00" in queued and "reply MENU" in queued
+    assert "Methadone" in say("3", 2)  # the bot answers meanwhile
+    row = _only_handoff(app)
+    worker, path = _worker(app), f"/outreach/handoffs/{row.handle}"
+    post(worker, f"{path}/claim", page=path)
+    post(worker, f"{path}/reply", {"text": WORKER_REPLY}, page=path)
+    assert twilio_api.sent[-1]["Body"] == WORKER_REPLY
+    assert say("thank you so much", 3) == "Sent to the outreach worker. They will answer here."
+    assert "thank you so much" in worker.get(path).get_data(as_text=True)

@@ -1,0 +1,134 @@
+"""The handoff inbox: outreach workers answer texters who asked for a person.
+
+A worker sees a short random handle, the district at most, the language, what was asked and
+whether an emergency was told; never a number, a chat id or a pseudonym. A worker claims a
+handoff before reading it, and only the worker who claimed it reads and answers it. Replies go
+out through the texter's channel (``webhooks.channels.send``), to an address that is opened in
+memory for the one send. Every claim, reply and close is audited, never with message text.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from bot.replies import Texts
+from bot.vocabulary import Locale
+from models import handoffs, sealing
+from webhooks import channels
+from webhooks.database import get_db
+from webhooks.outreach import audit
+from webhooks.outreach.auth import staff
+from webhooks.outreach.blueprint import bp
+
+HANDLE = re.compile(f"[{handoffs.HANDLE_ALPHABET}]{{{handoffs.HANDLE_LENGTH}}}")
+#: A worker's reply: about four SMS in Khmer; a texter reads it on a cheap phone.
+MAX_REPLY_CHARS = 480
+
+
+def _master() -> bytes:
+    key = current_app.config.get("HANDOFF_KEY")
+    if not key:
+        abort(404)
+    return sealing.master_key(str(key))
+
+
+def _row(connection: Any, handle: str) -> Any:
+    if not HANDLE.fullmatch(handle):
+        abort(404)
+    row = handoffs.by_handle(connection, handle)
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.get("/handoffs")
+def handoff_inbox() -> str:
+    enabled = bool(current_app.config.get("HANDOFF_KEY"))
+    rows: list[Any] = []
+    if enabled:
+        with get_db().sessions() as session:
+            rows = handoffs.waiting_list(session.connection())
+    return render_template(
+        "outreach/handoffs.html", rows=rows, enabled=enabled, me=staff().id,
+        hours=current_app.config["HANDOFF_HOURS"], ttl=current_app.config["HANDOFF_TTL_HOURS"],
+    )
+
+
+@bp.get("/handoffs/<handle>")
+def handoff(handle: str) -> str:
+    master = _master()
+    with get_db().sessions() as session, session.begin():
+        connection = session.connection()
+        row = _row(connection, handle)
+        mine = row.claimed_by == staff().id
+        opened = handoffs.read(connection, master, row) if mine else None
+    return render_template(
+        "outreach/handoff.html", row=row, mine=mine, opened=opened, limit=MAX_REPLY_CHARS,
+    )
+
+
+@bp.post("/handoffs/<handle>/claim")
+def handoff_claim(handle: str) -> Response:
+    _master()
+    with get_db().sessions() as session, session.begin():
+        row = _row(session.connection(), handle)
+        if handoffs.claim(session.connection(), row.id, staff().id):
+            audit.record(session, staff(), "handoff.claim", "handoff", target_label=handle)
+        else:
+            flash(_("Another outreach worker has taken this chat."), "error")
+    return redirect(url_for("outreach.handoff", handle=handle))
+
+
+@bp.post("/handoffs/<handle>/reply")
+def handoff_reply(handle: str) -> Response:
+    master = _master()
+    text = request.form.get("text", "").replace("\r\n", "\n").strip()
+    if not text or len(text) > MAX_REPLY_CHARS:
+        flash(_("Write a reply of 1 to %(n)s characters.", n=MAX_REPLY_CHARS), "error")
+        return redirect(url_for("outreach.handoff", handle=handle))
+    with get_db().sessions() as session, session.begin():
+        connection = session.connection()
+        row = _row(connection, handle)
+        if row.claimed_by != staff().id:
+            abort(403)
+        try:
+            channels.send(current_app.config, handoffs.address(master, row), text)
+        except (channels.SendError, sealing.SealError, KeyError, ValueError) as error:
+            current_app.logger.warning("a handoff reply was not delivered (%s)",
+                                       type(error).__name__)
+            flash(_("The reply could not be sent. Try again in a moment."), "error")
+            return redirect(url_for("outreach.handoff", handle=handle))
+        handoffs.add_message(connection, master, row, text, from_texter=False,
+                             now=_now())
+        audit.record(session, staff(), "handoff.reply", "handoff", target_label=handle)
+    return redirect(url_for("outreach.handoff", handle=handle))
+
+
+@bp.post("/handoffs/<handle>/close")
+def handoff_close(handle: str) -> Response:
+    master = _master()
+    with get_db().sessions() as session, session.begin():
+        connection = session.connection()
+        row = _row(connection, handle)
+        if row.claimed_by not in (None, staff().id) and not staff().is_admin:
+            abort(403)
+        try:  # the texter is told it has ended; the chat closes even if that fails
+            goodbye = Texts(Locale(row.locale)).handoff_closed()
+            channels.send(current_app.config, handoffs.address(master, row), goodbye)
+        except (channels.SendError, sealing.SealError, KeyError, ValueError) as error:
+            current_app.logger.warning("the closing message was not delivered (%s)",
+                                       type(error).__name__)
+        handoffs.close(connection, row.id, _now())
+        audit.record(session, staff(), "handoff.close", "handoff", target_label=handle)
+    flash(_("The chat is closed and deleted."), "info")
+    return redirect(url_for("outreach.handoff_inbox"))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,51 @@
+"""Outbound messages through Twilio's REST API (twilio's own client), for an outreach worker's
+reply in a handoff. Requests go to ``TWILIO_API_BASE_URL`` (https://api.twilio.com in
+production; a local fake on 127.0.0.1 in the tests)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from twilio.base.exceptions import TwilioException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
+from twilio.rest import Client
+
+from webhooks.channels import SendError
+
+#: Twilio's client logs each request (with its body) at INFO: never let that through.
+_QUIET = logging.getLogger("sangkhim.twilio_rest")
+_QUIET.setLevel(logging.WARNING)
+_QUIET.propagate = False
+
+TWILIO_API = "https://api.twilio.com"
+#: Twilio's own limit for one message body.
+MAX_BODY_CHARS = 1600
+SEND_TIMEOUT_SECONDS = 10.0
+
+
+class _AtBaseUrl(TwilioHttpClient):
+    """Twilio's HTTP client, sending to ``base_url`` instead of api.twilio.com."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__(timeout=SEND_TIMEOUT_SECONDS, logger=_QUIET)
+        self.base_url = base_url.rstrip("/")
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+        if url.startswith(TWILIO_API):
+            url = self.base_url + url[len(TWILIO_API):]
+        return super().request(method, url, *args, **kwargs)
+
+
+def send_text(config: Mapping[str, Any], to: str, sender: str, text: str) -> None:
+    """Send ``text`` to ``to`` (``+855…`` or ``whatsapp:+855…``) from our number ``sender``."""
+    if not config.get("TWILIO_ACCOUNT_SID"):
+        raise SendError("TWILIO_ACCOUNT_SID is not set")
+    client = Client(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"],
+                    http_client=_AtBaseUrl(config["TWILIO_API_BASE_URL"]))
+    try:
+        client.messages.create(to=to, from_=sender, body=text[:MAX_BODY_CHARS])
+    except (TwilioException, OSError) as error:
+        raise SendError(f"Twilio did not take the message ({type(error).__name__})") from None
