@@ -360,14 +360,21 @@ def open_handoff(turn: Turn) -> Reply:
 def in_handoff(turn: Turn) -> Reply:
     """Talking with a worker: everything goes to them. An emergency is answered at once too
     (and flagged for the worker); a clear STOP ends the chat and deletes it."""
-    data = dict(turn.state.data)
+    data = {k: v for k, v in turn.state.data.items() if k not in ("answer", "page")}
     cls = turn.cls
     if cls.intent == "stop" and cls.definite or turn.inbound.provider_opted_out:
         return forget(turn)
-    if cls.intent == "emergency":
-        reply = emergency(turn)
-        state = State(locale=turn.locale, step=Step.HANDOFF, data=data)
-        return dataclasses.replace(reply, state=state, relay=True, alarm=True)
+    pending, page = turn.state.data.get("answer"), turn.state.data.get("page")
+    if cls.intent == "emergency" or (
+        cls.more and pending in ANSWERS and isinstance(page, int) and page > 0
+    ):
+        # first aid at once, and its next pages on MORE (which the worker need not read)
+        emergency_now = cls.intent == "emergency"
+        reply = emergency(turn) if emergency_now else answer(turn, str(pending), page)
+        after = reply.state.data if reply.state is not None else {}
+        pages = {k: after[k] for k in ("answer", "page") if k in after}
+        state = State(locale=turn.locale, step=Step.HANDOFF, data={**data, **pages})
+        return dataclasses.replace(reply, state=state, relay=emergency_now, alarm=emergency_now)
     if not turn.inbound.text.strip():  # a location, a photo: GPS and media are never kept
         turn.say(turn.texts.handoff_text_only())
         return turn.reply(Step.HANDOFF, data)

@@ -46,6 +46,17 @@ _VACUUMED = ("conversation", "processed_message", "daily_key", "daily_sender_dig
              "handoff", "handoff_message")
 
 
+#: A conversation linked to a handoff: talking with a worker, or waiting for one out of hours
+#: (its state's data names the handoff: ``{"handoff": "<id>"}``).
+_HANDOFF_MARK = '"handoff": "'
+_IN_HANDOFF = (Conversation.step == "handoff") | Conversation.data.contains(_HANDOFF_MARK)
+
+
+def in_handoff(step: str | None, data: str | None) -> bool:
+    """Whether a stored conversation is linked to a handoff (then it lives as long as one)."""
+    return step == "handoff" or _HANDOFF_MARK in (data or "")
+
+
 @dataclass(frozen=True, slots=True)
 class Purged:
     conversations: int
@@ -69,7 +80,7 @@ def purge(
     reply_cutoff = now - timedelta(hours=STORED_REPLY_HOURS + 1)  # + 1: times are to the hour
     states = session.execute(delete(Conversation).where(
         Conversation.updated_at < state_cutoff,
-        (Conversation.step != "handoff") | (Conversation.updated_at < handoff_cutoff),
+        ~_IN_HANDOFF | (Conversation.updated_at < handoff_cutoff),
     ))
     inbox = session.execute(
         delete(ProcessedMessage).where(ProcessedMessage.received_at < inbox_cutoff)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
+
+from tests.fake_http import json_server
 
 TOKEN = "123456:TEST-TOKEN"
 BOT = {
@@ -88,30 +88,9 @@ def _decode(content_type: str, body: bytes) -> dict[str, Any]:
 def bot_api() -> Iterator[FakeBotApi]:
     fake = FakeBotApi()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            params = _decode(self.headers.get("Content-Type", ""), body)
-            status, answer = fake.answer(self.path, params)
-            data = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    def respond(path: str, headers: Any, body: bytes) -> tuple[int, dict[str, Any]]:
+        return fake.answer(path, _decode(headers.get("Content-Type", ""), body))
 
-        do_GET = do_POST  # noqa: N815
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            pass  # keep test output quiet
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}/bot"
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    yield fake
-    server.shutdown()
-    server.server_close()
-    thread.join()
-
-
+    with json_server(respond) as url:
+        fake.url = f"{url}/bot"
+        yield fake

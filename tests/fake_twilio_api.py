@@ -4,15 +4,14 @@ outreach workers' replies sent by SMS and WhatsApp."""
 from __future__ import annotations
 
 import base64
-import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
+
+from tests.fake_http import json_server
 
 ACCOUNT_SID = "AC" + "0" * 32
 
@@ -45,28 +44,12 @@ class FakeTwilioApi:
 def twilio_api() -> Iterator[FakeTwilioApi]:
     fake = FakeTwilioApi()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            params = dict(parse_qsl(body.decode(), keep_blank_values=True))
-            scheme, _, encoded = self.headers.get("Authorization", "").partition(" ")
-            user, _, password = base64.b64decode(encoded).decode().partition(":")
-            status, answer = fake.answer(self.path, params, (user, password))
-            data = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    def respond(path: str, headers: Any, body: bytes) -> tuple[int, Any]:
+        params = dict(parse_qsl(body.decode(), keep_blank_values=True))
+        _, _, encoded = headers.get("Authorization", "").partition(" ")
+        user, _, password = base64.b64decode(encoded).decode().partition(":")
+        return fake.answer(path, params, (user, password))
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    yield fake
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with json_server(respond) as url:
+        fake.url = url
+        yield fake

@@ -181,8 +181,8 @@ def _think(
     nothing. ``reachable``: the adapter gave an address a worker's reply could go to."""
     config = current_app.config
     hours = config["STATE_TTL_HOURS"]
-    if row is not None and row.step == Step.HANDOFF:  # lives as long as its handoff may
-        hours = max(hours, config["HANDOFF_TTL_HOURS"])
+    if row is not None and retention.in_handoff(row.step, row.data):
+        hours = max(hours, config["HANDOFF_TTL_HOURS"])  # lives as long as its handoff may
     current = row is not None and row.updated_at > now - timedelta(hours=hours)
     state = State.restore(row.locale, row.step, row.data) if current else State()
     if (handoff_id := _handoff_of(state)) is not None:

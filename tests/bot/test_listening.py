@@ -26,7 +26,7 @@ import bot
 from bot.directory import InMemoryDirectory
 from bot.geo import ReferencePoints
 from bot.segments import SMS_SEGMENT_BUDGET, segment_count
-from bot.types import GeoPoint, Inbound, Reply, State, Step
+from bot.types import Desk, GeoPoint, Inbound, Reply, State, Step
 from bot.vocabulary import Channel, Locale
 from tests.bot.test_flows import DIRECTORY, POINTS, SENDER, SERVICES, stored
 
@@ -71,6 +71,8 @@ class Say:
     lacks: tuple[str, ...] = ()
     locale: Locale | None = None
     location: GeoPoint | None = None
+    #: No reply (a message that goes to the outreach worker, who answers later).
+    quiet: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,14 +84,17 @@ class Talk:
     directory: InMemoryDirectory = DIRECTORY
     now: datetime = MORNING
     points: ReferencePoints = POINTS
+    #: Outreach workers who take handoffs (None: nobody does).
+    desk: Desk | None = None
 
     @property
     def slug(self) -> str:
         return re.sub(r"[^a-z0-9]+", "_", self.label.lower()).strip("_")
 
 
-MENU, ASK, RESULTS, CHOOSE, PAGES = (
-    Step.MENU, Step.ASK_PLACE, Step.RESULTS, Step.CHOOSE_PLACE, Step.PAGES
+MENU, ASK, RESULTS, CHOOSE, PAGES, CONFIRM, HANDOFF = (
+    Step.MENU, Step.ASK_PLACE, Step.RESULTS, Step.CHOOSE_PLACE, Step.PAGES, Step.CONFIRM,
+    Step.HANDOFF,
 )
 
 TALKS = [
@@ -206,6 +211,23 @@ TALKS = [
         Say("I don't know", ASK, ("could not find that place",),
             lacks=("Thank you for telling me", "ambulance")),
     ), hint=EN),
+    # --- a person ------------------------------------------------------------------------------
+    Talk("asking for a person: what it means, YES, then everything goes to the worker", (
+        Say("can I talk to someone real?", CONFIRM,
+            ("never see your number", "deleted when it ends", "Reply YES"), locale=EN),
+        Say("yes", HANDOFF, ("An outreach worker will write here", "STOP ends")),
+        Say("my brother injects and I am scared for him", HANDOFF, ("Sent to the outreach",)),
+        Say("hello?", HANDOFF, quiet=True),
+        Say("he collapsed and is not breathing", HANDOFF, ("119", "Reply MORE")),
+        Say("MORE", HANDOFF, ("naloxone",)),
+        Say("ok thank you, I did that", HANDOFF, quiet=True),
+        Say("STOP", None, ("deleted",)),
+    ), hint=EN, desk=Desk("24/7", 72)),
+    Talk("asking for a person out of hours on telegram: when, and the bot meanwhile", (
+        Say("ខ្ញុំចង់និយាយជាមួយមនុស្ស", CONFIRM, ("មិនឃើញលេខរបស់អ្នក",), locale=KM),
+        Say("យល់ព្រម", MENU, ("បើកពុធ ៨:០០", "ម៉ឺនុយ"), locale=KM),
+        Say("ម៉ឺនុយ", MENU, ("មេតាដូន",), locale=KM),
+    ), channel=Channel.TELEGRAM, hint=KM, desk=Desk("We-Fr 08:00-17:00", 72)),
     # --- what a person can reach now -----------------------------------------------------------
     Talk("clean needles at night: the walk-in that opens early comes first, and says so", (
         Say("clean needles Battambang", RESULTS,
@@ -256,7 +278,8 @@ def play(talk: Talk) -> list[tuple[Say, Reply]]:
     for number, say in enumerate(talk.turns, start=1):
         inbound = Inbound(talk.channel, SENDER, say.text, locale_hint=talk.hint,
                           provider_id=f"delivery-{number}", location=say.location)
-        reply = bot.handle(inbound, state, talk.directory, talk.now, points=talk.points)
+        reply = bot.handle(inbound, state, talk.directory, talk.now, points=talk.points,
+                           desk=talk.desk)
         exchange.append((say, reply))
         state = stored(reply.state)
     return exchange
@@ -294,7 +317,7 @@ def test_each_reply_does_what_the_person_needs(talk: Talk) -> None:
         if talk.channel is Channel.SMS:
             spent = sum(segment_count(m.text) for m in reply.messages)
             assert spent <= SMS_SEGMENT_BUDGET, f"{where}: {spent} segments"
-        assert joined.strip(), f"{where}: no reply"
+        assert bool(joined.strip()) is not say.quiet, f"{where}: reply or not"
 
 
 @pytest.mark.parametrize("talk", TALKS, ids=[t.label for t in TALKS])

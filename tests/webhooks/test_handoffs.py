@@ -297,5 +297,28 @@ def test_out_of_hours_the_bot_answers_until_a_worker_writes(
     post(worker, f"{path}/claim", page=path)
     post(worker, f"{path}/reply", {"text": WORKER_REPLY}, page=path)
     assert twilio_api.sent[-1]["Body"] == WORKER_REPLY
-    assert say("thank you so much", 3) == "Sent to the outreach worker. They will answer here."
+    # a day and more later (past STATE_TTL_HOURS): the link to the worker is still there
+    with app.app_context(), get_db().sessions() as session, session.begin():
+        retention.purge(session, saturday + timedelta(hours=30), 24, 7, 72)
+    reply = say("thank you so much", 31 * 60)
+    assert reply == "Sent to the outreach worker. They will answer here."
     assert "thank you so much" in worker.get(path).get_data(as_text=True)
+
+
+def test_the_chats_page_counts_last_periods_handoffs(handoff_app: Flask) -> None:
+    from tests.webhooks.outreach.helpers import add_events
+    from webhooks.outreach import demand
+
+    with handoff_app.test_request_context():
+        period = demand.periods(demand.Filters())[-1]
+    day = period.start.isoformat()
+    add_events(handoff_app, [
+        (day, "02", "0203", None, "handoff_asked", "sms", "km", 8),
+        (day, "02", "0203", None, "handoff_answered", "sms", "km", 5),
+        (day, "02", "0203", None, "handoff_unanswered", "sms", "km", 3),
+    ])
+    worker = _worker(handoff_app)
+    post(worker, "/outreach/language", {"locale": "en"}, page="/outreach/handoffs")
+    page = worker.get("/outreach/handoffs").get_data(as_text=True)
+    counts = page[page.index('data-testid="handoff-counts"'):]
+    assert "Battambang" in counts and "<td>8</td>" in counts and "<td>&lt;5</td>" in counts

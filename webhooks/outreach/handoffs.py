@@ -19,10 +19,10 @@ from werkzeug.wrappers import Response
 
 from bot.replies import Texts
 from bot.vocabulary import Locale
-from models import handoffs, sealing
+from models import handoffs, sealing, stats
 from webhooks import channels
 from webhooks.database import get_db
-from webhooks.outreach import audit
+from webhooks.outreach import audit, demand
 from webhooks.outreach.auth import staff
 from webhooks.outreach.blueprint import bp
 
@@ -51,12 +51,15 @@ def _row(connection: Any, handle: str) -> Any:
 def handoff_inbox() -> str:
     enabled = bool(current_app.config.get("HANDOFF_KEY"))
     rows: list[Any] = []
-    if enabled:
-        with get_db().sessions() as session:
+    period = demand.periods(demand.Filters(by=demand.published_period()))[-1]
+    with get_db().sessions() as session:
+        if enabled:
             rows = handoffs.waiting_list(session.connection())
+        counts = stats.handoff_rows(session, period, current_app.config["K_ANONYMITY"])
     return render_template(
         "outreach/handoffs.html", rows=rows, enabled=enabled, me=staff().id,
         hours=current_app.config["HANDOFF_HOURS"], ttl=current_app.config["HANDOFF_TTL_HOURS"],
+        period=period, counts=counts,
     )
 
 
@@ -97,11 +100,7 @@ def handoff_reply(handle: str) -> Response:
         row = _row(connection, handle)
         if row.claimed_by != staff().id:
             abort(403)
-        try:
-            channels.send(current_app.config, handoffs.address(master, row), text)
-        except (channels.SendError, sealing.SealError, KeyError, ValueError) as error:
-            current_app.logger.warning("a handoff reply was not delivered (%s)",
-                                       type(error).__name__)
+        if not _send(master, row, text):
             flash(_("The reply could not be sent. Try again in a moment."), "error")
             return redirect(url_for("outreach.handoff", handle=handle))
         handoffs.add_message(connection, master, row, text, from_texter=False,
@@ -118,16 +117,23 @@ def handoff_close(handle: str) -> Response:
         row = _row(connection, handle)
         if row.claimed_by not in (None, staff().id) and not staff().is_admin:
             abort(403)
-        try:  # the texter is told it has ended; the chat closes even if that fails
-            goodbye = Texts(Locale(row.locale)).handoff_closed()
-            channels.send(current_app.config, handoffs.address(master, row), goodbye)
-        except (channels.SendError, sealing.SealError, KeyError, ValueError) as error:
-            current_app.logger.warning("the closing message was not delivered (%s)",
-                                       type(error).__name__)
+        # the texter is told it has ended; the chat closes even if that message fails
+        _send(master, row, Texts(Locale(row.locale)).handoff_closed())
         handoffs.close(connection, row.id, _now())
         audit.record(session, staff(), "handoff.close", "handoff", target_label=handle)
     flash(_("The chat is closed and deleted."), "info")
     return redirect(url_for("outreach.handoff_inbox"))
+
+
+def _send(master: bytes, row: Any, text: str) -> bool:
+    """Deliver ``text`` to the texter of ``row``; False (logged, without the address) if not."""
+    try:
+        channels.send(current_app.config, handoffs.address(master, row), text)
+    except (channels.SendError, sealing.SealError, KeyError, ValueError) as error:
+        current_app.logger.warning("a message to a texter was not delivered (%s)",
+                                   type(error).__name__)
+        return False
+    return True
 
 
 def _now() -> datetime:
