@@ -310,6 +310,8 @@ def export_rows(
                     continue
                 km = nearest_open_km(place, service, services, points) if service != ALL else None
                 yield {
+                    # the frame's key: "12", "1201", "12?" (district not known) or "?"
+                    "place": place,
                     "period": period.label, "period_start": period.start.isoformat(),
                     "period_end": period.end.isoformat(),
                     "province_code": province_code, "province": province,

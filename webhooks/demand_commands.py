@@ -7,15 +7,19 @@ worked out by subtraction.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from itertools import chain
+from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
 from bot.geo import default_points
+from models import dhis2
 from models.spreadsheet import write_csv
 from models.stats import (
     ALL,
@@ -36,6 +40,23 @@ from webhooks.database import get_db
 from webhooks.outreach.demand import published_period
 
 demand_cli = AppGroup("demand", help="De-identified demand statistics (small numbers hidden).")
+
+
+def _write_csv(rows: Iterable[dict[str, object]], output: Any, options: dict[str, Any]) -> None:
+    write_csv(output, chain([EXPORT_COLUMNS], ([row[c] for c in EXPORT_COLUMNS] for row in rows)))
+
+
+def _write_dhis2(rows: Iterable[dict[str, object]], output: Any, options: dict[str, Any]) -> None:
+    value_set, skipped = dhis2.data_value_set(rows, options["mapping"])
+    json.dump(value_set, output, ensure_ascii=False, indent=1)
+    output.write("\n")
+    for reason, count in sorted(skipped.items()):
+        click.echo(f"left out: {count} ({reason})", err=True)
+
+
+#: Every export reads the same published rows (``models.stats.export_rows``); only the writer
+#: differs.
+WRITERS = {"csv": _write_csv, "dhis2": _write_dhis2}
 
 SERVICE_NAMES = {
     "voluntary_treatment": "voluntary treatment",
@@ -97,21 +118,35 @@ _BY = click.option("--by", type=click.Choice(PERIODS), default=None,
 @click.option("--to", "last", type=_DATE, default=None, help="Last day (default: yesterday).")
 @_BY
 @click.option("--level", type=click.Choice(LEVELS), default="district", show_default=True)
+@click.option("--format", "form", type=click.Choice(sorted(WRITERS)), default="csv",
+              show_default=True, help="csv, or dhis2: a DHIS2 data value set (JSON).")
+@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="For --format dhis2: the JSON file mapping places and measures to DHIS2 "
+                   "UIDs (see data/dhis2_mapping.sample.json).")
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8", lazy=True), default="-")
 def demand_export(
-    first: datetime | None, last: datetime | None, by: str | None, level: str,
-    output: click.utils.LazyFile
+    first: datetime | None, last: datetime | None, by: str | None, level: str, form: str,
+    mapping: Path | None, output: click.utils.LazyFile,
 ) -> None:
-    """Write demand counts as CSV: one row per period, place and service type (and "all").
+    """Write demand counts: one row per period, place and service type (and "all").
 
     Every whole period that overlaps --from..--to and has ended is included (default: the last
-    4 weeks or 3 months). Rows whose request count is below K_ANONYMITY are left out."""
+    4 weeks or 3 months). Rows whose request count is below K_ANONYMITY are left out, and in a
+    DHIS2 data value set so is every protected cell."""
+    if form == "dhis2" and mapping is None:
+        raise click.UsageError("--format dhis2 needs --mapping FILE "
+                               "(start from data/dhis2_mapping.sample.json)")
+    try:
+        options = {"mapping": dhis2.load_mapping(mapping) if mapping else None}
+    except dhis2.MappingError as error:
+        raise click.ClickException(str(error)) from None
     periods = _periods(first, last, by, 4 if _published_period(by) == "week" else 3)
     config = current_app.config
     with get_db().sessions() as session:
         services = directory_services(session, include_sample=not config["PRODUCTION"])
-        rows = export_rows(session, periods, level, config["K_ANONYMITY"], services, default_points())
-        write_csv(output, chain([EXPORT_COLUMNS], ([row[c] for c in EXPORT_COLUMNS] for row in rows)))
+        rows = export_rows(session, periods, level, config["K_ANONYMITY"], services,
+                           default_points())
+        WRITERS[form](rows, output, options)
 
 
 @demand_cli.command("report")
