@@ -15,12 +15,14 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime, format_number, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from webhooks import errors
 from webhooks.outreach import i18n
 from webhooks.outreach.blueprint import RowId, bp, csrf, login_manager
 
@@ -63,6 +65,7 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
 
+    errors.PAGES["/outreach"] = any_error
     # Importing the view modules attaches their routes to the blueprint.
     from webhooks.outreach import admin, auth, directory_pages, handoffs, views  # noqa: F401
     from webhooks.outreach.user_commands import users_cli
@@ -109,7 +112,7 @@ def guard() -> Any:
 
     if session_expired():
         logout_user()
-        session.clear()
+        i18n.fresh_session()
         flash(_("Your session has ended. Please log in again."), "info")
         return redirect(url_for("outreach.login"))
     if current_user.must_change_password and request.endpoint not in BEFORE_PASSWORD_CHANGE:
@@ -135,11 +138,19 @@ def security_headers(response: Response) -> Response:
     return response
 
 
-@bp.context_processor
+@bp.app_context_processor
 def dashboard_context() -> dict[str, Any]:
     from webhooks.outreach import labels
 
-    return {"language_names": i18n.NAMES, "current_locale": i18n.select_locale, "labels": labels}
+    return {"language_names": i18n.NAMES, "current_locale": i18n.select_locale, "labels": labels,
+            "format_number": format_number, "format_percent": format_percent}
+
+
+@bp.app_template_filter("when")
+def when(value: Any) -> str:
+    """A moment nobody can misread, in the reader's language: "5 Dec 2026, 14:05" (Phnom Penh
+    time), never "12/5/26"."""
+    return format_datetime(value, "d MMM yyyy, HH:mm")
 
 
 def _error_page(status: int, title: str, message: str) -> tuple[str, int]:
@@ -163,6 +174,14 @@ def forbidden(error: HTTPException) -> tuple[str, int]:
 @bp.errorhandler(404)
 def not_found(error: HTTPException) -> tuple[str, int]:
     return _error_page(404, _("Not found"), _("This page does not exist."))
+
+
+def any_error(error: HTTPException) -> tuple[str, int]:
+    """An error under /outreach/ that no view raised (no such page, a wrong method)."""
+    if error.code == 404:
+        return not_found(error)
+    return _error_page(error.code or 500, _("Something went wrong"),
+                       _("Go back and try again."))
 
 
 @bp.errorhandler(413)

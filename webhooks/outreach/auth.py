@@ -165,10 +165,7 @@ def login() -> Any:
     if form.validate_on_submit():
         result = authenticate(form.email.data or "", form.password.data or "", client_address())
         if result.user is not None:
-            locale = session.get(i18n.SESSION_KEY)
-            session.clear()  # a fresh session: nothing carried over from before the login
-            if locale:
-                session[i18n.SESSION_KEY] = locale
+            i18n.fresh_session()  # nothing carried over from before the login but the language
             login_user(result.user)
             session.permanent = True
             session[LOGIN_AT] = datetime.now(UTC).timestamp()
@@ -200,10 +197,7 @@ def logout() -> Response:
             account.session_token = new_session_token()
         audit.record(db_session, user, "auth.logout", "user", user.id, user.email)
     logout_user()
-    locale = session.get(i18n.SESSION_KEY)
-    session.clear()
-    if locale:
-        session[i18n.SESSION_KEY] = locale
+    i18n.fresh_session()
     flash(_("You have logged out."), "info")
     return redirect(url_for("outreach.login"))
 

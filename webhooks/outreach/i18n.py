@@ -1,13 +1,13 @@
 """The dashboard's language: Khmer or English, from the same gettext catalogs as the bot.
 
-The choice is kept in the session; without one, the browser's Accept-Language decides, and
-Khmer is the default. Catalogs are compiled (if stale) by ``bot.catalogs`` at start-up, so the
+The choice is kept in the session; without one the dashboard is in Khmer, whatever the
+browser's Accept-Language says. Catalogs are compiled (if stale) by ``bot.catalogs`` at start-up, so the
 dashboard and the bot always read the same ``.mo`` files.
 """
 
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, session
 from flask_babel import Babel
 
 from bot.catalogs import LOCALES_DIR, translations
@@ -22,10 +22,20 @@ NAMES = {"km": "ខ្មែរ", "en": "English"}
 
 
 def select_locale() -> str:
+    """The reader's choice, else Khmer: whatever language a browser is set to (many phones in
+    Cambodia are set to English), the dashboard opens in Khmer, English one click away."""
     chosen = session.get(SESSION_KEY)
     if chosen in LOCALES:
         return str(chosen)
-    return request.accept_languages.best_match(LOCALES, default=DEFAULT) or DEFAULT
+    return DEFAULT
+
+
+def fresh_session() -> None:
+    """Empty the session (login, logout, expiry) but keep the reader's language."""
+    chosen = session.get(SESSION_KEY)
+    session.clear()
+    if chosen in LOCALES:
+        session[SESSION_KEY] = chosen
 
 
 def init_app(app: Flask) -> None:

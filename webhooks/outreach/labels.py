@@ -124,7 +124,9 @@ def period(value: stats.Period) -> str:
 
 
 def short_period(value: stats.Period) -> str:
-    return format_date(value.start, "MMM yy" if value.by == "month" else "d MMM")
+    """A chart tick: "17 Nov" for a week, "Nov 2026" for a month (never "Nov 26", which
+    reads as a date)."""
+    return format_date(value.start, "MMM yyyy" if value.by == "month" else "d MMM")
 
 
 def for_table(table: str, key: str) -> str:

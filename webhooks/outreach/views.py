@@ -58,6 +58,8 @@ def filter_form() -> tuple[DemandFilterForm, demand.Filters]:
         form.district.errors = [*form.district.errors,
                                 _("This district is not in the chosen province.")]
         district = None
+    if province:  # offer the chosen province's districts only
+        form.district.choices = district_choices(locale, _l("All districts"), province)
     filters = demand.Filters(
         by=demand.published_period(),
         start=start,
@@ -101,10 +103,12 @@ def demand_page() -> str:
             if name in detail.tables:
                 tables.append((name, labels.TABLE_TITLES[name], charts.bars(
                     detail.tables[name], lambda key, n=name: labels.for_table(n, key))))
+    kpis = demand.headline(view["points"], view["chosen"], detail) if detail else None
     return render_template(
         "outreach/demand.html",
         form=form,
         filters=filters,
+        kpis=kpis,
         points=view["points"],
         chart=charts.columns(view["points"], lambda p: labels.period(p.period),
                              lambda p: labels.short_period(p.period)),
