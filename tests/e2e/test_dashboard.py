@@ -113,6 +113,8 @@ def test_outreach_worker_reads_demand_marks_full_and_the_bot_changes(
     assert t(locale, "Users") not in nav  # an outreach worker is no admin
 
     # Filter: Phnom Penh, voluntary treatment.
+    assert not page.is_visible("select[name=province]")  # filters fold away until asked for
+    page.click("[data-testid=filters-box] summary")
     page.select_option("select[name=province]", "12")
     page.select_option("select[name=service_type]", "voluntary_treatment")
     page.click("[data-testid=apply-filters]")
@@ -179,7 +181,9 @@ def test_admin_keeps_the_directory_and_accounts(live: LiveServer, page: Any, loc
     page.click("[data-testid=save-service]")
     assert page.input_value("input[name=phone]") == "012 345 999"
     new_id = int(page.url.rsplit("/", 1)[1])
-    page.click(f"[data-testid=close-{new_id}]")
+    page.click(f"[data-testid=close-{new_id}]")  # closing asks first
+    assert not page.is_visible(f"[data-testid=reopen-{new_id}]")
+    page.click(f"[data-testid=confirm-close-{new_id}]")
     assert page.is_visible(f"[data-testid=reopen-{new_id}]")
 
     # Import: a bad line is reported with its number and nothing is imported; then a good file.
@@ -300,3 +304,25 @@ def test_outreach_worker_takes_a_chat_answers_and_closes_it(
     page.wait_for_url("**/outreach/handoffs")
     assert t(locale, "The chat is closed and deleted.") in page.inner_text("main")
     assert t(locale, "No one is waiting.") in page.inner_text("[data-testid=handoff-table]")
+
+
+def test_a_phone_reads_the_numbers_first_and_taps_easily(live: LiveServer, browser: Any) -> None:
+    """390 px wide, as outreach workers' phones are: numbers first, nothing wider than the
+    screen, every button and link of the header at least 44 px tall, phones tap to call."""
+    context = browser.new_context(viewport={"width": 390, "height": 800}, is_mobile=True)
+    phone = context.new_page()
+    try:
+        log_in(phone, live.url, ADMIN, "km")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        kpis = phone.locator("[data-testid=kpis]").bounding_box()
+        chart = phone.locator("[data-testid=period-chart]").bounding_box()
+        assert kpis is not None and chart is not None and kpis["y"] < chart["y"]
+        assert not phone.is_visible("select[name=province]")
+        for target in phone.locator("header nav a, main button, summary").all():
+            if target.is_visible():
+                box = target.bounding_box()
+                assert box is not None and box["height"] >= 44, target.inner_text()
+        phone.goto(f"{live.url}/outreach/directory")
+        assert phone.locator("a[href^='tel:']").count() > 0
+    finally:
+        context.close()

@@ -149,6 +149,8 @@ def unmet() -> str:
     view = _unmet_view(filters)
     return render_template(
         "outreach/unmet.html",
+        place=labels.place(filters.place),
+        service=labels.service_type(filters.service),
         form=form,
         filters=filters,
         k=k(),
