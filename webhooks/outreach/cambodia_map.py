@@ -78,9 +78,9 @@ ABBREVIATIONS: Mapping[str, str] = MappingProxyType(
 #: below 0.2 is step 0, from 0.2 step 1, ..., from 0.8 (up to 1) step 4.
 STEP_BOUNDS = (0.2, 0.4, 0.6, 0.8)
 #: One hue (the dashboard's green, ending at its "not met" colour), lightest for step 0.
-RAMP = ("#e3f4ec", "#a9dcc5", "#62b897", "#2a8c6a", "#0a3d2c")
-#: Label colour on each step: dark where it contrasts at least 4.5:1, white on the darkest.
-RAMP_INK = ("#1d2327", "#1d2327", "#1d2327", "#1d2327", "#ffffff")
+RAMP = ("#e3f4ec", "#a9dcc5", "#62b897", "#1f7a5a", "#0a3d2c")
+#: Label colour on each step: dark on the light three, white on the dark two (each at least 4.5:1).
+RAMP_INK = ("#1d2327", "#1d2327", "#1d2327", "#ffffff", "#ffffff")
 #: No data: white with a dashed outline, so it is never mistaken for a light step.
 NO_DATA_FILL, NO_DATA_STROKE, NO_DATA_INK = "#ffffff", "#8a949c", "#55606a"
 #: Withheld counts ("<5", "x"): grey hatching, never a step colour, so not read as zero.
@@ -200,17 +200,37 @@ def _tile(
             [
                 _element("title", f"{name}: {tip}"),
                 _empty(
-                    "rect", x=x, y=y, width=TILE, height=TILE, rx=4, fill=look.fill,
-                    stroke=look.stroke, stroke_width=None if look.stroke == "none" else 1.5,
+                    "rect",
+                    x=x,
+                    y=y,
+                    width=TILE,
+                    height=TILE,
+                    rx=4,
+                    fill=look.fill,
+                    stroke=look.stroke,
+                    stroke_width=None if look.stroke == "none" else 1.5,
                     stroke_dasharray=look.dash,
                 ),
                 _element(
-                    "text", abbreviation, x=centre, y=y + 25, text_anchor="middle",
-                    font_size=FONT_SMALL, fill=look.ink, **halo,
+                    "text",
+                    abbreviation,
+                    x=centre,
+                    y=y + 25,
+                    text_anchor="middle",
+                    font_size=FONT_SMALL,
+                    fill=look.ink,
+                    **halo,
                 ),
                 _element(
-                    "text", value, x=centre, y=y + 50, text_anchor="middle",
-                    font_size=FONT_BIG, font_weight="bold", fill=look.ink, **halo,
+                    "text",
+                    value,
+                    x=centre,
+                    y=y + 50,
+                    text_anchor="middle",
+                    font_size=FONT_BIG,
+                    font_weight="bold",
+                    fill=look.ink,
+                    **halo,
                 ),
             ]
         ),
@@ -232,8 +252,14 @@ def _legend(legend: Legend, top: int, hatch: str) -> tuple[Markup, int]:
     width = (right - PAD) / len(RAMP)
     for i, colour in enumerate(RAMP):
         parts.append(
-            _empty("rect", x=round(PAD + i * width, 2), y=ramp_top, width=round(width, 2),
-                   height=SWATCH, fill=colour)
+            _empty(
+                "rect",
+                x=round(PAD + i * width, 2),
+                y=ramp_top,
+                width=round(width, 2),
+                height=SWATCH,
+                fill=colour,
+            )
         )
     line = ramp_top + SWATCH + 10
     keys = (
@@ -266,7 +292,11 @@ def province_map(
     data". ``href(code)`` and ``title(code)`` give each tile's link and province name,
     ``label`` the whole map's accessible name, ``legend`` the legend's words; ``abbreviation``
     the short name written in each tile. ``ident`` prefixes the SVG's ids: give each map on a
-    page its own.
+    page its own. Every text is escaped here; pass plain strings.
+
+    The tiles come in reading order (north to south, west to east), so Tab walks them so. With
+    ``role="img"`` a screen reader announces the map by ``label`` and may skip its links: keep
+    the table of provinces beside it as the accessible equivalent.
     """
     unknown = sorted(set(values) - set(PROVINCES))
     if unknown:

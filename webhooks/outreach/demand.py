@@ -53,6 +53,8 @@ class Filters:
     district_code: str | None = None
     #: The label of the period broken down ("2026-W47", "2026-11"); default the latest.
     period: str | None = None
+    #: The unmet ranking by "district" or by whole "province".
+    level: str = "district"
 
     @property
     def place(self) -> str:
@@ -72,6 +74,7 @@ class Filters:
             "province": self.province_code or "",
             "district": self.district_code or "",
             "period": self.period or "",
+            "level": self.level if self.level != "district" else "",
         }
         values.update({k: str(v) for k, v in changes.items()})
         return {k: v for k, v in values.items() if v}
@@ -285,7 +288,7 @@ def unmet(session: Session, period: stats.Period, filters: Filters, k: int) -> s
     """The statistics module's ranking for one period, narrowed to the filters' place and
     service (a filter only leaves rows out; it changes no number)."""
     services = stats.directory_services(session, include_sample=not current_app.config["PRODUCTION"])
-    report = _cached_report(session, period, k, services)
+    report = _cached_report(session, period, k, services, filters.level)
     rows = [
         row for row in report.rows
         if (not filters.service_type or row.service_type == filters.service_type)
@@ -304,6 +307,8 @@ def unmet(session: Session, period: stats.Period, filters: Filters, k: int) -> s
                              rows, report.published)
 
 
-def _cached_report(session: Session, period: stats.Period, k: int, services: Any) -> stats.UnmetReport:
+def _cached_report(
+    session: Session, period: stats.Period, k: int, services: Any, level: str = "district"
+) -> stats.UnmetReport:
     # The ranking depends on the directory (distances to open services): not cached.
-    return stats.unmet_report(session, period, k, services, default_points())
+    return stats.unmet_report(session, period, k, services, default_points(), level=level)

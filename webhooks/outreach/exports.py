@@ -16,7 +16,8 @@ from webhooks.outreach import demand, labels
 PERIOD_LABEL = re.compile(r"\d{4}-(W\d{2}|\d{2})")
 DEMAND_COLUMNS = ("table", "period", "period_start", "period_end", "place_code", "place",
                   "service_type", "key", "label", "requests", "unmet")
-UNMET_COLUMNS = ("rank", "period", "period_start", "period_end", "place_code", "place",
+UNMET_COLUMNS = ("rank", "period", "period_start", "period_end", "province_code",
+                 "district_code", "place",
                  "service_type", "service", "unmet", "served_farther", "only_full",
                  "no_service", "requests", "nearest_open_km")
 
@@ -65,12 +66,21 @@ def demand_csv(
     return spreadsheet.to_csv(rows())
 
 
+def _codes(place: str) -> tuple[str, str]:
+    """(province code, district code) of a place of the statistics frame; empty where not
+    known ("16?" is province 16, district unknown; "?" is neither)."""
+    code = place.rstrip(stats.ONLY_PROVINCE)
+    if code in ("", stats.ALL):
+        return "", ""
+    return code[:2], code if len(code) == 4 else ""
+
+
 def unmet_csv(report: stats.UnmetReport | None) -> str:
     rows: list[Sequence[object]] = [UNMET_COLUMNS]
     if report is not None:
         for rank, row in enumerate(report.rows, start=1):
             rows.append((
-                rank, *_period(report.period), row.place, labels.place(row.place),
+                rank, *_period(report.period), *_codes(row.place), labels.place(row.place),
                 row.service_type, labels.service_type(row.service_type), row.unmet,
                 row.served_farther, row.only_full, row.no_service, row.requests,
                 "" if row.nearest_open_km is None else round(row.nearest_open_km),

@@ -161,3 +161,6 @@ class DemandFilterForm(FlaskForm):
     service_type = SelectField(_l("Type of service"), validators=[Optional()])
     province = SelectField(_l("Province"), validators=[Optional()])
     district = SelectField(_l("District"), validators=[Optional()])
+    #: The unmet ranking's rows: districts, or whole provinces.
+    level = SelectField(_l("Rank"), validators=[Optional()], choices=choices([
+        ("district", _l("by district")), ("province", _l("by province"))]))

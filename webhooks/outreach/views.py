@@ -68,6 +68,7 @@ def filter_form() -> tuple[DemandFilterForm, demand.Filters]:
         province_code=province,
         district_code=district,
         period=request.args.get("period") or None,
+        level="province" if request.args.get("level") == "province" else "district",
     )
     return form, filters
 

