@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Protocol
 
 from bot.types import GeoPoint
@@ -38,6 +39,8 @@ class ServiceInfo:
     is_walk_in: bool = False
     is_full: bool = False
     is_sample: bool = False
+    #: The day staff last checked the entry (None: never recorded).
+    verified_on: date | None = None
 
     def name(self, locale: str) -> str:
         return self.name_km if locale == "km" and self.name_km else self.name_en

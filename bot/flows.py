@@ -45,7 +45,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.directory import Directory
 from bot.geo import ReferencePoints
@@ -139,6 +139,8 @@ ANSWER_LEADS_TO = {
     "emergency/crisis": "find_clinic",
     "emergency/naloxone": "find_methadone",
 }
+#: An entry not checked with its service for this long says so ("last checked Mar 2026").
+STALE_AFTER_DAYS = 180
 #: How many ranked services a result list keeps (by id) for MORE and details.
 RESULT_IDS_KEPT = 30
 
@@ -660,7 +662,9 @@ def _results_page(
 def _entry(turn: Turn, number: int, item: Ranked, mixed: bool, distance: float | None) -> str:
     """A whole entry (name, address, hours, phone, flags) with its number and status now."""
     area = _area(turn, item.service.district_code or item.service.province_code)
-    entry = turn.texts.service(item.service, distance, show_type=mixed, area=area)
+    stale_before = (turn.now - timedelta(days=STALE_AFTER_DAYS)).date()
+    entry = turn.texts.service(item.service, distance, show_type=mixed, area=area,
+                               stale_before=stale_before)
     return f"{turn.texts.number(number)}. {entry}\n{turn.texts.status(item.status)}"
 
 

@@ -7,6 +7,9 @@ translator sees each one complete. Translator notes start with ``TRANSLATORS:``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
+
+from babel.dates import format_date
 
 from bot import hours
 from bot.catalogs import N_, translations
@@ -310,9 +313,11 @@ class Texts:
         distance_km: float | None = None,
         show_type: bool = False,
         area: str = "",
+        stale_before: date | None = None,
     ) -> str:
         """One service; ``show_type`` when the list mixes kinds (exchange and drop-in); ``area``
-        (its district or province) stands in for a missing street address."""
+        (its district or province) stands in for a missing street address; an entry last
+        checked before ``stale_before`` says when."""
         flags = [self._(SERVICE_TYPE_NAME[service.service_type])] if show_type else []
         if service.is_free:
             flags.append(self._("free"))
@@ -323,6 +328,11 @@ class Texts:
         if service.is_full:
             # TRANSLATORS: shown on a service that has no room this week.
             flags.append(self._("FULL now, call first"))
+        if service.verified_on and stale_before and service.verified_on < stale_before:
+            # TRANSLATORS: an entry not checked with the service for months, e.g. "last
+            # checked Mar 2026": the texter should call first.
+            flags.append(self._("last checked %(month)s, call first",
+                                month=self.month(service.verified_on)))
         values = {
             "name": service.name(self.locale),
             "address": service.address(self.locale) or area,
@@ -341,6 +351,10 @@ class Texts:
             km=self.number(max(1, round(distance_km))),
             **values,
         )
+
+    def month(self, day: date) -> str:
+        """"Mar 2026" in the reader's language and digits."""
+        return self.number_text(format_date(day, "MMM yyyy", locale=str(self.locale)))
 
     def join(self, items: Sequence[str]) -> str:
         # TRANSLATORS: separator between flags such as "free, voluntary".

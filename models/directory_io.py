@@ -13,6 +13,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -45,6 +46,7 @@ COLUMNS = (
     "is_walk_in",
     "is_full",
     "is_sample",
+    "verified_on",
 )
 REQUIRED = ("service_type", "name_km", "name_en", "province_code", "phone")
 FLAGS = ("is_free", "is_voluntary", "is_walk_in", "is_full", "is_sample")
@@ -173,9 +175,24 @@ def _validate(raw: dict[str, str]) -> dict[str, Any]:
     row["languages"] = _languages(raw.get("languages", ""))
     for flag in FLAGS:
         row[flag] = _flag(raw.get(flag, ""), flag, FLAG_DEFAULTS.get(flag, False))
+    row["verified_on"] = _day(raw.get("verified_on", ""))
     if not row["is_voluntary"]:
         raise ValueError("Sangkhim lists voluntary services only (is_voluntary must be true)")
     return row
+
+
+def _day(value: str) -> date | None:
+    """``verified_on``: a day as YYYY-MM-DD, not in the future; empty when never checked."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"verified_on {value!r} is not a day like 2026-12-05") from None
+    if day > date.today() + timedelta(days=1):
+        raise ValueError(f"verified_on {value!r} is in the future")
+    return day
 
 
 def _opening_hours(value: str) -> str:

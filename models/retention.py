@@ -8,6 +8,8 @@
   retry is still not counted twice;
 - processed-delivery records after ``PROCESSED_RETENTION_DAYS``;
 - the key and digests of every closed day (``models.unique``): only the counts remain;
+- "full" marks a week old (``models.services.expire_full``: a service forgotten as full is
+  hidden capacity), each recorded in the audit log;
 - handoffs to an outreach worker past their time (``HANDOFF_TTL_HOURS``), with their key, the
   texter's sealed address and every message (``models.handoffs``).
 
@@ -31,10 +33,11 @@ from sqlalchemy import delete, text, update
 from sqlalchemy.engine import Engine
 
 from bot.vocabulary import CAMBODIA
-from models import handoffs
+from models import handoffs, services
 from models.base import Executor
 from models.conversation import Conversation
 from models.inbox import ProcessedMessage
+from models.staff import AuditLog
 from models.unique import close_days
 
 
@@ -76,6 +79,10 @@ def purge(
     state_cutoff = now - timedelta(hours=state_ttl_hours)
     handoff_cutoff = now - timedelta(hours=max(handoff_ttl_hours, state_ttl_hours))
     closed = handoffs.close_expired(session, now)  # type: ignore[arg-type]
+    for service in services.expire_full(session, now):
+        session.add(AuditLog(actor_id=None, actor_email="(system)", action="service.full_expired",
+                             target_type="service", target_id=str(service.id),
+                             target_label=service.name_en[:254], details="{}"))
     inbox_cutoff = now - timedelta(days=processed_retention_days)
     reply_cutoff = now - timedelta(hours=STORED_REPLY_HOURS + 1)  # + 1: times are to the hour
     states = session.execute(delete(Conversation).where(

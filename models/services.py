@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Boolean, Float, Integer, String, Text, bindparam, select
+from sqlalchemy import Boolean, Date, Float, Integer, String, Text, bindparam, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.directory import ServiceInfo
@@ -40,6 +40,12 @@ class Service(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_sample: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: When it was marked full, and by which role (admin/outreach): shown to staff; a mark
+    #: older than ``FULL_EXPIRES_DAYS`` is lifted (``expire_full``).
+    full_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    full_by: Mapped[str | None] = mapped_column(String(16))
+    #: The day staff last checked the entry with the service; texters are told when it is old.
+    verified_on: Mapped[date | None] = mapped_column(Date)
 
     def info(self) -> ServiceInfo:
         return service_info(self)
@@ -67,7 +73,26 @@ def service_info(source: Any) -> ServiceInfo:
         is_walk_in=source.is_walk_in,
         is_full=source.is_full,
         is_sample=source.is_sample,
+        verified_on=source.verified_on,
     )
+
+
+#: A "full" mark is lifted after this many days unless staff mark it again: a full service
+#: forgotten as full is hidden capacity.
+FULL_EXPIRES_DAYS = 7
+
+
+def expire_full(session: Any, now: datetime, days: int = FULL_EXPIRES_DAYS) -> list[Service]:
+    """Lift "full" marks older than ``days``; returns the services changed."""
+    stale = list(session.scalars(select(Service).where(
+        Service.is_full.is_(True), Service.full_since.is_not(None),
+        Service.full_since < now - timedelta(days=days),
+    )))
+    for service in stale:
+        service.is_full = False
+        service.full_since = None
+        service.full_by = None
+    return stale
 
 
 class SqlDirectory:

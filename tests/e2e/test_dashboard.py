@@ -326,3 +326,14 @@ def test_a_phone_reads_the_numbers_first_and_taps_easily(live: LiveServer, brows
         assert phone.locator("a[href^='tel:']").count() > 0
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_map_leads_to_a_provinces_figures(live: LiveServer, page: Any, locale: str) -> None:
+    log_in(page, live.url, OUTREACH, locale)
+    period, cube = last_week_cube(live.app)
+    assert page.is_visible("[data-testid=map-card] svg")
+    assert page.locator("[data-testid=map-card] svg a").count() == 25
+    page.locator("[data-testid=map-card] svg a[href*='province=12']").click()
+    page.wait_for_url(re.compile(r".*province=12.*"))
+    assert page.inner_text("[data-testid=kpi-requests]") == text_of(cube.display("12", "*", "*"))

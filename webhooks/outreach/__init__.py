@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime, format_number, format_percent
+from flask_babel import format_date, format_datetime, format_number, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
@@ -144,6 +144,12 @@ def dashboard_context() -> dict[str, Any]:
 
     return {"language_names": i18n.NAMES, "current_locale": i18n.select_locale, "labels": labels,
             "format_number": format_number, "format_percent": format_percent}
+
+
+@bp.app_template_filter("day")
+def day(value: Any) -> str:
+    """A day nobody can misread: "5 Dec 2026"."""
+    return format_date(value, "d MMM yyyy")
 
 
 @bp.app_template_filter("when")

@@ -33,6 +33,8 @@ ACTIONS = {
     "service.mark_full": N_("marked a service full"),
     "service.mark_not_full": N_("marked a service as having room"),
     "directory.import": N_("imported a directory file"),
+    "service.checked": N_("checked a service's entry"),
+    "service.full_expired": N_("lifted a full mark a week old"),
     "handoff.claim": N_("took a chat with a texter"),
     "handoff.reply": N_("replied in a chat with a texter"),
     "handoff.close": N_("closed and deleted a chat with a texter"),

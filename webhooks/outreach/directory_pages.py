@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -20,6 +21,7 @@ from werkzeug.wrappers import Response
 
 from models import directory_io
 from models.services import Service
+from models.stats import cambodia_today
 from webhooks.database import get_db
 from webhooks.outreach import audit, exports, i18n
 from webhooks.outreach.auth import admin_required, staff
@@ -36,7 +38,7 @@ from webhooks.outreach.paging import page_of
 
 PAGE_SIZE = 50
 #: Columns an edit may change, in the order the audit log lists them.
-EDITABLE = tuple(c for c in directory_io.COLUMNS if c != "is_voluntary")
+EDITABLE = tuple(c for c in directory_io.COLUMNS if c not in ("is_voluntary", "verified_on"))
 STATUSES = {
     "": _l("All"),
     "open": _l("Open, has room"),
@@ -122,6 +124,8 @@ def mark_full(service_id: int) -> Response:
         service = _service_or_404(session, service_id)
         if service.is_full != full:
             service.is_full = full
+            service.full_since = datetime.now(UTC) if full else None
+            service.full_by = staff().role if full else None
             audit.record(session, staff(), "service.mark_full" if full else "service.mark_not_full",
                          "service", service.id, service.name_en, {"is_full": [not full, full]})
         name = service.name_km if i18n.select_locale() == "km" else service.name_en
@@ -137,6 +141,17 @@ def _back() -> str:
     if target.startswith("/outreach/directory") and "//" not in target and "\\" not in target:
         return target
     return url_for("outreach.directory")
+
+
+@bp.post("/directory/<id:service_id>/checked")
+def mark_checked(service_id: int) -> Response:
+    """"Checked today": staff went over the entry with the service (all staff may)."""
+    with get_db().sessions() as session, session.begin():
+        service = _service_or_404(session, service_id)
+        service.verified_on = cambodia_today()
+        audit.record(session, staff(), "service.checked", "service", service.id, service.name_en)
+    flash(_("Marked as checked today."), "info")
+    return redirect(_back())
 
 
 # --- close / reopen (admins) ---------------------------------------------------------------------
@@ -205,6 +220,7 @@ def service(service_id: int) -> Any:
                     for column in EDITABLE:
                         setattr(service, column, row[column])
                     changed = audit.changes(before, _snapshot(service), EDITABLE)
+                    service.verified_on = cambodia_today()  # an admin has just gone over it
                     if changed:
                         audit.record(session, user, "service.update", "service", service.id,
                                      service.name_en, changed)

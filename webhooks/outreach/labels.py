@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from bot.vocabulary import Outcome
 from models import stats
 from webhooks.outreach import i18n
-from webhooks.outreach.forms import SERVICE_TYPE_LABELS
+from webhooks.outreach.forms import ROLE_LABELS, SERVICE_TYPE_LABELS
 
 CHANNELS = {"sms": "SMS", "whatsapp": "WhatsApp", "telegram": "Telegram"}
 TABLE_TITLES = {
@@ -107,6 +107,13 @@ def channel(value: str | None) -> str:
 
 def locale(value: str | None) -> str:
     return i18n.NAMES.get(value or "", value or "—")
+
+
+def role(value: str | None) -> str:
+    for known, label in ROLE_LABELS.items():
+        if known.value == value:
+            return str(label)
+    return value or "—"
 
 
 def handoff_topic(value: str | None) -> str:

@@ -7,13 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, abort, current_app, redirect, render_template, request, send_file, url_for
+from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from models import stats
 from webhooks.database import get_db
-from webhooks.outreach import charts, demand, exports, i18n, labels
+from webhooks.outreach import cambodia_map, charts, demand, exports, i18n, labels
 from webhooks.outreach.blueprint import bp
 from webhooks.outreach.forms import (
     SERVICE_TYPE_LABELS,
@@ -84,6 +85,45 @@ def _chosen(filters: demand.Filters, periods: list[stats.Period]) -> stats.Perio
     return periods[-1] if periods else None
 
 
+def province_map(filters: demand.Filters, period: stats.Period | None) -> Any:
+    """Provinces shaded by requests not met in ``period`` (for the filters' kind of service),
+    each a link that filters the page to it; None before any period has ended."""
+    if period is None:
+        return None
+    with get_db().sessions() as session:
+        cube = demand.demand_cube(session, period, k())
+    service = filters.service
+    counts = {code: (cube.display(code, service, stats.ALL), cube.display(code, service,
+                                                                          stats.UNMET))
+              for code in cambodia_map.PROVINCES}
+    most = max((u for _, u in counts.values() if isinstance(u, int)), default=0)
+    tiles = {
+        code: cambodia_map.Tile(unmet, unmet / most if isinstance(unmet, int) and most else
+                                (0.0 if isinstance(unmet, int) else None))
+        for code, (_, unmet) in counts.items()
+    }
+
+    def title(code: str) -> str:
+        requests, unmet = counts[code]
+        name = labels.province(code)
+        if isinstance(requests, int) and isinstance(unmet, int) and requests:
+            return _("%(place)s, %(share)s of %(requests)s requests not met", place=name,
+                     share=format_percent(unmet / requests), requests=requests)
+        return name
+
+    endpoint = request.endpoint or "outreach.demand"
+    return cambodia_map.province_map(
+        tiles,
+        href=lambda code: url_for(endpoint, **{
+            **{k: v for k, v in filters.as_query().items() if k != "district"}, "province": code}),
+        title=title,
+        legend=cambodia_map.Legend(low=_("fewer not met"), high=_("most not met"),
+                                   withheld=_("withheld"), no_data=_("no requests")),
+        label=_("Map of Cambodia's provinces: requests not met, %(period)s",
+                period=labels.period(period)),
+    )
+
+
 def _demand_view(filters: demand.Filters) -> dict[str, Any]:
     periods = demand.periods(filters)
     chosen = _chosen(filters, periods)
@@ -110,6 +150,7 @@ def demand_page() -> str:
         form=form,
         filters=filters,
         kpis=kpis,
+        province_map=province_map(filters, view["chosen"]),
         points=view["points"],
         chart=charts.columns(view["points"], lambda p: labels.period(p.period),
                              lambda p: labels.short_period(p.period)),
@@ -150,6 +191,7 @@ def unmet() -> str:
     view = _unmet_view(filters)
     return render_template(
         "outreach/unmet.html",
+        province_map=province_map(filters, view["chosen"]),
         place=labels.place(filters.place),
         service=labels.service_type(filters.service),
         form=form,

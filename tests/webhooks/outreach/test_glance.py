@@ -123,3 +123,23 @@ def test_the_unmet_ranking_rolls_up_to_provinces(sample_app: Flask) -> None:
     assert "Ratanak Kiri" in table and ">11<" in table
     rows = client.get("/outreach/unmet.csv?level=province").get_data(as_text=True)
     assert ",16,," in rows and "16?" not in rows
+
+
+def test_the_map_shades_provinces_and_each_links_to_its_figures(sample_app: Flask) -> None:
+    day = (LAST_WEEK + timedelta(days=1)).isoformat()
+    add_events(sample_app, [
+        (day, "16", "1602", "methadone", "no_service", "sms", "km", 20),
+        (day, "02", "0203", "methadone", "served_farther", "sms", "km", 6),
+        (day, "02", "0203", "methadone", "served_within_10km", "sms", "km", 9),
+    ])
+    client = client_for(sample_app)
+    page = client.get("/outreach/demand").get_data(as_text=True)
+    assert page.index('data-testid="kpis"') < page.index('data-testid="map-card"') < page.index(
+        'data-testid="period-chart"')
+    card = page.split('data-testid="map-card"', 1)[1].split("</section>", 1)[0]
+    links = re.findall(r'<a href="([^"]+)"', card)
+    assert len(links) == 25 and "/outreach/demand?province=16" in links
+    assert "Ratanak Kiri, 100% of 20 requests not met" in card
+    assert "<script" not in card and "style=" not in card
+    followed = client.get("/outreach/demand?province=16").get_data(as_text=True)
+    assert _tile(followed, "requests") == "20"

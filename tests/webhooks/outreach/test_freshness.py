@@ -1,0 +1,78 @@
+"""Directory freshness: since when and by whom a service is full (lifted after a week), the
+day each entry was last checked, and texters told when an entry is old."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import select
+
+from bot.replies import Texts
+from bot.vocabulary import Locale
+from models import AuditLog, retention
+from models.directory_io import DirectoryFileError, read_csv
+from models.services import FULL_EXPIRES_DAYS
+from tests.bot.test_flows import SERVICES
+from tests.webhooks.outreach.helpers import OUTREACH, post
+from tests.webhooks.outreach.test_demand import client_for
+from tests.webhooks.outreach.test_directory import first_service, service
+from webhooks.database import get_db
+
+
+def test_full_says_since_when_and_by_whom_and_lifts_after_a_week(sample_app: Flask) -> None:
+    client = client_for(sample_app, OUTREACH)
+    target = first_service(sample_app)
+    page = f"/outreach/directory/{target.id}"
+    post(client, f"{page}/full", {"full": "1", "next": page}, page=page)
+    marked = service(sample_app, target.id)
+    assert marked.is_full and marked.full_by == "outreach" and marked.full_since is not None
+    shown = client.get(page).get_data(as_text=True)
+    assert f'data-testid="full-since-{target.id}"' in shown and "Outreach worker" in shown
+
+    with sample_app.app_context(), get_db().sessions() as session, session.begin():
+        retention.purge(session, datetime.now(UTC) + timedelta(days=FULL_EXPIRES_DAYS - 1), 24, 7)
+    assert service(sample_app, target.id).is_full  # not yet a week
+    with sample_app.app_context(), get_db().sessions() as session, session.begin():
+        retention.purge(session, datetime.now(UTC) + timedelta(days=FULL_EXPIRES_DAYS, hours=1),
+                        24, 7)
+    lifted = service(sample_app, target.id)
+    assert not lifted.is_full and lifted.full_since is None and lifted.full_by is None
+    with sample_app.app_context(), get_db().sessions() as session:
+        actions = list(session.scalars(select(AuditLog.action)))
+    assert "service.full_expired" in actions
+
+
+def test_checked_today_is_recorded_and_shown(sample_app: Flask) -> None:
+    client = client_for(sample_app, OUTREACH)
+    target = first_service(sample_app)
+    page = f"/outreach/directory/{target.id}"
+    assert f'data-testid="checked-{target.id}">never checked' in client.get(page).get_data(
+        as_text=True)
+    post(client, f"{page}/checked", {"next": page}, page=page)
+    assert service(sample_app, target.id).verified_on is not None
+    shown = client.get(page).get_data(as_text=True)
+    assert f'data-testid="checked-{target.id}">checked ' in shown
+
+
+def test_import_takes_a_checked_day_and_refuses_a_wrong_one() -> None:
+    header = "service_type,name_km,name_en,province_code,phone,verified_on\n"
+    rows = read_csv(io.StringIO(header + "methadone,ក,Fine,12,012 345 678,2026-11-30\n"))
+    assert rows[0]["verified_on"] == date(2026, 11, 30)
+    try:
+        read_csv(io.StringIO(header + "methadone,ក,Fine,12,012 345 678,30/11/2026\n"))
+    except DirectoryFileError as error:
+        assert "verified_on" in str(error.errors[0])
+    else:
+        raise AssertionError("a wrong day was accepted")
+
+
+def test_texters_are_told_when_an_entry_is_old() -> None:
+    old = replace(SERVICES[0], verified_on=date(2026, 3, 5))
+    recent = replace(SERVICES[0], verified_on=date(2026, 11, 20))
+    cutoff = date(2026, 6, 1)
+    assert "last checked Mar 2026, call first" in Texts(Locale.EN).service(old, stale_before=cutoff)
+    assert "last checked" not in Texts(Locale.EN).service(recent, stale_before=cutoff)
+    assert "២០២៦" in Texts(Locale.KM).service(old, stale_before=cutoff)
