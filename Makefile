@@ -82,6 +82,7 @@ bench: venv compile
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q wrk >/dev/null; } \
 		|| echo "wrk is needed for the webhook benchmark: apt-get install wrk"
 	$(BIN)/python -m tests.benchmarks.bench_webhooks
+	$(BIN)/python -m tests.benchmarks.bench_dashboard
 
 # A synthetic week (tests/synthetic.py: 2,000 messages, fixed seed, no network) in its own SQLite
 # file, then what an outreach worker would read.

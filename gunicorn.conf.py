@@ -21,3 +21,12 @@ def on_starting(server: Any) -> None:
     from webhooks import check_config
 
     check_config()
+
+
+def post_worker_init(worker: Any) -> None:
+    """Each worker builds the dashboard's default figures in the background as it starts, so
+    the first planner to open it does not wait (webhooks/outreach/demand.py, ``warm``)."""
+    from webhooks.outreach import demand
+
+    if hasattr(worker.wsgi, "app_context"):  # the Flask app (not gunicorn's failure app)
+        demand.warm(worker.wsgi)

@@ -369,12 +369,14 @@ def unmet_report(
     points: ReferencePoints,
     frame: PlaceFrame | None = None,
     level: str = "district",
+    cube: Cube | None = None,
 ) -> UnmetReport:
     """Places × service types, ordered by the requests that ended unmet; only what is shown
     orders them, and pairs whose unmet count is below k are left out. At district level,
-    requests that named only a province are a row of their own."""
+    requests that named only a province are a row of their own. ``cube``: the period's
+    ``demand_cube``, when the caller has it already."""
     frame = frame or default_frame()
-    cube = demand_cube(session, period, k, frame)
+    cube = cube or demand_cube(session, period, k, frame)
     rows = []
     for place in frame.places(level):
         for service in SERVICE_TYPES:

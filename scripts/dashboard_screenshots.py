@@ -11,12 +11,13 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-from datetime import date
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
-from models import migrate
+from models import handoffs, migrate, sealing
+from tests.e2e.conftest import last_sunday
 from tests.e2e.live import CHROMIUM_ARGS, chromium_path, serve, synthetic_demand
 from webhooks import create_app
 from webhooks.database import get_db
@@ -39,7 +40,15 @@ def build_app(folder: Path):  # type: ignore[no-untyped-def]
     runner.invoke(args=["directory", "import", "--sample"])
     runner.invoke(args=["users", "create", EMAIL, "--role", "admin"], input=f"{PASSWORD}\n{PASSWORD}\n")
     with app.app_context(), get_db().sessions() as session, session.begin():
-        session.add_all(synthetic_demand(date(2026, 11, 22), weeks=16))
+        session.add_all(synthetic_demand(last_sunday(), weeks=16))
+        master = sealing.master_key(app.config["HANDOFF_KEY"])
+        for topic, province, district in (("faq_methadone/restart", "12", "1201"),
+                                          ("family/injecting", "02", "0203")):
+            handoffs.open_handoff(  # made-up chats: a made-up address that goes nowhere
+                session.connection(), master, address={"channel": "sms", "to": "+0", "from": "+0"},
+                channel="sms", locale="km", province_code=province, district_code=district,
+                topic=topic, now=datetime.now(UTC), ttl=timedelta(hours=72),
+            )
     return app
 
 
@@ -58,7 +67,7 @@ def shoot(page: Page, base: str, out: Path, locale: str) -> list[Path]:
     for name, path_ in (("demand", "/outreach/demand"), ("unmet", "/outreach/unmet"),
                         ("directory", "/outreach/directory?province=12"),
                         ("service", "/outreach/directory/1"), ("import", "/outreach/directory/import"),
-                        ("audit", "/outreach/audit")):
+                        ("audit", "/outreach/audit"), ("chats", "/outreach/handoffs")):
         page.goto(base + path_)
         target = out / f"{name}-{locale}.png"
         page.screenshot(path=str(target), full_page=name in ("demand", "unmet"))

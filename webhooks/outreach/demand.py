@@ -36,8 +36,10 @@ LOCALES = tuple(loc.value for loc in Locale)
 DEFAULT_SPAN = {"week": 12, "month": 12}
 #: The most periods one page charts (the latest ones of a longer range).
 MAX_SPAN = {"week": 26, "month": 24}
-#: Ended periods never change, so their cubes are kept a while (per app) instead of rebuilt.
-CACHE_SECONDS = 600
+#: Ended periods never change (events are dated when they happen, and none is ever deleted),
+#: so their cubes are kept for hours (per worker) instead of rebuilt; a new worker warms the
+#: latest ones as it starts (``warm``).
+CACHE_SECONDS = 6 * 3600
 CACHE_SIZE = 128
 
 Display = int | str
@@ -175,6 +177,26 @@ def audience_cube(session: Session, period: stats.Period, k: int) -> Cube:
     return _cached("audience", period, k, build)
 
 
+def warm(app: Any) -> None:
+    """Build the cubes of the default view (the latest periods) in the background, so that the
+    first planner to open the dashboard does not wait for them. Failures (no database yet)
+    are logged and harmless: the pages build what they need."""
+
+    def run() -> None:
+        try:
+            with app.app_context():
+                from webhooks.database import get_db
+
+                k = int(app.config["K_ANONYMITY"])
+                with get_db().sessions() as session:
+                    for period in reversed(periods(Filters(by=published_period()))):
+                        demand_cube(session, period, k)
+        except Exception as error:  # a warm-up must never take a worker down
+            app.logger.warning("dashboard warm-up skipped (%s)", type(error).__name__)
+
+    threading.Thread(target=run, name="dashboard-warm-up", daemon=True).start()
+
+
 def forget_cached() -> None:
     current_app.extensions.pop("outreach.cubes", None)
 
@@ -310,5 +332,7 @@ def unmet(session: Session, period: stats.Period, filters: Filters, k: int) -> s
 def _cached_report(
     session: Session, period: stats.Period, k: int, services: Any, level: str = "district"
 ) -> stats.UnmetReport:
-    # The ranking depends on the directory (distances to open services): not cached.
-    return stats.unmet_report(session, period, k, services, default_points(), level=level)
+    # The counts come from the cached cube; the distances to open services depend on the
+    # directory as it is now, so they are measured again on every view.
+    return stats.unmet_report(session, period, k, services, default_points(), level=level,
+                              cube=demand_cube(session, period, k))

@@ -143,3 +143,17 @@ def test_the_map_shades_provinces_and_each_links_to_its_figures(sample_app: Flas
     assert "<script" not in card and "style=" not in card
     followed = client.get("/outreach/demand?province=16").get_data(as_text=True)
     assert _tile(followed, "requests") == "20"
+
+
+def test_pages_are_compressed_for_browsers_that_take_it(sample_app: Flask) -> None:
+    import gzip
+
+    client = client_for(sample_app)
+    plain = client.get("/outreach/demand")
+    packed = client.get("/outreach/demand", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert plain.headers.get("Content-Encoding") is None
+    assert packed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed.headers[
+        "Vary"]
+    assert len(packed.get_data()) * 3 < len(plain.get_data())
+    text = gzip.decompress(packed.get_data()).decode()
+    assert text.split("csrf_token")[0] == plain.get_data(as_text=True).split("csrf_token")[0]
