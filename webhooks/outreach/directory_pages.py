@@ -262,8 +262,12 @@ def _validated(form: ServiceForm) -> dict[str, Any] | None:
     try:
         return validate_row(raw)
     except directory_io.RowProblem as problem:
-        field = getattr(form, problem.column)
-        field.errors = [*field.errors, _(problem.msgid, **problem.values)]
+        field = getattr(form, problem.column, None)
+        message = _(problem.msgid, **problem.values)
+        if field is None:
+            form.form_errors.append(message)
+        else:
+            field.errors = [*field.errors, message]
     except ValueError as error:
         form.form_errors.append(str(error))
     return None

