@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -75,3 +77,26 @@ def test_a_page_that_does_not_exist_answers_in_khmer_not_json(app: Flask) -> Non
     assert response.status_code == 404 and response.mimetype == "text/html"
     assert '<html lang="km">' in page and KM.gettext("This page does not exist.") in page
     assert app.test_client().get("/no-such-api").mimetype == "application/json"
+
+
+def test_the_web_font_is_a_small_woff2_that_covers_every_khmer_word_shown(app: Flask) -> None:
+    from babel.messages.pofile import read_po
+    from fontTools.ttLib import TTFont
+
+    from bot.catalogs import LOCALES_DIR
+
+    with app.test_client().get("/outreach/static/fonts/NotoSansKhmer-subset.woff2") as response:
+        assert response.status_code == 200 and response.mimetype == "font/woff2"
+        assert len(response.get_data()) < 100 * 1024
+    css = app.test_client().get("/outreach/static/outreach.css").get_data(as_text=True)
+    assert css.index("NotoSansKhmer-subset.woff2") < css.index("NotoSansKhmer.ttf")
+    font = TTFont(str(Path(app.root_path) / "outreach" / "static" / "fonts"
+                      / "NotoSansKhmer-subset.woff2"))
+    covered = set(font.getBestCmap())
+    with (LOCALES_DIR / "km" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle)
+    shown = {ch for message in catalog if message.string
+             for text in ([message.string] if isinstance(message.string, str) else message.string)
+             for ch in text if ord(ch) >= 0x1780}
+    missing = sorted(ch for ch in shown if ord(ch) not in covered)
+    assert missing == [], [f"U+{ord(ch):04X}" for ch in missing]
