@@ -196,9 +196,14 @@ def bounds(
 def _tighten(total: int, parts: tuple[int, ...], low: list[int], high: list[int]) -> list[int]:
     """One equation ``total = sum(parts)``: narrow every member's interval; return who changed."""
     changed = []
-    low_sum = sum(low[p] for p in parts)
-    unbounded = sum(1 for p in parts if high[p] >= INFINITY)
-    finite_high = sum(high[p] for p in parts if high[p] < INFINITY)
+    low_sum = finite_high = unbounded = 0
+    for p in parts:  # one pass: this runs ~100,000 times for one period's tables
+        low_sum += low[p]
+        part_high = high[p]
+        if part_high >= INFINITY:
+            unbounded += 1
+        else:
+            finite_high += part_high
     high_sum = INFINITY if unbounded else finite_high
     if low_sum > low[total]:
         low[total] = low_sum
@@ -206,19 +211,18 @@ def _tighten(total: int, parts: tuple[int, ...], low: list[int], high: list[int]
     if high_sum < high[total]:
         high[total] = high_sum
         changed.append(total)
+    low_total, high_total = low[total], high[total]
     for p in parts:
-        others_low = low_sum - low[p]
-        if high[p] >= INFINITY:
+        part_low, part_high = low[p], high[p]
+        if part_high >= INFINITY:
             others_high = INFINITY if unbounded > 1 else finite_high
         else:
-            others_high = INFINITY if unbounded else finite_high - high[p]
-        new_low = low[total] - others_high if others_high < INFINITY else low[p]
-        new_high = high[total] - others_low if high[total] < INFINITY else high[p]
-        if new_low > low[p]:
-            low[p] = new_low
+            others_high = INFINITY if unbounded else finite_high - part_high
+        if others_high < INFINITY and low_total - others_high > part_low:
+            low[p] = low_total - others_high
             changed.append(p)
-        if new_high < high[p]:
-            high[p] = new_high
+        if high_total < INFINITY and high_total - (low_sum - part_low) < part_high:
+            high[p] = high_total - (low_sum - part_low)
             changed.append(p)
     return changed
 
