@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, text, update
+from sqlalchemy import delete, insert, text, update
 from sqlalchemy.engine import Engine
 
 from bot.vocabulary import CAMBODIA
@@ -79,10 +79,12 @@ def purge(
     state_cutoff = now - timedelta(hours=state_ttl_hours)
     handoff_cutoff = now - timedelta(hours=max(handoff_ttl_hours, state_ttl_hours))
     closed = handoffs.close_expired(session, now)  # type: ignore[arg-type]
-    for service in services.expire_full(session, now):
-        session.add(AuditLog(actor_id=None, actor_email="(system)", action="service.full_expired",
-                             target_type="service", target_id=str(service.id),
-                             target_label=service.name_en[:254], details="{}"))
+    for service_id, name in services.expire_full(session, now):
+        session.execute(insert(AuditLog.__table__).values(
+            actor_id=None, actor_email="(system)", action="service.full_expired",
+            target_type="service", target_id=str(service_id), target_label=name[:254],
+            details="{}", at=now,
+        ))
     inbox_cutoff = now - timedelta(days=processed_retention_days)
     reply_cutoff = now - timedelta(hours=STORED_REPLY_HOURS + 1)  # + 1: times are to the hour
     states = session.execute(delete(Conversation).where(

@@ -15,8 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from typing import Any
 
 NONCE_BYTES = 12
 KEY_BYTES = 32
@@ -35,17 +34,26 @@ def new_data_key() -> bytes:
     return os.urandom(KEY_BYTES)
 
 
+def _aesgcm(key: bytes) -> Any:
+    # imported on first use: most workers never open a handoff, and the library weighs ~7 MB
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM(key)
+
+
 def seal(key: bytes, plaintext: bytes, context: bytes) -> bytes:
     """``nonce || AES-GCM(key, plaintext, associated data = context)``."""
     nonce = os.urandom(NONCE_BYTES)
-    return nonce + AESGCM(key).encrypt(nonce, plaintext, context)
+    return nonce + _aesgcm(key).encrypt(nonce, plaintext, context)
 
 
 def unseal(key: bytes, sealed: bytes, context: bytes) -> bytes:
+    from cryptography.exceptions import InvalidTag
+
     if len(sealed) <= NONCE_BYTES:
         raise SealError("sealed value too short")
     try:
-        return AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], context)
+        return _aesgcm(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], context)
     except InvalidTag:
         raise SealError("sealed value does not open with this key") from None
 

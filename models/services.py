@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Float, Integer, String, Text, bindparam, select
+from sqlalchemy import Boolean, Date, Float, Integer, String, Text, bindparam, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.directory import ServiceInfo
@@ -82,17 +82,20 @@ def service_info(source: Any) -> ServiceInfo:
 FULL_EXPIRES_DAYS = 7
 
 
-def expire_full(session: Any, now: datetime, days: int = FULL_EXPIRES_DAYS) -> list[Service]:
-    """Lift "full" marks older than ``days``; returns the services changed."""
-    stale = list(session.scalars(select(Service).where(
-        Service.is_full.is_(True), Service.full_since.is_not(None),
-        Service.full_since < now - timedelta(days=days),
-    )))
-    for service in stale:
-        service.is_full = False
-        service.full_since = None
-        service.full_by = None
-    return stale
+def expire_full(executor: Executor, now: datetime, days: int = FULL_EXPIRES_DAYS
+                ) -> list[tuple[int, str]]:
+    """Lift "full" marks older than ``days``; returns the (id, English name) of each service
+    changed. Core statements, so it runs on a connection (the app's hourly purge) or a
+    session (``flask purge``) alike."""
+    table = Service.__table__
+    stale = executor.execute(select(table.c.id, table.c.name_en).where(
+        table.c.is_full.is_(True), table.c.full_since.is_not(None),
+        table.c.full_since < now - timedelta(days=days),
+    )).all()
+    if stale:
+        executor.execute(update(table).where(table.c.id.in_([row.id for row in stale]))
+                         .values(is_full=False, full_since=None, full_by=None))
+    return [(row.id, row.name_en) for row in stale]
 
 
 class SqlDirectory:

@@ -77,26 +77,12 @@ class Cube:
             raise ValueError("k must be at least 2")
         self.dimensions = tuple(dimensions)
         self.k = k
-        axes = [list(d.parents) for d in self.dimensions]
-        self._keys = list(itertools.product(*axes))
-        self._index = {key: i for i, key in enumerate(self._keys)}
+        self._keys, self._index, groups = _layout(self.dimensions)
         self._values = [0] * len(self._keys)
         for key, count in leaves.items():
             for node in itertools.product(*(d.lineage(v) for d, v in zip(self.dimensions, key))):
                 self._values[self._index[node]] += count
-        self._shown = protect(self._values, self._groups(), k)
-
-    def _groups(self) -> list[tuple[int, tuple[int, ...]]]:
-        groups = []
-        for i, key in enumerate(self._keys):
-            for axis, dimension in enumerate(self.dimensions):
-                kids = dimension.children[key[axis]]
-                if kids:
-                    members = tuple(
-                        self._index[key[:axis] + (kid,) + key[axis + 1 :]] for kid in kids
-                    )
-                    groups.append((i, members))
-        return groups
+        self._shown = protect(self._values, groups, k)
 
     @property
     def published(self) -> bool:
@@ -122,6 +108,33 @@ class Cube:
         if shown is Shown.EXACT:
             return (2, self._values[i])
         return (1, 0) if shown is Shown.WITHHELD else (0, 0)
+
+
+Layout = tuple[list[tuple[str, ...]], dict[tuple[str, ...], int], list[tuple[int, tuple[int, ...]]]]
+#: Cells, their index and their total equations depend on the dimensions only: cubes of the
+#: same shape (every period of the dashboard) share one layout instead of a copy each.
+_LAYOUTS: dict[tuple[object, ...], Layout] = {}
+_LAYOUTS_KEPT = 8
+
+
+def _layout(dimensions: tuple[Dimension, ...]) -> Layout:
+    shape = tuple((d.name, tuple(d.parents.items())) for d in dimensions)
+    found = _LAYOUTS.get(shape)
+    if found is not None:
+        return found
+    keys = list(itertools.product(*(list(d.parents) for d in dimensions)))
+    index = {key: i for i, key in enumerate(keys)}
+    groups = []
+    for i, key in enumerate(keys):
+        for axis, dimension in enumerate(dimensions):
+            kids = dimension.children[key[axis]]
+            if kids:
+                groups.append((i, tuple(index[key[:axis] + (kid,) + key[axis + 1:]]
+                                        for kid in kids)))
+    if len(_LAYOUTS) >= _LAYOUTS_KEPT:
+        _LAYOUTS.pop(next(iter(_LAYOUTS)))
+    _LAYOUTS[shape] = (keys, index, groups)
+    return _LAYOUTS[shape]
 
 
 def render(value: int, shown: Shown, k: int) -> int | str:

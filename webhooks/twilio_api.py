@@ -8,11 +8,6 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from twilio.base.exceptions import TwilioException
-from twilio.http.http_client import TwilioHttpClient
-from twilio.http.response import Response
-from twilio.rest import Client
-
 from webhooks.channels import SendError
 
 #: Twilio's client logs each request (with its body) at INFO: never let that through.
@@ -26,25 +21,30 @@ MAX_BODY_CHARS = 1600
 SEND_TIMEOUT_SECONDS = 10.0
 
 
-class _AtBaseUrl(TwilioHttpClient):
-    """Twilio's HTTP client, sending to ``base_url`` instead of api.twilio.com."""
+def _http_client(base_url: str) -> Any:
+    """Twilio's HTTP client, sending to ``base_url`` instead of api.twilio.com (built on first
+    use: Twilio's REST client and its HTTP stack are loaded only when a worker replies)."""
+    from twilio.http.http_client import TwilioHttpClient
+    from twilio.http.response import Response
 
-    def __init__(self, base_url: str) -> None:
-        super().__init__(timeout=SEND_TIMEOUT_SECONDS, logger=_QUIET)
-        self.base_url = base_url.rstrip("/")
+    class AtBaseUrl(TwilioHttpClient):
+        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+            if url.startswith(TWILIO_API):
+                url = base_url.rstrip("/") + url[len(TWILIO_API):]
+            return super().request(method, url, *args, **kwargs)
 
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
-        if url.startswith(TWILIO_API):
-            url = self.base_url + url[len(TWILIO_API):]
-        return super().request(method, url, *args, **kwargs)
+    return AtBaseUrl(timeout=SEND_TIMEOUT_SECONDS, logger=_QUIET)
 
 
 def send_text(config: Mapping[str, Any], to: str, sender: str, text: str) -> None:
     """Send ``text`` to ``to`` (``+855…`` or ``whatsapp:+855…``) from our number ``sender``."""
+    from twilio.base.exceptions import TwilioException
+    from twilio.rest import Client
+
     if not config.get("TWILIO_ACCOUNT_SID"):
         raise SendError("TWILIO_ACCOUNT_SID is not set")
     client = Client(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"],
-                    http_client=_AtBaseUrl(config["TWILIO_API_BASE_URL"]))
+                    http_client=_http_client(config["TWILIO_API_BASE_URL"]))
     try:
         client.messages.create(to=to, from_=sender, body=text[:MAX_BODY_CHARS])
     except (TwilioException, OSError) as error:

@@ -247,6 +247,9 @@ def bench(database: str, url: str, rounds: int, seconds: int, connections: int, 
     ratio_p99 = summary["sangkhim"][1] / summary["bare"][1]
     print(f"  ratios: throughput {ratio_rps:.2f}x the bare app (target >= 0.6), "
           f"p99 {ratio_p99:.2f}x (target <= 2)")
+    if not summary["engine-only"][0]:  # it answered nothing: say so rather than divide by 0
+        print("  the engine-only app answered no request (see its errors above)")
+        return
     floor_rps = summary["engine-only"][0] / summary["bare"][0]
     print(f"  without storage the engine alone reaches {floor_rps:.2f}x the bare app; storage "
           f"keeps {summary['sangkhim'][0] / summary['engine-only'][0]:.2f}x of that")

