@@ -144,7 +144,7 @@ def open_handoff(
         unread=0,
         opened_at=_minute(now),
         last_message_at=_minute(now),
-        expires_at=now + ttl,
+        expires_at=_minute(now) + ttl,  # no time finer than the minute is kept
         wrapped_key=sealing.wrap(master, data_key, context),
         address=sealing.seal(data_key, json.dumps(address).encode(), context),
     ))

@@ -184,6 +184,8 @@ def test_a_copy_of_the_database_alone_opens_nothing(handoff_app: Flask) -> None:
     _ask_for_a_person(texter)
     texter.send("we live near the bridge market")
     row = _only_handoff(app)
+    for moment in (row.opened_at, row.last_message_at, row.expires_at):
+        assert (moment.second, moment.microsecond) == (0, 0)  # to the minute, no finer
     master = sealing.master_key(app.config["HANDOFF_KEY"])
     assert handoff_rows.address(master, row) == {"channel": "sms", "to": NUMBER,
                                                  "from": OUR_NUMBER}
