@@ -51,11 +51,14 @@ def _row(connection: Any, handle: str) -> Any:
 def handoff_inbox() -> str:
     enabled = bool(current_app.config.get("HANDOFF_KEY"))
     rows: list[Any] = []
-    period = demand.periods(demand.Filters(by=demand.published_period()))[-1]
+    ended = demand.periods(demand.Filters(by=demand.published_period()))
+    period = ended[-1] if ended else None
+    counts: list[Any] = []
     with get_db().sessions() as session:
         if enabled:
             rows = handoffs.waiting_list(session.connection())
-        counts = stats.handoff_rows(session, period, current_app.config["K_ANONYMITY"])
+        if period is not None:
+            counts = stats.handoff_rows(session, period, current_app.config["K_ANONYMITY"])
     return render_template(
         "outreach/handoffs.html", rows=rows, enabled=enabled, me=staff().id,
         hours=current_app.config["HANDOFF_HOURS"], ttl=current_app.config["HANDOFF_TTL_HOURS"],
