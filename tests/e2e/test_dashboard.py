@@ -318,7 +318,10 @@ def test_a_phone_reads_the_numbers_first_and_taps_easily(live: LiveServer, brows
         chart = phone.locator("[data-testid=period-chart]").bounding_box()
         assert kpis is not None and chart is not None and kpis["y"] < chart["y"]
         assert not phone.is_visible("select[name=province]")
-        for target in phone.locator("header nav a, main button, summary").all():
+        assert not phone.is_visible("header nav")  # the menu folds behind one button
+        phone.click("[data-testid=menu-button]")
+        assert phone.is_visible("header nav")
+        for target in phone.locator("header nav a, main button, summary, .menu-button").all():
             if target.is_visible():
                 box = target.bounding_box()
                 assert box is not None and box["height"] >= 44, target.inner_text()
