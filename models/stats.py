@@ -21,7 +21,7 @@ or none of the type is known. Days are the demand events' days.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -37,6 +37,7 @@ from bot.placenames import DISTRICT, PROVINCE
 from bot.vocabulary import CAMBODIA, ServiceType
 from models.demand_events import DemandEvent
 from models.services import Service
+from models.publish import Table
 from models.suppression import Cube, Dimension, Shown
 from models.unique import DailyUniqueSender
 
@@ -324,6 +325,62 @@ def export_rows(
                     "sender_days": _sender_days(cube, senders, place, service),
                     "nearest_open_service_km": "" if km is None else round(km),
                 }
+
+
+def demand_table(
+    session: Session,
+    periods: Sequence[Period],
+    level: str,
+    k: int,
+    services: Sequence[ServiceInfo],
+    points: ReferencePoints,
+) -> Table:
+    """The published demand table (``export_rows``), for any writer of ``models.publish``."""
+    return Table("demand", EXPORT_COLUMNS,
+                 list(export_rows(session, periods, level, k, services, points)))
+
+
+#: The unmet ranking as a table: codes empty where not known (never "16?").
+UNMET_COLUMNS = ("rank", "period", "period_start", "period_end", "province_code",
+                 "district_code", "place", "service_type", "service", "unmet",
+                 "served_farther", "only_full", "no_service", "requests", "nearest_open_km")
+
+
+def place_codes(place: str) -> tuple[str, str]:
+    """(province code, district code) of a place of the frame; empty where not known ("16?" is
+    province 16 with its district unknown; "?" is neither)."""
+    code = place.rstrip(ONLY_PROVINCE)
+    if code in ("", ALL):
+        return "", ""
+    return code[:2], code if len(code) == 4 else ""
+
+
+def unmet_table(
+    report: UnmetReport,
+    name: Callable[[str], str] | None = None,
+    service_name: Callable[[str], str] | None = None,
+) -> Table:
+    """The unmet ranking as a published table; ``name`` and ``service_name`` name places and
+    kinds of service (default: in English)."""
+    frame = default_frame()
+    rows = []
+    for rank, row in enumerate(report.rows, start=1):
+        province_code, district_code = place_codes(row.place)
+        rows.append({
+            "rank": rank, "period": report.period.label,
+            "period_start": report.period.start.isoformat(),
+            "period_end": report.period.end.isoformat(),
+            "province_code": province_code, "district_code": district_code,
+            "place": name(row.place) if name else frame.name(row.place),
+            "service_type": row.service_type,
+            "service": (service_name(row.service_type) if service_name
+                        else row.service_type.replace("_", " ")),
+            "unmet": row.unmet,
+            "served_farther": row.served_farther, "only_full": row.only_full,
+            "no_service": row.no_service, "requests": row.requests,
+            "nearest_open_km": "" if row.nearest_open_km is None else round(row.nearest_open_km),
+        })
+    return Table("unmet", UNMET_COLUMNS, rows)
 
 
 def _sender_days(requests: Cube, senders: Cube, place: str, service: str) -> int | str:

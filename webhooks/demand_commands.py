@@ -7,23 +7,18 @@ worked out by subtraction.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from itertools import chain
 from pathlib import Path
-from typing import Any
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
 from bot.geo import default_points
-from models import dhis2
-from models.spreadsheet import write_csv
+from models import dhis2, publish
 from models.stats import (
     ALL,
-    EXPORT_COLUMNS,
     LEVELS,
     PERIODS,
     Period,
@@ -32,31 +27,16 @@ from models.stats import (
     default_frame,
     directory_services,
     ended_periods,
-    export_rows,
+    demand_table,
     handoff_rows,
     unmet_report,
+    unmet_table,
 )
 from webhooks.database import get_db
 from webhooks.outreach.demand import published_period
 
 demand_cli = AppGroup("demand", help="De-identified demand statistics (small numbers hidden).")
 
-
-def _write_csv(rows: Iterable[dict[str, object]], output: Any, options: dict[str, Any]) -> None:
-    write_csv(output, chain([EXPORT_COLUMNS], ([row[c] for c in EXPORT_COLUMNS] for row in rows)))
-
-
-def _write_dhis2(rows: Iterable[dict[str, object]], output: Any, options: dict[str, Any]) -> None:
-    value_set, skipped = dhis2.data_value_set(rows, options["mapping"])
-    json.dump(value_set, output, ensure_ascii=False, indent=1)
-    output.write("\n")
-    for reason, count in sorted(skipped.items()):
-        click.echo(f"left out: {count} ({reason})", err=True)
-
-
-#: Every export reads the same published rows (``models.stats.export_rows``); only the writer
-#: differs.
-WRITERS = {"csv": _write_csv, "dhis2": _write_dhis2}
 
 SERVICE_NAMES = {
     "voluntary_treatment": "voluntary treatment",
@@ -118,7 +98,7 @@ _BY = click.option("--by", type=click.Choice(PERIODS), default=None,
 @click.option("--to", "last", type=_DATE, default=None, help="Last day (default: yesterday).")
 @_BY
 @click.option("--level", type=click.Choice(LEVELS), default="district", show_default=True)
-@click.option("--format", "form", type=click.Choice(sorted(WRITERS)), default="csv",
+@click.option("--format", "form", type=click.Choice(sorted(publish.WRITERS)), default="csv",
               show_default=True, help="csv, or dhis2: a DHIS2 data value set (JSON).")
 @click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="For --format dhis2: the JSON file mapping places and measures to DHIS2 "
@@ -137,16 +117,17 @@ def demand_export(
         raise click.UsageError("--format dhis2 needs --mapping FILE "
                                "(start from data/dhis2_mapping.sample.json)")
     try:
-        options = {"mapping": dhis2.load_mapping(mapping) if mapping else None}
+        options = {"mapping": dhis2.load_mapping(mapping) if mapping else None,
+                   "report": lambda line: click.echo(line, err=True)}
     except dhis2.MappingError as error:
         raise click.ClickException(str(error)) from None
     periods = _periods(first, last, by, 4 if _published_period(by) == "week" else 3)
     config = current_app.config
     with get_db().sessions() as session:
         services = directory_services(session, include_sample=not config["PRODUCTION"])
-        rows = export_rows(session, periods, level, config["K_ANONYMITY"], services,
-                           default_points())
-        WRITERS[form](rows, output, options)
+        table = demand_table(session, periods, level, config["K_ANONYMITY"], services,
+                             default_points())
+        publish.WRITERS[form](table, output, options)
 
 
 @demand_cli.command("report")
@@ -155,8 +136,11 @@ def demand_export(
 @_BY
 @click.option("--level", type=click.Choice(LEVELS), default="district", show_default=True)
 @click.option("--top", type=click.IntRange(min=1), default=15, show_default=True)
+@click.option("--format", "form", type=click.Choice(["text", "csv"]), default="text",
+              show_default=True, help="text for reading, or csv: the whole ranking as a table.")
 def demand_report(
-    first: datetime | None, last: datetime | None, by: str | None, level: str, top: int
+    first: datetime | None, last: datetime | None, by: str | None, level: str, top: int,
+    form: str,
 ) -> None:
     """Print the unmet-demand ranking: where people asked and found no open service within
     50 km, or only full ones. One ranking per whole, ended period (default: the last one)."""
@@ -167,6 +151,9 @@ def demand_report(
         for period in periods:
             report = unmet_report(session, period, config["K_ANONYMITY"], services,
                                   default_points(), level=level)
+            if form == "csv":
+                click.echo(publish.to_text(unmet_table(report)), nl=False)
+                continue
             click.echo("\n".join(render_report(report, top, sample=not config["PRODUCTION"])))
             handoff_counts = handoff_rows(session, period, config["K_ANONYMITY"], level)
             click.echo("\n".join(render_handoffs(handoff_counts, config["K_ANONYMITY"])))

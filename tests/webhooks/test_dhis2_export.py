@@ -91,3 +91,20 @@ def test_dhis2_needs_a_mapping(app: Flask) -> None:
 def test_the_sample_mapping_loads_and_names_every_province() -> None:
     mapping = dhis2.load_mapping(SAMPLE_MAPPING)
     assert sum(len(code) == 2 for code in mapping.org_units) == 25
+
+
+def test_every_export_is_a_published_table_written_by_one_writer(app: Flask) -> None:
+    """CSV, DHIS2 and the report's CSV share ``models.publish``: the same protected rows."""
+    from models import publish
+
+    add(app, "1602", "methadone", "served_farther", 8)
+    add(app, "1602", "methadone", "no_service", 2)
+    _, csv_out, _ = cli(app, "export")
+    _, report_csv, _ = cli(app, "report", "--format", "csv")
+    ranking = list(csv.DictReader(io.StringIO(report_csv)))
+    assert ranking[0]["district_code"] == "1602" and ranking[0]["unmet"] == "10"
+    assert ranking[0]["no_service"] == "<5" and "?" not in report_csv
+    table = publish.Table("unmet", ("a",), [{"a": "=1+1"}])
+    assert publish.to_text(table) == "a\r\n'=1+1\r\n"  # the one CSV writer quotes formulas
+    with pytest.raises(publish.FormatError):
+        publish.to_text(table, "dhis2", mapping=None)

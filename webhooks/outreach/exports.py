@@ -1,5 +1,7 @@
 """CSV downloads: exactly what the demand pages show (same filters, same periods, the same
-protected numbers: ``<k`` and ``x`` as on the page and in ``flask demand export``). Every file is written by ``spreadsheet.to_csv``, so no cell can start a formula."""
+protected numbers: ``<k`` and ``x`` as on the page and in ``flask demand export``). Each is a
+``models.publish.Table`` written by the same CSV writer as the exports, so no cell can start a
+formula."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from collections.abc import Iterator, Sequence
 
 from flask import Response
 
-from models import spreadsheet, stats
+from models import publish, stats
 from webhooks.outreach import demand, labels
 
 #: A period label as ``models.stats`` writes them ("2026-W47", "2026-11"): nothing else from
@@ -16,10 +18,6 @@ from webhooks.outreach import demand, labels
 PERIOD_LABEL = re.compile(r"\d{4}-(W\d{2}|\d{2})")
 DEMAND_COLUMNS = ("table", "period", "period_start", "period_end", "place_code", "place",
                   "service_type", "key", "label", "requests", "unmet")
-UNMET_COLUMNS = ("rank", "period", "period_start", "period_end", "province_code",
-                 "district_code", "place",
-                 "service_type", "service", "unmet", "served_farther", "only_full",
-                 "no_service", "requests", "nearest_open_km")
 
 
 def filename(name: str, filters: demand.Filters) -> str:
@@ -52,39 +50,25 @@ def demand_csv(
     place, service = filters.place, filters.service
     common = (place, labels.place(place), service)
 
-    def rows() -> Iterator[Sequence[object]]:
-        yield DEMAND_COLUMNS
+    def rows() -> Iterator[dict[str, object]]:
         for point in points:
-            yield ("period", *_period(point.period), *common, point.period.label,
-                   labels.period(point.period), point.requests, point.unmet)
+            yield dict(zip(DEMAND_COLUMNS, ("period", *_period(point.period), *common,
+                                            point.period.label, labels.period(point.period),
+                                            point.requests, point.unmet)))
         if detail is not None:
             for table, found in detail.tables.items():
                 for one in found:
-                    yield (table, *_period(detail.period), *common, one.key,
-                           labels.for_table(table, one.key), one.shown, "")
+                    yield dict(zip(DEMAND_COLUMNS, (
+                        table, *_period(detail.period), *common, one.key,
+                        labels.for_table(table, one.key), one.shown, "")))
 
-    return spreadsheet.to_csv(rows())
-
-
-def _codes(place: str) -> tuple[str, str]:
-    """(province code, district code) of a place of the statistics frame; empty where not
-    known ("16?" is province 16, district unknown; "?" is neither)."""
-    code = place.rstrip(stats.ONLY_PROVINCE)
-    if code in ("", stats.ALL):
-        return "", ""
-    return code[:2], code if len(code) == 4 else ""
+    return publish.to_text(publish.Table("demand view", DEMAND_COLUMNS, rows()))
 
 
 def unmet_csv(report: stats.UnmetReport | None) -> str:
-    rows: list[Sequence[object]] = [UNMET_COLUMNS]
-    if report is not None:
-        for rank, row in enumerate(report.rows, start=1):
-            rows.append((
-                rank, *_period(report.period), *_codes(row.place), labels.place(row.place),
-                row.service_type, labels.service_type(row.service_type), row.unmet,
-                row.served_farther, row.only_full, row.no_service, row.requests,
-                "" if row.nearest_open_km is None else round(row.nearest_open_km),
-            ))
-    return spreadsheet.to_csv(rows)
-
-
+    """The ranking as ``flask demand report --format csv`` writes it, places named in the
+    reader's language."""
+    if report is None:
+        return publish.to_text(publish.Table("unmet", stats.UNMET_COLUMNS, []))
+    return publish.to_text(stats.unmet_table(report, name=labels.place,
+                                             service_name=labels.service_type))
