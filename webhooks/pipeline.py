@@ -112,6 +112,8 @@ class _Turn:
 
     reply: Reply
     counters: ratelimit.Counters
+    #: The open handoff the conversation was in when the turn was worked out, if any.
+    handoff: str | None = None
 
 
 def _process_once(
@@ -210,7 +212,7 @@ def _think(
     if reachable and config["HANDOFF_KEY"]:
         desk = Desk(config["HANDOFF_HOURS"], config["HANDOFF_TTL_HOURS"])
     reply = bot.handle(inbound, state, directory, now, capabilities=can, desk=desk)
-    return _Turn(reply, counters)
+    return _Turn(reply, counters, _handoff_of(state))
 
 
 def _handoff_of(state: State) -> str | None:
@@ -220,15 +222,15 @@ def _handoff_of(state: State) -> str | None:
 
 
 def _handoff_effects(
-    connection: Connection, inbound: Inbound, row: Row[Any] | None, reply: Reply,
-    now: datetime, address: dict[str, Any] | None,
+    connection: Connection, inbound: Inbound, turn: _Turn, now: datetime,
+    address: dict[str, Any] | None,
 ) -> None:
     """Open, feed or close the texter's handoff as the engine decided. The address and the
-    texts are sealed under the handoff's own key (``models/handoffs.py``)."""
+    texts are sealed under the handoff's own key (``models/handoffs.py``). Nothing is read
+    unless the conversation is in a handoff."""
     config = current_app.config
-    before = State.restore(row.locale, row.step, row.data) if row is not None else State()
-    current = _handoff_of(before)
-    found = handoffs.find(connection, current) if current else None
+    reply, current = turn.reply, turn.handoff
+    found = handoffs.find(connection, current) if current else None  # still open, now?
     if found is None:
         current = None  # closed by the worker or expired since
     if reply.handoff is not None and reply.state is not None:
@@ -256,7 +258,7 @@ def _save(connection: Connection, key: str, inbound: Inbound, row: Row[Any] | No
     ``_Conflict`` if the row is no longer the one read, ``_Repeat`` if the delivery was
     recorded before."""
     sender = inbound.sender_key
-    _handoff_effects(connection, inbound, row, turn.reply, now, address)
+    _handoff_effects(connection, inbound, turn, now, address)
     state = turn.reply.state
     if state is None:
         if row is not None and not turns.delete_conversation(connection, sender, row.version):
