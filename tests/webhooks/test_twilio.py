@@ -287,13 +287,18 @@ def test_redelivered_message_sid_gets_same_reply_and_counts_once(sample_app: Fla
     assert count_rows(sample_app, DemandEvent) == 1
     assert count_rows(sample_app, ProcessedMessage) == 3
 
+    # How many result lines fit one SMS depends on the words of each line (its opening status
+    # at this hour), so the test compares offsets with each other, never with a fixed number.
+    first_page = _offset(sample_app, texter.key)
     more = fresh_sid()
     page_two = texter.send("MORE", more)
+    second_page = _offset(sample_app, texter.key)
+    assert second_page > first_page
     assert texter.send("MORE", more) == page_two
-    assert _offset(sample_app, texter.key) == 6  # one page further, not two
+    assert _offset(sample_app, texter.key) == second_page  # one page further, not two
 
     texter.send("MORE")  # a new MessageSid does move on: the check above could fail
-    assert _offset(sample_app, texter.key) == 9
+    assert _offset(sample_app, texter.key) > second_page
 
 
 def _offset(app: Flask, key: str) -> int:
