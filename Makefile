@@ -17,7 +17,7 @@ help:
 	@echo "make run    set everything up and serve the app on http://$(HOST):$(PORT)"
 	@echo "make test   install test dependencies and run the whole suite (SQLite and PostgreSQL)"
 	@echo "make catalogs | extract | update | compile   manage the gettext catalogs"
-	@echo "make eval   accuracy of intent and place classification on tests/data"
+	@echo "make eval   accuracy of intents and places, and whole conversations, on tests/data"
 	@echo "make model  retrain the intent model (locales/model/) from tests/data/training and tests/data"
 	@echo "make bench  classification latency and memory; webhook throughput under gunicorn vs a bare app"
 	@echo "make demo-report   a synthetic week through the pipeline, then the unmet-demand report and CSV"
@@ -71,6 +71,7 @@ test: dev-deps compile
 
 eval: venv compile
 	$(BIN)/python -m tests.evaluation
+	$(BIN)/python -m tests.conversations
 
 # Retrain the intent model after changing seeds, lexicons or places (tests/bot/test_model.py
 # fails until you do), then commit locales/model/intent_model.npz. --check cross-validates.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot import context
 from bot.directory import Directory
 from bot.geo import ReferencePoints, default_points
 from bot.flows import Turn, run
@@ -18,7 +19,8 @@ from bot.places import PlaceResolver
 from bot.replies import Texts
 from bot.types import Desk, Inbound, Reply, State
 from bot.vocabulary import CAPABILITIES, Capabilities, Locale
-from bot.normalize import has_khmer
+from bot.normalize import has_khmer, normalize
+from bot.who import default_who
 
 __all__ = ["handle", "reply_locale"]
 
@@ -43,6 +45,12 @@ def reply_locale(inbound: Inbound, state: State, cls: Classification) -> tuple[L
     return (state.locale or inbound.locale_hint or cls.locale), False
 
 
+def asking(text: str, intent: str) -> str | None:
+    """Who this message says is asking (``bot.who``); a family question is a relative's."""
+    who = default_who().read(normalize(text[:480]))
+    return who or ("relative" if intent == "family" else None)
+
+
 def handle(
     inbound: Inbound,
     state: State,
@@ -56,13 +64,21 @@ def handle(
 ) -> Reply:
     """``desk``: the outreach workers who can take a handoff through this channel, if any."""
     classifier = classifier or default_classifier()
-    cls = classifier.classify(inbound.text, inbound.locale_hint)
+    cls = classifier.classify(inbound.text, inbound.locale_hint,
+                              context=context.classifier_context(state, now))
     locale, settled = reply_locale(inbound, state, cls)
+    carry = context.carried(state.data, now)
+    said = asking(inbound.text, cls.intent)
+    who = said or carry.get("who")
+    if who is not None:
+        carry["who"] = who
     turn = Turn(
         inbound=inbound,
         state=state,
         cls=cls,
-        texts=Texts(locale),
+        texts=Texts(locale, who=who if isinstance(who, str) else None),
+        carry=carry,
+        said=said,
         locale_settled=settled,
         directory=directory,
         places=places or classifier.places,

@@ -24,7 +24,20 @@ stateDiagram-v2
     ASK_PLACE --> ASK_PLACE: place not found (asked again, never a national list unasked)
     RESULTS --> RESULTS: MORE, a listed number for its details, "are they open now?"
     FAQ_MENU --> MENU: 0
-    ANY --> PAGES: an emergency (first aid, a crisis; paged on SMS)
+    ANY --> PAGES: an emergency (first aid, a crisis; paged on SMS, six segments a page)
+    state EMERGENCY_MODE {
+        [*] --> advice: what changed (a fit, heat, chest pain, seeing things, breathing again)
+        [*] --> next: MORE, "and next?"
+        [*] --> ambulance: police named (119 is for health)
+        [*] --> stay: "ok", "thanks", "I'm scared"
+    }
+    state CRISIS_MODE {
+        [*] --> followup: "no one can help me", "I feel so afraid"
+        [*] --> thanks: thanks, "I'm a bit better"
+    }
+    ANY --> EMERGENCY_MODE: inside an emergency (an hour after its last message)
+    ANY --> CRISIS_MODE: inside a crisis (an hour after its last message)
+    RESULTS --> RESULTS: "their number", "the first one", "open on Sunday?"
     ANY --> [*]: a clear opt-out (STOP, ឈប់, "delete my data"): forgotten
     ANY --> CONFIRM: maybe an opt-out ("leave me alone", "stpo")
     CONFIRM --> [*]: YES or DELETE
@@ -32,10 +45,13 @@ stateDiagram-v2
     note right of MENU: before any step - emergencies, opt-outs, MENU, language
 ```
 
-Global readings are checked before the step table, in this order: an emergency (overrides
-everything: overdose first aid, a crisis, CPR or naloxone), an opt-out (a clear one forgets the
+Global readings are checked before the step table, in this order: a message inside an
+emergency or a crisis (``docs/CONVERSATION.md``: read in its light, never "did not understand"),
+an emergency (overrides everything: overdose first aid, a crisis, CPR or naloxone; it starts
+the emergency or crisis mode), an opt-out (a clear one forgets the
 conversation at once; one that may not be meant is asked about first, and a provider's STOP word
-on SMS always forgets), menu/help, and a language name. Then the handler for the current step
+on SMS always forgets), menu/help, a language name, a question about the places listed, thanks, and "the first
+one". Then the handler for the current step
 decides. Every reply ends with one clear next step, and repeated misunderstandings stop
 re-sending the menu so the bot never loops. ``ANY`` stands for every step.
 """
@@ -47,14 +63,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot import context as ctx
+from bot.context import CRISIS, EMERGENCY
 from bot.directory import Directory
 from bot.geo import ReferencePoints
 from bot.intents import Classification
 from bot.places import MAX_CHOICES, Place, PlaceResolver
 from bot.ranking import REACH_KM, Ranked, measure, nearest_open_km, outcome, rank
 from bot.replies import Texts
-from bot.segments import chunk_blocks, fits_sms, pack_for_sms
-from bot import hours
+from bot.segments import SMS_SEGMENT_BUDGET, budget_for, chunk_blocks, fits_sms, pack_for_sms
+from bot import hours, references
+from bot.normalize import normalize
 from bot.types import (
     Button,
     Desk,
@@ -103,6 +122,14 @@ ANSWERS: dict[str, Callable[[Texts], tuple[str, ...]]] = {
     "emergency/crisis": Texts.crisis,
     "emergency/first_aid": Texts.first_aid,
     "emergency/naloxone": Texts.naloxone,
+    # Inside an emergency (``docs/CONVERSATION.md``): what changed, or what to do next.
+    "emergency/seizure": Texts.seizure,
+    "emergency/heat": Texts.heat,
+    "emergency/chest_pain": Texts.chest_pain,
+    "emergency/psychosis": Texts.psychosis,
+    "emergency/breathing": Texts.breathing,
+    "emergency/ambulance": lambda texts: (texts.ambulance(), texts.first_steps()),
+    "emergency/stay": lambda texts: (texts.stay(),),
     "faq_cost": Texts.faq_cost,
     # The questions menu asks "Is it private? Will police know?": both answers.
     "faq_privacy": lambda texts: (texts.not_police(), *texts.faq_privacy()),
@@ -110,13 +137,40 @@ ANSWERS: dict[str, Callable[[Texts], tuple[str, ...]]] = {
     "faq_privacy/police": Texts.faq_police,
     "faq_privacy/police_now": Texts.police_now,
     "faq_privacy/safe_now": Texts.safe_now,
+    "faq_privacy/delete": Texts.faq_delete,
+    "faq_privacy/number": Texts.faq_number,
+    "faq_privacy/papers": Texts.faq_papers,
     "faq_voluntary": Texts.faq_voluntary,
     "faq_voluntary/centre": Texts.faq_centre,
+    "faq_voluntary/booking": Texts.faq_booking,
+    "faq_voluntary/companion": Texts.faq_companion,
+    "faq_voluntary/hospital": Texts.faq_hospital,
     "faq_methadone": Texts.faq_methadone,
     "faq_methadone/restart": Texts.faq_restart,
     "faq_methadone/stimulants": Texts.faq_stimulants,
     "family": Texts.family,
     "family/injecting": Texts.family_injecting,
+    "cravings": Texts.cravings,
+    "progress": Texts.progress,
+    "afraid": Texts.afraid,
+}
+#: Answers whose classification (intent/topic) is not their key.
+ALIASES = {
+    "find_clinic/cravings": "cravings",
+    "unknown/progress": "progress",
+    "unknown/afraid": "afraid",
+}
+#: The intent a demand event counts for an answer whose key is not an intent's.
+EVENT_INTENT = {"cravings": Intent.FIND_CLINIC}
+#: Answers that are no request for help: good news and fear said plainly are answered, not
+#: counted as demand.
+NOT_DEMAND = frozenset({"progress", "afraid"})
+#: The kind (``docs/CONVERSATION.md``) of the answers keyed by their intent alone.
+KIND_OF = {
+    "emergency": "emergency/overdose",
+    "faq_voluntary": "faq_voluntary/voluntary",
+    "faq_methadone": "faq_methadone/methadone",
+    "family": "family/family",
 }
 #: These answers end by finding a service: where a place is known, its nearest (MORE on SMS
 #: and WhatsApp, at once on Telegram); else the bot asks where and waits for a place.
@@ -124,6 +178,7 @@ THEN_FIND = {
     "family": "find_clinic",
     "family/injecting": "find_methadone",
     "faq_methadone/restart": "find_methadone",
+    "cravings": "find_clinic",
 }
 #: The service an answer leads to: a place sent after it finds that service (the answers end
 #: with "reply 1 / 3 to find one").
@@ -138,6 +193,10 @@ ANSWER_LEADS_TO = {
     "faq_methadone/stimulants": "find_clinic",
     "emergency/crisis": "find_clinic",
     "emergency/naloxone": "find_methadone",
+    "faq_privacy/papers": "find_clinic",
+    "faq_voluntary/companion": "find_clinic",
+    "faq_voluntary/hospital": "find_clinic",
+    "progress": "find_clinic",
 }
 #: An entry not checked with its service for this long says so ("last checked Mar 2026").
 STALE_AFTER_DAYS = 180
@@ -170,10 +229,35 @@ class Turn:
     tail: list[str] = field(default_factory=list)
     buttons: list[Button] = field(default_factory=list)
     venues: list[Venue] = field(default_factory=list)
+    #: What the reply does (``docs/CONVERSATION.md``), set by the action that answers.
+    kind: str = ""
+    #: Who this message itself says is asking (``bot.who``), before the conversation's reading.
+    said: str | None = None
+    #: What every reply keeps of the conversation whatever its step (``bot.context.carried``):
+    #: who is asking, a mode, the services shown, the service sought. Actions change it.
+    carry: dict[str, object] = field(default_factory=dict)
 
     @property
     def locale(self) -> Locale:
         return self.texts.locale
+
+    @property
+    def mode(self) -> str | None:
+        """``emergency`` or ``crisis`` while the conversation is in one (``bot.context``)."""
+        mode = self.carry.get("mode")
+        return mode if isinstance(mode, str) else None
+
+    def enter(self, mode: str | None) -> None:
+        """Start or renew a mode (its short expiry counts from now), or leave it (None)."""
+        self.carry.pop("mode", None)
+        self.carry.pop("mode_until", None)
+        if mode is not None:
+            self.carry.update(ctx.entering(mode, self.now))
+
+    @property
+    def budget(self) -> int:
+        """SMS segments this reply may use: emergencies and crises may use more."""
+        return budget_for(self.kind)
 
     @property
     def compact(self) -> bool:
@@ -207,10 +291,12 @@ class Turn:
         self, step: Step, data: dict[str, object] | None = None, event: DemandEvent | None = None
     ) -> Reply:
         keep: dict[str, object] = {"locale_settled": True} if self.locale_settled else {}
-        new_state = State(locale=self.locale, step=step, data={**keep, **(data or {})})
+        new_state = State(locale=self.locale, step=step,
+                          data={**keep, **self.carry, **(data or {})})
         return Reply(
             messages=self.render(), state=new_state, demand_event=event, locale=self.locale,
             record=self.render(self.record) if self.record is not None else None,
+            kind=self.kind,
         )
 
     def render(self, blocks: list[str] | None = None) -> tuple[OutMessage, ...]:
@@ -220,10 +306,10 @@ class Turn:
         blocks = self.messages if blocks is None else blocks
         if self.can.one_message:
             texts = ["\n\n".join(blocks)] if blocks else []
-        elif blocks and fits_sms("\n".join(blocks)):
+        elif blocks and fits_sms("\n".join(blocks), self.budget):
             texts = ["\n".join(blocks)]  # one message: every reply to an SMS fits the budget
         else:
-            texts = pack_for_sms(blocks)
+            texts = pack_for_sms(blocks, self.budget)
         messages = [OutMessage(t) for t in texts]
         if messages and (self.buttons or self.venues):
             messages[-1] = OutMessage(messages[-1].text, tuple(self.buttons), tuple(self.venues))
@@ -252,34 +338,166 @@ class Turn:
 
 
 def handle_global(turn: Turn) -> Reply | None:
-    intent = turn.cls.intent
+    cls = turn.cls
+    intent = cls.intent
     if turn.inbound.provider_opted_out:  # the SMS provider has already blocked the sender
         return forget(turn)
+    if turn.mode == EMERGENCY and (reply := in_emergency(turn)):
+        return reply
+    if turn.mode == CRISIS and (reply := in_crisis(turn)):
+        return reply
     if intent == "emergency":
         return emergency(turn)
     if intent == "stop":
-        if turn.cls.definite:
+        if cls.definite:
             return forget(turn)
+        turn.kind = "confirm_stop"
         turn.say(turn.texts.confirm_stop())  # "leave me alone", "stpo": ask before deleting
         return turn.reply(Step.CONFIRM, {"suggested": "stop", **_keep_place(turn)})
     if intent == "set_language":
+        turn.kind = "language"
         turn.say(turn.texts.menu(turn.texts.language_set()))
         return turn.reply(Step.MENU)  # the choice settles the language (``bot.reply_locale``)
-    if intent == "menu" and turn.cls.topic == "human":
+    if intent == "menu" and cls.topic == "human":
         return human(turn)
-    if intent == "menu" and turn.cls.topic == "open_now" and turn.cls.number is None:
-        return open_now(turn)
-    if intent == "menu" and turn.cls.number is None:
+    if intent == "menu" and cls.number is None and cls.topic in ("open_now", "phone", "details"):
+        return about_listed(turn)
+    if intent == "menu" and cls.number is None:
         return show_menu(turn)
-    if turn.cls.number == 0 and turn.state.step not in (Step.ASK_PLACE, Step.CHOOSE_PLACE):
+    if cls.number == 0 and turn.state.step not in (Step.ASK_PLACE, Step.CHOOSE_PLACE):
         return show_menu(turn)
+    if _thanked(turn):
+        return thanks(turn)
+    if intent == "unknown" and cls.topic == "afraid" and turn.state.data.get("handoff"):
+        turn.kind = "afraid"  # waiting for an outreach worker, out of hours
+        turn.say(turn.texts.afraid_waiting())
+        return turn.reply(turn.state.step, dict(turn.state.data))
+    if intent == "unknown" and "where" in cls.signals and not cls.places:
+        return show_menu(turn)  # "where can I go?": what there is, and where it is
+    if (listed := _shown(turn)) and intent == "unknown" and cls.number is None and (
+        position := references.position(normalize(turn.inbound.text), listed[2])
+    ):
+        return show_details(turn, position) or None  # "the first one"
     return None
+
+
+def _thanked(turn: Turn) -> bool:
+    """Thanks, or a plain "ok" where no question was asked."""
+    cls = turn.cls
+    if cls.intent == "unknown" and cls.topic == "thanks" and cls.number is None:
+        return True
+    return cls.affirmative and turn.state.step in (Step.START, Step.MENU, Step.RESULTS,
+                                                   Step.PAGES)
+
+
+def thanks(turn: Turn) -> Reply:
+    """A warm line; the conversation stays where it was (a search goes on)."""
+    turn.kind = "thanks"
+    turn.say(turn.texts.thanks())
+    return turn.reply(turn.state.step, dict(turn.state.data))
+
+
+# --- inside an emergency or a crisis (``docs/CONVERSATION.md``) ---------------------------------
+
+#: The first-aid answers that "and next?" reads on through, inside an emergency.
+FIRST_AID = frozenset({"emergency", "emergency/first_aid"})
+#: Emergency topics that get their own advice inside an emergency; any other emergency reading
+#: ("he still isn't breathing", "help") gets the hands-on steps.
+OWN_ADVICE = frozenset({"first_aid", "naloxone", "seizure", "heat", "chest_pain", "psychosis",
+                        "breathing", "ambulance"})
+#: Questions about police or privacy asked inside an emergency are about calling 119.
+POLICE_TOPICS = frozenset({"police", "police_now", "data", "number", "safe_now"})
+
+
+def _common(turn: Turn) -> bool:
+    """Messages handled alike in every mode: an opt-out, a language, asking for a person, a
+    menu number."""
+    cls = turn.cls
+    return (cls.intent in ("stop", "set_language") or cls.number is not None
+            or (cls.intent == "menu" and cls.topic == "human"))
+
+
+def in_emergency(turn: Turn) -> Reply | None:
+    """A message inside an emergency: what changed, or what to do next ("and next?", "he is
+    jerking", "ok he breathes now", "if I call 119 the police come"). Never the same first page
+    again, never "did not understand". None when the message is handled as anywhere else; a
+    request of another kind (a service, a question) means the person has moved on, and the
+    emergency mode ends."""
+    cls = turn.cls
+    if _common(turn):
+        return None
+    if cls.more:  # "and next?": the first aid goes on where it stopped, whatever came between
+        aid = turn.carry.get("aid")
+        if isinstance(aid, dict) and aid.get("key") in ANSWERS and isinstance(aid.get("page"), int):
+            return answer(turn, str(aid["key"]), int(aid["page"]), counted=False)
+        turn.kind = "emergency/next"  # every step has been read: what to do until help comes
+        turn.say(turn.texts.stay())
+        return turn.reply(Step.MENU, _keep_place(turn))
+    if cls.intent == "emergency" and cls.topic == "crisis":
+        return None  # thoughts of suicide: the crisis reply
+    if "police" in cls.signals or cls.intent == "faq_privacy" and cls.topic in POLICE_TOPICS:
+        return answer(turn, "emergency/ambulance", counted=False)  # 119 is for health
+    if "better" in cls.signals:
+        return answer(turn, "emergency/breathing", counted=False)
+    if cls.intent == "emergency":
+        topic = cls.topic if cls.topic in OWN_ADVICE else "first_aid"
+        return answer(turn, f"emergency/{topic}", counted=False)
+    if cls.intent == "unknown" and cls.topic == "progress":
+        return answer(turn, "emergency/breathing", counted=False)  # "he is ok now"
+    if cls.intent == "unknown" or cls.affirmative or cls.suggestion is not None:
+        return answer(turn, "emergency/stay", counted=False)  # "ok", "thanks", "I'm scared"
+    turn.enter(None)  # a service, a question: the emergency is behind them
+    return None
+
+
+def in_crisis(turn: Turn) -> Reply | None:
+    """A message inside a crisis: stay calm and present ("no one can do anything for me",
+    "I feel so afraid") until the person clearly moves on, offering a person to talk to. None
+    when the message is handled as anywhere else (a service, a question, an overdose)."""
+    cls = turn.cls
+    if _common(turn) or cls.more or _about_listed(turn):
+        return None
+    if cls.intent == "emergency" and cls.topic != "crisis" and cls.source == "lexicon":
+        return None  # an overdose told in its words ("not breathing"): first aid
+    if (cls.intent == "unknown" and cls.topic in ("thanks", "progress")) or cls.affirmative:
+        turn.kind = "thanks"
+        turn.say(turn.texts.crisis_thanks())
+        return turn.reply(Step.MENU, _keep_place(turn))
+    if cls.intent in ("emergency", "unknown") or cls.suggestion is not None:
+        return crisis_followup(turn)  # "no", "I feel so afraid", "what's the point"
+    return None
+
+
+def _about_listed(turn: Turn) -> bool:
+    """A question about the places just listed ("their number", "the first one")."""
+    listed = _shown(turn)
+    if listed is None:
+        return False
+    cls = turn.cls
+    return (cls.intent == "menu" and cls.topic in ("open_now", "phone", "details")) or (
+        references.position(normalize(turn.inbound.text), listed[2]) is not None)
+
+
+def crisis_followup(turn: Turn) -> Reply:
+    """A calm reply inside a crisis, a person to talk to (an outreach worker here, or the
+    operator's helpline), and the crisis mode renewed."""
+    count = int(turn.carry.get("crisis_turns", 0) or 0)
+    turn.kind = "crisis/followup"
+    turn.say(turn.texts.crisis_followup(count))
+    if turn.desk is not None:
+        turn.say(turn.texts.crisis_person())
+    elif turn.directory.helpline:
+        turn.say(turn.texts.talk_to_person(turn.directory.helpline))
+    turn.enter(CRISIS)
+    turn.carry["crisis_turns"] = count + 1
+    return turn.reply(Step.MENU, {**_keep_place(turn), "then": "find_clinic"})
 
 
 # --- actions ----------------------------------------------------------------------------------
 
 
 def show_menu(turn: Turn, keep: dict[str, object] | None = None) -> Reply:
+    turn.kind = "menu"
     turn.say(turn.texts.menu())
     return turn.reply(Step.MENU, keep)
 
@@ -287,27 +505,39 @@ def show_menu(turn: Turn, keep: dict[str, object] | None = None) -> Reply:
 def forget(turn: Turn) -> Reply:
     """Opt-out: delete the conversation. After a one-word SMS opt-out the SMS provider blocks
     further messages until START, and the goodbye says so."""
+    turn.kind = "stop"
     if turn.inbound.provider_opted_out:
         turn.say(turn.texts.stopped_by_provider_word())
     else:
         turn.say(turn.texts.stopped())
-    return Reply(messages=turn.render(), state=None, locale=turn.locale)
+    return Reply(messages=turn.render(), state=None, locale=turn.locale, kind=turn.kind)
 
 
 def emergency(turn: Turn) -> Reply:
-    """Overdose first aid by default; the crisis reply for thoughts of suicide; the first-aid
-    or naloxone answer when that is what was asked."""
-    return answer(turn, answer_key("emergency", turn.cls.topic))
+    """Overdose first aid by default; the crisis reply for thoughts of suicide; the answer
+    asked for (CPR, naloxone, a fit, fear of calling 119...). The conversation enters the
+    emergency or crisis mode, so that what follows is read in its light."""
+    key = answer_key("emergency", turn.cls.topic)
+    if key == "emergency" and "police" in turn.cls.signals:
+        key = "emergency/ambulance"  # "he's not breathing, if I call 119 will police come?"
+    if key == "emergency/crisis":
+        # thoughts of suicide are the writer's own unless this message names someone else
+        turn.texts = Texts(turn.locale, who=turn.said)
+    turn.enter(CRISIS if key == "emergency/crisis" else EMERGENCY)
+    turn.carry.pop("crisis_turns", None)
+    return answer(turn, key)
 
 
 def human(turn: Turn) -> Reply:
     """"Can I talk to a real person?": where outreach workers take handoffs, say plainly what
     happens and ask first; elsewhere, honestly, not through Sangkhim, and what there is."""
     if turn.desk is not None and turn.state.data.get("handoff"):
+        turn.kind = "handoff/queued"
         turn.say(turn.texts.handoff_queued())  # asked already, out of hours: a worker will write
         return turn.reply(Step.MENU, dict(turn.state.data))
     if turn.desk is not None:
         return offer_handoff(turn, turn.desk)
+    turn.kind = "handoff/none"
     turn.say(turn.texts.human())
     if turn.directory.helpline:
         turn.say(turn.texts.talk_to_person(turn.directory.helpline))
@@ -317,10 +547,12 @@ def human(turn: Turn) -> Reply:
 def offer_handoff(turn: Turn, desk: Desk) -> Reply:
     """What a handoff means (a worker writes here, never sees the number, all deleted at the
     end or after ``ttl_hours``), and a YES to agree."""
+    turn.kind = "handoff/offer"
     turn.say(turn.texts.handoff_offer(desk.ttl_hours))
     data = turn.state.data
-    asked = next((v for v in (data.get("answer"), data.get("intent"), data.get("then"))
-                  if isinstance(v, str) and v), None)
+    asked = "emergency/crisis" if turn.mode == CRISIS else next(
+        (v for v in (data.get("answer"), data.get("intent"), data.get("then"))
+         if isinstance(v, str) and v), None)
     keep = {"asked": asked} if asked else {}
     return turn.reply(Step.CONFIRM, {"suggested": "handoff", **keep, **_keep_place(turn)})
 
@@ -351,9 +583,11 @@ def open_handoff(turn: Turn) -> Reply:
     if later is not None:
         # Out of hours: when workers are back, and the bot meanwhile. Once a worker has
         # written, the texter's messages go to them (the pipeline knows when).
+        turn.kind = "handoff/queued"
         turn.say(later, turn.texts.handoff_queued())
         reply = turn.reply(Step.MENU, {"handoff": True, **_keep_place(turn)}, event)
     else:
+        turn.kind = "handoff/opened"
         turn.say(turn.texts.handoff_opened())
         reply = turn.reply(Step.HANDOFF, {"handoff": True}, event)
     return dataclasses.replace(reply, handoff=request)
@@ -378,9 +612,16 @@ def in_handoff(turn: Turn) -> Reply:
         state = State(locale=turn.locale, step=Step.HANDOFF, data={**data, **pages})
         return dataclasses.replace(reply, state=state, relay=emergency_now, alarm=emergency_now)
     if not turn.inbound.text.strip():  # a location, a photo: GPS and media are never kept
+        turn.kind = "text_only"
         turn.say(turn.texts.handoff_text_only())
         return turn.reply(Step.HANDOFF, data)
-    if not data.get("told"):
+    turn.kind = "handoff/relayed"
+    if cls.intent == "unknown" and cls.topic == "afraid" and cls.source == "lexicon" and (
+        not data.get("reassured")
+    ):
+        turn.say(turn.texts.afraid_waiting())  # "I'm scared": relayed too, the worker reads it
+        data["reassured"] = True
+    elif not data.get("told"):
         turn.say(turn.texts.handoff_sent())
         data["told"] = True
     reply = turn.reply(Step.HANDOFF, data)
@@ -390,16 +631,22 @@ def in_handoff(turn: Turn) -> Reply:
 def answer_key(intent: str, topic: str) -> str:
     """The answer for an intent and topic: the topic's own, else the intent's."""
     key = f"{intent}/{topic}"
+    key = ALIASES.get(key, key)
     return key if key in ANSWERS else intent
+
+
+def kind_of(key: str) -> str:
+    """The kind of reply an answer is (``docs/CONVERSATION.md``)."""
+    return KIND_OF.get(key, key)
 
 
 def answer_pages(turn: Turn, key: str, resume: str | None = None) -> list[list[str]]:
     """An answer's pages as this channel shows them: SMS and WhatsApp get chunks that each fit
-    the segment budget with "reply MORE" (``chunk_blocks``), Telegram one page of everything.
-    The crisis answer carries the operator's helpline right after its first words. An answer
-    given in the middle of a search (``resume``) ends by asking for the place again; one that
-    leads to a service (``THEN_FIND``) ends by offering it where the place is known, else by
-    asking where."""
+    the segment budget with "reply MORE" (``chunk_blocks``; emergencies and crises have a
+    larger budget), Telegram one page of everything. The crisis answer carries the operator's
+    helpline right after its first words. An answer given in the middle of a search
+    (``resume``) ends by asking for the place again; one that leads to a service
+    (``THEN_FIND``) ends by offering it where the place is known, else by asking where."""
     blocks = list(ANSWERS[key](turn.texts))
     if key == "emergency/crisis" and turn.directory.helpline:
         blocks.insert(1, turn.texts.talk_to_person(turn.directory.helpline))
@@ -412,19 +659,29 @@ def answer_pages(turn: Turn, key: str, resume: str | None = None) -> list[list[s
             blocks.append(turn.texts.then_results(wanted, place.name(turn.locale)))
     if not turn.paged:
         return [blocks]
-    return chunk_blocks(blocks, turn.texts.more_pages())
+    return chunk_blocks(blocks, turn.texts.more_pages(), budget_for(kind_of(key)))
 
 
-def answer(turn: Turn, key: str, page: int = 0, resume: str | None = None) -> Reply:
+def answer(
+    turn: Turn, key: str, page: int = 0, resume: str | None = None, counted: bool = True
+) -> Reply:
     """One page of an answer (all of it on Telegram), then its next step. ``resume`` is the
     service of a search under way (asked while the bot waited for a place): it goes on after
-    the answer."""
+    the answer. ``counted``: the first page counts as demand (not a follow-up inside an
+    emergency, which was counted when it began). A place named with the question is kept."""
+    if turn.cls.place is not None and len(turn.cls.places) == 1 and resume is None:
+        turn.carry["place"] = turn.cls.place.code  # "my son uses ice, I'm in Battambang"
+    turn.kind = kind_of(key) if page == 0 else (
+        "emergency/next" if key.startswith("emergency") else kind_of(key))
+    if key.startswith("emergency/") or key == "emergency":
+        if turn.mode == EMERGENCY:
+            turn.enter(EMERGENCY)  # renewed by every message about it
     pages = answer_pages(turn, key, resume)
     intent = key.partition("/")[0]
     event = None
-    if page == 0:
-        event = turn.event(intent, Outcome.EMERGENCY if intent == Intent.EMERGENCY
-                           else Outcome.ANSWERED)
+    if page == 0 and counted and key not in NOT_DEMAND:
+        event = turn.event(EVENT_INTENT.get(key, intent),
+                           Outcome.EMERGENCY if intent == Intent.EMERGENCY else Outcome.ANSWERED)
     page = min(page, len(pages) - 1)
     wanted, place = THEN_FIND.get(key), _remembered_place(turn)
     if resume is None and wanted and place and pages[page] == [
@@ -432,10 +689,20 @@ def answer(turn: Turn, key: str, page: int = 0, resume: str | None = None) -> Re
     ]:
         return show_results(turn, wanted, place)  # MORE read on to "MORE for ... near X"
     turn.say(*pages[page])
+    if turn.mode == EMERGENCY and key in FIRST_AID:
+        # the first aid's next page, for "and next?" after whatever comes between
+        turn.carry.pop("aid", None)
+        if page + 1 < len(pages):
+            turn.carry["aid"] = {"key": key, "page": page + 1}
+    leads = THEN_FIND.get(key) or ANSWER_LEADS_TO.get(key)
+    if leads is not None:
+        turn.carry["service"] = leads
     pending = {"intent": resume} if resume is not None else {}
     if page + 1 < len(pages):
         turn.say(turn.texts.more_pages())
         data = {"answer": key, "page": page + 1, **_keep_place(turn), **pending}
+        if leads is not None and resume is None:
+            data["then"] = leads  # a place sent before the last page finds it too
         return turn.reply(Step.PAGES, data, event)
     if resume is not None:
         return turn.reply(Step.ASK_PLACE, {**pending, **_keep_place(turn)}, event)
@@ -445,32 +712,86 @@ def answer(turn: Turn, key: str, page: int = 0, resume: str | None = None) -> Re
         if not turn.paged:  # Telegram: the nearest follow in the same message
             return show_results(turn, wanted, place)
         return turn.reply(Step.PAGES, {"then": wanted, "place": place.code}, event)
-    leads = {"then": ANSWER_LEADS_TO[key]} if key in ANSWER_LEADS_TO else {}
-    return turn.reply(Step.MENU, {**_keep_place(turn), **leads}, event)
+    leads_to = {"then": ANSWER_LEADS_TO[key]} if key in ANSWER_LEADS_TO else {}
+    return turn.reply(Step.MENU, {**_keep_place(turn), **leads_to}, event)
+
+
+def _shown(turn: Turn) -> tuple[str, list[int], int] | None:
+    """The services listed in this conversation: their kind, ids (ranked) and how many of
+    them have been shown; None before any list."""
+    shown = turn.carry.get("shown")
+    if not isinstance(shown, dict):
+        return None
+    intent, ids, offset = shown.get("intent"), shown.get("ids"), shown.get("offset")
+    if (isinstance(intent, str) and intent in SERVICE_TYPES and isinstance(ids, list)
+            and all(isinstance(i, int) for i in ids) and isinstance(offset, int) and offset > 0):
+        return intent, ids, min(offset, len(ids))
+    return None
+
+
+def about_listed(turn: Turn) -> Reply:
+    """A question about the places just listed: are they open (now, on a day), what is their
+    number, "the first one", "where is it?"."""
+    topic, listed = turn.cls.topic, _shown(turn)
+    if topic == "open_now":
+        return open_now(turn)
+    if listed is None:
+        turn.kind = "menu"
+        say = turn.texts.phone_which() if topic == "phone" else turn.texts.menu_lead()
+        turn.say(turn.texts.menu(say))
+        return turn.reply(Step.MENU, _keep_place(turn))
+    if topic == "phone":
+        return show_phones(turn, *listed)
+    number = references.position(normalize(turn.inbound.text), listed[2])
+    if number is None and listed[2] == 1:
+        number = 1  # "where is it?" after one place
+    if number is not None and (details := show_details(turn, number)):
+        return details
+    turn.kind = "details"
+    turn.say(turn.texts.which_one())
+    return turn.reply(Step.RESULTS)
+
+
+def _listed_again(turn: Turn, intent: str, ids: list[int], offset: int) -> list[Ranked]:
+    """The services shown so far, judged again now, in the order they were listed."""
+    return _ranked_again(turn, intent, _remembered_place(turn), ids[:offset])
+
+
+def show_phones(turn: Turn, intent: str, ids: list[int], offset: int) -> Reply:
+    """"What's their number?": the phone of each place shown, numbered as listed."""
+    turn.kind = "phone"
+    turn.say(turn.texts.phone_heading())
+    hint = turn.texts.details_hint(more=offset < len(ids))
+    for shown, item in enumerate(_listed_again(turn, intent, ids, offset)):
+        line = turn.texts.phone_line(ids.index(item.service.id) + 1,
+                                     item.service.name(turn.locale), item.service.phone)
+        if turn.compact and shown and not fits_sms("\n".join([*turn.messages, line, hint])):
+            break
+        turn.say(line)
+    turn.say(hint)
+    return turn.reply(Step.RESULTS)
 
 
 def open_now(turn: Turn) -> Reply:
     """"Are they open now?": the services just listed, each with its status at this moment;
     before any list, what every list says, and the next step."""
-    data = turn.state.data
-    intent, ids, offset = data.get("intent"), data.get("ids"), data.get("offset")
-    if isinstance(intent, str) and intent in SERVICE_TYPES and isinstance(ids, list) and (
-        isinstance(offset, int) and offset > 0
-    ):
-        ranked = _ranked_again(turn, intent, _remembered_place(turn), ids[:offset])
+    listed = _shown(turn)
+    turn.kind = "hours"
+    if listed is not None:
+        intent, ids, offset = listed
         turn.say(turn.texts.open_heading())
         hint = turn.texts.details_hint(more=offset < len(ids))
-        numbers = {service_id: n for n, service_id in enumerate(ids, start=1)}
-        for shown, item in enumerate(ranked):
+        for shown, item in enumerate(_listed_again(turn, intent, ids, offset)):
             status = (turn.texts.status(item.status) if not item.service.is_full
                       else turn.texts.full_short())
-            line = turn.texts.open_line(numbers[item.service.id], item.service.name(turn.locale),
-                                        status)
+            line = turn.texts.open_line(ids.index(item.service.id) + 1,
+                                        item.service.name(turn.locale), status)
             if turn.compact and shown and not fits_sms("\n".join([*turn.messages, line, hint])):
                 break
             turn.say(line)
         turn.say(hint)
-        return turn.reply(Step.RESULTS, dict(data))
+        return turn.reply(Step.RESULTS)
+    data = turn.state.data
     pending = data.get("intent")
     if turn.state.step is Step.ASK_PLACE and isinstance(pending, str) and pending in SERVICE_TYPES:
         turn.say(turn.texts.open_in_list())
@@ -480,12 +801,14 @@ def open_now(turn: Turn) -> Reply:
 
 
 def suggest(turn: Turn, intent: str) -> Reply:
+    turn.kind = "did_you_mean"
     turn.say(turn.texts.did_you_mean(intent))
     return turn.reply(Step.CONFIRM, {"suggested": intent, **_keep_place(turn)})
 
 
 def misunderstood(turn: Turn) -> Reply:
     count = int(turn.state.data.get("misunderstood", 0)) + 1
+    turn.kind = "not_understood"
     if count > MAX_MISUNDERSTOOD:
         turn.say(turn.texts.still_not_understood())
     elif turn.inbound.text.strip() and not any(ch.isalnum() for ch in turn.inbound.text):
@@ -511,6 +834,8 @@ def want_service(turn: Turn, intent: str) -> Reply:
 
 
 def ask_place(turn: Turn, intent: str, data: dict[str, object] | None = None) -> Reply:
+    turn.kind = f"ask_place/{intent}"
+    turn.carry["service"] = intent
     turn.say(turn.texts.ask_place(intent))
     if turn.can.location_button:
         turn.buttons.append(Button(turn.texts.share_location(), request_location=True))
@@ -530,6 +855,7 @@ def choose_place(
         namesakes = turn.places.namesakes(first)
         if len(namesakes) > MAX_CHOICES:
             return ask_province(turn, intent, first, namesakes)
+    turn.kind = "choose_place"
     described = [describe_place(turn, p) for p in options]
     if len(set(described)) < len(described):  # two Thmei in one district: their communes too
         described = [describe_place(turn, p, commune=True) for p in options]
@@ -546,6 +872,7 @@ def ask_province(
     """"Which province?" for a name many places share; the answer narrows the namesakes."""
     provinces = len({p.province_code for p in namesakes})
     name = place.name(turn.locale)
+    turn.kind = "choose_place"
     if again:
         turn.say(turn.texts.no_namesake_there(name))
     turn.say(turn.texts.which_province(name, provinces))
@@ -610,7 +937,9 @@ def show_results(
         when=turn.when,
     )
     event = turn.event(intent, outcome(ranked), types[0], place)
+    turn.carry["service"] = intent
     if not ranked:
+        turn.kind = "none_listed"
         turn.say(turn.texts.none_listed())
         _offer_helpline(turn)
         return turn.reply(Step.MENU, {"place": place.code} if place else _keep_place(turn), event)
@@ -630,7 +959,9 @@ def _results_page(
     ids: list[int],
 ) -> Reply:
     """Services from ``offset``: on SMS compact numbered lines, as many as fit the budget with
-    the heading and the next step; elsewhere ``PAGE_SIZE`` whole entries."""
+    the heading and the next step; elsewhere ``PAGE_SIZE`` whole entries. What was shown is
+    kept (``shown``), so that "their number" or "the first one" can refer to it later."""
+    turn.kind = f"results/{intent}"
     mixed = len(SERVICE_TYPES[intent]) > 1
     shown = 0
     for number, item in enumerate(ranked[offset:], start=offset + 1):
@@ -653,7 +984,8 @@ def _results_page(
         shown += 1
     end = offset + shown
     turn.say(turn.texts.details_hint(more=end < len(ranked)), *turn.tail)
-    data: dict[str, object] = {"intent": intent, "offset": end, "ids": ids}
+    turn.carry["shown"] = {"intent": intent, "ids": ids, "offset": end}
+    data: dict[str, object] = {}
     if place is not None:
         data["place"] = place.code
     return turn.reply(Step.RESULTS, data, event)
@@ -678,20 +1010,20 @@ def _ranked_again(turn: Turn, intent: str, place: Place | None, ids: list[int]) 
 def show_details(turn: Turn, number: int) -> Reply | None:
     """The whole entry of a listed service ("reply a number for details"); None if ``number``
     is not one of those listed."""
-    data = turn.state.data
-    intent, ids, offset = data.get("intent"), data.get("ids"), data.get("offset")
-    if not (isinstance(intent, str) and intent in SERVICE_TYPES and isinstance(ids, list)
-            and isinstance(offset, int) and 1 <= number <= min(offset, len(ids))):
+    listed = _shown(turn)
+    if listed is None or not 1 <= number <= listed[2]:
         return None
+    intent, ids, offset = listed
     place = _remembered_place(turn)
-    ranked = _ranked_again(turn, intent, place, ids)
-    item = next((r for r in ranked if r.service.id == ids[number - 1]), None)
-    if item is None:
+    ranked = _ranked_again(turn, intent, place, [ids[number - 1]])
+    if not ranked:
         return None
+    item = ranked[0]
+    turn.kind = "details"
     turn.say(_entry(turn, number, item, len(SERVICE_TYPES[intent]) > 1, item.distance_km))
     _pin(turn, item)
     turn.say(turn.texts.more_hint() if offset < len(ids) else turn.texts.no_more())
-    return turn.reply(Step.RESULTS, dict(data))
+    return turn.reply(Step.RESULTS)
 
 
 def _area(turn: Turn, code: str) -> str:
@@ -749,7 +1081,7 @@ def on_location(turn: Turn) -> Reply:
 
 
 def _remembered_place(turn: Turn) -> Place | None:
-    code = turn.state.data.get("place")
+    code = turn.carry.get("place", turn.state.data.get("place"))
     return turn.places.get(code) if isinstance(code, str) else None
 
 
@@ -776,8 +1108,9 @@ def on_menu(turn: Turn) -> Reply:
         if len(cls.places) > 1:
             return choose_place(turn, None, cls.places)
         return place_first(turn, cls.place)
-    if cls.intent in SERVICE_TYPES or cls.intent in ANSWERS:
-        return route(turn, answer_key(cls.intent, cls.topic))
+    key = answer_key(cls.intent, cls.topic)
+    if key in SERVICE_TYPES or key in ANSWERS:
+        return route(turn, key)
     if cls.suggestion in SERVICE_TYPES or cls.suggestion in ANSWERS:
         return suggest(turn, cls.suggestion)
     return misunderstood(turn)
@@ -788,8 +1121,8 @@ def _service_meant(turn: Turn) -> str | None:
     siemreab"), a search under way, or the one the last answer led to."""
     if turn.cls.suggestion in SERVICE_TYPES:
         return str(turn.cls.suggestion)
-    for key in ("intent", "then"):
-        pending = turn.state.data.get(key)
+    for pending in (turn.state.data.get("intent"), turn.state.data.get("then"),
+                    turn.carry.get("service")):
         if isinstance(pending, str) and pending in SERVICE_TYPES:
             return pending
     return None
@@ -798,6 +1131,7 @@ def _service_meant(turn: Turn) -> str | None:
 def place_first(turn: Turn, place: Place) -> Reply:
     """A place with nothing else (a name, or a shared location): keep it and ask what is
     needed; the menu's 1-3 then find that service there at once."""
+    turn.kind = "menu/place"
     lead = turn.texts.place_noted(place.name(turn.locale))
     turn.say(turn.texts.menu(lead))
     return turn.reply(Step.MENU, {"place": place.code})
@@ -807,20 +1141,21 @@ def route(turn: Turn, choice: str) -> Reply:
     if choice in SERVICE_TYPES:
         return want_service(turn, choice)
     if choice == "faq":
+        turn.kind = "faq_menu"
         turn.say(turn.texts.faq_menu())
         return turn.reply(Step.FAQ_MENU, _keep_place(turn))
     return answer(turn, choice)
 
 
 def on_more(turn: Turn) -> Reply:
-    data = turn.state.data
-    intent, offset, ids = data.get("intent"), data.get("offset"), data.get("ids")
-    if not (isinstance(intent, str) and intent in SERVICE_TYPES and isinstance(offset, int)
-            and isinstance(ids, list)):
+    listed = _shown(turn)
+    if listed is None:
         return show_menu(turn)
+    intent, ids, offset = listed
     if offset >= len(ids):
+        turn.kind = "no_more"
         turn.say(turn.texts.no_more())
-        return turn.reply(Step.RESULTS, dict(data))
+        return turn.reply(Step.RESULTS)
     place = _remembered_place(turn)
     ranked = _ranked_again(turn, intent, place, ids)
     return _results_page(turn, intent, place, ranked, offset, None, None, ids)
@@ -844,13 +1179,14 @@ def on_ask_place(turn: Turn) -> Reply:
         return choose_place(turn, intent, cls.places)
     if cls.place is not None:
         return show_results(turn, intent, cls.place)
-    if cls.intent in ANSWERS:
-        return answer(turn, answer_key(cls.intent, cls.topic), resume=intent)
+    if (key := answer_key(cls.intent, cls.topic)) in ANSWERS:
+        return answer(turn, key, resume=intent)
     if cls.number is not None or cls.intent in ("faq", "menu"):
         return on_menu(turn)
     if cls.intent in SERVICE_TYPES:  # a service named again, or another one: where?
         return ask_place(turn, intent)
     attempts = int(turn.state.data.get("place_attempts", 0)) + 1
+    turn.kind = f"ask_place/{intent}"
     turn.say(turn.texts.place_not_found())
     if turn.can.location_button:
         turn.buttons.append(Button(turn.texts.share_location(), request_location=True))
@@ -915,7 +1251,7 @@ def on_faq_menu(turn: Turn) -> Reply:
 
 
 def _keep_place(turn: Turn) -> dict[str, object]:
-    place = turn.state.data.get("place")
+    place = turn.carry.get("place", turn.state.data.get("place"))
     return {"place": place} if isinstance(place, str) else {}
 
 
@@ -938,6 +1274,7 @@ def run(turn: Turn) -> Reply:
     if turn.inbound.location is not None and not turn.inbound.text.strip():
         return on_location(turn)
     if turn.inbound.unsupported:
+        turn.kind = "text_only"
         turn.say(turn.texts.text_only())
         return turn.reply(turn.state.step, dict(turn.state.data))
     return handle_global(turn) or STEPS[turn.state.step](turn)

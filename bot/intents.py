@@ -1,7 +1,9 @@
 """Intent, topic and locale of one message: keyword lexicons and a learned model together.
 
 Order of precedence:
-1. emergency words anywhere in the message override everything (the lexicon is authoritative);
+1. emergency words anywhere in the message override everything (the lexicon is authoritative),
+   unless the message tells of the past or says it is no emergency ("he overdosed last year,
+   he is fine now") and the model, which has seen the keywords too, does not read it as one;
 2. a whole-message global word (STOP/ឈប់, menu/help, a language name, MORE, YES);
 3. a bare menu number (Latin or Khmer digits);
 4. the learned model (``bot/model.py``) says the message may be an emergency: emergency. The bar
@@ -46,14 +48,20 @@ from bot.vocabulary import Intent, Locale
 INTENTS = tuple(Intent)
 #: Intents whose answer depends on what exactly was asked; the first topic is the default.
 TOPICS: dict[str, tuple[str, ...]] = {
-    "emergency": ("overdose", "crisis", "first_aid", "naloxone"),
-    "faq_privacy": ("data", "police", "police_now", "safe_now"),
-    "faq_voluntary": ("voluntary", "centre"),
+    "emergency": ("overdose", "crisis", "first_aid", "naloxone", "seizure", "heat",
+                  "chest_pain", "psychosis", "breathing", "ambulance"),
+    "faq_privacy": ("data", "police", "police_now", "safe_now", "delete", "number", "papers"),
+    "faq_voluntary": ("voluntary", "centre", "booking", "companion", "hospital"),
     "faq_methadone": ("methadone", "restart", "stimulants"),
     "family": ("family", "injecting"),
-    "menu": ("menu", "human", "open_now"),
+    "find_clinic": ("clinic", "cravings"),
+    "menu": ("menu", "human", "open_now", "phone", "details"),
     "stop": ("stop", "unsure"),
+    "unknown": ("unknown", "thanks", "progress", "afraid"),
 }
+#: What a conversation can be in when a message arrives (``docs/CONVERSATION.md``): the model
+#: reads it as an input, since "and next?" or "no one can help me" mean something else there.
+CONTEXTS = ("emergency", "crisis", "results", "handoff")
 # Ties between span intents go to the earlier, more specific one.
 _PRIORITY = (
     "emergency",
@@ -85,8 +93,25 @@ _LEVEL_WORDS = re.compile(
 )
 #: How close (rapidfuzz ratio) a message must be to a place's name to be only that name.
 PLACE_ONLY = 80
-_NOT_INTENTS = frozenset({_LANGUAGE_CUE, _WHERE_CUE, "more", "yes"})
+_NOT_INTENTS = frozenset({_LANGUAGE_CUE, _WHERE_CUE, "more", "yes", "no"})
+#: Lexicon entries ``sign:<name>`` are signs read beside the intent (``Classification.signals``):
+#: ``police`` (police named), ``better`` (inside an emergency: the person breathes again).
+_SIGN = "sign:"
 
+
+def _cue(intent: str) -> bool:
+    """Whether a lexicon entry only gives a cue, not an intent of its own."""
+    return intent in _NOT_INTENTS or intent.startswith(_SIGN)
+
+#: "Stopped ... for <a number of> days/weeks/months/years (already)", in Khmer and romanised
+#: Khmer ("ឈប់ប្រើបាន ២ ខែហើយ", "chhob ban 1 khae hoy"): good news, where the words for
+#: stopping alone would ask for treatment.
+_STOPPED_FOR = re.compile(
+    r"(?:ឈប់|លែង|chhob|chob|leng).*(?:បាន|ban)\s*(?:\d+|មួយ|ពីរ|បី|បួន|ប្រាំ|ដប់|muoy|mouy|pir|"
+    r"bei|buon|pram|dop)\s*(?:ថ្ងៃ|សប្តាហ៍|សប្ដាហ៍|អាទិត្យ|ខែ|ឆ្នាំ|thngai|saptah|atit|khae|chnam)"
+)
+#: A question: a question mark, or Khmer's question particles at the end ("... ទេ?", "... te").
+_QUESTION = re.compile(r"\?|(?:ទេ|ឬទេ|អត់|te|ot)\s*[!.។]*$")
 #: Characters of a message that are classified (seven SMS parts of Khmer; people put what they
 #: want first, and a longer message is most often a story whose request comes early).
 TEXT_LIMIT = 480
@@ -137,6 +162,8 @@ class Classification:
     more: bool = False
     #: True when the message is a plain "yes" (to a "did you mean" question).
     affirmative: bool = False
+    #: True when the message is a plain "no".
+    negative: bool = False
     places: tuple[Place, ...] = ()
     #: False when the text says nothing about its language (a bare number, a place name).
     locale_certain: bool = False
@@ -150,6 +177,9 @@ class Classification:
     emergency_score: float = 0.0
     #: What decided: "lexicon", "model", "typo", "place" or "" (nothing did).
     source: str = ""
+    #: Signs found beside the intent (``_SIGN`` entries of the lexicons): "police", "better",
+    #: "past"; and "where" (a "where" word).
+    signals: frozenset[str] = frozenset()
 
     @property
     def place(self) -> Place | None:
@@ -185,19 +215,25 @@ class Classifier:
         self.model = model or default_model()
         self.thresholds = thresholds
 
-    def classify(self, text: str, locale_hint: Locale | None = None) -> Classification:
+    def classify(
+        self, text: str, locale_hint: Locale | None = None, context: str = ""
+    ) -> Classification:
+        """``context``: what the conversation is in (``CONTEXTS``), or "" for nothing."""
         head, norm, entries, exact, places = observe(text, self.lexicon, self.places)
         locale, certain = self._detect_locale(head, entries, exact, locale_hint)
         bars = self.thresholds
-        prediction = self.model.predict(norm, cues(norm, entries, exact, places)) if norm else None
+        prediction = (self.model.predict(norm, cues(norm, entries, exact, places, context))
+                      if norm else None)
         emergency_score = prediction.intent_probability("emergency") if prediction else 0.0
+        signals = frozenset(e.intent[len(_SIGN):] for e in entries if e.intent.startswith(_SIGN)
+                            ) | ({"where"} if any(e.intent == _WHERE_CUE for e in entries) else set())
 
         def result(intent: str, **extra: object) -> Classification:
             values: dict[str, object] = {
                 "locale": locale, "locale_certain": certain, "emergency_score": emergency_score,
             }
             values.update(extra)
-            wordy = prediction is not None and _wordy(intent, values, norm)
+            wordy = prediction is not None and _wordy(intent, values, norm, entries, places)
             if not values["locale_certain"] and prediction is not None and wordy:
                 # no keyword told the language: the model's language head (Latin script)
                 english = prediction.english
@@ -214,11 +250,17 @@ class Classifier:
                 values["suggestion"] = service
                 if service and language and not values["locale_certain"]:
                     values["locale"], values["locale_certain"] = Locale(language), True
-            return Classification(intent=intent, places=places, **values)  # type: ignore[arg-type]
+            return Classification(intent=intent, places=places, signals=signals,  # type: ignore[arg-type]
+                                  **values)
 
-        if any(e.intent == "emergency" for e in entries) or (
-            len(text) > TEXT_LIMIT and self._emergency_further(text)
-        ):
+        keyword_emergency = any(e.intent == "emergency" for e in entries)
+        defused = False
+        if keyword_emergency and "past" in signals and emergency_score < bars.emergency:
+            # "he overdosed last year, he is fine now": a story, as the model reads it; the
+            # emergency words then count for no more than the model gives them
+            entries = [e for e in entries if e.intent != "emergency"]
+            defused = True
+        elif keyword_emergency or (len(text) > TEXT_LIMIT and self._emergency_further(text)):
             return result("emergency", emergency_score=1.0, source="lexicon")
         if exact is not None:
             return self._global(exact, result, definite=exact.intent == "stop")
@@ -228,13 +270,16 @@ class Classifier:
             return result("emergency", source="model")
         scores: Counter[str] = Counter()
         for entry in entries:
-            if entry.intent not in _NOT_INTENTS:
+            if not _cue(entry.intent):
                 scores[entry.intent] += entry.weight
         if any(e.intent == _WHERE_CUE for e in entries):  # "where ...?" asks for a place
             for intent in [i for i in scores if i.startswith("find_")]:
                 scores[intent] += 1
         keywords = (min(scores, key=lambda i: (-scores[i], _RANK.get(i, len(_RANK))))
                     if scores else None)
+        if keywords == "find_clinic" and _STOPPED_FOR.search(norm) and not _QUESTION.search(norm):
+            # "ខ្ញុំឈប់ប្រើយ៉ាម៉ាបាន ១ ខែហើយ!": stopped, for a month already, is good news
+            return result("unknown", topic="progress", source="lexicon")
         if keywords == "stop":  # opt-outs are the lexicon's to decide
             definite = max(e.weight for e in entries if e.intent == "stop") >= DEFINITE_STOP
             return self._global(_entry_for("stop", entries), result, definite=definite)
@@ -254,7 +299,7 @@ class Classifier:
             elif model_intent == "unknown" and keywords is None:
                 # nothing understood, as the model says: a misspelt keyword may still be
                 # offered back ("mehtadnoe": did you mean methadone?)
-                return self._near_miss(norm, result, bool(places))
+                return self._near_miss(norm, result, bool(places), defused)
             elif model_intent != "unknown":
                 if model_intent == "menu" and (number := _menu_choice(norm)) is not None:
                     return result("menu", number=number, topic="menu", source="model")
@@ -263,7 +308,7 @@ class Classifier:
             if keywords == "menu" and (number := _menu_choice(norm)) is not None:
                 return result("menu", number=number, topic="menu", source="lexicon")
             return self._global(_entry_for(keywords, entries), result)
-        return self._near_miss(norm, result, bool(places))
+        return self._near_miss(norm, result, bool(places), defused)
 
     def _emergency_further(self, text: str) -> bool:
         """An emergency word past ``TEXT_LIMIT`` (the keyword automaton is linear)."""
@@ -275,6 +320,8 @@ class Classifier:
             return result("unknown", more=True, source="lexicon")
         if name == "yes":
             return result("unknown", affirmative=True, source="lexicon")
+        if name == "no":
+            return result("unknown", negative=True, source="lexicon")
         if name == "set_language":
             language = Locale(target)
             return result("set_language", language=language, locale=language,
@@ -318,16 +365,20 @@ class Classifier:
                 candidates += [
                     (int(distance), entry)
                     for entry in self.lexicon.entries_for(phrase)
-                    if entry.intent not in _NOT_INTENTS
+                    if not _cue(entry.intent)
                 ]
         return candidates
 
-    def _near_miss(self, norm: str, result: Result, has_place: bool) -> Classification:
+    def _near_miss(
+        self, norm: str, result: Result, has_place: bool, defused: bool = False
+    ) -> Classification:
         """A misspelt keyword: one typo (or a swap of two letters) is corrected, two typos in a
         longer word are offered back as a suggestion. A near-miss of an emergency word wins
         over every other (never leave a possible emergency). A place alone means ``location``.
         A corrected STOP is never definite: the engine asks first."""
         candidates = self._misspelt(norm)
+        if defused:  # the emergency words were read already, as a story of the past
+            candidates = [(d, e) for d, e in candidates if e.intent != "emergency"]
         emergency = [d for d, e in candidates if e.intent == "emergency"]
         if emergency and (min(emergency) <= 1 or not has_place):
             return result("emergency", source="typo")
@@ -339,7 +390,8 @@ class Classifier:
             corrected = self._global(entry, result)
             return result(corrected.intent, **{
                 "language": corrected.language, "more": corrected.more,
-                "affirmative": corrected.affirmative, "source": "typo",
+                "affirmative": corrected.affirmative, "negative": corrected.negative,
+                "source": "typo",
                 **({"topic": corrected.topic} if corrected.topic else {}),
                 # "stpo" reads as English once it is read as "stop"
                 **({"locale": Locale(entry.language), "locale_certain": True}
@@ -355,7 +407,7 @@ class Classifier:
         """Khmer script means Khmer; Latin text is English only if its words read as English."""
         if has_khmer(raw):
             return Locale.KM, True
-        votes: Counter[str] = Counter(e.language for e in entries)
+        votes: Counter[str] = Counter(e.language for e in entries if not e.intent.startswith(_SIGN))
         if exact is not None and exact.language:
             votes[exact.language] += 2
         if votes["en"] > votes["km"]:
@@ -378,12 +430,19 @@ def observe(
 
 
 def cues(
-    norm: str, entries: list[Entry], exact: Entry | None, places: tuple[Place, ...]
+    norm: str,
+    entries: list[Entry],
+    exact: Entry | None,
+    places: tuple[Place, ...],
+    context: str = "",
 ) -> dict[str, float]:
     """What the keyword lexicons and the place resolver found, as inputs of the model (it learns
     how far to trust each): keyword weight per intent and per topic, a whole-message keyword, a
-    "where" word, whether a place is named and whether that is nearly all the message says."""
+    "where" word, whether a place is named and whether that is nearly all the message says; and
+    what the conversation is in (``CONTEXTS``), which changes what a follow-up means."""
     found: dict[str, float] = {}
+    if context:
+        found[f"ctx:{context}"] = 1.0
     for entry in entries:
         keys = [f"lex:{entry.intent}"]
         if entry.topic:
@@ -424,14 +483,26 @@ def _names_only(norm: str, places: tuple[Place, ...]) -> bool:
     return any(fuzz.ratio(bare, name) >= PLACE_ONLY for name in names if name)
 
 
-def _wordy(intent: str, values: dict[str, object], norm: str) -> bool:
+def _wordy(
+    intent: str,
+    values: dict[str, object],
+    norm: str,
+    entries: list[Entry] = (),  # type: ignore[assignment]
+    places: tuple[Place, ...] = (),
+) -> bool:
     """Whether a message says something in words (not only a place, a number, MORE or YES),
     so that its language can be read from its letters. A message nothing understood needs
-    three different words: "xxxx" or "qzxv wplk" say nothing about a language."""
-    if intent == "unknown" and len(set(_LATIN_WORD.findall(norm))) < 3:
+    three different words: "xxxx" or "qzxv wplk" say nothing about a language; nor do words
+    both languages use ("clinic", "methadone") beside a place's name ("clinic battambang")."""
+    words = set(_LATIN_WORD.findall(norm))
+    if intent == "unknown" and len(words) < 3:
+        return False
+    shared = {w for e in entries if not e.language for w in e.phrase.split()}
+    named = {w for p in places for w in normalize(p.name_en).split()}
+    if words and not any(len(w) > 2 and w not in shared and w not in named for w in words):
         return False
     return intent != "location" and values.get("number") is None and not any(
-        values.get(name) for name in ("more", "affirmative", "language")
+        values.get(name) for name in ("more", "affirmative", "negative", "language")
     )
 
 

@@ -58,6 +58,7 @@ class Lexicon:
         self.exact: dict[str, Entry] = {}
         spans: list[tuple[str, Entry]] = []
         seen: set[tuple[str, str]] = set()
+        languages: dict[str, set[str]] = {}
         for language in LANGUAGE_FILES:
             for _number, intent, match, phrase, weight in read_lexicon(directory / f"{language}.tsv"):
                 name, _, topic = intent.partition("/")
@@ -68,9 +69,14 @@ class Lexicon:
                         self.exact[entry.phrase] = entry
                     elif known.language != language:  # "menu", "stop": no sign of a language
                         self.exact[entry.phrase] = dataclasses.replace(known, language="")
-                elif (entry.phrase, name) not in seen:  # the same word in both files counts once
-                    seen.add((entry.phrase, name))
-                    spans.append((entry.phrase, entry))
+                else:
+                    languages.setdefault(entry.phrase, set()).add(language)
+                    if (entry.phrase, name) not in seen:  # a word of both files counts once
+                        seen.add((entry.phrase, name))
+                        spans.append((entry.phrase, entry))
+        # A phrase of both files ("clinic") says nothing about the language of a message.
+        spans = [(p, dataclasses.replace(e, language="") if len(languages[p]) > 1 else e)
+                 for p, e in spans]
         self._spans = SpanMatcher(spans)
         #: Emergency phrases alone, to search long texts cheaply.
         self._emergency = SpanMatcher((p, e) for p, e in spans if e.intent == "emergency")

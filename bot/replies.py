@@ -38,9 +38,17 @@ SERVICE_TYPE_NAME = {
 class Texts:
     """The bot's words in one locale."""
 
-    def __init__(self, locale: Locale) -> None:
+    def __init__(self, locale: Locale, who: str | None = None) -> None:
+        """``who`` is who is asking (``bot.who``): answers about drug use are worded for the
+        person themselves (``self``), a relative (``relative``) or an outreach worker
+        (``worker``); None reads as a relative where an answer must choose."""
         self.locale = locale
+        self.who = who
         self._t = translations(locale)
+
+    @property
+    def for_self(self) -> bool:
+        return self.who == "self"
 
     def _(self, message: str, **values: object) -> str:
         translated = self._t.gettext(message)
@@ -446,7 +454,21 @@ class Texts:
         )
 
     def crisis(self) -> tuple[str, ...]:
-        """Thoughts of suicide or self-harm: calm, warm, one clear step. Not paged."""
+        """Thoughts of suicide or self-harm: calm, warm, one clear step. For someone else's
+        (a relative or a worker's client), what to do for them."""
+        if self.who in ("relative", "worker"):
+            return (
+                # TRANSLATORS: someone says a relative or friend may want to end their life.
+                # Calm; what to do for them (WHO mhGAP 2016). The neutral "they".
+                self._(
+                    "Thank you for telling me. Take it seriously and stay with them. Listen "
+                    "without judging, and move away anything they could hurt themselves with."
+                ),
+                self._(
+                    "If they might hurt themselves now, call 119 or take them to the nearest "
+                    "hospital. You can write here any time. Reply 1 to find a voluntary service."
+                ),
+            )
         return (
             # TRANSLATORS: the first reply to someone who may want to end their life. Warm and
             # calm; no lecture; the neutral "you" (អ្នក).
@@ -459,6 +481,194 @@ class Texts:
                 "Talking helps: a friend, family or a health worker. You can write here any time. "
                 "Reply 1 to find a voluntary service near you."
             ),
+        )
+
+    def crisis_followup(self, turn: int) -> str:
+        """A calm reply inside a crisis ("no one can help me", "I'm so afraid"); ``turn``
+        counts the follow-ups, so the words change rather than repeat."""
+        if turn % 2 == 0:
+            # TRANSLATORS: inside a crisis, after the first crisis reply. Warm, calm, short.
+            return self._(
+                "I hear you. What you feel is heavy, and feelings like this can change. You do "
+                "not have to carry it alone. If you might hurt yourself now, call 119."
+            )
+        # TRANSLATORS: inside a crisis, a later follow-up.
+        return self._(
+            "I am still here with you. Is someone you trust near you now? Stay close to them. "
+            "If you might hurt yourself, call 119 or go to a hospital."
+        )
+
+    def crisis_person(self) -> str:
+        # TRANSLATORS: offers a chat with an outreach worker inside a crisis. PERSON must be a
+        # word the lexicons accept for asking for a person (km: មនុស្ស).
+        return self._("Reply PERSON to write with an outreach worker here.")
+
+    def crisis_thanks(self) -> str:
+        # TRANSLATORS: thanks or "I'm a bit better" inside a crisis.
+        return self._(
+            "Thank you for writing. You can write here any time, day or night. If you feel in "
+            "danger, call 119."
+        )
+
+    # --- inside an emergency: what happens next ---------------------------------------------
+    # Sources in docs/SAFETY.md (IFRC 2020, WHO 2014). Every one is marked "review" in the Khmer
+    # catalog until a clinician and a native speaker have checked it. Never mention police.
+    def first_steps(self) -> str:
+        # TRANSLATORS: the first-aid steps in two lines, after another answer in an emergency.
+        return self._(
+            "Not breathing normally? Tilt the head back and give rescue breaths. Breathing but "
+            "not awake? Lay them on their side. Stay with them."
+        )
+
+    def seizure(self) -> tuple[str, ...]:
+        return (
+            # TRANSLATORS: a fit (seizure), e.g. after drugs (IFRC 2020).
+            self._(
+                "A fit: call 119. Move hard or sharp things away and put something soft under "
+                "the head. Do not hold them down or put anything in the mouth."
+            ),
+            self._(
+                "When the shaking stops, lay them on their side and check their breathing. "
+                "Stay with them until help arrives."
+            ),
+        )
+
+    def heat(self) -> tuple[str, ...]:
+        return (
+            # TRANSLATORS: overheating after yama or ice (IFRC 2020, heat illness).
+            self._(
+                "Too hot after yama or ice is dangerous: call 119. Move them somewhere cool, "
+                "loosen their clothes and cool them with wet cloths and a fan."
+            ),
+            self._(
+                "If they are awake, give small sips of water. No more drugs or alcohol. Stay "
+                "with them until help arrives."
+            ),
+        )
+
+    def chest_pain(self) -> tuple[str, ...]:
+        return (
+            # TRANSLATORS: chest pain or a racing heart after a drug (yama, ice): possibly a
+            # heart attack.
+            self._(
+                "Chest pain or a racing heart after a drug can be a heart attack: call 119 now. "
+                "Help them sit, keep them calm and still, and give no more drugs or alcohol."
+            ),
+            self._(
+                "If they stop breathing and do not move, start CPR: push hard and fast on the "
+                "middle of the chest, 30 times, then 2 rescue breaths, until help arrives."
+            ),
+        )
+
+    def psychosis(self) -> tuple[str, ...]:
+        return (
+            # TRANSLATORS: seeing or hearing things, panic or aggression after days without sleep
+            # on yama or ice. Calm, safe; no restraint.
+            self._(
+                "Seeing or hearing things after days without sleep often passes with rest. Stay "
+                "calm, speak softly, keep it quiet and move sharp things away. Do not argue or "
+                "hold them down."
+            ),
+            self._(
+                "If they might hurt themselves or others, or seem very ill, call 119. Water, "
+                "food and sleep help. No more yama or ice."
+            ),
+        )
+
+    def breathing(self) -> tuple[str, ...]:
+        return (
+            # TRANSLATORS: the person breathes again or wakes during an overdose (WHO 2014:
+            # the overdose can return, naloxone wears off).
+            self._(
+                "Good. Keep them on their side and stay. Watch their breathing until help "
+                "arrives: an overdose can come back, even after naloxone."
+            ),
+            self._(
+                "If breathing slows or stops again, give rescue breaths and call 119. They "
+                "should not use again today."
+            ),
+        )
+
+    def ambulance(self) -> str:
+        # TRANSLATORS: fear that calling 119 brings the police. Honest: ambulance crews are
+        # health workers; promise nothing about police, and do not name them.
+        return self._(
+            "Call 119 anyway: ambulance crews are health workers, and they come to save a life. "
+            "If you can, tell them what was taken: it helps them treat the person."
+        )
+
+    def stay(self) -> str:
+        # TRANSLATORS: "ok", "thanks", "I'm scared" during an emergency.
+        return self._(
+            "Stay calm and stay with them until help arrives. If their breathing changes or "
+            "stops, give rescue breaths and call 119 again."
+        )
+
+    # --- small talk: thanks, good news, cravings, fear ---------------------------------------
+    def thanks(self) -> str:
+        # TRANSLATORS: the answer to thanks or "ok": warm, one line.
+        return self._("You are welcome. I am here any time: reply MENU to see what I can do.")
+
+    def progress(self) -> tuple[str, ...]:
+        """Good news ("clean for two weeks"), for the person or about a relative."""
+        if self.for_self:
+            return (
+                # TRANSLATORS: good news from a person about their own use. Warm, no lecture.
+                self._(
+                    "That is great news, well done. If cravings come back, it is not a failure: "
+                    "it happens, and help is there. Reply 1 to find voluntary support near you."
+                ),
+            )
+        return (
+            # TRANSLATORS: good news about a relative.
+            self._(
+                "That is good news. Your support matters: notice the small steps. If they use "
+                "again, stay calm: it happens, and help is still there. Reply 1 to find "
+                "voluntary support."
+            ),
+        )
+
+    def cravings(self) -> tuple[str, ...]:
+        """The urge comes back (the engine adds where to find voluntary treatment)."""
+        if self.for_self:
+            return (
+                # TRANSLATORS: cravings. A craving usually passes within half an hour (review).
+                self._(
+                    "Cravings come and go, and each one passes, often within half an hour. Plan "
+                    "the hard times, like evenings: be with someone who supports you, and keep "
+                    "away from places where you used."
+                ),
+                self._(
+                    "Counselling at a voluntary clinic helps with cravings, and methadone helps "
+                    "with cravings for heroin."
+                ),
+            )
+        return (
+            # TRANSLATORS: cravings of a relative.
+            self._(
+                "Cravings come and go, and each one passes, often within half an hour. You can "
+                "help by planning the hard times together, like evenings, without blame."
+            ),
+            self._(
+                "Counselling at a voluntary clinic helps with cravings, and methadone helps "
+                "with cravings for heroin."
+            ),
+        )
+
+    def afraid(self) -> tuple[str, ...]:
+        # TRANSLATORS: fear said plainly ("I'm scared"), not about police and not a crisis.
+        return (
+            self._(
+                "It is OK to be afraid, and you are not alone. You can write here any time. If "
+                "you are in danger now, call 119. Reply MENU to see how Sangkhim can help."
+            ),
+        )
+
+    def afraid_waiting(self) -> str:
+        # TRANSLATORS: fear said while waiting for an outreach worker to write.
+        return self._(
+            "It is OK to be afraid, and you are not alone. An outreach worker will write here as "
+            "soon as they can. If you are in danger now, call 119."
         )
 
     def human(self) -> str:
@@ -632,11 +842,22 @@ class Texts:
         )
 
     def family(self) -> tuple[str, ...]:
-        """Words for a relative (the engine adds where to find a voluntary clinic)."""
-        return (self.family_talk(), self._(
+        """Words for a relative, or for the person themselves (the engine adds where to find a
+        voluntary clinic)."""
+        voluntary = self._(
             "Voluntary treatment means the person chooses it: visits to a nearby clinic, "
             "counselling and health care, and going home the same day."
-        ))
+        )
+        if self.for_self:
+            # TRANSLATORS: a person asking what to do about their own use.
+            return (self._(
+                "You are not alone, and it is never too late. Voluntary treatment means you "
+                "choose it: visits to a clinic near home, counselling and health care, and "
+                "going home the same day."
+            ),)
+        if self.who == "worker":
+            return (voluntary,)
+        return (self.family_talk(), voluntary)
 
     def family_talk(self) -> str:
         return self._(
@@ -645,10 +866,24 @@ class Texts:
         )
 
     def family_injecting(self) -> tuple[str, ...]:
-        """For a relative of someone who injects or uses heroin: how to talk, clean needles and
-        methadone (the engine adds where to find methadone)."""
-        return (
-            self.family_talk(),
+        """For a relative of someone who injects or uses heroin (or the person themselves):
+        clean needles and methadone (the engine adds where to find methadone)."""
+        if self.for_self:
+            return (
+                # TRANSLATORS: harm reduction for a person who injects (WHO 2022).
+                self._(
+                    "A new needle and syringe every time protects you from HIV and hepatitis. "
+                    "Needle exchanges and drop-in centres give them free, and ask no names. "
+                    "Reply 2 to find one."
+                ),
+                # TRANSLATORS: methadone for a person who uses heroin. Their choice (voluntary).
+                self._(
+                    "If you use heroin, methadone helps: one drink a day at a clinic takes away "
+                    "the craving, so there is no need to inject. You can start whenever you are "
+                    "ready."
+                ),
+            )
+        advice = (
             # TRANSLATORS: harm reduction for a relative who injects. Facts: a new needle and
             # syringe each time prevents HIV and hepatitis C; exchanges give them free.
             self._(
@@ -663,10 +898,24 @@ class Texts:
                 "craving, so there is no need to inject. Your relative can start whenever ready."
             ),
         )
+        return advice if self.who == "worker" else (self.family_talk(), *advice)
 
     def faq_restart(self) -> tuple[str, ...]:
         """"I stopped methadone 2 months ago, can I go back?" (the engine adds the nearest
-        methadone clinics)."""
+        methadone clinics); "can my son go back?" for someone else."""
+        if self.who in ("relative", "worker"):
+            return (
+                # TRANSLATORS: "can my son go back to methadone?". Yes first.
+                self._(
+                    "Yes, they can go back. Methadone clinics take people back whenever they "
+                    "are ready, and no one is punished for stopping."
+                ),
+                self._(
+                    "They should tell the staff when they last had a dose: after a break the "
+                    "clinic restarts low and raises it safely. Until then, heroin at the old "
+                    "amount can cause an overdose."
+                ),
+            )
         return (
             # TRANSLATORS: yes first. Methadone programmes re-admit people who dropped out.
             self._(
@@ -684,6 +933,22 @@ class Texts:
     def faq_stimulants(self) -> tuple[str, ...]:
         """"Can I get methadone if I use yama?": what methadone is for, and what helps with
         stimulants."""
+        if self.who in ("relative", "worker"):
+            return (
+                self._(
+                    "Methadone is for people who use heroin or other opioids. It does not treat "
+                    "yama or ice, and does not take away the craving for them."
+                ),
+                # TRANSLATORS: about a relative who also uses heroin.
+                self._(
+                    "If they use heroin too, they can still get methadone, and should tell the "
+                    "clinic everything they use."
+                ),
+                self._(
+                    "For yama or ice, voluntary treatment helps: counselling and health care near "
+                    "home. Reply 1 to find it."
+                ),
+            )
         return (
             # TRANSLATORS: methadone treats opioid dependence only. Yama: យ៉ាម៉ា; ice (crystal
             # methamphetamine): ម៉ាទឹកកក.
@@ -700,6 +965,71 @@ class Texts:
                 "home. Reply 1 to find it."
             ),
         )
+
+    # --- practical questions --------------------------------------------------------------
+    def faq_delete(self) -> tuple[str, ...]:
+        # TRANSLATORS: "should I delete these messages?" — a question, not a request. Exactly
+        # this true. DELETE must be the word the catalog's stop list accepts (km: លុប).
+        return (self._(
+            "You can delete this chat from your phone like any other. Sangkhim keeps no number, "
+            "name or message text, so there is nothing here to find. Reply DELETE to also erase "
+            "your last step here."
+        ),)
+
+    def faq_number(self) -> tuple[str, ...]:
+        # TRANSLATORS: "will they know my number?". Exactly this true.
+        return (self._(
+            "Sangkhim does not keep your number, so it can never give it to anyone. A clinic "
+            "sees your number only if you call or text it. Your phone company can still see "
+            "messages."
+        ),)
+
+    def faq_papers(self) -> tuple[str, ...]:
+        # TRANSLATORS: "do I need my ID card? what papers?". Promise nothing for the clinics.
+        return (self._(
+            "Clinics differ: some ask for an ID card, some do not. Call first and ask what to "
+            "bring and how they keep your name private. Sangkhim needs no name or papers. "
+            "Reply 1 to find a clinic."
+        ),)
+
+    def faq_booking(self) -> tuple[str, ...]:
+        # TRANSLATORS: "must I book before I go?". Walk-in is a flag of each entry.
+        return (self._(
+            "Places marked walk-in see you without booking. For the others, call before you go: "
+            "each place's phone is in our list. Reply 1, 2 or 3 to find one."
+        ),)
+
+    def faq_companion(self) -> tuple[str, ...]:
+        # TRANSLATORS: "can a friend come with me?".
+        return (self._(
+            "Yes, you can bring a friend or relative for support. If you are unsure, ask when "
+            "you call. Reply 1 to find a voluntary service."
+        ),)
+
+    def faq_hospital(self) -> tuple[str, ...]:
+        # TRANSLATORS: "is the hospital better?". An emergency: 119. Treatment: close to home.
+        return (self._(
+            "In an emergency, call 119 or go to a hospital. For treatment of drug use, voluntary "
+            "clinics and health centres are close to home and you go home the same day. Reply 1 "
+            "to find one."
+        ),)
+
+    # --- about the places listed ------------------------------------------------------------
+    def phone_heading(self) -> str:
+        # TRANSLATORS: heads the phone numbers of the places just listed.
+        return self._("Phone numbers of the places listed:")
+
+    def phone_line(self, number: int, name: str, phone: str) -> str:
+        return f"{self.number(number)} {name}: {phone}"
+
+    def phone_which(self) -> str:
+        # TRANSLATORS: "what's their number?" before any list.
+        return self._("Every place I list has its phone number. What do you need? Reply a "
+                      "number:")
+
+    def which_one(self) -> str:
+        # TRANSLATORS: "where is it?" after a list of several places.
+        return self._("Which one? Reply its number for the address and hours.")
 
     def then_results(self, intent: str, place: str) -> str:
         # TRANSLATORS: ends an answer when we already know the person's place.

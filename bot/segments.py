@@ -16,6 +16,16 @@ GSM7_EXTENDED = set("^{}\\[~]|€\f")
 
 #: A reply over SMS must fit in this many segments (three parts: what cheap phones join reliably).
 SMS_SEGMENT_BUDGET = 3
+#: Emergency and crisis replies may use this many: a life outweighs the cost of an SMS, and
+#: Khmer (UCS-2) fits less than half of what English does in three.
+EMERGENCY_SEGMENT_BUDGET = 6
+
+
+def budget_for(kind: str) -> int:
+    """The segment budget of a reply of this kind (``docs/CONVERSATION.md``)."""
+    if kind.startswith(("emergency/", "crisis/")):
+        return EMERGENCY_SEGMENT_BUDGET
+    return SMS_SEGMENT_BUDGET
 _COENG = "\u17d2"
 
 

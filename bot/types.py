@@ -152,6 +152,9 @@ class Reply:
     #: emergency (the worker sees a flag at once).
     relay: bool = False
     alarm: bool = False
+    #: What the reply does, in the words of ``docs/CONVERSATION.md`` ("emergency/seizure",
+    #: "results/find_methadone", "thanks"): for tests and the evaluation; never stored.
+    kind: str = ""
 
     @property
     def storable(self) -> tuple[OutMessage, ...]:

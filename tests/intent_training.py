@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.intents import INTENTS, TOPICS, Classifier, Thresholds
+from bot.intents import CONTEXTS, INTENTS, TOPICS, Classifier, Thresholds
 from bot.lexicon import read_lexicon
 from bot.normalize import has_khmer, normalize
 from tests.evaluation import IntentReport, print_intents
@@ -37,7 +37,8 @@ from tests.evaluation import IntentReport, print_intents
 DATA = Path(__file__).resolve().parent / "data"
 SEEDS = DATA / "training" / "seeds"
 DEV_SET = DATA / "intents.tsv"
-HELD_OUT = sorted(DATA.glob("intents_holdout*.tsv"))
+#: The held-out sets: messages, and the messages of the held-out conversations.
+HELD_OUT = [*sorted(DATA.glob("intents_holdout*.tsv")), DATA / "conversations_holdout.tsv"]
 #: The keyword lexicons and place aliases: the model learns from what they find, so it is
 #: trained again when they change.
 LEXICONS = Path(__file__).resolve().parent.parent / "locales" / "lexicons"
@@ -52,6 +53,11 @@ C = 20.0
 BALANCE = 0.5
 
 HEADER = ["text", "intent", "topic", "locale", "note"]
+#: An optional sixth column: what the conversation was in when the message came (``CONTEXTS``).
+CONTEXT = "context"
+#: Intents whose rows may leave the topic empty, meaning the first (the plain request or
+#: message): their other topics were added later. Every other intent with topics names one.
+TOPIC_OPTIONAL = frozenset({"find_clinic", "unknown"})
 
 
 class TrainingDataError(ValueError):
@@ -65,6 +71,7 @@ class Example:
     locale: str
     script: str  # khmer | romanised | code-switched | english | neutral
     group: str  # the seed it came from: noisy copies share it (for honest cross-validation)
+    context: str = ""  # what the conversation was in (bot.intents.CONTEXTS), "" for none
 
 
 # --- slot fillers (Khmer terms, drug names and place-name variants) -------------------------
@@ -212,6 +219,8 @@ def noisy(text: str, script: str, rng: random.Random) -> str:
 # --- reading -------------------------------------------------------------------------------
 
 def label_of(intent: str, topic: str) -> str:
+    """``intent/topic``; an intent with topics but none given has its first (default) one."""
+    topic = topic or (TOPICS[intent][0] if intent in TOPICS else "")
     return f"{intent}/{topic}" if topic else intent
 
 
@@ -234,16 +243,18 @@ def check_row(path: Path, number: int, row: dict[str, str]) -> None:
     if intent not in INTENTS:
         raise TrainingDataError(f"{where}: unknown intent {intent!r}")
     allowed = TOPICS.get(intent, ())
-    if (topic or allowed) and topic not in allowed:
+    if (topic or (allowed and intent not in TOPIC_OPTIONAL)) and topic not in allowed:
         raise TrainingDataError(f"{where}: topic {topic!r} is not one of {allowed} for {intent}")
     if row["locale"] not in ("km", "en"):
         raise TrainingDataError(f"{where}: locale must be km or en")
+    if (row.get(CONTEXT) or "") not in ("", *CONTEXTS):
+        raise TrainingDataError(f"{where}: context must be empty or one of {CONTEXTS}")
 
 
 def held_out_texts() -> frozenset[str]:
     """The normalised texts of the held-out sets (nothing else of them is read)."""
     texts: set[str] = set()
-    for path in HELD_OUT:
+    for path in (p for p in HELD_OUT if p.exists()):
         with path.open(encoding="utf-8", newline="") as handle:
             texts.update(normalize(row["text"]) for row in
                          csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
@@ -269,12 +280,28 @@ def examples(copies: int = COPIES, seed: int = RANDOM_SEED) -> list[Example]:
         label = label_of(row["intent"], row["topic"])
         script = (row.get("note") or "neutral").split("+")[0]
         group = f"{path.name}:{number}"
+        context = row.get(CONTEXT) or ""
         first = fill(row["text"], script, rng)
-        out.append(Example(first, label, row["locale"], script, group))
+        out.append(Example(first, label, row["locale"], script, group, context))
         for _ in range(copies if path != DEV_SET else copies // 2):
             out.append(Example(noisy(fill(row["text"], script, rng), script, rng),
-                               label, row["locale"], script, group))
+                               label, row["locale"], script, group, context))
+        if not context and context_free(label):
+            # the same words mean the same in any context: the context is a prior they outweigh
+            out.append(Example(noisy(fill(row["text"], script, rng), script, rng), label,
+                               row["locale"], script, group, rng.choice(CONTEXTS)))
     return out
+
+
+#: Readings that depend on what the conversation is in ("and then?", "ok", "the first one",
+#: "he breathes now"): seeds of these are trained only in the context they were written for.
+CONTEXT_BOUND = frozenset({"menu/phone", "menu/details", "menu/open_now",
+                           "emergency/first_aid", "emergency/breathing"})
+
+
+def context_free(label: str) -> bool:
+    """Whether a reading holds in every context (so a copy in a random one may be trained)."""
+    return not label.startswith("unknown") and label not in CONTEXT_BOUND
 
 
 def data_digest() -> str:
@@ -283,7 +310,8 @@ def data_digest() -> str:
     training settings, the lexicon rows (without comments) and the place data."""
     sha = hashlib.sha256(f"{C}:{BALANCE}".encode())
     for example in examples():
-        sha.update(f"{example.text}\t{example.label}\t{example.locale}\n".encode())
+        context = f"\t{example.context}" if example.context else ""
+        sha.update(f"{example.text}\t{example.label}\t{example.locale}{context}\n".encode())
     for path in sorted(LEXICONS.glob("*.tsv")):
         sha.update(repr([row[1:] for row in read_lexicon(path)]).encode())  # no line numbers
     for path in sorted(PLACE_DATA.glob("*")):
@@ -294,9 +322,12 @@ def data_digest() -> str:
 
 # --- training -------------------------------------------------------------------------------
 
-def matrix(texts: Iterable[str]):  # type: ignore[no-untyped-def]
+def matrix(texts: Iterable[str], contexts: Iterable[str] | None = None):  # type: ignore[no-untyped-def]
     """The feature matrix of ``texts`` (scipy CSR), with the features the model uses: n-grams
-    and what the keyword and place matchers find (``bot.intents.cues``)."""
+    and what the keyword and place matchers find, and the conversation's context
+    (``bot.intents.cues``)."""
+    from itertools import repeat
+
     from scipy.sparse import csr_matrix
 
     from bot.features import DIMENSION, feature_vector
@@ -306,9 +337,9 @@ def matrix(texts: Iterable[str]):  # type: ignore[no-untyped-def]
 
     lexicon, resolver = default_lexicon(), default_resolver()
     indptr, indices, values = [0], [], []
-    for text in texts:
+    for text, context in zip(texts, contexts if contexts is not None else repeat("")):
         _, norm, entries, exact, places = observe(text, lexicon, resolver)
-        buckets, weights = feature_vector(norm, cues(norm, entries, exact, places))
+        buckets, weights = feature_vector(norm, cues(norm, entries, exact, places, context))
         indices.extend(buckets)
         values.extend(weights)
         indptr.append(len(indices))
@@ -324,7 +355,7 @@ def fit(  # type: ignore[no-untyped-def]
 
     from bot.model import LANGUAGE_COLUMN, IntentModel
 
-    x = matrix(e.text for e in train)
+    x = matrix([e.text for e in train], [e.context for e in train])
     used = np.unique(x.indices)  # only these buckets can get weights: fit on them alone
     x = x[:, used]
     per_intent = Counter(e.label.partition("/")[0] for e in train)
@@ -374,7 +405,7 @@ def cross_validate(grid: list[Thresholds], folds: int = 5, noisy_copies: int = 1
             intent, _, topic = example.label.partition("/")
             for tally, classifier in zip(tallies, classifiers):
                 tally.add(example.text, intent, topic, example.locale,
-                          classifier.classify(example.text))
+                          classifier.classify(example.text, context=example.context))
     return tallies
 
 
@@ -410,11 +441,20 @@ def report() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="cross-validate; write nothing")
+    parser.add_argument("--validate", action="store_true",
+                        help="check every seed row and count the labels; write nothing")
     parser.add_argument("--sweep", action="store_true",
                         help="cross-validate a grid of thresholds; write nothing")
     parser.add_argument("--c", type=float, default=C, help="with --sweep: regularisation")
     parser.add_argument("--balance", type=float, default=BALANCE, help="with --sweep: weighting")
     args = parser.parse_args(argv)
+    if args.validate:
+        counts = Counter((label_of(row["intent"], row["topic"]), row.get(CONTEXT) or "")
+                         for _, _, row in seed_rows(everything=True))
+        for (label, context), count in sorted(counts.items()):
+            print(f"{count:6}  {label}" + (f"  (context {context})" if context else ""))
+        print(f"{sum(counts.values()):6}  seed rows, every one valid")
+        return 0
     if args.check:
         report()
         return 0

@@ -22,11 +22,12 @@ import pytest
 import bot
 from bot.geo import ReferencePoints
 from bot.directory import InMemoryDirectory, ServiceInfo
+from bot.context import MODES, WHO
 from bot.flows import ANSWERS
 from bot.intents import INTENTS
 from bot.normalize import has_khmer
 from bot.replies import Texts
-from bot.segments import SMS_SEGMENT_BUDGET, segment_count
+from bot.segments import budget_for, segment_count
 from bot.types import Desk, GeoPoint, Inbound, Reply, State, Step
 from bot.vocabulary import CAMBODIA, Channel, DemandEvent, Locale, Outcome, ServiceType
 
@@ -251,17 +252,19 @@ CASES = [
         T("2", ASK, locale=KM),
     ), channel=Channel.TELEGRAM, hint=EN),
     Case("emergency as a first message", (
-        T("methadone overdose help", PAGES, says=(Texts.emergency, "119"), silent=NO_POLICE,
+        # English first aid fits the six segments an emergency may use: one message, whole
+        T("methadone overdose help", MENU, says=(Texts.emergency, "119", "naloxone"),
+          silent=NO_POLICE,
           event=Event("emergency", "emergency"), locale=EN),
     )),
     Case("emergency while asked for a place", (
         T("3", ASK),
-        T("he is not breathing", PAGES, says=(Texts.emergency, "119"), silent=NO_POLICE,
+        T("he is not breathing", MENU, says=(Texts.emergency, "119"), silent=NO_POLICE,
           event=Event("emergency", "emergency"), locale=EN),
     ), hint=EN),
     Case("emergency naming a place while asked for one", (
         T("1", ASK),
-        T("overdose in Battambang", PAGES, says=(Texts.emergency,), silent=NO_POLICE, shows=(),
+        T("overdose in Battambang", MENU, says=(Texts.emergency,), silent=NO_POLICE, shows=(),
           event=Event("emergency", "emergency")),
     ), hint=EN),
     Case("emergency in khmer after results", (
@@ -271,15 +274,19 @@ CASES = [
     )),
     Case("emergency in the questions menu", (
         T("4", FAQ, says=(Texts.faq_menu,)),
-        T("someone passed out", PAGES, says=(Texts.emergency, Texts.rescue_breaths),
+        T("someone passed out", MENU, says=(Texts.emergency, Texts.rescue_breaths, Texts.cpr),
           silent=NO_POLICE, event=Event("emergency", "emergency")),
-        # the first aid goes on as much as fits one SMS at a time; the last leads to the menu
-        T("more", PAGES, says=(Texts.cpr, "naloxone"), silent=NO_POLICE),
-        T("more", MENU, says=("yama or ice",)),
+        # inside the emergency, "more" has read everything: stay with them
+        T("more", MENU, says=(Texts.stay,), silent=NO_POLICE),
     ), hint=EN),
+    Case("first aid in khmer comes a page at a time, each within six segments", (
+        T("មិត្តខ្ញុំសន្លប់ មិនដកដង្ហើម", PAGES, says=(Texts.emergency,), silent=NO_POLICE,
+          event=Event("emergency", "emergency"), locale=KM),
+        T("បន្ថែម", PAGES, says=(Texts.cpr,), silent=NO_POLICE, locale=KM),
+    )),
     Case("menu 6 is the emergency advice", (
         T("menu", MENU),
-        T("6", PAGES, says=(Texts.emergency,), silent=NO_POLICE,
+        T("6", MENU, says=(Texts.emergency,), silent=NO_POLICE,
           event=Event("emergency", "emergency")),
     )),
     Case("repeated gibberish: the menu twice, then a short reply without the menu", (
@@ -490,7 +497,7 @@ def check_channel(channel: Channel, reply: Reply, where: str) -> None:
         return
     if channel is Channel.SMS:  # every reply to one SMS, together
         spent = sum(segment_count(message.text) for message in reply.messages)
-        assert spent <= SMS_SEGMENT_BUDGET, f"{where}: {spent} segments"
+        assert spent <= budget_for(reply.kind), f"{where}: {spent} segments"
 
 
 def check_event(event: DemandEvent | None, expected: Event | None, where: str) -> None:
@@ -524,12 +531,10 @@ def check_nothing_typed_is_kept(reply: Reply, turns: tuple[T, ...], where: str) 
         assert isinstance(value, str), f"{where}: event {name} = {value!r}"
         assert value in VOCABULARY or re.fullmatch(CODE, value), f"{where}: event {name} = {value!r}"
     data = reply.state.data if reply.state else {}
-    for name, value in data.items():
-        values = value if isinstance(value, list) else [value]  # e.g. place choices: codes
-        for item in values:
-            assert isinstance(item, (int, bool)) or item in VOCABULARY or re.fullmatch(CODE, item), (
-                f"{where}: state {name} = {value!r}"
-            )
+    for name, value in _leaves(data):
+        assert isinstance(value, (int, bool)) or value in VOCABULARY or re.fullmatch(CODE, value), (
+            f"{where}: state {name} = {value!r}"
+        )
     kept = json.dumps(event, ensure_ascii=False) + (reply.state.data_json() if reply.state else "")
     kept = kept.casefold()
     assert SENDER not in kept, where
@@ -539,20 +544,30 @@ def check_nothing_typed_is_kept(reply: Reply, turns: tuple[T, ...], where: str) 
                 assert word not in kept, f"{where}: {word!r} was kept"
 
 
-CODE = r"\d{2}|\d{4}|\d{6}|\d{8}|\d{4}-\d{2}-\d{2}"
+#: Codes, dates and the minute a mode ends ("2026-03-16T03:00").
+CODE = r"\d{2}|\d{4}|\d{6}|\d{8}|\d{4}-\d{2}-\d{2}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}"
 VOCABULARY = frozenset(
-    [*INTENTS, *ANSWERS, *Outcome, "handoff"]
+    [*INTENTS, *ANSWERS, *Outcome, "handoff", *MODES, *WHO]
     + [str(v) for enum in (Channel, Locale, ServiceType) for v in enum]
 )
+
+
+def _leaves(data: object, name: str = "") -> list[tuple[str, object]]:
+    """Every value kept in the state, with where it is (lists and objects opened)."""
+    if isinstance(data, dict):
+        return [leaf for key, value in data.items() for leaf in _leaves(value, f"{name}.{key}")]
+    if isinstance(data, list):
+        return [leaf for value in data for leaf in _leaves(value, name)]
+    return [(name, data)]
 
 
 # --- properties over every case ---------------------------------------------------------------
 
 
 @pytest.mark.parametrize("locale", [Locale.KM, Locale.EN])
-def test_every_sms_reply_fits_three_segments_in_both_languages(locale: Locale) -> None:
+def test_every_sms_reply_fits_its_budget_in_both_languages(locale: Locale) -> None:
     """All the replies to any one inbound SMS of any transcript, replayed in both languages,
-    fit three segments together."""
+    fit the budget together: three segments, six for an emergency or a crisis."""
     for case in CASES:
         state = State(locale=locale, data={"locale_settled": True})
         for number, turn in enumerate(case.turns, start=1):
@@ -568,7 +583,7 @@ def test_every_sms_reply_fits_three_segments_in_both_languages(locale: Locale) -
             )
             # the budget is per inbound message: all its replies together
             spent = sum(segment_count(message.text) for message in reply.messages)
-            assert spent <= SMS_SEGMENT_BUDGET, (case.label, turn.text, spent)
+            assert spent <= budget_for(reply.kind), (case.label, turn.text, spent)
             state = stored(reply.state)
 
 

@@ -231,6 +231,8 @@ class Safety:
     topic: str
     #: For stop: True when the bot may forget at once, False when it must ask first.
     definite: bool | None = None
+    #: What the conversation is in (``bot.intents.CONTEXTS``).
+    context: str = ""
 
 
 SAFETY_CASES = [
@@ -249,7 +251,39 @@ SAFETY_CASES = [
            "police_now"),
     Safety("en is it safe now", "is it safe to go to the clinic this week with the crackdown",
            "faq_privacy", "safe_now"),
-    Safety("en what do you store", "do you keep my phone number", "faq_privacy", "data"),
+    Safety("en what do you store", "what do you store about me", "faq_privacy", "data"),
+    Safety("en my number", "do you keep my phone number", "faq_privacy", "number"),
+    Safety("en should i delete", "should I delete the sms?", "faq_privacy", "delete"),
+    Safety("km should i delete", "ខ្ញុំគួរលុបសារទេ?", "faq_privacy", "delete"),
+    Safety("en id card", "do I need my ID card", "faq_privacy", "papers"),
+    Safety("en book before", "must I book before I go?", "faq_voluntary", "booking"),
+    Safety("en a friend along", "can my friend come with me", "faq_voluntary", "companion"),
+    Safety("en the hospital", "is the hospital better?", "faq_voluntary", "hospital"),
+    Safety("en cravings every evening", "the urge comes back every evening", "find_clinic",
+           "cravings"),
+    Safety("en clean is good news", "been clean for 2 weeks!!", "unknown", "progress"),
+    Safety("en a past overdose is no alarm", "my friend overdosed last year but he is fine now",
+           "unknown", ""),
+    Safety("en thanks", "thank you", "unknown", "thanks"),
+    Safety("km thanks", "អរគុណបង", "unknown", "thanks"),
+    Safety("en afraid", "I feel so scared", "unknown", "afraid"),
+    Safety("en a fit", "his body keeps jerking", "emergency", "seizure"),
+    Safety("km a fit", "គាត់ប្រកាច់", "emergency", "seizure"),
+    Safety("en overheating", "he is burning up after yama, sweating a lot", "emergency", "heat"),
+    Safety("en chest pain", "chest pain after ice", "emergency", "chest_pain"),
+    Safety("en seeing things", "he has not slept for 4 days and is seeing things",
+           "emergency", "psychosis"),
+    Safety("en breathing again", "ok he breathes now", "emergency", "breathing",
+           context="emergency"),
+    Safety("en police with the ambulance", "if I call 119 the police come with them",
+           "emergency", "ambulance", context="emergency"),
+    Safety("en and then", "what do I do now", "emergency", "first_aid", context="emergency"),
+    Safety("en alone in a crisis", "no one can do anything for me", "emergency", "crisis",
+           context="crisis"),
+    Safety("en their number", "what's their number?", "menu", "phone", context="results"),
+    Safety("en the first one", "the first one", "menu", "details", context="results"),
+    Safety("en the weekend", "are they open at the weekend?", "menu", "open_now",
+           context="results"),
     Safety("en locked in a centre", "will they lock me in a rehab centre", "faq_voluntary",
            "centre"),
     Safety("en can i leave", "can i leave the clinic whenever i want", "faq_voluntary",
@@ -279,8 +313,8 @@ SAFETY_CASES = [
            "family"),
     Safety("en are they open", "are they open now?", "menu", "open_now"),
     Safety("km are they open", "បើកឥឡូវទេ", "menu", "open_now"),
-    Safety("en i don't know is no alarm", "I don't know", "unknown", ""),
-    Safety("en quit yama is treatment", "how do i quit yama", "find_clinic", ""),
+    Safety("en i don't know is no alarm", "I don't know", "unknown", "unknown"),
+    Safety("en quit yama is treatment", "how do i quit yama", "find_clinic", "clinic"),
     Safety("en worry is not an emergency", "my son uses ice every night and i am so worried, "
            "how can i help him", "family", ""),
 ]
@@ -288,7 +322,7 @@ SAFETY_CASES = [
 
 @pytest.mark.parametrize("case", SAFETY_CASES, ids=[c.label for c in SAFETY_CASES])
 def test_safety_readings(classifier: Classifier, case: Safety) -> None:
-    result = classifier.classify(case.text)
+    result = classifier.classify(case.text, context=case.context)
     assert result.intent == case.intent
     if case.topic:
         assert result.topic == case.topic
@@ -310,7 +344,7 @@ def test_every_lexicon_entry_names_a_known_intent_and_topic() -> None:
             name, _, topic = intent.partition("/")
             name = name.partition(":")[0]
             where = f"{path.name}:{number}"
-            assert name in INTENTS or name in ("lang", "where", "more", "yes"), where
+            assert name in INTENTS or name in ("lang", "where", "more", "yes", "no", "sign"), where
             if topic:
                 assert topic in TOPICS.get(name, ()), where
     assert entries

@@ -25,7 +25,7 @@ import pytest
 import bot
 from bot.directory import InMemoryDirectory
 from bot.geo import ReferencePoints
-from bot.segments import SMS_SEGMENT_BUDGET, segment_count
+from bot.segments import budget_for, segment_count
 from bot.types import Desk, GeoPoint, Inbound, Reply, State, Step
 from bot.vocabulary import Channel, Locale
 from tests.bot.test_flows import DIRECTORY, POINTS, SENDER, SERVICES, stored
@@ -218,8 +218,8 @@ TALKS = [
         Say("yes", HANDOFF, ("An outreach worker will write here", "STOP ends")),
         Say("my brother injects and I am scared for him", HANDOFF, ("Sent to the outreach",)),
         Say("hello?", HANDOFF, quiet=True),
-        Say("he collapsed and is not breathing", HANDOFF, ("119", "Reply MORE")),
-        Say("MORE", HANDOFF, ("naloxone",)),
+        Say("he collapsed and is not breathing", HANDOFF, ("119", "naloxone")),
+        Say("I'm so scared", HANDOFF, ("It is OK to be afraid", "outreach worker will write")),
         Say("ok thank you, I did that", HANDOFF, quiet=True),
         Say("STOP", None, ("deleted",)),
     ), hint=EN, desk=Desk("24/7", 72)),
@@ -316,7 +316,7 @@ def test_each_reply_does_what_the_person_needs(talk: Talk) -> None:
             assert reply.locale is say.locale, where
         if talk.channel is Channel.SMS:
             spent = sum(segment_count(m.text) for m in reply.messages)
-            assert spent <= SMS_SEGMENT_BUDGET, f"{where}: {spent} segments"
+            assert spent <= budget_for(reply.kind), f"{where}: {spent} segments"
         assert bool(joined.strip()) is not say.quiet, f"{where}: reply or not"
 
 

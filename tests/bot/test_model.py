@@ -151,6 +151,8 @@ def test_every_seed_row_is_valid() -> None:
         ({"text": "hi", "intent": "emergency", "topic": "", "locale": "en"}, "topic"),
         ({"text": "hi", "intent": "menu", "topic": "menu", "locale": "fr"}, "locale"),
         ({"text": "hi", "intent": "menu", "topic": None, "locale": "en"}, "columns"),
+        ({"text": "hi", "intent": "menu", "topic": "menu", "locale": "en", "context": "x"},
+         "context"),
     ],
 )
 def test_a_bad_seed_row_is_refused_with_its_line(row: dict[str, str], message: str) -> None:

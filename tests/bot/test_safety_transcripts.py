@@ -25,7 +25,7 @@ import pytest
 import bot
 from bot.directory import InMemoryDirectory
 from bot.replies import Texts
-from bot.segments import SMS_SEGMENT_BUDGET, segment_count
+from bot.segments import budget_for, segment_count
 from bot.types import Inbound, Reply, State, Step
 from bot.vocabulary import Channel, Locale
 from tests.bot.test_flows import NOW, POINTS, SENDER, SERVICES, stored
@@ -191,7 +191,7 @@ def golden_path(label: str) -> Path:
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.label for s in SCENARIOS])
 def test_each_message_gets_the_right_kind_of_answer(scenario: Scenario) -> None:
-    for say, reply in run(scenario):
+    for number, (say, reply) in enumerate(run(scenario)):
         where = f"{scenario.label}: {say.text!r}"
         texts = Texts(reply.locale)
         joined = "\n".join(m.text for m in reply.messages)
@@ -204,7 +204,8 @@ def test_each_message_gets_the_right_kind_of_answer(scenario: Scenario) -> None:
             assert reply.state is not None, where
             steps = step if isinstance(step, tuple) else (step,)
             assert reply.state.step in steps, where
-        if say.kind in EMERGENCY_KINDS:
+        if say.kind in EMERGENCY_KINDS and number == 0:
+            # counted once, when the emergency begins (follow-ups inside it are not demand)
             assert reply.demand_event is not None and reply.demand_event.intent == "emergency"
             assert "police" not in joined.casefold() and "ប៉ូលីស" not in joined, where
         if scenario.helpline and say.kind in ("crisis", "human"):
@@ -214,7 +215,7 @@ def test_each_message_gets_the_right_kind_of_answer(scenario: Scenario) -> None:
         else:
             if scenario.channel is Channel.SMS:  # every reply to one SMS, together
                 spent = sum(segment_count(m.text) for m in reply.messages)
-                assert spent <= SMS_SEGMENT_BUDGET, (where, spent)
+                assert spent <= budget_for(reply.kind), (where, spent)
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.label for s in SCENARIOS])

@@ -50,6 +50,9 @@ HANDOFF_TOPICS = {
     "family/injecting": _l("a relative who injects"),
     "emergency": _l("an emergency"),
     "emergency/crisis": _l("a crisis"),
+    "cravings": _l("cravings"),
+    "progress": _l("good news"),
+    "afraid": _l("fear"),
 }
 
 
