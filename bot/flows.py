@@ -69,11 +69,11 @@ from bot.directory import Directory
 from bot.geo import ReferencePoints
 from bot.intents import Classification
 from bot.places import MAX_CHOICES, Place, PlaceResolver
-from bot.ranking import REACH_KM, Ranked, measure, nearest_open_km, outcome, rank
-from bot.replies import Texts
-from bot.segments import SMS_SEGMENT_BUDGET, budget_for, chunk_blocks, fits_sms, pack_for_sms
-from bot import hours, references
 from bot.normalize import normalize
+from bot.ranking import REACH_KM, Ranked, measure, nearest_open_km, outcome, parsed_hours, rank
+from bot.replies import Texts
+from bot.segments import budget_for, chunk_blocks, fits_sms, pack_for_sms
+from bot import days, holiday, hours, references
 from bot.types import (
     Button,
     Desk,
@@ -270,10 +270,11 @@ class Turn:
         return self.can.paged
 
     @property
-    def when(self) -> tuple[int, str]:
-        """Cambodia's weekday and "HH:MM" now, to judge opening hours."""
+    def when(self) -> hours.Moment:
+        """Cambodia's local date and time now, with its public holidays (named in the reply's
+        language), to judge opening hours."""
         local = self.now.astimezone(CAMBODIA) if self.now.tzinfo else self.now
-        return local.weekday(), f"{local:%H:%M}"
+        return hours.Moment(local, holiday.lookup(self.locale))
 
     def say(self, *texts: str) -> None:
         self.messages.extend(texts)
@@ -558,9 +559,10 @@ def offer_handoff(turn: Turn, desk: Desk) -> Reply:
 
 
 def _desk_opens(turn: Turn, desk: Desk) -> str | None:
-    """"Workers answer from Monday 8:00", when they are not at work now; else None."""
+    """"Workers answer from Monday 8:00", when they are not at work now; else None. Public
+    holidays count as for any service (``bot.hours``)."""
     try:
-        status = hours.status(hours.parse(desk.hours), *turn.when)
+        status = hours.status(hours.parse(desk.hours), turn.when.at, turn.when.holiday)
     except hours.HoursError:
         return None
     if status.open_now is not False:
@@ -774,16 +776,22 @@ def show_phones(turn: Turn, intent: str, ids: list[int], offset: int) -> Reply:
 
 def open_now(turn: Turn) -> Reply:
     """"Are they open now?": the services just listed, each with its status at this moment;
-    before any list, what every list says, and the next step."""
+    asked about a day or the hours ("at the weekend?", "what are the hours?"), each with its
+    opening on the days asked (``_on_days_asked``); before any list, what every list says, and
+    the next step. On SMS as many lines as fit the budget, then the hint."""
     listed = _shown(turn)
     turn.kind = "hours"
     if listed is not None:
         intent, ids, offset = listed
-        turn.say(turn.texts.open_heading())
+        asked = days.asked(normalize(turn.inbound.text), turn.when.at.date())
+        turn.say(turn.texts.days_heading() if asked.about_days else turn.texts.open_heading())
         hint = turn.texts.details_hint(more=offset < len(ids))
         for shown, item in enumerate(_listed_again(turn, intent, ids, offset)):
-            status = (turn.texts.status(item.status) if not item.service.is_full
-                      else turn.texts.full_short())
+            if asked.about_days:
+                status = _on_days_asked(turn, item, asked)
+            else:
+                status = (turn.texts.status(item.status) if not item.service.is_full
+                          else turn.texts.full_short())
             line = turn.texts.open_line(ids.index(item.service.id) + 1,
                                         item.service.name(turn.locale), status)
             if turn.compact and shown and not fits_sms("\n".join([*turn.messages, line, hint])):
@@ -798,6 +806,30 @@ def open_now(turn: Turn) -> Reply:
         return ask_place(turn, pending, _keep_place(turn))
     turn.say(turn.texts.menu(turn.texts.open_which()))
     return turn.reply(Step.MENU, _keep_place(turn))
+
+
+def _on_days_asked(turn: Turn, item: Ranked, asked: days.Asked) -> str:
+    """One listed service on the days asked ("Sat 8:00-12:00, Sun closed"), public holidays
+    included ("Tue: closed, Khmer New Year"); what it does on holidays when that was asked;
+    its week's hours first when the hours were asked ("Mon-Fri 8:00-17:00 (today ...)").
+    The hours alone ("what are the hours?") are told with today's."""
+    service, when = item.service, turn.when
+    today = when.at.date()
+    parsed = parsed_hours(service.opening_hours)
+    if parsed is None:
+        text = turn.texts.status(hours.Status(None))
+    else:
+        dates = sorted({*asked.days, today} if asked.now else set(asked.days))
+        if not dates and not asked.holidays:
+            dates = [today]
+        parts = [turn.texts.day_hours(turn.texts.day_label(day, today),
+                                      hours.on_day(parsed, day, when.holiday)) for day in dates]
+        if asked.holidays:
+            parts.append(turn.texts.holiday_hours(hours.holiday_hours(parsed)))
+        text = turn.texts.join(parts)
+        if asked.hours:
+            text = f"{turn.texts.hours(service.opening_hours)} ({text})"
+    return turn.texts.join([text, turn.texts.full_short()]) if service.is_full else text
 
 
 def suggest(turn: Turn, intent: str) -> Reply:

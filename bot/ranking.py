@@ -7,7 +7,8 @@ of the place they named). In order:
    than an open one 300 km away: one can call and ask);
 2. services with room before full ones;
 3. distance in bands (10, 25, 50 km), so that a few kilometres never outweigh what follows;
-4. open now, then opening soon (within ``SOON_MINUTES``), then unknown hours, then later;
+4. open now, then opening soon (within ``SOON_MINUTES``), then unknown hours, then later (a
+   public holiday that closes a service counts: ``bot.hours``);
 5. walk-in before appointment-only, free before paid;
 6. then the exact distance. Without any point: same district, then province, then the rest.
 """
@@ -39,13 +40,13 @@ class Ranked:
     status: hours.Status = hours.Status(None)
 
 
-def service_status(service: ServiceInfo, weekday: int, time: str) -> hours.Status:
+def service_status(service: ServiceInfo, when: hours.Moment) -> hours.Status:
     """Open now? Opens when? (unknown when the hours are missing or unreadable)."""
-    return hours.status(_parsed_hours(service.opening_hours), weekday, time)
+    return hours.status(parsed_hours(service.opening_hours), when.at, when.holiday)
 
 
 @lru_cache(maxsize=1024)
-def _parsed_hours(text: str) -> hours.OpeningHours | None:
+def parsed_hours(text: str) -> hours.OpeningHours | None:
     """Directory hours parsed once, not for every service of every request."""
     try:
         return hours.parse(text) if text else None
@@ -57,7 +58,7 @@ def measure(
     services: Iterable[ServiceInfo],
     points: ReferencePoints,
     origin: GeoPoint | None,
-    when: tuple[int, str] | None = None,
+    when: hours.Moment | None = None,
 ) -> list[Ranked]:
     """Each service with its distance from ``origin`` and its status at ``when``, unordered."""
     measured = []
@@ -66,7 +67,7 @@ def measure(
         if origin is not None:
             where = service.point or points.point(service.place_code)
             distance = distance_km(origin, where) if where is not None else None
-        status = service_status(service, *when) if when else hours.Status(None)
+        status = service_status(service, when) if when else hours.Status(None)
         measured.append(Ranked(service, distance, status))
     return measured
 
@@ -77,9 +78,9 @@ def rank(
     origin: GeoPoint | None,
     province_code: str | None = None,
     district_code: str | None = None,
-    when: tuple[int, str] | None = None,
+    when: hours.Moment | None = None,
 ) -> list[Ranked]:
-    """``when`` is the local (weekday, "HH:MM") to judge opening hours at; None: ignore them."""
+    """``when`` is the local moment to judge opening hours at; None: ignore them."""
     ranked = measure(services, points, origin, when)
 
     def key(item: Ranked) -> tuple[object, ...]:

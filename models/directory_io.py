@@ -222,7 +222,8 @@ def _opening_hours(value: str) -> str:
     except hours.HoursError as error:
         raise RowProblem("opening_hours", N_(
             "opening_hours: %(reason)s. Write days, then times, rules apart by ';', "
-            "for example Mo-Fr 08:00-17:00; Sa 08:00-12:00; Su off"), reason=str(error)) from None
+            "for example Mo-Fr 08:00-17:00; Sa 08:00-12:00; Su off; PH off"),
+            reason=str(error)) from None
 
 
 def _languages(value: str) -> str:
@@ -294,8 +295,9 @@ SANGKHIM_FIELDS = "x_sangkhim"
 
 
 def export_hsds(session: Session, include_sample: bool = True) -> str:
-    """The directory as HSDS 3.0-style service objects (phones, schedules, languages,
-    locations); fields HSDS has no slot for live under ``x_sangkhim``."""
+    """The directory as HSDS 3.0-style service objects (phones, weekly schedules, languages,
+    locations); fields HSDS has no slot for live under ``x_sangkhim`` (among them the opening
+    hours as written, with their public-holiday rule)."""
     query = select(Service).order_by(Service.province_code, Service.service_type, Service.id)
     if not include_sample:
         query = query.where(Service.is_sample.is_(False))
@@ -315,7 +317,10 @@ def _hsds_service(service: Service) -> dict[str, Any]:
         if parsed.always:
             schedules.append({"freq": "WEEKLY", "byday": ",".join(hours.ICAL_DAYS),
                               "opens_at": "00:00", "closes_at": "24:00"})
-        for rule in parsed.rules:
+        # A public-holiday rule ("PH off") has no weekly recurrence, and HSDS has no "public
+        # holidays" selector (only dated schedules): it stays out of ``schedules``, whole in
+        # ``x_sangkhim.opening_hours``, which the import reads back.
+        for rule in parsed.weekly_rules:
             for opens, closes in rule.times:
                 schedules.append({
                     "freq": "WEEKLY",

@@ -148,6 +148,13 @@ BAD_ROWS = [
     ("closing before opening", {"opening_hours": "Mo-Fr 17:00-08:00"},
      "opening_hours: '17:00-08:00': times are HH:MM-HH:MM, opening before closing"),
     ("language not a code", {"languages": "khmer"}, "languages khmer: use two-letter codes"),
+    ("public holidays not understood", {"opening_hours": "Mo-Fr 08:00-17:00; PH closed"},
+     "opening_hours: 'closed': times are HH:MM-HH:MM, opening before closing. Write days, "
+     "then times, rules apart by ';', for example Mo-Fr 08:00-17:00; Sa 08:00-12:00; Su off; "
+     "PH off"),
+    ("public holidays misspelt", {"opening_hours": "Mo-Fr 08:00-17:00; PHs off"},
+     "opening_hours: 'PHs': days are Mo Tu We Th Fr Sa Su, ranges like Mo-Fr, and PH for "
+     "public holidays"),
 ]
 
 
@@ -303,6 +310,43 @@ def test_hsds_export_round_trips_through_import(sample_app: Flask, tmp_path: Pat
     assert again.exit_code == 0, again.output
     assert service_count(sample_app) == count
     second = cli(sample_app, "directory", "export", "--format", "hsds")
+
+    def without_ids(text: str) -> list[dict[str, Any]]:
+        return [{k: v for k, v in s.items() if k != "id"} for s in json.loads(text)["services"]]
+
+    assert without_ids(second.stdout) == without_ids(first.stdout)
+
+
+def test_public_holiday_rules_import_and_export_round_trip(
+    sample_app: Flask, tmp_path: Path
+) -> None:
+    """``PH off`` and ``PH 07:00-09:00`` are accepted (a holiday rule is kept last); HSDS has no
+    weekly schedule for them, so they stay out of ``schedules`` and live on, whole, in
+    ``x_sangkhim.opening_hours``: the export imports back unchanged."""
+    rows = [{**GOOD, "opening_hours": "PH off; Mo-Fr 08:00-17:00"},
+            {**GOOD_METHADONE, "opening_hours": "Mo-Su 07:00-11:00; PH 07:00-09:00"}]
+    result = cli(sample_app, "directory", "import", str(write_csv(tmp_path / "s.csv", rows)))
+    assert result.exit_code == 0, result.output
+    with sample_app.extensions["sangkhim.db"].sessions() as session:
+        stored = dict(session.execute(
+            select(Service.name_en, Service.opening_hours).filter_by(is_sample=False)).all())
+    assert stored == {GOOD["name_en"]: "Mo-Fr 08:00-17:00; PH off",
+                      GOOD_METHADONE["name_en"]: "Mo-Su 07:00-11:00; PH 07:00-09:00"}
+
+    first = cli(sample_app, "directory", "export", "--format", "hsds", "--no-sample")
+    assert first.exit_code == 0, first.output
+    services = {s["name"]: s for s in json.loads(first.stdout)["services"]}
+    clinic, methadone = services[GOOD["name_en"]], services[GOOD_METHADONE["name_en"]]
+    assert clinic["schedules"] == [
+        {"freq": "WEEKLY", "byday": "MO,TU,WE,TH,FR", "opens_at": "08:00", "closes_at": "17:00"}]
+    assert [s["byday"] for s in methadone["schedules"]] == ["MO,TU,WE,TH,FR,SA,SU"]
+    assert clinic["x_sangkhim"]["opening_hours"] == "Mo-Fr 08:00-17:00; PH off"
+
+    path = tmp_path / "export.json"
+    path.write_text(first.stdout, encoding="utf-8")
+    again = cli(sample_app, "directory", "import", "--replace", str(path))
+    assert again.exit_code == 0, again.output
+    second = cli(sample_app, "directory", "export", "--format", "hsds", "--no-sample")
 
     def without_ids(text: str) -> list[dict[str, Any]]:
         return [{k: v for k, v in s.items() if k != "id"} for s in json.loads(text)["services"]]

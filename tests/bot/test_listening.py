@@ -36,6 +36,8 @@ EN, KM = Locale.EN, Locale.KM
 MORNING = datetime(2026, 3, 16, 2, 0, tzinfo=UTC)
 #: The same Monday at 23:30 in Phnom Penh: every clinic is closed.
 NIGHT = datetime(2026, 3, 16, 16, 30, tzinfo=UTC)
+#: Tuesday 14 April 2026, 09:00 in Phnom Penh: the first of Khmer New Year's three days.
+NEW_YEAR = datetime(2026, 4, 14, 2, 0, tzinfo=UTC)
 
 #: The tests' reference points and one district's, so a shared location can be coarsened.
 WITH_DISTRICT = ReferencePoints({**{c: POINTS.point(c) for c in ("02", "12", "17")},  # type: ignore[misc]
@@ -58,6 +60,21 @@ FEES = InMemoryDirectory([
     replace(SERVICES[7], id=32, name_en="Free Methadone", name_km="មេតាដូនឥតគិតថ្លៃ",
             is_free=True, is_walk_in=True, phone="012 345 032",
             latitude=11.5925, longitude=104.9160, opening_hours="Mo-Su 07:00-11:00"),
+])
+#: Methadone in Phnom Penh: a weekday clinic (Mo-Fr, closed on public holidays), one open every
+#: day (it keeps its hours on holidays) and one with hours of its own on holidays.
+HOLIDAY_METHADONE = InMemoryDirectory([
+    SERVICES[7],  # Chamkar Mon Methadone, Mo-Fr 08:00-17:00
+    replace(SERVICES[7], id=33, name_en="Daily Methadone", name_km="មេតាដូនរាល់ថ្ងៃ",
+            opening_hours="Mo-Su 07:00-11:00", is_walk_in=True, phone="012 345 033"),
+    replace(SERVICES[7], id=34, name_en="Half-day Methadone", name_km="មេតាដូនពាក់កណ្ដាលថ្ងៃ",
+            opening_hours="Mo-Fr 08:00-17:00; PH 08:00-12:00", phone="012 345 034"),
+])
+#: Voluntary treatment in Battambang: a clinic open on Saturday mornings, closed on Sundays,
+#: and a drop-in style clinic open every day.
+WEEKEND = InMemoryDirectory([
+    replace(SERVICES[1], opening_hours="Mo-Fr 08:00-17:00; Sa 08:00-12:00"),  # Chamkar Clinic
+    replace(SERVICES[2], opening_hours="Mo-Su 08:00-16:00", is_walk_in=True),  # Kdol Clinic
 ])
 
 
@@ -206,6 +223,42 @@ TALKS = [
             ("Now, the places listed", "1 Early Drop-in: closed now, opens tomorrow 6:00",
              "2 Hour-a-day Exchange: closed now, opens tomorrow 14:00")),
     ), directory=NIGHT_NEEDLES, now=NIGHT, hint=EN),
+    # --- public holidays and the day asked ------------------------------------------------------
+    Talk("khmer new year: a weekday clinic is closed today and says why, the daily one is open", (
+        Say("methadone Phnom Penh", RESULTS,
+            ("1 Daily Methadone", "open until 11:00",
+             "closed today: Khmer New Year, opens Fri 8:00"), locale=EN),
+        Say("are they open now?", RESULTS,
+            ("Now, the places listed", "Daily Methadone: open until 11:00",
+             "Half-day Methadone: open until 12:00 (Khmer New Year)")),
+        Say("are they open tomorrow?", RESULTS,
+            ("The places listed:", "Daily Methadone: tomorrow 7:00-11:00",
+             "tomorrow: closed, Khmer New Year")),
+    ), directory=HOLIDAY_METHADONE, now=NEW_YEAR, hint=EN),
+    Talk("in khmer on khmer new year: page by page, each within the budget, saying why", (
+        Say("ខ្ញុំរកមេតាដូន", ASK, locale=KM),
+        Say("ភ្នំពេញ", RESULTS, ("១ មេតាដូនរាល់ថ្ងៃ", "បើកដល់ ១១:០០"), locale=KM),
+        Say("បន្ថែម", RESULTS, ("បើកដល់ ១២:០០ (ព្រោះបុណ្យចូលឆ្នាំ)",), locale=KM),
+        Say("បន្ថែម", RESULTS, ("មេតាដូន ចំការមន", "បិទថ្ងៃនេះ ព្រោះបុណ្យចូលឆ្នាំ, បើកសុក្រ ៨:០០"),
+            locale=KM),
+    ), directory=HOLIDAY_METHADONE, now=NEW_YEAR),
+    Talk("asking for a person on khmer new year: workers are back on friday", (
+        Say("can I talk to someone real?", CONFIRM, ("Reply YES",), locale=EN),
+        Say("yes", MENU,
+            ("Outreach workers: closed today: Khmer New Year, opens Fri 8:00",)),
+    ), hint=EN, now=NEW_YEAR, desk=Desk("Mo-Fr 08:00-17:00", 72)),
+    Talk("open on sunday: a clinic closed on sundays says so, the daily one gives its hours", (
+        Say("clinic in Battambang", RESULTS, ("1 Kdol Clinic", "2 Chamkar Clinic"), locale=EN),
+        Say("are they open on sunday?", RESULTS,
+            ("The places listed:", "1 Kdol Clinic: Sun 8:00-16:00", "2 Chamkar Clinic: Sun closed"),
+            lacks=("open until",)),
+    ), directory=WEEKEND, hint=EN),
+    Talk("in khmer, what time they open: the week's hours and today's", (
+        Say("គ្លីនិកនៅបាត់ដំបង", RESULTS, ("គ្លីនិកក្តុល",), locale=KM),
+        Say("បើកម៉ោងប៉ុន្មាន", RESULTS,
+            ("១ គ្លីនិកក្តុល: ច័ន្ទ-អាទិត្យ ៨:០០-១៦:០០ (ថ្ងៃនេះ បើក ៨:០០-១៦:០០)",
+             "សៅរ៍ ៨:០០-១២:០០"), locale=KM),
+    ), directory=WEEKEND),
     Talk("i don't know is not an emergency", (
         Say("1", ASK),
         Say("I don't know", ASK, ("could not find that place",),

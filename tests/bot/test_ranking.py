@@ -3,13 +3,17 @@ bands, open now, walk-in, free; district tiers without a point."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
+from bot import holiday
 from bot.directory import ServiceInfo
+from bot.hours import Moment
 from bot.geo import ReferencePoints, distance_km, parents
 from bot.ranking import outcome, rank
 from bot.types import GeoPoint
-from bot.vocabulary import ServiceType
+from bot.vocabulary import Locale, ServiceType
 
 PHNOM_PENH = GeoPoint(11.5564, 104.9282)
 SIEM_REAP = GeoPoint(13.3671, 103.8448)
@@ -78,7 +82,9 @@ def test_a_full_clinic_nearby_comes_before_an_open_one_beyond_reach() -> None:
     assert [r.service.id for r in rank(services, POINTS, PHNOM_PENH)] == [2, 1]
 
 
-MONDAY_NIGHT, MONDAY_MORNING = (0, "23:30"), (0, "09:00")
+#: Monday 16 March 2026 (no public holiday), local time in Phnom Penh.
+MONDAY_NIGHT = Moment(datetime(2026, 3, 16, 23, 30))
+MONDAY_MORNING = Moment(datetime(2026, 3, 16, 9, 0))
 
 
 @pytest.mark.parametrize(
@@ -102,7 +108,7 @@ MONDAY_NIGHT, MONDAY_MORNING = (0, "23:30"), (0, "09:00")
     ],
 )
 def test_what_a_person_can_reach_now_comes_first(
-    label: str, services: list[ServiceInfo], when: tuple[int, str], expected: list[int]
+    label: str, services: list[ServiceInfo], when: Moment, expected: list[int]
 ) -> None:
     ranked = rank(services, POINTS, PHNOM_PENH, when=when)
     assert [r.service.id for r in ranked] == expected, label
@@ -110,9 +116,23 @@ def test_what_a_person_can_reach_now_comes_first(
 
 def test_the_status_says_when_a_closed_service_opens() -> None:
     [item] = rank([service(1, "12", hours="Mo-Fr 08:00-17:00")], POINTS, PHNOM_PENH,
-                  when=(4, "23:30"))  # Friday night: Monday morning
+                  when=Moment(datetime(2026, 3, 20, 23, 30)))  # Friday night: Monday morning
     assert (item.status.open_now, item.status.opens_day, item.status.opens_at,
             item.status.opens_weekday) == (False, 3, "08:00", 0)
+
+
+def test_on_khmer_new_year_the_methadone_clinic_open_every_day_comes_first() -> None:
+    """Tuesday 14 April 2026, 09:00: a weekday clinic next door is closed for the holiday until
+    Friday; a Mo-Su clinic farther away (same band) keeps its hours."""
+    new_year = Moment(datetime(2026, 4, 14, 9, 0), holiday.lookup(Locale.EN))
+    weekdays = service(1, "12", point=near(1), hours="Mo-Fr 08:00-17:00")
+    every_day = service(2, "12", point=near(6), hours="Mo-Su 07:00-11:00")
+    ranked = rank([weekdays, every_day], POINTS, PHNOM_PENH, when=new_year)
+    assert [r.service.id for r in ranked] == [2, 1]
+    assert ranked[1].status.holiday == "Khmer New Year's Day"
+    assert ranked[1].status.opens_weekday == 4
+    assert [r.service.id for r in rank([weekdays, every_day], POINTS, PHNOM_PENH,
+                                       when=Moment(new_year.at))] == [1, 2]
 
 
 def test_without_a_point_same_district_then_province_then_the_rest() -> None:
