@@ -119,6 +119,9 @@ TEXT_LIMIT = 480
 EMERGENCY_SCAN_LIMIT = 4096
 #: Keyword weight of a phrase that settles an intent (the scale of the model's keyword inputs).
 SETTLED = 3.0
+#: How far the model's reading of a particular emergency (a fit, heat...) must lead the
+#: overdose first aid, which covers every emergency, to be answered on its own.
+LEAD = 2.0
 #: Weight of an opt-out phrase explicit enough to delete a conversation without asking.
 DEFINITE_STOP = 5.0
 
@@ -470,7 +473,14 @@ def _topic(intent: str, entries: list[Entry], prediction: Prediction | None) -> 
     if named:
         return max(named, key=lambda e: e.weight).topic
     if prediction is not None and prediction.intent_probability(intent) >= 0.2:
-        return prediction.best_topic(intent) or TOPICS[intent][0]
+        topic = prediction.best_topic(intent) or TOPICS[intent][0]
+        default = TOPICS[intent][0]
+        if intent == "emergency" and topic != default and (
+            prediction.probability(f"{intent}/{topic}")
+            < LEAD * prediction.probability(f"{intent}/{default}")
+        ):
+            return default  # "he took too much": the whole first aid, not one part of it
+        return topic
     return TOPICS[intent][0]
 
 

@@ -43,6 +43,10 @@ class Prediction:
         return sum(p for label, p in zip(self.labels, self.probabilities)
                    if label.partition("/")[0] == intent)
 
+    def probability(self, label: str) -> float:
+        """The probability of one label ("emergency/overdose"); 0 for a label not known."""
+        return next((p for name, p in zip(self.labels, self.probabilities) if name == label), 0.0)
+
     def best_intent(self) -> tuple[str, float]:
         totals: dict[str, float] = {}
         for label, p in zip(self.labels, self.probabilities):

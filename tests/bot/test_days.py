@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 import bot
-from bot import days, flows
+from bot import context, days, flows
 from bot.directory import InMemoryDirectory, ServiceInfo
 from bot.intents import Classification
 from bot.normalize import normalize
@@ -106,12 +106,13 @@ def ask(text: str, services: list[ServiceInfo], at: datetime, locale: Locale = E
     the classifier would make of the words."""
     ids = [s.id for s in services]
     state = State(locale=locale, step=Step.RESULTS,
-                  data={"intent": "find_methadone", "ids": ids, "offset": len(ids), "place": "12"})
+                  data={"shown": {"intent": "find_methadone", "ids": ids, "offset": len(ids)},
+                        "place": "12"})
     turn = flows.Turn(
         inbound=Inbound(channel, SENDER, text), state=state,
         cls=Classification("menu", locale, topic="open_now"), texts=Texts(locale),
         directory=InMemoryDirectory(services), places=default_resolver(), points=POINTS,
-        now=at, can=CAPABILITIES[channel],
+        now=at, can=CAPABILITIES[channel], carry=context.carried(state.data, at),
     )
     return flows.open_now(turn)
 

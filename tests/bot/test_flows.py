@@ -222,7 +222,7 @@ CASES = [
     Case("nothing listed at all", (
         T("methadone Battambang", MENU, says=("No service of this kind is listed yet", "119"),
           event=Event("find_methadone", "no_service", "02")),
-    ), directory=EMPTY),
+    ), directory=EMPTY, hint=EN),
     Case("STOP forgets the conversation", (
         T("1", ASK),
         T("STOP", None, says=(Texts.stopped,), locale=EN),

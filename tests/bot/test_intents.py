@@ -185,7 +185,9 @@ LOCALE_CASES = [
     ("khmer place name", "ភ្នំពេញ", None, Locale.KM, True),
     ("plain english sentence", "Where can I find a clinic near me?", None, Locale.EN, True),
     ("english sentence beats a khmer hint", "is it free", Locale.KM, Locale.EN, True),
-    ("english keyword alone", "methadone", None, Locale.EN, True),
+    ("english keyword alone", "syringes", None, Locale.EN, True),
+    # a loanword romanised Khmer writes the same way tells no language: Khmer first
+    ("a shared loanword alone", "methadone", None, Locale.KM, False),
     ("english stop", "STOP", None, Locale.EN, True),
     ("romanised khmer", "chong pyabal", None, Locale.KM, True),
     ("romanised khmer, english hint", "kon khnhom", Locale.EN, Locale.KM, True),

@@ -291,7 +291,7 @@ TALKS = [
     Talk("a free methadone clinic before a paid one next door, with the fee shown", (
         Say("methadone Phnom Penh", RESULTS,
             ("1 Free Methadone", "2 Paid Methadone", "fee", "open until 11:00")),
-    ), directory=FEES),
+    ), directory=FEES, hint=EN),
     Talk("in khmer: compact lines, MORE, then details by number", (
         Say("ខ្ញុំរកមេតាដូន", ASK, locale=KM),
         Say("ភ្នំពេញ", RESULTS, ("មេតាដូន ចំការមន", "បើកដល់ ១៧:០០"), locale=KM),

@@ -141,7 +141,7 @@ SCENARIOS = [
         Say("STOP", "forgotten_provider", EN, provider_opted_out=True),
     )),
     Scenario("the provider opted out mid-conversation, whatever the word", (
-        Say("methadone", "ask_place", EN),
+        Say("methadone please", "ask_place", EN),
         Say("End", "forgotten_provider", EN, provider_opted_out=True),
     )),
     Scenario("telegram STOP", (Say("STOP", "forgotten", EN),), channel=Channel.TELEGRAM),

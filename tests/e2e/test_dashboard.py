@@ -29,7 +29,7 @@ from webhooks.outreach import demand
 
 LOCALES = ["km", "en"]
 #: What each language asks the bot, and the flag a full service carries in the reply.
-QUESTION = {"km": "មេតាដូន ភ្នំពេញ", "en": "methadone Phnom Penh"}
+QUESTION = {"km": "មេតាដូន ភ្នំពេញ", "en": "where is methadone in Phnom Penh"}
 
 
 def t(locale: str, message: str) -> str:

@@ -247,7 +247,7 @@ def test_redelivered_update_id_is_processed_once(sample_app: Flask) -> None:
 def _offset(app: Flask, key: str) -> int:
     row = conversation(app, key)
     assert row is not None
-    return int(json.loads(row.data)["offset"])
+    return int(json.loads(row.data)["shown"]["offset"])
 
 
 def test_stop_deletes_the_conversation(app: Flask) -> None:

@@ -304,7 +304,7 @@ def test_redelivered_message_sid_gets_same_reply_and_counts_once(sample_app: Fla
 def _offset(app: Flask, key: str) -> int:
     row = conversation(app, key)
     assert row is not None
-    return int(json.loads(row.data)["offset"])
+    return int(json.loads(row.data)["shown"]["offset"])
 
 
 @pytest.mark.parametrize(
