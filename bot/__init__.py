@@ -17,7 +17,7 @@ from bot.flows import Turn, run
 from bot.intents import Classification, Classifier, default_classifier
 from bot.places import PlaceResolver
 from bot.replies import Texts
-from bot.types import Desk, Inbound, Reply, State
+from bot.types import Desk, Inbound, Reply, State, Step
 from bot.vocabulary import CAPABILITIES, Capabilities, Locale
 from bot.normalize import has_khmer, normalize
 from bot.who import default_who
@@ -64,8 +64,11 @@ def handle(
 ) -> Reply:
     """``desk``: the outreach workers who can take a handoff through this channel, if any."""
     classifier = classifier or default_classifier()
+    # the bot asked where (or which of several places): a reply is read as a place more readily
+    expecting = state.step in (Step.ASK_PLACE, Step.CHOOSE_PLACE)
     cls = classifier.classify(inbound.text, inbound.locale_hint,
-                              context=context.classifier_context(state, now))
+                              context=context.classifier_context(state, now),
+                              expecting_place=expecting)
     locale, settled = reply_locale(inbound, state, cls)
     carry = context.carried(state.data, now)
     said = asking(inbound.text, cls.intent)

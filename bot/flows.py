@@ -68,6 +68,7 @@ from bot.context import CRISIS, EMERGENCY
 from bot.directory import Directory
 from bot.geo import ReferencePoints
 from bot.intents import Classification
+from bot.placenames import LEVELS, strip_level_word
 from bot.places import MAX_CHOICES, Place, PlaceResolver
 from bot.normalize import normalize
 from bot.ranking import REACH_KM, Ranked, measure, nearest_open_km, outcome, parsed_hours, rank
@@ -97,6 +98,9 @@ from bot.vocabulary import (
 )
 
 PAGE_SIZE = 3
+#: Communes and villages: people say one name for either (a commune is most often named after
+#: a village in it), so namesakes are offered, and narrowed by province, across the two.
+LOCAL = ("commune", "village")
 #: After this many misunderstandings in a row the bot stops re-sending the whole menu.
 MAX_MISUNDERSTOOD = 2
 
@@ -879,29 +883,71 @@ def choose_place(
 ) -> Reply:
     """Several places match about equally: ask, numbered, rather than guess. Each choice says
     where it is (district > province), and 0 is always "none of these". A name that more
-    places share than a list can hold ("Thmei": 155 villages) asks for the province first."""
+    places share than a list can hold ("Thmei": 155 villages) asks for the province first,
+    unless the message named a larger place it lies in ("Thmei, Svay Rieng"). On SMS the list
+    fits the segment budget: each choice says only what tells it from the others when the
+    whole path does not fit, and fewer choices are shown when even that does not."""
     options = list(dict.fromkeys(places))[:MAX_CHOICES]
     first = options[0]
-    if not narrowed and all(p.level == first.level and p.name_en == first.name_en
-                            for p in options):
-        namesakes = turn.places.namesakes(first)
+    # one name at one level (a commune and the villages named like it count as one)
+    levels = {"local" if p.level in LOCAL else p.level for p in options}
+    if not narrowed and len(levels) == 1 and not any(p.named_in for p in options) and all(
+        p.name_en == first.name_en for p in options
+    ):
+        namesakes = _namesakes(turn, options)
         if len(namesakes) > MAX_CHOICES:
             return ask_province(turn, intent, first, namesakes)
     turn.kind = "choose_place"
-    described = [describe_place(turn, p) for p in options]
-    if len(set(described)) < len(described):  # two Thmei in one district: their communes too
-        described = [describe_place(turn, p, commune=True) for p in options]
-    turn.say(turn.texts.choose_place(described))
+    options, text = _place_list(turn, options)
+    turn.say(text)
     data: dict[str, object] = {"choices": [p.code for p in options]}
     if intent is not None:
         data["intent"] = intent
     return turn.reply(Step.CHOOSE_PLACE, data)
 
 
+def _namesakes(turn: Turn, options: list[Place]) -> list[Place]:
+    """Every place named like these, at their levels (a commune and villages of one name)."""
+    found: dict[str, Place] = {}
+    for level in dict.fromkeys(p.level for p in options):
+        one = next(p for p in options if p.level == level)
+        found.update((p.code, p) for p in turn.places.namesakes(one))
+    return list(found.values())
+
+
+#: Which larger places a choice names, from the most said to the least, and whether without
+#: their level words: the whole path (district > province, with the commune when two choices
+#: share a district), then the same without level words, then only what tells them apart.
+_PATHS = (
+    (("district", "province"), False), (("commune", "district", "province"), False),
+    (("district", "province"), True), (("commune", "district", "province"), True),
+    (("province",), True), (("district",), True), (("commune", "district"), True),
+    (("commune",), True), (("commune", "province"), True),
+)
+
+
+def _place_list(turn: Turn, options: list[Place]) -> tuple[list[Place], str]:
+    """The numbered choices and the choices kept. Where the reply must fit the SMS budget
+    (Khmer is UCS-2: 201 characters in 3 parts) and the whole paths do not fit, each choice
+    says less: only the larger places that tell it from the others; where even that does not
+    fit, fewer choices are shown, always with "0 None of these"."""
+    for count in range(len(options), 0, -1):
+        shown = options[:count]
+        for parts, short in _PATHS:
+            described = [describe_place(turn, p, parts=parts, short=short) for p in shown]
+            if len(set(described)) < len(described):
+                continue  # two choices would read alike
+            text = turn.texts.choose_place(described)
+            if not turn.compact or fits_sms("\n".join([*turn.messages, text, *turn.tail])):
+                return shown, text
+    return options[:1], turn.texts.choose_place([describe_place(turn, options[0])])
+
+
 def ask_province(
     turn: Turn, intent: str | None, place: Place, namesakes: list[Place], again: bool = False
 ) -> Reply:
-    """"Which province?" for a name many places share; the answer narrows the namesakes."""
+    """"Which province?" for a name many places share; the answer narrows the namesakes (of
+    the place's level, and, when they were offered with it, the villages named like it)."""
     provinces = len({p.province_code for p in namesakes})
     name = place.name(turn.locale)
     turn.kind = "choose_place"
@@ -909,6 +955,9 @@ def ask_province(
         turn.say(turn.texts.no_namesake_there(name))
     turn.say(turn.texts.which_province(name, provinces))
     data: dict[str, object] = {"namesake": place.code}
+    also = next((p for p in namesakes if p.level != place.level), None)
+    if also is not None:
+        data["namesake_also"] = also.code
     if intent is not None:
         data["intent"] = intent
     return turn.reply(Step.CHOOSE_PLACE, data)
@@ -922,7 +971,9 @@ def on_namesake_province(turn: Turn, code: str, intent: str | None) -> Reply:
         return show_menu(turn)
     if turn.cls.number == 0:
         return ask_place(turn, str(intent)) if searching else show_menu(turn)
-    namesakes = turn.places.namesakes(place)
+    also = turn.state.data.get("namesake_also")
+    other = turn.places.get(also) if isinstance(also, str) else None
+    namesakes = _namesakes(turn, [place] + ([other] if other is not None else []))
     if not turn.cls.places:
         if searching and turn.cls.intent in ANSWERS:
             return on_ask_place(turn)
@@ -938,17 +989,28 @@ def on_namesake_province(turn: Turn, code: str, intent: str | None) -> Reply:
     return place_first(turn, there[0])
 
 
-def describe_place(turn: Turn, place: Place, commune: bool = False) -> str:
+def describe_place(
+    turn: Turn,
+    place: Place,
+    commune: bool = False,
+    parts: tuple[str, ...] = ("district", "province"),
+    short: bool = False,
+) -> str:
     """The place and what it lies in ("Thmei > Chbar Ampov > Phnom Penh"), so that
-    same-named places can be told apart; ``commune`` adds a village's commune."""
+    same-named places can be told apart; ``commune`` adds a village's commune. ``parts``:
+    which larger places to name; ``short``: their names without their level word (ភ្នំពេញ,
+    not រាជធានីភ្នំពេញ)."""
+    if commune and "commune" not in parts:
+        parts = ("commune", *parts)
     names = [place.name(turn.locale)]
-    codes = [place.district_code, place.province_code]
-    if commune and len(place.code) > 6:
-        codes.insert(0, place.code[:6])
-    for code in codes:
+    codes = {"commune": place.code[:6] if len(place.code) > 6 else None,
+             "district": place.district_code, "province": place.province_code}
+    for level in parts:
+        code = codes[level]
         parent = turn.places.get(code) if code else None
         if parent is not None and parent.code != place.code:
-            names.append(parent.name(turn.locale))
+            name = parent.name(turn.locale)
+            names.append(strip_level_word(name, LEVELS.index(parent.level)) if short else name)
     return turn.texts.place_path(names)
 
 

@@ -34,6 +34,9 @@ PLACES_DIR = Path(__file__).resolve().parent.parent / "locales" / "places"
 _FILES = ("Province", "District", "Commune", "Villages")
 #: Fuzzy matching only tries names at least this long (in match form): shorter ones are words.
 FUZZY_MIN_LENGTH = 5
+#: Kinds of ``common_words.txt`` (see its header); the last two say where.
+COMMON_KINDS = ("word", "part", "where", "locative")
+WHERE_KINDS = ("where", "locative")
 
 
 def read_table(path: Path) -> Iterator[list[str]]:
@@ -102,9 +105,21 @@ class Gazetteer:
         self.level_words: SpanMatcher[int] = SpanMatcher(
             (normalize(word), level) for word, level in KHMER_LEVEL_WORDS.items()
         )
-        common, self.ordinary = self._common_words(places_dir, lexicon_dir)
-        #: Words that are not places by themselves ("in", ជួយ, "psar"), in match form.
-        self.common: SpanMatcher[bool] = SpanMatcher((word, True) for word in common)
+        common, self.ordinary, self.parts = self._common_words(places_dir, lexicon_dir)
+        #: Words that are not places by themselves ("in", ជួយ, "psar"), in match form, each with
+        #: its kind (``common_words.txt``: word, part, where, locative).
+        self.common: SpanMatcher[str] = SpanMatcher(common.items())
+        #: Words that say where ("in", "near", នៅ, nov): the name right after one is meant as a
+        #: place; with their kind (where: English; locative: Khmer and romanised). Khmer ones
+        #: are found in the text, Latin ones by the word as typed (not its spelling key:
+        #: "near" and "na" share one).
+        self.where_khmer: SpanMatcher[str] = SpanMatcher(
+            (form, kind) for form, kind in common.items() if kind in WHERE_KINDS and has_khmer(form)
+        )
+        self.where_latin = {
+            self.folder.fold_word(normalize(phrase)): kind
+            for phrase, kind in self._where_words(places_dir) if not has_khmer(phrase)
+        }
         self.fuzzy_keys, self.fuzzy_plain = self._fuzzy_tables(entries)
         #: Ordinary words that begin or end no province or district name ("to", "in"): a near
         #: miss does not start or stop on one ("to bangkok" is not Tang Kouk).
@@ -119,11 +134,13 @@ class Gazetteer:
         self.plain.update(plain for _, plain in forms if plain)
         return [(text, unit, plain) for text, plain in forms]
 
-    def _common_words(self, places_dir: Path, lexicon_dir: Path) -> tuple[set[str], frozenset[str]]:
+    def _common_words(
+        self, places_dir: Path, lexicon_dir: Path
+    ) -> tuple[dict[str, str], frozenset[str], frozenset[str]]:
         """Words that are not places by themselves (``common_words.txt``, and every keyword of
         the intent lexicons: a word the bot reads as a request is not a place alone), as match
-        forms; and the ordinary single Latin words among them (not generic parts of names), as
-        folded words."""
+        forms with their kind; and the ordinary single Latin words among them (not generic
+        parts of names), as folded words."""
         phrases = [
             (phrase, "word")
             for language in LANGUAGE_FILES if (lexicon_dir / f"{language}.tsv").exists()
@@ -131,16 +148,26 @@ class Gazetteer:
         ]
         phrases += [(row[0], row[1] if len(row) > 1 else "word")
                     for row in read_table(places_dir / "common_words.txt")]
-        forms: set[str] = set()
+        forms: dict[str, str] = {}
         ordinary: set[str] = set()
         parts: set[str] = set()
         for phrase, kind in phrases:
+            if kind not in COMMON_KINDS:
+                raise ValueError(f"common_words.txt: unknown kind {kind!r} of {phrase!r}")
             form = self.folder.form(phrase)
-            forms.add(form.text)
+            if not form.text:
+                continue
+            # a word listed with a kind of its own keeps it (a keyword is also a word)
+            if kind != "word" or form.text not in forms:
+                forms[form.text] = kind
             if len(form.tokens) == 1 and form.plain().isalpha():
                 (parts if kind == "part" else ordinary).add(form.plain())
-        forms.discard("")
-        return forms, frozenset(ordinary - parts)
+        return forms, frozenset(ordinary - parts), frozenset(parts)
+
+    @staticmethod
+    def _where_words(places_dir: Path) -> list[tuple[str, str]]:
+        return [(row[0], row[1]) for row in read_table(places_dir / "common_words.txt")
+                if len(row) > 1 and row[1] in WHERE_KINDS]
 
     def _fuzzy_tables(
         self, entries: list[tuple[str, int, str]]

@@ -219,10 +219,19 @@ class Classifier:
         self.thresholds = thresholds
 
     def classify(
-        self, text: str, locale_hint: Locale | None = None, context: str = ""
+        self,
+        text: str,
+        locale_hint: Locale | None = None,
+        context: str = "",
+        *,
+        expecting_place: bool = False,
     ) -> Classification:
-        """``context``: what the conversation is in (``CONTEXTS``), or "" for nothing."""
-        head, norm, entries, exact, places = observe(text, self.lexicon, self.places)
+        """``context``: what the conversation is in (``CONTEXTS``), or "" for nothing.
+        ``expecting_place``: the bot has just asked where (``Step.ASK_PLACE``, or which of
+        several places): the message is read as a place on weaker evidence (``bot/places.py``)."""
+        head, norm, entries, exact, places = observe(
+            text, self.lexicon, self.places, expecting_place=expecting_place
+        )
         locale, certain = self._detect_locale(head, entries, exact, locale_hint)
         bars = self.thresholds
         prediction = (self.model.predict(norm, cues(norm, entries, exact, places, context))
@@ -421,14 +430,15 @@ class Classifier:
 
 
 def observe(
-    text: str, lexicon: Lexicon, resolver: PlaceResolver
+    text: str, lexicon: Lexicon, resolver: PlaceResolver, *, expecting_place: bool = False
 ) -> tuple[str, str, list[Entry], Entry | None, tuple[Place, ...]]:
     """What the matchers see in a message's first ``TEXT_LIMIT`` characters: that text, its
-    normalised form, the keyword entries found in it, a whole-message keyword, the places."""
+    normalised form, the keyword entries found in it, a whole-message keyword, the places
+    (``expecting_place``: the message answers the bot's place question)."""
     head = text[:TEXT_LIMIT]
     norm = normalize(head)
     entries = [e for span in lexicon.find_spans(norm) for e in span.payloads]
-    places = tuple(resolver.resolve(head)) if norm else ()
+    places = tuple(resolver.resolve(head, expecting=expecting_place)) if norm else ()
     return head, norm, entries, lexicon.exact_match(norm), places
 
 

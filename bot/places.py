@@ -2,27 +2,32 @@
 
 Every name of the gazetteer (``bot/gazetteer.py``) is found as an exact span of the message's
 match form (``bot/placenames.py``: Khmer without its spaces, Latin words by a spelling key).
-Each span is then weighed as a place (``bot/placeweights.py``: many
-ordinary words are also gazetteer names):
+Each span is then weighed as a place (``bot/placeweights.py``): many ordinary words are also
+gazetteer names, so a name needs evidence that it is meant as a place, and the weaker the name
+the more it needs:
 
 - a level word next to it (ខេត្ត, srok, sangkat, "village"...) says which level it is;
-- a unit whose parent, grandparent... is named elsewhere in the message is *anchored*: the child
-  beside its parent is meant ("Baray, Takeo" is the commune in Takeo, not the district Baray);
-- provinces and districts count on their own; a commune or a village must be hinted by a level
-  word, anchored, or have a long, distinctive name; ordinary words ("in", ជួយ, chong) need a
-  level word; and when one span names several levels, the larger unit is meant.
+- a larger unit named beside it that contains it makes a *pair*: the child inside its parent is
+  meant ("Baray, Takeo" is the commune in Takeo, not the district Baray; "Thmei, Prey Khnes" is
+  the village Thmei of that commune). Right beside each other even short or generic names pair
+  up; farther apart the child needs a plainer name and the parent a clear one;
+- a word that says where right before it ("in", "at", "near", នៅ, nov; ``common_words.txt``);
+- the message being only the name, or answering the bot's place question (``expecting``);
+- provinces and districts spelled as their names, aliases and long distinctive names need none
+  of this; everyday words ("the", "knhom", ជួយ) need a level word and more, whatever else.
 
-The reading that explains most of the message wins; namesakes that tie are offered as a choice,
-and so is a second place named. Fuzzy matching, over provinces and districts (and their
-aliases) only, is tried where exact spans fail: nothing counts, or only a lone commune or
-village. The engine depends on the ``PlaceResolver`` protocol only.
+The reading that explains most of the message wins; namesakes that tie are offered as a choice
+(each with the larger place the message named beside it, ``Place.named_in``), and so is a second
+place named. Fuzzy matching, over provinces and districts (and their aliases) only, is tried
+where exact spans fail: nothing counts, or only a lone commune or village; a near miss of a
+district needs evidence too. The engine depends on the ``PlaceResolver`` protocol only.
 """
 
 from __future__ import annotations
 
-import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
 
@@ -30,9 +35,10 @@ from rapidfuzz import fuzz, process
 
 from bot.gazetteer import FUZZY_MIN_LENGTH, Gazetteer
 from bot.normalize import has_khmer
-from bot.placenames import DISTRICT, LEVELS, VILLAGE, MatchForm
+from bot.placenames import COMMUNE, DISTRICT, LEVELS, PROVINCE, VILLAGE, MatchForm
 from bot.placeweights import (
     CROWDED,
+    SPREAD,
     Mention,
     Reading,
     counts,
@@ -41,6 +47,7 @@ from bot.placeweights import (
     drop_contained,
     message_core,
     places_named,
+    provinces_named,
     told_level,
 )
 
@@ -63,11 +70,27 @@ CAPITAL = "12"
 
 
 @dataclass(frozen=True, slots=True)
+class Marks:
+    """What a message says around its names: level words before a name (Latin and Khmer) and
+    after one, (start, end, level); where a word that says where ends, and its kind; and the
+    message without a leading or trailing level word."""
+
+    prefixes: list[tuple[int, int, int]]
+    suffixes: list[tuple[int, int, int]]
+    where: dict[int, str]
+    core: tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
 class Place:
     level: str  # "province" | "district" | "commune" | "village"
     code: str
     name_km: str
     name_en: str
+    #: The code of the larger unit the message named beside it ("Thmei, Svay Rieng": "20"),
+    #: so that namesakes offered within it are not asked about again; "" when none was. Not
+    #: part of a place's identity (equality, hashing, ``as_json``).
+    named_in: str = field(default="", compare=False)
 
     @property
     def province_code(self) -> str:
@@ -85,8 +108,10 @@ class Place:
 
 
 class PlaceResolver(Protocol):
-    def resolve(self, text: str) -> list[Place]:
-        """Places named in ``text`` (raw message text), best first; empty when none."""
+    def resolve(self, text: str, expecting: bool = False) -> list[Place]:
+        """Places named in ``text`` (raw message text), best first; empty when none.
+        ``expecting``: the message answers the bot's place question, so weaker evidence will
+        do (a village name alone, a level word before an everyday word)."""
 
     def get(self, code: str) -> Place | None:
         """The unit with this code, if known."""
@@ -118,44 +143,66 @@ class GazetteerResolver:
             return []
         return [self._place(u) for u in self._by_name[(gaz.levels[unit], gaz.names_en[unit])]]
 
-    def resolve(self, text: str) -> list[Place]:
+    def resolve(self, text: str, expecting: bool = False) -> list[Place]:
         """``[]`` when no place is named, one place when the reading is clear, up to
-        ``MAX_CHOICES`` (best first) when the user should choose. A name many places share is
-        not read as a place inside a sentence ("prasat" is also "temple"), except after a
-        word that says where, at the end ("clinic in Prasat"): then its namesakes are offered."""
-        found = self._resolve(text)
-        if not found and (tail := _after_where(text)):
-            found = self._resolve(tail)
-        return found
-
-    def _resolve(self, text: str) -> list[Place]:
+        ``MAX_CHOICES`` (best first) when the user should choose. Every name needs evidence
+        that it is meant as a place (``bot/placeweights.py``); ``expecting`` (the message
+        answers the bot's place question) is evidence too."""
         form = self._gaz.folder.form(text)
         if not form.text:
             return []
-        readings = self._readings(self._mentions(form))
+        marks = self._marks(form)
+        readings = self._readings(self._mentions(form, marks), marks, expecting)
         chosen = self._choose(readings)
         best = max(readings, key=Reading.rank) if readings else None
         if best is None or best.weak():
             # a near-miss of a province or district that explains more than a lone commune
             # ("choam ksant" is Choam Ksan, not the commune Choam), or as much as a lone
             # village ("prey veang" is Prey Veng, not the village Prey Veang in Pursat)
-            near = self._fuzzy(form)
-            if near and (best is None or near[1] + (best.level == VILLAGE) > best.coverage):
-                chosen = [near[0]]
-        return [self._place(unit) for unit in chosen]
+            near = self._fuzzy(form, marks, expecting)
+            within = [] if near is None else [  # a place inside the misspelt one: the pair
+                r for r in readings
+                if r.level > self._gaz.levels[near[0]] and self._gaz.codes[r.unit].startswith(
+                    self._gaz.codes[near[0]]) and not r.depth
+                and (r.mention.end <= near[2] or near[3] <= r.mention.start)
+            ]
+            if near and within:
+                top = max(r.rank() for r in within)
+                code = self._gaz.codes[near[0]]
+                chosen = list(dict.fromkeys((r.unit, code) for r in within if r.rank() == top))
+            elif near and (best is None or near[1] + (best.level == VILLAGE) > best.coverage):
+                chosen = [(near[0], "")]
+        return [self._place(unit, named_in) for unit, named_in in chosen]
 
     # --- spans to mentions -------------------------------------------------------------------
 
-    def _mentions(self, form: MatchForm) -> list[Mention]:
+    def _marks(self, form: MatchForm) -> Marks:
         gaz = self._gaz
         prefixes = list(form.prefixes) + [
             (s.start, s.end, s.payloads[0]) for s in gaz.level_words.find_all(form.text)
         ]
-        marks = {(start, end) for start, end, _ in prefixes + list(form.suffixes)}
+        where = {w.end: w.payloads[0] for w in gaz.where_khmer.find_all(form.text)}
+        where.update((t.end, gaz.where_latin[t.plain]) for t in form.tokens
+                     if t.plain in gaz.where_latin)
+        spans = {(start, end) for start, end, _ in prefixes + list(form.suffixes)}
+        return Marks(prefixes, list(form.suffixes), where, message_core(form.text, spans))
+
+    def _mentions(self, form: MatchForm, marks: Marks) -> list[Mention]:
+        gaz = self._gaz
+        prefixes, where, core = marks.prefixes, marks.where, marks.core
+        levels = {(start, end) for start, end, _ in prefixes + marks.suffixes}
         common = gaz.common.find_all(form.text, form.boundaries)
+        # everyday words and keywords, within one run of text ("ម|ក" across a space is no "មក")
+        bounds = sorted(form.boundaries)
+        words = [c for c in common if c.payloads[0] != "part"
+                 and bisect_right(bounds, c.start) == bisect_left(bounds, c.end)]
+        parts = [c for c in common if c.payloads[0] == "part"]
         ordinary = {t.start for t in form.tokens if t.plain in gaz.ordinary}  # "chong", "know"
-        core = message_core(form.text, marks)
-        edges = form.boundaries | {e for _, e, _ in prefixes} | {s for s, _, _ in form.suffixes}
+        # where a name is set apart: spaces, punctuation, level words, and in unspaced Khmer the
+        # edges of the words and keywords known around it (មេតាដូន|តាប៉ុន)
+        edges = (form.boundaries | {e for _, e, _ in prefixes} | {s for s, _, _ in form.suffixes}
+                 | set(where) | {c.start for c in words if c.end - c.start >= 3}
+                 | {c.end for c in words if c.end - c.start >= 3})
         first = {t.start: i for i, t in enumerate(form.tokens)}
         last = {t.end: i + 1 for i, t in enumerate(form.tokens)}
         mentions: list[Mention] = []
@@ -167,11 +214,14 @@ class GazetteerResolver:
             repeats[span.phrase] += 1
             if repeats[span.phrase] > MAX_REPEATS:
                 continue
-            if (span.start, span.end) in marks or form.crosses_break(span.start, span.end):
+            if (span.start, span.end) in levels or form.crosses_break(span.start, span.end):
                 continue
             khmer = has_khmer(span.phrase)
-            if khmer and cuts_syllable(form, span.end):
-                continue
+            if khmer and (cuts_syllable(form, span.end) or any(
+                w.start < span.start < w.end < span.end or span.start < w.start < span.end < w.end
+                for w in words if w.end - w.start >= 3
+            )):
+                continue  # half a syllable, or half a word (ដូនពេញ across មេតាដូន|ពេញ)
             hint, hint_span = None, None
             for start, end, level in prefixes:
                 if end == span.start:
@@ -192,75 +242,146 @@ class GazetteerResolver:
                 inside = tuple(t for t in form.tokens
                                if span.start <= t.start and t.end <= span.end)
             plain = "" if khmer else "".join(t.plain for t in inside)
+            ordinary_tokens = sum(1 for t in inside if t.start in ordinary)
+            part_tokens = sum(1 for t in inside if t.plain in gaz.parts)
+            # a word that says where, right before the name or before its level word
+            before = hint_span[0] if hint_span and hint_span[1] == span.start else span.start
+            after = hint_span[1] if hint_span and hint_span[0] == span.end else span.end
             units_named += len(units)
             mentions.append(Mention(
                 span.start, span.end, units, hint, hint_span,
-                common=any(c.start <= span.start and span.end <= c.end for c in common),
+                # everyday words as typed ("keep", not "keb" for Kep), or inside a keyword (a
+                # Latin one of several words spelled unlike the name: "kroeung nhean")
+                ordinary=bool(inside) and ordinary_tokens == len(inside) or (
+                    (khmer or plain not in gaz.plain and len(inside) > 1)
+                    and any(c.start <= span.start and span.end <= c.end for c in words)),
+                generic=len(inside) == 1 and part_tokens == 1 or (
+                    (khmer or plain not in gaz.plain and len(inside) > 1)
+                    and any(c.start <= span.start and span.end <= c.end for c in parts)),
                 exact=khmer or plain in gaz.plain,
                 khmer=khmer,
                 alias=span.phrase in gaz.aliases,
                 number=span.phrase.isdigit(),
                 tokens=len(inside),
-                ordinary_tokens=sum(1 for t in inside if t.start in ordinary),
+                ordinary_tokens=ordinary_tokens,
+                part_tokens=part_tokens,
                 length=len(span.phrase) if khmer else len(plain),
                 plain=plain,
                 key=span.phrase,
                 whole=(span.start, span.end) == core,
                 separate=span.start in edges and span.end in edges,
+                where=where.get(before, ""),
+                tail=after >= core[1],
             ))
         return mentions
 
     # --- mentions to weighed readings --------------------------------------------------------
 
-    def _readings(self, mentions: list[Mention]) -> list[Reading]:
+    def _readings(
+        self, mentions: list[Mention], marks: Marks, expecting: bool = False
+    ) -> list[Reading]:
         gaz = self._gaz
-        parents: dict[str, list[Mention]] = {}  # code -> spans that can stand for that unit
+        # code -> spans that may stand for that unit, and whether each does even far from its
+        # child (a weak one, "Kus" or "Thmei", only right beside it: a pair of names)
+        parents: dict[str, list[tuple[Mention, bool]]] = {}
         per_level: list[Counter[int]] = []  # namesakes: how many places a name has, per level
         for mention in mentions:
+            mention.nested = any(m.inside(mention) for m in mentions)
             per_level.append(places_named(gaz, mention.units))
             if any(m.inside(mention) and (m.hint is not None or m.alias) for m in mentions):
                 continue  # "svay" in "khum kampong svay" names no commune Svay
-            stands = {level: mention.stands_as(level) for level in per_level[-1] if level < VILLAGE}
             for unit in mention.units:
-                if stands.get(gaz.levels[unit]):
-                    parents.setdefault(gaz.codes[unit], []).append(mention)
+                level = gaz.levels[unit]
+                if level == VILLAGE or mention.hint not in (None, level):
+                    continue
+                strong = mention.stands_as(level)
+                if strong or not (mention.ordinary or mention.number):
+                    parents.setdefault(gaz.codes[unit], []).append((mention, strong))
+        fillers = [(start, end) for start, end, _ in (*marks.prefixes, *marks.suffixes)]
         readings = []
         for mention, namesakes in zip(mentions, per_level):
+            alone: dict[int, bool] = {}  # level -> whether it counts with no parent named
             for unit in mention.units:
                 level = gaz.levels[unit]
                 hinted = mention.hint == level
-                if level > DISTRICT and not hinted and (mention.common or mention.number):
-                    continue  # "ថ្មី" (new) names ~500 villages: none of them by itself
+                if (mention.ordinary or mention.number) and not hinted:
+                    continue  # "the", "ភូមិ ២" without their level word: none of ~500 places
+                code = gaz.codes[unit]
+                if not (code[:2] in parents or level > 1 and code[:4] in parents
+                        or level > 2 and code[:6] in parents):
+                    # no parent named: every unit of this level weighs alike ("ភូមិថ្មី": 159)
+                    if level not in alone:
+                        alone[level] = counts(
+                            Reading(unit, mention, level, hinted, namesakes=namesakes[level]),
+                            expecting,
+                        )
+                    if alone[level]:
+                        readings.append(self._alone(unit, mention, level, hinted,
+                                                    namesakes[level]))
+                    continue
                 reading = Reading(unit, mention, level, hinted)
+                chain = [mention]
                 for parent_level in reversed(range(level)):  # one span names one parent
                     code = gaz.codes[unit][: 2 * (parent_level + 1)]
                     named = [
-                        m for m in parents.get(code, ())
-                        if not m.overlaps(mention) and all(m is not a for a in reading.anchors)
+                        m for m, strong in parents.get(code, ())
+                        if not any(m.overlaps(a) for a in chain)
+                        and (strong or not m.nested and any(_beside(c, m, fillers) for c in chain))
                     ]
                     if named:
                         reading.depth += 1
                         reading.parent_level = max(reading.parent_level, parent_level)
                         reading.anchors += named
+                        reading.adjacent |= any(
+                            not m.nested and _beside(mention, m, fillers) for m in named
+                        )
+                        chain += named
+                reading.namesakes = namesakes[level]
+                if not counts(reading, expecting):
+                    continue
                 reading.coverage = covered(
                     [(m.start, m.end) for m in (mention, *reading.anchors)]
                     + [m.hint_span for m in (mention, *reading.anchors) if m.hint_span]
                 )
-                reading.namesakes = namesakes[level]
-                if counts(reading):
-                    readings.append(reading)
+                if level == COMMUNE and not hinted and not reading.depth:
+                    if mention.provinces is None:
+                        mention.provinces = provinces_named(gaz, mention.units)
+                    reading.spread = mention.provinces[VILLAGE] > SPREAD
+                readings.append(reading)
         return drop_contained(readings)
+
+    def _alone(
+        self, unit: int, mention: Mention, level: int, hinted: bool, namesakes: int
+    ) -> Reading:
+        """A reading with no parent named: it explains its span and its level word."""
+        reading = Reading(unit, mention, level, hinted, namesakes=namesakes)
+        reading.coverage = covered([(mention.start, mention.end)] + (
+            [mention.hint_span] if mention.hint_span else []))
+        if level == COMMUNE and not hinted:
+            if mention.provinces is None:
+                mention.provinces = provinces_named(self._gaz, mention.units)
+            reading.spread = mention.provinces[VILLAGE] > SPREAD
+        return reading
 
     # --- readings to an answer ---------------------------------------------------------------
 
-    def _choose(self, readings: list[Reading]) -> list[int]:
+    def _choose(self, readings: list[Reading]) -> list[tuple[int, str]]:
+        """The units to answer with, best first, each with the code of the larger unit the
+        message named beside it ("" when none)."""
         if not readings:
             return []
         best = max(r.rank() for r in readings)
         winners = [r for r in readings if r.rank() == best]
         winners.sort(key=lambda r: (r.mention.start, *self._prior(r.unit, r.mention.plain)))
-        chosen = list(dict.fromkeys(r.unit for r in winners))
+        chosen = list(dict.fromkeys((r.unit, self._named_in(r)) for r in winners))
         used = [r.mention for r in winners] + [a for r in winners for a in r.anchors]
+        # a commune named like villages all over the country comes first (the larger unit),
+        # but its villages are offered with it: the province will be asked
+        for mention in {id(r.mention): r.mention for r in winners if r.spread}.values():
+            villages = sorted((u for u in mention.units if self._gaz.levels[u] == VILLAGE),
+                              key=lambda u: self._prior(u, mention.plain))
+            chosen = chosen[: MAX_CHOICES - 1]  # at least one village among them
+            chosen += [(u, "") for u in villages[: MAX_CHOICES - len(chosen)]]
         # other places named in the same message, each by its best reading
         for reading in sorted(readings, key=lambda r: r.rank(), reverse=True):
             if len(chosen) >= MAX_CHOICES:
@@ -270,9 +391,14 @@ class GazetteerResolver:
             if reading.depth or reading.level <= DISTRICT or (
                 reading.hinted and reading.namesakes < CROWDED
             ):
-                chosen.append(reading.unit)
+                chosen.append((reading.unit, self._named_in(reading)))
                 used += [reading.mention, *reading.anchors]
         return chosen[:MAX_CHOICES]
+
+    def _named_in(self, reading: Reading) -> str:
+        if not reading.depth:
+            return ""
+        return self._gaz.codes[reading.unit][: 2 * (reading.parent_level + 1)]
 
     def _prior(self, unit: int, plain: str) -> tuple[bool, bool, bool, str]:
         """Order of namesakes at one level: spelled exactly as typed, in the capital, in a
@@ -290,13 +416,22 @@ class GazetteerResolver:
             self._plain_names[unit] = plain
         return plain
 
-    def _fuzzy(self, form: MatchForm) -> tuple[int, int] | None:
+    def _fuzzy(
+        self, form: MatchForm, marks: Marks, expecting: bool = False
+    ) -> tuple[int, int, int, int] | None:
         """Near-miss spellings of provinces and districts, over runs of one to three Latin words
         that are not all ordinary words nor begin or end on one: by spelling key and by the
-        letters as typed, among
-        names with the same first letter (people rarely miss that one). Returns the unit and
-        the length of the words it matched."""
+        letters as typed, among names with the same first letter (people rarely miss that one).
+        A near miss of one of ~200 districts is weak evidence of a place ("checking" is not Chi
+        Kraeng, "khluon rung" is not Kaoh Rung): the words must be the whole message, follow a
+        word that says where or a level word, precede a level word, or answer the place
+        question; a near miss of one of the 25 provinces may stand anywhere ("pailen
+        methadone"). Returns the unit, the length of the words it matched, and where they
+        start and end."""
         gaz = self._gaz
+        core = marks.core
+        starts = {end for _, end, _ in marks.prefixes} | set(marks.where)
+        ends = {start for start, _, _ in marks.suffixes}
         common = sorted((c.start, c.end) for c in gaz.common.find_all(form.text, form.boundaries))
         tokens = [t for t in form.tokens if t.plain and not t.plain.isdigit()][:FUZZY_TOKENS]
         latin, at, reach = [], 0, -1
@@ -313,6 +448,7 @@ class GazetteerResolver:
                     break
                 start, end = run[0].start, run[-1].end
                 key, plain = form.text[start:end], "".join(t.plain for t in run)
+                told = expecting or (start, end) == core or start in starts or end in ends
                 if (
                     len(key) < FUZZY_MIN_LENGTH
                     or form.crosses_break(start, end)
@@ -326,33 +462,28 @@ class GazetteerResolver:
                     hit = table and process.extractOne(
                         query, table.names, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
                     )
-                    if hit:
+                    if hit and (told or gaz.levels[table.units[hit[2]]] == PROVINCE):
                         unit = table.units[hit[2]]
-                        found.append((hit[1], -gaz.levels[unit], end - start, unit))
+                        found.append((hit[1], -gaz.levels[unit], end - start, unit, start))
         if not found:
             return None
-        _, _, length, unit = max(found)
-        return unit, length
+        _, _, length, unit, start = max(found)
+        return unit, length, start, start + length
 
-    def _place(self, unit: int) -> Place:
+    def _place(self, unit: int, named_in: str = "") -> Place:
         gaz = self._gaz
         level = LEVELS[gaz.levels[unit]]
-        return Place(level, gaz.codes[unit], gaz.names_km[unit], gaz.names_en[unit])
+        return Place(level, gaz.codes[unit], gaz.names_km[unit], gaz.names_en[unit], named_in)
 
 
-#: "in", "at", "near", នៅ (at) and its romanisations, then the rest of the message.
-_WHERE_TAIL = re.compile(r"(?:\b(?:in|at|near|nov|nou|nau|nuv)\b|នៅ)\s*([^\s].{0,40}?)[\s?!.]*$",
-                         re.IGNORECASE)
-
-
-def _after_where(text: str) -> str | None:
-    """The words after the last "in"/"at"/នៅ that ends a message (a few words at most)."""
-    match = None
-    for match in _WHERE_TAIL.finditer(text[-60:]):
-        pass
-    if match is None or len(match.group(1).split()) > 3:
-        return None
-    return match.group(1)
+def _beside(a: Mention, b: Mention, fillers: list[tuple[int, int]]) -> bool:
+    """Whether two spans are next to each other, with nothing but level words between them
+    ("Thmei, Prey Khnes", "phum thmei khum prey khnes"; punctuation is not in the match form)."""
+    low, high = (a.end, b.start) if a.end <= b.start else (b.end, a.start)
+    if low >= high:
+        return True
+    between = [(max(s, low), min(e, high)) for s, e in fillers if s < high and e > low]
+    return covered(between) == high - low
 
 
 #: Kept for callers of the province-only resolver.

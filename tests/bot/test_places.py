@@ -148,7 +148,10 @@ AMBIGUOUS = [
     Case("a commune of two provinces", "ឃុំកំពង់ចាម", ("030502", "100402")),
     Case("a district name in two provinces", "Samraong", ("2107", "2204")),
     Case("the numbered communes of one name", "psar thmei", ("120201", "120202", "120203")),
-    Case("a commune name of four provinces", "Tuek Thla", ("120802", "010608", "141311", "180212")),
+    # four communes, and villages in eight provinces: a village among the choices, so that the
+    # engine asks the province (a commune is most often named after a village in it)
+    Case("a commune name of four provinces, and of villages in eight", "Tuek Thla",
+         ("120802", "010608", "141311", "180212", "12051203")),
 ]
 
 KHMER_INPUT = [
@@ -302,14 +305,17 @@ def test_exact_accuracy_on_the_labelled_places() -> None:
 
 # --- names many places share ------------------------------------------------------------------
 
-PRASATS = ("010404", "060707", "081006", "140309", "171401")
+#: Communes called Prasat (in six provinces), then one of the 38 villages of that name.
+PRASATS = ("010404", "060707", "081006", "140309", "12140406")
 
 
 @pytest.mark.parametrize(("text", "codes"), [
     ("Prasat", PRASATS),  # the whole message: a choice
     ("clinic in Prasat", PRASATS),  # after "in" at the end: a choice too
     ("needles at prasat?", PRASATS),
-    ("clinic in Prasat please", ()),  # inside a sentence it is "temple"
+    ("clinic in Prasat please", PRASATS),  # English "in" before a bare word: a name
+    ("ខ្ញុំនៅប្រាសាទ", ("010404", "060707", "081006", "140309", "12140406")),  # នៅ at the end
+    ("methadone prasat", ()),  # inside a sentence, without a word that says where: "temple"
     ("I live near the temple", ()),
     ("methadone in siem reap", ("17",)),  # a clear place is read as before
 ])
@@ -327,3 +333,230 @@ def test_namesakes_are_every_unit_of_that_level_and_name(resolver: GazetteerReso
     assert {p.name_en for p in namesakes} == {"Prasat"}
     assert len({p.province_code for p in namesakes}) == 6 > MAX_CHOICES
     assert resolver.namesakes(Place("province", "99", "", "")) == []
+
+
+# --- a place needs evidence ---------------------------------------------------------------------
+# Everyday words (English, romanised Khmer, Khmer) that are also the names of villages, communes
+# or districts somewhere, in messages that name no place: none of them is read as one.
+
+ORDINARY_WORDS = [
+    Case("use again", "i want to use again", ()),
+    Case("a place", "is there a place for me", ()),
+    Case("the place", "where is the place", ()),
+    Case("my child wants to quit", "kon khnhom chong chob", ()),
+    Case("near the market", "I live near the market", ()),
+    Case("at home", "knhom nov phteah", ()),
+    Case("use again, romanised (was the district Cheung Prey)", "knhom ot chong prae tiet te", ()),
+    Case("'the' before 'village' (was a village Theay)", "will the village chief find out", ()),
+    Case("'our' before 'village'", "they are doing a sweep in our village, where do i go", ()),
+    Case("'can the' before 'village' (was a village Kantir)",
+         "can the village chief send me to rehab", ()),
+    Case("my village, after nov (was a village Khnhaom)", "raid nov phum knhom eilov", ()),
+    Case("'phum' before 'that will' (was the village Ta Nong)", "me phum tha nung banhchoun", ()),
+    Case("'khum' before a particle (was a commune Theay)", "ke yok chhmous knhom tov me khum te", ()),
+    Case("a short commune name that is a verb: reaksa (care)", "thae reaksa kon knhom phong", ()),
+    Case("a short commune name that is a verb: cham (wait)", "pel cham pet mok", ()),
+    Case("a short commune name that is a verb: chek (share)", "pdey knhom chek tourasap", ()),
+    Case("a village name of a generic part and a word: salt water",
+         "oy kat phoek tuek ambel ban te", ()),
+    Case("a district sharing only a spelling key (barey, cigarette: Baray)",
+         "knhom yok barey dot dai khluon eng", ()),
+    Case("an English word like a district (based: Basaed)",
+         "looking for community based treatment", ()),
+    Case("a near miss of a district by an English word (checking: Chi Kraeng)",
+         "police are checking phones on the street now", ()),
+    Case("a near miss of a district by an English word (strong: Stoung)",
+         "new batch is really strong, two people went down", ()),
+    Case("a near miss of a district by romanised words (khluon rung: Kaoh Rung)",
+         "kat khluon rung haey nhor", ()),
+    Case("khmer: a village name that is a word (ក្រុមហ៊ុន, company)", "ក្រុមហ៊ុនឈប់សម្រាកថ្ងៃណា", ()),
+    Case("khmer: half a keyword is no name (មេតាដូន|ពេញ, not Doun Penh)",
+         "ផឹកមេតាដូនពេញមួយជីវិតឬ", ()),
+    Case("khmer: a short district name inside a word (ក្រសួង, ministry: Suong)",
+         "អ្នកផ្ញើព័ត៌មានខ្ញុំទៅក្រសួងទេ", ()),
+    Case("khmer: a short district name inside a word (ពួកគេ, they: Puok)",
+         "ពួកគេនឹងយកឈ្មោះខ្ញុំទៅដាក់ក្នុងបញ្ជីខ្មៅទេ", ()),
+    Case("khmer: a noun after នៅ (រោងចក្រ, factory)", "ខ្ញុំចង់ឈប់ធ្វើការនៅរោងចក្រ", ()),
+    Case("khmer: កណ្ដាល inside a word (middle of the road)", "គាត់ដួលនៅកណ្ដាលផ្លូវ", ()),
+]
+
+EVIDENCE = [
+    # provinces, districts and well-known names need no preposition
+    Case("a province alone", "battambang", ("02",)),
+    Case("a province beside a service", "methadone pp", ("12",)),
+    Case("a province in khmer after នៅ", "ខ្ញុំនៅតាកែវ", ("21",)),
+    Case("a district beside a service", "needles tuol kork", ("1204",)),
+    Case("a near miss of a province anywhere", "pailen methadone", ("24",)),
+    Case("a near miss of a province after 'in'", "any methadone in kampott", ("07",)),
+    Case("a long, distinctive commune name", "methadone psar thmei 3", ("120203",)),
+    Case("កណ្ដាល set apart after នៅ is Kandal", "ខ្ញុំនៅកណ្ដាល ចង់រកការព្យាបាល", ("08",)),
+    # a commune or village: a preposition, a level word, the whole message
+    Case("a commune after 'in'", "methadone clinic in chaktomuk", ("120207",)),
+    Case("... but not without it", "methadone chaktomuk", ()),
+    Case("a village after 'in'", "clinic in kantrak", ("17100202",)),
+    Case("a village with its level word", "methadone near kantrak village", ("17100202",)),
+    Case("a commune with its level word", "sangkat tonle bassac", ("120101",)),
+    Case("a commune as the whole message", "kaoh dach", ("121101",)),
+    Case("an everyday word with its level word, alone and spelled as the name", "chob commune",
+         ("250706",)),
+    Case("... with its level word in khmer", "ភូមិជួយ", ("16080103",)),
+    Case("... but not 'my village'", "phum knhom", ()),
+    Case("a near miss of a district as the whole message", "chi kreng", ("1704",)),
+]
+
+
+@pytest.mark.parametrize("case", ORDINARY_WORDS + EVIDENCE, ids=lambda c: c.label)
+def test_a_place_needs_evidence(resolver: GazetteerResolver, case: Case) -> None:
+    assert resolved(resolver, case.text) == case.codes
+
+
+# --- a message that answers the place question ------------------------------------------------
+
+THMEI = ("070716", "080108", "100610", "130403", "12050101")  # communes Thmei, then a village
+
+
+@pytest.mark.parametrize(("text", "alone", "answering"), [
+    ("kantrak", (), ("17100202",)),  # a one-word village name: only as an answer
+    ("thmei", (), THMEI),  # "new": a name only as an answer (then the province is asked)
+    ("ផ្សារ", (), ("040107",)),  # "market" likewise
+    ("methadone kantrak", (), ("17100202",)),
+    ("ព្រៃក្ដី", (), ("05020507", "05030222", "05070114", "05070202", "05071206")),
+    # an answer is no evidence for everyday words or phrases
+    ("near the market", (), ()),
+    ("knhom nov phteah", (), ()),
+    ("I don't know", (), ()),
+    ("by the river", (), ()),
+    ("in our village", (), ()),
+    ("phum knhom", (), ()),
+    ("ខ្ញុំនៅជិតផ្សារ", (), ()),
+    # and what was clear stays so
+    ("battambang", ("02",), ("02",)),
+    ("ភូមិថ្មី", ("12050101", "12052002", "12060804", "09030102", "13080102"),
+     ("12050101", "12052002", "12060804", "09030102", "13080102")),
+])
+def test_an_answer_to_the_place_question_takes_weaker_evidence(
+    resolver: GazetteerResolver, text: str, alone: tuple[str, ...], answering: tuple[str, ...]
+) -> None:
+    assert resolved(resolver, text) == alone
+    assert tuple(p.code for p in resolver.resolve(text, expecting=True)) == answering
+
+
+# --- names many places share: the province is asked ------------------------------------------
+
+@pytest.mark.parametrize(("text", "name", "provinces"), [
+    ("clinic in Thmei", "Thmei", 24),  # 155 villages and 5 communes
+    ("needles near Prey Kdei", "Prey Kdei", 4),
+    ("methadone at Trapeang Veng", "Trapeang Veaeng", 8),  # 1 commune, villages in 8 provinces
+    ("ម្ជុលនៅភូមិព្រៃក្ដី", "Prey Kdei", 4),
+])
+def test_a_service_in_a_name_many_places_share_offers_them_all(
+    resolver: GazetteerResolver, text: str, name: str, provinces: int
+) -> None:
+    """The place is not ignored and no one of them is picked: its namesakes (more than a list
+    holds) are offered, so that the engine asks the province (``flows.choose_place``)."""
+    places = resolver.resolve(text)
+    assert len(places) == MAX_CHOICES
+    assert {p.name_en for p in places} == {name}
+    assert not any(p.named_in for p in places)
+    namesakes = {p.code: p for place in places for p in resolver.namesakes(place)}
+    assert len({p.province_code for p in namesakes.values()}) == provinces
+
+
+def test_a_commune_named_like_villages_everywhere_comes_first(resolver: GazetteerResolver) -> None:
+    """"Prefer the larger unit" still orders them: the one commune Trapeang Veaeng first."""
+    places = resolver.resolve("methadone at Trapeang Veng")
+    assert places[0] == resolver.get("080127")
+    assert {p.level for p in places[1:]} == {"village"}
+
+
+# --- two places, one inside the other: the pair ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pair:
+    label: str
+    text: str
+    codes: tuple[str, ...]
+    named_in: str  # the larger place named beside it
+
+
+HIERARCHY = [
+    # village + commune (a village of that name elsewhere was picked before)
+    Pair("village, commune", "near Trapeang Chhuk, Mien", ("03130804",), "031308"),
+    Pair("commune, village", "Mien, Trapeang Chhuk", ("03130804",), "031308"),
+    Pair("village and commune with level words", "phum trapeang chhuk khum mien",
+         ("03130804",), "031308"),
+    Pair("village and commune with english level words",
+         "Trapeang Chhuk village, Mien commune", ("03130804",), "031308"),
+    Pair("village, commune in khmer", "ត្រពាំងឈូក មៀន", ("03130804",), "031308"),
+    Pair("village, commune in khmer with level words", "ភូមិត្រពាំងឈូក ឃុំមៀន",
+         ("03130804",), "031308"),
+    Pair("a generic village name right beside its commune", "Thmei, Prey Khnes",
+         ("14050419",), "140504"),
+    Pair("... in either order", "Prey Khnes Thmei", ("14050419",), "140504"),
+    Pair("... in khmer", "ថ្មី ព្រៃឃ្នេស", ("14050419",), "140504"),
+    Pair("village, commune in another province's name (Stueng, not the one in Kampong Thom)",
+         "Stueng, Svay Chek", ("01080803",), "0108"),
+    Pair("village, commune of a short name", "Kbal Thnal, Kak", ("05011308",), "050113"),
+    # village + district
+    Pair("village, district", "near Thum, Sambour", ("10040802",), "1004"),
+    Pair("district, village", "Sambour Thum", ("10040802",), "1004"),
+    # commune + district
+    Pair("commune, district", "Thmei, Chet Borei", ("100610",), "1006"),
+    Pair("commune, district in khmer", "ថ្មី ចិត្របុរី", ("100610",), "1006"),
+    Pair("a short commune name, district", "Pou, Tbaeng Mean Chey", ("130704",), "1307"),
+    Pair("a short commune name after 'in', district", "im in Pis Thpong", ("05080111",), "0508"),
+    # anything + province
+    Pair("commune, province", "Thmei Kratie", ("100610",), "10"),
+    Pair("commune, province with a preposition", "clinic near Dar Kampong Chhnang",
+         ("040402",), "04"),
+    Pair("commune, province after a comma", "Thmei, Svay Rieng", ("200211",), "20"),
+    Pair("village, province", "Peam Kampong Speu", ("05040402",), "05"),
+    Pair("province, village: two of that name there, a choice", "Battambang Kruos",
+         ("02020410", "02020505"), "02"),
+    Pair("a misspelt province still holds its commune",
+         "i need methadone in banteay neang, bantkay meanchey", ("010201",), "01"),
+]
+
+
+@pytest.mark.parametrize("pair", HIERARCHY, ids=lambda p: p.label)
+def test_a_place_inside_another_named_beside_it_is_the_pair(
+    resolver: GazetteerResolver, pair: Pair
+) -> None:
+    places = resolver.resolve(pair.text)
+    assert tuple(p.code for p in places) == pair.codes
+    assert {p.named_in for p in places} == {pair.named_in}
+    assert all(p.code.startswith(pair.named_in) for p in places)
+
+
+def test_a_kandal_inside_a_district_name_is_no_village(resolver: GazetteerResolver) -> None:
+    """Nor does a word of a longer name pair with the word after it: "Khsach Kandal, Kandal"
+    is the district and the province, not a village Kandal."""
+    assert resolved(resolver, "Svay Romiet commune, Khsach Kandal, Kandal") == ("080316",)
+
+
+def test_the_larger_place_named_is_not_part_of_a_places_identity(
+    resolver: GazetteerResolver,
+) -> None:
+    place = resolver.resolve("Thmei Kratie")[0]
+    assert place.named_in == "10"
+    assert place == resolver.get("100610") and hash(place) == hash(resolver.get("100610"))
+    assert place.as_json() == {"level": "commune", "code": "100610"}
+
+
+def test_where_words_are_data(tmp_path: Path) -> None:
+    """The words that say where are a kind of common_words.txt: without "near", "clinic near
+    Thmei" names no place."""
+    common = (PLACES_DIR / "common_words.txt").read_text("utf-8").replace("near\twhere", "near")
+    data = _data_dir(tmp_path, (PLACES_DIR / "aliases.tsv").read_text("utf-8"))
+    (data / "common_words.txt").write_text(common, encoding="utf-8")
+    resolver = GazetteerResolver(Gazetteer(data, tmp_path))
+    assert resolver.resolve("clinic near Thmei") == []
+    assert {p.name_en for p in default_resolver().resolve("clinic near Thmei")} == {"Thmei"}
+
+
+def test_an_unknown_kind_of_common_word_fails_loudly(tmp_path: Path) -> None:
+    data = _data_dir(tmp_path, "")
+    (data / "common_words.txt").write_text("near\tpreposition\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="preposition"):
+        Gazetteer(data, tmp_path)
