@@ -16,9 +16,9 @@ from bot.types import State, Step
 EMERGENCY = "emergency"
 CRISIS = "crisis"
 MODES = (EMERGENCY, CRISIS)
-#: What a mode keeps while it lasts: how many follow-ups a crisis has had, and where the first
-#: aid stopped ("and next?" reads on from there).
-MODE_KEYS = ("crisis_turns", "aid")
+#: What a mode keeps while it lasts: how many follow-ups a crisis has had, where the first aid
+#: stopped ("and next?" reads on from there) and which emergency answers were given.
+MODE_KEYS = ("crisis_turns", "aid", "told")
 #: A mode lasts this long after the last message that kept it: long enough for an ambulance
 #: to come or a night to pass, short enough that tomorrow's question is read afresh.
 MODE_MINUTES = 60

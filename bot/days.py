@@ -150,3 +150,11 @@ def asked(text: str, today: date) -> Asked:
     ahead |= {(weekday - today.weekday()) % 7 for weekday in wanted}
     days = tuple(today + timedelta(days=n) for n in sorted(ahead)[:MAX_DAYS])
     return Asked(days, "hours" in meanings, "holidays" in meanings, "now" in meanings)
+
+
+@cache
+def latin_words() -> frozenset[str]:
+    """Every single Latin word of the day phrases ("monday", "tomorrow", "saek"): real words,
+    never a misspelling of a keyword to be corrected (``bot.intents``)."""
+    return frozenset(w for phrases in WORDS.values() for p in phrases
+                     for w in normalize(p).split() if w.isascii() and w.isalpha())

@@ -134,6 +134,12 @@ ANSWERS: dict[str, Callable[[Texts], tuple[str, ...]]] = {
     "emergency/breathing": Texts.breathing,
     "emergency/ambulance": lambda texts: (texts.ambulance(), texts.first_steps()),
     "emergency/stay": lambda texts: (texts.stay(),),
+    # vomiting: on the side first, so they do not choke; help has come: what to tell the crew
+    "emergency/side": lambda texts: (texts.recovery_position(), texts.rescue_breaths()),
+    "emergency/arrived": lambda texts: (texts.help_arrived(),),
+    "emergency/hospital": lambda texts: (texts.hospital_now(),),
+    "emergency/by_mouth": lambda texts: (texts.nothing_by_mouth(),),
+    "emergency/keep_going": lambda texts: (texts.keep_going(),),
     "faq_cost": Texts.faq_cost,
     # The questions menu asks "Is it private? Will police know?": both answers.
     "faq_privacy": lambda texts: (texts.not_police(), *texts.faq_privacy()),
@@ -172,6 +178,11 @@ NOT_DEMAND = frozenset({"progress", "afraid"})
 #: The kind (``docs/CONVERSATION.md``) of the answers keyed by their intent alone.
 KIND_OF = {
     "emergency": "emergency/overdose",
+    "emergency/side": "emergency/first_aid",
+    "emergency/arrived": "emergency/stay",
+    "emergency/hospital": "emergency/ambulance",
+    "emergency/by_mouth": "emergency/first_aid",
+    "emergency/keep_going": "emergency/first_aid",
     "faq_voluntary": "faq_voluntary/voluntary",
     "faq_methadone": "faq_methadone/methadone",
     "family": "family/family",
@@ -365,6 +376,10 @@ def handle_global(turn: Turn) -> Reply | None:
         return turn.reply(Step.MENU)  # the choice settles the language (``bot.reply_locale``)
     if intent == "menu" and cls.topic == "human":
         return human(turn)
+    if intent in ("menu", "unknown") and cls.number is None and _shown(turn) and days.asked(
+        normalize(turn.inbound.text), turn.when.at.date()
+    ).about_days:
+        return open_now(turn)  # "what about tomorrow?" after a list
     if intent == "menu" and cls.number is None and cls.topic in ("open_now", "phone", "details"):
         return about_listed(turn)
     if intent == "menu" and cls.number is None:
@@ -425,9 +440,9 @@ def _common(turn: Turn) -> bool:
 def in_emergency(turn: Turn) -> Reply | None:
     """A message inside an emergency: what changed, or what to do next ("and next?", "he is
     jerking", "ok he breathes now", "if I call 119 the police come"). Never the same first page
-    again, never "did not understand". None when the message is handled as anywhere else; a
-    request of another kind (a service, a question) means the person has moved on, and the
-    emergency mode ends."""
+    again, never "did not understand". None when the message is handled as anywhere else (a
+    question is answered, and the mode goes on); a search for a service means the person has
+    moved on, and the emergency mode ends."""
     cls = turn.cls
     if _common(turn):
         return None
@@ -436,23 +451,37 @@ def in_emergency(turn: Turn) -> Reply | None:
         if isinstance(aid, dict) and aid.get("key") in ANSWERS and isinstance(aid.get("page"), int):
             return answer(turn, str(aid["key"]), int(aid["page"]), counted=False)
         turn.kind = "emergency/next"  # every step has been read: what to do until help comes
+        turn.enter(EMERGENCY)
         turn.say(turn.texts.stay())
         return turn.reply(Step.MENU, _keep_place(turn))
-    if cls.intent == "emergency" and cls.topic == "crisis":
-        return None  # thoughts of suicide: the crisis reply
+    if cls.intent == "emergency" and cls.topic == "crisis" and cls.source == "lexicon":
+        return None  # thoughts of suicide told in their words: the crisis reply
     if "police" in cls.signals or cls.intent == "faq_privacy" and cls.topic in POLICE_TOPICS:
         return answer(turn, "emergency/ambulance", counted=False)  # 119 is for health
+    if "money" in cls.signals or cls.intent == "faq_cost":
+        return answer(turn, "emergency/ambulance", counted=False)  # call anyway
+    if "hospital" in cls.signals:
+        return answer(turn, "emergency/hospital", counted=False)
+    if "by_mouth" in cls.signals:
+        return answer(turn, "emergency/by_mouth", counted=False)  # water, coffee, milk
     if "better" in cls.signals:
         return answer(turn, "emergency/breathing", counted=False)
+    if "arrived" in cls.signals:
+        return answer(turn, "emergency/arrived", counted=False)  # "the ambulance is here"
+    if "vomit" in cls.signals:
+        return answer(turn, "emergency/side", counted=False)
     if cls.intent == "emergency":
-        topic = cls.topic if cls.topic in OWN_ADVICE else "first_aid"
-        return answer(turn, f"emergency/{topic}", counted=False)
+        key = f"emergency/{cls.topic}" if cls.topic in OWN_ADVICE else "emergency/first_aid"
+        if key in _told(turn) and key in FIRST_AID:
+            key = "emergency/keep_going"  # the steps were given: keep going, never the same page
+        return answer(turn, key, counted=False)
     if cls.intent == "unknown" and cls.topic == "progress":
         return answer(turn, "emergency/breathing", counted=False)  # "he is ok now"
     if cls.intent == "unknown" or cls.affirmative or cls.suggestion is not None:
         return answer(turn, "emergency/stay", counted=False)  # "ok", "thanks", "I'm scared"
-    turn.enter(None)  # a service, a question: the emergency is behind them
-    return None
+    if cls.intent in SERVICE_TYPES or cls.intent == "location":
+        turn.enter(None)  # a search: the emergency is behind them
+    return None  # a question ("can I go home now?") is answered; the mode goes on
 
 
 def in_crisis(turn: Turn) -> Reply | None:
@@ -471,6 +500,12 @@ def in_crisis(turn: Turn) -> Reply | None:
     if cls.intent in ("emergency", "unknown") or cls.suggestion is not None:
         return crisis_followup(turn)  # "no", "I feel so afraid", "what's the point"
     return None
+
+
+def _told(turn: Turn) -> list[str]:
+    """The emergency answers given since the emergency began."""
+    told = turn.carry.get("told")
+    return [k for k in told if isinstance(k, str)] if isinstance(told, list) else []
 
 
 def _about_listed(turn: Turn) -> bool:
@@ -529,7 +564,8 @@ def emergency(turn: Turn) -> Reply:
         # thoughts of suicide are the writer's own unless this message names someone else
         turn.texts = Texts(turn.locale, who=turn.said)
     turn.enter(CRISIS if key == "emergency/crisis" else EMERGENCY)
-    turn.carry.pop("crisis_turns", None)
+    for kept in ctx.MODE_KEYS:  # a new emergency or crisis starts afresh
+        turn.carry.pop(kept, None)
     return answer(turn, key)
 
 
@@ -695,11 +731,13 @@ def answer(
     ]:
         return show_results(turn, wanted, place)  # MORE read on to "MORE for ... near X"
     turn.say(*pages[page])
-    if turn.mode == EMERGENCY and key in FIRST_AID:
-        # the first aid's next page, for "and next?" after whatever comes between
-        turn.carry.pop("aid", None)
-        if page + 1 < len(pages):
-            turn.carry["aid"] = {"key": key, "page": page + 1}
+    if turn.mode == EMERGENCY and key.startswith("emergency"):
+        turn.carry["told"] = sorted({*_told(turn), key})  # what this emergency has been told
+        if key in FIRST_AID:
+            # the first aid's next page, for "and next?" after whatever comes between
+            turn.carry.pop("aid", None)
+            if page + 1 < len(pages):
+                turn.carry["aid"] = {"key": key, "page": page + 1}
     leads = THEN_FIND.get(key) or ANSWER_LEADS_TO.get(key)
     if leads is not None:
         turn.carry["service"] = leads

@@ -38,6 +38,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from bot import days
 from bot.lexicon import Entry, Lexicon, default_lexicon
 from bot.model import IntentModel, Prediction, default_model
 from bot.normalize import has_khmer, normalize
@@ -253,7 +254,7 @@ class Classifier:
                     values["locale"] = Locale.EN if english >= 0.5 else Locale.KM
                     values["locale_certain"] = True
             if intent in TOPICS and "topic" not in values:
-                values["topic"] = _topic(intent, entries, prediction)
+                values["topic"] = _topic(intent, entries, prediction, signals)
             if intent == "location" and "suggestion" not in values and not (
                 places and _names_only(norm, places)  # a name alone names no service
             ):
@@ -328,12 +329,12 @@ class Classifier:
 
     def _global(self, entry: Entry, result: Result, definite: bool = False) -> Classification:
         name, _, target = entry.intent.partition(":")
-        if name == "more":
-            return result("unknown", more=True, source="lexicon")
+        if name == "more":  # control words: no topic of their own
+            return result("unknown", more=True, topic="unknown", source="lexicon")
         if name == "yes":
-            return result("unknown", affirmative=True, source="lexicon")
+            return result("unknown", affirmative=True, topic="unknown", source="lexicon")
         if name == "no":
-            return result("unknown", negative=True, source="lexicon")
+            return result("unknown", negative=True, topic="unknown", source="lexicon")
         if name == "set_language":
             language = Locale(target)
             return result("set_language", language=language, locale=language,
@@ -368,6 +369,8 @@ class Classifier:
         candidates: list[tuple[int, Entry]] = []
         for word in norm.split(" "):
             if len(word) < 4 or not word.isascii() or not word.isalpha():
+                continue
+            if word in days.latin_words():  # "monday" is a day, not a misspelt "bondan"
                 continue
             for phrase, distance, _ in process.extract(
                 word, self.lexicon.latin_words, scorer=OSA.distance, score_cutoff=2, limit=5
@@ -477,11 +480,19 @@ def _entry_for(key: str, entries: list[Entry]) -> Entry:
     return max((e for e in entries if e.intent == key), key=lambda e: (e.weight, bool(e.topic)))
 
 
-def _topic(intent: str, entries: list[Entry], prediction: Prediction | None) -> str:
-    """Which answer: a topic the keywords name, else the model's, else the intent's default."""
+def _topic(
+    intent: str,
+    entries: list[Entry],
+    prediction: Prediction | None,
+    signals: frozenset[str] = frozenset(),
+) -> str:
+    """Which answer: a topic the keywords name, else the model's, else the intent's default.
+    A relative who injects or uses heroin gets the answer about needles and methadone."""
     named = [e for e in entries if e.intent == intent and e.topic]
     if named:
         return max(named, key=lambda e: e.weight).topic
+    if intent == "family" and "inject" in signals:
+        return "injecting"
     if prediction is not None and prediction.intent_probability(intent) >= 0.2:
         topic = prediction.best_topic(intent) or TOPICS[intent][0]
         default = TOPICS[intent][0]

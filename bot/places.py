@@ -185,6 +185,7 @@ class GazetteerResolver:
         where.update((t.end, gaz.where_latin[t.plain]) for t in form.tokens
                      if t.plain in gaz.where_latin)
         spans = {(start, end) for start, end, _ in prefixes + list(form.suffixes)}
+        spans |= _trailing_particles(form)
         return Marks(prefixes, list(form.suffixes), where, message_core(form.text, spans))
 
     def _mentions(self, form: MatchForm, marks: Marks) -> list[Mention]:
@@ -493,3 +494,27 @@ ProvinceResolver = GazetteerResolver
 @lru_cache(maxsize=1)
 def default_resolver() -> GazetteerResolver:
     return GazetteerResolver()
+
+
+#: Words that end a message without being part of it: a question particle, "please", a term of
+#: address ("clinic nov lvea please", "...នៅឈើទាលទេ?"). A name before them still ends the message.
+_PARTICLES_LATIN = frozenset({"te", "please", "pls", "plz", "bong", "na", "ot", "hz", "jah",
+                              "bat", "now", "thanks", "thx"})
+_PARTICLES_KHMER = ("ទេ", "ផង", "បាទ", "ចាស", "បង", "ទៅ", "ហើយ")
+
+
+def _trailing_particles(form: MatchForm) -> set[tuple[int, int]]:
+    """The spans of the particles that end a message (``_PARTICLES_LATIN``/``_KHMER``)."""
+    spans: set[tuple[int, int]] = set()
+    end = len(form.text)
+    latin = [t for t in form.tokens if t.plain]
+    while latin and latin[-1].end == end and latin[-1].plain in _PARTICLES_LATIN:
+        spans.add((latin[-1].start, end))
+        end = latin.pop().start
+    while True:
+        particle = next((p for p in _PARTICLES_KHMER if form.text.endswith(p, 0, end)), None)
+        if particle is None or end - len(particle) <= 0:
+            break
+        spans.add((end - len(particle), end))
+        end -= len(particle)
+    return spans

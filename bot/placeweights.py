@@ -206,6 +206,9 @@ def counts(reading: Reading, expecting: bool = False) -> bool:
     if mention.generic:  # "thmei" (new), ផ្សារ (market): only a name that ends the message
         return (expecting and mention.whole) or (english and mention.tail)
     crowded = reading.namesakes >= CROWDED
+    if mention.khmer and mention.where and mention.tail:
+        # "...នៅឈើទាលទេ?": a name right after នៅ that ends the question is the place asked about
+        return mention.length >= 4
     if expecting or english:
         return _plausible_alone(mention, level, loose=True)
     if mention.whole or mention.where and (

@@ -65,6 +65,11 @@ class Texts:
     def for_self(self) -> bool:
         return self.who == "self"
 
+    @property
+    def for_someone(self) -> bool:
+        """Asked for someone else: a relative, or a worker's client."""
+        return self.who in ("relative", "worker")
+
     def _(self, message: str, **values: object) -> str:
         translated = self._t.gettext(message)
         return translated % values if values else translated
@@ -532,12 +537,43 @@ class Texts:
         return (
             self.cpr(),
             self.rescue_breaths(),
-            # TRANSLATORS: the recovery position (IFRC 2020).
-            self._(
-                "Recovery position, for someone who breathes but is not awake: lay them on their "
-                "side, top knee bent forward, head tilted back so the mouth points down. Check "
-                "their breathing until help comes."
-            ),
+            self.recovery_position(),
+        )
+
+    def recovery_position(self) -> str:
+        # TRANSLATORS: the recovery position (IFRC 2020).
+        return self._(
+            "Recovery position, for someone who breathes but is not awake: lay them on their "
+            "side, top knee bent forward, head tilted back so the mouth points down. Check "
+            "their breathing until help comes."
+        )
+
+    def hospital_now(self) -> str:
+        # TRANSLATORS: "where is the nearest hospital?" during an emergency.
+        return self._(
+            "Call 119: the ambulance takes them to hospital and helps on the way. If a hospital "
+            "is very close and you can take them at once, go now, with them on their side."
+        )
+
+    def nothing_by_mouth(self) -> str:
+        # TRANSLATORS: "can I give him water / coffee / milk?" during an emergency (IFRC 2020).
+        return self._(
+            "Give nothing to eat or drink and no other drug to someone who is not fully awake: "
+            "they could choke. No cold water either. Keep them on their side and stay."
+        )
+
+    def keep_going(self) -> str:
+        # TRANSLATORS: an emergency goes on ("what if he dies?", "help is not coming").
+        return self._(
+            "Keep going: rescue breaths, or CPR if they do not move, until they breathe or help "
+            "arrives. If help is slow, call 119 again. You are doing the right thing."
+        )
+
+    def help_arrived(self) -> str:
+        # TRANSLATORS: "the ambulance is here" during an emergency. Never mention the police.
+        return self._(
+            "Good. Tell the crew what was taken, how much and when, and how long they have been "
+            "like this: it helps them treat the person."
         )
 
     def naloxone(self) -> tuple[str, ...]:
@@ -588,7 +624,20 @@ class Texts:
 
     def crisis_followup(self, turn: int) -> str:
         """A calm reply inside a crisis ("no one can help me", "I'm so afraid"); ``turn``
-        counts the follow-ups, so the words change rather than repeat."""
+        counts the follow-ups, so the words change rather than repeat. For someone else's
+        crisis, what to do for them, and for oneself."""
+        if self.for_someone:
+            if turn % 2 == 0:
+                # TRANSLATORS: inside a relative's crisis ("what should I do?"). Calm, practical.
+                return self._(
+                    "You are doing the right thing. Stay close to them, listen, and keep away "
+                    "anything they could hurt themselves with. If they might act now, call 119."
+                )
+            # TRANSLATORS: inside a relative's crisis, a later follow-up: care for the carer too.
+            return self._(
+                "Look after yourself too: you do not have to carry this alone. If they might "
+                "hurt themselves now, call 119 or take them to a hospital."
+            )
         if turn % 2 == 0:
             # TRANSLATORS: inside a crisis, after the first crisis reply. Warm, calm, short.
             return self._(
@@ -713,8 +762,8 @@ class Texts:
         return self._("You are welcome. I am here any time: reply MENU to see what I can do.")
 
     def progress(self) -> tuple[str, ...]:
-        """Good news ("clean for two weeks"), for the person or about a relative."""
-        if self.for_self:
+        """Good news ("clean for two weeks"): the person's own, unless said of someone else."""
+        if not self.for_someone:
             return (
                 # TRANSLATORS: good news from a person about their own use. Warm, no lecture.
                 self._(
@@ -732,8 +781,9 @@ class Texts:
         )
 
     def cravings(self) -> tuple[str, ...]:
-        """The urge comes back (the engine adds where to find voluntary treatment)."""
-        if self.for_self:
+        """The urge comes back (the engine adds where to find voluntary treatment): the person's
+        own, unless said of someone else."""
+        if not self.for_someone:
             return (
                 # TRANSLATORS: cravings. A craving usually passes within half an hour (review).
                 self._(

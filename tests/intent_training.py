@@ -81,12 +81,16 @@ FILLERS: dict[str, dict[str, tuple[str, ...]]] = {
         "khmer": ("ភ្នំពេញ", "បាត់ដំបង", "សៀមរាប", "កំពង់ចាម", "ព្រះសីហនុ", "តាកែវ", "កណ្ដាល",
                   "ស្ទឹងត្រែង", "ក្រចេះ", "កំពត", "ទួលគោក", "ប៉ោយប៉ែត", "ខេត្តព្រៃវែង", "ស្វាយរៀង",
                   "បន្ទាយមានជ័យ", "ពោធិ៍សាត់", "កោះកុង", "រតនគិរី", "មណ្ឌលគិរី", "ខណ្ឌមានជ័យ",
-                  "ស្រុកកៀនស្វាយ", "សែនសុខ", "ក្រុងបាត់ដំបង", "ឧត្តរមានជ័យ"),
+                  "ស្រុកកៀនស្វាយ", "សែនសុខ", "ក្រុងបាត់ដំបង", "ឧត្តរមានជ័យ",
+                  "ភូមិថ្មី", "ឃុំប្រាសាទ", "ភូមិត្រពាំងវែង", "ឈើទាល", "ភូមិព្រៃក្ដី"),
         "latin": ("pp", "phnom penh", "battambang", "btb", "siem reap", "sr", "kompong cham",
                   "kampong som", "takeo", "kandal", "poipet", "toul kork", "sihanoukville",
                   "kampot", "prey veng", "svay rieng", "banteay meanchey", "pursat", "koh kong",
                   "ratanakiri", "mondulkiri", "mean chey", "sen sok", "takhmao", "kep",
-                  "stung treng", "kratie", "PNH", "Kg Speu", "chbar ampov"),
+                  "stung treng", "kratie", "PNH", "Kg Speu", "chbar ampov",
+                  # communes and villages whose names many provinces share
+                  "thmei", "phum thmei", "prasat", "trapeang veng", "prey kdei", "chheu teal",
+                  "lvea", "kandal", "svay", "samraong"),
     },
     "DRUG": {
         "khmer": ("យ៉ាម៉ា", "ម៉ាទឹកកក", "ហេរ៉ូអ៊ីន", "គ្រឿងញៀន", "ថ្នាំញៀន", "ម្សៅ", "ថ្នាំគ្រាប់"),

@@ -25,7 +25,7 @@ import pytest
 import bot
 from bot.directory import InMemoryDirectory
 from bot.geo import ReferencePoints
-from bot.segments import budget_for, segment_count
+from bot.segments import SMS_SEGMENT_BUDGET, budget_for, segment_count
 from bot.types import Desk, GeoPoint, Inbound, Reply, State, Step
 from bot.vocabulary import Channel, Locale
 from tests.bot.test_flows import DIRECTORY, POINTS, SENDER, SERVICES, stored
@@ -171,7 +171,8 @@ TALKS = [
     ), hint=EN),
     # --- a place needs evidence (issue: ordinary words, namesakes, pairs) ------------------
     Talk("everyday words are not places: use again, near the market, at home", (
-        Say("i want to use again", ASK, ("which province or town",),
+        # the urge to use again gets words about cravings, then the search it leads to
+        Say("i want to use again", ASK, ("Cravings come and go", "send your province or town"),
             lacks=("near", "Reply a number for details")),
         Say("I live near the market", ASK, ("could not find that place",),
             lacks=("Reply a number for details",)),

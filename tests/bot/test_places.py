@@ -378,6 +378,8 @@ ORDINARY_WORDS = [
          "ពួកគេនឹងយកឈ្មោះខ្ញុំទៅដាក់ក្នុងបញ្ជីខ្មៅទេ", ()),
     Case("khmer: a noun after នៅ (រោងចក្រ, factory)", "ខ្ញុំចង់ឈប់ធ្វើការនៅរោងចក្រ", ()),
     Case("khmer: កណ្ដាល inside a word (middle of the road)", "គាត់ដួលនៅកណ្ដាលផ្លូវ", ()),
+    Case("khmer: a noun after នៅ that ends the message (at the factory)", "ខ្ញុំនៅរោងចក្រ", ()),
+    Case("khmer: where exactly? (ត្រង់ is a word)", "នៅត្រង់ណា?", ()),
 ]
 
 EVIDENCE = [
@@ -385,6 +387,11 @@ EVIDENCE = [
     Case("a province alone", "battambang", ("02",)),
     Case("a province beside a service", "methadone pp", ("12",)),
     Case("a province in khmer after នៅ", "ខ្ញុំនៅតាកែវ", ("21",)),
+    # a name after នៅ that ends the question, whatever particle follows, is the place asked
+    Case("a commune after នៅ, then a question particle", "មានកន្លែងព្យាបាលនៅឈើទាលទេ?",
+         ("020104", "060601", "080202", "200507", "25071004")),
+    Case("a commune after nov, then please", "clinic nov lvea please",
+         ("020403", "031307", "140907", "170707", "12110102")),
     Case("a district beside a service", "needles tuol kork", ("1204",)),
     Case("a near miss of a province anywhere", "pailen methadone", ("24",)),
     Case("a near miss of a province after 'in'", "any methadone in kampott", ("07",)),
