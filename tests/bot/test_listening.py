@@ -345,6 +345,16 @@ TALKS = [
     Talk("romanised khmer: service and place in one message", (
         Say("chong rok methadone nov phnom penh", RESULTS, ("មេតាដូន ចំការមន",), locale=KM),
     )),
+    # --- a question about deleting is answered; only a request deletes -------------------------
+    Talk("a question about deleting is answered, then a plain request deletes", (
+        Say("what happens if i delete this conversation", MENU,
+            ("Sangkhim keeps no number", "Reply DELETE"), lacks=("Done: Sangkhim has deleted",)),
+        Say("ok delete it", None, ("Sangkhim has deleted this conversation",)),
+    ), hint=EN),
+    Talk("in khmer: should I delete the messages? is answered, not acted on", (
+        Say("ខ្ញុំខ្លាចគេឃើញសារ តើត្រូវលុបទេ", MENU, ("លុប",), locale=KM),
+        Say("លុបវាចោល", None, locale=KM),
+    )),
     # --- the language stays ----------------------------------------------------------------------
     Talk("an english conversation stays english for MENU and clinic", (
         Say("hello, where can I find help for my brother", ASK, ("without shame",), locale=EN),
