@@ -2,7 +2,7 @@
 
 from models.base import Base
 from models.conversation import Conversation
-from models.demand_events import DemandEvent
+from models.demand_events import DemandEvent, StagedDemandEvent
 from models.handoffs import Handoff, HandoffMessage
 from models.services import Service
 from models.inbox import ProcessedMessage
@@ -23,4 +23,5 @@ __all__ = [
     "ProcessedMessage",
     "Service",
     "StaffUser",
+    "StagedDemandEvent",
 ]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,9 +31,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.vocabulary import CAMBODIA, Intent, Outcome
-from models import sealing
+from models import demand_events, sealing
 from models.base import Base, UTCDateTime
-from models.demand_events import DemandEvent
 
 #: Handles are read aloud and typed by staff: no 0/O, 1/I/L.
 HANDLE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -227,8 +225,8 @@ def close(connection: Connection, handoff_id: str, now: datetime) -> Any | None:
     connection.execute(delete(_message).where(_message.c.handoff_id == handoff_id))
     connection.execute(delete(_handoff).where(_handoff.c.id == handoff_id))
     local = now.astimezone(CAMBODIA)
-    connection.execute(insert(DemandEvent.__table__).values(
-        id=uuid.uuid4().hex, day=local.date(), hour=local.hour, channel=row.channel,
+    demand_events.stage(connection, dict(  # published by the hourly purge, apart from this
+        day=local.date(), hour=local.hour, channel=row.channel,
         locale=row.locale, intent=str(Intent.MENU), service_type=None,
         province_code=row.province_code, district_code=row.district_code,
         outcome=str(Outcome.HANDOFF_ANSWERED if row.answered else Outcome.HANDOFF_UNANSWERED),

@@ -13,6 +13,11 @@ and view, whatever range or level was asked for:
   for provinces, the country, all services, and "reached" / "unmet" outcomes. Province-level
   exports read the same cube's province totals.
 
+Only published rows are counted (``demand_event``, and the senders of ``daily_unique_sender``):
+a turn stages its event and the hourly purge publishes it with its new sender
+(``models.demand_events``), so a period is published once it has ended *and* none of its
+events is still staged (``publishable_before``).
+
 Outcomes: *reached* = a service within 10 km, 10–50 km, or listed without a distance;
 *unmet* = the nearest open service was farther than 50 km, every service of the type was full,
 or none of the type is known. Days are the demand events' days.
@@ -35,7 +40,8 @@ from bot.gazetteer import gazetteer_rows
 from bot.geo import ReferencePoints, distance_km
 from bot.placenames import DISTRICT, PROVINCE
 from bot.vocabulary import CAMBODIA, ServiceType
-from models.demand_events import DemandEvent
+from models.base import Executor
+from models.demand_events import DemandEvent, first_staged_day
 from models.services import Service
 from models.publish import Table
 from models.suppression import Cube, Dimension, Shown
@@ -74,6 +80,17 @@ def cambodia_today() -> date:
     """Today on Cambodia's calendar, the one demand events are dated in: a week ends when
     Sunday ends in Phnom Penh, not in UTC."""
     return datetime.now(CAMBODIA).date()
+
+
+def publishable_before(executor: Executor, today: date | None = None) -> date:
+    """The day before which every demand event is published: today in Cambodia, or the
+    earliest day with an event still staged, if that is earlier. The hourly purge publishes
+    an hour's events after the hour has ended (``models.demand_events``), so a period that has
+    just ended is published only once its last events have moved: two looks at it, before and
+    after, would otherwise differ by a few events. Pass it as ``today`` to ``ended_periods``."""
+    today = today or cambodia_today()
+    staged = first_staged_day(executor)
+    return min(today, staged) if staged is not None else today
 
 
 def period_of(day: date, by: str) -> Period:

@@ -18,7 +18,6 @@ from sqlalchemy.engine import Connection, Row
 
 from models.base import dialect_insert
 from models.conversation import Conversation
-from models.demand_events import DemandEvent
 from models.inbox import ProcessedMessage
 
 _conversation = Conversation.__table__
@@ -33,7 +32,6 @@ _UNCHANGED = (_conversation.c.sender_key == bindparam("key")) & (
 _UPDATE = update(_conversation).where(_UNCHANGED).values(version=_conversation.c.version + 1)
 _DELETE = delete(_conversation).where(_UNCHANGED)
 _STORED_REPLY = select(_delivery.c.reply).where(_delivery.c.inbound_key == bindparam("inbound_key"))
-_EVENT = insert(DemandEvent.__table__)
 
 
 def load_conversation(
@@ -90,7 +88,3 @@ def _record_statement(dialect: str) -> Any:
 def stored_reply(connection: Connection, inbound_key: str) -> str | None:
     """The reply recorded for a delivery, as stored (JSON), or None if there is none."""
     return connection.execute(_STORED_REPLY, {"inbound_key": inbound_key}).scalar()
-
-
-def insert_demand_event(connection: Connection, values: dict[str, Any]) -> None:
-    connection.execute(_EVENT, values)

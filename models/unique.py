@@ -9,6 +9,11 @@ so a sender's digests of one day share nothing either.
 A day closes at the first request of a later day, or at the app's hourly purge (or ``flask
 purge``), on Cambodia's calendar: its key and digests are deleted and only the counts remain, so two days share nothing that could link them. STOP deletes
 the sender's digests of the open day at once (the counts stay: the request did happen).
+
+The webhook does not add to a count itself: its turn records the digest and stages the demand
+event with ``new_sender`` set (``count_sender(..., later=True)``), and the hourly publication of
+staged events adds each batch's new senders (``add_senders``), so a count row is written by no
+transaction that names a sender (``models.demand_events``).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Integer, LargeBinary, String, bindparam, delete, select
+from sqlalchemy import Date, Integer, LargeBinary, String, bindparam, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Executor, connection_of, dialect_insert, insert_ignore
@@ -68,14 +73,26 @@ def count_sender(
     service_type: str,
     province_code: str | None,
     district_code: str | None,
+    later: bool = False,
 ) -> bool:
-    """Count this sender once for the day and cell; True if they were not counted yet."""
+    """Count this sender once for the day and cell; True if they were not counted yet. With
+    ``later`` only the digest is recorded, and the caller has the one added afterwards
+    (``add_senders``, through the staged demand event)."""
     cell = (service_type, province_code or "", district_code or "")
     digest = _digest(day_key(session, day), sender_key, cell)
     if not insert_ignore(session, DailySenderDigest, {"day": day, "digest": digest}):
         return False
-    _increment(session, day, cell)
+    if not later:
+        _increment(session, day, cell)
     return True
+
+
+def add_senders(
+    session: Executor, day: date, service_type: str, province_code: str, district_code: str,
+    senders: int,
+) -> None:
+    """Add ``senders`` new senders to a day's count for a cell ("" where a place is unknown)."""
+    _increment(session, day, (service_type, province_code, district_code), senders)
 
 
 def day_key(session: Executor, day: date) -> bytes:
@@ -95,16 +112,25 @@ _DAY_KEY = select(DailyKey.key).where(DailyKey.day == bindparam("day"))
 
 def forget_sender(session: Executor, sender_key: str) -> int:
     """STOP: delete this sender's digests of every open day. The counts are kept."""
+    from models.demand_events import StagedDemandEvent as Staged  # which imports this module
+
     forgotten = 0
     for day, key in session.execute(select(DailyKey.day, DailyKey.key)).all():
-        cells = session.execute(
+        cells = {tuple(cell) for cell in session.execute(
             select(
                 DailyUniqueSender.service_type,
                 DailyUniqueSender.province_code,
                 DailyUniqueSender.district_code,
             ).where(DailyUniqueSender.day == day)
-        ).all()
-        digests = [_digest(bytes(key), sender_key, tuple(cell)) for cell in cells]
+        )}
+        # cells whose first sender today is not published yet have no count row so far
+        cells |= {tuple(cell) for cell in session.execute(
+            select(Staged.service_type, func.coalesce(Staged.province_code, ""),
+                   func.coalesce(Staged.district_code, ""))
+            .where(Staged.day == day, Staged.new_sender.is_(True),
+                   Staged.service_type.is_not(None))
+        )}
+        digests = [_digest(bytes(key), sender_key, tuple(cell)) for cell in sorted(cells)]
         for chunk in _chunks(digests, 500):
             result = session.execute(
                 delete(DailySenderDigest).where(
@@ -127,25 +153,23 @@ def _digest(key: bytes, sender_key: str, cell: tuple[str, ...]) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def _increment(session: Executor, day: date, cell: tuple[str, str, str]) -> None:
+def _increment(session: Executor, day: date, cell: tuple[str, str, str], senders: int = 1) -> None:
     service_type, province_code, district_code = cell
     connection = connection_of(session)
     connection.execute(
         _increment_statement(connection.dialect.name),
         {"day": day, "service_type": service_type, "province_code": province_code,
-         "district_code": district_code, "senders": 1},
+         "district_code": district_code, "senders": senders},
     )
 
 
 @functools.cache
 def _increment_statement(dialect: str) -> Any:
     table = DailyUniqueSender.__table__
-    return (
-        dialect_insert(dialect)(table)
-        .on_conflict_do_update(
-            index_elements=[c.name for c in table.primary_key.columns],  # type: ignore[attr-defined]
-            set_={"senders": table.c.senders + 1},  # type: ignore[attr-defined]
-        )
+    statement = dialect_insert(dialect)(table)
+    return statement.on_conflict_do_update(
+        index_elements=[c.name for c in table.primary_key.columns],  # type: ignore[attr-defined]
+        set_={"senders": table.c.senders + statement.excluded.senders},  # type: ignore[attr-defined]
     )
 
 

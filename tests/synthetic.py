@@ -3,7 +3,8 @@
 Made-up texters (SMS, WhatsApp, Telegram; Khmer, English, romanised) ask for services in a
 skewed mix of places, walk the menu, ask questions, share GPS points, say STOP, write nonsense.
 Every message goes through ``webhooks.pipeline.process`` with an injected clock, so demand
-events, daily unique counts and state are exactly what real traffic would leave. No network.
+events, daily unique counts and state are exactly what real traffic would leave; the hourly
+purge after the last message publishes the last hour's events. No network.
 
     python -m tests.synthetic [--messages 2000] [--seed 7] [--start YYYY-MM-DD]
 
@@ -26,6 +27,7 @@ from flask import Flask
 from bot.geo import default_points
 from bot.types import GeoPoint, Inbound
 from bot.vocabulary import CAMBODIA, Channel, Locale
+from models import demand_events
 from models.stats import cambodia_today
 from webhooks.pseudonym import sender_key
 
@@ -233,6 +235,10 @@ def run(app: Flask, first_day: date, messages: int = 2000, seed: int = 7) -> Tra
         app.extensions.pop("sangkhim.bucket")
         if saved is not None:
             app.extensions["sangkhim.bucket"] = saved
+        if traffic.turns:  # the hourly purge after the last message publishes its hour too
+            next_hour = traffic.turns[-1].at.replace(minute=0, second=0, microsecond=0)
+            demand_events.publish(app.extensions["sangkhim.db"].engine,
+                                  next_hour + timedelta(hours=1))
     return traffic
 
 

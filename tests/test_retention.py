@@ -20,7 +20,7 @@ from bot.vocabulary import Channel
 from models import Conversation
 from models.inbox import ProcessedMessage
 from models.retention import STORED_REPLY_HOURS, purge
-from tests.webhooks.channels import TwilioSender, conversation, count_rows
+from tests.webhooks.channels import TwilioSender, conversation, count_rows, publish_demand
 from webhooks import pipeline
 
 MONDAY = datetime(2026, 3, 16, 9, 41, 27, 123456, tzinfo=UTC)
@@ -107,6 +107,7 @@ def test_demand_events_are_stored_in_no_order_of_arrival(app: Flask) -> None:
         _say(app, f"k-order-{number}", "1", MONDAY + timedelta(minutes=number), f"SM-o{number}")
         _say(app, f"k-order-{number}", "0", MONDAY + timedelta(minutes=number, seconds=30),
              f"SM-p{number}")
+    publish_demand(app)  # the hourly purge publishes them
     engine = app.extensions["sangkhim.db"].engine
     if engine.dialect.name == "postgresql":
         from models.retention import compact

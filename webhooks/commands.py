@@ -17,7 +17,7 @@ from bot.segments import segment_count
 from bot.types import Inbound
 from bot.vocabulary import CAPABILITIES, Channel, Locale
 from models import migrate as migrations
-from models import retention
+from models import demand_events, retention
 from models.directory_io import (
     SAMPLE_FILE,
     DirectoryFileError,
@@ -173,17 +173,20 @@ def classify(text: str | None, jsonl: click.utils.LazyFile | None) -> None:
 @with_appcontext
 def purge() -> None:
     """Delete expired conversation state, old de-duplication records and the keys of closed
-    days (models/retention.py). Safe to run often."""
+    days (models/retention.py), and publish the demand events of the hours that have ended
+    (models/demand_events.py). Safe to run often, and from several processes."""
     config = current_app.config
+    now = datetime.now(UTC)
     with get_db().sessions() as session, session.begin():
         done = retention.purge(
-            session, datetime.now(UTC), config["STATE_TTL_HOURS"],
+            session, now, config["STATE_TTL_HOURS"],
             config["PROCESSED_RETENTION_DAYS"], config["HANDOFF_TTL_HOURS"],
         )
+    published = demand_events.publish(get_db().engine, now)
     click.echo(
         f"purged {done.conversations} expired conversation(s), "
         f"{done.processed} processed-message record(s), {done.daily_keys} closed daily key(s), "
-        f"{done.handoffs} expired handoff(s)"
+        f"{done.handoffs} expired handoff(s); published {published} demand event(s)"
     )
 
 

@@ -17,6 +17,7 @@ from flask.cli import AppGroup
 
 from bot.geo import default_points
 from models import dhis2, publish
+from models.base import reading
 from models.stats import (
     ALL,
     LEVELS,
@@ -29,6 +30,7 @@ from models.stats import (
     ended_periods,
     demand_table,
     handoff_rows,
+    publishable_before,
     unmet_report,
     unmet_table,
 )
@@ -65,11 +67,20 @@ def _periods(
     start, end, today = _range(first, last, by, default)
     if start > end:
         raise click.UsageError("--from is after --to")
-    found = ended_periods(start, end, by, today)
+    with reading(get_db().engine) as connection:
+        ready = publishable_before(connection, today)
+    found = ended_periods(start, end, by, ready)
+    waiting = [p for p in ended_periods(start, end, by, today) if p not in found]
+    if waiting:
+        click.echo(
+            f"{', '.join(p.label for p in waiting)}: ended, but its last events are published "
+            "by the next hourly purge (flask purge); left out until then.", err=True
+        )
     if not found:
         raise click.ClickException(
-            f"no {by} between {start} and {end} has ended yet; only whole, ended periods are "
-            "published (a period still filling up could be subtracted from a later look)."
+            f"no {by} between {start} and {end} has ended yet, with all its events published; "
+            "only whole, ended periods are published (a period still filling up could be "
+            "subtracted from a later look)."
         )
     return found
 

@@ -1,10 +1,11 @@
 """The one place that touches both the engine (``bot``) and storage (``models``).
 
 For each inbound message: load the sender's state and run the engine, then in one transaction
-save the new state (or delete it) and the demand event, and record the delivery id with the
-reply sent. A failure rolls the transaction back, so the provider's retry is processed normally.
-A repeat of a completed delivery is rolled back too, gets the stored reply and counts nothing.
-If the database cannot be reached the texter still gets a safe static reply.
+save the new state (or delete it), stage the demand event (the hourly purge publishes it, apart
+from the turn: ``models.demand_events``), and record the delivery id with the reply sent. A
+failure rolls the transaction back, so the provider's retry is processed normally. A repeat
+of a completed delivery is rolled back too, gets the stored reply and counts nothing. If the
+database cannot be reached the texter still gets a safe static reply.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,7 +27,7 @@ from bot.normalize import has_khmer
 from bot.replies import Texts
 from bot.types import Button, Desk, Inbound, OutMessage, Reply, State, Step
 from bot.vocabulary import CAMBODIA, CAPABILITIES, Capabilities, DemandEvent, Locale
-from models import handoffs, retention, sealing, turns, unique
+from models import demand_events, handoffs, retention, sealing, turns, unique
 from models.base import reading, writer_turn
 from models.services import SqlDirectory
 from webhooks import ratelimit
@@ -151,9 +151,10 @@ _purged_hour: datetime | None = None
 
 def _upkeep(engine: Engine, now: datetime, forgot: bool) -> None:
     """Retention without an outside scheduler: the first message of each hour (in each worker)
-    purges what has expired, the first of each day also compacts the database, and an opt-out
-    compacts at once so that the deleted row does not linger in the write-ahead log. Failures
-    are logged and never cost the texter a reply."""
+    purges what has expired and publishes the demand events of the hours that ended, the first
+    of each day also compacts the database, and an opt-out compacts at once so that the deleted
+    row does not linger in the write-ahead log. Failures are logged and never cost the texter
+    a reply."""
     global _purged_hour
     hour = _hour(now)
     new_hour = hour != _purged_hour
@@ -169,6 +170,7 @@ def _upkeep(engine: Engine, now: datetime, forgot: bool) -> None:
             with writer_turn(engine), engine.begin() as connection:
                 retention.purge(connection, now, config["STATE_TTL_HOURS"],
                                 config["PROCESSED_RETENTION_DAYS"], config["HANDOFF_TTL_HOURS"])
+            demand_events.publish(engine, now)  # the demand events of the hours that ended
         if new_day or forgot:
             retention.compact(engine, reorder_events=new_day)
     except SQLAlchemyError as error:
@@ -292,12 +294,14 @@ def _hour(moment: datetime) -> datetime:
 
 
 def _record_demand(connection: Connection, sender_key: str, event: DemandEvent) -> None:
+    """Stage the event and record the sender's digest for the day; the hourly purge publishes
+    the event, and the new sender's count, in a batch apart from this turn's transaction."""
     day = datetime.fromisoformat(event.day).date()
+    new_sender = False
     if event.service_type:
-        unique.count_sender(connection, day, sender_key, str(event.service_type),
-                            event.province_code, event.district_code)
-    turns.insert_demand_event(connection, {
-        "id": uuid.uuid4().hex,
+        new_sender = unique.count_sender(connection, day, sender_key, str(event.service_type),
+                                         event.province_code, event.district_code, later=True)
+    demand_events.stage(connection, {
         "day": day,
         "hour": event.hour,
         "channel": str(event.channel),
@@ -307,7 +311,7 @@ def _record_demand(connection: Connection, sender_key: str, event: DemandEvent) 
         "province_code": event.province_code,
         "district_code": event.district_code,
         "outcome": event.outcome,
-    })
+    }, new_sender=new_sender)
 
 
 def _limits() -> ratelimit.Limits:

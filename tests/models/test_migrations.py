@@ -32,3 +32,36 @@ def test_migration_history_matches_the_models(db_url: str) -> None:
             assert compare_metadata(context, Base.metadata) == []
     finally:
         engine.dispose()
+
+
+def test_downgrading_past_the_staging_table_publishes_what_it_held(db_url: str) -> None:
+    """0010 staged demand events; going back to 0009 must not lose one, nor its new sender."""
+    from datetime import date
+
+    from sqlalchemy import select, text
+
+    from models import DailyUniqueSender, DemandEvent, demand_events
+
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(DailyUniqueSender.__table__.insert().values(
+                day=date(2026, 3, 16), service_type="methadone", province_code="02",
+                district_code="", senders=4))
+            for new_sender in (True, True, False):
+                demand_events.stage(connection, {
+                    "day": date(2026, 3, 16), "hour": 10, "channel": "sms", "locale": "km",
+                    "intent": "find_methadone", "service_type": "methadone",
+                    "province_code": "02", "district_code": None, "outcome": "served_farther",
+                }, new_sender=new_sender)
+        migrations.downgrade(db_url, "0009")
+        assert "demand_event_staged" not in inspect(engine).get_table_names()
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM demand_event")).scalar() == 3
+            assert connection.execute(select(DailyUniqueSender.senders)).scalars().all() == [6]
+        migrations.upgrade(db_url)
+        with engine.connect() as connection:
+            assert connection.execute(select(DemandEvent.day)).scalars().all() == [date(2026, 3, 16)] * 3
+            assert connection.execute(text("SELECT count(*) FROM demand_event_staged")).scalar() == 0
+    finally:
+        engine.dispose()

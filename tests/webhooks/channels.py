@@ -7,6 +7,7 @@ import copy
 import itertools
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 from xml.etree import ElementTree
@@ -17,7 +18,7 @@ from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
-from models import Base, Conversation
+from models import Base, Conversation, DemandEvent, StagedDemandEvent, demand_events
 from tests.conftest import FIXTURES, TEST_CONFIG
 from webhooks.pseudonym import sender_key
 
@@ -200,6 +201,19 @@ def dump_database(app: Flask) -> str:
 def count_rows(app: Flask, model: type) -> int:
     with app.extensions["sangkhim.db"].sessions() as session:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def count_events(app: Flask) -> int:
+    """Demand events recorded, staged by the turns or already published by an hourly purge
+    (a turn's upkeep at the turn of an hour publishes the hour before)."""
+    return count_rows(app, StagedDemandEvent) + count_rows(app, DemandEvent)
+
+
+def publish_demand(app: Flask, now: datetime | None = None) -> int:
+    """What the next hourly purge does with the demand events staged so far (by default,
+    every one, even those dated in the future): publish them."""
+    later = now or datetime.now(UTC) + timedelta(days=3650)
+    return demand_events.publish(app.extensions["sangkhim.db"].engine, later)
 
 
 def conversation(app: Flask, key: str) -> Conversation | None:

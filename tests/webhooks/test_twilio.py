@@ -13,13 +13,14 @@ from twilio.request_validator import RequestValidator
 
 from bot.replies import Texts
 from bot.vocabulary import Locale
-from models import Conversation, DemandEvent, ProcessedMessage
+from models import Conversation, DemandEvent, ProcessedMessage, StagedDemandEvent
 from tests.conftest import FIXTURES, TEST_CONFIG
 from tests.webhooks.channels import (
     FORM,
     TWILIO_PATH,
     TWILIO_URL,
     TwilioSender,
+    count_events,
     count_rows,
     conversation,
     fresh_sid,
@@ -230,7 +231,7 @@ def test_status_callback_is_acknowledged_and_records_nothing(
     response = post_twilio(sample_app.test_client(), form)
     assert response.status_code == 200, response.get_data(as_text=True)
     assert twiml_messages(response) == []
-    for model in (Conversation, ProcessedMessage, DemandEvent):
+    for model in (Conversation, ProcessedMessage, StagedDemandEvent, DemandEvent):
         assert count_rows(sample_app, model) == 0
     logged = _log_text(caplog)
     for value in (form["From"], form["To"], form["MessageSid"], form["AccountSid"]):
@@ -284,7 +285,7 @@ def test_redelivered_message_sid_gets_same_reply_and_counts_once(sample_app: Fla
     sid = fresh_sid()
     first = texter.send("Battambang", sid)
     assert texter.send("Battambang", sid) == first
-    assert count_rows(sample_app, DemandEvent) == 1
+    assert count_events(sample_app) == 1
     assert count_rows(sample_app, ProcessedMessage) == 3
 
     # How many result lines fit one SMS depends on the words of each line (its opening status

@@ -25,8 +25,10 @@ from sqlalchemy.orm import Session
 from bot.geo import default_points
 from bot.vocabulary import Channel, Locale
 from models import stats
+from models.base import reading
 from models.demand_events import DemandEvent
 from models.suppression import Cube, Dimension, Shown
+from webhooks.database import get_db
 
 ALL = stats.ALL
 SERVICE_TYPES = stats.SERVICE_TYPES
@@ -36,9 +38,10 @@ LOCALES = tuple(loc.value for loc in Locale)
 DEFAULT_SPAN = {"week": 12, "month": 12}
 #: The most periods one page charts (the latest ones of a longer range).
 MAX_SPAN = {"week": 26, "month": 24}
-#: Ended periods never change (events are dated when they happen, and none is ever deleted),
-#: so their cubes are kept for hours (per worker) instead of rebuilt; a new worker warms the
-#: latest ones as it starts (``warm``).
+#: Published periods never change (events are dated when they happen, none is ever deleted,
+#: and a period is published once all its events are: ``periods``), so their cubes are kept
+#: for hours (per worker) instead of rebuilt; a new worker warms the latest ones as it starts
+#: (``warm``).
 CACHE_SECONDS = 6 * 3600
 CACHE_SIZE = 128
 
@@ -112,21 +115,25 @@ def published_period() -> str:
 
 
 def periods(filters: Filters, now: date | None = None) -> list[stats.Period]:
-    """The whole, ended periods the filters' date range overlaps (default: the latest few)."""
+    """The whole, ended periods the filters' date range overlaps (default: the latest few),
+    each only once all its events are published (the hourly purge publishes the last hour's:
+    ``stats.publishable_before``), so that a cached cube never misses one."""
     now = now or stats.cambodia_today()
+    with reading(get_db().engine) as connection:
+        ready = stats.publishable_before(connection, now)
     end = min(filters.end or now - timedelta(days=1), now - timedelta(days=1))
     if filters.start:
         start = filters.start
     else:
         latest = stats.period_of(end, filters.by)
-        if latest.end >= now:  # the current period: step back to the last ended one
+        if latest.end >= ready:  # not ended, or not all published: step back to the last one
             latest = stats.period_of(latest.start - timedelta(days=1), filters.by)
         start = latest.start
         for _ in range(DEFAULT_SPAN[filters.by] - 1):
             start = stats.period_of(start - timedelta(days=1), filters.by).start
     if start > end:
         return []
-    return stats.ended_periods(start, end, filters.by, now)[-MAX_SPAN[filters.by]:]
+    return stats.ended_periods(start, end, filters.by, ready)[-MAX_SPAN[filters.by]:]
 
 
 # --- cubes, cached per app --------------------------------------------------------------------
@@ -185,8 +192,6 @@ def warm(app: Any) -> None:
     def run() -> None:
         try:
             with app.app_context():
-                from webhooks.database import get_db
-
                 k = int(app.config["K_ANONYMITY"])
                 with get_db().sessions() as session:
                     for period in reversed(periods(Filters(by=published_period()))):
