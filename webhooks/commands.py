@@ -17,7 +17,7 @@ from bot.segments import segment_count
 from bot.types import Inbound
 from bot.vocabulary import CAPABILITIES, Channel, Locale
 from models import migrate as migrations
-from models import retention
+from models import retention, sealing
 from models.directory_io import (
     SAMPLE_FILE,
     DirectoryFileError,
@@ -29,6 +29,7 @@ from models.directory_io import (
 )
 from webhooks.database import get_db
 from webhooks.demand_commands import demand_cli
+from webhooks.handoff_commands import handoffs_cli
 from webhooks.pseudonym import sender_key
 
 db_cli = AppGroup("db", help="Database migrations.")
@@ -46,6 +47,7 @@ def init_app(app: Flask) -> None:
     for command in (chat, classify, purge):
         app.cli.add_command(command)
     app.cli.add_command(demand_cli)
+    app.cli.add_command(handoffs_cli)
 
 
 # --- db -----------------------------------------------------------------------------------------
@@ -172,18 +174,24 @@ def classify(text: str | None, jsonl: click.utils.LazyFile | None) -> None:
 @click.command("purge")
 @with_appcontext
 def purge() -> None:
-    """Delete expired conversation state, old de-duplication records and the keys of closed
-    days (models/retention.py). Safe to run often."""
+    """Delete expired conversation state, old de-duplication records, the keys of closed
+    days and expired chats with outreach workers, then compact the database so that none of it
+    stays in its files (models/retention.py). Safe to run often."""
     config = current_app.config
-    with get_db().sessions() as session, session.begin():
+    db = get_db()
+    with db.sessions() as session, session.begin():
         done = retention.purge(
             session, datetime.now(UTC), config["STATE_TTL_HOURS"],
             config["PROCESSED_RETENTION_DAYS"], config["HANDOFF_TTL_HOURS"],
+            keys=sealing.keyring_of(config),
         )
+    retention.compact(db.engine)
+    retention.shred_keys(db.engine)
     click.echo(
         f"purged {done.conversations} expired conversation(s), "
         f"{done.processed} processed-message record(s), {done.daily_keys} closed daily key(s), "
         f"{done.handoffs} expired handoff(s)"
+        + (f", re-wrapped {done.rewrapped} chat key(s)" if done.rewrapped else "")
     )
 
 
