@@ -576,6 +576,8 @@ def human(turn: Turn) -> Reply:
         turn.kind = "handoff/queued"
         turn.say(turn.texts.handoff_queued())  # asked already, out of hours: a worker will write
         return turn.reply(Step.MENU, dict(turn.state.data))
+    if turn.desk is not None and turn.desk.full():
+        return desk_full(turn)
     if turn.desk is not None:
         return offer_handoff(turn, turn.desk)
     turn.kind = "handoff/none"
@@ -598,6 +600,16 @@ def offer_handoff(turn: Turn, desk: Desk) -> Reply:
     return turn.reply(Step.CONFIRM, {"suggested": "handoff", **keep, **_keep_place(turn)})
 
 
+def desk_full(turn: Turn) -> Reply:
+    """Too many chats wait for a worker already: say so honestly, and what there is meanwhile
+    (the bot, 119, the operator's helpline)."""
+    turn.kind = "handoff/full"
+    turn.say(turn.texts.handoff_full())
+    if turn.directory.helpline:
+        turn.say(turn.texts.talk_to_person(turn.directory.helpline))
+    return turn.reply(Step.MENU, _keep_place(turn), turn.event(Intent.MENU, Outcome.ANSWERED))
+
+
 def _desk_opens(turn: Turn, desk: Desk) -> str | None:
     """"Workers answer from Monday 8:00", when they are not at work now; else None. Public
     holidays count as for any service (``bot.hours``)."""
@@ -611,7 +623,10 @@ def _desk_opens(turn: Turn, desk: Desk) -> str | None:
 
 
 def open_handoff(turn: Turn) -> Reply:
-    """The texter agreed: the pipeline opens the handoff (and keeps its address sealed)."""
+    """The texter agreed: the pipeline opens the handoff (and keeps its address sealed),
+    unless the queue filled up since the offer."""
+    if turn.desk is not None and turn.desk.full():
+        return desk_full(turn)
     data = turn.state.data
     place = _remembered_place(turn)
     asked = data.get("asked")

@@ -864,6 +864,14 @@ class Texts:
             "Emergency: 119."
         )
 
+    def handoff_full(self) -> str:
+        # TRANSLATORS: asking for a person while too many chats already wait for the outreach
+        # workers. MENU as the lexicons accept it (km: ម៉ឺនុយ).
+        return self._(
+            "Outreach workers have too many people waiting right now, so I cannot add you. "
+            "Please ask again later. Until then I answer: reply MENU. Emergency: 119."
+        )
+
     def handoff_sent(self) -> str:
         return self._("Sent to the outreach worker. They will answer here.")
 

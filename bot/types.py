@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,13 +114,20 @@ class OutMessage:
     venues: tuple[Venue, ...] = ()
 
 
+def _never_full() -> bool:
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class Desk:
     """The outreach workers who answer handoffs, as the engine needs to know them: when they
-    work (opening hours, ``bot/hours.py`` syntax) and how long a handoff lives at most."""
+    work (opening hours, ``bot/hours.py`` syntax), how long a handoff lives at most, and
+    whether the queue of chats waiting for a worker is full now (asked only when a texter asks
+    for a person: the caller counts them)."""
 
     hours: str
     ttl_hours: int
+    full: Callable[[], bool] = _never_full
 
 
 @dataclass(frozen=True, slots=True)

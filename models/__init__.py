@@ -3,7 +3,7 @@
 from models.base import Base
 from models.conversation import Conversation
 from models.demand_events import DemandEvent, StagedDemandEvent
-from models.handoffs import Handoff, HandoffMessage
+from models.handoffs import Handoff, HandoffKey, HandoffMessage
 from models.services import Service
 from models.inbox import ProcessedMessage
 from models.staff import AuditLog, LoginThrottle, StaffUser
@@ -18,6 +18,7 @@ __all__ = [
     "DailyUniqueSender",
     "DemandEvent",
     "Handoff",
+    "HandoffKey",
     "HandoffMessage",
     "LoginThrottle",
     "ProcessedMessage",

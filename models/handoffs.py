@@ -1,11 +1,28 @@
 """Anonymous handoffs: a texter and an outreach worker write to each other through Sangkhim.
 
 A handoff exists only while the conversation with a person is open. It holds what the worker
-may see (a short random handle, the district at most, the language, what was asked, whether an
-emergency was told) and, sealed under the handoff's own key (``models/sealing.py``), the address
-replies are sent to and the messages both sides wrote. No phone number, chat id, name or
-pseudonym is stored in the clear, and the worker never sees any of them. Closing the handoff
-(by the worker, by STOP, or at expiry) deletes its key, its address and its messages together.
+may see (a short random handle, the district at most, the language, what was asked, whether
+the engine read an emergency in a message) and, sealed under the handoff's own key
+(``models/sealing.py``), the address replies are sent to and the messages both sides wrote. No
+phone number, chat id, name or pseudonym is stored in the clear, and the worker never sees any
+of them.
+
+Where each part lives, so that closing a handoff leaves no copy of its key in the files:
+
+- ``handoff``: what the worker sees and what changes (claimed, unread, last message): no key,
+  no address, nothing sealed. Updating it copies nothing secret.
+- ``handoff_key``: the data key wrapped under ``HANDOFF_KEY`` and the address sealed with the
+  data key; written once when the handoff opens, never updated (only re-wrapped when
+  ``HANDOFF_KEY`` rotates), deleted when it closes. On PostgreSQL the table is UNLOGGED
+  (migration 0010): never written to the WAL, skipped by physical backups and replicas,
+  emptied after a crash; after keys are destroyed it is rewritten (``retention.shred_keys``),
+  so no dead copy of a key stays in its file. On SQLite (``secure_delete``) the deleted key is
+  overwritten and the write-ahead log checkpointed and truncated.
+- ``handoff_message``: each message, sealed; written once, never updated.
+
+Closing the handoff (by the worker, by STOP, or at expiry) deletes all three. A handoff past
+its time is treated as closed on every path at once (``find``, ``by_handle``, the inbox), not
+only when the purge deletes it.
 """
 
 from __future__ import annotations
@@ -23,7 +40,10 @@ from sqlalchemy import (
     LargeBinary,
     String,
     delete,
+    exists,
+    func,
     insert,
+    or_,
     select,
     update,
 )
@@ -33,11 +53,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bot.vocabulary import CAMBODIA, Intent, Outcome
 from models import demand_events, sealing
 from models.base import Base, UTCDateTime
+from models.staff import StaffUser
 
 #: Handles are read aloud and typed by staff: no 0/O, 1/I/L.
 HANDLE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 HANDLE_LENGTH = 5
 WAITING, CLAIMED = "waiting", "claimed"
+
+#: What a sealed value is, bound into its associated data with the handoff's id (so the
+#: address cannot be shown as a message, nor a texter's message as the worker's).
+KEY, ADDRESS, FROM_TEXTER, FROM_WORKER = "key", "address", "message/texter", "message/worker"
+#: Associated data: ``SCHEME`` binds the handoff id and the role; ``LEGACY_SCHEME`` (handoffs
+#: opened before migration 0010, gone within HANDOFF_TTL_HOURS of it) bound the id alone.
+SCHEME, LEGACY_SCHEME = 2, 1
 
 
 class Handoff(Base):
@@ -54,6 +82,7 @@ class Handoff(Base):
     #: What the texter had asked about ("faq_methadone/restart", "family"), or "".
     topic: Mapped[str] = mapped_column(String(64), default="")
     status: Mapped[str] = mapped_column(String(16), default=WAITING)
+    #: The engine read an emergency in one of the texter's messages (``Reply.alarm``).
     emergency: Mapped[bool] = mapped_column(Boolean, default=False)
     #: A worker has written at least once (counted as answered when it closes).
     answered: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -63,7 +92,19 @@ class Handoff(Base):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_message_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    #: The handoff's data key, sealed under HANDOFF_KEY (never stored in the clear).
+
+
+class HandoffKey(Base):
+    """A handoff's secrets, written once: its data key wrapped under ``HANDOFF_KEY``, and the
+    address replies go to, sealed with the data key. UNLOGGED on PostgreSQL (migration 0010)."""
+
+    __tablename__ = "handoff_key"
+
+    handoff_id: Mapped[str] = mapped_column(
+        ForeignKey("handoff.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: How the associated data is formed (``SCHEME``, or ``LEGACY_SCHEME``).
+    scheme: Mapped[int] = mapped_column(Integer)
     wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
     #: Where replies go ({"channel", "to", "from"} or a chat id), sealed with the data key.
     address: Mapped[bytes] = mapped_column(LargeBinary)
@@ -84,23 +125,59 @@ class HandoffMessage(Base):
 
 
 _handoff = Handoff.__table__
+_key = HandoffKey.__table__
 _message = HandoffMessage.__table__
+_staff = StaffUser.__table__
 
 
 @dataclass(frozen=True, slots=True)
 class Opened:
-    """What a worker may read of one handoff (its address stays sealed)."""
+    """What a worker may read of one handoff (its address stays sealed). A message that does
+    not open (changed in the database) reads as None."""
 
     row: Any
-    messages: list[tuple[bool, str, datetime]]
+    messages: list[tuple[bool, str | None, datetime]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Secret:
+    data_key: bytes
+    scheme: int
+    address: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Rekeyed:
+    """What ``rekey`` did: keys re-wrapped under the current HANDOFF_KEY, keys already under it,
+    and keys no configured HANDOFF_KEY opens (those chats can no longer be read)."""
+
+    rewrapped: int
+    current: int
+    unreadable: int
+
+
+def context(handoff_id: str, role: str, scheme: int = SCHEME) -> bytes:
+    """The associated data of a sealed value: the handoff and the value's role."""
+    if scheme == LEGACY_SCHEME:
+        return (b"key:" if role == KEY else b"") + handoff_id.encode()
+    return b"sangkhim handoff\x00" + handoff_id.encode() + b"\x00" + role.encode()
+
+
+def _message_role(from_texter: bool) -> str:
+    return FROM_TEXTER if from_texter else FROM_WORKER
 
 
 def _minute(moment: datetime) -> datetime:
     return moment.replace(second=0, microsecond=0)
 
 
-def _context(handoff_id: str) -> bytes:
-    return handoff_id.encode()
+def _live(now: datetime) -> tuple[Any, ...]:
+    """A handoff is open while its time has not run out and its key exists (on PostgreSQL a
+    crash empties the unlogged key table: such handoffs can never be read again)."""
+    return (
+        _handoff.c.expires_at > now,
+        exists().where(_key.c.handoff_id == _handoff.c.id),
+    )
 
 
 def _new_handle(connection: Connection) -> str:
@@ -113,7 +190,7 @@ def _new_handle(connection: Connection) -> str:
 
 def open_handoff(
     connection: Connection,
-    master: bytes,
+    keys: sealing.Keyring,
     *,
     address: dict[str, Any],
     channel: str,
@@ -127,7 +204,6 @@ def open_handoff(
     """Create a handoff; returns its id. ``address`` is sealed at once and never logged."""
     handoff_id = secrets.token_hex(16)
     data_key = sealing.new_data_key()
-    context = _context(handoff_id)
     connection.execute(insert(_handoff).values(
         id=handoff_id,
         handle=_new_handle(connection),
@@ -143,33 +219,61 @@ def open_handoff(
         opened_at=_minute(now),
         last_message_at=_minute(now),
         expires_at=_minute(now) + ttl,  # no time finer than the minute is kept
-        wrapped_key=sealing.wrap(master, data_key, context),
-        address=sealing.seal(data_key, json.dumps(address).encode(), context),
+    ))
+    connection.execute(insert(_key).values(
+        handoff_id=handoff_id,
+        scheme=SCHEME,
+        wrapped_key=keys.wrap(data_key, context(handoff_id, KEY)),
+        address=sealing.seal(data_key, json.dumps(address).encode(),
+                             context(handoff_id, ADDRESS)),
     ))
     return handoff_id
 
 
-def find(connection: Connection, handoff_id: str) -> Any | None:
-    return connection.execute(select(_handoff).where(_handoff.c.id == handoff_id)).first()
+def find(connection: Connection, handoff_id: str, now: datetime) -> Any | None:
+    """The open handoff of this id, or None (closed, past its time, or its key lost)."""
+    return connection.execute(
+        select(_handoff).where(_handoff.c.id == handoff_id, *_live(now))
+    ).first()
 
 
-def by_handle(connection: Connection, handle: str) -> Any | None:
-    return connection.execute(select(_handoff).where(_handoff.c.handle == handle)).first()
+def by_handle(connection: Connection, handle: str, now: datetime | None = None) -> Any | None:
+    """The handoff of this handle: open ones only, unless ``now`` is None (any, to close it)."""
+    query = select(_handoff).where(_handoff.c.handle == handle)
+    if now is not None:
+        query = query.where(*_live(now))
+    return connection.execute(query).first()
 
 
-def _data_key(master: bytes, row: Any) -> bytes:
-    return sealing.unwrap(master, row.wrapped_key, _context(row.id))
+def _secret(connection: Connection, keys: sealing.Keyring, handoff_id: str) -> _Secret:
+    found = connection.execute(select(_key).where(_key.c.handoff_id == handoff_id)).first()
+    if found is None:
+        raise sealing.SealError("the handoff's key is gone")
+    data_key, _current = keys.unwrap(found.wrapped_key,
+                                     context(handoff_id, KEY, found.scheme))
+    return _Secret(data_key, found.scheme, found.address)
+
+
+def opens(connection: Connection, keys: sealing.Keyring, handoff_id: str) -> bool:
+    """Whether the handoff's key opens with the configured HANDOFF_KEY (or a previous one)."""
+    try:
+        _secret(connection, keys, handoff_id)
+    except sealing.SealError:
+        return False
+    return True
 
 
 def add_message(
-    connection: Connection, master: bytes, row: Any, text: str, *, from_texter: bool,
+    connection: Connection, keys: sealing.Keyring, row: Any, text: str, *, from_texter: bool,
     now: datetime, emergency: bool = False,
 ) -> None:
-    """Keep one message, sealed; a texter's message counts as unread for the worker."""
-    key = _data_key(master, row)
+    """Keep one message, sealed; a texter's message counts as unread for the worker.
+    ``emergency``: the engine read an emergency in it (never anything the texter set)."""
+    secret = _secret(connection, keys, row.id)
     connection.execute(insert(_message).values(
         handoff_id=row.id, from_texter=from_texter, at=_minute(now),
-        body=sealing.seal(key, text.encode(), _context(row.id)),
+        body=sealing.seal(secret.data_key, text.encode(),
+                          context(row.id, _message_role(from_texter), secret.scheme)),
     ))
     values: dict[str, Any] = {"last_message_at": _minute(now)}
     if from_texter:
@@ -181,24 +285,32 @@ def add_message(
     connection.execute(update(_handoff).where(_handoff.c.id == row.id).values(**values))
 
 
-def read(connection: Connection, master: bytes, row: Any) -> Opened:
-    """The handoff and its messages, opened, oldest first; marks them read."""
-    key = _data_key(master, row)
+def read(connection: Connection, keys: sealing.Keyring, row: Any) -> Opened:
+    """The handoff and its messages, opened, oldest first; marks them read. Raises
+    ``SealError`` if the handoff's key does not open."""
+    secret = _secret(connection, keys, row.id)
     found = connection.execute(
         select(_message).where(_message.c.handoff_id == row.id).order_by(_message.c.id)
     ).all()
-    messages = [
-        (m.from_texter, sealing.unseal(key, m.body, _context(row.id)).decode(), m.at)
-        for m in found
-    ]
+    messages = [(m.from_texter, _open_message(secret, row.id, m), m.at) for m in found]
     connection.execute(update(_handoff).where(_handoff.c.id == row.id).values(unread=0))
     return Opened(row, messages)
 
 
-def address(master: bytes, row: Any) -> dict[str, Any]:
+def _open_message(secret: _Secret, handoff_id: str, message: Any) -> str | None:
+    role = _message_role(message.from_texter)
+    try:
+        return sealing.unseal(secret.data_key, message.body,
+                              context(handoff_id, role, secret.scheme)).decode()
+    except (sealing.SealError, UnicodeDecodeError):
+        return None  # not a message of this side of this handoff: changed in the database
+
+
+def address(connection: Connection, keys: sealing.Keyring, row: Any) -> dict[str, Any]:
     """Where the worker's replies go, opened in memory for one send."""
-    key = _data_key(master, row)
-    opened = json.loads(sealing.unseal(key, row.address, _context(row.id)))
+    secret = _secret(connection, keys, row.id)
+    opened = json.loads(sealing.unseal(secret.data_key, secret.address,
+                                       context(row.id, ADDRESS, secret.scheme)))
     if not isinstance(opened, dict):
         raise sealing.SealError("address is not an object")
     return opened
@@ -215,13 +327,22 @@ def claim(connection: Connection, handoff_id: str, staff_id: int) -> bool:
     return result.rowcount == 1
 
 
+def assign(connection: Connection, handoff_id: str, staff_id: int | None) -> None:
+    """Give the handoff to ``staff_id``, or (None) put it back in the waiting list."""
+    connection.execute(update(_handoff).where(_handoff.c.id == handoff_id).values(
+        claimed_by=staff_id, status=WAITING if staff_id is None else CLAIMED,
+    ))
+
+
 def close(connection: Connection, handoff_id: str, now: datetime) -> Any | None:
     """Delete the handoff: its key, its address and every message; count it (answered or
     not) as demand, by district, with no link to the texter. Returns the row as it was, or
-    None if it was already gone."""
-    row = find(connection, handoff_id)
+    None if it was already gone. The key's storage is compacted after the transaction
+    (``models.retention.shred_keys``)."""
+    row = connection.execute(select(_handoff).where(_handoff.c.id == handoff_id)).first()
     if row is None:
         return None
+    connection.execute(delete(_key).where(_key.c.handoff_id == handoff_id))
     connection.execute(delete(_message).where(_message.c.handoff_id == handoff_id))
     connection.execute(delete(_handoff).where(_handoff.c.id == handoff_id))
     local = now.astimezone(CAMBODIA)
@@ -235,13 +356,68 @@ def close(connection: Connection, handoff_id: str, now: datetime) -> Any | None:
 
 
 def close_expired(connection: Connection, now: datetime) -> int:
-    """Close every handoff past its time; returns how many."""
-    ids = connection.execute(select(_handoff.c.id).where(_handoff.c.expires_at <= now)).scalars()
+    """Close every handoff past its time, or whose key was lost (a PostgreSQL crash empties
+    the unlogged key table); returns how many."""
+    ids = connection.execute(select(_handoff.c.id).where(or_(
+        _handoff.c.expires_at <= now,
+        ~exists().where(_key.c.handoff_id == _handoff.c.id),
+    ))).scalars()
     return sum(close(connection, handoff_id, now) is not None for handoff_id in list(ids))
 
 
-def waiting_list(connection: Connection) -> list[Any]:
-    """Open handoffs for the inbox: emergencies first, then the longest waiting."""
-    return list(connection.execute(
-        select(_handoff).order_by(_handoff.c.emergency.desc(), _handoff.c.opened_at)
-    ).all())
+def waiting(connection: Connection, now: datetime) -> int:
+    """How many open handoffs no worker has taken yet."""
+    return int(connection.execute(
+        select(func.count()).select_from(_handoff)
+        .where(_handoff.c.claimed_by.is_(None), *_live(now))
+    ).scalar_one())
+
+
+def count_open(connection: Connection, now: datetime, emergency_only: bool = False) -> int:
+    query = select(func.count()).select_from(_handoff).where(*_live(now))
+    if emergency_only:
+        query = query.where(_handoff.c.emergency.is_(True))
+    return int(connection.execute(query).scalar_one())
+
+
+def inbox(
+    connection: Connection, now: datetime, *, limit: int, offset: int = 0,
+    emergency_only: bool = False,
+) -> list[Any]:
+    """Open handoffs for the Chats page, the longest waiting first: a flood of new chats, with
+    or without an emergency read in them, never pushes an earlier one down. Each row also has
+    the e-mail and whether the account is active of the worker who took it."""
+    query = (
+        select(_handoff, _staff.c.email.label("claimed_email"),
+               _staff.c.is_active.label("claimed_active"))
+        .outerjoin(_staff, _staff.c.id == _handoff.c.claimed_by)
+        .where(*_live(now))
+        .order_by(_handoff.c.opened_at, _handoff.c.id)
+        .limit(limit).offset(offset)
+    )
+    if emergency_only:
+        query = query.where(_handoff.c.emergency.is_(True))
+    return list(connection.execute(query).all())
+
+
+def rekey(connection: Connection, keys: sealing.Keyring) -> Rekeyed:
+    """Re-wrap under the current HANDOFF_KEY every data key still wrapped under a previous one.
+    Only the 60-byte wrapped key changes: the sealed address and messages are not rewritten.
+    Compact the key storage afterwards (``models.retention.shred_keys``) so that the copies
+    wrapped under the old key do not outlive it."""
+    rewrapped = current = unreadable = 0
+    for row in connection.execute(select(_key.c.handoff_id, _key.c.scheme,
+                                         _key.c.wrapped_key)).all():
+        key_context = context(row.handoff_id, KEY, row.scheme)
+        try:
+            data_key, under_current = keys.unwrap(row.wrapped_key, key_context)
+        except sealing.SealError:
+            unreadable += 1
+            continue
+        if under_current:
+            current += 1
+            continue
+        connection.execute(update(_key).where(_key.c.handoff_id == row.handoff_id).values(
+            wrapped_key=keys.wrap(data_key, key_context)))
+        rewrapped += 1
+    return Rekeyed(rewrapped, current, unreadable)

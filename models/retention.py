@@ -11,12 +11,20 @@
 - "full" marks a week old (``models.services.expire_full``: a service forgotten as full is
   hidden capacity), each recorded in the audit log;
 - handoffs to an outreach worker past their time (``HANDOFF_TTL_HOURS``), with their key, the
-  texter's sealed address and every message (``models.handoffs``).
+  texter's sealed address and every message (``models.handoffs``); and, while ``HANDOFF_KEY``
+  is being rotated, it re-wraps the handoffs' keys under the new one.
 
 ``compact`` then makes deleted rows unrecoverable where the engine allows it: SQLite overwrites
 deleted content (``secure_delete``, set on every connection) and its write-ahead log is
 checkpointed and truncated; PostgreSQL vacuums the tables that held pseudonyms, and rewrites the
 demand events in the order of their random ids so that storage order says nothing of arrival.
+
+``shred_keys`` makes destroyed handoff keys unrecoverable from the files: SQLite checkpoints and
+truncates the write-ahead log (retried while a reader holds an old snapshot); PostgreSQL
+rewrites the small unlogged ``handoff_key`` table (``VACUUM FULL``: a new file holding only the
+live keys, the old one removed), so that no dead copy of a key stays on disk. It runs after a
+worker closes a chat, after STOP ends one, after a purge that closed or re-wrapped a chat key,
+at every ``flask purge``, and after a rekey.
 
 The web app runs both itself (``webhooks.pipeline``: ``purge`` at the first message of each
 hour, ``compact`` at the first of each day and after an opt-out), so retention does not depend on
@@ -26,20 +34,24 @@ directory are never deleted.
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert, text, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from bot.vocabulary import CAMBODIA
-from models import handoffs, services
+from models import handoffs, sealing, services
 from models.base import Executor
 from models.conversation import Conversation
 from models.inbox import ProcessedMessage
 from models.staff import AuditLog
 from models.unique import close_days
 
+log = logging.getLogger(__name__)
 
 #: Hours a delivery's reply is kept at least, for a provider's retry (received times are kept to
 #: the hour, and the app purges hourly: a reply lives one to three hours).
@@ -67,18 +79,25 @@ class Purged:
     daily_keys: int
     replies: int = 0
     handoffs: int = 0
+    #: Handoff keys re-wrapped under the current HANDOFF_KEY (a rotation under way).
+    rewrapped: int = 0
 
 
 def purge(
     session: Executor, now: datetime, state_ttl_hours: int, processed_retention_days: int,
-    handoff_ttl_hours: int = 0,
+    handoff_ttl_hours: int = 0, keys: sealing.Keyring | None = None,
 ) -> Purged:
     """Delete what has expired at ``now`` (the same clock and day as the demand events). A
     conversation with an outreach worker lives as long as its handoff may
-    (``handoff_ttl_hours``); expired handoffs are closed, and their keys destroyed."""
+    (``handoff_ttl_hours``); expired handoffs are closed, and their keys destroyed. With
+    ``keys`` holding previous HANDOFF_KEYs, keys still wrapped under one are re-wrapped under
+    the current key. Run ``shred_keys`` after the transaction."""
     state_cutoff = now - timedelta(hours=state_ttl_hours)
     handoff_cutoff = now - timedelta(hours=max(handoff_ttl_hours, state_ttl_hours))
     closed = handoffs.close_expired(session, now)  # type: ignore[arg-type]
+    rewrapped = 0
+    if keys is not None and keys.previous:
+        rewrapped = handoffs.rekey(session, keys).rewrapped  # type: ignore[arg-type]
     for service_id, name in services.expire_full(session, now):
         session.execute(insert(AuditLog.__table__).values(
             actor_id=None, actor_email="(system)", action="service.full_expired",
@@ -106,6 +125,7 @@ def purge(
         daily_keys=keys,
         replies=replies.rowcount,  # type: ignore[attr-defined]
         handoffs=closed,
+        rewrapped=rewrapped,
     )
 
 
@@ -117,8 +137,61 @@ def compact(engine: Engine, reorder_events: bool = False) -> None:
         if engine.dialect.name == "sqlite":
             # Old page images stay in the write-ahead log until a checkpoint copies the log
             # into the (securely overwritten) database and truncates it.
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            _checkpoint(connection)
         elif engine.dialect.name == "postgresql":
             connection.execute(text(f"VACUUM {', '.join(_VACUUMED)}"))
             if reorder_events:
                 connection.execute(text("CLUSTER demand_event USING pk_demand_event"))
+
+
+#: A checkpoint that finds a reader on an old snapshot is tried again after these pauses.
+CHECKPOINT_PAUSES = (0.05, 0.25)
+#: How long one checkpoint may wait for readers (SQLite), or the rewrite of the key table for
+#: its lock (PostgreSQL), before giving up for this time: a worker's close waits at most about
+#: two seconds for it.
+SHRED_WAIT_MS = 500
+
+
+def shred_keys(engine: Engine) -> bool:
+    """Leave no copy of a destroyed handoff key in the database's files (see the module
+    docstring); False, logged without any key or identifier, if it could not complete now
+    (the next ``flask purge``, hourly, tries again). Runs outside any transaction."""
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            if engine.dialect.name == "sqlite":
+                done = _checkpoint(connection)
+            elif engine.dialect.name == "postgresql":
+                connection.execute(text(f"SET lock_timeout = {SHRED_WAIT_MS * 3}"))
+                try:
+                    connection.execute(text("VACUUM FULL handoff_key"))
+                finally:
+                    connection.execute(text("RESET lock_timeout"))
+                done = True
+            else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+                done = False
+    except DBAPIError as error:
+        log.warning("destroyed chat keys could not be compacted yet (%s); the next flask "
+                    "purge tries again", type(error).__name__)
+        return False
+    if not done:
+        log.warning("destroyed chat keys may stay in the SQLite write-ahead log until the next "
+                    "flask purge: a reader kept an old snapshot")
+    return done
+
+
+def _checkpoint(connection: Connection) -> bool:
+    """``PRAGMA wal_checkpoint(TRUNCATE)``: copy the write-ahead log into the database file and
+    empty it. A reader on an old snapshot makes it return busy: wait a little and try again."""
+    usual = int(connection.exec_driver_sql("PRAGMA busy_timeout").scalar() or 0)
+    connection.exec_driver_sql(f"PRAGMA busy_timeout = {SHRED_WAIT_MS}")
+    try:
+        for pause in (*CHECKPOINT_PAUSES, None):
+            busy, _log, _done = connection.exec_driver_sql(
+                "PRAGMA wal_checkpoint(TRUNCATE)").one()
+            if not busy:
+                return True
+            if pause is not None:
+                time.sleep(pause)
+        return False
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {usual}")

@@ -41,11 +41,12 @@ def build_app(folder: Path):  # type: ignore[no-untyped-def]
     runner.invoke(args=["users", "create", EMAIL, "--role", "admin"], input=f"{PASSWORD}\n{PASSWORD}\n")
     with app.app_context(), get_db().sessions() as session, session.begin():
         session.add_all(synthetic_demand(last_sunday(), weeks=16))
-        master = sealing.master_key(app.config["HANDOFF_KEY"])
+        keys = sealing.keyring_of(app.config)
+        assert keys is not None
         for topic, province, district in (("faq_methadone/restart", "12", "1201"),
                                           ("family/injecting", "02", "0203")):
             handoffs.open_handoff(  # made-up chats: a made-up address that goes nowhere
-                session.connection(), master, address={"channel": "sms", "to": "+0", "from": "+0"},
+                session.connection(), keys, address={"channel": "sms", "to": "+0", "from": "+0"},
                 channel="sms", locale="km", province_code=province, district_code=district,
                 topic=topic, now=datetime.now(UTC), ttl=timedelta(hours=72),
             )

@@ -47,7 +47,9 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+def postgres_server() -> Iterator[pg_server.PostgresServer]:
+    """The session's PostgreSQL server, migrated; its ``data_dir`` is None for an existing server
+    (``SANGKHIM_TEST_POSTGRES_URL``), whose files the tests cannot read."""
     try:
         server = pg_server.start()
     except pg_server.Unavailable as reason:
@@ -56,9 +58,14 @@ def postgres_url() -> Iterator[str]:
         pytest.skip(f"PostgreSQL unavailable: {reason}")
     try:
         migrations.upgrade(server.url)
-        yield server.url
+        yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: pg_server.PostgresServer) -> str:
+    return postgres_server.url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

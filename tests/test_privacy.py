@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from bot.geo import default_points
@@ -37,6 +37,7 @@ from models import (
     DailySenderDigest,
     DailyUniqueSender,
     DemandEvent,
+    Handoff,
     StagedDemandEvent,
 )
 from models.stats import cambodia_today
@@ -464,3 +465,198 @@ def test_the_privacy_document_quotes_what_the_bot_tells_users() -> None:
     document = " ".join((Path(__file__).parent.parent / "docs" / "PRIVACY.md").read_text().split())
     for page in Texts(Locale.EN).faq_privacy():
         assert " ".join(page.split()) in document
+
+
+# --- chats with an outreach worker: what a copy of the files holds after the chat ------------
+
+CHAT_NUMBER, OUR_NUMBER = "+85512888777", "+85523900100"
+CHAT_WORDS = ("my brother injects under the river pier", "ខ្ញុំនៅក្បែរផ្សារថ្មី",
+              "I can come after work near the green gate")
+WORKER_WORDS = "Come to the drop-in on Street 271 at nine."
+
+
+@pytest.fixture
+def chat_app(make_app, twilio_api):  # type: ignore[no-untyped-def]
+    from tests.fake_twilio_api import ACCOUNT_SID
+    from tests.webhooks.outreach.helpers import OUTREACH, make_user
+
+    app = make_app(HANDOFF_HOURS="24/7", TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+                   TWILIO_API_BASE_URL=twilio_api.url)
+    make_user(app, OUTREACH, "outreach")
+    return app
+
+
+def _worker(app: Flask):  # type: ignore[no-untyped-def]
+    from tests.webhooks.outreach.helpers import OUTREACH, login
+
+    worker = app.test_client()
+    assert login(worker, OUTREACH).status_code == 302
+    return worker
+
+
+def _talk(app: Flask) -> tuple[str, str]:
+    """A texter asks for a person and writes; a worker takes the chat and answers; the texter
+    writes again. Returns the chat's handle and its page."""
+    from tests.webhooks.outreach.helpers import post
+
+    texter = TwilioSender(app.test_client(), "sms_english", CHAT_NUMBER, To=OUR_NUMBER)
+    texter.send("can I talk to a real person?")
+    assert "outreach worker will write" in " ".join(texter.send("yes"))
+    texter.send(CHAT_WORDS[0])
+    with app.extensions["sangkhim.db"].engine.connect() as connection:
+        handle = connection.execute(text("SELECT handle FROM handoff")).scalar_one()
+    worker, path = _worker(app), f"/outreach/handoffs/{handle}"
+    post(worker, f"{path}/claim", page=path)
+    assert post(worker, f"{path}/reply", {"text": WORKER_WORDS}, page=path).status_code == 302
+    for words in CHAT_WORDS[1:]:
+        assert texter.send(words) == []
+    page = worker.get(path).get_data(as_text=True)
+    assert all(w in page for w in (*CHAT_WORDS, WORKER_WORDS))
+    return handle, path
+
+
+def _chat_secrets(app: Flask) -> dict[str, bytes]:
+    """What must not outlive the chat: the texter's number, every message, and the chat's own
+    key, wrapped (as stored) and unwrapped (as only memory should ever hold it)."""
+    from models import handoffs, sealing
+
+    with app.extensions["sangkhim.db"].engine.connect() as connection:
+        handoff_id, wrapped = connection.execute(
+            text("SELECT handoff_id, wrapped_key FROM handoff_key")).one()
+    key, _current = sealing.keyring(app.config["HANDOFF_KEY"]).unwrap(
+        wrapped, handoffs.context(handoff_id, handoffs.KEY))
+    found = {"wrapped key": bytes(wrapped), "key": key,
+             "wrapped key (hex)": bytes(wrapped).hex().encode(), "key (hex)": key.hex().encode()}
+    for number in (CHAT_NUMBER, CHAT_NUMBER.lstrip("+"), "012888777"):
+        found[number] = number.encode()
+    for words in (*CHAT_WORDS, WORKER_WORDS):
+        found[words] = words.encode()
+        found[words + " (utf-16)"] = words.encode("utf-16-le")
+    return found
+
+
+@pytest.mark.parametrize("ending", ["closed by the worker", "ended by STOP", "expired",
+                                    "expired, flask purge"])
+def test_a_finished_chat_leaves_nothing_in_the_database_files(
+    chat_app: Flask, request: pytest.FixtureRequest, ending: str,
+) -> None:
+    """N2: after a chat ends, the database's raw files (SQLite: the database, its WAL and
+    shared-memory file; PostgreSQL: the database's table files and pg_wal) hold neither the
+    texter's number, nor a word of the chat, nor the chat's key in any form."""
+    from tests import raw_files
+    from tests.webhooks.outreach.helpers import post
+
+    app = chat_app
+    handle, path = _talk(app)
+    needles = _chat_secrets(app)
+    keys = {name: needles[name] for name in ("wrapped key", "key")}
+    # the check can see: while the chat is open, its key is in the files
+    assert ("wrapped key" in {name for name, _ in raw_files.find(
+        raw_files.database_files(app, request), keys)})
+    if ending == "closed by the worker":
+        assert post(_worker(app), f"{path}/close", page=path).status_code == 302
+    elif ending == "ended by STOP":
+        TwilioSender(app.test_client(), "sms_english", CHAT_NUMBER, To=OUR_NUMBER).send("STOP")
+    elif ending == "expired":
+        later = datetime.now(UTC) + timedelta(hours=app.config["HANDOFF_TTL_HOURS"] + 1)
+        with app.app_context():  # anyone's message in a later hour runs the hourly purge
+            pipeline.process(Inbound(Channel.SMS, "k-someone-else", "hello",
+                                     provider_id="SM-later"), now=later)
+    else:
+        with app.extensions["sangkhim.db"].sessions() as session, session.begin():
+            session.execute(text("UPDATE handoff SET expires_at = :past"),
+                            {"past": datetime.now(UTC).replace(second=0, microsecond=0)
+                             - timedelta(minutes=1)})
+        result = app.test_cli_runner().invoke(args=["purge"])
+        assert result.exit_code == 0 and "1 expired handoff(s)" in result.output
+    assert count_rows(app, Handoff) == 0
+    leaks = raw_files.find(raw_files.database_files(app, request), needles)
+    assert leaks == [], f"still in the files after the chat {ending}: {leaks}"
+
+
+def test_a_copy_of_the_files_taken_after_close_opens_nothing_with_the_key(
+    chat_app: Flask, tmp_path: Path,
+) -> None:
+    """N2: copy the SQLite files after a worker closed the chat and try HANDOFF_KEY on the copy
+    as an attacker would: on every value of every row the copy holds, and on every 60 bytes at
+    every offset of every file (a wrapped key is 60 bytes: nonce, key, tag), old pages of the
+    write-ahead log included. Nothing opens. (PostgreSQL: the test above searches its files for
+    the wrapped key, the one thing HANDOFF_KEY could open.)"""
+    import sqlite3
+
+    from models import sealing
+    from tests.webhooks.outreach.helpers import post
+
+    app = chat_app
+    engine = app.extensions["sangkhim.db"].engine
+    if engine.dialect.name != "sqlite":
+        pytest.skip("a copy of PostgreSQL's files is searched in the test above")
+    _talk(app)
+    with engine.connect() as connection:
+        handoff_id, handle = connection.execute(text("SELECT id, handle FROM handoff")).one()
+    path = f"/outreach/handoffs/{handle}"
+    master = sealing.master_key(app.config["HANDOFF_KEY"])
+    contexts = _key_contexts(handoff_id)
+    source = Path(engine.url.database or "")
+    # the check can see: a copy taken while the chat is open opens
+    assert _files_open(source, tmp_path / "open", master, contexts)
+    assert post(_worker(app), f"{path}/close", page=path).status_code == 302
+    copied = tmp_path / "closed"
+    assert _files_open(source, copied, master, contexts) == []
+    copy_ = sqlite3.connect(copied / source.name)
+    blobs = [value for (name,) in copy_.execute("SELECT name FROM sqlite_master WHERE type='table'")
+             for row in copy_.execute(f'SELECT * FROM "{name}"') for value in row
+             if isinstance(value, bytes)]
+    copy_.close()
+    assert [b for b in blobs for c in contexts if _opens(master, b, c)] == []
+
+
+def _opens(master: bytes, blob: bytes, context: bytes) -> bool:
+    from models import sealing
+
+    try:
+        sealing.unseal(master, blob, context)
+    except sealing.SealError:
+        return False
+    return True
+
+
+def _files_open(source: Path, folder: Path, master: bytes, contexts: list[bytes]) -> list[str]:
+    """Copy the database's files into ``folder``; the names of those in which some 60 bytes
+    open with ``master`` (a wrapped chat key)."""
+    import shutil
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    folder.mkdir()
+    decrypt, opened = AESGCM(master).decrypt, []
+    for suffix in ("", "-wal", "-shm"):
+        if not Path(f"{source}{suffix}").exists():
+            continue
+        copied = folder / f"{source.name}{suffix}"
+        shutil.copy(f"{source}{suffix}", copied)
+        data = copied.read_bytes()
+        for offset in range(len(data) - 59):
+            window = data[offset:offset + 60]
+            if any(_decrypts(decrypt, window, context) for context in contexts):
+                opened.append(copied.name)
+                break
+    return opened
+
+
+def _decrypts(decrypt, window: bytes, context: bytes) -> bool:  # type: ignore[no-untyped-def]
+    from cryptography.exceptions import InvalidTag
+
+    try:
+        decrypt(window[:12], window[12:], context)
+    except InvalidTag:
+        return False
+    return True
+
+
+def _key_contexts(handoff_id: str) -> list[bytes]:
+    """Every associated data a chat's wrapped key was ever sealed with."""
+    from models import handoffs
+
+    return [handoffs.context(handoff_id, handoffs.KEY, scheme)
+            for scheme in (handoffs.SCHEME, handoffs.LEGACY_SCHEME)]

@@ -17,7 +17,7 @@ from bot.segments import segment_count
 from bot.types import Inbound
 from bot.vocabulary import CAPABILITIES, Channel, Locale
 from models import migrate as migrations
-from models import demand_events, retention
+from models import demand_events, retention, sealing
 from models.directory_io import (
     SAMPLE_FILE,
     DirectoryFileError,
@@ -29,6 +29,7 @@ from models.directory_io import (
 )
 from webhooks.database import get_db
 from webhooks.demand_commands import demand_cli
+from webhooks.handoff_commands import handoffs_cli
 from webhooks.pseudonym import sender_key
 
 db_cli = AppGroup("db", help="Database migrations.")
@@ -46,6 +47,7 @@ def init_app(app: Flask) -> None:
     for command in (chat, classify, purge):
         app.cli.add_command(command)
     app.cli.add_command(demand_cli)
+    app.cli.add_command(handoffs_cli)
 
 
 # --- db -----------------------------------------------------------------------------------------
@@ -172,21 +174,28 @@ def classify(text: str | None, jsonl: click.utils.LazyFile | None) -> None:
 @click.command("purge")
 @with_appcontext
 def purge() -> None:
-    """Delete expired conversation state, old de-duplication records and the keys of closed
-    days (models/retention.py), and publish the demand events of the hours that have ended
-    (models/demand_events.py). Safe to run often, and from several processes."""
+    """Delete expired conversation state, old de-duplication records, the keys of closed
+    days and expired chats with outreach workers (models/retention.py), publish the demand
+    events of the hours that have ended (models/demand_events.py), then compact the database so
+    that none of it stays in its files. Safe to run often, and from several processes."""
     config = current_app.config
     now = datetime.now(UTC)
-    with get_db().sessions() as session, session.begin():
+    db = get_db()
+    with db.sessions() as session, session.begin():
         done = retention.purge(
             session, now, config["STATE_TTL_HOURS"],
             config["PROCESSED_RETENTION_DAYS"], config["HANDOFF_TTL_HOURS"],
+            keys=sealing.keyring_of(config),
         )
-    published = demand_events.publish(get_db().engine, now)
+    published = demand_events.publish(db.engine, now)
+    retention.compact(db.engine)
+    retention.shred_keys(db.engine)
     click.echo(
         f"purged {done.conversations} expired conversation(s), "
         f"{done.processed} processed-message record(s), {done.daily_keys} closed daily key(s), "
-        f"{done.handoffs} expired handoff(s); published {published} demand event(s)"
+        f"{done.handoffs} expired handoff(s)"
+        + (f", re-wrapped {done.rewrapped} chat key(s)" if done.rewrapped else "")
+        + f"; published {published} demand event(s)"
     )
 
 

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import click
 
 from bot import hours
+from models.sealing import previous_keys
 from models.stats import PERIODS
 
 MODES = ("development", "production")
@@ -58,8 +59,12 @@ DEFAULTS: dict[str, Any] = {
     # development a key is derived from SECRET_KEY). When workers answer (bot/hours.py syntax),
     # and how long a handoff lives at most.
     "HANDOFF_KEY": "",
+    # While HANDOFF_KEY is rotated: the key(s) it replaces, which only unwrap (comma-separated).
+    "HANDOFF_KEY_PREVIOUS": "",
     "HANDOFF_HOURS": "Mo-Fr 08:00-17:00",
     "HANDOFF_TTL_HOURS": 72,
+    # At most this many chats wait for a worker at once; a texter over it is told so.
+    "HANDOFF_MAX_WAITING": 30,
     # Sending a worker's reply by SMS or WhatsApp uses Twilio's REST API.
     "TWILIO_ACCOUNT_SID": "",
     "TWILIO_API_BASE_URL": "https://api.twilio.com",
@@ -84,8 +89,10 @@ ENV_KEYS = (
     "RATE_CONVERSATION_REPLIES",
     "RATE_WORKER_PER_MINUTE",
     "HANDOFF_KEY",
+    "HANDOFF_KEY_PREVIOUS",
     "HANDOFF_HOURS",
     "HANDOFF_TTL_HOURS",
+    "HANDOFF_MAX_WAITING",
     "TWILIO_ACCOUNT_SID",
     "TWILIO_API_BASE_URL",
 )
@@ -98,6 +105,7 @@ INT_KEYS = (
     "RATE_CONVERSATION_REPLIES",
     "RATE_WORKER_PER_MINUTE",
     "HANDOFF_TTL_HOURS",
+    "HANDOFF_MAX_WAITING",
 )
 
 
@@ -147,6 +155,16 @@ def load(instance_path: Path, overrides: Mapping[str, Any] | None = None) -> dic
         raise ConfigError(f"HANDOFF_HOURS: {error}") from None
     if not 1 <= config["HANDOFF_TTL_HOURS"] <= 24 * 7:
         raise ConfigError("HANDOFF_TTL_HOURS must be between 1 and 168 (a week).")
+    if not 1 <= config["HANDOFF_MAX_WAITING"] <= 10_000:
+        raise ConfigError("HANDOFF_MAX_WAITING must be between 1 and 10000.")
+    config["HANDOFF_KEY_PREVIOUS"] = previous_keys(config["HANDOFF_KEY_PREVIOUS"])
+    if config["HANDOFF_KEY_PREVIOUS"] and not config["HANDOFF_KEY"] and (
+        config["SANGKHIM_ENV"] == "production"
+    ):
+        raise ConfigError(
+            "HANDOFF_KEY_PREVIOUS is set but HANDOFF_KEY is not: set the new key in "
+            "HANDOFF_KEY (see docs/PRIVACY.md, 'Keys and their rotation')."
+        )
     production = config["SANGKHIM_ENV"] == "production"
     config["PRODUCTION"] = production
     if production:
@@ -187,8 +205,14 @@ def _require(config: dict[str, Any], instance_path: Path) -> None:
             + " (see README, 'Configuration')."
         )
     keys = ["SECRET_KEY", "PSEUDONYM_KEY"] + (["HANDOFF_KEY"] if config["HANDOFF_KEY"] else [])
-    problems = [_weak_key(key, str(config[key])) for key in keys]
-    if len({str(config[key]) for key in keys}) < len(keys):
+    values = [str(config[key]) for key in keys]
+    problems = [_weak_key(key, value) for key, value in zip(keys, values)]
+    previous = config["HANDOFF_KEY_PREVIOUS"]
+    problems += list(dict.fromkeys(_weak_key("HANDOFF_KEY_PREVIOUS", p) for p in previous))
+    if previous:
+        keys.append("HANDOFF_KEY_PREVIOUS")
+        values.extend(previous)
+    if len(set(values)) < len(values):
         problems.append(f"{', '.join(keys)} must all differ.")
     if config["HANDOFF_KEY"] and "twilio" in config["CHANNELS"] and not config[
         "TWILIO_ACCOUNT_SID"

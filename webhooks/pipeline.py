@@ -114,6 +114,8 @@ class _Turn:
     counters: ratelimit.Counters
     #: The open handoff the conversation was in when the turn was worked out, if any.
     handoff: str | None = None
+    #: The handoff the conversation named, open or not (STOP closes it even past its time).
+    linked: str | None = None
 
 
 def _process_once(
@@ -135,13 +137,13 @@ def _process_once(
             row = turns.load_conversation(connection, inbound.sender_key)
             turn = _think(connection, inbound, row, now, can, address is not None)
         with writer_turn(engine), engine.begin() as connection:
-            _save(connection, key, inbound, row, turn, now, address)
+            closed = _save(connection, key, inbound, row, turn, now, address)
     else:
         with writer_turn(engine), engine.begin() as connection:
             row = turns.load_conversation(connection, inbound.sender_key, lock=True)
             turn = _think(connection, inbound, row, now, can, address is not None)
-            _save(connection, key, inbound, row, turn, now, address)
-    _upkeep(engine, now, forgot=turn.reply.state is None)
+            closed = _save(connection, key, inbound, row, turn, now, address)
+    _upkeep(engine, now, forgot=turn.reply.state is None, closed_handoff=closed)
     return Answer(turn.reply.messages)
 
 
@@ -149,30 +151,36 @@ def _process_once(
 _purged_hour: datetime | None = None
 
 
-def _upkeep(engine: Engine, now: datetime, forgot: bool) -> None:
+def _upkeep(engine: Engine, now: datetime, forgot: bool, closed_handoff: bool = False) -> None:
     """Retention without an outside scheduler: the first message of each hour (in each worker)
-    purges what has expired and publishes the demand events of the hours that ended, the first
-    of each day also compacts the database, and an opt-out compacts at once so that the deleted
-    row does not linger in the write-ahead log. Failures are logged and never cost the texter
-    a reply."""
+    purges what has expired (and shreds the keys of chats it closed) and publishes the demand
+    events of the hours that ended, the first of each day also compacts the database, and an
+    opt-out compacts at once so that the deleted row does not linger in the write-ahead log
+    (and, if it ended a chat with a worker, shreds its key). Failures are logged and never cost
+    the texter a reply."""
     global _purged_hour
     hour = _hour(now)
     new_hour = hour != _purged_hour
     new_day = _purged_hour is None or (
         hour.astimezone(CAMBODIA).date() != _purged_hour.astimezone(CAMBODIA).date()
     )
-    if not (new_hour or forgot):
+    if not (new_hour or forgot or closed_handoff):
         return
     try:
         if new_hour:
             _purged_hour = hour
             config = current_app.config
             with writer_turn(engine), engine.begin() as connection:
-                retention.purge(connection, now, config["STATE_TTL_HOURS"],
-                                config["PROCESSED_RETENTION_DAYS"], config["HANDOFF_TTL_HOURS"])
+                done = retention.purge(
+                    connection, now, config["STATE_TTL_HOURS"],
+                    config["PROCESSED_RETENTION_DAYS"], config["HANDOFF_TTL_HOURS"],
+                    keys=sealing.keyring_of(config))
+            closed_handoff = closed_handoff or bool(done.handoffs or done.rewrapped)
             demand_events.publish(engine, now)  # the demand events of the hours that ended
         if new_day or forgot:
             retention.compact(engine, reorder_events=new_day)
+        if closed_handoff:  # else nothing to shred here (``flask purge`` always does it)
+            retention.shred_keys(engine)
     except SQLAlchemyError as error:
         log.warning("retention upkeep failed (%s); it runs again next hour", type(error).__name__)
 
@@ -189,8 +197,14 @@ def _think(
         hours = max(hours, config["HANDOFF_TTL_HOURS"])  # lives as long as its handoff may
     current = row is not None and row.updated_at > now - timedelta(hours=hours)
     state = State.restore(row.locale, row.step, row.data) if current else State()
-    if (handoff_id := _handoff_of(state)) is not None:
-        found = handoffs.find(connection, handoff_id)
+    keys = sealing.keyring_of(config)
+    linked = _handoff_of(state)
+    if linked is not None:
+        found = handoffs.find(connection, linked, now)
+        if found is not None and (keys is None or not handoffs.opens(connection, keys, linked)):
+            log.warning("a chat's key opens with no configured HANDOFF_KEY (changed without "
+                        "HANDOFF_KEY_PREVIOUS?); the bot answers its texter")
+            found = None
         if found is None:
             # the worker closed it, or it expired: the bot answers again, in the same language
             state = State(locale=state.locale,
@@ -204,17 +218,19 @@ def _think(
         notice = verdict is ratelimit.Verdict.NOTIFY
         texts = Texts(state.locale) if state.locale else _texts_for(inbound)
         messages = (OutMessage(texts.slow_down()),) if notice else ()
-        return _Turn(Reply(messages=messages, state=state), counters)
+        return _Turn(Reply(messages=messages, state=state), counters, linked=linked)
     directory = SqlDirectory(
         connection,
         include_sample=not config["PRODUCTION"],
         helpline=config["HELPLINE_PHONE"] or None,
     )
     desk = None
-    if reachable and config["HANDOFF_KEY"]:
-        desk = Desk(config["HANDOFF_HOURS"], config["HANDOFF_TTL_HOURS"])
+    if reachable and keys is not None:
+        cap = config["HANDOFF_MAX_WAITING"]
+        desk = Desk(config["HANDOFF_HOURS"], config["HANDOFF_TTL_HOURS"],
+                    full=lambda: handoffs.waiting(connection, now) >= cap)
     reply = bot.handle(inbound, state, directory, now, capabilities=can, desk=desk)
-    return _Turn(reply, counters, _handoff_of(state))
+    return _Turn(reply, counters, _handoff_of(state), linked)
 
 
 def _handoff_of(state: State) -> str | None:
@@ -226,41 +242,61 @@ def _handoff_of(state: State) -> str | None:
 def _handoff_effects(
     connection: Connection, inbound: Inbound, turn: _Turn, now: datetime,
     address: dict[str, Any] | None,
-) -> None:
+) -> tuple[bool, bool]:
     """Open, feed or close the texter's handoff as the engine decided. The address and the
     texts are sealed under the handoff's own key (``models/handoffs.py``). Nothing is read
-    unless the conversation is in a handoff."""
+    unless the conversation is in a handoff. Returns whether a handoff was closed (its key is
+    then shredded after the transaction) and whether the turn's demand event counts (not
+    when the texter already has a chat: one texter, one chat)."""
     config = current_app.config
+    keys = sealing.keyring_of(config)
     reply, current = turn.reply, turn.handoff
-    found = handoffs.find(connection, current) if current else None  # still open, now?
+    found = handoffs.find(connection, current, now) if current else None  # still open, now?
     if found is None:
-        current = None  # closed by the worker or expired since
+        current = None  # closed by the worker, expired or unreadable since
+    counts = True
     if reply.handoff is not None and reply.state is not None:
-        if address is None or not config["HANDOFF_KEY"]:
+        if address is None or keys is None:
             raise RuntimeError("the engine opened a handoff without a desk")
-        reply.state.data["handoff"] = handoffs.open_handoff(
-            connection, sealing.master_key(config["HANDOFF_KEY"]),
-            address=address, channel=str(inbound.channel), locale=str(reply.locale),
-            province_code=reply.handoff.province_code,
-            district_code=reply.handoff.district_code, topic=reply.handoff.topic,
-            now=now, ttl=timedelta(hours=config["HANDOFF_TTL_HOURS"]),
-        )
+        if current is not None:
+            reply.state.data["handoff"] = current  # one chat per texter, never a second
+            counts = False
+        else:
+            _hold_the_queue(connection)
+            if handoffs.waiting(connection, now) >= config["HANDOFF_MAX_WAITING"]:
+                raise _Conflict  # filled since the turn was worked out: the engine tells them
+            reply.state.data["handoff"] = handoffs.open_handoff(
+                connection, keys,
+                address=address, channel=str(inbound.channel), locale=str(reply.locale),
+                province_code=reply.handoff.province_code,
+                district_code=reply.handoff.district_code, topic=reply.handoff.topic,
+                now=now, ttl=timedelta(hours=config["HANDOFF_TTL_HOURS"]),
+            )
     elif current and reply.state is not None and not _handoff_of(reply.state):
         reply.state.data["handoff"] = current  # the bot's turns keep the link to the worker
-    if reply.relay and found is not None and config["HANDOFF_KEY"]:
-        handoffs.add_message(connection, sealing.master_key(config["HANDOFF_KEY"]), found,
-                             inbound.text, from_texter=True, now=now, emergency=reply.alarm)
-    if reply.state is None and current:  # STOP: the chat with the worker ends, and is deleted
-        handoffs.close(connection, current, now)
+    if reply.relay and found is not None and keys is not None:
+        handoffs.add_message(connection, keys, found, inbound.text, from_texter=True, now=now,
+                             emergency=reply.alarm)
+    closed = False
+    if reply.state is None and turn.linked:  # STOP: the chat with the worker ends, and is deleted
+        closed = handoffs.close(connection, turn.linked, now) is not None
+    return closed, counts
+
+
+def _hold_the_queue(connection: Connection) -> None:
+    """Opening handoffs one at a time, so that two texters cannot both take the last place in
+    the queue (PostgreSQL; SQLite lets one writer in at a time anyway)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7226384101)")
 
 
 def _save(connection: Connection, key: str, inbound: Inbound, row: Row[Any] | None, turn: _Turn,
-          now: datetime, address: dict[str, Any] | None = None) -> None:
+          now: datetime, address: dict[str, Any] | None = None) -> bool:
     """Write the turn: handoff, conversation row, demand event, delivery record. Raises
     ``_Conflict`` if the row is no longer the one read, ``_Repeat`` if the delivery was
-    recorded before."""
+    recorded before. Returns whether a handoff was closed."""
     sender = inbound.sender_key
-    _handoff_effects(connection, inbound, turn, now, address)
+    closed, counts = _handoff_effects(connection, inbound, turn, now, address)
     state = turn.reply.state
     if state is None:
         if row is not None and not turns.delete_conversation(connection, sender, row.version):
@@ -283,10 +319,11 @@ def _save(connection: Connection, key: str, inbound: Inbound, row: Row[Any] | No
             turns.insert_conversation(connection, {"sender_key": sender, **values})
         elif not turns.update_conversation(connection, sender, row.version, values):
             raise _Conflict
-    if turn.reply.demand_event is not None:
+    if turn.reply.demand_event is not None and counts:
         _record_demand(connection, sender, turn.reply.demand_event)
     if not turns.record_delivery(connection, key, _dump(turn.reply.storable), _hour(now)):
         raise _Repeat
+    return closed
 
 
 def _hour(moment: datetime) -> datetime:

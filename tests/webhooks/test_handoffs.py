@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from models import AuditLog, DemandEvent, Handoff, HandoffMessage, sealing
+from models import AuditLog, DemandEvent, Handoff, HandoffKey, HandoffMessage, sealing
 from models import handoffs as handoff_rows
 from models import retention
 from tests.fake_bot_api import FakeBotApi
@@ -51,6 +51,13 @@ def handoff_app(make_app: Any, twilio_api: FakeTwilioApi, bot_api: FakeBotApi) -
 def _only_handoff(app: Flask) -> Any:
     with app.extensions["sangkhim.db"].sessions() as session:
         rows = list(session.scalars(select(Handoff)))
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def _only_key(app: Flask) -> Any:
+    with app.extensions["sangkhim.db"].sessions() as session:
+        rows = list(session.scalars(select(HandoffKey)))
     assert len(rows) == 1, rows
     return rows[0]
 
@@ -100,6 +107,7 @@ def test_sms_texter_and_worker_talk_and_closing_deletes_everything(
     assert post(worker, f"{path}/claim", page=path).status_code == 302
     page = worker.get(path).get_data(as_text=True)
     assert "bridge market" in page and "are you there?" in page and NUMBER not in page
+    wrapped = _only_key(app).wrapped_key
 
     assert post(worker, f"{path}/reply", {"text": WORKER_REPLY}, page=path).status_code == 302
     assert twilio_api.sent == [{"To": NUMBER, "From": OUR_NUMBER, "Body": WORKER_REPLY}]
@@ -110,8 +118,9 @@ def test_sms_texter_and_worker_talk_and_closing_deletes_everything(
     assert post(worker, f"{path}/close", page=path).status_code == 302
     assert twilio_api.sent[-1]["To"] == NUMBER and "ended this chat" in twilio_api.sent[-1]["Body"]
     assert count_rows(app, Handoff) == 0 and count_rows(app, HandoffMessage) == 0
+    assert count_rows(app, HandoffKey) == 0
     dump = dump_database(app)
-    for secret in (NUMBER, *SECRET_WORDS, WORKER_REPLY, row.wrapped_key.hex()):
+    for secret in (NUMBER, *SECRET_WORDS, WORKER_REPLY, wrapped.hex()):
         assert secret not in dump, secret
     assert _outcomes(app) == ["handoff_answered", "handoff_asked"]
     with app.extensions["sangkhim.db"].sessions() as session:
@@ -174,14 +183,14 @@ def test_expiry_destroys_the_key_and_everything_with_it(handoff_app: Flask) -> N
     texter = TwilioSender(app.test_client(), "sms_english", NUMBER, To=OUR_NUMBER)
     _ask_for_a_person(texter)
     texter.send("we live near the bridge market")
-    row = _only_handoff(app)
+    wrapped = _only_key(app).wrapped_key
     later = datetime.now(UTC) + timedelta(hours=app.config["HANDOFF_TTL_HOURS"], minutes=1)
     with app.app_context(), get_db().sessions() as session, session.begin():
         done = retention.purge(session, later, 24, 7, app.config["HANDOFF_TTL_HOURS"])
     assert done.handoffs == 1
     dump = dump_database(app)
-    assert row.wrapped_key.hex() not in dump and "bridge market" not in dump and NUMBER not in dump
-    assert count_rows(app, HandoffMessage) == 0
+    assert wrapped.hex() not in dump and "bridge market" not in dump and NUMBER not in dump
+    assert count_rows(app, HandoffMessage) == 0 and count_rows(app, HandoffKey) == 0
     assert _outcomes(app) == ["handoff_asked", "handoff_unanswered"]
 
 
@@ -193,17 +202,24 @@ def test_a_copy_of_the_database_alone_opens_nothing(handoff_app: Flask) -> None:
     row = _only_handoff(app)
     for moment in (row.opened_at, row.last_message_at, row.expires_at):
         assert (moment.second, moment.microsecond) == (0, 0)  # to the minute, no finer
-    master = sealing.master_key(app.config["HANDOFF_KEY"])
-    assert handoff_rows.address(master, row) == {"channel": "sms", "to": NUMBER,
-                                                 "from": OUR_NUMBER}
-    with pytest.raises(sealing.SealError):  # another deployment's key, or none
-        handoff_rows.address(sealing.master_key("another key " * 4), row)
+    keys = sealing.keyring(app.config["HANDOFF_KEY"])
+    with app.extensions["sangkhim.db"].engine.connect() as connection:
+        assert handoff_rows.address(connection, keys, row) == {
+            "channel": "sms", "to": NUMBER, "from": OUR_NUMBER}
+        with pytest.raises(sealing.SealError):  # another deployment's key, or none
+            handoff_rows.address(connection, sealing.keyring("another key " * 4), row)
     with app.extensions["sangkhim.db"].sessions() as session:
         sealed = session.scalars(select(HandoffMessage.body)).one()
-    key = sealing.unwrap(master, row.wrapped_key, row.id.encode())
-    with pytest.raises(sealing.SealError):  # a message cannot be moved to another handoff
-        sealing.unseal(key, sealed, b"another handoff")
-    assert sealing.unseal(key, sealed, row.id.encode()) == b"we live near the bridge market"
+    stored = _only_key(app)
+    key, current = keys.unwrap(stored.wrapped_key, handoff_rows.context(row.id, "key"))
+    assert current and stored.scheme == handoff_rows.SCHEME
+    mine = handoff_rows.context(row.id, handoff_rows.FROM_TEXTER)
+    for other in (handoff_rows.context("another handoff", handoff_rows.FROM_TEXTER),
+                  handoff_rows.context(row.id, handoff_rows.ADDRESS),
+                  handoff_rows.context(row.id, handoff_rows.FROM_WORKER)):
+        with pytest.raises(sealing.SealError):  # neither to another handoff nor another field
+            sealing.unseal(key, sealed, other)
+    assert sealing.unseal(key, sealed, mine) == b"we live near the bridge market"
 
 
 def test_only_the_worker_who_took_a_chat_reads_and_answers_it(
@@ -277,11 +293,12 @@ def test_the_report_counts_handoffs_by_place_with_small_numbers_hidden(
 
 
 def test_out_of_hours_the_bot_answers_until_a_worker_writes(
-    make_app: Any, twilio_api: FakeTwilioApi
+    make_app: Any, twilio_api: FakeTwilioApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from bot.types import Inbound
     from bot.vocabulary import Channel
     from webhooks import pipeline
+    from webhooks.outreach import handoffs as inbox
 
     app = make_app(HANDOFF_HOURS="Mo-Fr 08:00-17:00", TWILIO_ACCOUNT_SID=ACCOUNT_SID,
                    TWILIO_API_BASE_URL=twilio_api.url)
@@ -304,6 +321,8 @@ def test_out_of_hours_the_bot_answers_until_a_worker_writes(
     assert "opens Thu 8:00" in queued and "reply MENU" in queued
     assert "Methadone" in say("3", 2)  # the bot answers meanwhile
     row = _only_handoff(app)
+    # the dashboard's clock is the conversation's: a chat past its time is no longer shown
+    monkeypatch.setattr(inbox, "_now", lambda: saturday + timedelta(hours=2))
     worker, path = _worker(app), f"/outreach/handoffs/{row.handle}"
     post(worker, f"{path}/claim", page=path)
     post(worker, f"{path}/reply", {"text": WORKER_REPLY}, page=path)
@@ -313,6 +332,7 @@ def test_out_of_hours_the_bot_answers_until_a_worker_writes(
         retention.purge(session, saturday + timedelta(hours=30), 24, 7, 72)
     reply = say("thank you so much", 31 * 60)
     assert reply == "Sent to the outreach worker. They will answer here."
+    monkeypatch.setattr(inbox, "_now", lambda: saturday + timedelta(hours=31, minutes=1))
     assert "thank you so much" in worker.get(path).get_data(as_text=True)
 
 

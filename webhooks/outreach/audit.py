@@ -38,6 +38,8 @@ ACTIONS = {
     "handoff.claim": N_("took a chat with a texter"),
     "handoff.reply": N_("replied in a chat with a texter"),
     "handoff.close": N_("closed and deleted a chat with a texter"),
+    "handoff.reassign": N_("gave a chat with a texter to another worker"),
+    "handoff.release": N_("put a chat with a texter back in the waiting list"),
 }
 #: Actions whose actor is the system rather than a signed-in user (a lock has no actor).
 SYSTEM = "(system)"

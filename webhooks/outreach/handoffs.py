@@ -1,10 +1,15 @@
 """The handoff inbox: outreach workers answer texters who asked for a person.
 
 A worker sees a short random handle, the district at most, the language, what was asked and
-whether an emergency was told; never a number, a chat id or a pseudonym. A worker claims a
-handoff before reading it, and only the worker who claimed it reads and answers it. Replies go
-out through the texter's channel (``webhooks.channels.send``), to an address that is opened in
-memory for the one send. Every claim, reply and close is audited, never with message text.
+whether the engine read an emergency in a message; never a number, a chat id or a pseudonym.
+A worker claims a handoff before reading it, and only the worker who claimed it reads and
+answers it; an admin can give a chat to another worker or put it back in the waiting list (a
+deactivated worker's chats, say). Replies go out through the texter's channel
+(``webhooks.channels.send``), to an address that is opened in memory for the one send. A chat
+past its time can no longer be read, answered or taken, even before the purge deletes it.
+Every claim, reply, close and reassignment is audited, never with message text. Closing a chat
+shreds its key from the database's files (``models.retention.shred_keys``) before the page
+answers.
 """
 
 from __future__ import annotations
@@ -15,33 +20,40 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from bot.replies import Texts
 from bot.vocabulary import Locale
-from models import handoffs, sealing, stats
+from models import handoffs, retention, sealing, stats
+from models.staff import StaffUser
 from webhooks import channels
 from webhooks.database import get_db
 from webhooks.outreach import audit, demand
 from webhooks.outreach.auth import staff
 from webhooks.outreach.blueprint import bp
+from webhooks.outreach.paging import page_of
 
 HANDLE = re.compile(f"[{handoffs.HANDLE_ALPHABET}]{{{handoffs.HANDLE_LENGTH}}}")
 #: A worker's reply: about four SMS in Khmer; a texter reads it on a cheap phone.
 MAX_REPLY_CHARS = 480
+#: Chats listed on one page of the inbox.
+PAGE_SIZE = 25
 
 
-def _master() -> bytes:
-    key = current_app.config.get("HANDOFF_KEY")
-    if not key:
+def _keys() -> sealing.Keyring:
+    keys = sealing.keyring_of(current_app.config)
+    if keys is None:
         abort(404)
-    return sealing.master_key(str(key))
+    return keys
 
 
-def _row(connection: Any, handle: str) -> Any:
+def _row(connection: Any, handle: str, *, open_only: bool = True) -> Any:
+    """The chat of ``handle``: an open one (not past its time, its key there), or with
+    ``open_only=False`` any that is still stored (to close it)."""
     if not HANDLE.fullmatch(handle):
         abort(404)
-    row = handoffs.by_handle(connection, handle)
+    row = handoffs.by_handle(connection, handle, _now() if open_only else None)
     if row is None:
         abort(404)
     return row
@@ -50,38 +62,63 @@ def _row(connection: Any, handle: str) -> Any:
 @bp.get("/handoffs")
 def handoff_inbox() -> str:
     enabled = bool(current_app.config.get("HANDOFF_KEY"))
+    emergency_only = request.args.get("emergency") == "1"
     rows: list[Any] = []
+    page = pages = 1
+    total = emergencies = waiting = 0
     ended = demand.periods(demand.Filters(by=demand.published_period()))
     period = ended[-1] if ended else None
     counts: list[Any] = []
+    now = _now()
     with get_db().sessions() as session:
         if enabled:
-            rows = handoffs.waiting_list(session.connection())
+            connection = session.connection()
+            total = handoffs.count_open(connection, now, emergency_only)
+            emergencies = handoffs.count_open(connection, now, emergency_only=True)
+            waiting = handoffs.waiting(connection, now)
+            page, pages = page_of(total, PAGE_SIZE)
+            rows = handoffs.inbox(connection, now, limit=PAGE_SIZE,
+                                  offset=(page - 1) * PAGE_SIZE, emergency_only=emergency_only)
         if period is not None:
             counts = stats.handoff_rows(session, period, current_app.config["K_ANONYMITY"])
     return render_template(
         "outreach/handoffs.html", rows=rows, enabled=enabled, me=staff().id,
         hours=current_app.config["HANDOFF_HOURS"], ttl=current_app.config["HANDOFF_TTL_HOURS"],
-        period=period, counts=counts,
+        period=period, counts=counts, page=page, pages=pages, total=total,
+        emergencies=emergencies, emergency_only=emergency_only, waiting=waiting,
+        cap=current_app.config["HANDOFF_MAX_WAITING"],
     )
 
 
 @bp.get("/handoffs/<handle>")
 def handoff(handle: str) -> str:
-    master = _master()
+    keys = _keys()
+    unreadable = False
     with get_db().sessions() as session, session.begin():
         connection = session.connection()
         row = _row(connection, handle)
         mine = row.claimed_by == staff().id
-        opened = handoffs.read(connection, master, row) if mine else None
+        opened = None
+        if mine:
+            try:
+                opened = handoffs.read(connection, keys, row)
+            except sealing.SealError:
+                unreadable = True  # HANDOFF_KEY changed without HANDOFF_KEY_PREVIOUS
+        holder = session.get(StaffUser, row.claimed_by) if row.claimed_by is not None else None
+        colleagues = []
+        if staff().is_admin:
+            colleagues = list(session.scalars(
+                select(StaffUser).where(StaffUser.is_active.is_(True)).order_by(StaffUser.email)
+            ))
     return render_template(
         "outreach/handoff.html", row=row, mine=mine, opened=opened, limit=MAX_REPLY_CHARS,
+        unreadable=unreadable, holder=holder, colleagues=colleagues,
     )
 
 
 @bp.post("/handoffs/<handle>/claim")
 def handoff_claim(handle: str) -> Response:
-    _master()
+    _keys()
     with get_db().sessions() as session, session.begin():
         row = _row(session.connection(), handle)
         if handoffs.claim(session.connection(), row.id, staff().id):
@@ -93,7 +130,7 @@ def handoff_claim(handle: str) -> Response:
 
 @bp.post("/handoffs/<handle>/reply")
 def handoff_reply(handle: str) -> Response:
-    master = _master()
+    keys = _keys()
     text = request.form.get("text", "").replace("\r\n", "\n").strip()
     if not text or len(text) > MAX_REPLY_CHARS:
         flash(_("Write a reply of 1 to %(n)s characters.", n=MAX_REPLY_CHARS), "error")
@@ -103,35 +140,66 @@ def handoff_reply(handle: str) -> Response:
         row = _row(connection, handle)
         if row.claimed_by != staff().id:
             abort(403)
-        if not _send(master, row, text):
+        if not _send(connection, keys, row, text):
             flash(_("The reply could not be sent. Try again in a moment."), "error")
             return redirect(url_for("outreach.handoff", handle=handle))
-        handoffs.add_message(connection, master, row, text, from_texter=False,
-                             now=_now())
+        handoffs.add_message(connection, keys, row, text, from_texter=False, now=_now())
         audit.record(session, staff(), "handoff.reply", "handoff", target_label=handle)
+    return redirect(url_for("outreach.handoff", handle=handle))
+
+
+@bp.post("/handoffs/<handle>/assign")
+def handoff_assign(handle: str) -> Response:
+    """An admin gives the chat to an active colleague, or (``to`` empty) puts it back in the
+    waiting list; audited with who had it and who has it, never with what was written."""
+    _keys()
+    if not staff().is_admin:
+        abort(403)
+    to = request.form.get("to", "").strip()
+    with get_db().sessions() as session, session.begin():
+        row = _row(session.connection(), handle)
+        before = session.get(StaffUser, row.claimed_by) if row.claimed_by is not None else None
+        had = before.email if before is not None else None
+        if not to:
+            handoffs.assign(session.connection(), row.id, None)
+            audit.record(session, staff(), "handoff.release", "handoff", target_label=handle,
+                         details={"worker": [had, None]})
+            flash(_("The chat is back in the waiting list."), "info")
+            return redirect(url_for("outreach.handoff", handle=handle))
+        colleague = session.get(StaffUser, int(to)) if to.isascii() and to.isdigit() else None
+        if colleague is None or not colleague.is_active:
+            flash(_("Choose an active account."), "error")
+            return redirect(url_for("outreach.handoff", handle=handle))
+        handoffs.assign(session.connection(), row.id, colleague.id)
+        audit.record(session, staff(), "handoff.reassign", "handoff", target_label=handle,
+                     details={"worker": [had, colleague.email]})
+        flash(_("The chat now belongs to %(email)s.", email=colleague.email), "info")
     return redirect(url_for("outreach.handoff", handle=handle))
 
 
 @bp.post("/handoffs/<handle>/close")
 def handoff_close(handle: str) -> Response:
-    master = _master()
+    keys = _keys()
     with get_db().sessions() as session, session.begin():
         connection = session.connection()
-        row = _row(connection, handle)
+        row = _row(connection, handle, open_only=False)
         if row.claimed_by not in (None, staff().id) and not staff().is_admin:
             abort(403)
-        # the texter is told it has ended; the chat closes even if that message fails
-        _send(master, row, Texts(Locale(row.locale)).handoff_closed())
+        if handoffs.find(connection, row.id, _now()) is not None:
+            # the texter is told it has ended (not after its time: then the address is no
+            # longer used); the chat closes even if that message fails
+            _send(connection, keys, row, Texts(Locale(row.locale)).handoff_closed())
         handoffs.close(connection, row.id, _now())
         audit.record(session, staff(), "handoff.close", "handoff", target_label=handle)
+    retention.shred_keys(get_db().engine)  # no copy of its key stays in the files
     flash(_("The chat is closed and deleted."), "info")
     return redirect(url_for("outreach.handoff_inbox"))
 
 
-def _send(master: bytes, row: Any, text: str) -> bool:
+def _send(connection: Any, keys: sealing.Keyring, row: Any, text: str) -> bool:
     """Deliver ``text`` to the texter of ``row``; False (logged, without the address) if not."""
     try:
-        channels.send(current_app.config, handoffs.address(master, row), text)
+        channels.send(current_app.config, handoffs.address(connection, keys, row), text)
     except (channels.SendError, sealing.SealError, KeyError, ValueError) as error:
         current_app.logger.warning("a message to a texter was not delivered (%s)",
                                    type(error).__name__)

@@ -127,7 +127,8 @@ def field(name: str) -> str:
 #: Fields of the audit log that are not on a form.
 FIELD_NAMES = {"is_active": _l("Active"), "rows": _l("Rows"), "format": _l("Format"),
                "replace": _l("Replace the whole directory with this file"),
-               "email": _l("E-mail"), "verified_on": _l("Last checked")}
+               "email": _l("E-mail"), "verified_on": _l("Last checked"),
+               "worker": _l("Outreach worker")}
 
 
 def role(value: str | None) -> str:
