@@ -15,7 +15,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Boolean,
@@ -23,6 +23,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    case,
     delete,
     insert,
     select,
@@ -40,6 +41,9 @@ from models.demand_events import DemandEvent
 HANDLE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 HANDLE_LENGTH = 5
 WAITING, CLAIMED = "waiting", "claimed"
+#: A worker's message: recorded before it is sent (outside any transaction), then marked as
+#: sent or failed; a failed one is kept, to send again. A texter's message has no delivery.
+SENDING, SENT, FAILED = "sending", "sent", "failed"
 
 
 class Handoff(Base):
@@ -83,10 +87,23 @@ class HandoffMessage(Base):
     body: Mapped[bytes] = mapped_column(LargeBinary)
     #: To the minute: enough to read a conversation, no finer.
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: A worker's message: ``SENDING``, ``SENT`` or ``FAILED``; None for a texter's.
+    delivery: Mapped[str | None] = mapped_column(String(16))
 
 
 _handoff = Handoff.__table__
 _message = HandoffMessage.__table__
+
+
+class Said(NamedTuple):
+    """One message of a handoff, opened."""
+
+    from_texter: bool
+    text: str
+    at: datetime
+    id: int = 0
+    #: A worker's message: ``SENDING``, ``SENT`` or ``FAILED``; None for a texter's.
+    delivery: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +111,7 @@ class Opened:
     """What a worker may read of one handoff (its address stays sealed)."""
 
     row: Any
-    messages: list[tuple[bool, str, datetime]]
+    messages: list[Said]
 
 
 def _minute(moment: datetime) -> datetime:
@@ -165,36 +182,67 @@ def _data_key(master: bytes, row: Any) -> bytes:
 
 def add_message(
     connection: Connection, master: bytes, row: Any, text: str, *, from_texter: bool,
-    now: datetime, emergency: bool = False,
-) -> None:
-    """Keep one message, sealed; a texter's message counts as unread for the worker."""
+    now: datetime, emergency: bool = False, delivery: str | None = None,
+) -> int:
+    """Keep one message, sealed; returns its id. A texter's message counts as unread for the
+    worker; a worker's answers the handoff unless it is yet to be sent (``delivery``)."""
     key = _data_key(master, row)
-    connection.execute(insert(_message).values(
-        handoff_id=row.id, from_texter=from_texter, at=_minute(now),
+    added = connection.execute(insert(_message).values(
+        handoff_id=row.id, from_texter=from_texter, at=_minute(now), delivery=delivery,
         body=sealing.seal(key, text.encode(), _context(row.id)),
     ))
     values: dict[str, Any] = {"last_message_at": _minute(now)}
     if from_texter:
         values["unread"] = _handoff.c.unread + 1
-    else:
+    elif delivery in (None, SENT):
         values["answered"] = True
     if emergency:
         values["emergency"] = True
     connection.execute(update(_handoff).where(_handoff.c.id == row.id).values(**values))
+    return int(added.inserted_primary_key[0])
+
+
+def set_delivery(
+    connection: Connection, handoff_id: str, message_id: int, delivery: str,
+    *, was: str | None = None,
+) -> bool:
+    """Mark a worker's message ``delivery`` (only if it is ``was``, when given); a message sent
+    answers the handoff. False if no such message (the handoff closed meanwhile, or another
+    request changed it first)."""
+    query = update(_message).where(
+        _message.c.id == message_id, _message.c.handoff_id == handoff_id,
+        _message.c.from_texter.is_(False),
+    )
+    if was is not None:
+        query = query.where(_message.c.delivery == was)
+    if connection.execute(query.values(delivery=delivery)).rowcount != 1:
+        return False
+    if delivery == SENT:
+        connection.execute(update(_handoff).where(_handoff.c.id == handoff_id)
+                           .values(answered=True))
+    return True
 
 
 def read(connection: Connection, master: bytes, row: Any) -> Opened:
-    """The handoff and its messages, opened, oldest first; marks them read."""
+    """The handoff and its messages, opened, oldest first. Writes nothing (``mark_read``)."""
     key = _data_key(master, row)
     found = connection.execute(
         select(_message).where(_message.c.handoff_id == row.id).order_by(_message.c.id)
     ).all()
     messages = [
-        (m.from_texter, sealing.unseal(key, m.body, _context(row.id)).decode(), m.at)
+        Said(m.from_texter, sealing.unseal(key, m.body, _context(row.id)).decode(), m.at, m.id,
+             m.delivery)
         for m in found
     ]
-    connection.execute(update(_handoff).where(_handoff.c.id == row.id).values(unread=0))
     return Opened(row, messages)
+
+
+def mark_read(connection: Connection, handoff_id: str, seen: int) -> None:
+    """The worker has seen ``seen`` of the texter's unread messages (any that came since stay
+    unread)."""
+    unread = _handoff.c.unread
+    connection.execute(update(_handoff).where(_handoff.c.id == handoff_id)
+                       .values(unread=case((unread > seen, unread - seen), else_=0)))
 
 
 def address(master: bytes, row: Any) -> dict[str, Any]:

@@ -119,7 +119,7 @@ def directory_import(file: Path | None, sample: bool, replace: bool, file_format
 def directory_export(output: click.utils.LazyFile, no_sample: bool, file_format: str) -> None:
     """Write the directory as CSV or HSDS JSON (to stdout by default)."""
     writer = export_hsds if file_format == "hsds" else export_csv
-    with get_db().sessions() as session:
+    with get_db().reads() as session:
         output.write(writer(session, include_sample=not no_sample))
 
 
