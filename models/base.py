@@ -50,6 +50,21 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value
 
 
+class UTCMinute(UTCDateTime):
+    """A UTC time kept to the minute, whatever is written (ORM or Core): the seconds of a
+    moment could be matched with a provider's records of who texted when."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        value = super().process_bind_param(value, dialect)
+        return None if value is None else value.replace(second=0, microsecond=0)
+
+    @staticmethod
+    def now() -> datetime:
+        return utcnow().replace(second=0, microsecond=0)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

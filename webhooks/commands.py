@@ -172,18 +172,21 @@ def classify(text: str | None, jsonl: click.utils.LazyFile | None) -> None:
 @click.command("purge")
 @with_appcontext
 def purge() -> None:
-    """Delete expired conversation state, old de-duplication records and the keys of closed
-    days (models/retention.py). Safe to run often."""
+    """Delete expired conversation state, old de-duplication records, the keys of closed
+    days, expired handoffs and old audit log entries, then compact the database so that they
+    are gone from its files too (models/retention.py). Safe to run often."""
     config = current_app.config
     with get_db().sessions() as session, session.begin():
         done = retention.purge(
             session, datetime.now(UTC), config["STATE_TTL_HOURS"],
             config["PROCESSED_RETENTION_DAYS"], config["HANDOFF_TTL_HOURS"],
+            config["AUDIT_RETENTION_DAYS"],
         )
+    retention.compact(get_db().engine)
     click.echo(
         f"purged {done.conversations} expired conversation(s), "
         f"{done.processed} processed-message record(s), {done.daily_keys} closed daily key(s), "
-        f"{done.handoffs} expired handoff(s)"
+        f"{done.handoffs} expired handoff(s), {done.audit_entries} audit log entries"
     )
 
 

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import click
 
 from bot import hours
+from models.retention import AUDIT_RETENTION_BOUNDS, AUDIT_RETENTION_DAYS
 from models.stats import PERIODS
 
 MODES = ("development", "production")
@@ -60,6 +61,8 @@ DEFAULTS: dict[str, Any] = {
     "HANDOFF_KEY": "",
     "HANDOFF_HOURS": "Mo-Fr 08:00-17:00",
     "HANDOFF_TTL_HOURS": 72,
+    # How long the audit log of staff actions is kept (models/retention.py: 30 to 730 days).
+    "AUDIT_RETENTION_DAYS": AUDIT_RETENTION_DAYS,
     # Sending a worker's reply by SMS or WhatsApp uses Twilio's REST API.
     "TWILIO_ACCOUNT_SID": "",
     "TWILIO_API_BASE_URL": "https://api.twilio.com",
@@ -86,6 +89,7 @@ ENV_KEYS = (
     "HANDOFF_KEY",
     "HANDOFF_HOURS",
     "HANDOFF_TTL_HOURS",
+    "AUDIT_RETENTION_DAYS",
     "TWILIO_ACCOUNT_SID",
     "TWILIO_API_BASE_URL",
 )
@@ -98,6 +102,7 @@ INT_KEYS = (
     "RATE_CONVERSATION_REPLIES",
     "RATE_WORKER_PER_MINUTE",
     "HANDOFF_TTL_HOURS",
+    "AUDIT_RETENTION_DAYS",
 )
 
 
@@ -147,6 +152,9 @@ def load(instance_path: Path, overrides: Mapping[str, Any] | None = None) -> dic
         raise ConfigError(f"HANDOFF_HOURS: {error}") from None
     if not 1 <= config["HANDOFF_TTL_HOURS"] <= 24 * 7:
         raise ConfigError("HANDOFF_TTL_HOURS must be between 1 and 168 (a week).")
+    shortest, longest = AUDIT_RETENTION_BOUNDS
+    if not shortest <= config["AUDIT_RETENTION_DAYS"] <= longest:
+        raise ConfigError(f"AUDIT_RETENTION_DAYS must be between {shortest} and {longest}.")
     production = config["SANGKHIM_ENV"] == "production"
     config["PRODUCTION"] = production
     if production:

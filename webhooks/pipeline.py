@@ -168,7 +168,8 @@ def _upkeep(engine: Engine, now: datetime, forgot: bool) -> None:
             config = current_app.config
             with writer_turn(engine), engine.begin() as connection:
                 retention.purge(connection, now, config["STATE_TTL_HOURS"],
-                                config["PROCESSED_RETENTION_DAYS"], config["HANDOFF_TTL_HOURS"])
+                                config["PROCESSED_RETENTION_DAYS"], config["HANDOFF_TTL_HOURS"],
+                                config["AUDIT_RETENTION_DAYS"])
         if new_day or forgot:
             retention.compact(engine, reorder_events=new_day)
     except SQLAlchemyError as error:
