@@ -50,6 +50,21 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value
 
 
+class UTCMinute(UTCDateTime):
+    """A UTC time kept to the minute, whatever is written (ORM or Core): the seconds of a
+    moment could be matched with a provider's records of who texted when."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        value = super().process_bind_param(value, dialect)
+        return None if value is None else value.replace(second=0, microsecond=0)
+
+    @staticmethod
+    def now() -> datetime:
+        return utcnow().replace(second=0, microsecond=0)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -59,17 +74,22 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         # The driver's own transaction handling is switched off so that every transaction
         # starts with BEGIN IMMEDIATE: concurrent workers then queue for the write lock
-        # (up to the timeout) instead of failing when a read turns into a write.
+        # (up to the timeout) instead of failing when a read turns into a write. So every
+        # transaction takes the write lock: code that only reads uses ``reading`` or
+        # ``read_only``, which begin none.
         engine = create_engine(url, connect_args={"timeout": 15, "isolation_level": None}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
-        return engine
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
-        url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    # No pre-ping: it would cost every request a round trip. A connection that died with the
-    # server fails its first statement instead, which invalidates the pool; the webhook runs
-    # the turn again on a fresh connection (webhooks/pipeline.py), other callers report it.
-    return create_engine(url, **kwargs)
+    else:
+        if url.startswith("postgresql://") or url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url.split("://", 1)[1]
+        # No pre-ping: it would cost every request a round trip. A connection that died with
+        # the server fails its first statement instead, which invalidates the pool; the webhook
+        # runs the turn again on a fresh connection (webhooks/pipeline.py), other callers
+        # report it.
+        engine = create_engine(url, **kwargs)
+    event.listen(engine, "before_cursor_execute", _refuse_writes_when_reading)
+    return engine
 
 
 @contextlib.contextmanager
@@ -109,10 +129,37 @@ def _sqlite_begin_immediate(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+#: Execution options of code that only reads: each statement on its own (autocommit), so no
+#: BEGIN/COMMIT round trips on PostgreSQL and no write lock on SQLite (no transaction is begun,
+#: and a statement holds its read snapshot only while it runs); and writes are refused.
+READ_ONLY: dict[str, Any] = {"isolation_level": "AUTOCOMMIT", "sangkhim_read_only": True}
+#: What a statement that only reads starts with.
+_READS = ("SELECT", "WITH", "EXPLAIN", "SHOW", "VALUES")
+
+
+class ReadOnlyError(RuntimeError):
+    """A write on a connection or session meant for reads only (a bug: it would take the write
+    lock that a reading page promises not to take)."""
+
+
 def reading(engine: Engine) -> contextlib.AbstractContextManager[Connection]:
-    """A connection for reads only, each statement on its own (autocommit): no BEGIN/COMMIT
-    round trips on PostgreSQL, no write lock taken on SQLite."""
-    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    """A connection for reads only (``READ_ONLY``)."""
+    return engine.connect().execution_options(**READ_ONLY)
+
+
+def read_only(engine: Engine) -> Engine:
+    """``engine`` for reads only (``READ_ONLY``), for sessions of pages and commands that only
+    read; it shares the engine's pool."""
+    return engine.execution_options(**READ_ONLY)
+
+
+def _refuse_writes_when_reading(
+    connection: Connection, _cursor: Any, statement: str, *_args: Any
+) -> None:
+    if connection.get_execution_options().get("sangkhim_read_only"):
+        first = statement.lstrip(" \n\t(").split(None, 1)[:1]
+        if not first or first[0].upper() not in _READS:
+            raise ReadOnlyError(f"a write on a read-only connection: {statement[:40]!r}")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:  # type: ignore[type-arg]

@@ -31,7 +31,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Boolean,
@@ -39,6 +39,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    case,
     delete,
     exists,
     func,
@@ -59,6 +60,9 @@ from models.staff import StaffUser
 HANDLE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 HANDLE_LENGTH = 5
 WAITING, CLAIMED = "waiting", "claimed"
+#: A worker's message: recorded before it is sent (outside any transaction), then marked as
+#: sent or failed; a failed one is kept, to send again. A texter's message has no delivery.
+SENDING, SENT, FAILED = "sending", "sent", "failed"
 
 #: What a sealed value is, bound into its associated data with the handoff's id (so the
 #: address cannot be shown as a message, nor a texter's message as the worker's).
@@ -122,6 +126,8 @@ class HandoffMessage(Base):
     body: Mapped[bytes] = mapped_column(LargeBinary)
     #: To the minute: enough to read a conversation, no finer.
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: A worker's message: ``SENDING``, ``SENT`` or ``FAILED``; None for a texter's.
+    delivery: Mapped[str | None] = mapped_column(String(16))
 
 
 _handoff = Handoff.__table__
@@ -130,13 +136,25 @@ _message = HandoffMessage.__table__
 _staff = StaffUser.__table__
 
 
+class Said(NamedTuple):
+    """One message of a handoff, opened (``text`` None: it does not open as this side's
+    message of this handoff; changed in the database)."""
+
+    from_texter: bool
+    text: str | None
+    at: datetime
+    id: int = 0
+    #: A worker's message: ``SENDING``, ``SENT`` or ``FAILED``; None for a texter's.
+    delivery: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Opened:
     """What a worker may read of one handoff (its address stays sealed). A message that does
     not open (changed in the database) reads as None."""
 
     row: Any
-    messages: list[tuple[bool, str | None, datetime]]
+    messages: list[Said]
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,35 +283,58 @@ def opens(connection: Connection, keys: sealing.Keyring, handoff_id: str) -> boo
 
 def add_message(
     connection: Connection, keys: sealing.Keyring, row: Any, text: str, *, from_texter: bool,
-    now: datetime, emergency: bool = False,
-) -> None:
-    """Keep one message, sealed; a texter's message counts as unread for the worker.
+    now: datetime, emergency: bool = False, delivery: str | None = None,
+) -> int:
+    """Keep one message, sealed; returns its id. A texter's message counts as unread for the
+    worker; a worker's answers the handoff unless it is yet to be sent (``delivery``).
     ``emergency``: the engine read an emergency in it (never anything the texter set)."""
     secret = _secret(connection, keys, row.id)
-    connection.execute(insert(_message).values(
-        handoff_id=row.id, from_texter=from_texter, at=_minute(now),
+    added = connection.execute(insert(_message).values(
+        handoff_id=row.id, from_texter=from_texter, at=_minute(now), delivery=delivery,
         body=sealing.seal(secret.data_key, text.encode(),
                           context(row.id, _message_role(from_texter), secret.scheme)),
     ))
     values: dict[str, Any] = {"last_message_at": _minute(now)}
     if from_texter:
         values["unread"] = _handoff.c.unread + 1
-    else:
+    elif delivery in (None, SENT):
         values["answered"] = True
     if emergency:
         values["emergency"] = True
     connection.execute(update(_handoff).where(_handoff.c.id == row.id).values(**values))
+    return int(added.inserted_primary_key[0])
+
+
+def set_delivery(
+    connection: Connection, handoff_id: str, message_id: int, delivery: str,
+    *, was: str | None = None,
+) -> bool:
+    """Mark a worker's message ``delivery`` (only if it is ``was``, when given); a message sent
+    answers the handoff. False if no such message (the handoff closed meanwhile, or another
+    request changed it first)."""
+    query = update(_message).where(
+        _message.c.id == message_id, _message.c.handoff_id == handoff_id,
+        _message.c.from_texter.is_(False),
+    )
+    if was is not None:
+        query = query.where(_message.c.delivery == was)
+    if connection.execute(query.values(delivery=delivery)).rowcount != 1:
+        return False
+    if delivery == SENT:
+        connection.execute(update(_handoff).where(_handoff.c.id == handoff_id)
+                           .values(answered=True))
+    return True
 
 
 def read(connection: Connection, keys: sealing.Keyring, row: Any) -> Opened:
-    """The handoff and its messages, opened, oldest first; marks them read. Raises
-    ``SealError`` if the handoff's key does not open."""
+    """The handoff and its messages, opened, oldest first. Writes nothing (``mark_read``).
+    Raises ``SealError`` if the handoff's key does not open."""
     secret = _secret(connection, keys, row.id)
     found = connection.execute(
         select(_message).where(_message.c.handoff_id == row.id).order_by(_message.c.id)
     ).all()
-    messages = [(m.from_texter, _open_message(secret, row.id, m), m.at) for m in found]
-    connection.execute(update(_handoff).where(_handoff.c.id == row.id).values(unread=0))
+    messages = [Said(m.from_texter, _open_message(secret, row.id, m), m.at, m.id, m.delivery)
+                for m in found]
     return Opened(row, messages)
 
 
@@ -304,6 +345,14 @@ def _open_message(secret: _Secret, handoff_id: str, message: Any) -> str | None:
                               context(handoff_id, role, secret.scheme)).decode()
     except (sealing.SealError, UnicodeDecodeError):
         return None  # not a message of this side of this handoff: changed in the database
+
+
+def mark_read(connection: Connection, handoff_id: str, seen: int) -> None:
+    """The worker has seen ``seen`` of the texter's unread messages (any that came since stay
+    unread)."""
+    unread = _handoff.c.unread
+    connection.execute(update(_handoff).where(_handoff.c.id == handoff_id)
+                       .values(unread=case((unread > seen, unread - seen), else_=0)))
 
 
 def address(connection: Connection, keys: sealing.Keyring, row: Any) -> dict[str, Any]:

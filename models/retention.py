@@ -12,12 +12,17 @@
   hidden capacity), each recorded in the audit log;
 - handoffs to an outreach worker past their time (``HANDOFF_TTL_HOURS``), with their key, the
   texter's sealed address and every message (``models.handoffs``); and, while ``HANDOFF_KEY``
-  is being rotated, it re-wraps the handoffs' keys under the new one.
+  is being rotated, it re-wraps the handoffs' keys under the new one;
+- audit log entries older than ``AUDIT_RETENTION_DAYS`` (its chat entries name a chat's handle).
 
 ``compact`` then makes deleted rows unrecoverable where the engine allows it: SQLite overwrites
 deleted content (``secure_delete``, set on every connection) and its write-ahead log is
 checkpointed and truncated; PostgreSQL vacuums the tables that held pseudonyms, and rewrites the
 demand events in the order of their random ids so that storage order says nothing of arrival.
+On SQLite another connection in the middle of a read (a backup, a long report) keeps the log
+from being emptied: the checkpoint is tried again, without making writers wait, for up to
+``CHECKPOINT_PATIENCE_SECONDS``, and logged (with no identifier) if it still cannot complete;
+the next compaction tries again.
 
 ``shred_keys`` makes destroyed handoff keys unrecoverable from the files: SQLite checkpoints and
 truncates the write-ahead log (retried while a reader holds an old snapshot); PostgreSQL
@@ -41,7 +46,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert, text, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.vocabulary import CAMBODIA
 from models import handoffs, sealing, services
@@ -53,6 +58,17 @@ from models.unique import close_days
 
 log = logging.getLogger(__name__)
 
+log = logging.getLogger(__name__)
+
+#: How long audit log entries are kept by default (``AUDIT_RETENTION_DAYS``), and the bounds a
+#: deployment may set: long enough to look into what staff did, short enough that the chat
+#: entries do not outlive their use.
+AUDIT_RETENTION_DAYS = 180
+AUDIT_RETENTION_BOUNDS = (30, 730)
+#: How long ``compact`` keeps trying to empty SQLite's write-ahead log while another connection
+#: reads (each try gives way at once to writers and readers), and the pause between tries.
+CHECKPOINT_PATIENCE_SECONDS = 2.0
+_CHECKPOINT_PAUSES = (0.02, 0.05, 0.1, 0.2, 0.25)
 #: Hours a delivery's reply is kept at least, for a provider's retry (received times are kept to
 #: the hour, and the app purges hourly: a reply lives one to three hours).
 STORED_REPLY_HOURS = 1
@@ -81,17 +97,20 @@ class Purged:
     handoffs: int = 0
     #: Handoff keys re-wrapped under the current HANDOFF_KEY (a rotation under way).
     rewrapped: int = 0
+    audit_entries: int = 0
 
 
 def purge(
     session: Executor, now: datetime, state_ttl_hours: int, processed_retention_days: int,
-    handoff_ttl_hours: int = 0, keys: sealing.Keyring | None = None,
+    handoff_ttl_hours: int = 0, audit_retention_days: int = AUDIT_RETENTION_DAYS,
+    keys: sealing.Keyring | None = None,
 ) -> Purged:
     """Delete what has expired at ``now`` (the same clock and day as the demand events). A
     conversation with an outreach worker lives as long as its handoff may
-    (``handoff_ttl_hours``); expired handoffs are closed, and their keys destroyed. With
-    ``keys`` holding previous HANDOFF_KEYs, keys still wrapped under one are re-wrapped under
-    the current key. Run ``shred_keys`` after the transaction."""
+    (``handoff_ttl_hours``); expired handoffs are closed, and their keys destroyed; audit log
+    entries go after ``audit_retention_days``. With ``keys`` holding previous HANDOFF_KEYs,
+    keys still wrapped under one are re-wrapped under the current key. Run ``shred_keys``
+    after the transaction."""
     state_cutoff = now - timedelta(hours=state_ttl_hours)
     handoff_cutoff = now - timedelta(hours=max(handoff_ttl_hours, state_ttl_hours))
     closed = handoffs.close_expired(session, now)  # type: ignore[arg-type]
@@ -119,6 +138,9 @@ def purge(
         .values(reply="[]")
     )
     keys = close_days(session, before=now.astimezone(CAMBODIA).date())  # days are Cambodia's
+    audit = session.execute(delete(AuditLog).where(
+        AuditLog.at < now - timedelta(days=audit_retention_days)
+    ))
     return Purged(
         conversations=states.rowcount,  # type: ignore[attr-defined]
         processed=inbox.rowcount,  # type: ignore[attr-defined]
@@ -126,6 +148,7 @@ def purge(
         replies=replies.rowcount,  # type: ignore[attr-defined]
         handoffs=closed,
         rewrapped=rewrapped,
+        audit_entries=audit.rowcount,  # type: ignore[attr-defined]
     )
 
 
@@ -135,20 +158,51 @@ def compact(engine: Engine, reorder_events: bool = False) -> None:
     transaction; ``reorder_events`` also rewrites the demand events (PostgreSQL; daily)."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         if engine.dialect.name == "sqlite":
-            # Old page images stay in the write-ahead log until a checkpoint copies the log
-            # into the (securely overwritten) database and truncates it.
-            _checkpoint(connection)
+            checkpoint(connection)
         elif engine.dialect.name == "postgresql":
             connection.execute(text(f"VACUUM {', '.join(_VACUUMED)}"))
             if reorder_events:
                 connection.execute(text("CLUSTER demand_event USING pk_demand_event"))
 
 
-#: A checkpoint that finds a reader on an old snapshot is tried again after these pauses.
-CHECKPOINT_PAUSES = (0.05, 0.25)
-#: How long one checkpoint may wait for readers (SQLite), or the rewrite of the key table for
-#: its lock (PostgreSQL), before giving up for this time: a worker's close waits at most about
-#: two seconds for it.
+def checkpoint(connection: Connection, patience: float | None = None) -> bool:
+    """Empty SQLite's write-ahead log, where old page images (a deleted pseudonym among them)
+    stay until a checkpoint copies the log into the (securely overwritten) database and
+    truncates it. True if it did.
+
+    A checkpoint cannot complete while another connection reads an older snapshot, and one
+    that waits for it (the busy timeout) keeps every writer out meanwhile: texters would wait.
+    So each try waits for nobody, and tries are repeated, with short pauses, for up to
+    ``patience`` seconds (``CHECKPOINT_PATIENCE_SECONDS``). If the log still cannot be
+    emptied, that is logged, with no key, pseudonym or identifier of any kind."""
+    patience = CHECKPOINT_PATIENCE_SECONDS if patience is None else patience
+    deadline = time.monotonic() + patience
+    saved = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+    connection.exec_driver_sql("PRAGMA busy_timeout = 0")
+    try:
+        for attempt in range(10_000):
+            try:
+                busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
+            except OperationalError:  # "database is locked": a writer is at work
+                busy = None
+            if busy is not None and busy[0] == 0:
+                return True
+            pause = _CHECKPOINT_PAUSES[min(attempt, len(_CHECKPOINT_PAUSES) - 1)]
+            if time.monotonic() + pause > deadline:
+                break
+            time.sleep(pause)
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(saved or 0)}")
+    log.warning(
+        "the write-ahead log could not be checkpointed within %.1f s (another connection kept "
+        "reading): rows deleted since the last checkpoint stay in it until the next compaction",
+        patience,
+    )
+    return False
+
+
+#: How long the rewrite of the key table may wait for its lock (PostgreSQL), in thirds, before
+#: giving up for this time (SQLite's checkpoint has its own patience, ``checkpoint``).
 SHRED_WAIT_MS = 500
 
 
@@ -159,7 +213,7 @@ def shred_keys(engine: Engine) -> bool:
     try:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             if engine.dialect.name == "sqlite":
-                done = _checkpoint(connection)
+                done = checkpoint(connection)
             elif engine.dialect.name == "postgresql":
                 connection.execute(text(f"SET lock_timeout = {SHRED_WAIT_MS * 3}"))
                 try:
@@ -177,21 +231,3 @@ def shred_keys(engine: Engine) -> bool:
         log.warning("destroyed chat keys may stay in the SQLite write-ahead log until the next "
                     "flask purge: a reader kept an old snapshot")
     return done
-
-
-def _checkpoint(connection: Connection) -> bool:
-    """``PRAGMA wal_checkpoint(TRUNCATE)``: copy the write-ahead log into the database file and
-    empty it. A reader on an old snapshot makes it return busy: wait a little and try again."""
-    usual = int(connection.exec_driver_sql("PRAGMA busy_timeout").scalar() or 0)
-    connection.exec_driver_sql(f"PRAGMA busy_timeout = {SHRED_WAIT_MS}")
-    try:
-        for pause in (*CHECKPOINT_PAUSES, None):
-            busy, _log, _done = connection.exec_driver_sql(
-                "PRAGMA wal_checkpoint(TRUNCATE)").one()
-            if not busy:
-                return True
-            if pause is not None:
-                time.sleep(pause)
-        return False
-    finally:
-        connection.exec_driver_sql(f"PRAGMA busy_timeout = {usual}")

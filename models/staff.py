@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, UTCDateTime, utcnow
+from models.base import Base, UTCDateTime, UTCMinute, utcnow
 
 
 class Role(enum.StrEnum):
@@ -67,12 +67,13 @@ class StaffUser(Base):
 
 
 class AuditLog(Base):
-    """Who changed what, when: one row per staff change, shown to admins."""
+    """Who changed what, when: one row per staff change, shown to admins. Times are kept to the
+    minute, and rows for ``AUDIT_RETENTION_DAYS`` (``models.retention``)."""
 
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCMinute, default=UTCMinute.now, index=True)
     actor_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_user.id", ondelete="SET NULL")
     )

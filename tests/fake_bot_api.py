@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,14 +23,21 @@ BOT = {
 
 @dataclass
 class FakeBotApi:
-    """Answers like api.telegram.org: ``{"ok": true, "result": …}``, or an error if told to."""
+    """Answers like api.telegram.org: ``{"ok": true, "result": …}``, or an error if told to;
+    ``hold`` (an event) makes it wait before it answers, like a slow provider: ``arrived`` is
+    set as each request comes in."""
 
     url: str = ""
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     webhook: dict[str, Any] = field(default_factory=dict)
     refuse: dict[str, str] = field(default_factory=dict)  # method -> error description
+    hold: threading.Event | None = None
+    arrived: threading.Event = field(default_factory=threading.Event)
 
     def answer(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        self.arrived.set()
+        if self.hold is not None:
+            self.hold.wait(timeout=30)
         prefix = f"/bot{TOKEN}/"
         if not path.startswith(prefix):
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}

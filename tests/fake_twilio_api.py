@@ -4,6 +4,7 @@ outreach workers' replies sent by SMS and WhatsApp."""
 from __future__ import annotations
 
 import base64
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,15 +19,22 @@ ACCOUNT_SID = "AC" + "0" * 32
 
 @dataclass
 class FakeTwilioApi:
-    """Answers like api.twilio.com's Messages resource; ``refuse`` makes it answer 400."""
+    """Answers like api.twilio.com's Messages resource; ``refuse`` makes it answer 400, and
+    ``hold`` (an event) makes it wait before it answers, like a slow provider: ``arrived`` is
+    set as each request comes in."""
 
     url: str = ""
     sent: list[dict[str, str]] = field(default_factory=list)
     #: The HTTP basic-auth user and password of each request.
     auth: list[tuple[str, str]] = field(default_factory=list)
     refuse: bool = False
+    hold: threading.Event | None = None
+    arrived: threading.Event = field(default_factory=threading.Event)
 
     def answer(self, path: str, params: dict[str, str], auth: tuple[str, str]) -> tuple[int, Any]:
+        self.arrived.set()
+        if self.hold is not None:
+            self.hold.wait(timeout=30)
         if path != f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json":
             return 404, {"code": 20404, "message": "not found", "status": 404}
         self.auth.append(auth)

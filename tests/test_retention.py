@@ -8,6 +8,9 @@ files, write-ahead log included.
 
 from __future__ import annotations
 
+import sqlite3
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +20,7 @@ from sqlalchemy import select, text
 
 from bot.types import Inbound
 from bot.vocabulary import Channel
-from models import Conversation
+from models import Conversation, retention
 from models.inbox import ProcessedMessage
 from models.retention import STORED_REPLY_HOURS, purge
 from tests.webhooks.channels import TwilioSender, conversation, count_rows, publish_demand
@@ -83,6 +86,77 @@ def test_an_opt_out_leaves_no_trace_in_the_sqlite_files(app: Flask) -> None:
     sender.send("STOP")
     assert conversation(app, sender.key) is None
     assert key not in _sqlite_files(app)
+
+
+def _read_snapshot(app: Flask) -> sqlite3.Connection:
+    """Another connection in the middle of a read (a backup, a report, a page): until it ends,
+    the write-ahead log cannot be emptied."""
+    reader = sqlite3.connect(app.extensions["sangkhim.db"].engine.url.database,
+                             isolation_level=None, check_same_thread=False)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM conversation").fetchone()
+    return reader
+
+
+def test_an_opt_out_during_a_long_read_leaves_no_trace_once_the_read_ends(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checkpoint after STOP is retried until the reader lets go (within a bound), without
+    holding up other texters meanwhile: a checkpoint that waits for readers also keeps every
+    writer out."""
+    if app.extensions["sangkhim.db"].engine.dialect.name != "sqlite":
+        pytest.skip("file contents are an SQLite matter; PostgreSQL is vacuumed instead")
+    monkeypatch.setattr(retention, "CHECKPOINT_PATIENCE_SECONDS", 30.0)
+    sender = TwilioSender(app.test_client(), "sms_english", "+85512399997")
+    sender.send("hello")
+    sender.send("1")
+    other = TwilioSender(app.test_client(), "sms_english", "+85512399996")
+    other.send("hello")
+    reader = _read_snapshot(app)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        stop = pool.submit(sender.send, "STOP")
+        try:
+            time.sleep(0.3)  # the STOP is waiting for the checkpoint
+            assert not stop.done()
+            start = time.monotonic()
+            assert other.send("2")  # another texter is answered meanwhile, at once
+            assert time.monotonic() - start < 5
+            assert not stop.done()
+        finally:
+            reader.execute("COMMIT")
+            reader.close()
+        assert "deleted" in stop.result(timeout=30)[0]
+    assert conversation(app, sender.key) is None
+    assert sender.key.encode() not in _sqlite_files(app)
+
+
+def test_a_checkpoint_that_cannot_complete_is_logged_without_any_identifier(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    if app.extensions["sangkhim.db"].engine.dialect.name != "sqlite":
+        pytest.skip("the write-ahead log is SQLite's")
+    monkeypatch.setattr(retention, "CHECKPOINT_PATIENCE_SECONDS", 0.5)
+    number = "+85512399995"
+    sender = TwilioSender(app.test_client(), "sms_english", number)
+    sender.send("hello")
+    reader = _read_snapshot(app)
+    try:
+        start = time.monotonic()
+        assert "deleted" in sender.send("STOP")[0]  # the texter is answered all the same
+        assert time.monotonic() - start < 5
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+    warnings = [r for r in caplog.records if r.name == "models.retention"]
+    assert warnings and warnings[0].levelname == "WARNING"
+    logged = caplog.text
+    assert "checkpoint" in logged
+    for secret in (sender.key, number, number[1:], app.config["PSEUDONYM_KEY"]):
+        assert secret not in logged
+    # once the reader has let go, the next compaction (the next opt-out, the next day's, or
+    # flask purge) empties the log
+    retention.compact(app.extensions["sangkhim.db"].engine)
+    assert sender.key.encode() not in _sqlite_files(app)
 
 
 def test_an_opt_out_vacuums_postgresql(app: Flask) -> None:

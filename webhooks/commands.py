@@ -121,7 +121,7 @@ def directory_import(file: Path | None, sample: bool, replace: bool, file_format
 def directory_export(output: click.utils.LazyFile, no_sample: bool, file_format: str) -> None:
     """Write the directory as CSV or HSDS JSON (to stdout by default)."""
     writer = export_hsds if file_format == "hsds" else export_csv
-    with get_db().sessions() as session:
+    with get_db().reads() as session:
         output.write(writer(session, include_sample=not no_sample))
 
 
@@ -175,9 +175,10 @@ def classify(text: str | None, jsonl: click.utils.LazyFile | None) -> None:
 @with_appcontext
 def purge() -> None:
     """Delete expired conversation state, old de-duplication records, the keys of closed
-    days and expired chats with outreach workers (models/retention.py), publish the demand
-    events of the hours that have ended (models/demand_events.py), then compact the database so
-    that none of it stays in its files. Safe to run often, and from several processes."""
+    days, expired chats with outreach workers and old audit log entries (models/retention.py),
+    publish the demand events of the hours that have ended (models/demand_events.py), then
+    compact the database so that none of it stays in its files. Safe to run often, and from
+    several processes."""
     config = current_app.config
     now = datetime.now(UTC)
     db = get_db()
@@ -185,7 +186,7 @@ def purge() -> None:
         done = retention.purge(
             session, now, config["STATE_TTL_HOURS"],
             config["PROCESSED_RETENTION_DAYS"], config["HANDOFF_TTL_HOURS"],
-            keys=sealing.keyring_of(config),
+            config["AUDIT_RETENTION_DAYS"], keys=sealing.keyring_of(config),
         )
     published = demand_events.publish(db.engine, now)
     retention.compact(db.engine)
@@ -193,7 +194,7 @@ def purge() -> None:
     click.echo(
         f"purged {done.conversations} expired conversation(s), "
         f"{done.processed} processed-message record(s), {done.daily_keys} closed daily key(s), "
-        f"{done.handoffs} expired handoff(s)"
+        f"{done.handoffs} expired handoff(s), {done.audit_entries} audit log entries"
         + (f", re-wrapped {done.rewrapped} chat key(s)" if done.rewrapped else "")
         + f"; published {published} demand event(s)"
     )

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import click
 
 from bot import hours
+from models.retention import AUDIT_RETENTION_BOUNDS, AUDIT_RETENTION_DAYS
 from models.sealing import previous_keys
 from models.stats import PERIODS
 
@@ -65,6 +66,8 @@ DEFAULTS: dict[str, Any] = {
     "HANDOFF_TTL_HOURS": 72,
     # At most this many chats wait for a worker at once; a texter over it is told so.
     "HANDOFF_MAX_WAITING": 30,
+    # How long the audit log of staff actions is kept (models/retention.py: 30 to 730 days).
+    "AUDIT_RETENTION_DAYS": AUDIT_RETENTION_DAYS,
     # Sending a worker's reply by SMS or WhatsApp uses Twilio's REST API.
     "TWILIO_ACCOUNT_SID": "",
     "TWILIO_API_BASE_URL": "https://api.twilio.com",
@@ -93,6 +96,7 @@ ENV_KEYS = (
     "HANDOFF_HOURS",
     "HANDOFF_TTL_HOURS",
     "HANDOFF_MAX_WAITING",
+    "AUDIT_RETENTION_DAYS",
     "TWILIO_ACCOUNT_SID",
     "TWILIO_API_BASE_URL",
 )
@@ -106,6 +110,7 @@ INT_KEYS = (
     "RATE_WORKER_PER_MINUTE",
     "HANDOFF_TTL_HOURS",
     "HANDOFF_MAX_WAITING",
+    "AUDIT_RETENTION_DAYS",
 )
 
 
@@ -165,6 +170,9 @@ def load(instance_path: Path, overrides: Mapping[str, Any] | None = None) -> dic
             "HANDOFF_KEY_PREVIOUS is set but HANDOFF_KEY is not: set the new key in "
             "HANDOFF_KEY (see docs/PRIVACY.md, 'Keys and their rotation')."
         )
+    shortest, longest = AUDIT_RETENTION_BOUNDS
+    if not shortest <= config["AUDIT_RETENTION_DAYS"] <= longest:
+        raise ConfigError(f"AUDIT_RETENTION_DAYS must be between {shortest} and {longest}.")
     production = config["SANGKHIM_ENV"] == "production"
     config["PRODUCTION"] = production
     if production:

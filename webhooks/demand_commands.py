@@ -134,7 +134,7 @@ def demand_export(
         raise click.ClickException(str(error)) from None
     periods = _periods(first, last, by, 4 if _published_period(by) == "week" else 3)
     config = current_app.config
-    with get_db().sessions() as session:
+    with get_db().reads() as session:
         services = directory_services(session, include_sample=not config["PRODUCTION"])
         table = demand_table(session, periods, level, config["K_ANONYMITY"], services,
                              default_points())
@@ -157,7 +157,7 @@ def demand_report(
     50 km, or only full ones. One ranking per whole, ended period (default: the last one)."""
     periods = _periods(first, last, by, 1)
     config = current_app.config
-    with get_db().sessions() as session:
+    with get_db().reads() as session:
         services = directory_services(session, include_sample=not config["PRODUCTION"])
         for period in periods:
             report = unmet_report(session, period, config["K_ANONYMITY"], services,

@@ -174,7 +174,7 @@ def _upkeep(engine: Engine, now: datetime, forgot: bool, closed_handoff: bool = 
                 done = retention.purge(
                     connection, now, config["STATE_TTL_HOURS"],
                     config["PROCESSED_RETENTION_DAYS"], config["HANDOFF_TTL_HOURS"],
-                    keys=sealing.keyring_of(config))
+                    config["AUDIT_RETENTION_DAYS"], keys=sealing.keyring_of(config))
             closed_handoff = closed_handoff or bool(done.handoffs or done.rewrapped)
             demand_events.publish(engine, now)  # the demand events of the hours that ended
         if new_day or forgot:

@@ -6,6 +6,8 @@ of what was said."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -242,7 +244,7 @@ def test_only_the_worker_who_took_a_chat_reads_and_answers_it(
     assert second.get("/outreach/handoffs/not-a-handle").status_code == 404
 
 
-def test_a_reply_that_cannot_be_sent_is_not_kept_and_the_worker_is_told(
+def test_a_reply_that_cannot_be_sent_is_kept_as_not_delivered_and_can_be_sent_again(
     handoff_app: Flask, twilio_api: FakeTwilioApi
 ) -> None:
     app = handoff_app
@@ -254,10 +256,110 @@ def test_a_reply_that_cannot_be_sent_is_not_kept_and_the_worker_is_told(
     twilio_api.refuse = True
     response = post(worker, f"{path}/reply", {"text": WORKER_REPLY}, page=path,
                     follow_redirects=True)
-    assert "មិនអាចផ្ញើចម្លើយបានទេ" in response.get_data(as_text=True)  # the Khmer dashboard
-    assert count_rows(app, HandoffMessage) == 0
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "មិនអាចផ្ញើចម្លើយបានទេ" in page  # the worker is told (the Khmer dashboard)
+    assert WORKER_REPLY in page and 'data-testid="not-delivered"' in page  # and nothing is lost
+    kept = _messages(app)
+    assert [m.delivery for m in kept] == ["failed"]
+    assert WORKER_REPLY.encode() not in kept[0].body  # kept sealed, like every message
+    assert not _only_handoff(app).answered  # a reply that never arrived answers nothing
+
+    twilio_api.refuse = False
+    resend = f"{path}/messages/{kept[0].id}/resend"
+    assert post(worker, resend, page=path).status_code == 302
+    assert post(worker, resend, page=path).status_code == 302  # twice: sent once
+    assert twilio_api.sent == [{"To": NUMBER, "From": OUR_NUMBER, "Body": WORKER_REPLY}]
+    assert [m.delivery for m in _messages(app)] == ["sent"]
+    assert _only_handoff(app).answered
+    assert 'data-testid="not-delivered"' not in worker.get(path).get_data(as_text=True)
     assert post(worker, f"{path}/reply", {"text": ""}, page=path,
                 follow_redirects=True).status_code == 200
+    # closing deletes what was kept with everything else
+    post(worker, f"{path}/close", page=path)
+    assert count_rows(app, HandoffMessage) == 0 and WORKER_REPLY not in dump_database(app)
+
+
+def _messages(app: Flask) -> list[Any]:
+    with app.extensions["sangkhim.db"].sessions() as session:
+        return list(session.scalars(select(HandoffMessage).order_by(HandoffMessage.id)))
+
+
+@pytest.mark.parametrize("failure", ["timeout", "bug"])
+def test_a_send_that_fails_in_any_way_is_no_server_error(
+    handoff_app: Flask, twilio_api: FakeTwilioApi, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture, failure: str,
+) -> None:
+    from webhooks import channels, twilio_api as twilio_rest
+
+    app = handoff_app
+    texter = TwilioSender(app.test_client(), "sms_english", NUMBER, To=OUR_NUMBER)
+    _ask_for_a_person(texter)
+    row = _only_handoff(app)
+    worker, path = _worker(app), f"/outreach/handoffs/{row.handle}"
+    post(worker, f"{path}/claim", page=path)
+    if failure == "timeout":  # the provider takes longer than a worker is kept waiting
+        monkeypatch.setattr(twilio_rest, "SEND_TIMEOUT_SECONDS", 0.5)
+        twilio_api.hold = threading.Event()
+    else:  # an error nobody foresaw, with the address in its message
+        def broken(config: Any, address: Any, text: str) -> None:
+            raise RuntimeError(f"cannot reach {address['to']}")
+
+        monkeypatch.setattr(channels, "send", broken)
+    try:
+        response = post(worker, f"{path}/reply", {"text": WORKER_REPLY}, page=path)
+    finally:
+        if twilio_api.hold is not None:
+            twilio_api.hold.set()
+    assert response.status_code == 302
+    assert [m.delivery for m in _messages(app)] == ["failed"]
+    assert "not-delivered" in worker.get(path).get_data(as_text=True)
+    assert NUMBER not in caplog.text and WORKER_REPLY not in caplog.text
+
+
+@pytest.mark.parametrize(("channel", "action"),
+                         [("sms", "reply"), ("telegram", "reply"), ("sms", "close")])
+def test_a_slow_provider_does_not_make_texters_wait(
+    handoff_app: Flask, twilio_api: FakeTwilioApi, bot_api: FakeBotApi, channel: str, action: str,
+) -> None:
+    """The audit's case: the provider takes seconds to accept a worker's message. The send
+    happens outside any transaction, so texters meanwhile are answered at once, on SQLite too."""
+    from tests.webhooks.outreach.helpers import token
+    from tests.webhooks.test_locks import PROMPT_SECONDS, in_background
+
+    app = handoff_app
+    texter: TwilioSender | TelegramUser
+    if channel == "sms":
+        texter, provider = TwilioSender(app.test_client(), "sms_english", NUMBER,
+                                        To=OUR_NUMBER), twilio_api
+    else:
+        texter, provider = TelegramUser(app.test_client(), user_id=CHAT_ID, username="someone",
+                                        first_name="Someone", language_code="en"), bot_api
+    _ask_for_a_person(texter)
+    row = _only_handoff(app)
+    worker, path = _worker(app), f"/outreach/handoffs/{row.handle}"
+    post(worker, f"{path}/claim", page=path)
+    form = {"csrf_token": token(worker, path), "text": WORKER_REPLY}
+    other = TwilioSender(app.test_client(), "sms_english", "+85512300004")
+    provider.hold, provider.arrived = threading.Event(), threading.Event()
+    with in_background(lambda: worker.post(f"{path}/{action}", data=form)) as sending:
+        try:
+            assert provider.arrived.wait(timeout=30)  # the provider has the message, and waits
+            start = time.monotonic()
+            with in_background(lambda: other.send("methadone in Battambang")) as answer:
+                answered = answer.result(timeout=PROMPT_SECONDS)
+            with in_background(lambda: texter.send("are you still there?")) as relay:
+                relay.result(timeout=PROMPT_SECONDS)
+            waited = time.monotonic() - start
+        finally:
+            provider.hold.set()
+        assert sending.result(timeout=60).status_code == 302
+    assert "Battambang" in answered[0] and waited < 2 * PROMPT_SECONDS
+    if action == "reply":
+        assert [m.delivery for m in _messages(app) if not m.from_texter] == ["sent"]
+        assert "are you still there?" in worker.get(path).get_data(as_text=True)
+    else:
+        assert count_rows(app, Handoff) == 0
 
 
 def test_without_an_address_or_a_key_no_handoff_is_offered(make_app: Any) -> None:

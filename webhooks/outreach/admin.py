@@ -41,7 +41,7 @@ def users() -> Any:
             flash(_("The account has been created. Give the temporary password to its owner "
                     "in person; they choose their own at first login."), "info")
             return redirect(url_for("outreach.users"))
-    with get_db().sessions() as session:
+    with get_db().reads() as session:
         people = accounts.listing(session)
     return render_template(
         "outreach/users.html", form=form, people=people, roles=ROLE_LABELS,
@@ -95,7 +95,7 @@ def user_password(user_id: int) -> Response:
 @bp.get("/audit")
 @admin_required
 def audit_log() -> str:
-    with get_db().sessions() as session:
+    with get_db().reads() as session:
         total = session.scalar(select(func.count()).select_from(AuditLog)) or 0
         page, pages = page_of(total, AUDIT_PAGE_SIZE)
         entries = list(session.scalars(

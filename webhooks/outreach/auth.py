@@ -46,7 +46,7 @@ def load_user(user_id: str) -> StaffUser | None:
     number, _sep, token = user_id.partition(":")
     if not number.isdigit() or not token:
         return None
-    with get_db().sessions() as db_session:
+    with get_db().reads() as db_session:
         user = db_session.get(StaffUser, int(number))
     if user is None or not user.is_active:
         return None

@@ -193,7 +193,7 @@ def warm(app: Any) -> None:
         try:
             with app.app_context():
                 k = int(app.config["K_ANONYMITY"])
-                with get_db().sessions() as session:
+                with get_db().reads() as session:
                     for period in reversed(periods(Filters(by=published_period()))):
                         demand_cube(session, period, k)
         except Exception as error:  # a warm-up must never take a worker down

@@ -91,7 +91,7 @@ def directory() -> str:
         query = query.where(Service.is_active.is_(True), Service.is_full.is_(True))
     elif status == "closed":
         query = query.where(Service.is_active.is_(False))
-    with get_db().sessions() as session:
+    with get_db().reads() as session:
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         page, pages = page_of(total, PAGE_SIZE)
         services = list(session.scalars(
@@ -200,7 +200,7 @@ def service_new() -> Any:
 
 @bp.route("/directory/<id:service_id>", methods=["GET", "POST"])
 def service(service_id: int) -> Any:
-    with get_db().sessions() as session:
+    with get_db().reads() as session:
         current = _service_or_404(session, service_id)
     user = staff()
     form = ServiceForm(obj=current)
@@ -310,14 +310,14 @@ def directory_import() -> Any:
 
 @bp.get("/directory/export.csv")
 def directory_export_csv() -> Response:
-    with get_db().sessions() as session:
+    with get_db().reads() as session:
         body = directory_io.export_csv(session, include_sample=not current_app.config["PRODUCTION"])
     return exports.csv_response(body, "sangkhim-directory.csv")
 
 
 @bp.get("/directory/export.json")
 def directory_export_hsds() -> Response:
-    with get_db().sessions() as session:
+    with get_db().reads() as session:
         body = directory_io.export_hsds(session, include_sample=not current_app.config["PRODUCTION"])
     response = Response(body, mimetype="application/json")
     response.headers["Content-Disposition"] = 'attachment; filename="sangkhim-directory-hsds.json"'

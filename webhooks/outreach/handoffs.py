@@ -10,6 +10,11 @@ past its time can no longer be read, answered or taken, even before the purge de
 Every claim, reply, close and reassignment is audited, never with message text. Closing a chat
 shreds its key from the database's files (``models.retention.shred_keys``) before the page
 answers.
+
+Pages that only show read without a transaction, and a send to the provider happens outside
+any: a reply is recorded (as being sent) and committed, then sent, then marked sent or failed
+in a second short transaction. So a slow provider holds no lock that texters wait for, and a
+reply that could not be sent is kept, marked, for the worker to send again.
 """
 
 from __future__ import annotations
@@ -70,7 +75,7 @@ def handoff_inbox() -> str:
     period = ended[-1] if ended else None
     counts: list[Any] = []
     now = _now()
-    with get_db().sessions() as session:
+    with get_db().reads() as session:
         if enabled:
             connection = session.connection()
             total = handoffs.count_open(connection, now, emergency_only)
@@ -94,7 +99,7 @@ def handoff_inbox() -> str:
 def handoff(handle: str) -> str:
     keys = _keys()
     unreadable = False
-    with get_db().sessions() as session, session.begin():
+    with get_db().reads() as session:
         connection = session.connection()
         row = _row(connection, handle)
         mine = row.claimed_by == staff().id
@@ -110,6 +115,9 @@ def handoff(handle: str) -> str:
             colleagues = list(session.scalars(
                 select(StaffUser).where(StaffUser.is_active.is_(True)).order_by(StaffUser.email)
             ))
+    if opened is not None and row.unread:  # a write only when there is something new to mark
+        with get_db().sessions() as session, session.begin():
+            handoffs.mark_read(session.connection(), row.id, row.unread)
     return render_template(
         "outreach/handoff.html", row=row, mine=mine, opened=opened, limit=MAX_REPLY_CHARS,
         unreadable=unreadable, holder=holder, colleagues=colleagues,
@@ -135,16 +143,32 @@ def handoff_reply(handle: str) -> Response:
     if not text or len(text) > MAX_REPLY_CHARS:
         flash(_("Write a reply of 1 to %(n)s characters.", n=MAX_REPLY_CHARS), "error")
         return redirect(url_for("outreach.handoff", handle=handle))
+    with get_db().sessions() as session, session.begin():  # 1. record it, as being sent
+        row = _row(session.connection(), handle)
+        if row.claimed_by != staff().id:
+            abort(403)
+        message = handoffs.add_message(session.connection(), keys, row, text,
+                                       from_texter=False, now=_now(), delivery=handoffs.SENDING)
+    _deliver(keys, row, message, text)  # 2. send it, outside any transaction; 3. the outcome
+    return redirect(url_for("outreach.handoff", handle=handle))
+
+
+@bp.post("/handoffs/<handle>/messages/<id:message_id>/resend")
+def handoff_resend(handle: str, message_id: int) -> Response:
+    """Send again a reply that could not be sent; once only, however often it is asked."""
+    keys = _keys()
     with get_db().sessions() as session, session.begin():
         connection = session.connection()
         row = _row(connection, handle)
         if row.claimed_by != staff().id:
             abort(403)
-        if not _send(connection, keys, row, text):
-            flash(_("The reply could not be sent. Try again in a moment."), "error")
+        said = next((m for m in handoffs.read(connection, keys, row).messages
+                     if m.id == message_id and m.delivery == handoffs.FAILED), None)
+        if said is None or said.text is None or not handoffs.set_delivery(
+            connection, row.id, message_id, handoffs.SENDING, was=handoffs.FAILED
+        ):
             return redirect(url_for("outreach.handoff", handle=handle))
-        handoffs.add_message(connection, keys, row, text, from_texter=False, now=_now())
-        audit.record(session, staff(), "handoff.reply", "handoff", target_label=handle)
+    _deliver(keys, row, message_id, said.text)
     return redirect(url_for("outreach.handoff", handle=handle))
 
 
@@ -180,27 +204,47 @@ def handoff_assign(handle: str) -> Response:
 @bp.post("/handoffs/<handle>/close")
 def handoff_close(handle: str) -> Response:
     keys = _keys()
-    with get_db().sessions() as session, session.begin():
+    with get_db().reads() as session:
         connection = session.connection()
         row = _row(connection, handle, open_only=False)
-        if row.claimed_by not in (None, staff().id) and not staff().is_admin:
-            abort(403)
-        if handoffs.find(connection, row.id, _now()) is not None:
-            # the texter is told it has ended (not after its time: then the address is no
-            # longer used); the chat closes even if that message fails
-            _send(connection, keys, row, Texts(Locale(row.locale)).handoff_closed())
-        handoffs.close(connection, row.id, _now())
-        audit.record(session, staff(), "handoff.close", "handoff", target_label=handle)
+        still_open = handoffs.find(connection, row.id, _now()) is not None
+    if row.claimed_by not in (None, staff().id) and not staff().is_admin:
+        abort(403)
+    if still_open:
+        # the texter is told it has ended, outside any transaction (not after its time: then
+        # the address is no longer used); the chat closes even if that message fails
+        _send(keys, row, Texts(Locale(row.locale)).handoff_closed())
+    with get_db().sessions() as session, session.begin():
+        handoffs.close(session.connection(), row.id, _now())
+        audit.record(session, staff(), "handoff.close", "handoff", target_label=row.handle)
     retention.shred_keys(get_db().engine)  # no copy of its key stays in the files
     flash(_("The chat is closed and deleted."), "info")
     return redirect(url_for("outreach.handoff_inbox"))
 
 
-def _send(connection: Any, keys: sealing.Keyring, row: Any, text: str) -> bool:
-    """Deliver ``text`` to the texter of ``row``; False (logged, without the address) if not."""
+def _deliver(keys: sealing.Keyring, row: Any, message_id: int, text: str) -> bool:
+    """Send a worker's recorded message, then record whether it went (and audit a reply that
+    did); the worker is told when it did not. Called outside any transaction."""
+    sent = _send(keys, row, text)
+    with get_db().sessions() as session, session.begin():
+        handoffs.set_delivery(session.connection(), row.id, message_id,
+                              handoffs.SENT if sent else handoffs.FAILED)
+        if sent:
+            audit.record(session, staff(), "handoff.reply", "handoff", target_label=row.handle)
+    if not sent:
+        flash(_("The reply could not be sent. Try again in a moment."), "error")
+    return sent
+
+
+def _send(keys: sealing.Keyring, row: Any, text: str) -> bool:
+    """Deliver ``text`` to the texter of ``row``; False (logged, without the address) if not.
+    The address is opened in a read (no transaction, no lock) and the send happens outside any
+    transaction: a provider can take seconds."""
     try:
-        channels.send(current_app.config, handoffs.address(connection, keys, row), text)
-    except (channels.SendError, sealing.SealError, KeyError, ValueError) as error:
+        with get_db().reads() as session:
+            where = handoffs.address(session.connection(), keys, row)
+        channels.send(current_app.config, where, text)
+    except Exception as error:  # a failed send is the worker's to know, never a server error
         current_app.logger.warning("a message to a texter was not delivered (%s)",
                                    type(error).__name__)
         return False

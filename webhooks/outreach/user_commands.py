@@ -37,7 +37,7 @@ def users_create(email: str, role: str) -> None:
 @users_cli.command("list")
 def users_list() -> None:
     """List accounts: e-mail, role, active or not, last login."""
-    with get_db().sessions() as session:
+    with get_db().reads() as session:
         for user in accounts.listing(session):
             state = "active" if user.is_active else "deactivated"
             last = user.last_login_at.isoformat(timespec="minutes") if user.last_login_at else "never"

@@ -90,7 +90,7 @@ def province_map(filters: demand.Filters, period: stats.Period | None) -> Any:
     each a link that filters the page to it; None before any period has ended."""
     if period is None:
         return None
-    with get_db().sessions() as session:
+    with get_db().reads() as session:
         cube = demand.demand_cube(session, period, k())
     service = filters.service
     counts = {code: (cube.display(code, service, stats.ALL), cube.display(code, service,
@@ -127,7 +127,7 @@ def province_map(filters: demand.Filters, period: stats.Period | None) -> Any:
 def _demand_view(filters: demand.Filters) -> dict[str, Any]:
     periods = demand.periods(filters)
     chosen = _chosen(filters, periods)
-    with get_db().sessions() as session:
+    with get_db().reads() as session:
         points = demand.series(session, periods, filters, k())
         detail = demand.breakdown(session, chosen, filters, k()) if chosen else None
     return {"periods": periods, "chosen": chosen, "points": points, "detail": detail}
@@ -180,7 +180,7 @@ def _unmet_view(filters: demand.Filters) -> dict[str, Any]:
     chosen = _chosen(filters, periods)
     report = None
     if chosen is not None:
-        with get_db().sessions() as session:
+        with get_db().reads() as session:
             report = demand.unmet(session, chosen, filters, k())
     return {"periods": periods, "chosen": chosen, "report": report}
 
