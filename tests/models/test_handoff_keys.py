@@ -78,7 +78,7 @@ def test_chats_open_during_the_upgrade_go_on_and_the_handoff_table_keeps_no_key(
             handoffs.add_message(connection, keys, row, "an answer after it", from_texter=False,
                                  now=now)
             opened = handoffs.read(connection, keys, row)
-        assert [text_ for _, text_, _ in opened.messages] == [
+        assert [said.text for said in opened.messages] == [
             "words from before the upgrade", "an answer after it"]
         # HANDOFF_KEY rotates: the legacy chat's key is re-wrapped like any other
         with engine.begin() as connection:

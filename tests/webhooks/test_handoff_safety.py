@@ -364,7 +364,7 @@ def test_a_reader_holding_an_old_snapshot_delays_shredding_and_it_is_logged(
     from models import retention
 
     monkeypatch.setattr(retention, "SHRED_WAIT_MS", 100)
-    monkeypatch.setattr(retention, "CHECKPOINT_PAUSES", (0.01,))
+    monkeypatch.setattr(retention, "CHECKPOINT_PATIENCE_SECONDS", 0.05)
     handle = _open(app)
     path = f"/outreach/handoffs/{handle}"
     worker = _worker(app)
