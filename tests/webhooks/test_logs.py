@@ -267,7 +267,8 @@ def test_gunicorn_access_log_format_has_the_path_but_no_query(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize(
-    ("path", "marker"), [("Makefile", "$(BIN)/gunicorn "), ("Procfile", "web: gunicorn ")]
+    ("path", "marker"),
+    [("Makefile", "$(BIN)/gunicorn "), ("Procfile", "web: env SANGKHIM_ENV=production gunicorn ")],
 )
 def test_make_run_and_the_procfile_use_gunicorn_conf(path: str, marker: str) -> None:
     text = (ROOT / path).read_text().replace("\\\n", " ")  # join continued lines

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from models.base import utcnow
 from models.staff import AuditLog, LoginThrottle, StaffUser
 from webhooks.database import get_db
-from webhooks.outreach.auth import authenticate
+from webhooks.outreach.auth import LOGIN_AT, authenticate
 from tests.webhooks.outreach.helpers import ADMIN, OUTREACH, PASSWORD, login, make_user, post, token
 
 
@@ -428,10 +428,13 @@ def test_the_khmer_font_is_served_by_the_app(client: FlaskClient) -> None:
 
 
 def test_a_session_ends_at_the_absolute_limit(make_app) -> None:  # type: ignore[no-untyped-def]
-    app = make_app(OUTREACH_SESSION_MAX_HOURS=0)
+    app = make_app(OUTREACH_SESSION_MAX_HOURS=1)
     make_user(app, ADMIN, "admin")
     client = app.test_client()
     assert login(client, ADMIN).status_code == 302
+    assert client.get("/outreach/demand").status_code == 200
+    with client.session_transaction() as session:  # logged in an hour and a second ago
+        session[LOGIN_AT] -= 3601
     response = client.get("/outreach/demand")
     assert response.status_code == 302 and response.headers["Location"] == "/outreach/login"
     assert "Your session has ended" in client.get("/outreach/login").get_data(as_text=True)
