@@ -133,7 +133,7 @@ def test_next_only_leads_inside_the_dashboard(app: Flask, client: FlaskClient) -
 def test_session_cookie_is_httponly_and_samesite(app: Flask, client: FlaskClient) -> None:
     make_user(app, ADMIN, "admin")
     response = login(client, ADMIN)
-    cookie = response.headers["Set-Cookie"]
+    [cookie] = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Expires=" in cookie
 
 
