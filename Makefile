@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PYBABEL := $(BIN)/pybabel
+# Everything make runs is development (SAMPLE directory, generated secrets, the simulator):
+# said here, because an unset SANGKHIM_ENV means production (README, "Configuration").
+export SANGKHIM_ENV := development
 LOCALES := locales
 BABEL_EXTRACT := $(PYBABEL) extract -F $(LOCALES)/babel.cfg -k _ -k N_ -k _l -c TRANSLATORS: \
 	--no-location --sort-output --width 100 --project=Sangkhim --copyright-holder="Sangkhim contributors" \

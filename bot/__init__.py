@@ -14,12 +14,12 @@ from bot import context
 from bot.directory import Directory
 from bot.geo import ReferencePoints, default_points
 from bot.flows import Turn, run
-from bot.intents import Classification, Classifier, default_classifier
+from bot.intents import TEXT_LIMIT, Classification, Classifier, default_classifier
 from bot.places import PlaceResolver
 from bot.replies import Texts
 from bot.types import Desk, Inbound, Reply, State, Step
 from bot.vocabulary import CAPABILITIES, Capabilities, Locale
-from bot.normalize import has_khmer, normalize
+from bot.normalize import has_khmer, normalize, visible
 from bot.who import default_who
 
 __all__ = ["handle", "reply_locale"]
@@ -47,7 +47,7 @@ def reply_locale(inbound: Inbound, state: State, cls: Classification) -> tuple[L
 
 def asking(text: str, intent: str) -> str | None:
     """Who this message says is asking (``bot.who``); a family question is a relative's."""
-    who = default_who().read(normalize(text[:480]))
+    who = default_who().read(normalize(visible(text)[:TEXT_LIMIT]))
     return who or ("relative" if intent == "family" else None)
 
 

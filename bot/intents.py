@@ -25,6 +25,9 @@ opt-out only the model saw is still ``stop``, and the engine asks before deletin
 Classification reads at most ``TEXT_LIMIT`` characters, so its cost is bounded whatever arrives
 (a 4,096-character Telegram message, a 64 KB ``flask classify`` line). Emergency words are looked
 for further, up to ``EMERGENCY_SCAN_LIMIT`` characters, with the linear keyword automaton only.
+Both limits count what a reader sees: characters that show nothing (direction marks, zero-width
+spaces, other format characters and fillers) are taken out first, and runs of white space count
+as one (``bot.normalize.visible``), so padding cannot push a message out of view.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from rapidfuzz.distance import OSA
 from bot import days
 from bot.lexicon import Entry, Lexicon, default_lexicon
 from bot.model import IntentModel, Prediction, default_model
-from bot.normalize import has_khmer, normalize
+from bot.normalize import has_khmer, normalize, visible
 from bot.places import Place, PlaceResolver, default_resolver
 from bot.vocabulary import Intent, Locale
 
@@ -230,6 +233,7 @@ class Classifier:
         """``context``: what the conversation is in (``CONTEXTS``), or "" for nothing.
         ``expecting_place``: the bot has just asked where (``Step.ASK_PLACE``, or which of
         several places): the message is read as a place on weaker evidence (``bot/places.py``)."""
+        text = visible(text)  # before any limit: marks and fillers must not fill the head
         head, norm, entries, exact, places = observe(
             text, self.lexicon, self.places, expecting_place=expecting_place
         )
@@ -437,8 +441,9 @@ def observe(
 ) -> tuple[str, str, list[Entry], Entry | None, tuple[Place, ...]]:
     """What the matchers see in a message's first ``TEXT_LIMIT`` characters: that text, its
     normalised form, the keyword entries found in it, a whole-message keyword, the places
-    (``expecting_place``: the message answers the bot's place question)."""
-    head = text[:TEXT_LIMIT]
+    (``expecting_place``: the message answers the bot's place question). Characters that show
+    nothing are taken out before the text is cut (``visible``)."""
+    head = visible(text)[:TEXT_LIMIT]
     norm = normalize(head)
     entries = [e for span in lexicon.find_spans(norm) for e in span.payloads]
     places = tuple(resolver.resolve(head, expecting=expecting_place)) if norm else ()

@@ -34,7 +34,7 @@ from typing import Protocol
 from rapidfuzz import fuzz, process
 
 from bot.gazetteer import FUZZY_MIN_LENGTH, Gazetteer
-from bot.normalize import has_khmer
+from bot.normalize import has_khmer, visible
 from bot.placenames import COMMUNE, DISTRICT, LEVELS, PROVINCE, VILLAGE, MatchForm
 from bot.placeweights import (
     CROWDED,
@@ -147,8 +147,9 @@ class GazetteerResolver:
         """``[]`` when no place is named, one place when the reading is clear, up to
         ``MAX_CHOICES`` (best first) when the user should choose. Every name needs evidence
         that it is meant as a place (``bot/placeweights.py``); ``expecting`` (the message
-        answers the bot's place question) is evidence too."""
-        form = self._gaz.folder.form(text)
+        answers the bot's place question) is evidence too. Characters that show nothing
+        (direction marks, fillers) are no part of a name (``visible``)."""
+        form = self._gaz.folder.form(visible(text))
         if not form.text:
             return []
         marks = self._marks(form)

@@ -31,6 +31,7 @@ def build_app(folder: Path):  # type: ignore[no-untyped-def]
     url = f"sqlite:///{folder / 'screens.db'}"
     migrate.upgrade(url)
     app = create_app({
+        "SANGKHIM_ENV": "development",  # an unset SANGKHIM_ENV is production
         "DATABASE_URL": url,
         "SECRET_KEY": "screenshots-secret-key-0123456789abcdef",
         "PSEUDONYM_KEY": "screenshots-pseudonym-key-0123456789abcdef",

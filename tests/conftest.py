@@ -25,16 +25,20 @@ from tests.fake_twilio_api import twilio_api  # noqa: F401  (a fixture: the fake
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
+#: Tests run in development unless they say otherwise (an unset SANGKHIM_ENV is production).
+#: The keys are random (``secrets.token_urlsafe``), as production demands of them, so that a test
+#: can switch to production with them; the Bot API is a closed port on this machine, over https
+#: as production demands (tests that send point it at the fake server, ``bot_api``).
 TEST_CONFIG: dict[str, Any] = {
     "TESTING": True,
     "SANGKHIM_ENV": "development",
-    "SECRET_KEY": "test-secret-key-0123456789abcdef0123456789",
-    "PSEUDONYM_KEY": "test-pseudonym-key-0123456789abcdef01234567",
+    "SECRET_KEY": "cmRBZXVX--lE0WabE8DRHI-CDWDQ31FWp0Ai6YFMV7A",
+    "PSEUDONYM_KEY": "x5bOMj4rPeCQ8HC907CIUvskZ34Y7xziFiGOfbo-UyY",
     "TWILIO_AUTH_TOKEN": "test-twilio-auth-token",
     "PUBLIC_BASE_URL": "https://sangkhim.example.org",
     "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
-    "TELEGRAM_WEBHOOK_SECRET": "test-telegram-secret_0123",
-    "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot",
+    "TELEGRAM_WEBHOOK_SECRET": "sF9BeMU-LOoBN244AlhNq_aFGLFV7nU0",
+    "TELEGRAM_API_BASE_URL": "https://127.0.0.1:9/bot",
 }
 
 

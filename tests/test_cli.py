@@ -534,3 +534,5 @@ def test_dev_examples_in_development(app: Flask) -> None:
     secret = app.config["TELEGRAM_WEBHOOK_SECRET"]
     assert f"X-Telegram-Bot-Api-Secret-Token: {secret}" in result.output
     assert "http://127.0.0.1:5077/simulator" in result.output
+    # an unset SANGKHIM_ENV is production: the line to paste says development
+    assert "SANGKHIM_ENV=development .venv/bin/flask chat" in result.output

@@ -1,10 +1,14 @@
 """Configuration from the environment (README, "Configuration").
 
-``SANGKHIM_ENV`` is ``development`` (the default) or ``production``, spelled exactly: any other
-value stops start-up, so a typo cannot quietly mean development. Production fails fast, naming
-every missing or weak variable (never printing a secret). Development generates missing secrets
-once and keeps them in ``instance/secrets.json`` (mode 600), so restarts and several gunicorn
-workers agree on them.
+``SANGKHIM_ENV`` is ``production`` (the default: unset or empty means production) or
+``development``, spelled exactly: any other value stops start-up, so neither a typo nor a
+forgotten variable can quietly mean development. Development is said where the project runs on
+a developer's machine: the Makefile (``make run``, ``make test``) and the tests. Production fails
+fast, naming every missing or weak variable (never printing a secret): keys are measured for
+randomness (``webhooks/strength.py``), every privacy setting must lie within its range
+(``RANGES``), and every outbound API is called over https. Development generates missing
+secrets once and keeps them in ``instance/secrets.json`` (mode 600), so restarts and several
+gunicorn workers agree on them.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from bot import hours
 from models.retention import AUDIT_RETENTION_BOUNDS, AUDIT_RETENTION_DAYS
 from models.sealing import previous_keys
 from models.stats import PERIODS
+from webhooks import strength
 
 MODES = ("development", "production")
 CHANNELS = ("twilio", "telegram")
@@ -36,7 +41,7 @@ REQUIRED_BY_CHANNEL = {
     "telegram": ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET"),
 }
 DEFAULTS: dict[str, Any] = {
-    "SANGKHIM_ENV": "development",
+    "SANGKHIM_ENV": "production",
     "SANGKHIM_CHANNELS": ",".join(CHANNELS),
     "PUBLIC_BASE_URL": "",
     "TELEGRAM_BOT_TOKEN": "",
@@ -99,7 +104,41 @@ ENV_KEYS = (
     "AUDIT_RETENTION_DAYS",
     "TWILIO_ACCOUNT_SID",
     "TWILIO_API_BASE_URL",
+    # The dashboard's (defaults in webhooks/outreach/__init__.py), checked here with the rest.
+    "OUTREACH_SESSION_IDLE_HOURS",
+    "OUTREACH_SESSION_MAX_HOURS",
+    "LOGIN_MAX_FAILURES",
+    "LOGIN_MAX_FAILURES_PER_ADDRESS",
+    "LOGIN_WINDOW_MINUTES",
+    "LOGIN_LOCKOUT_MINUTES",
+    "OUTREACH_IMPORT_MAX_BYTES",
+    "SANGKHIM_PROXY_COUNT",
 )
+#: The range each number setting must lie in, whatever the mode, and what it counts. The privacy
+#: settings first: k of the published statistics, and how long anything about a texter is kept.
+RANGES: dict[str, tuple[int, int, str]] = {
+    "K_ANONYMITY": (5, 100, "the smallest count published; below 5 a count can point at people"),
+    "STATE_TTL_HOURS": (1, 24, "hours; texters are told their last step is kept 24 hours at most"),
+    "PROCESSED_RETENTION_DAYS": (1, 30, "days"),
+    "HANDOFF_TTL_HOURS": (1, 24 * 7, "hours, a week at most"),
+    "RATE_SENDER_BURST": (1, 1000, "messages in 5 minutes"),
+    "RATE_CONVERSATION_REPLIES": (1, 100_000, "replies"),
+    "RATE_WORKER_PER_MINUTE": (1, 100_000, "messages a minute"),
+    "OUTREACH_SESSION_IDLE_HOURS": (1, 24, "hours"),
+    "OUTREACH_SESSION_MAX_HOURS": (1, 24, "hours"),
+    "LOGIN_MAX_FAILURES": (1, 100, "failed logins"),
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": (1, 100_000, "failed logins"),
+    "LOGIN_WINDOW_MINUTES": (1, 24 * 60, "minutes, a day at most"),
+    "LOGIN_LOCKOUT_MINUTES": (1, 24 * 60, "minutes, a day at most"),
+    "OUTREACH_IMPORT_MAX_BYTES": (1024, 100 * 1024 * 1024, "bytes, 100 MB at most"),
+    "SANGKHIM_PROXY_COUNT": (0, 10, "reverse proxies"),
+    "HANDOFF_MAX_WAITING": (1, 10_000, "chats waiting for a worker"),
+    "AUDIT_RETENTION_DAYS": (*AUDIT_RETENTION_BOUNDS, "days the audit log is kept"),
+}
+#: Base URLs of the APIs the app calls: https in production (tests call local fakes over http).
+API_BASE_URLS = ("TELEGRAM_API_BASE_URL", "TWILIO_API_BASE_URL")
+#: How to make a key (README, "Configuration").
+GENERATE = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
 INT_KEYS = (
     "STATE_TTL_HOURS",
     "PROCESSED_RETENTION_DAYS",
@@ -114,9 +153,6 @@ INT_KEYS = (
 )
 
 
-#: Keys are at least this long, and of at least KEY_MIN_DISTINCT different characters.
-KEY_MIN_LENGTH = 32
-KEY_MIN_DISTINCT = 8
 #: Words of example and placeholder values ("change-me"), which no random key contains.
 _PLACEHOLDER = re.compile(
     r"change.?(me|it|this)|example|placeholder|your.?(secret|key)|insecure|dummy|not.?secret",
@@ -139,16 +175,24 @@ def load(instance_path: Path, overrides: Mapping[str, Any] | None = None) -> dic
     config: dict[str, Any] = dict(DEFAULTS)
     config.update({k: os.environ[k] for k in ENV_KEYS if os.environ.get(k)})
     config.update(overrides or {})
+    # Whether the mode was said, or production is only the default (then a refusal says so).
+    stated = bool(os.environ.get("SANGKHIM_ENV") or (overrides or {}).get("SANGKHIM_ENV"))
+    config["SANGKHIM_ENV"] = config["SANGKHIM_ENV"] or DEFAULTS["SANGKHIM_ENV"]
     if config["SANGKHIM_ENV"] not in MODES:
         raise ConfigError(
             f"SANGKHIM_ENV must be 'development' or 'production' (exactly, in lower case), "
             f"not {config['SANGKHIM_ENV']!r}."
         )
-    for key in INT_KEYS:
+    for key in (*INT_KEYS, *(k for k in RANGES if k not in INT_KEYS and k in config)):
         try:
             config[key] = int(config[key])
         except (TypeError, ValueError):
             raise ConfigError(f"{key} must be a whole number, got {config[key]!r}") from None
+    for key, (low, high, unit) in RANGES.items():
+        if key in config and not low <= config[key] <= high:
+            raise ConfigError(
+                f"{key} must be between {low} and {high} ({unit}), not {config[key]}."
+            )
     if config["DEMAND_PERIOD"] not in PERIODS:
         raise ConfigError(
             f"DEMAND_PERIOD must be one of {', '.join(PERIODS)}, not {config['DEMAND_PERIOD']!r}."
@@ -158,10 +202,6 @@ def load(instance_path: Path, overrides: Mapping[str, Any] | None = None) -> dic
         hours.parse(str(config["HANDOFF_HOURS"]))
     except hours.HoursError as error:
         raise ConfigError(f"HANDOFF_HOURS: {error}") from None
-    if not 1 <= config["HANDOFF_TTL_HOURS"] <= 24 * 7:
-        raise ConfigError("HANDOFF_TTL_HOURS must be between 1 and 168 (a week).")
-    if not 1 <= config["HANDOFF_MAX_WAITING"] <= 10_000:
-        raise ConfigError("HANDOFF_MAX_WAITING must be between 1 and 10000.")
     config["HANDOFF_KEY_PREVIOUS"] = previous_keys(config["HANDOFF_KEY_PREVIOUS"])
     if config["HANDOFF_KEY_PREVIOUS"] and not config["HANDOFF_KEY"] and (
         config["SANGKHIM_ENV"] == "production"
@@ -170,13 +210,18 @@ def load(instance_path: Path, overrides: Mapping[str, Any] | None = None) -> dic
             "HANDOFF_KEY_PREVIOUS is set but HANDOFF_KEY is not: set the new key in "
             "HANDOFF_KEY (see docs/PRIVACY.md, 'Keys and their rotation')."
         )
-    shortest, longest = AUDIT_RETENTION_BOUNDS
-    if not shortest <= config["AUDIT_RETENTION_DAYS"] <= longest:
-        raise ConfigError(f"AUDIT_RETENTION_DAYS must be between {shortest} and {longest}.")
     production = config["SANGKHIM_ENV"] == "production"
     config["PRODUCTION"] = production
     if production:
-        _require(config, instance_path)
+        try:
+            _require(config, instance_path)
+        except ConfigError as error:
+            if stated:
+                raise
+            raise ConfigError(
+                f"{error.message} SANGKHIM_ENV is not set, which means production; to try "
+                "Sangkhim on this machine, set SANGKHIM_ENV=development (make run does)."
+            ) from None
     else:
         _fill_dev_secrets(config, instance_path)
         if not config["HANDOFF_KEY"]:  # one per machine, the same in every worker
@@ -214,9 +259,10 @@ def _require(config: dict[str, Any], instance_path: Path) -> None:
         )
     keys = ["SECRET_KEY", "PSEUDONYM_KEY"] + (["HANDOFF_KEY"] if config["HANDOFF_KEY"] else [])
     values = [str(config[key]) for key in keys]
-    problems = [_weak_key(key, value) for key, value in zip(keys, values)]
+    problems = [_weak_key(key, value, strength.KEY_MIN_BITS) for key, value in zip(keys, values)]
     previous = config["HANDOFF_KEY_PREVIOUS"]
-    problems += list(dict.fromkeys(_weak_key("HANDOFF_KEY_PREVIOUS", p) for p in previous))
+    problems += list(dict.fromkeys(
+        _weak_key("HANDOFF_KEY_PREVIOUS", p, strength.KEY_MIN_BITS) for p in previous))
     if previous:
         keys.append("HANDOFF_KEY_PREVIOUS")
         values.extend(previous)
@@ -234,13 +280,20 @@ def _require(config: dict[str, Any], instance_path: Path) -> None:
             "PUBLIC_BASE_URL must be the app's public https:// address "
             "(scheme and host, no query), exactly as configured at Twilio and Telegram."
         )
-    if "telegram" in config["CHANNELS"] and not _TELEGRAM_SECRET.fullmatch(
-        str(config["TELEGRAM_WEBHOOK_SECRET"])
-    ):
-        problems.append(
-            "TELEGRAM_WEBHOOK_SECRET must be 16 to 256 characters, each a letter A-Z or a-z, "
-            "a digit, _ or -."
-        )
+    for key in API_BASE_URLS:
+        api = urlsplit(str(config[key]))
+        if api.scheme != "https" or not api.hostname or api.query or api.fragment:
+            problems.append(f"{key} must be an https:// address (scheme and host, no query).")
+    if "telegram" in config["CHANNELS"]:
+        secret = str(config["TELEGRAM_WEBHOOK_SECRET"])
+        if not _TELEGRAM_SECRET.fullmatch(secret):
+            problems.append(
+                "TELEGRAM_WEBHOOK_SECRET must be 16 to 256 characters, each a letter A-Z or a-z, "
+                "a digit, _ or -."
+            )
+        else:
+            problems.append(_weak_key("TELEGRAM_WEBHOOK_SECRET", secret,
+                                      strength.WEBHOOK_SECRET_MIN_BITS))
     developed = _stored_dev_secrets(instance_path)
     problems += [
         f"{key} is the development value from {instance_path / 'secrets.json'}; "
@@ -253,12 +306,17 @@ def _require(config: dict[str, Any], instance_path: Path) -> None:
         raise ConfigError("Sangkhim cannot start in production: " + " ".join(problems))
 
 
-def _weak_key(key: str, value: str) -> str:
-    """Why ``value`` is no key to rely on, or "" (the message never quotes the value)."""
-    if len(value) < KEY_MIN_LENGTH:
-        return f"{key} must be at least {KEY_MIN_LENGTH} characters of random text."
-    if len(set(value)) < KEY_MIN_DISTINCT or _PLACEHOLDER.search(value):
-        return f"{key} looks like a placeholder, not random text; generate a new one."
+def _weak_key(key: str, value: str, min_bits: int) -> str:
+    """Why ``value`` is no key to rely on, or "" (the message never quotes the value, nor says
+    how many bits it was found to hold)."""
+    if _PLACEHOLDER.search(value):
+        return f"{key} looks like a placeholder, not random text; generate one with {GENERATE}."
+    if strength.key_bits(value) < min_bits:
+        return (
+            f"{key} is too easy to guess: it must hold at least {min_bits} bits of randomness, "
+            "as Sangkhim measures them (words, repeats, sequences, keyboard rows and dates "
+            f"count for little, length alone for nothing); generate one with {GENERATE}."
+        )
     return ""
 
 

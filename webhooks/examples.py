@@ -60,7 +60,8 @@ def examples(config: Mapping[str, Any], base_url: str) -> str:
         "  The directory holds SAMPLE entries only: they are fictional and marked [SAMPLE].",
         "",
         "Talk to it:",
-        "  In a terminal:   .venv/bin/flask chat            (add --channel telegram, --locale en)",
+        "  In a terminal:   SANGKHIM_ENV=development .venv/bin/flask chat"
+        "   (add --channel telegram, --locale en)",
         f"  In a browser:    {base_url}/simulator",
         "",
         "  A signed Twilio SMS in English (asks for a service and a place in one message):",

@@ -6,6 +6,11 @@ logger's handlers and on gunicorn's. It also cuts the query string off every URL
 path: if Twilio is set to use GET, a texter's Body, From, ProfileName and FromCity arrive there,
 percent-encoded, where the patterns cannot recognise them (gunicorn.conf.py's access log format
 leaves the query out in the first place).
+
+Outbound calls must not leak either: every Telegram Bot API URL holds the bot token
+(``…/bot<digits>:<secret>/sendMessage``), and httpx logs each request's URL at INFO. ``install``
+turns httpx's and httpcore's loggers down to warnings, and the filter replaces anything shaped
+like a bot token, the secret after the colon included, whatever logged it.
 """
 
 from __future__ import annotations
@@ -19,7 +24,13 @@ REDACTED = "[redacted]"
 _REQUEST_QUERY = re.compile(r"(\b[A-Z]{3,10} [^\s?]*)\?.*?(?= HTTP/\d)")
 #: A URL or request path (``/webhooks/twilio/sms``, ``https://host/path``) and its query string.
 _QUERY = re.compile(r"((?:\b[a-z][a-z0-9+.-]*://[^\s/?#\"']*)?/[^\s?#\"']*)\?[^\s\"']+", re.I)
+#: A Telegram bot token, ``<bot id>:<secret>`` (the secret is 35 characters in real tokens),
+#: alone or right after ``/bot`` in a Bot API URL; the colon may be percent-encoded.
+_BOT_TOKEN = re.compile(r"(?:(?<=/bot)|(?<![\w:%-]))\d{3,}(?::|%3A)[A-Za-z0-9_-]{8,}", re.I)
+#: Libraries that log every outbound request's URL at INFO: only their warnings are kept.
+QUIET_LOGGERS = ("httpx", "httpcore")
 _PATTERNS = (
+    _BOT_TOKEN,  # before the digit runs below, which would leave the secret behind
     re.compile(r"whatsapp:\+?\d[\d\s-]{5,}", re.IGNORECASE),
     re.compile(r"(?<!\d)\+?\d(?:[\s.-]?\d){7,}"),  # phone numbers, chat ids: 8+ digits
     re.compile(r"(?<![\w@])@[A-Za-z]\w{3,}"),  # Telegram usernames
@@ -57,6 +68,10 @@ def install(level: int = logging.INFO) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
         root.setLevel(level)
+    for name in QUIET_LOGGERS:
+        quiet = logging.getLogger(name)
+        if quiet.getEffectiveLevel() < logging.WARNING:
+            quiet.setLevel(logging.WARNING)
     for name in ("", "gunicorn.error", "gunicorn.access", "werkzeug"):
         for handler in logging.getLogger(name).handlers:
             if not any(isinstance(f, RedactingFilter) for f in handler.filters):

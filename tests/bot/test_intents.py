@@ -373,3 +373,65 @@ def test_a_message_of_many_place_names_is_capped() -> None:
     assert MAX_MENTIONS <= 32
     assert len(resolver.resolve("ភ្នំពេញ " * 5000)) >= 1
     assert len(resolver.resolve("kampot takeo kep pursat " * 3000)) <= 3
+
+
+# --- invisible padding (audit N16) ------------------------------------------------------------
+# Characters that show nothing must count for nothing: hundreds of right-to-left marks before a
+# message filled the first TEXT_LIMIT characters, so the model read only marks and an emergency
+# that only the model recognises became "unknown".
+
+RLM = "\u200f"
+#: An emergency no keyword names (the model's to read), checked as such below.
+MODEL_EMERGENCY = "she fell down and is not moving"
+FILLERS = {
+    "right-to-left marks": RLM * 500,
+    "zero-width spaces": "\u200b" * 500,
+    "mixed format characters": "\u200e\u202b\u2066\u2069\u2060\ufeff\u00ad\U000e0041" * 100,
+    "fillers that are not format characters": "\u3164\u115f\u034f\ufe0f\u2800\u17b4" * 100,
+    "white space": " \u200b\n\t" * 200,
+}
+
+
+def test_the_padded_emergency_is_one_only_the_model_reads(classifier: Classifier) -> None:
+    result = classifier.classify(MODEL_EMERGENCY)
+    assert result.intent == "emergency" and result.source == "model"
+
+
+@pytest.mark.parametrize("filler", list(FILLERS.values()), ids=list(FILLERS))
+def test_invisible_padding_does_not_hide_an_emergency_from_the_model(
+    classifier: Classifier, filler: str
+) -> None:
+    result = classifier.classify(filler + MODEL_EMERGENCY)
+    assert result.intent == "emergency"
+
+
+@pytest.mark.parametrize("text", [f"he took an overd{RLM}ose", f"មិនដក{RLM}\u2066ដង្ហើម"])
+def test_marks_inside_words_do_not_hide_an_emergency_word(
+    classifier: Classifier, text: str
+) -> None:
+    """The keyword itself is found (the lexicon settles an emergency; the model only may)."""
+    result = classifier.classify(text)
+    assert result.intent == "emergency" and result.source == "lexicon"
+
+
+def test_invisible_padding_does_not_push_an_emergency_word_past_the_scan(
+    classifier: Classifier,
+) -> None:
+    """The keyword scan looks 4,096 characters far: marks do not count towards them."""
+    assert classifier.classify(RLM * 5000 + "overdose").intent == "emergency"
+
+
+@pytest.mark.parametrize("filler", list(FILLERS.values()), ids=list(FILLERS))
+def test_invisible_padding_does_not_hide_a_place(classifier: Classifier, filler: str) -> None:
+    result = classifier.classify(filler + "methadone in battambang")
+    assert result.intent == "find_methadone"
+    assert [p.province_code for p in result.places][:1] == ["02"]
+
+
+def test_marks_inside_a_place_name_are_ignored() -> None:
+    from bot.places import default_resolver
+
+    places = default_resolver().resolve(f"methadone in Bat{RLM}tam\u2066bang")
+    assert [p.province_code for p in places][:1] == ["02"]
+    places = default_resolver().resolve(f"ខេត្ត{RLM}បាត់{RLM * 3}ដំបង")
+    assert [p.province_code for p in places][:1] == ["02"]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.normalize import has_khmer, normalize, to_khmer_digits
+import sys
+import unicodedata
+
+from bot.normalize import has_khmer, normalize, to_khmer_digits, visible
 
 ZWSP, ZWNJ, ZWJ, WORD_JOINER, BOM, SOFT_HYPHEN = "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"
 COENG_DA, COENG_TA = "\u17d2\u178a", "\u17d2\u178f"
@@ -34,6 +37,9 @@ NORMALIZE_CASES = [
     ("empty", "", ""),
     ("only invisibles", f"{ZWSP}{ZWSP}", ""),
     ("emoji dropped as a symbol", "help 🙏", "help"),
+    ("direction marks and isolates", "\u200fs\u200et\u2066o\u2069p\u202b", "stop"),
+    ("tag characters", "st\U000e0041\U000e007fop", "stop"),
+    ("fillers that are not format characters", "\u3164st\u034fo\ufe0fp\u2800", "stop"),
 ]
 
 
@@ -86,3 +92,31 @@ def test_has_khmer(text: str, expected: bool) -> None:
 )
 def test_to_khmer_digits(text: str, expected: str) -> None:
     assert to_khmer_digits(text) == expected
+
+
+def test_normalize_removes_every_format_character() -> None:
+    """Every Cf character of this Python's Unicode database, wherever it is."""
+    everything = "".join(chr(c) for c in range(sys.maxunicode + 1)
+                         if unicodedata.category(chr(c)) == "Cf")
+    assert len(everything) > 150
+    assert normalize(f"st{everything}op") == "stop"
+    assert visible(f"st{everything}op") == f"st{ZWSP}op"  # a zero-width space stays a break
+
+
+VISIBLE_CASES = [
+    ("marks before the text", "\u200f" * 500 + "help", "help"),
+    ("marks inside a word", "over\u200f\u2066dose", "overdose"),
+    ("a zero-width space stays a word break", f"ខេត្ត{ZWSP}សៀមរាប", f"ខេត្ត{ZWSP}សៀមរាប"),
+    ("a run of zero-width spaces is one", f"{ZWSP * 500}ភ្នំពេញ", f"{ZWSP}ភ្នំពេញ"),
+    ("a run of white space is one space", "a" + " \t" * 300 + "b", "a b"),
+    ("a run with a line break is one line break", "a \n\n \u200b b", "a\nb"),
+    ("ordinary text unchanged", "Methadone in Phnom Penh?", "Methadone in Phnom Penh?"),
+]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [c[1:] for c in VISIBLE_CASES], ids=[c[0] for c in VISIBLE_CASES]
+)
+def test_visible(raw: str, expected: str) -> None:
+    assert visible(raw) == expected
+    assert visible(expected) == expected

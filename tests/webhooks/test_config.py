@@ -175,16 +175,63 @@ def test_an_unknown_mode_in_the_environment_is_refused(
 
 @pytest.mark.parametrize("value", ["weekly", "Month", "both", "day", ""])
 def test_demand_period_is_one_known_granularity(tmp_path: Path, value: str) -> None:
+    development = {"SANGKHIM_ENV": "development"}
     if value == "":
-        assert config.load(tmp_path, {"DEMAND_PERIOD": "month"})["DEMAND_PERIOD"] == "month"
-        assert config.load(tmp_path)["DEMAND_PERIOD"] == "week"
+        loaded = config.load(tmp_path, {**development, "DEMAND_PERIOD": "month"})
+        assert loaded["DEMAND_PERIOD"] == "month"
+        assert config.load(tmp_path, development)["DEMAND_PERIOD"] == "week"
         return
     with pytest.raises(ConfigError, match="DEMAND_PERIOD"):
-        config.load(tmp_path, {"DEMAND_PERIOD": value})
+        config.load(tmp_path, {**development, "DEMAND_PERIOD": value})
 
 
-def test_no_mode_is_development(tmp_path: Path) -> None:
-    assert config.load(tmp_path)["PRODUCTION"] is False
+# --- no mode is production (audit M2) -------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["absent", "empty"])
+def test_no_mode_is_production(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    """An unset or empty SANGKHIM_ENV is production: it needs every secret, generates none,
+    derives no HANDOFF_KEY; the message says how to run on one's own machine instead."""
+    if how == "empty":
+        monkeypatch.setenv("SANGKHIM_ENV", "")
+    with pytest.raises(ConfigError) as raised:
+        config.load(tmp_path)
+    message = str(raised.value)
+    for key in ("DATABASE_URL", "SECRET_KEY", "PSEUDONYM_KEY", "TELEGRAM_BOT_TOKEN"):
+        assert key in message
+    assert "SANGKHIM_ENV=development" in message
+    assert not (tmp_path / "secrets.json").exists()
+
+
+def test_no_mode_with_every_secret_is_a_production_app(tmp_path: Path) -> None:
+    settings = {k: v for k, v in TEST_CONFIG.items() if k != "SANGKHIM_ENV"}
+    app = create_app({**settings, "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.db'}"})
+    try:
+        assert app.config["PRODUCTION"] is True and app.config["SANGKHIM_ENV"] == "production"
+        assert app.config["HANDOFF_KEY"] == ""  # never derived from SECRET_KEY
+        assert app.test_client().get("/simulator").status_code == 404
+        listed = app.test_cli_runner().invoke(args=["--help"]).output.splitlines()
+        assert not [line for line in listed if line.split()[:1] == ["dev"]]
+    finally:
+        app.extensions["sangkhim.db"].engine.dispose()
+    assert not (tmp_path / "secrets.json").exists()
+
+
+def test_a_stated_production_needs_no_hint(production: Any) -> None:
+    with pytest.raises(ConfigError) as raised:
+        production(SECRET_KEY=None)
+    assert "SANGKHIM_ENV=development" not in str(raised.value)
+
+
+def test_development_is_only_where_it_is_said() -> None:
+    """``make run`` and ``make test`` say development; every Procfile process says production."""
+    makefile = (ROOT / "Makefile").read_text()
+    assert "\nexport SANGKHIM_ENV := development\n" in makefile
+    procfile = [line for line in (ROOT / "Procfile").read_text().splitlines() if line.strip()]
+    assert procfile and all(": env SANGKHIM_ENV=production " in line for line in procfile)
+    assert "SANGKHIM_ENV" not in (ROOT / ".flaskenv").read_text()  # it would reach production
 
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -217,6 +264,15 @@ def test_gunicorn_stops_at_once_on_a_bad_configuration() -> None:
     assert weak not in done.stderr
 
 
+def test_gunicorn_without_a_mode_refuses_to_start_as_development() -> None:
+    done = _start([sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", "1",
+                   "webhooks:create_app()"])
+    assert done.returncode == 1
+    assert "Error: " in done.stderr and "SECRET_KEY" in done.stderr
+    assert "SANGKHIM_ENV=development" in done.stderr
+    assert "Traceback" not in done.stderr and "Booting worker" not in done.stderr
+
+
 # --- production: an https address and strong secrets ------------------------------------------
 
 
@@ -240,7 +296,35 @@ WEAK_KEYS = [
     pytest.param("changeme" * 5, id="changeme"),
     pytest.param("0123456789abcdef-CHANGE-ME-0123456789abcdef", id="change-me-inside"),
     pytest.param("ab" * 20, id="two-characters"),
+    # Long, varied, no placeholder word, yet guessable: strength is measured, not counted.
+    pytest.param("Cambodia2024!Cambodia2024!Cambodia2024!", id="repeated-word"),
+    pytest.param("Kr0ngThmeyPassw0rd" * 3, id="repeated-phrase"),
+    pytest.param("sangkhim-production-secret-key-2026-phnom-penh", id="words-of-the-project"),
+    pytest.param("correct horse battery staple foo bar baz", id="a-few-words"),
+    pytest.param("qwertyuiopasdfghjklzxcvbnm1234567890", id="keyboard-rows"),
+    pytest.param("abcdefghijklmnopqrstuvwxyz0123456789ABCDEF", id="sequences"),
+    pytest.param("7924e5b33820dd3390746200fcf438c0", id="16-random-bytes-in-hex"),
 ]
+STRONG_KEYS = [
+    pytest.param("ynGDK-E0KfPl7GbUabJvzM8Wj-gFhPfl9k42uGo-Rns", id="token_urlsafe(32)"),
+    pytest.param("fb20fce13a8abf8ce224518fd641fe8da1d4b91c3042b9623f13c122d9703868",
+                 id="token_hex(32)"),
+    pytest.param("pWKVVtJ1fmOhXJrdoikCLAL9wBmpEBTPe6qkW5HD+kw=", id="openssl-rand-base64-32"),
+]
+
+
+@pytest.mark.parametrize("key", ["SECRET_KEY", "PSEUDONYM_KEY", "HANDOFF_KEY"])
+@pytest.mark.parametrize("strong", STRONG_KEYS)
+def test_production_accepts_a_random_key(production: Any, key: str, strong: str) -> None:
+    app = production(**{key: strong, "TWILIO_ACCOUNT_SID": "AC" + "0" * 32})
+    assert app.config[key] == strong
+
+
+def test_handoff_key_strength_is_measured_too(production: Any) -> None:
+    with pytest.raises(ConfigError, match="HANDOFF_KEY") as raised:
+        production(HANDOFF_KEY="Cambodia2024!Cambodia2024!Cambodia2024!",
+                   TWILIO_ACCOUNT_SID="AC" + "0" * 32)
+    assert "Cambodia2024" not in str(raised.value)
 
 
 @pytest.mark.parametrize("key", ["SECRET_KEY", "PSEUDONYM_KEY"])
@@ -278,6 +362,9 @@ def test_production_refuses_the_development_secrets(tmp_path: Path, key: str) ->
         pytest.param("a secret with spaces", id="space"),
         pytest.param("secret/with+base64=chars", id="not-telegram-alphabet"),
         pytest.param("សម្ងាត់សម្ងាត់សម្ងាត់", id="not-ascii"),
+        pytest.param("a" * 32, id="one-character"),
+        pytest.param("Ab3_-" * 3 + "z", id="repeated"),
+        pytest.param("telegram-webhook-secret-2026", id="words"),
     ],
 )
 def test_production_checks_the_telegram_secret_by_telegrams_rules(
@@ -288,10 +375,17 @@ def test_production_checks_the_telegram_secret_by_telegrams_rules(
     assert secret not in str(raised.value)
 
 
+RANDOM_256 = (  # 256 random letters, digits, _ and -
+    "HDCtTsX5k07pbN93uryc4IH059CznwItYCnq6gbR7-scrqbeQ6dgmS4JN09jeQ6A5YK3U4YF9-OdA95WGbXlzMyW9BW"
+    "VQUxfBCC06K8kVGQzUUKh8KpleEF_z1Ad48E9MKTdQgvtc-NwdaOkr8YF5YIN1n8qio5hsxYueaVMprg6QakTjzFDiQ"
+    "XR9_XTXiYtOgXVO9xX8HvH9RwGIVE7U0R8XkqLwFT6CSsM2ZoPZrLWPAQrabcZoxCmW9N0i0Q2"
+)
+
+
 def test_production_accepts_a_telegram_secret_of_16_to_256_allowed_characters(
     production: Any,
 ) -> None:
-    for secret in ("Ab3_-" * 3 + "z", "A" * 6 + "b_9-" * 62 + "c" * 2):
+    for secret in ("cafADJSEGZfG5dae", RANDOM_256):
         assert production(TELEGRAM_WEBHOOK_SECRET=secret).config["PRODUCTION"] is True
 
 
@@ -301,3 +395,83 @@ def test_production_names_every_problem_at_once(production: Any) -> None:
                    TELEGRAM_WEBHOOK_SECRET="short")
     for key in ("SECRET_KEY", "PUBLIC_BASE_URL", "TELEGRAM_WEBHOOK_SECRET"):
         assert key in str(raised.value)
+
+
+# --- privacy settings within their ranges, https for every API (audit N17) ---------------------
+
+OUT_OF_RANGE = [
+    ("K_ANONYMITY", ["2", "4", "0", "101"]),
+    ("STATE_TTL_HOURS", ["0", "25", "100000"]),
+    ("PROCESSED_RETENTION_DAYS", ["0", "31", "100000"]),
+    ("HANDOFF_TTL_HOURS", ["0", "169", "100000"]),
+    ("RATE_SENDER_BURST", ["0", "1001"]),
+    ("RATE_CONVERSATION_REPLIES", ["0"]),
+    ("RATE_WORKER_PER_MINUTE", ["0"]),
+    ("OUTREACH_SESSION_IDLE_HOURS", ["0", "25"]),
+    ("OUTREACH_SESSION_MAX_HOURS", ["0", "25"]),
+    ("LOGIN_MAX_FAILURES", ["0", "101"]),
+    ("LOGIN_MAX_FAILURES_PER_ADDRESS", ["0"]),
+    ("LOGIN_WINDOW_MINUTES", ["0", "1441"]),
+    ("LOGIN_LOCKOUT_MINUTES", ["0", "1441"]),
+    ("SANGKHIM_PROXY_COUNT", ["-1", "11"]),
+]
+CASES = [pytest.param(key, value, id=f"{key}={value}") for key, values in OUT_OF_RANGE
+         for value in values]
+
+
+@pytest.mark.parametrize(("key", "value"), CASES)
+@pytest.mark.parametrize("mode", ["production", "development"])
+def test_a_setting_out_of_its_range_stops_start_up(
+    production: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, key: str, value: str,
+    mode: str,
+) -> None:
+    """From the environment, as an operator sets it; the message names it and its range."""
+    monkeypatch.setenv(key, value)
+    with pytest.raises(ConfigError, match=key) as raised:
+        if mode == "production":
+            production()
+        else:
+            create_app({**TEST_CONFIG, "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.db'}"})
+    assert "between" in str(raised.value)
+
+
+@pytest.mark.parametrize("key", [key for key, _ in OUT_OF_RANGE])
+def test_a_setting_that_is_no_number_stops_start_up(
+    production: Any, monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    """Not quietly replaced by the default, as the dashboard's settings were."""
+    monkeypatch.setenv(key, "a day")
+    with pytest.raises(ConfigError, match=key):
+        production()
+
+
+def test_settings_at_the_ends_of_their_ranges_are_accepted(
+    production: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ends = {"K_ANONYMITY": "5", "STATE_TTL_HOURS": "24", "PROCESSED_RETENTION_DAYS": "30",
+            "HANDOFF_TTL_HOURS": "168", "OUTREACH_SESSION_IDLE_HOURS": "1",
+            "OUTREACH_SESSION_MAX_HOURS": "24", "LOGIN_LOCKOUT_MINUTES": "1440",
+            "SANGKHIM_PROXY_COUNT": "2"}
+    for key, value in ends.items():
+        monkeypatch.setenv(key, value)
+    app = production()
+    for key, value in ends.items():
+        assert app.config[key] == int(value), key
+
+
+@pytest.mark.parametrize("key", ["TELEGRAM_API_BASE_URL", "TWILIO_API_BASE_URL"])
+@pytest.mark.parametrize(
+    "url", ["http://api.example.org/bot", "http://127.0.0.1:8081", "ftp://api.example.org",
+            "api.example.org", "https://", "https://api.example.org/bot?x=1"],
+)
+def test_production_calls_apis_over_https_only(production: Any, key: str, url: str) -> None:
+    with pytest.raises(ConfigError, match=key):
+        production(**{key: url, "TWILIO_ACCOUNT_SID": "AC" + "0" * 32})
+
+
+def test_development_may_call_local_fakes_over_http(tmp_path: Path) -> None:
+    loaded = config.load(tmp_path, {
+        **TEST_CONFIG, "TELEGRAM_API_BASE_URL": "http://127.0.0.1:8081/bot",
+        "TWILIO_API_BASE_URL": "http://127.0.0.1:8082",
+    })
+    assert loaded["TELEGRAM_API_BASE_URL"] == "http://127.0.0.1:8081/bot"

@@ -66,6 +66,12 @@ def logged() -> Iterator[tuple[logging.Logger, io.StringIO]]:
         pytest.param("user @sokha_test wrote", (), "sokha_test", id="telegram-username"),
         pytest.param("text was %r", ("ម៉ឺនុយ",), "ម៉ឺនុយ", id="khmer-in-args"),
         pytest.param("text was ខ្ញុំនៅភ្នំពេញ ok", (), "ខ្ញុំ", id="khmer-in-message"),
+        pytest.param("HTTP Request: POST https://api.telegram.org/bot%s/sendMessage",
+                     ("7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",), "AAHdqTcvCH1vGWJxfSe",
+                     id="bot-token-in-a-url"),
+        pytest.param("token %s refused", ("123456:TEST-TOKEN",), "TEST-TOKEN", id="bot-token"),
+        pytest.param("GET /bot123456%3ATEST-TOKEN/getMe", (), "TEST-TOKEN",
+                     id="bot-token-percent-encoded"),
     ],
 )
 def test_identifier_is_redacted(
@@ -86,6 +92,7 @@ def test_identifier_is_redacted(
         pytest.param("district 1201 of province 12", id="place-codes"),
         pytest.param("database unavailable (OperationalError); sent the static reply",
                      id="pipeline-line"),
+        pytest.param("opens 10:00:00, closes 17:30 (T10:00:00+07:00), ::1:8080", id="times"),
     ],
 )
 def test_ordinary_operational_lines_are_kept(
@@ -260,7 +267,8 @@ def test_gunicorn_access_log_format_has_the_path_but_no_query(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize(
-    ("path", "marker"), [("Makefile", "$(BIN)/gunicorn "), ("Procfile", "web: gunicorn ")]
+    ("path", "marker"),
+    [("Makefile", "$(BIN)/gunicorn "), ("Procfile", "web: env SANGKHIM_ENV=production gunicorn ")],
 )
 def test_make_run_and_the_procfile_use_gunicorn_conf(path: str, marker: str) -> None:
     text = (ROOT / path).read_text().replace("\\\n", " ")  # join continued lines

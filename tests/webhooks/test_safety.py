@@ -112,3 +112,15 @@ def test_a_crisis_on_telegram_in_khmer(sample_app: Flask) -> None:
                         language_code="km")
     reply = user.send("ខ្ញុំចង់សម្លាប់ខ្លួន")
     assert KM.crisis()[0] in reply and "១១៩" in reply
+
+
+@pytest.mark.parametrize("limited", [False, True], ids=["first message", "over the limit"])
+def test_an_emergency_padded_with_invisible_marks_gets_first_aid(
+    sample_app: Flask, limited: bool
+) -> None:
+    """Audit N16: 500 right-to-left marks before an emergency only the model recognises."""
+    sender = TwilioSender(sample_app.test_client(), "sms_english", "+85512345678")
+    for _ in range(sample_app.config["RATE_SENDER_BURST"] + 2 if limited else 0):
+        sender.send("hello")
+    reply = "\n".join(sender.send("\u200f" * 500 + "she fell down and is not moving"))
+    assert EN.emergency()[0] in reply

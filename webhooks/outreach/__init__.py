@@ -11,7 +11,6 @@ except a chat a texter opened with an outreach worker, to the worker who took it
 from __future__ import annotations
 
 import gzip
-import os
 from datetime import timedelta
 from typing import Any
 
@@ -27,7 +26,8 @@ from webhooks import errors
 from webhooks.outreach import i18n
 from webhooks.outreach.blueprint import RowId, bp, csrf, login_manager
 
-#: Settings and their defaults; each may also come from the environment variable of that name.
+#: Settings and their defaults; each may also come from the environment variable of that name,
+#: read and checked against its range with the rest of the configuration (webhooks/config.py).
 DEFAULTS: dict[str, int] = {
     "OUTREACH_SESSION_IDLE_HOURS": 8,
     "OUTREACH_SESSION_MAX_HOURS": 12,
@@ -79,9 +79,7 @@ def init_app(app: Flask) -> None:
 
 def _configure(app: Flask) -> None:
     for key, default in DEFAULTS.items():
-        if key not in app.config:
-            raw = os.environ.get(key)
-            app.config[key] = int(raw) if raw and raw.strip().isdigit() else default
+        app.config.setdefault(key, default)
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
         hours=app.config["OUTREACH_SESSION_IDLE_HOURS"]
     )

@@ -12,6 +12,8 @@ from __future__ import annotations
 import hmac
 import logging
 import math
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import wraps
@@ -28,7 +30,7 @@ from werkzeug.wrappers import Response
 from models.base import utcnow
 from models.staff import StaffUser, new_session_token
 from webhooks.database import get_db
-from webhooks.outreach import accounts, audit, i18n, throttle
+from webhooks.outreach import accounts, audit, devices, i18n, throttle
 from webhooks.outreach.blueprint import bp, login_manager
 from webhooks.outreach.forms import ActionForm, LoginForm, PasswordChangeForm
 from webhooks.outreach.passwords import hash_password, needs_rehash, verify_password
@@ -38,6 +40,8 @@ LOGIN_AT = "outreach_login_at"
 #: Set in ``app.extensions`` once the X-Forwarded-For warning has been logged.
 FORWARDED_WARNED = "outreach.forwarded_for_warned"
 log = logging.getLogger(__name__)
+#: How a known device's delay is waited (the tests record it instead).
+pause = time.sleep
 
 
 # --- the current user -------------------------------------------------------------------------
@@ -87,28 +91,46 @@ class LoginResult:
 
 
 def authenticate(
-    email: str, password: str, address: str, now: datetime | None = None
+    email: str, password: str, address: str, now: datetime | None = None,
+    known: Mapping[int, str] | None = None,
 ) -> LoginResult:
     """Check a login and count failures (the rules are in ``throttle``): an account name that
-    must wait is refused unchecked, even with the right password; an address with many failures
-    refuses no right password, but makes each account that fails from it wait at once."""
+    must wait is refused unchecked, even with the right password, except from a device where
+    the account has logged in before (``known``: account id -> device id, from the signed
+    cookie of ``devices``), which is checked after a delay and counts failures of its own; an
+    address with many failures refuses no right password, but makes each account that fails
+    from it wait at once."""
     now = now or utcnow()
     config = current_app.config
     policy = throttle.Policy.from_config(config)
     account_key, address_key = throttle.keys(config["SECRET_KEY"], email, address)
+    device_key = _known_device_key(email, known or {})
+    if device_key is not None and _waiting(account_key, policy, now):
+        pause(devices.DELAY_SECONDS)  # outside the transaction: no row is held meanwhile
     with get_db().sessions() as db_session, db_session.begin():
         account = throttle.counting(db_session, account_key, policy, now, lock=True)
         until = throttle.waiting_until(account, now)
+        past_the_wait = False
         if until is not None:
-            return LoginResult(locked_until=until)
+            if device_key is None:
+                return LoginResult(locked_until=until)
+            device = throttle.counting(db_session, device_key, policy, now, lock=True)
+            device_until = throttle.waiting_until(device, now)
+            if device_until is not None:
+                return LoginResult(locked_until=device_until)
+            past_the_wait = True  # a known device: a delay, not a lockout
         user = accounts.find(db_session, email)
         good = verify_password(user.password_hash if user else None, password)
         if good and user is not None and user.is_active:
-            throttle.clear(db_session, account_key)
+            if not past_the_wait:  # the outsider's failures keep counting against them
+                throttle.clear(db_session, account_key)
+            if device_key is not None:
+                throttle.clear(db_session, device_key)
             user.last_login_at = now
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
-            audit.record(db_session, user, "auth.login", "user", user.id, user.email)
+            audit.record(db_session, user, "auth.login", "user", user.id, user.email,
+                         {"known_device": True} if past_the_wait else None)
             return LoginResult(user=user)
         limit = policy.max_failures_per_address
         busy = throttle.counting(db_session, address_key, policy, now)
@@ -117,12 +139,35 @@ def authenticate(
             db_session, account_key, policy.max_failures, policy, now, at_least
         )
         throttle.record_failure(db_session, address_key, limit, policy, now)
-        if until is not None and user is not None:
+        if device_key is not None:
+            device_until = throttle.record_failure(
+                db_session, device_key, policy.max_failures, policy, now
+            )
+            if past_the_wait:  # the device answers for itself; the account waited already
+                until = device_until
+        if until is not None and user is not None and not past_the_wait:
             minutes = math.ceil((until - now).total_seconds() / 60)
             audit.record(db_session, None, "auth.locked", "user", user.id, user.email,
                          {"minutes": minutes})
         throttle.forget_expired(db_session, policy, now)
         return LoginResult(locked_until=until)
+
+
+def _known_device_key(email: str, known: Mapping[int, str]) -> str | None:
+    """The throttle key of this browser's device id for the account ``email`` names, if the
+    account has logged in on it before (only a cookie we signed can say so)."""
+    if not known:
+        return None
+    with get_db().sessions() as db_session:
+        user = accounts.find(db_session, email)
+    device = known.get(user.id) if user is not None else None
+    return throttle.device_key(current_app.config["SECRET_KEY"], device) if device else None
+
+
+def _waiting(account_key: str, policy: throttle.Policy, now: datetime) -> bool:
+    with get_db().sessions() as db_session:
+        row = throttle.counting(db_session, account_key, policy, now)
+        return throttle.waiting_until(row, now) is not None
 
 
 def client_address() -> str:
@@ -163,15 +208,20 @@ def login() -> Any:
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        result = authenticate(form.email.data or "", form.password.data or "", client_address())
+        known = devices.known()
+        result = authenticate(form.email.data or "", form.password.data or "", client_address(),
+                              known=known)
         if result.user is not None:
             i18n.fresh_session()  # nothing carried over from before the login but the language
             login_user(result.user)
             session.permanent = True
             session[LOGIN_AT] = datetime.now(UTC).timestamp()
             if result.user.must_change_password:
-                return redirect(url_for("outreach.password"))
-            return redirect(safe_next(request.args.get("next")))
+                response = redirect(url_for("outreach.password"))
+            else:
+                response = redirect(safe_next(request.args.get("next")))
+            devices.remember(response, result.user.id, known)  # this browser is known now
+            return response
         if result.locked_until is not None:
             # The short format drops the seconds: a minute later, trying at that time works.
             until = result.locked_until + timedelta(minutes=1)

@@ -13,6 +13,11 @@ HMACs of what was typed and where it came from, never the text itself.
   the account tried wait at once. A guesser there gets one try per account and back-off step
   instead of ``max_failures``, while a colleague with the right password still gets in.
 
+- A **known device** (``webhooks/outreach/devices.py``: a browser where the account has logged
+  in before) is not refused while its account waits: its password is checked after a delay. It
+  has failures of its own, with the account's limit and back-off, so a copied device cookie
+  gives a guesser nothing.
+
 Failures are forgotten after a quiet ``window``: from the first failure while a key is below its
 limit, from the end of its last wait once it has reached it.
 """
@@ -71,6 +76,12 @@ def keys(secret: str, email: str, address: str) -> tuple[str, str]:
         return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
     return digest("account", email.strip().casefold()), digest("address", address)
+
+
+def device_key(secret: str, device: str) -> str:
+    """The throttle key of a known device (its random id, from the signed cookie)."""
+    message = f"login-throttle:device:{device}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def _forgotten(row: LoginThrottle, policy: Policy, now: datetime) -> bool:
