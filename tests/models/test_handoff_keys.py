@@ -13,8 +13,8 @@ from models import handoffs, sealing
 from models import migrate as migrations
 from models.base import make_engine
 
-KEY_A = "handoff-key-A-0123456789abcdefghijklmnopqrstuv"
-KEY_B = "handoff-key-B-zyxwvutsrqponmlkjihgfedcba9876543"
+KEY_A = "OmV-sfo3JgxPK5CQHx1Dn3A8KM7hxwkU5QXeYudMKB0"  # random, as a real key is
+KEY_B = "ZF6hSp2Hh2pMoI5Pw-8Qo9DRmD4IyS_x4OUJfXWy-mo"
 LEGACY_ID = "ab" * 16
 ADDRESS = {"channel": "sms", "to": "+85512666999", "from": "+85523900100"}
 

@@ -26,8 +26,8 @@ from webhooks import pipeline
 
 NUMBER = "+85512444555"
 OUR_NUMBER = "+85523900100"
-KEY_A = "handoff-key-A-0123456789abcdefghijklmnopqrstuv"
-KEY_B = "handoff-key-B-zyxwvutsrqponmlkjihgfedcba9876543"
+KEY_A = "OmV-sfo3JgxPK5CQHx1Dn3A8KM7hxwkU5QXeYudMKB0"  # random, as a real key is
+KEY_B = "ZF6hSp2Hh2pMoI5Pw-8Qo9DRmD4IyS_x4OUJfXWy-mo"
 SECOND = "second@example.org"
 ROW = re.compile(r'data-testid="handoff-row-(\w+)"')
 
@@ -223,7 +223,7 @@ def test_previous_handoff_keys_are_checked_like_every_secret(tmp_path: Any) -> N
     loaded = config.load(tmp_path, {**base, "HANDOFF_KEY_PREVIOUS": KEY_A})
     assert loaded["HANDOFF_KEY_PREVIOUS"] == (KEY_A,)
     for bad, word in ((KEY_B, "differ"), ("short", "HANDOFF_KEY_PREVIOUS"),
-                      (TEST_CONFIG["SECRET_KEY"], "differ"), ("a" * 40, "placeholder")):
+                      (TEST_CONFIG["SECRET_KEY"], "differ"), ("a" * 40, "too easy to guess")):
         with pytest.raises(config.ConfigError) as error:
             config.load(tmp_path, {**base, "HANDOFF_KEY_PREVIOUS": bad})
         assert word in str(error.value) and bad not in str(error.value)
