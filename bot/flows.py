@@ -429,12 +429,18 @@ OWN_ADVICE = frozenset({"first_aid", "naloxone", "seizure", "heat", "chest_pain"
 POLICE_TOPICS = frozenset({"police", "police_now", "data", "number", "safe_now"})
 
 
+#: The words that ask for the menu itself: in an emergency or a crisis only these show it ("help
+#: me" there is a plea, not a request for the menu).
+MENU_WORDS = frozenset({"menu", "main menu", "start", "/start", "ម៉ឺនុយ"})
+
+
 def _common(turn: Turn) -> bool:
     """Messages handled alike in every mode: an opt-out, a language, asking for a person, a
-    menu number."""
+    menu number, the word MENU."""
     cls = turn.cls
     return (cls.intent in ("stop", "set_language") or cls.number is not None
-            or (cls.intent == "menu" and cls.topic == "human"))
+            or (cls.intent == "menu" and cls.topic == "human")
+            or normalize(turn.inbound.text) in MENU_WORDS)
 
 
 def in_emergency(turn: Turn) -> Reply | None:
@@ -477,9 +483,15 @@ def in_emergency(turn: Turn) -> Reply | None:
         return answer(turn, key, counted=False)
     if cls.intent == "unknown" and cls.topic == "progress":
         return answer(turn, "emergency/breathing", counted=False)  # "he is ok now"
+    if cls.intent == "menu":  # "help me", "please": a plea
+        key = "emergency/keep_going" if "emergency/first_aid" in _told(turn) else (
+            "emergency/first_aid")
+        return answer(turn, key, counted=False)
+    if cls.intent == "location":  # "we are in Takeo": where the ambulance comes, a hospital near
+        return answer(turn, "emergency/hospital", counted=False)
     if cls.intent == "unknown" or cls.affirmative or cls.suggestion is not None:
         return answer(turn, "emergency/stay", counted=False)  # "ok", "thanks", "I'm scared"
-    if cls.intent in SERVICE_TYPES or cls.intent == "location":
+    if cls.intent in SERVICE_TYPES:
         turn.enter(None)  # a search: the emergency is behind them
     return None  # a question ("can I go home now?") is answered; the mode goes on
 
@@ -497,8 +509,8 @@ def in_crisis(turn: Turn) -> Reply | None:
         turn.kind = "thanks"
         turn.say(turn.texts.crisis_thanks())
         return turn.reply(Step.MENU, _keep_place(turn))
-    if cls.intent in ("emergency", "unknown") or cls.suggestion is not None:
-        return crisis_followup(turn)  # "no", "I feel so afraid", "what's the point"
+    if cls.intent in ("emergency", "unknown", "menu") or cls.suggestion is not None:
+        return crisis_followup(turn)  # "no", "I feel so afraid", "help me"
     return None
 
 
