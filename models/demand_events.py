@@ -43,7 +43,20 @@ from models.base import Base, Executor, writer_turn
 from models.unique import add_senders
 
 
-class DemandEvent(Base):
+class _EventColumns:
+    """What an event says, staged or published (the day apart: indexed once published)."""
+
+    hour: Mapped[int] = mapped_column(SmallInteger)
+    channel: Mapped[str] = mapped_column(String(16))
+    locale: Mapped[str] = mapped_column(String(8))
+    intent: Mapped[str] = mapped_column(String(32))
+    service_type: Mapped[str | None] = mapped_column(String(32))
+    province_code: Mapped[str | None] = mapped_column(String(2))
+    district_code: Mapped[str | None] = mapped_column(String(4))
+    outcome: Mapped[str] = mapped_column(String(32))
+
+
+class DemandEvent(_EventColumns, Base):
     __tablename__ = "demand_event"
     #: SQLite: stored in the order of the random ids, not of arrival (migration 0007).
     __table_args__ = {"sqlite_with_rowid": False}
@@ -53,17 +66,9 @@ class DemandEvent(Base):
         String(32), primary_key=True, default=lambda: uuid.uuid4().hex
     )
     day: Mapped[date] = mapped_column(Date, index=True)
-    hour: Mapped[int] = mapped_column(SmallInteger)
-    channel: Mapped[str] = mapped_column(String(16))
-    locale: Mapped[str] = mapped_column(String(8))
-    intent: Mapped[str] = mapped_column(String(32))
-    service_type: Mapped[str | None] = mapped_column(String(32))
-    province_code: Mapped[str | None] = mapped_column(String(2))
-    district_code: Mapped[str | None] = mapped_column(String(4))
-    outcome: Mapped[str] = mapped_column(String(32))
 
 
-class StagedDemandEvent(Base):
+class StagedDemandEvent(_EventColumns, Base):
     """An event written by a turn, waiting for the hourly purge to publish it (migration 0010).
     No index but its random key: nothing kept beside it sorts it by arrival."""
 
@@ -72,14 +77,6 @@ class StagedDemandEvent(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     day: Mapped[date] = mapped_column(Date)
-    hour: Mapped[int] = mapped_column(SmallInteger)
-    channel: Mapped[str] = mapped_column(String(16))
-    locale: Mapped[str] = mapped_column(String(8))
-    intent: Mapped[str] = mapped_column(String(32))
-    service_type: Mapped[str | None] = mapped_column(String(32))
-    province_code: Mapped[str | None] = mapped_column(String(2))
-    district_code: Mapped[str | None] = mapped_column(String(4))
-    outcome: Mapped[str] = mapped_column(String(32))
     #: The request counted a sender not yet counted that day for its service type and place
     #: (``models.unique``): publishing adds one to that day's count.
     new_sender: Mapped[bool] = mapped_column(Boolean, default=False)
