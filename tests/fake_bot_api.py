@@ -33,6 +33,8 @@ class FakeBotApi:
     refuse: dict[str, str] = field(default_factory=dict)  # method -> error description
     hold: threading.Event | None = None
     arrived: threading.Event = field(default_factory=threading.Event)
+    #: When Telegram last failed to deliver to the webhook (Unix time; long ago by default).
+    last_error_date: int = 1732400000
 
     def answer(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         self.arrived.set()
@@ -67,7 +69,7 @@ class FakeBotApi:
         if method == "getWebhookInfo":
             return 200, {"ok": True, "result": {
                 "url": self.webhook.get("url", ""), "has_custom_certificate": False,
-                "pending_update_count": 2, "last_error_date": 1732400000,
+                "pending_update_count": 2, "last_error_date": self.last_error_date,
                 "last_error_message": "Wrong response from the webhook: 503 Service Unavailable",
                 "max_connections": 40, "ip_address": "203.0.113.10",
             }}

@@ -1,5 +1,6 @@
 """A local fake of Twilio's REST API on 127.0.0.1 (``POST …/Messages.json``), for tests of
-outreach workers' replies sent by SMS and WhatsApp."""
+outreach workers' replies sent by SMS and WhatsApp; and ``GET …/Accounts/<sid>.json``, which
+``flask doctor`` fetches to check the credentials."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ import pytest
 from tests.fake_http import json_server
 
 ACCOUNT_SID = "AC" + "0" * 32
+#: The auth token the account accepts (the tests' TWILIO_AUTH_TOKEN).
+AUTH_TOKEN = "test-twilio-auth-token"
 
 
 @dataclass
@@ -30,11 +33,23 @@ class FakeTwilioApi:
     refuse: bool = False
     hold: threading.Event | None = None
     arrived: threading.Event = field(default_factory=threading.Event)
+    #: What the account resource says of the account ("active", "suspended", "closed").
+    status: str = "active"
 
     def answer(self, path: str, params: dict[str, str], auth: tuple[str, str]) -> tuple[int, Any]:
         self.arrived.set()
         if self.hold is not None:
             self.hold.wait(timeout=30)
+        if path == f"/2010-04-01/Accounts/{ACCOUNT_SID}.json":
+            self.auth.append(auth)
+            if auth != (ACCOUNT_SID, AUTH_TOKEN):
+                return 401, {"code": 20003, "message": "Authenticate", "status": 401,
+                             "more_info": "https://www.twilio.com/docs/errors/20003"}
+            return 200, {"sid": ACCOUNT_SID, "friendly_name": "Sangkhim test", "type": "Full",
+                         "status": self.status, "owner_account_sid": ACCOUNT_SID,
+                         "date_created": "Tue, 01 Sep 2026 08:00:00 +0000",
+                         "date_updated": "Tue, 01 Sep 2026 08:00:00 +0000",
+                         "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}.json"}
         if path != f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json":
             return 404, {"code": 20404, "message": "not found", "status": 404}
         self.auth.append(auth)

@@ -10,7 +10,7 @@ from flask import Flask
 
 from bot.intents import default_classifier
 
-from webhooks import commands, database, errors, logs, outreach
+from webhooks import commands, database, doctor, errors, logs, outreach
 from webhooks import config as settings_loader
 
 __all__ = ["check_config", "create_app"]
@@ -25,7 +25,12 @@ def check_config() -> None:
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app from the environment; ``config`` overrides it (tests, tools)."""
     app = Flask(__name__, instance_relative_config=True)
-    settings = settings_loader.load(Path(app.instance_path), config)
+    try:
+        settings = settings_loader.load(Path(app.instance_path), config)
+    except settings_loader.ConfigError as error:
+        if config is None and doctor.choosing_a_command():
+            return doctor.unconfigured(app, error)  # `flask doctor` says what is wrong
+        raise
     app.config.update(settings)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Khmer stays readable
     logs.install()

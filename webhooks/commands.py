@@ -29,6 +29,7 @@ from models.directory_io import (
 )
 from webhooks.database import get_db
 from webhooks.demand_commands import demand_cli
+from webhooks.doctor import doctor
 from webhooks.handoff_commands import handoffs_cli
 from webhooks.pseudonym import sender_key
 
@@ -44,7 +45,7 @@ def init_app(app: Flask) -> None:
     if not app.config["PRODUCTION"]:
         # `dev examples` prints the Telegram secret and valid Twilio signatures.
         app.cli.add_command(dev_cli)
-    for command in (chat, classify, purge):
+    for command in (chat, classify, purge, doctor):
         app.cli.add_command(command)
     app.cli.add_command(demand_cli)
     app.cli.add_command(handoffs_cli)

@@ -20,7 +20,8 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -170,46 +171,25 @@ class ConfigError(click.ClickException, RuntimeError):
     """
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the configuration: the variable at fault, what is wrong (never the
+    value of a secret) and how to put it right. Start-up joins them into one ``ConfigError``;
+    ``flask doctor`` (webhooks/doctor.py) prints each on a line of its own, with its fix."""
+
+    key: str
+    text: str
+    fix: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.text} {self.fix}".strip()
+
+
 def load(instance_path: Path, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Merge defaults, environment and ``overrides``; then validate or fill dev secrets."""
-    config: dict[str, Any] = dict(DEFAULTS)
-    config.update({k: os.environ[k] for k in ENV_KEYS if os.environ.get(k)})
-    config.update(overrides or {})
-    # Whether the mode was said, or production is only the default (then a refusal says so).
-    stated = bool(os.environ.get("SANGKHIM_ENV") or (overrides or {}).get("SANGKHIM_ENV"))
-    config["SANGKHIM_ENV"] = config["SANGKHIM_ENV"] or DEFAULTS["SANGKHIM_ENV"]
-    if config["SANGKHIM_ENV"] not in MODES:
-        raise ConfigError(
-            f"SANGKHIM_ENV must be 'development' or 'production' (exactly, in lower case), "
-            f"not {config['SANGKHIM_ENV']!r}."
-        )
-    for key in (*INT_KEYS, *(k for k in RANGES if k not in INT_KEYS and k in config)):
-        try:
-            config[key] = int(config[key])
-        except (TypeError, ValueError):
-            raise ConfigError(f"{key} must be a whole number, got {config[key]!r}") from None
-    for key, (low, high, unit) in RANGES.items():
-        if key in config and not low <= config[key] <= high:
-            raise ConfigError(
-                f"{key} must be between {low} and {high} ({unit}), not {config[key]}."
-            )
-    if config["DEMAND_PERIOD"] not in PERIODS:
-        raise ConfigError(
-            f"DEMAND_PERIOD must be one of {', '.join(PERIODS)}, not {config['DEMAND_PERIOD']!r}."
-        )
-    config["CHANNELS"] = _channels(str(config["SANGKHIM_CHANNELS"]))
-    try:
-        hours.parse(str(config["HANDOFF_HOURS"]))
-    except hours.HoursError as error:
-        raise ConfigError(f"HANDOFF_HOURS: {error}") from None
-    config["HANDOFF_KEY_PREVIOUS"] = previous_keys(config["HANDOFF_KEY_PREVIOUS"])
-    if config["HANDOFF_KEY_PREVIOUS"] and not config["HANDOFF_KEY"] and (
-        config["SANGKHIM_ENV"] == "production"
-    ):
-        raise ConfigError(
-            "HANDOFF_KEY_PREVIOUS is set but HANDOFF_KEY is not: set the new key in "
-            "HANDOFF_KEY (see docs/PRIVACY.md, 'Keys and their rotation')."
-        )
+    config, stated = gather(overrides)
+    for problem in setting_problems(config):
+        raise ConfigError(str(problem))  # the first one, as it always was
     production = config["SANGKHIM_ENV"] == "production"
     config["PRODUCTION"] = production
     if production:
@@ -218,106 +198,211 @@ def load(instance_path: Path, overrides: Mapping[str, Any] | None = None) -> dic
         except ConfigError as error:
             if stated:
                 raise
-            raise ConfigError(
-                f"{error.message} SANGKHIM_ENV is not set, which means production; to try "
-                "Sangkhim on this machine, set SANGKHIM_ENV=development (make run does)."
-            ) from None
+            raise ConfigError(f"{error.message} {NOT_STATED}") from None
     else:
-        _fill_dev_secrets(config, instance_path)
-        if not config["HANDOFF_KEY"]:  # one per machine, the same in every worker
-            config["HANDOFF_KEY"] = hmac.new(
-                str(config["SECRET_KEY"]).encode(), b"sangkhim handoff key", hashlib.sha256
-            ).hexdigest()
-        config.setdefault("DATABASE_URL", f"sqlite:///{instance_path / 'sangkhim.db'}")
-        if not config["PUBLIC_BASE_URL"]:
-            config["PUBLIC_BASE_URL"] = "http://127.0.0.1:5000"
+        development_defaults(config, instance_path)
     config["PUBLIC_BASE_URL"] = str(config["PUBLIC_BASE_URL"]).rstrip("/")
     return config
 
 
-def _channels(raw: str) -> tuple[str, ...]:
-    names = tuple(n.strip() for n in raw.split(",") if n.strip())
+#: Added to a refusal when production is only the default (SANGKHIM_ENV unset).
+NOT_STATED = ("SANGKHIM_ENV is not set, which means production; to try Sangkhim on this "
+              "machine, set SANGKHIM_ENV=development (make run does).")
+
+
+def gather(overrides: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], bool]:
+    """Defaults, then the environment, then ``overrides``, unchecked; and whether the mode was
+    said (rather than production being only the default)."""
+    config: dict[str, Any] = dict(DEFAULTS)
+    config.update({k: os.environ[k] for k in ENV_KEYS if os.environ.get(k)})
+    config.update(overrides or {})
+    stated = bool(os.environ.get("SANGKHIM_ENV") or (overrides or {}).get("SANGKHIM_ENV"))
+    config["SANGKHIM_ENV"] = config["SANGKHIM_ENV"] or DEFAULTS["SANGKHIM_ENV"]
+    return config, stated
+
+
+def setting_problems(config: dict[str, Any]) -> Iterator[Problem]:
+    """Every problem of the settings checked in either mode (the mode, numbers and their
+    ranges, the period, channels, hours), in the order start-up meets them: ``load`` stops at
+    the first, ``flask doctor`` lists them all. Numbers, channels (``CHANNELS``) and previous
+    keys are converted in place as they are checked."""
+    if config["SANGKHIM_ENV"] not in MODES:
+        yield Problem(
+            "SANGKHIM_ENV",
+            f"SANGKHIM_ENV must be 'development' or 'production' (exactly, in lower case), "
+            f"not {config['SANGKHIM_ENV']!r}.",
+            "Set SANGKHIM_ENV=production on a server (or leave it unset), development only on "
+            "your own machine.",
+        )
+    for key in (*INT_KEYS, *(k for k in RANGES if k not in INT_KEYS and k in config)):
+        try:
+            config[key] = int(config[key])
+        except (TypeError, ValueError):
+            yield Problem(key, f"{key} must be a whole number, got {config[key]!r}",
+                          _range_fix(key))
+    for key, (low, high, unit) in RANGES.items():
+        if isinstance(config.get(key), int) and not low <= config[key] <= high:
+            yield Problem(key, f"{key} must be between {low} and {high} ({unit}), "
+                               f"not {config[key]}.", _range_fix(key))
+    if config["DEMAND_PERIOD"] not in PERIODS:
+        yield Problem(
+            "DEMAND_PERIOD",
+            f"DEMAND_PERIOD must be one of {', '.join(PERIODS)}, not {config['DEMAND_PERIOD']!r}.",
+            "Publish one granularity only (README, 'Demand statistics').",
+        )
+    names = tuple(n.strip() for n in str(config["SANGKHIM_CHANNELS"]).split(",") if n.strip())
+    config["CHANNELS"] = tuple(n for n in names if n in CHANNELS)
     unknown = [n for n in names if n not in CHANNELS]
     if unknown:
-        raise ConfigError(
-            f"SANGKHIM_CHANNELS names unknown channel(s) {', '.join(unknown)}; "
-            f"choose from {', '.join(CHANNELS)}"
-        )
-    return names
+        yield Problem("SANGKHIM_CHANNELS",
+                      f"SANGKHIM_CHANNELS names unknown channel(s) {', '.join(unknown)};",
+                      f"choose from {', '.join(CHANNELS)}")
+    try:
+        hours.parse(str(config["HANDOFF_HOURS"]))
+    except hours.HoursError as error:
+        yield Problem("HANDOFF_HOURS", f"HANDOFF_HOURS: {error}")
+    config["HANDOFF_KEY_PREVIOUS"] = previous_keys(config["HANDOFF_KEY_PREVIOUS"])
+    if config["HANDOFF_KEY_PREVIOUS"] and not config["HANDOFF_KEY"] and (
+        config["SANGKHIM_ENV"] == "production"
+    ):
+        yield Problem("HANDOFF_KEY_PREVIOUS",
+                      "HANDOFF_KEY_PREVIOUS is set but HANDOFF_KEY is not:",
+                      "set the new key in HANDOFF_KEY (see docs/PRIVACY.md, 'Keys and their "
+                      "rotation').")
 
 
-def _require(config: dict[str, Any], instance_path: Path) -> None:
+def _range_fix(key: str) -> str:
+    low, high, _unit = RANGES.get(key, (None, None, ""))
+    return "" if low is None else f"Set a whole number from {low} to {high}, or unset it."
+
+
+def development_defaults(config: dict[str, Any], instance_path: Path) -> None:
+    """What development fills in: generated secrets (``instance/secrets.json``), a handoff key
+    derived from ``SECRET_KEY``, a SQLite database under ``instance/``, a local address."""
+    _fill_dev_secrets(config, instance_path)
+    if not config["HANDOFF_KEY"]:  # one per machine, the same in every worker
+        config["HANDOFF_KEY"] = hmac.new(
+            str(config["SECRET_KEY"]).encode(), b"sangkhim handoff key", hashlib.sha256
+        ).hexdigest()
+    config.setdefault("DATABASE_URL", f"sqlite:///{instance_path / 'sangkhim.db'}")
+    if not config["PUBLIC_BASE_URL"]:
+        config["PUBLIC_BASE_URL"] = "http://127.0.0.1:5000"
+
+
+def missing_in_production(config: Mapping[str, Any]) -> list[str]:
+    """The variables production needs (for the channels enabled) that are not set."""
     needed = ["DATABASE_URL", "SECRET_KEY", "PSEUDONYM_KEY"]
     for channel in config["CHANNELS"]:
         needed.extend(REQUIRED_BY_CHANNEL[channel])
-    missing = [key for key in needed if not config.get(key)]
+    return [key for key in dict.fromkeys(needed) if not config.get(key)]
+
+
+def _require(config: dict[str, Any], instance_path: Path) -> None:
+    missing = missing_in_production(config)
     if missing:
         raise ConfigError(
             "Sangkhim cannot start in production: set "
             + ", ".join(missing)
             + " (see README, 'Configuration')."
         )
-    keys = ["SECRET_KEY", "PSEUDONYM_KEY"] + (["HANDOFF_KEY"] if config["HANDOFF_KEY"] else [])
+    problems = production_problems(config, instance_path)
+    if problems:
+        raise ConfigError("Sangkhim cannot start in production: "
+                          + " ".join(map(str, problems)))
+
+
+def production_problems(config: Mapping[str, Any], instance_path: Path) -> list[Problem]:
+    """Everything production refuses beyond the settings of either mode: a missing variable,
+    a weak or repeated secret (``secret_problems``), an outreach chat that could not be
+    answered by SMS, an address that is not https, a development secret."""
+    problems = [
+        Problem(key, f"{key} is not set.", f"Set it (see README, 'Configuration')"
+                + (f"; generate it with {GENERATE}." if key in KEYS else "."))
+        for key in missing_in_production(config)
+    ]
+    problems += secret_problems(config)
+    if config["HANDOFF_KEY"] and "twilio" in config["CHANNELS"] and not config[
+        "TWILIO_ACCOUNT_SID"
+    ]:
+        problems.append(Problem(
+            "TWILIO_ACCOUNT_SID",
+            "TWILIO_ACCOUNT_SID is needed to send outreach workers' replies by SMS.",
+            "Copy it from the Twilio console (Account info), or unset HANDOFF_KEY.",
+        ))
+    url = urlsplit(str(config["PUBLIC_BASE_URL"]))
+    if config["PUBLIC_BASE_URL"] and (
+        url.scheme != "https" or not url.hostname or url.query or url.fragment
+    ):
+        problems.append(Problem(
+            "PUBLIC_BASE_URL",
+            "PUBLIC_BASE_URL must be the app's public https:// address "
+            "(scheme and host, no query), exactly as configured at Twilio and Telegram.",
+            "Put TLS in front of the app (docs/DEPLOY.md) and set its https:// address.",
+        ))
+    for key in API_BASE_URLS:
+        api = urlsplit(str(config[key]))
+        if api.scheme != "https" or not api.hostname or api.query or api.fragment:
+            problems.append(Problem(
+                key, f"{key} must be an https:// address (scheme and host, no query).",
+                f"Unset it to use the default, {DEFAULTS[key]}."))
+    developed = _stored_dev_secrets(instance_path)
+    problems += [
+        Problem(key, f"{key} is the development value from {instance_path / 'secrets.json'};",
+                "generate a new one.")
+        for key in DEV_SECRETS
+        if key in developed and config.get(key) == developed[key]
+    ]
+    return problems
+
+
+#: The keys measured for randomness, which must all differ.
+KEYS = ("SECRET_KEY", "PSEUDONYM_KEY", "HANDOFF_KEY")
+
+
+def secret_problems(config: Mapping[str, Any]) -> list[Problem]:
+    """Keys and the Telegram webhook secret that are set but too easy to guess, look like
+    placeholders, or are the same as another: production refuses them, and ``flask doctor``
+    reports them in development too. A value that is not set is not judged here."""
+    keys = [key for key in KEYS if config.get(key)]
     values = [str(config[key]) for key in keys]
     problems = [_weak_key(key, value, strength.KEY_MIN_BITS) for key, value in zip(keys, values)]
-    previous = config["HANDOFF_KEY_PREVIOUS"]
+    previous = previous_keys(config.get("HANDOFF_KEY_PREVIOUS"))
     problems += list(dict.fromkeys(
         _weak_key("HANDOFF_KEY_PREVIOUS", p, strength.KEY_MIN_BITS) for p in previous))
     if previous:
         keys.append("HANDOFF_KEY_PREVIOUS")
         values.extend(previous)
     if len(set(values)) < len(values):
-        problems.append(f"{', '.join(keys)} must all differ.")
-    if config["HANDOFF_KEY"] and "twilio" in config["CHANNELS"] and not config[
-        "TWILIO_ACCOUNT_SID"
-    ]:
-        problems.append("TWILIO_ACCOUNT_SID is needed to send outreach workers' replies by SMS.")
-    url = urlsplit(str(config["PUBLIC_BASE_URL"]))
-    if config["PUBLIC_BASE_URL"] and (
-        url.scheme != "https" or not url.hostname or url.query or url.fragment
-    ):
-        problems.append(
-            "PUBLIC_BASE_URL must be the app's public https:// address "
-            "(scheme and host, no query), exactly as configured at Twilio and Telegram."
-        )
-    for key in API_BASE_URLS:
-        api = urlsplit(str(config[key]))
-        if api.scheme != "https" or not api.hostname or api.query or api.fragment:
-            problems.append(f"{key} must be an https:// address (scheme and host, no query).")
-    if "telegram" in config["CHANNELS"]:
-        secret = str(config["TELEGRAM_WEBHOOK_SECRET"])
+        problems.append(Problem(
+            ",".join(keys), f"{', '.join(keys)} must all differ.",
+            f"Generate a new key for each with {GENERATE}."))
+    secret = str(config.get("TELEGRAM_WEBHOOK_SECRET") or "")
+    if "telegram" in config.get("CHANNELS", ()) and secret:
         if not _TELEGRAM_SECRET.fullmatch(secret):
-            problems.append(
+            problems.append(Problem(
+                "TELEGRAM_WEBHOOK_SECRET",
                 "TELEGRAM_WEBHOOK_SECRET must be 16 to 256 characters, each a letter A-Z or a-z, "
-                "a digit, _ or -."
-            )
+                "a digit, _ or -.",
+                f"Generate one with {GENERATE}, then run flask telegram set-webhook."))
         else:
             problems.append(_weak_key("TELEGRAM_WEBHOOK_SECRET", secret,
                                       strength.WEBHOOK_SECRET_MIN_BITS))
-    developed = _stored_dev_secrets(instance_path)
-    problems += [
-        f"{key} is the development value from {instance_path / 'secrets.json'}; "
-        "generate a new one."
-        for key in DEV_SECRETS
-        if key in developed and config.get(key) == developed[key]
-    ]
-    problems = [problem for problem in problems if problem]
-    if problems:
-        raise ConfigError("Sangkhim cannot start in production: " + " ".join(problems))
+    return [problem for problem in problems if problem is not None]
 
 
-def _weak_key(key: str, value: str, min_bits: int) -> str:
-    """Why ``value`` is no key to rely on, or "" (the message never quotes the value, nor says
-    how many bits it was found to hold)."""
+def _weak_key(key: str, value: str, min_bits: int) -> Problem | None:
+    """Why ``value`` is no key to rely on, or None (the message never quotes the value, nor
+    says how many bits it was found to hold)."""
+    fix = f"Generate one with {GENERATE}."
     if _PLACEHOLDER.search(value):
-        return f"{key} looks like a placeholder, not random text; generate one with {GENERATE}."
+        return Problem(key, f"{key} looks like a placeholder, not random text.", fix)
     if strength.key_bits(value) < min_bits:
-        return (
+        return Problem(
+            key,
             f"{key} is too easy to guess: it must hold at least {min_bits} bits of randomness, "
             "as Sangkhim measures them (words, repeats, sequences, keyboard rows and dates "
-            f"count for little, length alone for nothing); generate one with {GENERATE}."
-        )
-    return ""
+            "count for little, length alone for nothing).", fix)
+    return None
 
 
 def _stored_dev_secrets(instance_path: Path) -> dict[str, str]:

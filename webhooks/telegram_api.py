@@ -8,8 +8,8 @@ from typing import Any
 
 import logging
 
-from telegram import Bot
-from telegram.error import TelegramError
+from telegram import Bot, WebhookInfo
+from telegram.error import InvalidToken, TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.types import Venue
@@ -24,7 +24,11 @@ ALLOWED_UPDATES = ("message",)
 
 
 class TelegramSetupError(RuntimeError):
-    pass
+    """Telegram refused or did not answer; ``token_refused`` when it refused the bot token."""
+
+    def __init__(self, message: str, token_refused: bool = False) -> None:
+        super().__init__(message)
+        self.token_refused = token_refused
 
 
 def _bot(config: Mapping[str, Any]) -> Bot:
@@ -116,14 +120,23 @@ def set_webhook(config: Mapping[str, Any], url: str | None = None) -> str:
 
 
 def webhook_info(config: Mapping[str, Any]) -> dict[str, Any]:
-    async def call() -> dict[str, Any]:
+    info = webhook_status(config)
+    return {"url": info.url, "pending_update_count": info.pending_update_count,
+            "last_error_message": info.last_error_message}
+
+
+def webhook_status(config: Mapping[str, Any]) -> WebhookInfo:
+    """What Telegram knows of our webhook (``getWebhookInfo``): its URL, pending updates and
+    the last delivery error, with its date (``flask telegram info``, ``flask doctor``)."""
+    async def call() -> WebhookInfo:
         async with _bot(config) as bot:
-            info = await bot.get_webhook_info()
-            return {"url": info.url, "pending_update_count": info.pending_update_count,
-                    "last_error_message": info.last_error_message}
+            return await bot.get_webhook_info()
 
     try:
         return asyncio.run(call())
+    except InvalidToken as error:
+        raise TelegramSetupError(f"Telegram refused the bot token: {_clean(error, config)}",
+                                 token_refused=True) from None
     except TelegramError as error:
         raise TelegramSetupError(f"Telegram did not answer: {_clean(error, config)}") from None
 

@@ -49,3 +49,34 @@ def send_text(config: Mapping[str, Any], to: str, sender: str, text: str) -> Non
         client.messages.create(to=to, from_=sender, body=text[:MAX_BODY_CHARS])
     except (TwilioException, OSError) as error:
         raise SendError(f"Twilio did not take the message ({type(error).__name__})") from None
+
+
+class AccountError(RuntimeError):
+    """Twilio refused the account's credentials or could not be reached: ``status`` is the
+    HTTP status Twilio answered (401: the SID and auth token do not match), or None."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def account_status(config: Mapping[str, Any]) -> str:
+    """Fetch our own account with TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, a request that
+    changes nothing and sends nothing (``flask doctor``): its status, "active" when all is
+    well ("suspended", "closed"). Errors never quote the SID, the token or the URL."""
+    from twilio.base.exceptions import TwilioException, TwilioRestException
+    from twilio.rest import Client
+
+    sid = config.get("TWILIO_ACCOUNT_SID")
+    if not sid or not config.get("TWILIO_AUTH_TOKEN"):
+        raise AccountError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are both needed")
+    client = Client(sid, config["TWILIO_AUTH_TOKEN"],
+                    http_client=_http_client(config["TWILIO_API_BASE_URL"]))
+    try:
+        return str(client.api.v2010.accounts(sid).fetch().status)
+    except TwilioRestException as error:
+        raise AccountError(f"Twilio answered {error.status}"
+                           + (f" (error {error.code})" if error.code else ""),
+                           status=error.status) from None
+    except (TwilioException, OSError) as error:
+        raise AccountError(f"Twilio could not be reached ({type(error).__name__})") from None
