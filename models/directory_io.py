@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -275,13 +275,22 @@ def import_rows(session: Session, rows: Iterable[dict[str, Any]], replace: str |
     return count
 
 
-def export_csv(session: Session, include_sample: bool = True) -> str:
-    """The directory as CSV, in the columns and values ``read_csv`` takes back."""
+#: How an export goes through the services: in order, by default; a command passes one that
+#: counts them off on a progress bar (``webhooks.progress.counted``).
+Each = Callable[[Sequence[Service]], Iterable[Service]]
+
+
+def _services(session: Session, include_sample: bool) -> list[Service]:
     query = select(Service).order_by(Service.province_code, Service.service_type, Service.id)
     if not include_sample:
         query = query.where(Service.is_sample.is_(False))
+    return list(session.scalars(query))
+
+
+def export_csv(session: Session, include_sample: bool = True, each: Each = iter) -> str:
+    """The directory as CSV, in the columns and values ``read_csv`` takes back."""
     rows: list[list[object]] = [list(COLUMNS)]
-    for service in session.scalars(query):
+    for service in each(_services(session, include_sample)):
         record = {column: getattr(service, column) for column in COLUMNS}
         for flag in FLAGS:
             record[flag] = "yes" if record[flag] else "no"
@@ -294,14 +303,11 @@ HSDS_NAMESPACE = uuid.UUID("6f1d3b2e-8c1a-4f4e-9a57-0c5a6b1e2d34")
 SANGKHIM_FIELDS = "x_sangkhim"
 
 
-def export_hsds(session: Session, include_sample: bool = True) -> str:
+def export_hsds(session: Session, include_sample: bool = True, each: Each = iter) -> str:
     """The directory as HSDS 3.0-style service objects (phones, weekly schedules, languages,
     locations); fields HSDS has no slot for live under ``x_sangkhim`` (among them the opening
     hours as written, with their public-holiday rule)."""
-    query = select(Service).order_by(Service.province_code, Service.service_type, Service.id)
-    if not include_sample:
-        query = query.where(Service.is_sample.is_(False))
-    services = [_hsds_service(s) for s in session.scalars(query)]
+    services = [_hsds_service(s) for s in each(_services(session, include_sample))]
     return json.dumps(
         {"hsds_version": "3.0", "generator": "Sangkhim", "services": services},
         ensure_ascii=False,

@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.intents import CONTEXTS, INTENTS, TOPICS, Classifier, Thresholds
 from bot.lexicon import read_lexicon
@@ -326,7 +327,8 @@ def data_digest() -> str:
 
 # --- training -------------------------------------------------------------------------------
 
-def matrix(texts: Iterable[str], contexts: Iterable[str] | None = None):  # type: ignore[no-untyped-def]
+def matrix(texts: Iterable[str], contexts: Iterable[str] | None = None,  # type: ignore[no-untyped-def]
+           each: Any = iter):
     """The feature matrix of ``texts`` (scipy CSR), with the features the model uses: n-grams
     and what the keyword and place matchers find, and the conversation's context
     (``bot.intents.cues``)."""
@@ -341,7 +343,8 @@ def matrix(texts: Iterable[str], contexts: Iterable[str] | None = None):  # type
 
     lexicon, resolver = default_lexicon(), default_resolver()
     indptr, indices, values = [0], [], []
-    for text, context in zip(texts, contexts if contexts is not None else repeat("")):
+    pairs = list(zip(texts, contexts if contexts is not None else repeat("")))
+    for text, context in each(pairs):  # ``each``: a progress bar, from main
         _, norm, entries, exact, places = observe(text, lexicon, resolver)
         buckets, weights = feature_vector(norm, cues(norm, entries, exact, places, context))
         indices.extend(buckets)
@@ -351,7 +354,7 @@ def matrix(texts: Iterable[str], contexts: Iterable[str] | None = None):  # type
 
 
 def fit(  # type: ignore[no-untyped-def]
-    train: list[Example], c: float = C, balance: float = BALANCE
+    train: list[Example], c: float = C, balance: float = BALANCE, each: Any = iter
 ):
     """A multinomial logistic regression on the examples (scikit-learn)."""
     import numpy as np
@@ -359,7 +362,7 @@ def fit(  # type: ignore[no-untyped-def]
 
     from bot.model import LANGUAGE_COLUMN, IntentModel
 
-    x = matrix([e.text for e in train], [e.context for e in train])
+    x = matrix([e.text for e in train], [e.context for e in train], each=each)
     used = np.unique(x.indices)  # only these buckets can get weights: fit on them alone
     x = x[:, used]
     per_intent = Counter(e.label.partition("/")[0] for e in train)
@@ -465,13 +468,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.sweep:
         sweep(args.c, args.balance)
         return 0
+    from webhooks import progress  # a bar on stderr when it is a terminal; a summary line
+
+    summary = progress.Summary()
     data = examples()
     print(f"training set: {len(data)} messages from {len({e.group for e in data})} seeds; "
-          f"labels: {dict(sorted(Counter(e.label for e in data).items()))}")
-    model = fit(data)
+          f"labels: {dict(sorted(Counter(e.label for e in data).items()))}", flush=True)
+    # The bar covers the features; the fit after it is one scikit-learn call, without progress.
+    model = fit(data, each=lambda pairs: progress.counted(pairs, "features"))
     model.save()
     print(f"wrote locales/model/intent_model.npz: {len(model.rows)} buckets x "
           f"{len(model.labels)} labels")
+    summary.done(f"make model: trained on {len(data)} messages, {len(model.labels)} labels")
     return 0
 
 

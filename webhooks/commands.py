@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import sys
 import uuid
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -27,6 +29,7 @@ from models.directory_io import (
     read_csv,
     read_hsds,
 )
+from webhooks import progress
 from webhooks.database import get_db
 from webhooks.demand_commands import demand_cli
 from webhooks.doctor import doctor
@@ -93,6 +96,7 @@ def directory_import(file: Path | None, sample: bool, replace: bool, file_format
         raise click.UsageError("give either FILE or --sample")
     path = SAMPLE_FILE if sample else file
     assert path is not None
+    summary = progress.Summary()
     if file_format is None:
         file_format = "hsds" if path.suffix.lower() == ".json" else "csv"
     reader = read_hsds if file_format == "hsds" else read_csv
@@ -109,9 +113,11 @@ def directory_import(file: Path | None, sample: bool, replace: bool, file_format
             click.echo(f"  {row_error}", err=True)
         sys.exit(1)
     with get_db().sessions() as session, session.begin():
-        count = import_rows(session, rows, "sample" if sample else ("all" if replace else None))
+        count = import_rows(session, progress.counted(rows, f"importing {path.name}"),
+                            "sample" if sample else ("all" if replace else None))
     label = "SAMPLE services (clearly marked, not real)" if sample else "services"
-    click.echo(f"imported {count} {label} from {path.name}")
+    # The summary line (stdout, as it always was), with the time the whole import took.
+    click.echo(f"imported {count} {label} from {path.name} in {summary.elapsed()}")
 
 
 @directory_cli.command("export")
@@ -121,9 +127,18 @@ def directory_import(file: Path | None, sample: bool, replace: bool, file_format
               help="csv (default) or Open Referral HSDS-compatible JSON.")
 def directory_export(output: click.utils.LazyFile, no_sample: bool, file_format: str) -> None:
     """Write the directory as CSV or HSDS JSON (to stdout by default)."""
+    summary = progress.Summary()
     writer = export_hsds if file_format == "hsds" else export_csv
+    count = 0
+
+    def each(services: Sequence[Any]) -> Iterator[Any]:
+        nonlocal count
+        count = len(services)
+        return progress.counted(services, "exporting")
+
     with get_db().reads() as session:
-        output.write(writer(session, include_sample=not no_sample))
+        output.write(writer(session, include_sample=not no_sample, each=each))
+    summary.done(f"directory export: {count} services ({file_format})")
 
 
 # --- conversation tools -----------------------------------------------------------------------

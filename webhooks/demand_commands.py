@@ -34,6 +34,7 @@ from models.stats import (
     unmet_report,
     unmet_table,
 )
+from webhooks import progress
 from webhooks.database import get_db
 from webhooks.outreach.demand import published_period
 
@@ -132,6 +133,7 @@ def demand_export(
                    "report": lambda line: click.echo(line, err=True)}
     except dhis2.MappingError as error:
         raise click.ClickException(str(error)) from None
+    summary = progress.Summary()
     periods = _periods(first, last, by, 4 if _published_period(by) == "week" else 3)
     config = current_app.config
     with get_db().reads() as session:
@@ -139,6 +141,9 @@ def demand_export(
         table = demand_table(session, periods, level, config["K_ANONYMITY"], services,
                              default_points())
         publish.WRITERS[form](table, output, options)
+    rows = len(list(table.rows))
+    summary.done(f"demand export: {rows} rows ({form}, by {level}, {len(periods)} "
+                 f"period(s), counts below {config['K_ANONYMITY']} left out)")
 
 
 @demand_cli.command("report")
