@@ -108,7 +108,7 @@ def test_the_dashboard_agrees_with_flask_demand_export(demand_app: Flask) -> Non
         "demand", "export", "--from", period.start.isoformat(), "--to", period.end.isoformat()])
     assert result.exit_code == 0, result.output
     exported = {(r["district_code"], r["service_type"]): r
-                for r in csv.DictReader(io.StringIO(result.output))}
+                for r in csv.DictReader(io.StringIO(result.stdout))}
     shown = {(r["table"], r["key"]): r["requests"]
              for r in read_csv(client, f"/outreach/demand.csv?period={period.label}")}
     assert exported[("1201", "all")]["requests"] == shown[("district", "1201")]
