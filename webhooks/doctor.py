@@ -423,7 +423,10 @@ class _Unconfigured(AppGroup):
         raise self.error
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        raise self.error
+        """``flask --help``: the configuration's error, and the one command that can run."""
+        click.echo(f"Error: {self.error.message} Run flask doctor for every problem and its "
+                   "fix.", err=True)
+        return [doctor.name or "doctor"]
 
 
 def unconfigured(app: Flask, error: ConfigError) -> Flask:

@@ -338,6 +338,9 @@ def test_other_commands_still_stop_at_a_configuration_that_does_not_load(
     result = CliRunner().invoke(cli, ["db", "upgrade"])
     assert result.exit_code != 0
     assert "Sangkhim cannot start in production: set DATABASE_URL" in result.output
+    listed = CliRunner().invoke(cli, ["--help"])
+    assert "cannot start in production" in listed.output and "Run flask doctor" in listed.output
+    assert "  doctor " in listed.output
     # An app built outside the flask command (gunicorn, a test) raises as it always did.
     with pytest.raises(Exception, match="cannot start in production"):
         create_app()
