@@ -199,6 +199,16 @@ class Request:
 
 
 @dataclass
+class Probe:
+    """One readiness probe of an instance, as a load balancer makes them."""
+
+    instance: str
+    started: float
+    ended: float
+    ready: bool
+
+
+@dataclass
 class Timeline:
     """When the faults happened (``time.monotonic``)."""
 
@@ -229,6 +239,9 @@ class Figures:
     duplicate_replies: int = 0
     db_recovery: dict[str, float | None] = field(default_factory=dict)
     kill_recovery: float | None = None
+    probes: int = 0
+    unready_db_up: int = 0
+    ready_recovery: dict[str, float | None] = field(default_factory=dict)
     leaks: int = 0
     p50_ms: float = 0.0
     p99_ms: float = 0.0
@@ -303,13 +316,36 @@ def kill_recovery(requests: Iterable[Request], timeline: Timeline) -> float | No
     return min(done) - timeline.kill_at if done else None
 
 
+def ready_recovery(probes: Iterable[Probe], instance: str, back: float | None) -> float | None:
+    """Seconds from PostgreSQL's return until ``instance`` said it was ready again (the end of
+    its first ready probe started after the return); None if it never did."""
+    if back is None:
+        return None
+    ends = [p.ended for p in probes if p.instance == instance and p.ready and p.started >= back]
+    return min(ends) - back if ends else None
+
+
+def unready_with_database_up(probes: Iterable[Probe], timeline: Timeline) -> int:
+    """Probes that found an instance not ready though the database was up all the while (and
+    the instance not yet killed): a load balancer would have taken a good instance out."""
+    return sum(1 for p in probes if not p.ready and not in_outage(
+        Attempt(p.instance, p.started, p.ended, ""), timeline)
+        and not (p.instance == timeline.killed and timeline.kill_at is not None
+                 and p.ended >= timeline.kill_at))
+
+
 def measure(
     requests: Sequence[Request], timeline: Timeline, events: Counter[tuple[str, str, str]],
-    recorded: set[tuple[str, str]], leaks: int = 0,
+    recorded: set[tuple[str, str]], leaks: int = 0, probes: Sequence[Probe] = (),
 ) -> Figures:
     """The figures of a run: ``events`` are the demand events in the database, by
-    ``Delivery.bucket``; ``recorded`` the deliveries (channel, provider id) it recorded."""
+    ``Delivery.bucket``; ``recorded`` the deliveries (channel, provider id) it recorded;
+    ``probes`` the readiness probes of the instances."""
     figures = Figures(leaks=leaks)
+    figures.probes = len(probes)
+    figures.unready_db_up = unready_with_database_up(probes, timeline)
+    figures.ready_recovery = {name: ready_recovery(probes, name, timeline.db_back)
+                              for name in INSTANCES}
     deliveries: dict[tuple[str, str], Delivery] = {}
     answered: dict[tuple[str, str], bool] = {}
     attempts = [a for r in requests for a in r.attempts]
@@ -390,6 +426,12 @@ def rows(figures: Figures) -> list[tuple[str, str, str, bool | None]]:
                       f"<= {RECOVERY_TARGET:.0f}", within(value)))
     table.append(("s to recover: SIGKILL -> survivor answers all", seconds(figures.kill_recovery),
                   f"<= {RECOVERY_TARGET:.0f}", within(figures.kill_recovery)))
+    for name, value in figures.ready_recovery.items():
+        table.append((f"s to ready: PostgreSQL back -> {name} ready", seconds(value),
+                      f"<= {RECOVERY_TARGET:.0f}", within(value)))
+    table.append(("readiness probes / not ready, database up",
+                  f"{figures.probes} / {figures.unready_db_up}", "0",
+                  figures.probes > 0 and figures.unready_db_up == 0))
     table.append(("identifiers or texts in the app's logs", str(figures.leaks), "0",
                   figures.leaks == 0))
     table.append(("latency p50 / p99, ms", f"{figures.p50_ms:.0f} / {figures.p99_ms:.0f}", "",
@@ -418,7 +460,10 @@ class Instance:
     so that it can be killed whole, as a machine dies, and stopped whole at the end."""
 
     def __init__(self, name: str, env: Mapping[str, str], log: Path) -> None:
-        self.name, self.env, self.log = name, dict(env), log
+        # Each instance its own metrics directory (prometheus-client's multiprocess mode), as
+        # on two machines, inside the run's folder: a SIGKILLed master cleans nothing up.
+        metrics = log.parent / f"metrics-{name}"
+        self.name, self.env, self.log = name, {**env, "PROMETHEUS_MULTIPROC_DIR": str(metrics)}, log
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -447,6 +492,22 @@ class Instance:
             time.sleep(0.2)
         tail = self.log.read_text(errors="replace")[-800:]
         raise RuntimeError(f"instance {self.name} did not start:\n{tail}")
+
+    def get(self, path: str, timeout: float = 5) -> int:
+        """The status of ``GET path``; 0 if it did not answer."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            connection.request("GET", path)
+            return connection.getresponse().status
+        except (OSError, http.client.HTTPException):
+            return 0
+        finally:
+            connection.close()
+
+    def readiness_path(self) -> str:
+        """Where a load balancer asks whether the instance can answer: ``/readyz`` where the app
+        has it (liveness and readiness apart), else ``/healthz`` (which asks the database)."""
+        return "/readyz" if self.get("/readyz") != 404 else "/healthz"
 
     def kill(self) -> None:
         """SIGKILL to the master and its workers at once."""
@@ -591,6 +652,36 @@ class Providers:
         return [sender for _, sender in self.senders]
 
 
+class Prober:
+    """A load balancer's readiness checks: each instance asked every ``PERIOD`` seconds, until
+    it is killed or the run stops."""
+
+    PERIOD = 0.25
+
+    def __init__(self, instances: Mapping[str, Instance]) -> None:
+        self.instances = dict(instances)
+        self.paths = {name: i.readiness_path() for name, i in self.instances.items()}
+        self.probes: list[Probe] = []
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.dead: set[str] = set()
+
+    def run(self, name: str) -> None:
+        instance = self.instances[name]
+        while not self.stopping.wait(self.PERIOD) and name not in self.dead:
+            started = time.monotonic()
+            status = instance.get(self.paths[name], timeout=HTTP_TIMEOUT)
+            if name in self.dead:  # killed meanwhile: not a verdict on the instance
+                return
+            with self.lock:
+                self.probes.append(Probe(name, started, time.monotonic(), status == 200))
+
+    def ready_since(self, name: str, moment: float) -> bool:
+        with self.lock:
+            return any(p.instance == name and p.ready and p.started >= moment
+                       for p in self.probes)
+
+
 # --- the run ---------------------------------------------------------------------------------------
 
 
@@ -688,6 +779,9 @@ def run(seconds: float, down: float, seed: int, clients: int, stop_mode: str = "
                               deadline=start + seconds + 60)
         threads = [threading.Thread(target=providers.run, args=(i,), daemon=True)
                    for i in range(clients)]
+        prober = Prober(instances)
+        threads += [threading.Thread(target=prober.run, args=(name,), daemon=True)
+                    for name in INSTANCES]
         for thread in threads:
             thread.start()
         loaded = threading.Event()
@@ -705,13 +799,16 @@ def run(seconds: float, down: float, seed: int, clients: int, stop_mode: str = "
         # Kill once both instances answer again (or the recovery target has passed).
         until(start + seconds * 0.6)
         while time.monotonic() < timeline.db_back + RECOVERY_TARGET and not all(
-                providers.answered_since(name, timeline.db_back) for name in INSTANCES):
+                providers.answered_since(name, timeline.db_back)
+                and prober.ready_since(name, timeline.db_back) for name in INSTANCES):
             time.sleep(0.1)
         timeline.kill_at = time.monotonic()
+        prober.dead.add(KILLED)
         instances[KILLED].kill()
 
         until(max(start + seconds, timeline.kill_at + seconds * 0.25))
         providers.stopping.set()
+        prober.stopping.set()
         for thread in threads:
             thread.join(timeout=max(1.0, providers.deadline - time.monotonic()))
         loaded.set()
@@ -724,9 +821,13 @@ def run(seconds: float, down: float, seed: int, clients: int, stop_mode: str = "
             instance.stop()
         needles = [*providers.addresses(), *(_digits(a) for a in providers.addresses()),
                    *(text.text for text in CORPUS)]
+        with prober.lock:
+            probes = list(prober.probes)
         figures = measure(requests, timeline, events, recorded,
-                          leaks(folder.glob("*.log"), needles))
-        print(_heading(seconds, elapsed, timeline, start, clients, stop_mode))
+                          leaks(folder.glob("*.log"), needles), probes)
+        print(_heading(seconds, elapsed, timeline, start, clients, stop_mode)
+              + f"  readiness: GET {prober.paths[INSTANCES[0]]} on each instance every "
+              f"{Prober.PERIOD} s\n")
         print(format_table(figures))
         missed = misses(figures)
         if missed:

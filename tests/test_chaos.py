@@ -32,6 +32,7 @@ from tests.chaos import (
     SERVER_ERROR,
     Attempt,
     Delivery,
+    Probe,
     Request,
     Timeline,
 )
@@ -202,6 +203,7 @@ def test_a_request_never_answered_after_the_kill_misses_recovery() -> None:
     assert "messages answered" in missed
     assert "connection failures on a live instance" in missed
     assert "s to recover: SIGKILL -> survivor answers all" in missed
+    assert "readiness probes / not ready, database up" in missed
 
 
 def test_recovery_after_the_database_returns() -> None:
@@ -213,6 +215,22 @@ def test_recovery_after_the_database_returns() -> None:
     missed = chaos.misses(chaos.measure(requests, TIMELINE, Counter(), set()))
     assert "s to recover: PostgreSQL back -> b answers" in missed
     assert "s to recover: PostgreSQL back -> a answers" not in missed
+
+
+def test_readiness_after_the_database_returns() -> None:
+    probes = [Probe("a", 11.0, 11.1, False),  # database down: not ready, rightly
+              Probe("a", 13.2, 13.3, True),
+              Probe("b", 13.1, 13.2, False),  # database up, not ready: a good instance taken out
+              Probe("b", 14.0, 14.1, True),
+              Probe("b", 20.5, 20.6, False)]  # killed: not a verdict
+    assert chaos.ready_recovery(probes, "a", TIMELINE.db_back) == pytest.approx(0.3)
+    assert chaos.ready_recovery(probes, "b", TIMELINE.db_back) == pytest.approx(1.1)
+    assert chaos.unready_with_database_up(probes, TIMELINE) == 1
+    figures = chaos.measure([], TIMELINE, Counter(), set(), probes=probes)
+    assert "readiness probes / not ready, database up" in chaos.misses(figures)
+    never = chaos.measure([], TIMELINE, Counter(), set(), probes=probes[:1])
+    assert {"s to ready: PostgreSQL back -> a ready",
+            "s to ready: PostgreSQL back -> b ready"} <= set(chaos.misses(never))
 
 
 def test_double_counts_are_found_bucket_by_bucket() -> None:
@@ -231,7 +249,9 @@ def test_double_counts_are_found_bucket_by_bucket() -> None:
 def _recovered(figures: chaos.Figures) -> chaos.Figures:
     """The figures with the recovery targets met (a made-up run without faults)."""
     figures.db_recovery = dict.fromkeys(chaos.INSTANCES, 0.0)
+    figures.ready_recovery = dict.fromkeys(chaos.INSTANCES, 0.0)
     figures.kill_recovery = 0.0
+    figures.probes = 1
     return figures
 
 
