@@ -131,7 +131,7 @@ class Delivery:
         return (self.channel, self.text.service_type, self.text.province_code)
 
 
-# --- what comes back --------------------------------------------------------------------------------
+# --- what comes back ------------------------------------------------------------------------------
 
 ANSWERED = "answered"
 SAFE_REPLY = "safe reply"
@@ -218,7 +218,7 @@ class Timeline:
     killed: str = KILLED
 
 
-# --- the figures (pure: unit-tested in tests/test_chaos.py) ----------------------------------------
+# --- the figures (pure: unit-tested in tests/test_chaos.py) ---------------------------------------
 
 
 @dataclass
@@ -311,7 +311,9 @@ def kill_recovery(requests: Iterable[Request], timeline: Timeline) -> float | No
         end = request.attempts[-1].ended if answered else None
         (in_flight if lost[0].started < timeline.kill_at else later).append(end)
     if in_flight:
-        return None if None in in_flight else max(in_flight) - timeline.kill_at  # type: ignore[operator]
+        if None in in_flight:
+            return None
+        return max(end for end in in_flight if end is not None) - timeline.kill_at
     done = [end for end in later if end is not None]
     return min(done) - timeline.kill_at if done else None
 
@@ -405,8 +407,8 @@ def rows(figures: Figures) -> list[tuple[str, str, str, bool | None]]:
         ("provider requests (with redeliveries)", str(figures.requests), "", None),
         ("messages answered", str(figures.answered), "all",
          figures.messages > 0 and figures.answered == figures.messages),
-        ("safe-reply fallbacks, database down", str(figures.safe_replies - figures.safe_replies_db_up),
-         "", None),
+        ("safe-reply fallbacks, database down",
+         str(figures.safe_replies - figures.safe_replies_db_up), "", None),
         ("safe replies with the database up", str(figures.safe_replies_db_up), "0",
          figures.safe_replies_db_up == 0),
         ("5xx", str(figures.server_errors), "0", figures.server_errors == 0),
@@ -452,7 +454,7 @@ def format_table(figures: Figures) -> str:
     return "\n".join(lines)
 
 
-# --- the app's instances ------------------------------------------------------------------------------
+# --- the app's instances --------------------------------------------------------------------------
 
 
 class Instance:
@@ -538,7 +540,7 @@ class Instance:
             pass
 
 
-# --- the providers ---------------------------------------------------------------------------------
+# --- the providers --------------------------------------------------------------------------------
 
 
 class Providers:
@@ -560,7 +562,8 @@ class Providers:
         third = senders // 3
         self.senders = (
             [(Channel.SMS, f"+8551{n:07d}") for n in rng.sample(range(10**7), third)]
-            + [(Channel.WHATSAPP, f"whatsapp:+8559{n:07d}") for n in rng.sample(range(10**7), third)]
+            + [(Channel.WHATSAPP, f"whatsapp:+8559{n:07d}")
+               for n in rng.sample(range(10**7), third)]
             + [(Channel.TELEGRAM, str(700_000_000 + n)) for n in rng.sample(range(10**8), third)]
         )
         self._update_ids = itertools.count(rng.randrange(10**8, 2 * 10**8))
@@ -682,7 +685,7 @@ class Prober:
                        for p in self.probes)
 
 
-# --- the run ---------------------------------------------------------------------------------------
+# --- the run --------------------------------------------------------------------------------------
 
 
 class Deadline(Exception):
@@ -852,8 +855,8 @@ def _heading(seconds: float, elapsed: float, timeline: Timeline, start: float,
     return (
         f"\nmake chaos: 2 instances x 2 gunicorn sync workers over one PostgreSQL, "
         f"{clients} provider connections, {elapsed:.0f} s of load\n"
-        f"  PostgreSQL restarted at {timeline.db_down - start:.1f} s ({STOP_MODES[stop_mode]}; back at "
-        f"{timeline.db_back - start:.1f} s); instance {timeline.killed} killed (SIGKILL) at "
+        f"  PostgreSQL restarted at {timeline.db_down - start:.1f} s ({STOP_MODES[stop_mode]}; "
+        f"back at {timeline.db_back - start:.1f} s); instance {timeline.killed} killed (SIGKILL) at "
         f"{timeline.kill_at - start:.1f} s\n"
     )
 
