@@ -38,6 +38,7 @@ import itertools
 import json
 import os
 import random
+import shutil
 import signal
 import statistics
 import subprocess
@@ -761,6 +762,7 @@ def run(seconds: float, down: float, seed: int, clients: int, stop_mode: str = "
     server: pg_server.PostgresServer | None = None
     instances: dict[str, Instance] = {}
     folder = Path(tempfile.mkdtemp(prefix="sangkhim-chaos-"))
+    keep = True  # the instances' logs, unless every target is met
     try:
         try:
             # ours, as it is restarted; durable as in production: a commit the app was told of
@@ -840,6 +842,7 @@ def run(seconds: float, down: float, seed: int, clients: int, stop_mode: str = "
         print(f"\nevery target met: {figures.messages} messages, all answered, "
               f"{figures.double_counts} double counts, {figures.duplicate_replies} duplicate "
               f"replies, answering again {_slowest(figures):.2f} s after each fault")
+        keep = False
         return 0
     finally:
         signal.alarm(0)
@@ -847,6 +850,8 @@ def run(seconds: float, down: float, seed: int, clients: int, stop_mode: str = "
             instance.stop()
         if server is not None:
             server.stop()
+        if not keep:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _heading(seconds: float, elapsed: float, timeline: Timeline, start: float,
