@@ -141,8 +141,7 @@ def mark_due(engine: Engine, compact: bool = True, shred: bool = False) -> None:
         return
     try:
         with reading(engine) as connection:
-            already = set(connection.execute(
-                select(_table.c.job).where(_table.c.job.in_(jobs), _table.c.due)).scalars())
+            already = set(connection.execute(_DUE, {"jobs": jobs}).scalars())
         pending = [job for job in jobs if job not in already]
         if pending:
             with writer_turn(engine), engine.begin() as connection:
@@ -153,6 +152,8 @@ def mark_due(engine: Engine, compact: bool = True, shred: bool = False) -> None:
                     type(error).__name__)
 
 
+_DUE = select(_table.c.job).where(_table.c.job.in_(bindparam("jobs", expanding=True)),
+                                  _table.c.due)
 _UPSERT_DUE = text(
     "INSERT INTO upkeep (job, due) VALUES (:job, :due) "
     "ON CONFLICT (job) DO UPDATE SET due = excluded.due")
