@@ -133,9 +133,9 @@ class Run:
 def mark_due(engine: Engine, compact: bool = True, shred: bool = False) -> None:
     """Say that a compaction (and a shredding of chat keys) is due, after a turn deleted a
     texter's rows. Cheap: one read, and a write only if it was not due yet (the first opt-out
-    of a minute), in its own short transaction, apart from the turn's (nothing ties the mark
-    to the turn that made it). Never raises: a lost mark is made up for by the daily
-    compaction."""
+    of a minute), in its own short transaction, not the turn's (so the mark does not share
+    the turn's transaction id, and the clock clears it within a minute). Never raises: a lost
+    mark is made up for by the daily compaction."""
     jobs = [job for job, wanted in ((COMPACT, compact), (SHRED, shred)) if wanted]
     if not jobs:
         return
