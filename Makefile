@@ -23,6 +23,7 @@ help:
 	@echo "make eval   accuracy of intents and places, and whole conversations, on tests/data"
 	@echo "make model  retrain the intent model (locales/model/) from tests/data/training and tests/data"
 	@echo "make bench  classification latency and memory; webhook throughput under gunicorn vs a bare app"
+	@echo "make chaos  two instances under load, PostgreSQL restarted and one instance killed (CHAOS_SECONDS=60)"
 	@echo "make demo-report   a synthetic week through the pipeline, then the unmet-demand report and CSV"
 	@echo "make lock   re-resolve the pinned, hashed lock files from pyproject.toml"
 
@@ -90,6 +91,16 @@ bench: venv compile
 		|| echo "wrk is needed for the webhook benchmark: apt-get install wrk"
 	$(BIN)/python -m tests.benchmarks.bench_webhooks
 	$(BIN)/python -m tests.benchmarks.bench_dashboard
+
+# Two instances over one PostgreSQL under signed Twilio and Telegram load, the database restarted
+# and one instance killed with SIGKILL mid-load (tests/chaos.py): prints the figures, exits 1 if
+# a target is missed. Loopback only, bounded in time. CHAOS_SECONDS sets the seconds of load
+# (default 60); CHAOS_ARGS passes more (--short is what CI runs; --stop immediate: a crash).
+.PHONY: chaos
+CHAOS_SECONDS ?=
+CHAOS_ARGS ?=
+chaos: venv compile
+	$(BIN)/python -m tests.chaos $(if $(CHAOS_SECONDS),--seconds $(CHAOS_SECONDS)) $(CHAOS_ARGS)
 
 # A synthetic week (tests/synthetic.py: 2,000 messages, fixed seed, no network) in its own SQLite
 # file, then what an outreach worker would read.

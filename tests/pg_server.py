@@ -1,7 +1,9 @@
 """Start a throw-away PostgreSQL server for the test session (an equivalent of pytest-postgresql
 that also works as root, as CI containers run: the server runs as the ``postgres`` user).
 
-``SANGKHIM_TEST_POSTGRES_URL`` points the suite at an existing server instead.
+``SANGKHIM_TEST_POSTGRES_URL`` points the suite at an existing server instead. A server started
+here can also be stopped and started again on the same port and data (``halt``, ``resume``), as
+``make chaos`` does under load (tests/chaos.py).
 """
 
 from __future__ import annotations
@@ -27,6 +29,41 @@ class PostgresServer:
     pg_ctl: str | None = None
     user: str | None = None
     root: Path | None = None
+    #: The server's command-line options (port, socket, settings), to start it again.
+    options: str = ""
+
+    def halt(self, mode: str = "fast") -> None:
+        """Stop the server and keep its data: ``fast`` ends every session (what a restart
+        does: Debian's ``pg_ctlcluster restart``), ``immediate`` is a crash."""
+        if not (self.pg_ctl and self.data_dir):
+            raise Unavailable("an existing server (SANGKHIM_TEST_POSTGRES_URL) is not ours to stop")
+        subprocess.run([self.pg_ctl, "-D", str(self.data_dir), "-m", mode, "-w", "stop"],
+                       user=self.user, capture_output=True, check=True)
+
+    def resume(self, wait: bool = True) -> None:
+        """Start a halted server again, on the same port; with ``wait``, return once it accepts
+        connections (else at once: ``accepting`` tells when to the millisecond)."""
+        if not (self.pg_ctl and self.data_dir and self.root):
+            raise Unavailable("an existing server (SANGKHIM_TEST_POSTGRES_URL) is not ours to start")
+        subprocess.run(
+            [self.pg_ctl, "-D", str(self.data_dir), "-o", self.options,
+             "-l", str(self.root / "server.log"), "-w" if wait else "-W", "-t", "60", "start"],
+            user=self.user, capture_output=True, check=True,
+        )
+
+    def accepting(self, timeout: float = 60) -> float:
+        """Wait until the server accepts connections (checked every 5 ms); returns when it
+        did (``time.monotonic``)."""
+        conninfo = "postgresql://" + self.url.split("://", 1)[1]
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with psycopg.connect(conninfo, connect_timeout=2):
+                    return time.monotonic()
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.005)
 
     def stop(self) -> None:
         if self.pg_ctl and self.data_dir:
@@ -63,8 +100,15 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start() -> PostgresServer:
-    if url := os.environ.get("SANGKHIM_TEST_POSTGRES_URL"):
+def start(existing: bool = True, durable: bool = False) -> PostgresServer:
+    """A server for the tests: the one ``SANGKHIM_TEST_POSTGRES_URL`` names, if ``existing`` and
+    it is set; else a throw-away server of our own, started from the machine's binaries.
+
+    Ours does not wait for the write-ahead log at commit (``synchronous_commit=off``: faster,
+    and nothing of a test's survives it anyway) unless ``durable``: then a commit the app was
+    told of survives a crash of the server, as in production (``make chaos --stop immediate``
+    crashes it). Neither flushes to disk (``fsync=off``): the machine itself does not crash."""
+    if existing and (url := os.environ.get("SANGKHIM_TEST_POSTGRES_URL")):
         return PostgresServer(url=url)
     bindir = find_bindir()
     user = None
@@ -96,12 +140,13 @@ def start() -> PostgresServer:
         server.stop()
         raise Unavailable(f"initdb failed: {init.stderr.strip()[-300:]}")
     port = _free_port()
-    options = (
+    server.options = (
         f"-p {port} -k {socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
+        f"-c synchronous_commit={'on' if durable else 'off'} -c full_page_writes=off "
+        "-c max_connections=100"
     )
     started = subprocess.run(
-        [server.pg_ctl, "-D", str(data_dir), "-o", options, "-l", str(root / "server.log"),
+        [server.pg_ctl, "-D", str(data_dir), "-o", server.options, "-l", str(root / "server.log"),
          "-w", "-t", "60", "start"],
         user=user, capture_output=True, text=True,
     )

@@ -1,4 +1,5 @@
-"""Ready-to-paste requests for a local server, signed with this instance's development secrets."""
+"""Ready-to-paste requests for a local server, signed with this instance's development secrets;
+the signed requests themselves are what ``make chaos`` sends (tests/chaos.py)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,15 @@ SMS_PATH = "/webhooks/twilio/sms"
 TELEGRAM_PATH = "/webhooks/telegram"
 
 
-def twilio_curl(config: Mapping[str, Any], base_url: str, body: str, sender: str) -> str:
+def twilio_request(
+    config: Mapping[str, Any], body: str, sender: str, sid: str | None = None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """An inbound message as Twilio posts it: the form, and the headers that sign it (against
+    ``PUBLIC_BASE_URL`` + path, as ``webhooks/twilio.py`` checks). ``sid``: the MessageSid, new
+    by default (a provider's redelivery repeats it)."""
+    sid = sid or "SM" + uuid.uuid4().hex
     params = {
-        "MessageSid": "SM" + uuid.uuid4().hex,
+        "MessageSid": sid,
         "AccountSid": "AC" + "0" * 32,
         "From": sender,
         "To": "+85500000000",
@@ -26,30 +33,49 @@ def twilio_curl(config: Mapping[str, Any], base_url: str, body: str, sender: str
     signature = RequestValidator(config["TWILIO_AUTH_TOKEN"]).compute_signature(
         config["PUBLIC_BASE_URL"] + SMS_PATH, params
     )
-    parts = ["curl", "-s", f"{base_url}{SMS_PATH}", "-H", f"X-Twilio-Signature: {signature}"]
+    return params, {"X-Twilio-Signature": signature}
+
+
+def twilio_curl(config: Mapping[str, Any], base_url: str, body: str, sender: str) -> str:
+    params, headers = twilio_request(config, body, sender)
+    parts = ["curl", "-s", f"{base_url}{SMS_PATH}"]
+    for name, value in headers.items():
+        parts += ["-H", f"{name}: {value}"]
     for key, value in params.items():
         parts += ["--data-urlencode", f"{key}={value}"]
     return " ".join(shlex.quote(p) for p in parts)
 
 
-def telegram_curl(config: Mapping[str, Any], base_url: str, text: str, language: str) -> str:
+def telegram_request(
+    config: Mapping[str, Any], text: str, language: str, chat_id: int = 100000001,
+    update_id: int | None = None,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """A private message as Telegram posts it: the Update, and the headers (with the webhook's
+    secret token). ``update_id``: new by default (a provider's redelivery repeats it)."""
     update = {
-        "update_id": uuid.uuid4().int % 10**9,
+        "update_id": uuid.uuid4().int % 10**9 if update_id is None else update_id,
         "message": {
             "message_id": 1,
             "date": 1767225600,
-            "chat": {"id": 100000001, "type": "private"},
-            "from": {"id": 100000001, "is_bot": False, "first_name": "Test",
+            "chat": {"id": chat_id, "type": "private"},
+            "from": {"id": chat_id, "is_bot": False, "first_name": "Test",
                      "language_code": language},
             "text": text,
         },
     }
-    parts = [
-        "curl", "-s", f"{base_url}{TELEGRAM_PATH}",
-        "-H", "Content-Type: application/json",
-        "-H", f"X-Telegram-Bot-Api-Secret-Token: {config['TELEGRAM_WEBHOOK_SECRET']}",
-        "-d", json.dumps(update, ensure_ascii=False),
-    ]
+    headers = {
+        "Content-Type": "application/json",
+        "X-Telegram-Bot-Api-Secret-Token": config["TELEGRAM_WEBHOOK_SECRET"],
+    }
+    return update, headers
+
+
+def telegram_curl(config: Mapping[str, Any], base_url: str, text: str, language: str) -> str:
+    update, headers = telegram_request(config, text, language)
+    parts = ["curl", "-s", f"{base_url}{TELEGRAM_PATH}"]
+    for name, value in headers.items():
+        parts += ["-H", f"{name}: {value}"]
+    parts += ["-d", json.dumps(update, ensure_ascii=False)]
     return " ".join(shlex.quote(p) for p in parts)
 
 
