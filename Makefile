@@ -67,6 +67,9 @@ run: venv compile
 	$(BIN)/flask db upgrade
 	$(BIN)/flask directory import --sample
 	@$(BIN)/flask dev examples --base-url http://$(HOST):$(PORT)
+	@# The clock (purge, publication, compaction: models/upkeep.py) runs beside gunicorn and
+	@# stops with it, so that expired chats are purged even while nobody writes.
+	$(BIN)/flask clock & clock=$$!; trap 'kill $$clock 2>/dev/null; wait $$clock' EXIT; \
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) --workers 2 \
 		'webhooks:create_app()'
 

@@ -8,6 +8,7 @@ from models.services import Service
 from models.inbox import ProcessedMessage
 from models.staff import AuditLog, LoginThrottle, StaffUser
 from models.unique import DailyKey, DailySenderDigest, DailyUniqueSender
+from models.upkeep import Upkeep
 
 __all__ = [
     "AuditLog",
@@ -25,4 +26,5 @@ __all__ = [
     "Service",
     "StaffUser",
     "StagedDemandEvent",
+    "Upkeep",
 ]

@@ -9,8 +9,9 @@ or orders it by arrival (docs/PRIVACY.md, "What is stored"):
    bare as a published one: a random id, the hour at finest, no sender key. Only the
    transaction links it to the turn (PostgreSQL's ``xmin``, SQLite's write-ahead log), and the
    staged row lives about an hour.
-2. **Published.** The hourly purge (``flask purge``, and the app's own first message of each
-   hour) moves the events of every *ended* hour into ``demand_event`` (``publish``), in batches:
+2. **Published.** The hourly purge (the ``flask clock`` process's hourly run, and ``flask
+   purge``; never a texter's request: ``models.upkeep``) moves the events of every *ended*
+   hour into ``demand_event`` (``publish``), in batches:
    each batch is one transaction that deletes the staged rows, writes them with new random ids,
    in the order of those ids (a random order), and adds the batch's new senders to the day's
    counts. Every event of a batch thus has the same ``xmin`` and lies in no order of arrival;
@@ -18,9 +19,10 @@ or orders it by arrival (docs/PRIVACY.md, "What is stored"):
    then vacuumed (PostgreSQL) or the write-ahead log truncated (SQLite), so the staged copies,
    and with them their link to the turns, are gone.
 
-Several processes may publish at once (every web worker's hourly upkeep, the clock process):
-a batch takes a PostgreSQL advisory lock, or SQLite's write lock, and deletes what it moves in
-the same transaction, so an event moves exactly once. A turn that is rolled back (a redelivery,
+Several processes may publish at once (two instances' clocks, an operator's ``flask purge``;
+the upkeep lock lets one run at a time, but a batch does not rely on it): a batch takes a
+PostgreSQL advisory lock, or SQLite's write lock, and deletes what it moves in the same
+transaction, so an event moves exactly once. A turn that is rolled back (a redelivery,
 a conflict, an error) stages nothing. Statistics read ``demand_event`` only: the latest hour
 appears after the next hourly purge, and a period is published only once none of its events is
 still staged (``first_staged_day``, ``models.stats``).
@@ -28,6 +30,7 @@ still staged (``first_staged_day``, ``models.stats``).
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections import Counter
 from collections.abc import Sequence
@@ -41,6 +44,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bot.vocabulary import CAMBODIA
 from models.base import Base, Executor, writer_turn
 from models.unique import add_senders
+
+log = logging.getLogger(__name__)
 
 
 class _EventColumns:
@@ -167,6 +172,12 @@ def _sweep(engine: Engine) -> None:
     overwritten, ``secure_delete``)."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         if engine.dialect.name == "postgresql":
+            from models.retention import not_vacuumable  # retention is the lower layer
+
+            if not_vacuumable(connection, (StagedDemandEvent.__tablename__,)):
+                log.warning("the staged demand events cannot be vacuumed: the database role "
+                            "does not own demand_event_staged (flask doctor checks this)")
+                return
             connection.execute(text(f"VACUUM {StagedDemandEvent.__tablename__}"))
         elif engine.dialect.name == "sqlite":
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

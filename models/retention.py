@@ -17,8 +17,11 @@
 
 ``compact`` then makes deleted rows unrecoverable where the engine allows it: SQLite overwrites
 deleted content (``secure_delete``, set on every connection) and its write-ahead log is
-checkpointed and truncated; PostgreSQL vacuums the tables that held pseudonyms, and rewrites the
-demand events in the order of their random ids so that storage order says nothing of arrival.
+checkpointed and truncated; PostgreSQL vacuums (plain ``VACUUM``, which lets inserts through) the
+tables that held pseudonyms. A role that does not own them cannot vacuum them, and PostgreSQL
+would skip them with a mere notice: ``compact`` logs a warning naming the tables instead, and
+``can_vacuum`` answers it for ``flask doctor``. (Demand events need no rewrite: each batch is
+published in the order of new random ids, ``models.demand_events``.)
 On SQLite another connection in the middle of a read (a backup, a long report) keeps the log
 from being emptied: the checkpoint is tried again, without making writers wait, for up to
 ``CHECKPOINT_PATIENCE_SECONDS``, and logged (with no identifier) if it still cannot complete;
@@ -27,14 +30,16 @@ the next compaction tries again.
 ``shred_keys`` makes destroyed handoff keys unrecoverable from the files: SQLite checkpoints and
 truncates the write-ahead log (retried while a reader holds an old snapshot); PostgreSQL
 rewrites the small unlogged ``handoff_key`` table (``VACUUM FULL``: a new file holding only the
-live keys, the old one removed), so that no dead copy of a key stays on disk. It runs after a
-worker closes a chat, after STOP ends one, after a purge that closed or re-wrapped a chat key,
-at every ``flask purge``, and after a rekey.
+live keys, the old one removed), so that no dead copy of a key stays on disk; the table is
+small and only texters in a chat with a worker read it, and the rewrite gives up rather than
+wait more than ``SHRED_WAIT_MS`` * 3 for its lock. It runs after a worker closes a chat (before
+the page answers), at the clock's next tick after STOP ends one or a purge closed or
+re-wrapped a chat key, at every ``flask purge``, and after a rekey.
 
-The web app runs both itself (``webhooks.pipeline``: ``purge`` at the first message of each
-hour, ``compact`` at the first of each day and after an opt-out), so retention does not depend on
-an outside scheduler; ``flask purge`` runs them on demand. Demand events, daily counts and the
-directory are never deleted.
+None of this runs inside a texter's request: the ``flask clock`` process runs it
+(``models.upkeep``: hourly purge, compaction soon after opt-outs, daily compaction), one
+instance at a time; ``flask purge`` runs it all at once, on demand. Demand events, daily
+counts and the directory are never deleted.
 """
 
 from __future__ import annotations
@@ -55,8 +60,6 @@ from models.conversation import Conversation
 from models.inbox import ProcessedMessage
 from models.staff import AuditLog
 from models.unique import close_days
-
-log = logging.getLogger(__name__)
 
 log = logging.getLogger(__name__)
 
@@ -152,17 +155,58 @@ def purge(
     )
 
 
-def compact(engine: Engine, reorder_events: bool = False) -> None:
+def compact(engine: Engine) -> bool:
     """Make what ``purge`` and opt-outs deleted unrecoverable from the database's files, as far
-    as the engine allows (see the module docstring and docs/PRIVACY.md). Runs outside any
-    transaction; ``reorder_events`` also rewrites the demand events (PostgreSQL; daily)."""
+    as the engine allows (see the module docstring and docs/PRIVACY.md); True if it completed.
+    Runs outside any transaction. Nothing here blocks a texter's insert: SQLite's checkpoint
+    gives way to writers, and PostgreSQL's plain ``VACUUM`` takes a lock that lets inserts,
+    updates and deletes through (no ``CLUSTER``, no ``VACUUM FULL``)."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         if engine.dialect.name == "sqlite":
-            checkpoint(connection)
-        elif engine.dialect.name == "postgresql":
-            connection.execute(text(f"VACUUM {', '.join(_VACUUMED)}"))
-            if reorder_events:
-                connection.execute(text("CLUSTER demand_event USING pk_demand_event"))
+            return checkpoint(connection)
+        if engine.dialect.name == "postgresql":
+            refused = not_vacuumable(connection, _VACUUMED)
+            if refused:
+                # PostgreSQL would skip them with a mere notice: say it where an operator looks.
+                log.warning(
+                    "compaction cannot vacuum %s: the database role does not own them, so "
+                    "deleted rows stay in the files until someone who does vacuums them "
+                    "(run the clock as the tables' owner; flask doctor checks this)",
+                    ", ".join(refused))
+            allowed = [table for table in _VACUUMED if table not in refused]
+            if allowed:
+                connection.execute(text(f"VACUUM {', '.join(allowed)}"))
+            return not refused
+    return False  # pragma: no cover - only SQLite and PostgreSQL are supported
+
+
+#: Every table that upkeep vacuums (PostgreSQL): ``compact``'s, the staged demand events
+#: (``demand_events.publish``) and the chat keys (``shred_keys``).
+VACUUMED_BY_UPKEEP = (*_VACUUMED, "demand_event_staged", "handoff_key")
+
+
+def not_vacuumable(connection: Connection, tables: tuple[str, ...]) -> list[str]:
+    """Which of ``tables`` the current role may not vacuum (PostgreSQL: only a table's owner,
+    a member of the owning role or a superuser may; PostgreSQL skips any other with a notice
+    and reports success)."""
+    if connection.dialect.name != "postgresql":
+        return []
+    rows = connection.execute(text(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relname = ANY(:tables) AND c.relkind = 'r' "
+        "AND n.nspname = ANY(current_schemas(false)) "
+        "AND NOT pg_has_role(current_user, c.relowner, 'USAGE') ORDER BY c.relname"),
+        {"tables": list(tables)})
+    return list(rows.scalars())
+
+
+def can_vacuum(engine: Engine) -> bool:
+    """Whether upkeep can compact every table it must (always on SQLite). False means deleted
+    rows would stay in PostgreSQL's files: ``flask doctor`` reports it, ``compact`` logs it."""
+    if engine.dialect.name != "postgresql":
+        return True
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return not not_vacuumable(connection, VACUUMED_BY_UPKEEP)
 
 
 def checkpoint(connection: Connection, patience: float | None = None) -> bool:
@@ -215,6 +259,10 @@ def shred_keys(engine: Engine) -> bool:
             if engine.dialect.name == "sqlite":
                 done = checkpoint(connection)
             elif engine.dialect.name == "postgresql":
+                if not_vacuumable(connection, ("handoff_key",)):
+                    log.warning("destroyed chat keys cannot be compacted: the database role "
+                                "does not own the handoff_key table (flask doctor checks this)")
+                    return False
                 connection.execute(text(f"SET lock_timeout = {SHRED_WAIT_MS * 3}"))
                 try:
                     connection.execute(text("VACUUM FULL handoff_key"))

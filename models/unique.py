@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Integer, LargeBinary, String, bindparam, delete, func, select
+from sqlalchemy import Date, Integer, LargeBinary, String, bindparam, delete, func, select, union
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Executor, connection_of, dialect_insert, insert_ignore
@@ -111,34 +111,46 @@ _DAY_KEY = select(DailyKey.key).where(DailyKey.day == bindparam("day"))
 
 
 def forget_sender(session: Executor, sender_key: str) -> int:
-    """STOP: delete this sender's digests of every open day. The counts are kept."""
-    from models.demand_events import StagedDemandEvent as Staged  # which imports this module
+    """STOP: delete this sender's digests of every open day. The counts are kept.
 
+    The statements are built once (``_FORGET``): a STOP flood must cost no more than ordinary
+    messages, and this runs inside the STOP's write transaction."""
     forgotten = 0
-    for day, key in session.execute(select(DailyKey.day, DailyKey.key)).all():
-        cells = {tuple(cell) for cell in session.execute(
-            select(
-                DailyUniqueSender.service_type,
-                DailyUniqueSender.province_code,
-                DailyUniqueSender.district_code,
-            ).where(DailyUniqueSender.day == day)
-        )}
-        # cells whose first sender today is not published yet have no count row so far
-        cells |= {tuple(cell) for cell in session.execute(
-            select(Staged.service_type, func.coalesce(Staged.province_code, ""),
-                   func.coalesce(Staged.district_code, ""))
-            .where(Staged.day == day, Staged.new_sender.is_(True),
-                   Staged.service_type.is_not(None))
-        )}
+    for day, key in session.execute(_OPEN_DAYS).all():
+        # DISTINCT: the database folds the day's counts and the hour's staged events into
+        # their few cells, rather than sending every staged event here
+        cells = {tuple(cell) for cell in session.execute(_cells(), {"day": day})}
         digests = [_digest(bytes(key), sender_key, tuple(cell)) for cell in sorted(cells)]
         for chunk in _chunks(digests, 500):
-            result = session.execute(
-                delete(DailySenderDigest).where(
-                    DailySenderDigest.day == day, DailySenderDigest.digest.in_(chunk)
-                )
-            )
+            result = session.execute(_FORGET, {"day": day, "digests": chunk})
             forgotten += result.rowcount  # type: ignore[attr-defined]
     return forgotten
+
+
+@functools.cache
+def _cells() -> Any:
+    """Every cell (service type, province, district) counted on a day: those with a count row,
+    and those whose first sender of the day is still staged (no count row yet)."""
+    from models.demand_events import StagedDemandEvent as Staged  # which imports this module
+
+    counted = select(
+        DailyUniqueSender.service_type, DailyUniqueSender.province_code,
+        DailyUniqueSender.district_code,
+    ).where(DailyUniqueSender.day == bindparam("day"))
+    staged = (
+        select(Staged.service_type, func.coalesce(Staged.province_code, ""),
+               func.coalesce(Staged.district_code, ""))
+        .where(Staged.day == bindparam("day"), Staged.new_sender.is_(True),
+               Staged.service_type.is_not(None))
+    )
+    return union(counted, staged)  # UNION: distinct rows
+
+
+_OPEN_DAYS = select(DailyKey.day, DailyKey.key)
+_FORGET = delete(DailySenderDigest).where(
+    DailySenderDigest.day == bindparam("day"),
+    DailySenderDigest.digest.in_(bindparam("digests", expanding=True)),
+)
 
 
 def close_days(session: Executor, before: date) -> int:

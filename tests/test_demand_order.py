@@ -94,7 +94,7 @@ def _assert_ids_carry_no_order(ids: Sequence[str], arrival: Sequence[int]) -> No
 def test_postgresql_system_columns_carry_no_arrival_order_and_no_link(sample_app: Flask) -> None:
     """N5: every event written by the turn that made it shared that turn's ``xmin`` with the
     texter's conversation row, the delivery record and the day's digest, and ``xmin`` (kept by
-    ``CLUSTER``) and ``ctid`` both followed arrival. Published by the hourly purge instead, all
+    ``CLUSTER`` did) and ``ctid`` both followed arrival. Published by the hourly purge instead, all
     of one hour's events share one transaction, which writes nothing that names a sender, and
     lie in the order of their random ids."""
     engine = sample_app.extensions["sangkhim.db"].engine
@@ -127,7 +127,7 @@ def test_postgresql_system_columns_carry_no_arrival_order_and_no_link(sample_app
     assert ids == sorted(ids)  # ctid follows the random ids, not arrival
     _assert_ids_carry_no_order(ids, [arrival[(channel, code)] for _, channel, code, _ in rows])
 
-    compact(engine, reorder_events=True)  # the daily CLUSTER keeps xmin
+    compact(engine)  # the clock's compaction (plain VACUUM) moves no row and keeps xmin
     rows = published()
     assert len({xid for *_, xid in rows}) == 1
     assert {xid for *_, xid in rows}.isdisjoint(written_with_a_sender())

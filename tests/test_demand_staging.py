@@ -33,7 +33,7 @@ from models import (
 )
 from models.stats import cambodia_today
 from tests.synthetic import last_week
-from tests.webhooks.channels import count_rows
+from tests.webhooks.channels import clock_tick, count_rows
 from tests.webhooks.outreach.helpers import OUTREACH, add_events, login, make_user
 from tests.webhooks.test_concurrency import in_parallel
 from webhooks import pipeline
@@ -42,12 +42,6 @@ from webhooks.outreach import demand
 #: 10:20 in Cambodia (UTC+7).
 AT = datetime(2026, 3, 16, 3, 20, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(autouse=True)
-def _a_fresh_worker(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test starts as a worker that has not purged yet this hour."""
-    monkeypatch.setattr(pipeline, "_purged_hour", None)
 
 
 def _say(app: Flask, sender: str, text_: str, now: datetime, sid: str) -> list[str]:
@@ -106,13 +100,14 @@ def test_the_latest_hour_appears_after_the_next_hourly_purge(sample_app: Flask) 
     assert demand_events.publish(engine, AT + timedelta(hours=5)) == 0  # moved once
 
 
-def test_the_first_message_of_an_hour_publishes_the_hour_before_but_not_itself(
+def test_the_clock_publishes_the_hours_that_ended_but_not_the_current_one(
     sample_app: Flask,
 ) -> None:
     _say(sample_app, "k-a", "methadone in Battambang province", AT, "SM-a")
     _say(sample_app, "k-b", "methadone in Kampot province", AT + timedelta(minutes=5), "SM-b")
-    assert _published(sample_app) == []
     _say(sample_app, "k-c", "methadone in Kep province", AT + timedelta(hours=1), "SM-c")
+    assert _published(sample_app) == []  # a texter's message publishes nothing
+    assert clock_tick(sample_app, AT + timedelta(hours=1, minutes=1)).published == 2
     assert sorted(e["province_code"] for e in _published(sample_app)) == ["02", "07"]
     with _engine(sample_app).connect() as connection:
         assert connection.execute(select(StagedDemandEvent.province_code)).scalars().all() == ["23"]

@@ -1,9 +1,10 @@
 """What is kept, for how long, and how finely (docs/PRIVACY.md, "What is stored").
 
 Stored times are no finer than their use needs; a delivery's reply is kept only for a
-provider's retry; the app purges and compacts by itself, so retention does not depend on an
-outside scheduler; and on SQLite an opt-out leaves no trace of the pseudonym in the database's
-files, write-ahead log included.
+provider's retry; the clock purges and compacts (``models.upkeep``; tests/test_upkeep.py shows
+it never happens in a texter's request), even while nobody writes; and on SQLite an opt-out
+leaves no trace of the pseudonym in the database's files, write-ahead log included, once the
+clock's next tick has compacted.
 """
 
 from __future__ import annotations
@@ -23,7 +24,13 @@ from bot.vocabulary import Channel
 from models import Conversation, retention
 from models.inbox import ProcessedMessage
 from models.retention import STORED_REPLY_HOURS, purge
-from tests.webhooks.channels import TwilioSender, conversation, count_rows, publish_demand
+from tests.webhooks.channels import (
+    TwilioSender,
+    clock_tick,
+    conversation,
+    count_rows,
+    publish_demand,
+)
 from webhooks import pipeline
 
 MONDAY = datetime(2026, 3, 16, 9, 41, 27, 123456, tzinfo=UTC)
@@ -60,12 +67,11 @@ def test_a_stored_reply_is_kept_only_for_retries(app: Flask) -> None:
     assert late == []  # a very late retry is acknowledged, and counted nothing
 
 
-def test_the_app_purges_expired_state_without_a_scheduler(app: Flask) -> None:
+def test_the_clock_purges_expired_state_while_nobody_writes(app: Flask) -> None:
     _say(app, "k-old", "hello", MONDAY, "SM-a")
-    assert conversation(app, "k-old") is not None
-    # Somebody else writes a day and a half later; nobody ran `flask purge`.
-    _say(app, "k-new", "hello", MONDAY + timedelta(hours=36), "SM-b")
-    assert conversation(app, "k-old") is None
+    _say(app, "k-new", "hello", MONDAY + timedelta(hours=30), "SM-b")
+    assert clock_tick(app, MONDAY + timedelta(hours=30, minutes=5)).ran
+    assert conversation(app, "k-old") is None  # 30 hours of silence: gone, with no message
     assert conversation(app, "k-new") is not None
 
 
@@ -84,7 +90,8 @@ def test_an_opt_out_leaves_no_trace_in_the_sqlite_files(app: Flask) -> None:
     key = sender.key.encode()
     assert key in _sqlite_files(app)  # the check can see the pseudonym while it is stored
     sender.send("STOP")
-    assert conversation(app, sender.key) is None
+    assert conversation(app, sender.key) is None  # deleted at once, by the STOP's own turn
+    clock_tick(app)  # and compacted by the clock's next tick
     assert key not in _sqlite_files(app)
 
 
@@ -101,9 +108,9 @@ def _read_snapshot(app: Flask) -> sqlite3.Connection:
 def test_an_opt_out_during_a_long_read_leaves_no_trace_once_the_read_ends(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The checkpoint after STOP is retried until the reader lets go (within a bound), without
-    holding up other texters meanwhile: a checkpoint that waits for readers also keeps every
-    writer out."""
+    """The STOP is answered at once; the clock's compaction is retried until the reader lets
+    go (within a bound), without holding up texters meanwhile: a checkpoint that waits for
+    readers also keeps every writer out."""
     if app.extensions["sangkhim.db"].engine.dialect.name != "sqlite":
         pytest.skip("file contents are an SQLite matter; PostgreSQL is vacuumed instead")
     monkeypatch.setattr(retention, "CHECKPOINT_PATIENCE_SECONDS", 30.0)
@@ -114,23 +121,22 @@ def test_an_opt_out_during_a_long_read_leaves_no_trace_once_the_read_ends(
     other.send("hello")
     reader = _read_snapshot(app)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        stop = pool.submit(sender.send, "STOP")
         try:
-            time.sleep(0.3)  # the STOP is waiting for the checkpoint
-            assert not stop.done()
-            start = time.monotonic()
-            assert other.send("2")  # another texter is answered meanwhile, at once
-            assert time.monotonic() - start < 5
-            assert not stop.done()
+            assert "deleted" in sender.send("STOP")[0]  # no compaction to wait for
+            tick = pool.submit(clock_tick, app)
+            time.sleep(0.3)  # the clock is waiting for the checkpoint
+            assert not tick.done()
+            assert other.send("2")  # another texter is answered meanwhile
+            assert not tick.done()
         finally:
             reader.execute("COMMIT")
             reader.close()
-        assert "deleted" in stop.result(timeout=30)[0]
+        assert tick.result(timeout=30).ok
     assert conversation(app, sender.key) is None
     assert sender.key.encode() not in _sqlite_files(app)
 
 
-def test_a_checkpoint_that_cannot_complete_is_logged_without_any_identifier(
+def test_a_checkpoint_that_cannot_complete_is_logged_and_tried_again(
     app: Flask, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     if app.extensions["sangkhim.db"].engine.dialect.name != "sqlite":
@@ -139,39 +145,48 @@ def test_a_checkpoint_that_cannot_complete_is_logged_without_any_identifier(
     number = "+85512399995"
     sender = TwilioSender(app.test_client(), "sms_english", number)
     sender.send("hello")
+    assert "deleted" in sender.send("STOP")[0]
+    clock_tick(app)  # the hourly run, so that the next ticks only compact
+    sender.send("hello")
+    assert "deleted" in sender.send("STOP")[0]
     reader = _read_snapshot(app)
     try:
-        start = time.monotonic()
-        assert "deleted" in sender.send("STOP")[0]  # the texter is answered all the same
-        assert time.monotonic() - start < 5
+        first = clock_tick(app)
     finally:
         reader.execute("COMMIT")
         reader.close()
+    assert [(job.kind, job.ok) for job in first.jobs] == [("compact", False)]
     warnings = [r for r in caplog.records if r.name == "models.retention"]
     assert warnings and warnings[0].levelname == "WARNING"
     logged = caplog.text
     assert "checkpoint" in logged
     for secret in (sender.key, number, number[1:], app.config["PSEUDONYM_KEY"]):
         assert secret not in logged
-    # once the reader has let go, the next compaction (the next opt-out, the next day's, or
-    # flask purge) empties the log
-    retention.compact(app.extensions["sangkhim.db"].engine)
+    # the compaction stays due: once the reader has let go, the next tick empties the log
+    second = clock_tick(app)
+    assert [(job.kind, job.ok) for job in second.jobs] == [("compact", True)]
     assert sender.key.encode() not in _sqlite_files(app)
 
 
-def test_an_opt_out_vacuums_postgresql(app: Flask) -> None:
+def test_an_opt_out_vacuums_postgresql_at_the_next_tick(app: Flask) -> None:
     engine = app.extensions["sangkhim.db"].engine
     if engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only")
+
+    def vacuums() -> int:
+        with engine.connect() as connection:
+            return int(connection.execute(text(
+                "SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'conversation'"
+            )).scalar() or 0)
+
     sender = TwilioSender(app.test_client(), "sms_english", "+85512399998")
     sender.send("hello")
+    before = vacuums()
     sender.send("STOP")
-    with engine.connect() as connection:
-        vacuumed = connection.execute(text(
-            "SELECT last_vacuum FROM pg_stat_user_tables WHERE relname = 'conversation'"
-        )).scalar()
-    assert vacuumed is not None
     assert count_rows(app, Conversation) == 0
+    assert vacuums() == before  # not in the texter's request
+    assert clock_tick(app).ok
+    assert vacuums() > before
 
 
 def test_demand_events_are_stored_in_no_order_of_arrival(app: Flask) -> None:
@@ -183,10 +198,6 @@ def test_demand_events_are_stored_in_no_order_of_arrival(app: Flask) -> None:
              f"SM-p{number}")
     publish_demand(app)  # the hourly purge publishes them
     engine = app.extensions["sangkhim.db"].engine
-    if engine.dialect.name == "postgresql":
-        from models.retention import compact
-
-        compact(engine, reorder_events=True)  # the daily compaction
     with engine.connect() as connection:
         stored = [row[0] for row in connection.execute(text("SELECT * FROM demand_event"))]
     assert len(stored) >= 40

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
+import signal
 import sys
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -13,13 +16,14 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.intents import default_classifier
 from bot.segments import segment_count
 from bot.types import Inbound
 from bot.vocabulary import CAPABILITIES, Channel, Locale
 from models import migrate as migrations
-from models import demand_events, retention, sealing
+from models import retention, upkeep
 from models.directory_io import (
     SAMPLE_FILE,
     DirectoryFileError,
@@ -41,6 +45,8 @@ directory_cli = AppGroup("directory", help="The service directory.")
 telegram_cli = AppGroup("telegram", help="Telegram Bot API set-up.")
 dev_cli = AppGroup("dev", help="Development helpers.")
 
+log = logging.getLogger(__name__)
+
 
 def init_app(app: Flask) -> None:
     for group in (db_cli, directory_cli, telegram_cli):
@@ -48,7 +54,7 @@ def init_app(app: Flask) -> None:
     if not app.config["PRODUCTION"]:
         # `dev examples` prints the Telegram secret and valid Twilio signatures.
         app.cli.add_command(dev_cli)
-    for command in (chat, classify, purge, doctor):
+    for command in (chat, classify, purge, clock, doctor):
         app.cli.add_command(command)
     app.cli.add_command(demand_cli)
     app.cli.add_command(handoffs_cli)
@@ -189,31 +195,79 @@ def classify(text: str | None, jsonl: click.utils.LazyFile | None) -> None:
 
 @click.command("purge")
 @with_appcontext
-def purge() -> None:
-    """Delete expired conversation state, old de-duplication records, the keys of closed
-    days, expired chats with outreach workers and old audit log entries (models/retention.py),
-    publish the demand events of the hours that have ended (models/demand_events.py), then
-    compact the database so that none of it stays in its files. Safe to run often, and from
-    several processes."""
-    config = current_app.config
-    now = datetime.now(UTC)
-    db = get_db()
-    with db.sessions() as session, session.begin():
-        done = retention.purge(
-            session, now, config["STATE_TTL_HOURS"],
-            config["PROCESSED_RETENTION_DAYS"], config["HANDOFF_TTL_HOURS"],
-            config["AUDIT_RETENTION_DAYS"], keys=sealing.keyring_of(config),
+@click.option("--wait", type=float, default=120.0, show_default=True,
+              help="Seconds to wait for another instance's upkeep run to finish.")
+def purge(wait: float) -> None:
+    """Run all upkeep now, once: delete expired conversation state, old de-duplication
+    records, the keys of closed days, expired chats with outreach workers and old audit log
+    entries (models/retention.py), publish the demand events of the hours that have ended
+    (models/demand_events.py), then compact the database so that none of it stays in its
+    files. The same code and lock as `flask clock` (models/upkeep.py): if another instance is
+    running upkeep, it waits for it."""
+    run = upkeep.run_due(get_db().engine, datetime.now(UTC),
+                         upkeep.Settings.from_config(current_app.config), force=True, wait=wait)
+    if not run.ran:
+        raise click.ClickException(f"another instance kept the upkeep lock for {wait:.0f} s; "
+                                   "try again later")
+    done = run.purged
+    if done is not None:
+        click.echo(
+            f"purged {done.conversations} expired conversation(s), "
+            f"{done.processed} processed-message record(s), {done.daily_keys} closed daily "
+            f"key(s), {done.handoffs} expired handoff(s), {done.audit_entries} audit log entries"
+            + (f", re-wrapped {done.rewrapped} chat key(s)" if done.rewrapped else "")
+            + f"; published {run.published} demand event(s)"
         )
-    published = demand_events.publish(db.engine, now)
-    retention.compact(db.engine)
-    retention.shred_keys(db.engine)
-    click.echo(
-        f"purged {done.conversations} expired conversation(s), "
-        f"{done.processed} processed-message record(s), {done.daily_keys} closed daily key(s), "
-        f"{done.handoffs} expired handoff(s), {done.audit_entries} audit log entries"
-        + (f", re-wrapped {done.rewrapped} chat key(s)" if done.rewrapped else "")
-        + f"; published {published} demand event(s)"
-    )
+    click.echo(_summary(run))
+    if not run.ok:
+        sys.exit(1)
+
+
+def _summary(run: upkeep.Run) -> str:
+    """One line per run for the operator: each job, how long it took, and whether it completed."""
+    if not run.ran:
+        return "upkeep: another instance holds the lock; skipped"
+    if not run.jobs:
+        return "upkeep: nothing due"
+    return "upkeep: " + ", ".join(
+        f"{job.kind} {'ok' if job.ok else 'NOT DONE'} in {job.seconds:.2f} s"
+        + (f" ({job.count})" if job.count else "") for job in run.jobs)
+
+
+@click.command("clock")
+@with_appcontext
+@click.option("--interval", type=click.IntRange(1, 3600), default=upkeep.TICK_SECONDS,
+              show_default=True, help="Seconds between ticks.")
+@click.option("--once", is_flag=True, help="Run one tick and exit.")
+def clock(interval: int, once: bool) -> None:
+    """Run database upkeep off the texters' path, for as long as it runs (Procfile `clock`):
+    every tick runs what is due (models/upkeep.py) — the hourly purge and publication, a
+    compaction soon after opt-outs, the daily compaction — if no other instance is running it.
+    Stops on SIGTERM or SIGINT, between ticks."""
+    engine = get_db().engine
+    settings = upkeep.Settings.from_config(current_app.config)
+    stopping = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stopping.set())
+    if engine.dialect.name == "postgresql" and not retention.can_vacuum(engine):
+        log.warning("the database role does not own every table upkeep vacuums: deleted rows "
+                    "will stay in PostgreSQL's files (see flask doctor)")
+    log.info("clock started: a tick every %d s", interval)
+    while not stopping.is_set():
+        now = datetime.now(UTC)
+        try:
+            run = upkeep.run_due(engine, now, settings)
+        except SQLAlchemyError as error:  # the database is away: try again at the next tick
+            log.warning("upkeep tick failed (%s); trying again in %d s", type(error).__name__,
+                        interval)
+        else:
+            if run.jobs or not run.ran:
+                log.info("%s", _summary(run))
+        if once:
+            return
+        stopping.wait(upkeep.next_tick(datetime.now(UTC), interval))
+    log.info("clock stopped")
 
 
 # --- telegram -----------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ In this order:
   of its own. Development asks less (generated secrets, http, no bot token) but a key set by
   hand must still be strong and distinct;
 - the database: reachable, and migrated to this code's newest revision; then the directory
-  (services to offer: in production, real ones);
+  (services to offer: in production, real ones); then the clock's upkeep (the database role can
+  vacuum every table; the hourly run happened within three hours, a note before its first);
 - Telegram: ``getWebhookInfo`` must show our webhook, ``PUBLIC_BASE_URL/webhooks/telegram``,
   and no failed delivery in the last hour;
 - Twilio: our own account fetched with ``TWILIO_ACCOUNT_SID`` and ``TWILIO_AUTH_TOKEN``, a
@@ -139,6 +140,7 @@ def diagnose(config: Mapping[str, Any], problems: Sequence[Problem],
         yield finding
     if at_head:
         yield from _directory(config, production)
+        yield from _upkeep(config, now)
     yield from _handoffs(config)
     yield from _telegram(config, production, now)
     yield from _twilio(config, production)
@@ -262,6 +264,44 @@ def _directory(config: Mapping[str, Any], production: bool) -> Iterator[Finding]
                           + (f" and {samples} SAMPLE ones" if samples else "")
                           + (" (SAMPLE ones are not served in production)"
                              if production and samples else ""))
+
+
+#: The hourly upkeep last ran longer ago than this: the clock process is not running.
+CLOCK_SILENT = timedelta(hours=3)
+
+
+def _upkeep(config: Mapping[str, Any], now: datetime) -> Iterator[Finding]:
+    """The clock's upkeep (``models/upkeep.py``): can it compact (PostgreSQL vacuums only a
+    table's owner's), and has it run lately? Before the first run it is a note, not a failure:
+    a deployment is checked before its processes start."""
+    from models import retention, upkeep
+
+    engine = make_engine(str(config["DATABASE_URL"]))
+    try:
+        vacuum = retention.can_vacuum(engine)
+        last = upkeep.state(engine).get(upkeep.HOURLY, (None, False))[0]
+    except SQLAlchemyError as error:
+        yield Finding(FAIL, f"upkeep: its state cannot be read ({type(error).__name__})",
+                      "Run flask db upgrade, then flask doctor again.")
+        return
+    finally:
+        engine.dispose()
+    if not vacuum:
+        yield Finding(FAIL, "upkeep: this database role does not own the tables, so PostgreSQL "
+                            "skips their VACUUM and deleted rows stay in its files",
+                      "Run the clock (and flask purge) as the role that owns the tables, e.g. "
+                      "the one flask db upgrade ran as.")
+    if last is None:
+        yield Finding(NOTE, "upkeep: the clock has not run yet: start flask clock (the Procfile's "
+                            "clock process) beside the web processes")
+    elif now - last > CLOCK_SILENT:
+        hours = int((now - last).total_seconds() // 3600)
+        yield Finding(FAIL, f"upkeep: last ran {hours} hours ago: the clock process is not "
+                            "running, so nothing expired is deleted",
+                      "Start flask clock (the Procfile's clock process); one is enough.")
+    elif vacuum:
+        yield Finding(OK, "upkeep: the clock ran within the last hours and can compact every "
+                          "table")
 
 
 def _handoffs(config: Mapping[str, Any]) -> Iterator[Finding]:

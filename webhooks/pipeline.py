@@ -1,8 +1,9 @@
 """The one place that touches both the engine (``bot``) and storage (``models``).
 
 For each inbound message: load the sender's state and run the engine, then in one transaction
-save the new state (or delete it), stage the demand event (the hourly purge publishes it, apart
-from the turn: ``models.demand_events``), and record the delivery id with the reply sent. A
+save the new state (or delete it), stage the demand event (the clock's hourly run publishes it,
+apart from the turn: ``models.demand_events``), and record the delivery id with the reply sent.
+No upkeep runs here: an opt-out only marks a compaction as due (``models.upkeep``). A
 failure rolls the transaction back, so the provider's retry is processed normally. A repeat
 of a completed delivery is rolled back too, gets the stored reply and counts nothing. If the
 database cannot be reached the texter still gets a safe static reply.
@@ -26,8 +27,8 @@ from bot.intents import default_classifier
 from bot.normalize import has_khmer
 from bot.replies import Texts
 from bot.types import Button, Desk, Inbound, OutMessage, Reply, State, Step
-from bot.vocabulary import CAMBODIA, CAPABILITIES, Capabilities, DemandEvent, Locale
-from models import demand_events, handoffs, retention, sealing, turns, unique
+from bot.vocabulary import CAPABILITIES, Capabilities, DemandEvent, Locale
+from models import demand_events, handoffs, retention, sealing, turns, unique, upkeep
 from models.base import reading, writer_turn
 from models.services import SqlDirectory
 from webhooks import ratelimit
@@ -143,46 +144,18 @@ def _process_once(
             row = turns.load_conversation(connection, inbound.sender_key, lock=True)
             turn = _think(connection, inbound, row, now, can, address is not None)
             closed = _save(connection, key, inbound, row, turn, now, address)
-    _upkeep(engine, now, forgot=turn.reply.state is None, closed_handoff=closed)
+    _after_turn(engine, forgot=turn.reply.state is None, closed_handoff=closed)
     return Answer(turn.reply.messages)
 
 
-#: The hour this worker last ran the retention purge (``models.retention``).
-_purged_hour: datetime | None = None
-
-
-def _upkeep(engine: Engine, now: datetime, forgot: bool, closed_handoff: bool = False) -> None:
-    """Retention without an outside scheduler: the first message of each hour (in each worker)
-    purges what has expired (and shreds the keys of chats it closed) and publishes the demand
-    events of the hours that ended, the first of each day also compacts the database, and an
-    opt-out compacts at once so that the deleted row does not linger in the write-ahead log
-    (and, if it ended a chat with a worker, shreds its key). Failures are logged and never cost
-    the texter a reply."""
-    global _purged_hour
-    hour = _hour(now)
-    new_hour = hour != _purged_hour
-    new_day = _purged_hour is None or (
-        hour.astimezone(CAMBODIA).date() != _purged_hour.astimezone(CAMBODIA).date()
-    )
-    if not (new_hour or forgot or closed_handoff):
-        return
-    try:
-        if new_hour:
-            _purged_hour = hour
-            config = current_app.config
-            with writer_turn(engine), engine.begin() as connection:
-                done = retention.purge(
-                    connection, now, config["STATE_TTL_HOURS"],
-                    config["PROCESSED_RETENTION_DAYS"], config["HANDOFF_TTL_HOURS"],
-                    config["AUDIT_RETENTION_DAYS"], keys=sealing.keyring_of(config))
-            closed_handoff = closed_handoff or bool(done.handoffs or done.rewrapped)
-            demand_events.publish(engine, now)  # the demand events of the hours that ended
-        if new_day or forgot:
-            retention.compact(engine, reorder_events=new_day)
-        if closed_handoff:  # else nothing to shred here (``flask purge`` always does it)
-            retention.shred_keys(engine)
-    except SQLAlchemyError as error:
-        log.warning("retention upkeep failed (%s); it runs again next hour", type(error).__name__)
+def _after_turn(engine: Engine, forgot: bool, closed_handoff: bool) -> None:
+    """Upkeep is not the texter's to wait for: purge, publication and compaction run in the
+    ``flask clock`` process (``models.upkeep``). A turn that deleted the texter's rows (STOP)
+    or ended a chat only marks the compaction (and the shredding of the chat's key) as due,
+    cheaply, after its own transaction; the clock's next tick does it, once for however many
+    opt-outs came since."""
+    if forgot or closed_handoff:
+        upkeep.mark_due(engine, compact=True, shred=closed_handoff)
 
 
 def _think(

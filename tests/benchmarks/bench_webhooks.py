@@ -206,7 +206,7 @@ def prepare_database(url: str) -> None:
 
 
 def bench(database: str, url: str, rounds: int, seconds: int, connections: int, workers: int,
-          script: Path) -> None:
+          script: Path, stops: Path | None = None) -> None:
     prepare_database(url)
     env = {**SETTINGS, "DATABASE_URL": url}
     ports = {name: free_port() for name in APPS}
@@ -224,6 +224,10 @@ def bench(database: str, url: str, rounds: int, seconds: int, connections: int, 
         if sent["sangkhim"] > REQUESTS:
             print(f"  note: {sent['sangkhim'] - REQUESTS} requests to Sangkhim were repeats "
                   f"(only {REQUESTS:,} are pre-signed)")
+        flood: list[str] = []
+        if stops is not None:
+            flood = stop_flood(url, ports["sangkhim"], script, stops, sent["sangkhim"], rounds,
+                               seconds, connections)
         memory = {name: worker_rss_mb(server) for name, server in servers.items()}
         url = f"http://127.0.0.1:{ports['sangkhim']}/healthz"
         healthy = urllib.request.urlopen(url, timeout=60).status
@@ -248,12 +252,110 @@ def bench(database: str, url: str, rounds: int, seconds: int, connections: int, 
     ratio_p99 = summary["sangkhim"][1] / summary["bare"][1]
     print(f"  ratios: throughput {ratio_rps:.2f}x the bare app (target >= 0.6), "
           f"p99 {ratio_p99:.2f}x (target <= 2)")
+    for line in flood:
+        print(line)
     if not summary["engine-only"][0]:  # it answered nothing: say so rather than divide by 0
         print("  the engine-only app answered no request (see its errors above)")
         return
     floor_rps = summary["engine-only"][0] / summary["bare"][0]
     print(f"  without storage the engine alone reaches {floor_rps:.2f}x the bare app; storage "
           f"keeps {summary['sangkhim'][0] / summary['engine-only'][0]:.2f}x of that")
+
+
+#: STOP floods: each request a new MessageSid (apart from the ordinary ones'), from the same
+#: 10,000 senders, in the words texters use to opt out.
+STOP_WORDS = ("STOP", "stop", "ឈប់", "STOP ")
+STOP_REQUESTS = 40_000
+#: How often the clock ticks during the STOP flood (production: every 60 s).
+CLOCK_SECONDS = 10
+
+
+def stop_flood_script(path: Path, count: int, seed: int) -> None:
+    """Pre-signed STOP requests for wrk, written like ``lua_script``'s (a data file beside the
+    script, each run starting where the last stopped)."""
+    rng = random.Random(seed)
+    validator = RequestValidator(TOKEN)
+    data = path.with_suffix(".tsv")
+    with data.open("w", encoding="utf-8") as out:
+        for number in range(count):
+            sid = f"SS{number:032x}"
+            params = {
+                "MessageSid": sid, "SmsMessageSid": sid, "AccountSid": "AC" + "0" * 32,
+                "From": f"+8551{rng.randrange(10_000):07d}", "To": "+85500000000",
+                "Body": rng.choice(STOP_WORDS), "NumMedia": "0",
+            }
+            signature = validator.compute_signature(PUBLIC_BASE_URL + PATH, params)
+            out.write(f"{signature}\t{urlencode(params)}\n")
+    path.write_text(
+        """
+local reqs = {}
+local i = 0
+init = function(args)
+  for line in io.lines("%s") do
+    local signature, body = line:match("^([^\t]*)\t(.*)$")
+    reqs[#reqs + 1] = {body, signature}
+  end
+  i = tonumber(args[1] or "0")
+end
+request = function()
+  i = i + 1
+  if i > #reqs then i = 1 end
+  local r = reqs[i]
+  return wrk.format("POST", "%s", {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["X-Twilio-Signature"] = r[2]}, r[1])
+end
+"""
+        % (data, PATH),
+        encoding="utf-8",
+    )
+
+
+def stop_flood(url: str, port: int, ordinary: Path, stops: Path, offset: int, rounds: int,
+               seconds: int, connections: int) -> list[str]:
+    """A STOP flood against ordinary messages on the same running server, in alternating
+    rounds, with ``flask clock`` running beside it as in production, but ticking every
+    ``CLOCK_SECONDS`` rather than 60, so that its batched compactions fall inside the rounds
+    (a harsher test than production's): the figure behind "a STOP flood
+    costs no more than ordinary messages" (target: within 20%). Returns the lines to print."""
+    env = {**os.environ, **SETTINGS, "DATABASE_URL": url, "FLASK_APP": "webhooks"}
+    clock = subprocess.Popen([sys.executable, "-m", "flask", "clock", "--interval",
+                              str(CLOCK_SECONDS)],
+                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)
+    runs: dict[str, list[Round]] = {"ordinary": [], "STOP": []}
+    stop_offset = 0
+    try:
+        for _ in range(rounds):
+            result = run_wrk("ordinary", port, ordinary, seconds, connections, offset)
+            offset += result.requests
+            runs["ordinary"].append(result)
+            result = run_wrk("STOP", port, stops, seconds, connections, stop_offset)
+            stop_offset += result.requests
+            runs["STOP"].append(result)
+    finally:
+        clock.send_signal(signal.SIGTERM)
+        try:
+            _, errors = clock.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            clock.kill()
+            _, errors = clock.communicate()
+    compactions = errors.decode(errors="replace").count("compact ok")
+    lines = [f"  STOP flood beside ordinary messages ({rounds} alternating rounds on the same "
+             f"server, flask clock every {CLOCK_SECONDS} s: {compactions} compaction(s))",
+             f"  {'messages':<12}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+             f"{'requests':>10}"]
+    rps = {}
+    for name, results in runs.items():
+        rps[name] = statistics.median(r.requests_per_second for r in results)
+        lines.append(f"  {name:<12}{rps[name]:>9.0f}"
+                     f"{statistics.median(r.p50_ms for r in results):>9.1f}"
+                     f"{statistics.median(r.p99_ms for r in results):>9.1f}"
+                     f"{sum(r.errors for r in results):>8}{sum(r.requests for r in results):>10}")
+    if rps["ordinary"]:
+        lines.append(f"  STOP throughput {rps['STOP'] / rps['ordinary']:.2f}x ordinary messages "
+                     "(target >= 0.8)")
+    return lines
 
 
 def main() -> int:
@@ -263,6 +365,8 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--no-stop-flood", action="store_true",
+                        help="Leave out the STOP flood beside ordinary messages.")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is not installed (Debian: apt-get install wrk); nothing measured.")
@@ -270,9 +374,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="sangkhim-bench-") as folder:
         script = Path(folder) / "requests.lua"
         lua_script(script, count=REQUESTS, seed=7)
+        stops = None if args.no_stop_flood else Path(folder) / "stops.lua"
+        if stops is not None:
+            stop_flood_script(stops, count=STOP_REQUESTS, seed=8)
         if args.database in ("sqlite", "both"):
             bench("SQLite", f"sqlite:///{folder}/bench.db", args.rounds, args.seconds,
-                  args.connections, args.workers, script)
+                  args.connections, args.workers, script, stops)
         if args.database in ("postgresql", "both"):
             from tests import pg_server
 
@@ -283,7 +390,7 @@ def main() -> int:
                 return 0
             try:
                 bench("PostgreSQL", server.url, args.rounds, args.seconds, args.connections,
-                      args.workers, script)
+                      args.workers, script, stops)
             finally:
                 server.stop()
     return 0

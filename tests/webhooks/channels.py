@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
-from models import Base, Conversation, DemandEvent, StagedDemandEvent, demand_events
+from models import Base, Conversation, DemandEvent, StagedDemandEvent, demand_events, upkeep
 from tests.conftest import FIXTURES, TEST_CONFIG
 from webhooks.pseudonym import sender_key
 
@@ -204,8 +204,7 @@ def count_rows(app: Flask, model: type) -> int:
 
 
 def count_events(app: Flask) -> int:
-    """Demand events recorded, staged by the turns or already published by an hourly purge
-    (a turn's upkeep at the turn of an hour publishes the hour before)."""
+    """Demand events recorded, staged by the turns or already published by an hourly purge."""
     return count_rows(app, StagedDemandEvent) + count_rows(app, DemandEvent)
 
 
@@ -214,6 +213,14 @@ def publish_demand(app: Flask, now: datetime | None = None) -> int:
     every one, even those dated in the future): publish them."""
     later = now or datetime.now(UTC) + timedelta(days=3650)
     return demand_events.publish(app.extensions["sangkhim.db"].engine, later)
+
+
+def clock_tick(app: Flask, now: datetime | None = None, force: bool = False) -> upkeep.Run:
+    """One tick of ``flask clock`` at ``now`` (by default, the next hour's first minute: the
+    hourly purge is due), as the clock process would run it."""
+    at = now or (datetime.now(UTC) + timedelta(hours=1)).replace(minute=1)
+    return upkeep.run_due(app.extensions["sangkhim.db"].engine, at,
+                          upkeep.Settings.from_config(app.config), force=force)
 
 
 def conversation(app: Flask, key: str) -> Conversation | None:

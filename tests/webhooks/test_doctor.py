@@ -18,6 +18,7 @@ from models import migrate as migrations
 from tests.conftest import TEST_CONFIG
 from tests.fake_bot_api import FakeBotApi
 from tests.fake_twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilioApi
+from tests.webhooks.channels import clock_tick
 from webhooks import create_app, doctor
 
 #: The doctor's clock, pinned: Telegram's last failed delivery is dated against it.
@@ -78,6 +79,43 @@ def test_an_empty_directory_fails(make_app: Any, providers: dict[str, Any]) -> N
     result = run(make_app(**providers))
     assert result.exit_code == 1
     assert [line for line in failures(result) if "directory: no services" in line]
+
+
+# --- the clock's upkeep -----------------------------------------------------------------------
+
+
+def upkeep_lines(result: Result) -> list[str]:
+    return [line for line in result.output.splitlines() if "upkeep:" in line]
+
+
+def test_a_clock_that_never_ran_is_said_not_failed(
+    sample_app: Flask, make_app: Any, providers: dict[str, Any]
+) -> None:
+    result = run(make_app(**providers))
+    [line] = upkeep_lines(result)
+    assert line.startswith("--") and "has not run yet" in line and "flask clock" in line
+
+
+def test_a_clock_that_ran_lately_passes(
+    sample_app: Flask, make_app: Any, providers: dict[str, Any]
+) -> None:
+    app = make_app(**providers)
+    clock_tick(app, NOW - timedelta(minutes=50))
+    result = run(app)
+    [line] = upkeep_lines(result)
+    assert line.startswith("ok") and result.exit_code == 0, result.output
+
+
+def test_a_clock_silent_for_hours_fails_with_starting_it_as_the_fix(
+    sample_app: Flask, make_app: Any, providers: dict[str, Any]
+) -> None:
+    app = make_app(**providers)
+    clock_tick(app, NOW - timedelta(hours=5))
+    result = run(app)
+    assert result.exit_code == 1
+    [line] = [line for line in failures(result) if "upkeep:" in line]
+    assert "last ran 5 hours ago" in line
+    assert "Start flask clock" in result.output
 
 
 # --- the database ------------------------------------------------------------------------------
