@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -31,3 +35,32 @@ def revision(database_url: str, message: str, autogenerate: bool = True) -> None
 
 def current(database_url: str) -> None:
     command.current(alembic_config(database_url), verbose=False)
+
+
+#: How a database's migrations compare with this code's (``schema_state``): at its head; a
+#: revision this code does not know (a newer release migrated it first, as its release phase
+#: does before its web processes start); behind, or never migrated.
+CURRENT, NEWER, BEHIND, MISSING = "current", "newer", "behind", "missing"
+
+
+@functools.cache
+def _scripts() -> tuple[frozenset[str], frozenset[str]]:
+    """The heads of this code's migration history, and every revision in it."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    scripts = ScriptDirectory.from_config(config)
+    return frozenset(scripts.get_heads()), frozenset(r.revision for r in scripts.walk_revisions())
+
+
+def schema_state(connection: Connection) -> str:
+    """``CURRENT``, ``NEWER``, ``BEHIND`` or ``MISSING`` for the database of ``connection``
+    (raises if it has no ``alembic_version`` table)."""
+    found = frozenset(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    heads, known = _scripts()
+    if not found:
+        return MISSING
+    if found == heads:
+        return CURRENT
+    if found - known:
+        return NEWER
+    return BEHIND

@@ -76,6 +76,8 @@ DEFAULTS: dict[str, Any] = {
     # Sending a worker's reply by SMS or WhatsApp uses Twilio's REST API.
     "TWILIO_ACCOUNT_SID": "",
     "TWILIO_API_BASE_URL": "https://api.twilio.com",
+    # /metrics (webhooks/metrics.py) answers only to this bearer token; unset, it answers 404.
+    "METRICS_TOKEN": "",
 }
 ENV_KEYS = (
     "SANGKHIM_ENV",
@@ -104,6 +106,7 @@ ENV_KEYS = (
     "AUDIT_RETENTION_DAYS",
     "TWILIO_ACCOUNT_SID",
     "TWILIO_API_BASE_URL",
+    "METRICS_TOKEN",
     # The dashboard's (defaults in webhooks/outreach/__init__.py), checked here with the rest.
     "OUTREACH_SESSION_IDLE_HOURS",
     "OUTREACH_SESSION_MAX_HOURS",
@@ -160,6 +163,8 @@ _PLACEHOLDER = re.compile(
 )
 #: Telegram's rule for a webhook's secret_token (1-256 of these), with our minimum of 16.
 _TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
+#: A bearer token's characters (RFC 6750's b64token), 16 to 256 of them.
+_METRICS_TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]{16,256}")
 
 
 class ConfigError(click.ClickException, RuntimeError):
@@ -198,6 +203,12 @@ def load(instance_path: Path, overrides: Mapping[str, Any] | None = None) -> dic
             f"DEMAND_PERIOD must be one of {', '.join(PERIODS)}, not {config['DEMAND_PERIOD']!r}."
         )
     config["CHANNELS"] = _channels(str(config["SANGKHIM_CHANNELS"]))
+    config["METRICS_TOKEN"] = str(config["METRICS_TOKEN"] or "")
+    if config["METRICS_TOKEN"] and not _METRICS_TOKEN.fullmatch(config["METRICS_TOKEN"]):
+        raise ConfigError(
+            "METRICS_TOKEN must be 16 to 256 characters, each a letter A-Z or a-z, a digit, "
+            f"or one of . _ ~ + / = - (generate one with {GENERATE})."
+        )
     try:
         hours.parse(str(config["HANDOFF_HOURS"]))
     except hours.HoursError as error:
@@ -258,6 +269,7 @@ def _require(config: dict[str, Any], instance_path: Path) -> None:
             + " (see README, 'Configuration')."
         )
     keys = ["SECRET_KEY", "PSEUDONYM_KEY"] + (["HANDOFF_KEY"] if config["HANDOFF_KEY"] else [])
+    keys += ["METRICS_TOKEN"] if config["METRICS_TOKEN"] else []
     values = [str(config[key]) for key in keys]
     problems = [_weak_key(key, value, strength.KEY_MIN_BITS) for key, value in zip(keys, values)]
     previous = config["HANDOFF_KEY_PREVIOUS"]
