@@ -12,7 +12,8 @@ counter read every few seconds would time each one to the scrape.
 gunicorn runs several worker processes: under gunicorn.conf.py each writes its counts to
 files in ``PROMETHEUS_MULTIPROC_DIR`` (prometheus-client's multiprocess mode, chosen when the
 module is imported), and ``/metrics`` adds them up, those of workers that have exited
-included. The figures that live in the database (chats waiting for a worker, demand events
+included. A process outside gunicorn that runs the upkeep (the clock) counts with
+``record_upkeep``; given the same directory on the same host, its counts are added up too. The figures that live in the database (chats waiting for a worker, demand events
 waiting to be published) are read when ``/metrics`` is asked, within a short time limit.
 
 Recording a count never costs a texter a reply: a failure to record is logged and ignored.
@@ -301,19 +302,37 @@ _RUNNER = health.Runner("metrics")
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.before_request(_every_series)
     app.before_request(_start_timer)
     app.after_request(_time_dashboard)
-    # Every series of the closed vocabulary exists from the start, at 0, so that a rate or an
-    # alert sees the first message, notice or failure.
-    for channel in CHANNELS:
-        for outcome in MESSAGE_OUTCOMES:
-            MESSAGES.labels(channel=channel, outcome=outcome)
-        RATE_LIMIT_NOTICES.labels(channel=channel)
-        for cause in SAFE_REPLY_CAUSES:
-            SAFE_REPLIES.labels(channel=channel, cause=cause)
-    for task in UPKEEP_TASKS:
-        for result in UPKEEP_RESULTS:
-            UPKEEP_RUNS.labels(task=task, result=result)
+
+
+#: The process whose series exist (``_every_series``).
+_series_of: int | None = None
+
+
+def _every_series() -> None:
+    """Every series of the closed vocabulary exists from the start, at 0, so that a rate or an
+    alert sees the first message, notice or failure. Made at a process's first request, not
+    when the app is created: in multiprocess mode each process that has series writes a file,
+    and a ``flask`` command that records nothing should leave none behind."""
+    global _series_of
+    if _series_of == os.getpid():
+        return
+    _series_of = os.getpid()
+
+    def create() -> None:
+        for channel in CHANNELS:
+            for outcome in MESSAGE_OUTCOMES:
+                MESSAGES.labels(channel=channel, outcome=outcome)
+            RATE_LIMIT_NOTICES.labels(channel=channel)
+            for cause in SAFE_REPLY_CAUSES:
+                SAFE_REPLIES.labels(channel=channel, cause=cause)
+        for task in UPKEEP_TASKS:
+            for result in UPKEEP_RESULTS:
+                UPKEEP_RUNS.labels(task=task, result=result)
+
+    _safely(create)
 
 
 def vocabulary(app: Flask) -> dict[str, frozenset[str]]:
