@@ -87,6 +87,7 @@ bench: venv compile
 		|| echo "wrk is needed for the webhook benchmark: apt-get install wrk"
 	$(BIN)/python -m tests.benchmarks.bench_webhooks
 	$(BIN)/python -m tests.benchmarks.bench_dashboard
+	$(BIN)/python -m tests.benchmarks.bench_metrics
 
 # A synthetic week (tests/synthetic.py: 2,000 messages, fixed seed, no network) in its own SQLite
 # file, then what an outreach worker would read.
