@@ -91,6 +91,7 @@ bench: venv compile
 		|| echo "wrk is needed for the webhook benchmark: apt-get install wrk"
 	$(BIN)/python -m tests.benchmarks.bench_webhooks
 	$(BIN)/python -m tests.benchmarks.bench_dashboard
+	$(BIN)/python -m tests.benchmarks.bench_metrics
 
 # Two instances over one PostgreSQL under signed Twilio and Telegram load, the database restarted
 # and one instance killed with SIGKILL mid-load (tests/chaos.py): prints the figures, exits 1 if

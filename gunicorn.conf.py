@@ -4,10 +4,21 @@ The access log names the path without its query string (``%(U)s``), never the re
 (``%(r)s``), the query (``%(q)s``) or the referrer (``%(f)s``): if Twilio is set to use GET, a
 texter's Body, From, ProfileName and FromCity arrive in the query string, percent-encoded,
 where the redacting filter of webhooks/logs.py could not recognise them.
+
+/metrics adds up every worker's counts (webhooks/metrics.py): each worker writes them to files
+in ``PROMETHEUS_MULTIPROC_DIR``, prometheus-client's multiprocess mode. The master sets it, to
+a new temporary directory unless it is set already (then the files of processes that no longer
+run are removed from it), before anything imports prometheus-client, and removes the directory
+it made when it stops. A ``clock`` process given the same directory (same host) adds its
+upkeep counts to /metrics.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
 accesslog = "-"
@@ -17,10 +28,57 @@ access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"
 def on_starting(server: Any) -> None:
     """Check the configuration once, in the master, before any worker starts: a mistake stops
     gunicorn with one "Error: …" line (it prints a RuntimeError's message, and ConfigError is
-    one) instead of a traceback from every worker."""
+    one) instead of a traceback from every worker. First of all (importing the app imports
+    prometheus-client), the metrics directory."""
+    _metrics_directory(server)
     from webhooks import check_config
 
     check_config()
+
+
+def _metrics_directory(server: Any) -> None:
+    """A clean ``PROMETHEUS_MULTIPROC_DIR`` for this master's workers: counts left by the
+    workers of an earlier run would be added to this one's."""
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        path = Path(given)
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):
+            if not _running(stale):
+                stale.unlink()
+    else:
+        path = Path(tempfile.mkdtemp(prefix="sangkhim-metrics-"))
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+        server.sangkhim_metrics_made = path
+
+
+def _running(counts: Path) -> bool:
+    """Whether the process that writes ``counts`` (``<kind>_<pid>.db``) still runs on this host:
+    a ``clock`` process that shares the directory keeps its counts when the web restarts."""
+    pid = counts.stem.rpartition("_")[2]
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker has exited: its counts stay (counters add up over the master's life), and any
+    figure that holds only while it lives is dropped."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server: Any) -> None:
+    made = getattr(server, "sangkhim_metrics_made", None)
+    if made is not None:
+        shutil.rmtree(made, ignore_errors=True)
 
 
 def post_worker_init(worker: Any) -> None:

@@ -34,7 +34,7 @@ import logging
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import Boolean, Date, SmallInteger, String, delete, func, insert, select, text
@@ -113,6 +113,17 @@ def first_staged_day(executor: Executor) -> date | None:
     """The earliest day with an event not yet published, if any: periods that end before it
     are complete in ``demand_event``."""
     return executor.execute(_FIRST_STAGED).scalar()  # type: ignore[no-any-return]
+
+
+def oldest_staged_hour(executor: Executor) -> datetime | None:
+    """The start of the earliest hour with an event not yet published, if any (an aware
+    datetime, Cambodia's hour): how far behind publishing is, for /metrics."""
+    first = executor.execute(
+        select(_staged.c.day, _staged.c.hour).order_by(_staged.c.day, _staged.c.hour).limit(1)
+    ).first()
+    if first is None:
+        return None
+    return datetime.combine(first.day, time(first.hour), tzinfo=CAMBODIA)
 
 
 def publish(engine: Engine, now: datetime, batch: int = BATCH) -> int:

@@ -422,6 +422,18 @@ def waiting(connection: Connection, now: datetime) -> int:
     ).scalar_one())
 
 
+def census(connection: Connection, now: datetime) -> dict[str, int]:
+    """How many open handoffs are ``waiting`` (no worker has taken it), ``taken`` (no worker
+    has written yet) and ``answered`` (a worker has written): counts only, for /metrics."""
+    taken = _handoff.c.claimed_by.is_not(None)
+    state = case((~taken, "waiting"), (_handoff.c.answered.is_(True), "answered"),
+                 else_="taken")
+    rows = connection.execute(
+        select(state.label("state"), func.count()).where(*_live(now)).group_by(state)
+    ).all()
+    return {str(row[0]): int(row[1]) for row in rows}
+
+
 def count_open(connection: Connection, now: datetime, emergency_only: bool = False) -> int:
     query = select(func.count()).select_from(_handoff).where(*_live(now))
     if emergency_only:

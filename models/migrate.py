@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -38,7 +40,7 @@ def current(database_url: str) -> None:
 
 def heads() -> tuple[str, ...]:
     """The newest revision(s) of the migration history this code carries."""
-    return tuple(ScriptDirectory(str(MIGRATIONS_DIR)).get_heads())
+    return tuple(sorted(_scripts()[0]))
 
 
 def revisions(connection: Connection) -> tuple[str, ...]:
@@ -48,9 +50,33 @@ def revisions(connection: Connection) -> tuple[str, ...]:
 
 def known(revision: str) -> bool:
     """Whether ``revision`` is in this code's history (a database migrated by newer code is not)."""
-    from alembic.util import CommandError
+    return revision in _scripts()[1]
 
-    try:
-        return ScriptDirectory(str(MIGRATIONS_DIR)).get_revision(revision) is not None
-    except CommandError:
-        return False
+
+#: How a database's migrations compare with this code's (``schema_state``): at its head; a
+#: revision this code does not know (a newer release migrated it first, as its release phase
+#: does before its web processes start); behind, or never migrated.
+CURRENT, NEWER, BEHIND, MISSING = "current", "newer", "behind", "missing"
+
+
+@functools.cache
+def _scripts() -> tuple[frozenset[str], frozenset[str]]:
+    """The heads of this code's migration history, and every revision in it."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    scripts = ScriptDirectory.from_config(config)
+    return frozenset(scripts.get_heads()), frozenset(r.revision for r in scripts.walk_revisions())
+
+
+def schema_state(connection: Connection) -> str:
+    """``CURRENT``, ``NEWER``, ``BEHIND`` or ``MISSING`` for the database of ``connection``
+    (raises if it has no ``alembic_version`` table)."""
+    found = frozenset(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    heads, known = _scripts()
+    if not found:
+        return MISSING
+    if found == heads:
+        return CURRENT
+    if found - known:
+        return NEWER
+    return BEHIND

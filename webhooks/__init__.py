@@ -1,4 +1,4 @@
-"""Sangkhim's web app: channel webhooks, health check, CLI and the outreach dashboard."""
+"""Sangkhim's web app: channel webhooks, health checks, metrics, CLI and the outreach dashboard."""
 
 from __future__ import annotations
 
@@ -38,9 +38,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     commands.init_app(app)
 
-    from webhooks import channels, health, simulator
+    from webhooks import channels, health, metrics, simulator
 
     app.register_blueprint(health.bp)
+    metrics.init_app(app)
     channels.init_app(app)
     if not settings["PRODUCTION"]:
         app.register_blueprint(simulator.bp)

@@ -10,6 +10,7 @@ for every channel. A new channel (Viber, Messenger) is one module with an adapte
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from functools import partial
 from collections.abc import Mapping
@@ -19,7 +20,7 @@ from flask import Blueprint, Flask, Response, abort, current_app
 
 from bot.types import Inbound
 from bot.vocabulary import CAPABILITIES, Capabilities, Channel
-from webhooks import pipeline
+from webhooks import metrics, pipeline
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,7 @@ def adapters() -> tuple[ChannelAdapter, ...]:
 
 def receive(adapter: ChannelAdapter) -> Response:
     """One webhook request, whatever the channel: on → verified → parsed → answered."""
+    started = time.perf_counter()
     if adapter.name not in current_app.config["CHANNELS"]:
         abort(404)
     if not adapter.verify():
@@ -103,7 +105,9 @@ def receive(adapter: ChannelAdapter) -> Response:
     channel = parsed.inbound.channel
     answer = pipeline.process(parsed.inbound, capabilities=adapter.capabilities(channel),
                               address=parsed.address)
-    return adapter.render(answer, parsed)
+    response = adapter.render(answer, parsed)
+    metrics.replied(channel, time.perf_counter() - started)
+    return response
 
 
 def default_capabilities(channel: Channel) -> Capabilities:

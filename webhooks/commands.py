@@ -33,7 +33,7 @@ from models.directory_io import (
     read_csv,
     read_hsds,
 )
-from webhooks import progress
+from webhooks import metrics, progress
 from webhooks.database import get_db
 from webhooks.demand_commands import demand_cli
 from webhooks.doctor import doctor
@@ -262,6 +262,8 @@ def clock(interval: int, once: bool) -> None:
             log.warning("upkeep tick failed (%s); trying again in %d s", type(error).__name__,
                         interval)
         else:
+            for job in run.jobs:
+                metrics.record_upkeep(job.kind, job.seconds, job.ok)
             if run.jobs or not run.ran:
                 log.info("%s", _summary(run))
         if once:

@@ -77,6 +77,8 @@ DEFAULTS: dict[str, Any] = {
     # Sending a worker's reply by SMS or WhatsApp uses Twilio's REST API.
     "TWILIO_ACCOUNT_SID": "",
     "TWILIO_API_BASE_URL": "https://api.twilio.com",
+    # /metrics (webhooks/metrics.py) answers only to this bearer token; unset, it answers 404.
+    "METRICS_TOKEN": "",
 }
 ENV_KEYS = (
     "SANGKHIM_ENV",
@@ -105,6 +107,7 @@ ENV_KEYS = (
     "AUDIT_RETENTION_DAYS",
     "TWILIO_ACCOUNT_SID",
     "TWILIO_API_BASE_URL",
+    "METRICS_TOKEN",
     # The dashboard's (defaults in webhooks/outreach/__init__.py), checked here with the rest.
     "OUTREACH_SESSION_IDLE_HOURS",
     "OUTREACH_SESSION_MAX_HOURS",
@@ -161,6 +164,8 @@ _PLACEHOLDER = re.compile(
 )
 #: Telegram's rule for a webhook's secret_token (1-256 of these), with our minimum of 16.
 _TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
+#: A bearer token's characters (RFC 6750's b64token), 16 to 256 of them.
+_METRICS_TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]{16,256}")
 
 
 class ConfigError(click.ClickException, RuntimeError):
@@ -257,6 +262,11 @@ def setting_problems(config: dict[str, Any]) -> Iterator[Problem]:
         yield Problem("SANGKHIM_CHANNELS",
                       f"SANGKHIM_CHANNELS names unknown channel(s) {', '.join(unknown)};",
                       f"choose from {', '.join(CHANNELS)}")
+    config["METRICS_TOKEN"] = str(config["METRICS_TOKEN"] or "")
+    if config["METRICS_TOKEN"] and not _METRICS_TOKEN.fullmatch(config["METRICS_TOKEN"]):
+        yield Problem("METRICS_TOKEN",
+                      "METRICS_TOKEN must be 16 to 256 characters, each a letter A-Z or a-z, a "
+                      "digit, or one of . _ ~ + / = -.", f"Generate one with {GENERATE}.")
     try:
         hours.parse(str(config["HANDOFF_HOURS"]))
     except hours.HoursError as error:
@@ -363,7 +373,7 @@ def secret_problems(config: Mapping[str, Any]) -> list[Problem]:
     """Keys and the Telegram webhook secret that are set but too easy to guess, look like
     placeholders, or are the same as another: production refuses them, and ``flask doctor``
     reports them in development too. A value that is not set is not judged here."""
-    keys = [key for key in KEYS if config.get(key)]
+    keys = [key for key in (*KEYS, "METRICS_TOKEN") if config.get(key)]
     values = [str(config[key]) for key in keys]
     problems = [_weak_key(key, value, strength.KEY_MIN_BITS) for key, value in zip(keys, values)]
     previous = previous_keys(config.get("HANDOFF_KEY_PREVIOUS"))

@@ -55,7 +55,7 @@ OK, FAIL, NOTE = "ok", "FAIL", "--"
 UNCONFIGURED = "sangkhim.unconfigured"
 #: Values never printed: replaced wherever they would appear.
 SECRETS = ("SECRET_KEY", "PSEUDONYM_KEY", "HANDOFF_KEY", "TWILIO_AUTH_TOKEN",
-           "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET")
+           "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "METRICS_TOKEN")
 #: The variables whose problems are about secrets (the line that says they are fine is left
 #: out when one of them has a problem).
 SECRET_SETTINGS = frozenset(

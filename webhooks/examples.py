@@ -99,7 +99,7 @@ def examples(config: Mapping[str, Any], base_url: str) -> str:
         "  A Telegram update (Khmer):",
         "    " + telegram_curl(config, base_url, "សួស្តី", "km"),
         "",
-        "  Health: curl -s " + base_url + "/healthz",
+        "  Health: curl -s " + base_url + "/healthz  (ready to serve: /readyz)",
         "",
     ]
     return "\n".join(lines)

@@ -11,6 +11,13 @@ Outbound calls must not leak either: every Telegram Bot API URL holds the bot to
 (``…/bot<digits>:<secret>/sendMessage``), and httpx logs each request's URL at INFO. ``install``
 turns httpx's and httpcore's loggers down to warnings, and the filter replaces anything shaped
 like a bot token, the secret after the colon included, whatever logged it.
+
+Access log lines are redacted field by field, not as a whole: their status, size and duration
+stand side by side as digits and spaces ("200 1834 12ms"), which the phone-number pattern would
+take for a number written in groups. The fields the server measures itself (status, sizes,
+durations, the time, the remote address) are kept as they are; the request line, the path, the
+user agent and every other field that a client chooses are redacted like any text, and the
+query string is never written.
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ from __future__ import annotations
 import logging
 import re
 import traceback
+from collections.abc import Mapping
+from typing import Any
 
 REDACTED = "[redacted]"
 #: A request line's query string, to the protocol: werkzeug decodes its spaces and quotes.
@@ -38,6 +47,16 @@ _PATTERNS = (
 )
 
 
+#: gunicorn's access log atoms that the server measures itself: status, response sizes,
+#: durations, the time, its process id and the remote address (its own peer: Twilio's,
+#: Telegram's or the proxy's). Every other atom holds what a client sent.
+_MEASURED_ATOMS = frozenset({"s", "b", "B", "T", "D", "M", "L", "t", "p", "h", "l"})
+#: werkzeug's request line (``flask run``, the browser tests): '"%s" %s %s' with the request
+#: line, the status and the size.
+_WERKZEUG_REQUEST = '"%s" %s %s'
+_MEASURE = re.compile(r"\d{1,12}|-")
+
+
 def redact(text: str) -> str:
     text = _QUERY.sub(r"\1", _REQUEST_QUERY.sub(r"\1", text))
     for pattern in _PATTERNS:
@@ -45,8 +64,46 @@ def redact(text: str) -> str:
     return text
 
 
+class _RedactedAtoms:
+    """gunicorn's access log atoms as the format reads them: measured ones as they are, the
+    query string never, everything else redacted."""
+
+    def __init__(self, atoms: Mapping[str, Any]) -> None:
+        self.atoms = atoms
+
+    def __getitem__(self, key: str) -> Any:
+        value = self.atoms[key]  # gunicorn's own mapping: "-" for an atom it does not have
+        if key in _MEASURED_ATOMS:
+            return value
+        if key.lower() == "q":
+            return REDACTED if value and value != "-" else value
+        return redact(str(value))
+
+
+def _access_line(record: logging.LogRecord) -> str | None:
+    """An access log line with only its client-chosen fields redacted, or None if the record
+    is not one."""
+    args: Any = record.args
+    try:
+        if record.name == "gunicorn.access" and isinstance(args, Mapping):
+            return str(record.msg) % _RedactedAtoms(args)
+        if (record.name == "werkzeug" and isinstance(args, tuple) and len(args) == 3
+                and str(record.msg).endswith(_WERKZEUG_REQUEST)):
+            line, status, size = (str(arg) for arg in args)
+            kept = [value if _MEASURE.fullmatch(value) else redact(value)
+                    for value in (status, size)]
+            return redact(str(record.msg)) % (redact(line), *kept)
+    except (TypeError, ValueError, KeyError):
+        return None  # not the shape expected: redacted whole, below
+    return None
+
+
 class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
+        line = _access_line(record)
+        if line is not None:
+            record.msg, record.args = line, None
+            return True
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message or record.args:

@@ -31,7 +31,7 @@ from bot.vocabulary import CAPABILITIES, Capabilities, DemandEvent, Locale
 from models import demand_events, handoffs, retention, sealing, turns, unique, upkeep
 from models.base import reading, writer_turn
 from models.services import SqlDirectory
-from webhooks import ratelimit
+from webhooks import metrics, ratelimit
 from webhooks.database import get_db
 from webhooks.pseudonym import inbound_key
 
@@ -65,6 +65,7 @@ def process(
     db = get_db()
     if not _worker_bucket().take():
         log.warning("worker message limit reached; a message was not answered")
+        metrics.message(inbound.channel, metrics.WORKER_LIMIT)
         return Answer(())
     try:
         for attempt in range(ATTEMPTS):
@@ -74,11 +75,13 @@ def process(
             except _Repeat:
                 # The delivery was answered before, or by a concurrent copy that committed
                 # first: everything this run wrote was rolled back; answer what was stored.
+                metrics.message(inbound.channel, metrics.DUPLICATE)
                 return Answer(_stored_reply(db.engine, key), duplicate=True)
             except (_Conflict, IntegrityError):
                 # Another message from the same sender changed the conversation while this one
                 # was worked out, or created it first: work it out again, on the saved row.
                 if attempt + 1 == ATTEMPTS:
+                    metrics.message(inbound.channel, metrics.DUPLICATE)
                     return Answer(_stored_reply(db.engine, key), duplicate=True)
             except DBAPIError as error:
                 # A pooled connection that died with a server restart: the pool has been
@@ -88,9 +91,11 @@ def process(
         raise AssertionError("unreachable")
     except SQLAlchemyError as error:
         log.error("database unavailable (%s); sent the static reply", type(error).__name__)
+        metrics.safe_reply(inbound.channel, "database")
         return Answer((OutMessage(_texts_for(inbound).unavailable()),), degraded=True)
     except Exception as error:  # a bug must not cost the texter an answer, nor leak a traceback
         log.error("engine failed (%s); sent the static reply", type(error).__name__, exc_info=error)
+        metrics.safe_reply(inbound.channel, "engine")
         return Answer((OutMessage(_texts_for(inbound).unavailable()),), degraded=True)
 
 
@@ -117,6 +122,16 @@ class _Turn:
     handoff: str | None = None
     #: The handoff the conversation named, open or not (STOP closes it even past its time).
     linked: str | None = None
+    #: What the abuse limits said (``ANSWER`` also when an emergency or opt-out overrode them).
+    verdict: ratelimit.Verdict = ratelimit.Verdict.ANSWER
+
+
+#: How /metrics counts a saved turn (``metrics.MESSAGE_OUTCOMES``), by the abuse limits' verdict.
+_VERDICT_OUTCOMES = {
+    ratelimit.Verdict.ANSWER: metrics.ANSWERED,
+    ratelimit.Verdict.NOTIFY: metrics.RATE_NOTICE,
+    ratelimit.Verdict.SILENT: metrics.RATE_SILENT,
+}
 
 
 def _process_once(
@@ -144,6 +159,7 @@ def _process_once(
             row = turns.load_conversation(connection, inbound.sender_key, lock=True)
             turn = _think(connection, inbound, row, now, can, address is not None)
             closed = _save(connection, key, inbound, row, turn, now, address)
+    metrics.message(inbound.channel, _VERDICT_OUTCOMES[turn.verdict])
     _after_turn(engine, forgot=turn.reply.state is None, closed_handoff=closed)
     return Answer(turn.reply.messages)
 
@@ -191,7 +207,8 @@ def _think(
         notice = verdict is ratelimit.Verdict.NOTIFY
         texts = Texts(state.locale) if state.locale else _texts_for(inbound)
         messages = (OutMessage(texts.slow_down()),) if notice else ()
-        return _Turn(Reply(messages=messages, state=state), counters, linked=linked)
+        return _Turn(Reply(messages=messages, state=state), counters, linked=linked,
+                     verdict=verdict)
     directory = SqlDirectory(
         connection,
         include_sample=not config["PRODUCTION"],

@@ -266,6 +266,136 @@ def test_gunicorn_access_log_format_has_the_path_but_no_query(tmp_path: Path) ->
     assert_no_trace(line)
 
 
+# --- access lines: status, size and duration kept ------------------------------------------------
+# The audit found '"GET /healthz HTTP/1.1" [redacted]ms': "200 1834 12" looked like a phone
+# number written in groups. Real lines, written by gunicorn's own logger with the format of
+# gunicorn.conf.py, through the filter as ``install`` attaches it.
+
+BOT_TOKEN = "7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+
+
+def gunicorn_access_lines(
+    tmp_path: Path, requests: list[dict[str, Any]], fmt: str | None = None
+) -> list[str]:
+    """Each request (method, path, query, status, size, ms, agent, remote) logged by
+    gunicorn's access logger with the RedactingFilter; the lines written."""
+    cfg = GunicornConfig()
+    cfg.set("accesslog", str(tmp_path / "access.log"))
+    cfg.set("access_log_format", fmt or gunicorn_settings()["access_log_format"])
+    logger = GunicornLogger(cfg)
+    install()
+    try:
+        for asked in requests:
+            environ = {
+                "REQUEST_METHOD": asked.get("method", "POST"), "PATH_INFO": asked["path"],
+                "RAW_URI": asked["path"] + (f"?{asked['query']}" if asked.get("query") else ""),
+                "QUERY_STRING": asked.get("query", ""), "SERVER_PROTOCOL": "HTTP/1.1",
+                "REMOTE_ADDR": asked.get("remote", "54.172.60.1"),
+                "HTTP_USER_AGENT": asked.get("agent", "TwilioProxy/1.1"),
+                "HTTP_X_FORWARDED_FOR": "+85512345678",
+            }
+            response = SimpleNamespace(status=asked["status"], sent=asked["size"], headers=[])
+            logger.access(response, SimpleNamespace(headers=[("X-FORWARDED-FOR", "+85512345678")]),
+                          environ, timedelta(milliseconds=asked["ms"]))
+    finally:
+        for name in ("gunicorn.error", "gunicorn.access"):
+            log = logging.getLogger(name)
+            for handler in [h for h in log.handlers if getattr(h, "_gunicorn", False)]:
+                log.removeHandler(handler)
+                handler.close()
+            log.propagate = True
+        for handler in logging.getLogger().handlers:  # install() filtered the root's too
+            for found in [f for f in handler.filters if isinstance(f, RedactingFilter)]:
+                handler.removeFilter(found)
+    return (tmp_path / "access.log").read_text().splitlines()
+
+
+@pytest.mark.parametrize(
+    ("asked", "kept", "secrets"),
+    [
+        pytest.param({"path": "/webhooks/twilio/sms", "status": "200 OK", "size": 1834, "ms": 12},
+                     '54.172.60.1 [', [], id="twilio-post"),
+        pytest.param({"path": "/webhooks/twilio/sms", "status": "200 OK", "size": 12345678,
+                      "ms": 15000, "remote": "149.154.167.220"},
+                     '"POST /webhooks/twilio/sms HTTP/1.1" 200 12345678 15000ms', [],
+                     id="eight-digit-size-and-slow"),
+        pytest.param({"path": "/webhooks/telegram", "status": "200 OK", "size": 0, "ms": 3,
+                      "agent": "-"},
+                     '"POST /webhooks/telegram HTTP/1.1" 200 0 3ms "-"', [], id="telegram"),
+        pytest.param({"method": "GET", "path": "/healthz", "status": "200 OK", "size": 16,
+                      "ms": 0},
+                     '"GET /healthz HTTP/1.1" 200 16 0ms "TwilioProxy/1.1"', [], id="healthz"),
+        pytest.param({"method": "GET", "path": "/readyz", "status": "503 SERVICE UNAVAILABLE",
+                      "size": 78, "ms": 2001},
+                     '"GET /readyz HTTP/1.1" 503 78 2001ms', [], id="readyz-503"),
+        pytest.param({"method": "GET", "path": f"/bot{BOT_TOKEN}/getMe", "status": "404 NOT FOUND",
+                      "size": 207, "ms": 1},
+                     f'"GET /bot{REDACTED}/getMe HTTP/1.1" 404 207 1ms',
+                     ["AAHdqTcvCH1vGWJxfSe", "7012345678"], id="telegram-token-in-path"),
+        pytest.param({"path": f"/webhooks/telegram/{BOT_TOKEN.replace(':', '%3A')}",
+                      "status": "404 NOT FOUND", "size": 207, "ms": 2},
+                     f'"POST /webhooks/telegram/{REDACTED} HTTP/1.1" 404 207 2ms',
+                     ["AAHdqTcvCH1vGWJxfSe"], id="telegram-token-percent-encoded"),
+        pytest.param({"method": "GET", "path": "/webhooks/twilio/sms", "query": QUERY,
+                      "status": "200 OK", "size": 301, "ms": 25},
+                     '"GET /webhooks/twilio/sms HTTP/1.1" 200 301 25ms',
+                     ["Sokha", "PHNOM", "85512345678", "Body", "?"], id="twilio-get-query"),
+        pytest.param({"method": "GET", "path": "/webhooks/twilio/sms/+85512345678",
+                      "status": "404 NOT FOUND", "size": 207, "ms": 1},
+                     f'"GET /webhooks/twilio/sms/{REDACTED} HTTP/1.1" 404 207 1ms',
+                     ["85512345678"], id="phone-in-path"),
+        pytest.param({"path": "/webhooks/twilio/sms", "status": "403 FORBIDDEN", "size": 19,
+                      "ms": 4, "agent": "curl from whatsapp:+85587654321 @sokha_test"},
+                     f'403 19 4ms "curl from {REDACTED}',
+                     ["87654321", "sokha_test"], id="identifiers-in-the-user-agent"),
+    ],
+)
+def test_gunicorn_access_lines_keep_status_size_and_duration(
+    tmp_path: Path, asked: dict[str, Any], kept: str, secrets: list[str]
+) -> None:
+    (line,) = gunicorn_access_lines(tmp_path, [asked])
+    status, size, ms = asked["status"].split()[0], asked["size"], asked["ms"]
+    assert f'HTTP/1.1" {status} {size} {ms}ms "' in line, line
+    assert kept in line, line
+    assert line.startswith(f"{asked.get('remote', '54.172.60.1')} [")  # the provider's address
+    for secret in secrets:
+        assert secret not in line, line
+    assert "85512345678" not in line  # the forwarded-for header is not in the format
+
+
+def test_client_chosen_atoms_are_redacted_in_any_format(tmp_path: Path) -> None:
+    """An operator's own format, with the atoms gunicorn.conf.py leaves out (request line,
+    query, a header): they are still redacted, and the measured ones still kept."""
+    fmt = '%(h)s "%(r)s" q=%(q)s xff=%({x-forwarded-for}i)s %(s)s %(b)s %(D)sus %(L)ss'
+    (line,) = gunicorn_access_lines(tmp_path, [
+        {"method": "GET", "path": "/webhooks/twilio/sms", "query": QUERY, "status": "200 OK",
+         "size": 4096, "ms": 1500}], fmt=fmt)
+    assert '"GET /webhooks/twilio/sms HTTP/1.1"' in line, line
+    assert f"q={REDACTED} xff={REDACTED} 200 4096 1500000us 1.500000s" in line, line
+    for trace in TRACES:
+        assert trace not in line, trace
+
+
+def test_werkzeug_request_lines_keep_status_and_size(
+    logged: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, stream = logged
+    werkzeug = logging.getLogger("werkzeug")
+    capture = next(h for h in logger.handlers if getattr(h, "stream", None) is stream)
+    werkzeug.addHandler(capture)
+    level = werkzeug.level
+    werkzeug.setLevel(logging.INFO)
+    try:
+        werkzeug.info('127.0.0.1 - - [07/Dec/2026 10:00:00] "%s" %s %s',
+                      "GET /webhooks/twilio/sms/+85512345678 HTTP/1.1", "404", "12345678")
+    finally:
+        werkzeug.removeHandler(capture)
+        werkzeug.setLevel(level)
+    assert stream.getvalue() == (
+        f'INFO werkzeug: 127.0.0.1 - - [07/Dec/2026 10:00:00] '
+        f'"GET /webhooks/twilio/sms/{REDACTED} HTTP/1.1" 404 12345678\n')
+
+
 @pytest.mark.parametrize(
     ("path", "marker"),
     [("Makefile", "$(BIN)/gunicorn "), ("Procfile", "web: env SANGKHIM_ENV=production gunicorn ")],
@@ -313,6 +443,12 @@ def test_gunicorn_access_log_of_a_get_webhook_has_no_query(tmp_path: Path) -> No
         server.terminate()
         out, err = server.communicate(timeout=30)
     assert '"GET /healthz HTTP/1.1"' in out and '"POST /webhooks/twilio/sms HTTP/1.1"' in out
+    # Every access line keeps its status, size and duration (the format's "%(s)s %(b)s %(M)sms").
+    requests = [line for line in out.splitlines() if '"GET /' in line or '"POST /' in line]
+    assert len(requests) == 3, out
+    for line in requests:
+        assert re.search(r'HTTP/1\.1" [1-5]\d\d (\d+|-) \d+ms "', line), line
+    assert REDACTED not in out
     for trace in TRACES:
         assert trace not in out + err, trace
     assert not KHMER.search(out + err)
