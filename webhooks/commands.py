@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -27,6 +26,7 @@ from models.directory_io import (
     read_csv,
     read_hsds,
 )
+from webhooks import timesource
 from webhooks.database import get_db
 from webhooks.demand_commands import demand_cli
 from webhooks.handoff_commands import handoffs_cli
@@ -180,7 +180,7 @@ def purge() -> None:
     compact the database so that none of it stays in its files. Safe to run often, and from
     several processes."""
     config = current_app.config
-    now = datetime.now(UTC)
+    now = timesource.now()
     db = get_db()
     with db.sessions() as session, session.begin():
         done = retention.purge(
