@@ -123,7 +123,7 @@ def make_app(db_url: str, tmp_path: Path, clock: timesource.Pinned) -> Iterator[
         from webhooks import create_app
 
         app = create_app({**TEST_CONFIG, "DATABASE_URL": db_url, **overrides})
-        app.extensions[timesource.EXTENSION] = clock
+        timesource.pin(app, clock)
         apps.append(app)
         return app
 

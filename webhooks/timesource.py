@@ -11,6 +11,7 @@ clock in UTC.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 from flask import Flask, current_app, has_app_context
@@ -41,9 +42,10 @@ class Pinned:
         return self.instant
 
 
-def pin(app: Flask, instant: datetime) -> Pinned:
-    """Set ``app``'s clock to ``instant`` (timezone-aware) and return the clock, to move it."""
-    clock = Pinned(instant)
+def pin(app: Flask, at: datetime | Pinned) -> Pinned:
+    """Pin ``app``'s clock at an instant (timezone-aware), or to a clock that several apps
+    share, and return the clock, to move it."""
+    clock = at if isinstance(at, Pinned) else Pinned(at)
     app.extensions[EXTENSION] = clock
     return clock
 
@@ -52,9 +54,9 @@ def now() -> datetime:
     """The current instant, in UTC: the pinned clock of the current app if it has one, the
     wall clock otherwise (and outside an app context)."""
     if has_app_context():
-        clock = current_app.extensions.get(EXTENSION)
+        clock: Callable[[], datetime] | None = current_app.extensions.get(EXTENSION)
         if clock is not None:
-            return clock().astimezone(UTC)  # type: ignore[no-any-return]
+            return clock().astimezone(UTC)
     return datetime.now(UTC)
 
 

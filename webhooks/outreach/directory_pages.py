@@ -219,7 +219,7 @@ def service(service_id: int) -> Any:
                     for column in EDITABLE:
                         setattr(service, column, row[column])
                     changed = audit.changes(before, _snapshot(service), EDITABLE)
-                    service.verified_on = timesource.cambodia_today()  # an admin has just gone over it
+                    service.verified_on = timesource.cambodia_today()  # an admin went over it
                     if changed:
                         audit.record(session, user, "service.update", "service", service.id,
                                      service.name_en, changed)
