@@ -14,11 +14,13 @@ BABEL_EXTRACT := $(PYBABEL) extract -F $(LOCALES)/babel.cfg -k _ -k N_ -k _l -c 
 	--no-location --sort-output --width 100 --project=Sangkhim --copyright-holder="Sangkhim contributors" \
 	-o $(LOCALES)/messages.pot .
 
-.PHONY: run test eval model bench demo-report venv dev-deps catalogs extract update compile lock clean help
+.PHONY: run test test-clock eval model bench demo-report venv dev-deps catalogs extract update compile lock clean help
 
 help:
 	@echo "make run    set everything up and serve the app on http://$(HOST):$(PORT)"
 	@echo "make test   install test dependencies and run the whole suite (SQLite and PostgreSQL)"
+	@echo "make test-clock   the time-sensitive tests at pinned instants (libfaketime): dawn, noon and"
+	@echo "            midnight of 31 December, a Sunday, Khmer New Year"
 	@echo "make catalogs | extract | update | compile   manage the gettext catalogs"
 	@echo "make eval   accuracy of intents and places, and whole conversations, on tests/data"
 	@echo "make model  retrain the intent model (locales/model/) from tests/data/training and tests/data"
@@ -75,6 +77,38 @@ run: venv compile
 
 test: dev-deps compile
 	$(BIN)/pytest
+
+# The time-sensitive tests, run whole at pinned instants under Debian's libfaketime (the process
+# starts at the instant and its clock runs on from there; the PostgreSQL server the tests start
+# keeps the real clock: tests/pg_server.py). Every test app lives at a pinned instant of its own
+# (tests/conftest.py, PINNED_NOW), so this pass finds a test or a piece of the app that still
+# reads the wall clock. The instants are Cambodia's (UTC+7): 31 December before services open and
+# at noon; a minute to midnight on Sunday 31 December 2028, so that the day, the ISO week, the
+# month and the year all turn while the tests run; a Sunday; Khmer New Year (a public holiday).
+# The selection (CLOCK_TESTS): the engine (bot/: hours, days, holidays, flows), the webhooks and
+# the dashboard (tests/webhooks/), the CLI, the statistics and retention (tests/models/, demand
+# staging and order, tests/test_retention.py, the clock's upkeep) and the privacy checks that run a synthetic week;
+# left out are the tests that cannot see a clock (the intent model's accuracy and training, the
+# catalogs, the reference points) and the browser tests. SQLite only by default: the instant
+# matters to the Python code, the same on both engines (no SQL reads the database's clock);
+# `make test-clock CLOCK_PYTEST_ARGS=` runs PostgreSQL too. One instant: CLOCK_INSTANTS='"..."'.
+CLOCK_TESTS ?= tests/bot tests/webhooks tests/models tests/test_cli.py tests/test_retention.py tests/test_upkeep.py \
+	tests/test_demand_staging.py tests/test_demand_order.py tests/test_privacy.py \
+	--ignore=tests/bot/test_accuracy.py --ignore=tests/bot/test_model.py
+CLOCK_PYTEST_ARGS ?= -k "not postgresql"
+CLOCK_INSTANTS ?= "2026-12-31 07:59:00 +07:00" "2026-12-31 11:30:00 +07:00" \
+	"2028-12-31 23:59:30 +07:00" "2027-01-10 10:00:00 +07:00" "2027-04-14 10:00:00 +07:00"
+
+test-clock: dev-deps compile
+	@command -v faketime >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q faketime >/dev/null; } \
+		|| { echo "test-clock needs libfaketime: apt-get install faketime"; exit 1; }
+	@failed=""; for instant in $(CLOCK_INSTANTS); do \
+		echo "--- the tests at $$instant (Cambodia), $$(date -u -d "$$instant" '+%F %T UTC')"; \
+		faketime "$$instant" $(BIN)/pytest -x -q -p no:cacheprovider $(CLOCK_PYTEST_ARGS) $(CLOCK_TESTS) \
+			|| failed="$$failed\n  $$instant"; \
+	done; \
+	if [ -n "$$failed" ]; then echo -e "test-clock: failed at$$failed"; exit 1; fi; \
+	echo "test-clock: passed at every instant"
 
 eval: venv compile
 	$(BIN)/python -m tests.evaluation

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
+from bot.vocabulary import CAMBODIA
 from models import Base
 from models import migrate as migrations
 from models.base import make_engine
@@ -22,8 +24,18 @@ from tests import pg_server
 from tests.fake_bot_api import TOKEN as TELEGRAM_TOKEN
 from tests.fake_bot_api import bot_api  # noqa: F401  (a fixture: the fake Telegram Bot API)
 from tests.fake_twilio_api import twilio_api  # noqa: F401  (a fixture: the fake Twilio REST API)
+from webhooks import timesource
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+#: The instant every test app lives at (``webhooks.timesource``), unless its test moves the
+#: ``clock``: a Wednesday's working hour in Phnom Penh, on no public holiday, after every fixed
+#: date the tests use as the past (the weeks of November 2026 have ended). Whether a service is
+#: open, the day and week a demand event falls in, whether a chat has expired all follow from
+#: it, so no test's outcome depends on when the suite runs (``make test-clock`` checks).
+PINNED_NOW = datetime(2026, 12, 9, 10, 0, tzinfo=CAMBODIA)
+#: Today on Cambodia's calendar at ``PINNED_NOW``.
+PINNED_TODAY = PINNED_NOW.date()
 
 #: Tests run in development unless they say otherwise (an unset SANGKHIM_ENV is production).
 #: The keys are random (``secrets.token_urlsafe``), as production demands of them, so that a test
@@ -87,15 +99,31 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
     return url
 
 
+def app_now(app: Flask) -> datetime:
+    """The instant ``app`` lives at (its clock: the ``clock`` fixture's for the tests' apps), in
+    UTC; what a test compares the app's times with, rather than the wall clock."""
+    with app.app_context():
+        return timesource.now()
+
+
 @pytest.fixture
-def make_app(db_url: str, tmp_path: Path) -> Iterator[Any]:
-    """Build apps on this test's database; extra config overrides the test defaults."""
+def clock() -> timesource.Pinned:
+    """The clock of this test's apps, at ``PINNED_NOW``: ``clock.advance(timedelta(...))`` moves
+    every one of them, ``clock()`` reads it (never the wall clock)."""
+    return timesource.Pinned(PINNED_NOW)
+
+
+@pytest.fixture
+def make_app(db_url: str, tmp_path: Path, clock: timesource.Pinned) -> Iterator[Any]:
+    """Build apps on this test's database, living at the ``clock``'s instant; extra config
+    overrides the test defaults."""
     apps: list[Flask] = []
 
     def build(**overrides: Any) -> Flask:
         from webhooks import create_app
 
         app = create_app({**TEST_CONFIG, "DATABASE_URL": db_url, **overrides})
+        timesource.pin(app, clock)
         apps.append(app)
         return app
 

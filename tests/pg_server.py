@@ -69,10 +69,22 @@ class PostgresServer:
         if self.pg_ctl and self.data_dir:
             subprocess.run(
                 [self.pg_ctl, "-D", str(self.data_dir), "-m", "immediate", "-w", "stop"],
-                user=self.user, capture_output=True, check=False,
+                user=self.user, capture_output=True, check=False, env=server_env(),
             )
         if self.root:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+def server_env() -> dict[str, str]:
+    """The environment for the server's programs: this one without libfaketime's variables.
+    ``make test-clock`` runs the tests at a faked instant; the server keeps the real clock (the
+    app reads no time from the database), and its timeouts and start-up wait with it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAKETIME")}
+    preload = [lib for lib in env.pop("LD_PRELOAD", "").split(":")
+               if lib and "faketime" not in lib]
+    if preload:
+        env["LD_PRELOAD"] = ":".join(preload)
+    return env
 
 
 class Unavailable(RuntimeError):
@@ -134,7 +146,7 @@ def start(existing: bool = True, durable: bool = False) -> PostgresServer:
     init = subprocess.run(
         [str(bindir / "initdb"), "-D", str(data_dir), "-A", "trust", "-U", "sangkhim",
          "-E", "UTF8", "--no-locale"],
-        user=user, capture_output=True, text=True,
+        user=user, capture_output=True, text=True, env=server_env(),
     )
     if init.returncode != 0:
         server.stop()
@@ -148,7 +160,7 @@ def start(existing: bool = True, durable: bool = False) -> PostgresServer:
     started = subprocess.run(
         [server.pg_ctl, "-D", str(data_dir), "-o", server.options, "-l", str(root / "server.log"),
          "-w", "-t", "60", "start"],
-        user=user, capture_output=True, text=True,
+        user=user, capture_output=True, text=True, env=server_env(),
     )
     if started.returncode != 0:
         log = (root / "server.log").read_text(errors="replace")[-300:] if (root / "server.log").exists() else ""

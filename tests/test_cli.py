@@ -7,7 +7,7 @@ import csv
 import io
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from models import Conversation, ProcessedMessage, Service
 from models import migrate as migrations
 from models.base import make_engine
 from models.directory_io import COLUMNS
+from webhooks.timesource import Pinned
 
 
 def cli(app: Flask, *args: str, input: str | None = None) -> Result:
@@ -411,8 +412,8 @@ def remaining(app: Flask) -> tuple[set[str], set[str]]:
         )
 
 
-def test_purge_deletes_exactly_what_expired(app: Flask) -> None:
-    now = datetime.now(UTC)
+def test_purge_deletes_exactly_what_expired(app: Flask, clock: Pinned) -> None:
+    now = clock()
     insert_state(
         app,
         now,
@@ -428,9 +429,11 @@ def test_purge_deletes_exactly_what_expired(app: Flask) -> None:
     assert "purged 0 expired conversation(s), 0 processed-message record(s)" in again.stdout
 
 
-def test_purge_follows_the_configured_lifetimes(make_app: Callable[..., Flask]) -> None:
+def test_purge_follows_the_configured_lifetimes(
+    make_app: Callable[..., Flask], clock: Pinned
+) -> None:
     app = make_app(STATE_TTL_HOURS=2, PROCESSED_RETENTION_DAYS=1)
-    now = datetime.now(UTC)
+    now = clock()
     insert_state(
         app, now,
         {"a" * 64: timedelta(hours=3), "c" * 64: timedelta(hours=1)},

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,7 @@ from bot.placenames import PROVINCE
 from bot.types import Inbound
 from bot.vocabulary import Channel
 from models.retention import compact
+from tests.conftest import app_now
 from tests.sqlite_pages import layout, stored_cells, written_in_key_order
 from webhooks import pipeline
 
@@ -53,10 +54,10 @@ def _requests(app: Flask, at: datetime) -> dict[tuple[str, str], int]:
     return arrival
 
 
-def _last_hour() -> datetime:
-    """The start of the hour before this one: the requests lie wholly in a past hour, so the
-    hourly purge run now publishes them, and nothing they wrote has expired yet."""
-    return datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+def _last_hour(app: Flask) -> datetime:
+    """The start of the hour before the app's current one: the requests lie wholly in a past
+    hour, so the hourly purge run now publishes them, and nothing they wrote has expired yet."""
+    return app_now(app).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
 
 
 def _hourly_purge(app: Flask) -> None:
@@ -100,7 +101,7 @@ def test_postgresql_system_columns_carry_no_arrival_order_and_no_link(sample_app
     engine = sample_app.extensions["sangkhim.db"].engine
     if engine.dialect.name != "postgresql":
         pytest.skip("xmin and ctid are PostgreSQL's; SQLite is read from its file below")
-    arrival = _requests(sample_app, _last_hour())
+    arrival = _requests(sample_app, _last_hour(sample_app))
     _hourly_purge(sample_app)
 
     def published() -> list[tuple[str, str, str, int]]:
@@ -142,7 +143,7 @@ def test_sqlite_files_keep_no_arrival_order(sample_app: Flask, tmp_path: Path) -
     engine = sample_app.extensions["sangkhim.db"].engine
     if engine.dialect.name != "sqlite":
         pytest.skip("the file layout is SQLite's; PostgreSQL's system columns are read above")
-    arrival = _requests(sample_app, _last_hour())
+    arrival = _requests(sample_app, _last_hour(sample_app))
     _hourly_purge(sample_app)
     with engine.connect() as connection:
         for table in ("demand_event", "demand_event_staged"):

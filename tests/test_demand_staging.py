@@ -31,7 +31,7 @@ from models import (
     StagedDemandEvent,
     demand_events,
 )
-from models.stats import cambodia_today
+from tests.conftest import PINNED_TODAY
 from tests.synthetic import last_week
 from tests.webhooks.channels import clock_tick, count_rows
 from tests.webhooks.outreach.helpers import OUTREACH, add_events, login, make_user
@@ -254,7 +254,7 @@ def test_a_period_is_published_once_its_last_hour_is(sample_app: Flask) -> None:
     """Last week's Sunday, 23:00, is still staged: the dashboard, the CSV and DHIS2 exports and
     the report leave the week out (nothing cached, nothing counted twice); after the hourly
     purge every one of them shows all of its events."""
-    monday = last_week(cambodia_today())
+    monday = last_week(PINNED_TODAY)
     sunday = monday + timedelta(days=6)
     week = f"{monday.isocalendar()[0]}-W{monday.isocalendar()[1]:02d}"
     add_events(sample_app, [(str(monday + timedelta(days=1)), "12", "1201", "methadone",

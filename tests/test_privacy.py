@@ -40,8 +40,7 @@ from models import (
     Handoff,
     StagedDemandEvent,
 )
-from models.stats import cambodia_today
-from tests.conftest import TEST_CONFIG
+from tests.conftest import PINNED_NOW, PINNED_TODAY, TEST_CONFIG
 from tests.webhooks.channels import (
     dump_database,
     UNREACHABLE_DATABASE,
@@ -62,6 +61,7 @@ from tests import synthetic
 from tests.synthetic import Traffic
 from webhooks import create_app, pipeline
 from webhooks.pseudonym import sender_key
+from webhooks.timesource import Pinned
 
 #: What Twilio's fixtures post about the texter besides the number (see tests/fixtures/twilio).
 FROM_CITY, FROM_ZIP, FROM_STATE = "TAKHMAU", "12252", "PHNOM PENH"
@@ -260,7 +260,7 @@ def test_the_check_finds_a_leak(sample_app: Flask) -> None:
     """The dump and the search see what is stored: a conversation row holding a number is found."""
     with sample_app.extensions["sangkhim.db"].sessions() as session, session.begin():
         session.add(Conversation(sender_key="k", step="menu", data='{"from": "+85512345678"}',
-                                 updated_at=datetime.now(UTC)))
+                                 updated_at=PINNED_NOW))
     assert _contains(dump_database(sample_app), "85512345678")
 
 
@@ -268,7 +268,7 @@ def test_the_check_finds_a_leak(sample_app: Flask) -> None:
 
 
 def _synthetic_week(app: Flask, messages: int) -> Traffic:
-    return synthetic.run(app, synthetic.last_week(cambodia_today()), messages, seed=11)
+    return synthetic.run(app, synthetic.last_week(PINNED_TODAY), messages, seed=11)
 
 
 def test_a_synthetic_week_stores_and_logs_no_identifier_text_or_point(
@@ -539,7 +539,7 @@ def _chat_secrets(app: Flask) -> dict[str, bytes]:
 @pytest.mark.parametrize("ending", ["closed by the worker", "ended by STOP", "expired",
                                     "expired, flask purge"])
 def test_a_finished_chat_leaves_nothing_in_the_database_files(
-    chat_app: Flask, request: pytest.FixtureRequest, ending: str,
+    chat_app: Flask, request: pytest.FixtureRequest, ending: str, clock: Pinned,
 ) -> None:
     """N2: after a chat ends, the database's raw files (SQLite: the database, its WAL and
     shared-memory file; PostgreSQL: the database's table files and pg_wal) hold neither the
@@ -560,12 +560,12 @@ def test_a_finished_chat_leaves_nothing_in_the_database_files(
         TwilioSender(app.test_client(), "sms_english", CHAT_NUMBER, To=OUR_NUMBER).send("STOP")
         clock_tick(app)  # the STOP marked the key for shredding: the clock's next tick does it
     elif ending == "expired":
-        later = datetime.now(UTC) + timedelta(hours=app.config["HANDOFF_TTL_HOURS"] + 1)
+        later = clock() + timedelta(hours=app.config["HANDOFF_TTL_HOURS"] + 1)
         clock_tick(app, later)  # the clock's hourly purge, with no message from anyone
     else:
         with app.extensions["sangkhim.db"].sessions() as session, session.begin():
             session.execute(text("UPDATE handoff SET expires_at = :past"),
-                            {"past": datetime.now(UTC).replace(second=0, microsecond=0)
+                            {"past": clock().replace(second=0, microsecond=0)
                              - timedelta(minutes=1)})
         result = app.test_cli_runner().invoke(args=["purge"])
         assert result.exit_code == 0 and "1 expired handoff(s)" in result.output

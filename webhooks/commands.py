@@ -9,7 +9,6 @@ import sys
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,7 @@ from models.directory_io import (
     read_csv,
     read_hsds,
 )
-from webhooks import metrics, progress
+from webhooks import metrics, progress, timesource
 from webhooks.database import get_db
 from webhooks.demand_commands import demand_cli
 from webhooks.doctor import doctor
@@ -204,7 +203,7 @@ def purge(wait: float) -> None:
     (models/demand_events.py), then compact the database so that none of it stays in its
     files. The same code and lock as `flask clock` (models/upkeep.py): if another instance is
     running upkeep, it waits for it."""
-    run = upkeep.run_due(get_db().engine, datetime.now(UTC),
+    run = upkeep.run_due(get_db().engine, timesource.now(),
                          upkeep.Settings.from_config(current_app.config), force=True, wait=wait)
     if not run.ran:
         raise click.ClickException(f"another instance kept the upkeep lock for {wait:.0f} s; "
@@ -255,7 +254,7 @@ def clock(interval: int, once: bool) -> None:
                     "will stay in PostgreSQL's files (see flask doctor)")
     log.info("clock started: a tick every %d s", interval)
     while not stopping.is_set():
-        now = datetime.now(UTC)
+        now = timesource.now()
         try:
             run = upkeep.run_due(engine, now, settings)
         except SQLAlchemyError as error:  # the database is away: try again at the next tick
@@ -268,7 +267,7 @@ def clock(interval: int, once: bool) -> None:
                 log.info("%s", _summary(run))
         if once:
             return
-        stopping.wait(upkeep.next_tick(datetime.now(UTC), interval))
+        stopping.wait(upkeep.next_tick(timesource.now(), interval))
     log.info("clock stopped")
 
 

@@ -24,7 +24,6 @@ from models.stats import (
     PERIODS,
     Period,
     UnmetReport,
-    cambodia_today,
     default_frame,
     directory_services,
     ended_periods,
@@ -34,7 +33,7 @@ from models.stats import (
     unmet_report,
     unmet_table,
 )
-from webhooks import progress
+from webhooks import progress, timesource
 from webhooks.database import get_db
 from webhooks.outreach.demand import published_period
 
@@ -53,7 +52,7 @@ def _range(
     first: datetime | None, last: datetime | None, by: str, periods: int
 ) -> tuple[date, date, date]:
     """(first, last, today): by default the last ``periods`` periods that have ended."""
-    today = cambodia_today()
+    today = timesource.cambodia_today()
     end = last.date() if last else today - timedelta(days=1)
     if first:
         return first.date(), end, today

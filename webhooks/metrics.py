@@ -27,7 +27,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 
 #: prometheus-client picks its multiprocess mode when it is first imported, from this variable;
 #: gunicorn.conf.py sets it (and makes the directory) before anything imports this module.
@@ -49,7 +49,7 @@ from prometheus_client.multiprocess import MultiProcessCollector  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
 from bot.vocabulary import Channel  # noqa: E402
-from webhooks import health  # noqa: E402
+from webhooks import health, timesource  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -232,7 +232,7 @@ def metrics() -> Response:
                                   "Cache-Control": "no-store"})
     from webhooks.database import get_db
 
-    body = exposition(get_db().engine, datetime.now(UTC))
+    body = exposition(get_db().engine, timesource.now())
     return Response(body, 200, {"Content-Type": CONTENT_TYPE_PLAIN_0_0_4,
                                 "Cache-Control": "no-store"})
 
@@ -279,7 +279,7 @@ class _DatabaseFigures:
         unpublished = GaugeMetricFamily(
             "sangkhim_demand_unpublished_hours",
             "Hours since the oldest ended hour whose demand events still wait to be published "
-            "(0 when none waits): above 1, the hourly purge is not running.")
+            "(0 when none waits): above 1, the clock is not running.")
         unpublished.add_metric([], overdue)
         yield unpublished
 

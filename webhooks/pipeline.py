@@ -15,7 +15,7 @@ import dataclasses
 import json
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -31,7 +31,7 @@ from bot.vocabulary import CAPABILITIES, Capabilities, DemandEvent, Locale
 from models import demand_events, handoffs, retention, sealing, turns, unique, upkeep
 from models.base import reading, writer_turn
 from models.services import SqlDirectory
-from webhooks import metrics, ratelimit
+from webhooks import metrics, ratelimit, timesource
 from webhooks.database import get_db
 from webhooks.pseudonym import inbound_key
 
@@ -58,7 +58,7 @@ def process(
     default the channel's row of ``bot.vocabulary.CAPABILITIES``). ``address`` is where the
     provider would deliver to the texter: with it (and ``HANDOFF_KEY``) the texter may ask
     for an outreach worker, and it is kept only sealed, inside the handoff it opens."""
-    now = now or datetime.now(UTC)
+    now = now or timesource.now()
     can = capabilities or CAPABILITIES[inbound.channel]
     config = current_app.config
     key = inbound_key(config["PSEUDONYM_KEY"], inbound.channel, inbound.provider_id)

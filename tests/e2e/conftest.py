@@ -15,7 +15,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from models.services import Service
-from models.stats import cambodia_today
+from tests.conftest import PINNED_TODAY
 from tests.e2e.live import CHROMIUM_ARGS, LiveServer, chromium_path, serve, synthetic_demand
 from tests.webhooks.outreach.helpers import ADMIN, OUTREACH, make_user
 from webhooks.database import get_db
@@ -51,7 +51,7 @@ def browser() -> Iterator[Any]:
 
 
 def last_sunday(today: date | None = None) -> date:
-    today = today or cambodia_today()
+    today = today or PINNED_TODAY  # the day the test apps live at (tests/conftest.py)
     return today - timedelta(days=today.weekday() + 1)
 
 

@@ -4,7 +4,7 @@ PostgreSQL; chats open during the upgrade go on; the handoff table keeps no copy
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -12,6 +12,7 @@ from sqlalchemy import text
 from models import handoffs, sealing
 from models import migrate as migrations
 from models.base import make_engine
+from tests.conftest import PINNED_NOW
 
 KEY_A = "OmV-sfo3JgxPK5CQHx1Dn3A8KM7hxwkU5QXeYudMKB0"  # random, as a real key is
 KEY_B = "ZF6hSp2Hh2pMoI5Pw-8Qo9DRmD4IyS_x4OUJfXWy-mo"
@@ -39,7 +40,7 @@ def _legacy_chat(engine, keys: sealing.Keyring) -> bytes:  # type: ignore[no-unt
     message did, the row updated a few times."""
     data_key = sealing.new_data_key()
     wrapped = sealing.seal(keys.current, data_key, b"key:" + LEGACY_ID.encode())
-    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    now = PINNED_NOW.astimezone(UTC).replace(second=0, microsecond=0)
     with engine.begin() as connection:
         connection.execute(text(
             "INSERT INTO handoff (id, handle, channel, locale, province_code, district_code, "
@@ -66,7 +67,7 @@ def test_chats_open_during_the_upgrade_go_on_and_the_handoff_table_keeps_no_key(
 ) -> None:
     engine = make_engine(db_url)
     keys = sealing.keyring(KEY_A)
-    now = datetime.now(UTC)
+    now = PINNED_NOW.astimezone(UTC)
     try:
         migrations.downgrade(db_url, "0009")
         wrapped = _legacy_chat(engine, keys)

@@ -20,6 +20,7 @@ from models import (
     Service,
 )
 from models import retention, unique
+from tests.conftest import PINNED_TODAY
 
 NOW = datetime(2026, 11, 18, 9, 30, tzinfo=UTC)
 TODAY, YESTERDAY, LAST_WEEK = NOW.date(), NOW.date() - timedelta(days=1), NOW.date() - timedelta(days=7)
@@ -93,7 +94,7 @@ def test_purge_follows_the_configured_lifetimes(app: Flask) -> None:
 
 
 def test_flask_purge_closes_the_days_before_today(app: Flask) -> None:
-    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    yesterday = PINNED_TODAY - timedelta(days=1)  # the day of the apps' clock
     with session_of(app) as session:  # nobody has asked for anything yet today
         unique.count_sender(session, yesterday, "a" * 64, "methadone", "16", None)
     result = app.test_cli_runner().invoke(args=["purge"])

@@ -7,7 +7,7 @@ import copy
 import itertools
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 from xml.etree import ElementTree
@@ -19,7 +19,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
 from models import Base, Conversation, DemandEvent, StagedDemandEvent, demand_events, upkeep
-from tests.conftest import FIXTURES, TEST_CONFIG
+from tests.conftest import FIXTURES, PINNED_NOW, TEST_CONFIG, app_now
 from webhooks.pseudonym import sender_key
 
 TWILIO_PATH = "/webhooks/twilio/sms"
@@ -211,14 +211,14 @@ def count_events(app: Flask) -> int:
 def publish_demand(app: Flask, now: datetime | None = None) -> int:
     """What the next hourly purge does with the demand events staged so far (by default,
     every one, even those dated in the future): publish them."""
-    later = now or datetime.now(UTC) + timedelta(days=3650)
+    later = now or PINNED_NOW + timedelta(days=3650)
     return demand_events.publish(app.extensions["sangkhim.db"].engine, later)
 
 
 def clock_tick(app: Flask, now: datetime | None = None, force: bool = False) -> upkeep.Run:
-    """One tick of ``flask clock`` at ``now`` (by default, the next hour's first minute: the
-    hourly purge is due), as the clock process would run it."""
-    at = now or (datetime.now(UTC) + timedelta(hours=1)).replace(minute=1)
+    """One tick of ``flask clock`` at ``now`` (by default, the app's next hour's first minute:
+    the hourly purge is due), as the clock process would run it."""
+    at = now or (app_now(app) + timedelta(hours=1)).replace(minute=1)
     return upkeep.run_due(app.extensions["sangkhim.db"].engine, at,
                           upkeep.Settings.from_config(app.config), force=force)
 

@@ -10,10 +10,11 @@ from pathlib import Path
 from flask import Flask
 
 from models import DemandEvent
-from models.stats import EXPORT_COLUMNS, cambodia_today
+from models.stats import EXPORT_COLUMNS
+from tests.conftest import PINNED_TODAY
 from tests.synthetic import last_week
 
-TODAY = cambodia_today()
+TODAY = PINNED_TODAY  # the day the test apps live at (tests/conftest.py)
 MONDAY = last_week(TODAY)
 
 

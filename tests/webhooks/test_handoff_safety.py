@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ from sqlalchemy import select, text
 from bot.types import Inbound
 from bot.vocabulary import Channel
 from models import AuditLog, Handoff, HandoffMessage
+from tests.conftest import app_now
 from tests.fake_bot_api import FakeBotApi
 from tests.fake_twilio_api import ACCOUNT_SID, FakeTwilioApi
 from tests.webhooks.channels import TwilioSender, count_rows, dump_database
@@ -132,7 +133,7 @@ def test_a_database_writer_cannot_turn_a_texters_message_into_the_workers(
 
 def _expire(app: Flask, hours: int = 8) -> None:
     """The chat's time ran out ``hours`` ago, and no purge has run since."""
-    past = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=hours)
+    past = app_now(app).replace(second=0, microsecond=0) - timedelta(hours=hours)
     with app.extensions["sangkhim.db"].sessions() as session, session.begin():
         for row in session.scalars(select(Handoff)):
             row.expires_at = past
@@ -280,7 +281,7 @@ def test_the_chats_page_ranks_by_age_and_is_paginated(
     monkeypatch.setattr(inbox, "PAGE_SIZE", 10)
     app = desk(HANDOFF_MAX_WAITING=100)
     make_user(app, OUTREACH, "outreach")
-    earlier = datetime.now(UTC) - timedelta(minutes=3)
+    earlier = app_now(app) - timedelta(minutes=3)
     _say(app, "k-real", "can I talk to a real person?", earlier)
     _say(app, "k-real", "yes", earlier)
     _say(app, "k-real", "can someone help my son", earlier)
@@ -398,7 +399,7 @@ def test_chats_whose_keys_were_lost_end_quietly(app: Flask) -> None:
     assert "1 Voluntary treatment" in reply
     assert handle not in _worker(app).get("/outreach/handoffs").get_data(as_text=True)
     with app.extensions["sangkhim.db"].engine.begin() as connection:
-        assert retention.purge(connection, datetime.now(UTC), 24, 7, 72).handoffs == 1
+        assert retention.purge(connection, app_now(app), 24, 7, 72).handoffs == 1
     assert count_rows(app, Handoff) == 0 and count_rows(app, HandoffMessage) == 0
     with app.extensions["sangkhim.db"].sessions() as session:
         # staged until the hour has ended and the purge publishes it (models/demand_events.py)

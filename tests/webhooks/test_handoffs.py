@@ -19,6 +19,7 @@ from sqlalchemy import select
 from models import AuditLog, DemandEvent, Handoff, HandoffKey, HandoffMessage, sealing
 from models import handoffs as handoff_rows
 from models import retention
+from tests.conftest import PINNED_TODAY, app_now
 from tests.fake_bot_api import FakeBotApi
 from tests.fake_twilio_api import ACCOUNT_SID, FakeTwilioApi
 from tests.webhooks.channels import (
@@ -186,7 +187,7 @@ def test_expiry_destroys_the_key_and_everything_with_it(handoff_app: Flask) -> N
     _ask_for_a_person(texter)
     texter.send("we live near the bridge market")
     wrapped = _only_key(app).wrapped_key
-    later = datetime.now(UTC) + timedelta(hours=app.config["HANDOFF_TTL_HOURS"], minutes=1)
+    later = app_now(app) + timedelta(hours=app.config["HANDOFF_TTL_HOURS"], minutes=1)
     with app.app_context(), get_db().sessions() as session, session.begin():
         done = retention.purge(session, later, 24, 7, app.config["HANDOFF_TTL_HOURS"])
     assert done.handoffs == 1
@@ -376,9 +377,11 @@ def test_without_an_address_or_a_key_no_handoff_is_offered(make_app: Any) -> Non
 def test_the_report_counts_handoffs_by_place_with_small_numbers_hidden(
     handoff_app: Flask,
 ) -> None:
+    from tests.synthetic import last_week
     from tests.webhooks.outreach.helpers import add_events
 
-    week = "2026-11-18"  # a Wednesday of an ended week
+    monday = last_week(PINNED_TODAY)  # of the last week that has ended, at the apps' clock
+    week = str(monday + timedelta(days=2))  # its Wednesday
     add_events(handoff_app, [
         (week, "02", "0203", None, "handoff_asked", "sms", "km", 7),
         (week, "02", "0203", None, "handoff_answered", "sms", "km", 6),
@@ -386,7 +389,7 @@ def test_the_report_counts_handoffs_by_place_with_small_numbers_hidden(
         (week, "17", "1710", None, "handoff_asked", "telegram", "km", 2),
     ])
     result = handoff_app.test_cli_runner().invoke(
-        args=["demand", "report", "--from", "2026-11-16", "--to", "2026-11-22"])
+        args=["demand", "report", "--from", str(monday), "--to", str(monday + timedelta(days=6))])
     assert result.exit_code == 0, result.output
     section = result.output[result.output.index("Chats with outreach workers"):]
     assert "All of Cambodia" in section and "asked     9" in section

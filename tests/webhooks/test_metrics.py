@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError
@@ -32,7 +32,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.vocabulary import CAMBODIA
 from models import Handoff, demand_events
-from tests.conftest import TEST_CONFIG
+from tests.conftest import TEST_CONFIG, app_now
 from tests.webhooks.channels import (
     UNREACHABLE_DATABASE,
     TelegramUser,
@@ -360,18 +360,18 @@ def test_open_chats_and_unpublished_hours_are_read_from_the_database(metered: Fl
     assert [value(samples, "sangkhim_handoffs_open", state=s) for s in metrics.HANDOFF_STATES] \
         == [0, 0, 1]
 
-    # An event staged three hours ago and never published: the purge has not run since.
+    # An event staged three hours ago and never published: the clock has not run since.
     engine = metered.extensions["sangkhim.db"].engine
-    demand_events.publish(engine, datetime.now(UTC))
+    demand_events.publish(engine, app_now(metered))
     assert value(scrape(client), "sangkhim_demand_unpublished_hours") == 0
-    then = (datetime.now(UTC) - timedelta(hours=3)).astimezone(CAMBODIA)
+    then = (app_now(metered) - timedelta(hours=3)).astimezone(CAMBODIA)
     with engine.begin() as connection:
         demand_events.stage(connection, {
             "day": then.date(), "hour": then.hour, "channel": "sms", "locale": "en",
             "intent": "menu", "outcome": "answered"})
     overdue = value(scrape(client), "sangkhim_demand_unpublished_hours")
     assert 2 <= overdue <= 3
-    demand_events.publish(engine, datetime.now(UTC))
+    demand_events.publish(engine, app_now(metered))
     assert value(scrape(client), "sangkhim_demand_unpublished_hours") == 0
 
 

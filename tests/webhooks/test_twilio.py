@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from datetime import datetime, time
 from urllib.parse import urlencode
 
 import pytest
@@ -12,9 +13,9 @@ from flask import Flask
 from twilio.request_validator import RequestValidator
 
 from bot.replies import Texts
-from bot.vocabulary import Locale
+from bot.vocabulary import CAMBODIA, Locale
 from models import Conversation, DemandEvent, ProcessedMessage, StagedDemandEvent
-from tests.conftest import FIXTURES, TEST_CONFIG
+from tests.conftest import FIXTURES, PINNED_TODAY, TEST_CONFIG
 from tests.webhooks.channels import (
     FORM,
     TWILIO_PATH,
@@ -29,6 +30,7 @@ from tests.webhooks.channels import (
     twilio_signature,
     twiml_messages,
 )
+from webhooks.timesource import Pinned
 
 EN, KM = Texts(Locale.EN), Texts(Locale.KM)
 SOKHA = "+85512345678"
@@ -276,8 +278,17 @@ def test_bad_input_is_a_client_error(
 # --- duplicates and STOP ---------------------------------------------------------------------
 
 
-def test_redelivered_message_sid_gets_same_reply_and_counts_once(sample_app: Flask) -> None:
-    """Twilio retries on a timeout: the retry must not count demand or move the state again."""
+@pytest.mark.parametrize("local_time", [time(7, 59), time(11, 30), time(23, 59, 30)],
+                         ids=["before-opening", "open", "a-minute-to-midnight"])
+def test_redelivered_message_sid_gets_same_reply_and_counts_once(
+    sample_app: Flask, clock: Pinned, local_time: time
+) -> None:
+    """Twilio retries on a timeout: the retry must not count demand or move the state again.
+
+    The app's clock is pinned (each result line's words, "open now" or "opens at 8:00", decide
+    how many lines fit one SMS): before services open, while they are open and a minute before
+    midnight, so the pages are the same whenever the suite runs."""
+    clock.set(datetime.combine(PINNED_TODAY, local_time, CAMBODIA))
     texter = TwilioSender(sample_app.test_client(), "sms_english", SOKHA)
     texter.send("hello")
     texter.send("1")
@@ -289,7 +300,7 @@ def test_redelivered_message_sid_gets_same_reply_and_counts_once(sample_app: Fla
     assert count_rows(sample_app, ProcessedMessage) == 3
 
     # How many result lines fit one SMS depends on the words of each line (its opening status
-    # at this hour), so the test compares offsets with each other, never with a fixed number.
+    # at that instant), so the test compares offsets with each other, never with a fixed number.
     first_page = _offset(sample_app, texter.key)
     more = fresh_sid()
     page_two = texter.send("MORE", more)

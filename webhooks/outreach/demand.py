@@ -28,6 +28,7 @@ from models import stats
 from models.base import reading
 from models.demand_events import DemandEvent
 from models.suppression import Cube, Dimension, Shown
+from webhooks import timesource
 from webhooks.database import get_db
 
 ALL = stats.ALL
@@ -118,7 +119,7 @@ def periods(filters: Filters, now: date | None = None) -> list[stats.Period]:
     """The whole, ended periods the filters' date range overlaps (default: the latest few),
     each only once all its events are published (the hourly purge publishes the last hour's:
     ``stats.publishable_before``), so that a cached cube never misses one."""
-    now = now or stats.cambodia_today()
+    now = now or timesource.cambodia_today()
     with reading(get_db().engine) as connection:
         ready = stats.publishable_before(connection, now)
     end = min(filters.end or now - timedelta(days=1), now - timedelta(days=1))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -21,7 +20,7 @@ from werkzeug.wrappers import Response
 
 from models import directory_io
 from models.services import Service
-from models.stats import cambodia_today
+from webhooks import timesource
 from webhooks.database import get_db
 from webhooks.outreach import audit, exports, i18n
 from webhooks.outreach.auth import admin_required, staff
@@ -124,7 +123,7 @@ def mark_full(service_id: int) -> Response:
         service = _service_or_404(session, service_id)
         if service.is_full != full:
             service.is_full = full
-            service.full_since = datetime.now(UTC) if full else None
+            service.full_since = timesource.now() if full else None
             service.full_by = staff().role if full else None
             audit.record(session, staff(), "service.mark_full" if full else "service.mark_not_full",
                          "service", service.id, service.name_en, {"is_full": [not full, full]})
@@ -148,7 +147,7 @@ def mark_checked(service_id: int) -> Response:
     """"Checked today": staff went over the entry with the service (all staff may)."""
     with get_db().sessions() as session, session.begin():
         service = _service_or_404(session, service_id)
-        service.verified_on = cambodia_today()
+        service.verified_on = timesource.cambodia_today()
         audit.record(session, staff(), "service.checked", "service", service.id, service.name_en)
     flash(_("Marked as checked today."), "info")
     return redirect(_back())
@@ -220,7 +219,7 @@ def service(service_id: int) -> Any:
                     for column in EDITABLE:
                         setattr(service, column, row[column])
                     changed = audit.changes(before, _snapshot(service), EDITABLE)
-                    service.verified_on = cambodia_today()  # an admin has just gone over it
+                    service.verified_on = timesource.cambodia_today()  # an admin went over it
                     if changed:
                         audit.record(session, user, "service.update", "service", service.id,
                                      service.name_en, changed)

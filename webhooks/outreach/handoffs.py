@@ -20,7 +20,7 @@ reply that could not be sent is kept, marked, for the worker to send again.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -32,7 +32,7 @@ from bot.replies import Texts
 from bot.vocabulary import Locale
 from models import handoffs, retention, sealing, stats
 from models.staff import StaffUser
-from webhooks import channels
+from webhooks import channels, timesource
 from webhooks.database import get_db
 from webhooks.outreach import audit, demand
 from webhooks.outreach.auth import staff
@@ -252,4 +252,4 @@ def _send(keys: sealing.Keyring, row: Any, text: str) -> bool:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return timesource.now()

@@ -15,6 +15,7 @@ from models import AuditLog, Service, retention
 from tests.webhooks.outreach.helpers import ADMIN, login, make_user, post
 from webhooks.config import ConfigError
 from webhooks.database import get_db
+from webhooks.timesource import Pinned
 
 
 def _entries(app: Flask) -> list[AuditLog]:
@@ -22,11 +23,11 @@ def _entries(app: Flask) -> list[AuditLog]:
         return list(session.scalars(select(AuditLog).order_by(AuditLog.id)))
 
 
-def test_audit_times_are_kept_to_the_minute(app: Flask) -> None:
+def test_audit_times_are_kept_to_the_minute(app: Flask, clock: Pinned) -> None:
     make_user(app, ADMIN, "admin")
     admin = app.test_client()
     login(admin, ADMIN)
-    now = datetime.now(UTC)
+    now = clock()
     with app.app_context(), get_db().sessions() as session, session.begin():
         service = Service(service_type="methadone", name_km="ក", name_en="A", province_code="12",
                           is_full=True, full_since=now - timedelta(days=8))
@@ -49,9 +50,11 @@ def _add_entry(app: Flask, at: datetime, label: str) -> None:
             target_type="handoff", target_id=None, target_label=label, details="{}", at=at))
 
 
-def test_entries_older_than_the_retention_are_deleted_by_flask_purge(make_app: Any) -> None:
+def test_entries_older_than_the_retention_are_deleted_by_flask_purge(
+    make_app: Any, clock: Pinned
+) -> None:
     app = make_app(AUDIT_RETENTION_DAYS=30)
-    now = datetime.now(UTC)
+    now = clock()
     for days, label in ((400, "AAAAA"), (31, "BBBBB"), (29, "CCCCC"), (0, "DDDDD")):
         _add_entry(app, now - timedelta(days=days), label)
     result = app.test_cli_runner().invoke(args=["purge"])

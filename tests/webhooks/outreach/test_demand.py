@@ -16,11 +16,12 @@ from sqlalchemy import select
 from bot.types import Inbound
 from bot.vocabulary import Channel
 from models import Conversation, stats
+from tests.conftest import PINNED_TODAY
 from webhooks.database import get_db
 from webhooks.outreach import demand
 from tests.webhooks.outreach.helpers import ADMIN, OUTREACH, add_events, login, make_user
 
-TODAY = stats.cambodia_today()
+TODAY = PINNED_TODAY  # the day the test apps live at (tests/conftest.py)
 #: Monday of the last week that has ended, and of the one before it.
 LAST_WEEK = TODAY - timedelta(days=TODAY.weekday() + 7)
 WEEK_BEFORE = LAST_WEEK - timedelta(weeks=1)

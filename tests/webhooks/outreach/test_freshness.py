@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import io
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import Flask
 from sqlalchemy import select
@@ -17,13 +17,17 @@ from models import AuditLog, retention
 from models.directory_io import DirectoryFileError, read_csv
 from models.services import FULL_EXPIRES_DAYS
 from tests.bot.test_flows import SERVICES
+from tests.conftest import PINNED_TODAY
 from tests.webhooks.outreach.helpers import OUTREACH, post
 from tests.webhooks.outreach.test_demand import client_for
 from tests.webhooks.outreach.test_directory import first_service, service
 from webhooks.database import get_db
+from webhooks.timesource import Pinned
 
 
-def test_full_says_since_when_and_by_whom_and_lifts_after_a_week(sample_app: Flask) -> None:
+def test_full_says_since_when_and_by_whom_and_lifts_after_a_week(
+    sample_app: Flask, clock: Pinned
+) -> None:
     client = client_for(sample_app, OUTREACH)
     target = first_service(sample_app)
     page = f"/outreach/directory/{target.id}"
@@ -34,11 +38,10 @@ def test_full_says_since_when_and_by_whom_and_lifts_after_a_week(sample_app: Fla
     assert f'data-testid="full-since-{target.id}"' in shown and "Outreach worker" in shown
 
     with sample_app.app_context(), get_db().sessions() as session, session.begin():
-        retention.purge(session, datetime.now(UTC) + timedelta(days=FULL_EXPIRES_DAYS - 1), 24, 7)
+        retention.purge(session, clock() + timedelta(days=FULL_EXPIRES_DAYS - 1), 24, 7)
     assert service(sample_app, target.id).is_full  # not yet a week
     with sample_app.app_context(), get_db().sessions() as session, session.begin():
-        retention.purge(session, datetime.now(UTC) + timedelta(days=FULL_EXPIRES_DAYS, hours=1),
-                        24, 7)
+        retention.purge(session, clock() + timedelta(days=FULL_EXPIRES_DAYS, hours=1), 24, 7)
     lifted = service(sample_app, target.id)
     assert not lifted.is_full and lifted.full_since is None and lifted.full_by is None
     with sample_app.app_context(), get_db().sessions() as session:
@@ -53,7 +56,7 @@ def test_checked_today_is_recorded_and_shown(sample_app: Flask) -> None:
     assert f'data-testid="checked-{target.id}">never checked' in client.get(page).get_data(
         as_text=True)
     post(client, f"{page}/checked", {"next": page}, page=page)
-    assert service(sample_app, target.id).verified_on is not None
+    assert service(sample_app, target.id).verified_on == PINNED_TODAY  # the app's day
     shown = client.get(page).get_data(as_text=True)
     assert f'data-testid="checked-{target.id}">checked ' in shown
 
@@ -102,7 +105,7 @@ def test_import_problems_read_in_khmer_and_types_in_any_case(sample_app: Flask) 
 
 
 def test_the_apps_hourly_purge_lifts_old_full_marks_on_a_plain_connection(
-    sample_app: Flask,
+    sample_app: Flask, clock: Pinned,
 ) -> None:
     """The pipeline purges on a Core connection, ``flask purge`` on a session: both work."""
     client = client_for(sample_app, OUTREACH)
@@ -110,7 +113,7 @@ def test_the_apps_hourly_purge_lifts_old_full_marks_on_a_plain_connection(
     page = f"/outreach/directory/{target.id}"
     post(client, f"{page}/full", {"full": "1", "next": page}, page=page)
     engine = sample_app.extensions["sangkhim.db"].engine
-    later = datetime.now(UTC) + timedelta(days=FULL_EXPIRES_DAYS, hours=1)
+    later = clock() + timedelta(days=FULL_EXPIRES_DAYS, hours=1)
     with engine.begin() as connection:
         retention.purge(connection, later, 24, 7, 72)
     assert not service(sample_app, target.id).is_full
