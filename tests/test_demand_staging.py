@@ -22,8 +22,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import DateTime, func, select, text
 
-from bot.types import Inbound
-from bot.vocabulary import Channel
 from models import (
     DailySenderDigest,
     DailyUniqueSender,
@@ -33,7 +31,7 @@ from models import (
 )
 from tests.conftest import PINNED_TODAY
 from tests.synthetic import last_week
-from tests.webhooks.channels import clock_tick, count_rows
+from tests.webhooks.channels import clock_tick, count_rows, engine_of, say_sms
 from tests.webhooks.outreach.helpers import OUTREACH, add_events, login, make_user
 from tests.webhooks.test_concurrency import in_parallel
 from webhooks import pipeline
@@ -44,29 +42,19 @@ AT = datetime(2026, 3, 16, 3, 20, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _say(app: Flask, sender: str, text_: str, now: datetime, sid: str) -> list[str]:
-    with app.app_context():
-        answer = pipeline.process(Inbound(Channel.SMS, sender, text_, provider_id=sid), now)
-    return [m.text for m in answer.messages]
-
-
-def _engine(app: Flask) -> Any:
-    return app.extensions["sangkhim.db"].engine
-
-
 def _published(app: Flask) -> list[dict[str, Any]]:
-    with _engine(app).connect() as connection:
+    with engine_of(app).connect() as connection:
         return [dict(row._mapping) for row in connection.execute(select(DemandEvent.__table__))]
 
 
 def _senders(app: Flask) -> dict[tuple[str, str, str, str], int]:
-    with _engine(app).connect() as connection:
+    with engine_of(app).connect() as connection:
         return {(str(r.day), r.service_type, r.province_code, r.district_code): r.senders
                 for r in connection.execute(select(DailyUniqueSender.__table__))}
 
 
 def _stage(app: Flask, events: list[dict[str, Any]]) -> None:
-    with _engine(app).begin() as connection:
+    with engine_of(app).begin() as connection:
         for event in events:
             event = dict(event)
             new_sender = event.pop("new_sender", False)
@@ -84,9 +72,9 @@ def _event(day: date, hour: int = 10, district: str = "0203", **changes: Any) ->
 
 
 def test_the_latest_hour_appears_after_the_next_hourly_purge(sample_app: Flask) -> None:
-    assert _say(sample_app, "k-a", "methadone in Battambang province", AT, "SM-a")
+    assert say_sms(sample_app, "k-a", "methadone in Battambang province", AT, "SM-a")
     assert count_rows(sample_app, StagedDemandEvent) == 1 and _published(sample_app) == []
-    engine = _engine(sample_app)
+    engine = engine_of(sample_app)
     assert demand_events.publish(engine, AT.replace(minute=59)) == 0  # the hour has not ended
     with engine.connect() as connection:
         staged = dict(connection.execute(select(StagedDemandEvent.__table__)).one()._mapping)
@@ -103,27 +91,27 @@ def test_the_latest_hour_appears_after_the_next_hourly_purge(sample_app: Flask) 
 def test_the_clock_publishes_the_hours_that_ended_but_not_the_current_one(
     sample_app: Flask,
 ) -> None:
-    _say(sample_app, "k-a", "methadone in Battambang province", AT, "SM-a")
-    _say(sample_app, "k-b", "methadone in Kampot province", AT + timedelta(minutes=5), "SM-b")
-    _say(sample_app, "k-c", "methadone in Kep province", AT + timedelta(hours=1), "SM-c")
+    say_sms(sample_app, "k-a", "methadone in Battambang province", AT, "SM-a")
+    say_sms(sample_app, "k-b", "methadone in Kampot province", AT + timedelta(minutes=5), "SM-b")
+    say_sms(sample_app, "k-c", "methadone in Kep province", AT + timedelta(hours=1), "SM-c")
     assert _published(sample_app) == []  # a texter's message publishes nothing
     assert clock_tick(sample_app, AT + timedelta(hours=1, minutes=1)).published == 2
     assert sorted(e["province_code"] for e in _published(sample_app)) == ["02", "07"]
-    with _engine(sample_app).connect() as connection:
+    with engine_of(sample_app).connect() as connection:
         assert connection.execute(select(StagedDemandEvent.province_code)).scalars().all() == ["23"]
 
 
 def test_a_redelivered_message_is_staged_and_published_once(sample_app: Flask) -> None:
-    first = _say(sample_app, "k-a", "methadone in Battambang province", AT, "SM-same")
-    again = _say(sample_app, "k-a", "methadone in Battambang province",
+    first = say_sms(sample_app, "k-a", "methadone in Battambang province", AT, "SM-same")
+    again = say_sms(sample_app, "k-a", "methadone in Battambang province",
                  AT + timedelta(seconds=30), "SM-same")
     assert first == again
     assert count_rows(sample_app, StagedDemandEvent) == 1
-    demand_events.publish(_engine(sample_app), AT + timedelta(hours=1))
-    late = _say(sample_app, "k-a", "methadone in Battambang province",
+    demand_events.publish(engine_of(sample_app), AT + timedelta(hours=1))
+    late = say_sms(sample_app, "k-a", "methadone in Battambang province",
                 AT + timedelta(hours=1, minutes=5), "SM-same")
     assert late == first
-    demand_events.publish(_engine(sample_app), AT + timedelta(hours=2))
+    demand_events.publish(engine_of(sample_app), AT + timedelta(hours=2))
     assert len(_published(sample_app)) == 1
     assert count_rows(sample_app, StagedDemandEvent) == 0
 
@@ -135,7 +123,7 @@ def test_a_rolled_back_turn_stages_nothing(sample_app: Flask, monkeypatch: pytes
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(pipeline.turns, "record_delivery", broken)
-    _say(sample_app, "k-a", "methadone in Battambang province", AT, "SM-a")  # the static reply
+    say_sms(sample_app, "k-a", "methadone in Battambang province", AT, "SM-a")  # the static reply
     assert count_rows(sample_app, StagedDemandEvent) == 0
     assert count_rows(sample_app, DailySenderDigest) == 0
 
@@ -149,7 +137,8 @@ def test_concurrent_purges_move_every_event_exactly_once(app: Flask) -> None:
                  for n in range(300)])
 
     def purge(_index: int) -> int:
-        return demand_events.publish(_engine(app), datetime(2026, 3, 17, 12, tzinfo=UTC), batch=17)
+        return demand_events.publish(engine_of(app), datetime(2026, 3, 17, 12, tzinfo=UTC),
+                                     batch=17)
 
     moved = in_parallel(purge, 6)
     assert sum(moved) == 300
@@ -159,7 +148,7 @@ def test_concurrent_purges_move_every_event_exactly_once(app: Flask) -> None:
 
 
 def test_each_batch_is_one_transaction_in_random_id_order(app: Flask) -> None:
-    engine = _engine(app)
+    engine = engine_of(app)
     _stage(app, [_event(date(2026, 3, 16), hour=10) for _ in range(100)])
     assert demand_events.publish(engine, AT + timedelta(hours=1), batch=40) == 100
     if engine.dialect.name != "postgresql":
@@ -181,24 +170,26 @@ def test_each_batch_is_one_transaction_in_random_id_order(app: Flask) -> None:
 
 
 def test_new_senders_are_counted_when_their_events_are_published(sample_app: Flask) -> None:
-    _say(sample_app, "k-a", "methadone in Battambang province", AT, "SM-1")
-    _say(sample_app, "k-a", "methadone in Battambang province", AT + timedelta(minutes=1), "SM-2")
-    _say(sample_app, "k-b", "methadone in Battambang province", AT + timedelta(minutes=2), "SM-3")
-    with _engine(sample_app).connect() as connection:
+    say_sms(sample_app, "k-a", "methadone in Battambang province", AT, "SM-1")
+    say_sms(sample_app, "k-a", "methadone in Battambang province",
+            AT + timedelta(minutes=1), "SM-2")
+    say_sms(sample_app, "k-b", "methadone in Battambang province",
+            AT + timedelta(minutes=2), "SM-3")
+    with engine_of(sample_app).connect() as connection:
         flags = sorted(connection.execute(select(StagedDemandEvent.new_sender)).scalars())
     assert flags == [False, True, True]
     assert _senders(sample_app) == {}  # nothing counted by a turn's own transaction
-    demand_events.publish(_engine(sample_app), AT + timedelta(hours=1))
+    demand_events.publish(engine_of(sample_app), AT + timedelta(hours=1))
     assert list(_senders(sample_app).values()) == [2]
 
 
 def test_stop_forgets_the_digests_of_requests_not_yet_published(sample_app: Flask) -> None:
-    _say(sample_app, "k-a", "methadone in Battambang province", AT, "SM-1")
-    _say(sample_app, "k-b", "methadone in Kampot province", AT, "SM-2")
+    say_sms(sample_app, "k-a", "methadone in Battambang province", AT, "SM-1")
+    say_sms(sample_app, "k-b", "methadone in Kampot province", AT, "SM-2")
     assert count_rows(sample_app, DailySenderDigest) == 2
-    _say(sample_app, "k-a", "STOP", AT + timedelta(minutes=1), "SM-3")
+    say_sms(sample_app, "k-a", "STOP", AT + timedelta(minutes=1), "SM-3")
     assert count_rows(sample_app, DailySenderDigest) == 1  # k-a's is gone, k-b's stays
-    demand_events.publish(_engine(sample_app), AT + timedelta(hours=1))
+    demand_events.publish(engine_of(sample_app), AT + timedelta(hours=1))
     assert sorted(_senders(sample_app).values()) == [1, 1]  # the requests did happen
 
 
@@ -220,9 +211,9 @@ def test_a_staged_event_is_as_bare_as_a_published_one() -> None:
 
 
 def test_the_staged_copies_are_gone_from_the_files(sample_app: Flask) -> None:
-    _say(sample_app, "k-a", "methadone in Battambang province", AT, "SM-1")
-    _say(sample_app, "k-b", "methadone in Kampot province", AT, "SM-2")
-    engine = _engine(sample_app)
+    say_sms(sample_app, "k-a", "methadone in Battambang province", AT, "SM-1")
+    say_sms(sample_app, "k-b", "methadone in Kampot province", AT, "SM-2")
+    engine = engine_of(sample_app)
     with engine.connect() as connection:
         staged_ids = connection.execute(select(StagedDemandEvent.id)).scalars().all()
     assert len(staged_ids) == 2

@@ -19,8 +19,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, text
 
-from bot.types import Inbound
-from bot.vocabulary import Channel
 from models import Conversation, retention
 from models.inbox import ProcessedMessage
 from models.retention import STORED_REPLY_HOURS, purge
@@ -30,21 +28,15 @@ from tests.webhooks.channels import (
     conversation,
     count_rows,
     publish_demand,
+    say_sms,
 )
-from webhooks import pipeline
 
 MONDAY = datetime(2026, 3, 16, 9, 41, 27, 123456, tzinfo=UTC)
 
 
-def _say(app: Flask, sender: str, text_: str, now: datetime, sid: str) -> list[str]:
-    with app.app_context():
-        outcome = pipeline.process(Inbound(Channel.SMS, sender, text_, provider_id=sid), now)
-    return [m.text for m in outcome.messages]
-
-
 def test_stored_times_are_no_finer_than_their_use(app: Flask) -> None:
     """The expiry needs hours and the abuse window minutes: nothing is stored to the second."""
-    _say(app, "k-times", "hello", MONDAY, "SM1")
+    say_sms(app, "k-times", "hello", MONDAY, "SM1")
     row = conversation(app, "k-times")
     assert row is not None
     assert (row.updated_at.minute, row.updated_at.second, row.updated_at.microsecond) == (0, 0, 0)
@@ -56,20 +48,20 @@ def test_stored_times_are_no_finer_than_their_use(app: Flask) -> None:
 
 
 def test_a_stored_reply_is_kept_only_for_retries(app: Flask) -> None:
-    first = _say(app, "k-retry", "1", MONDAY, "SM-retry")
-    assert first and _say(app, "k-retry", "1", MONDAY + timedelta(seconds=20), "SM-retry") == first
+    first = say_sms(app, "k-retry", "1", MONDAY, "SM-retry")
+    assert first and say_sms(app, "k-retry", "1", MONDAY + timedelta(seconds=20), "SM-retry") == first
     with app.extensions["sangkhim.db"].engine.begin() as connection:
         purge(connection, MONDAY + timedelta(hours=STORED_REPLY_HOURS + 1), 24, 7)
     with app.extensions["sangkhim.db"].sessions() as session:
         replies = session.scalars(select(ProcessedMessage.reply)).all()
     assert replies == ["[]"]  # the delivery is still known, its reply is gone
-    late = _say(app, "k-retry", "1", MONDAY + timedelta(hours=3), "SM-retry")
+    late = say_sms(app, "k-retry", "1", MONDAY + timedelta(hours=3), "SM-retry")
     assert late == []  # a very late retry is acknowledged, and counted nothing
 
 
 def test_the_clock_purges_expired_state_while_nobody_writes(app: Flask) -> None:
-    _say(app, "k-old", "hello", MONDAY, "SM-a")
-    _say(app, "k-new", "hello", MONDAY + timedelta(hours=30), "SM-b")
+    say_sms(app, "k-old", "hello", MONDAY, "SM-a")
+    say_sms(app, "k-new", "hello", MONDAY + timedelta(hours=30), "SM-b")
     assert clock_tick(app, MONDAY + timedelta(hours=30, minutes=5)).ran
     assert conversation(app, "k-old") is None  # 30 hours of silence: gone, with no message
     assert conversation(app, "k-new") is not None
@@ -193,8 +185,8 @@ def test_demand_events_are_stored_in_no_order_of_arrival(app: Flask) -> None:
     """A dump lists events in storage order (every column: no index covers it): it must be the
     order of their random ids."""
     for number in range(40):
-        _say(app, f"k-order-{number}", "1", MONDAY + timedelta(minutes=number), f"SM-o{number}")
-        _say(app, f"k-order-{number}", "0", MONDAY + timedelta(minutes=number, seconds=30),
+        say_sms(app, f"k-order-{number}", "1", MONDAY + timedelta(minutes=number), f"SM-o{number}")
+        say_sms(app, f"k-order-{number}", "0", MONDAY + timedelta(minutes=number, seconds=30),
              f"SM-p{number}")
     publish_demand(app)  # the hourly purge publishes them
     engine = app.extensions["sangkhim.db"].engine

@@ -18,12 +18,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import event, select, text
 
-from bot.types import Inbound
-from bot.vocabulary import Channel
 from models import Conversation, Handoff, demand_events, handoffs, retention, sealing, upkeep
 from models.base import make_engine
-from tests.webhooks.channels import clock_tick, conversation, count_rows
-from webhooks import pipeline
+from tests.webhooks.channels import clock_tick, conversation, count_rows, engine_of, say_sms
 
 #: Monday 16 March 2026, 16:40 in Cambodia (UTC+7).
 AT = datetime(2026, 3, 16, 9, 40, tzinfo=UTC)
@@ -34,16 +31,6 @@ UPKEEP_SQL = re.compile(
     r"|audit_log|handoff_key)\b|UPDATE processed_message SET reply",
     re.IGNORECASE,
 )
-
-
-def _say(app: Flask, sender: str, text_: str, now: datetime, sid: str) -> list[str]:
-    with app.app_context():
-        answer = pipeline.process(Inbound(Channel.SMS, sender, text_, provider_id=sid), now)
-    return [m.text for m in answer.messages]
-
-
-def _engine(app: Flask) -> Any:
-    return app.extensions["sangkhim.db"].engine
 
 
 class _Calls:
@@ -73,7 +60,7 @@ def watched(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[_Calls]:
         if UPKEEP_SQL.search(statement):
             seen.statements.append(statement)
 
-    engine = _engine(app)
+    engine = engine_of(app)
     event.listen(engine, "before_cursor_execute", listen)
     yield seen
     event.remove(engine, "before_cursor_execute", listen)
@@ -87,13 +74,13 @@ def test_no_texters_request_purges_publishes_or_compacts(
 ) -> None:
     """Messages across an hour, a day (in Cambodia) and a month, with expired state waiting,
     staged events of ended hours, and opt-outs: the requests run none of it."""
-    _say(sample_app, "k-old", "methadone in Battambang province", AT, "SM-0")
+    say_sms(sample_app, "k-old", "methadone in Battambang province", AT, "SM-0")
     moments = [AT + timedelta(minutes=5), AT + timedelta(hours=1),  # a new hour
                AT + timedelta(hours=8),  # past midnight in Cambodia: a new day
                AT + timedelta(days=20)]  # a new month, everything before expired
     for number, now in enumerate(moments):
-        _say(sample_app, f"k-{number}", "methadone in Kampot province", now, f"SM-a{number}")
-        _say(sample_app, f"k-{number}", "STOP", now + timedelta(seconds=30), f"SM-b{number}")
+        say_sms(sample_app, f"k-{number}", "methadone in Kampot province", now, f"SM-a{number}")
+        say_sms(sample_app, f"k-{number}", "STOP", now + timedelta(seconds=30), f"SM-b{number}")
     client = sample_app.test_client()  # and through the webhook, as Twilio sends it
     from tests.webhooks.channels import TwilioSender
 
@@ -117,15 +104,15 @@ def test_no_texters_request_purges_publishes_or_compacts(
 def test_a_stop_deletes_at_once_and_the_next_tick_compacts(app: Flask, watched: _Calls) -> None:
     clock_tick(app, AT)  # the hour's run is done: what follows is the STOP's doing only
     watched.calls.clear()
-    _say(app, "k-stop", "hello", AT + timedelta(minutes=1), "SM-1")
-    assert upkeep.state(_engine(app))[upkeep.COMPACT] == (None, False)
-    assert "deleted" in _say(app, "k-stop", "STOP", AT + timedelta(minutes=2), "SM-2")[0]
+    say_sms(app, "k-stop", "hello", AT + timedelta(minutes=1), "SM-1")
+    assert upkeep.state(engine_of(app))[upkeep.COMPACT] == (None, False)
+    assert "deleted" in say_sms(app, "k-stop", "STOP", AT + timedelta(minutes=2), "SM-2")[0]
     assert conversation(app, "k-stop") is None  # at once, in the STOP's own turn
-    assert upkeep.state(_engine(app))[upkeep.COMPACT][1] is True  # a compaction is due
+    assert upkeep.state(engine_of(app))[upkeep.COMPACT][1] is True  # a compaction is due
     assert watched.calls == []
     run = clock_tick(app, AT + timedelta(minutes=3))
     assert [job.kind for job in run.jobs] == ["compact"] and run.ok
-    assert upkeep.state(_engine(app))[upkeep.COMPACT][1] is False
+    assert upkeep.state(engine_of(app))[upkeep.COMPACT][1] is False
     assert clock_tick(app, AT + timedelta(minutes=4)).jobs == []  # nothing due any more
 
 
@@ -134,8 +121,8 @@ def test_many_stops_make_one_compaction(app: Flask, watched: _Calls) -> None:
     watched.calls.clear()
     for number in range(25):
         now = AT + timedelta(minutes=1, seconds=number)
-        _say(app, f"k-{number}", "hello", now, f"SM-h{number}")
-        _say(app, f"k-{number}", "STOP", now, f"SM-s{number}")
+        say_sms(app, f"k-{number}", "hello", now, f"SM-h{number}")
+        say_sms(app, f"k-{number}", "STOP", now, f"SM-s{number}")
     assert count_rows(app, Conversation) == 0
     assert watched.calls == []
     run = clock_tick(app, AT + timedelta(minutes=2))
@@ -150,16 +137,16 @@ def test_a_stop_that_ends_a_chat_has_its_key_shredded_by_the_next_tick(
     watched.calls.clear()
     keys = sealing.keyring_of(app.config)
     assert keys is not None
-    with _engine(app).begin() as connection:
+    with engine_of(app).begin() as connection:
         handoff = handoffs.open_handoff(
             connection, keys, address={"to": "+85512300002"}, channel="sms", locale="en",
             province_code=None, district_code=None, topic="talk", now=AT,
             ttl=timedelta(hours=72))
-    _say(app, "k-chat", "hello", AT + timedelta(minutes=1), "SM-c1")
-    with _engine(app).begin() as connection:  # the texter's state names the chat
+    say_sms(app, "k-chat", "hello", AT + timedelta(minutes=1), "SM-c1")
+    with engine_of(app).begin() as connection:  # the texter's state names the chat
         connection.execute(Conversation.__table__.update().values(
             data=f'{{"handoff": "{handoff}"}}'))
-    _say(app, "k-chat", "STOP", AT + timedelta(minutes=2), "SM-c2")
+    say_sms(app, "k-chat", "STOP", AT + timedelta(minutes=2), "SM-c2")
     assert count_rows(app, Handoff) == 0
     assert watched.calls == []  # not shredded in the texter's request
     run = clock_tick(app, AT + timedelta(minutes=3))
@@ -188,7 +175,7 @@ def test_two_runs_at_once_one_runs_the_other_skips(
     monkeypatch.setattr(retention, "purge", slow_purge)
     results: list[upkeep.Run] = []
     first = threading.Thread(target=lambda: results.append(
-        upkeep.run_due(_engine(app), AT, settings)))
+        upkeep.run_due(engine_of(app), AT, settings)))
     first.start()
     try:
         assert inside.wait(30)  # the first run holds the lock, in the middle of its purge
@@ -204,7 +191,7 @@ def test_two_runs_at_once_one_runs_the_other_skips(
 
 
 def test_the_lock_is_free_again_after_a_run_and_after_a_failure(app: Flask) -> None:
-    engine = _engine(app)
+    engine = engine_of(app)
     with upkeep.upkeep_lock(engine) as held:
         assert held
         with upkeep.upkeep_lock(engine) as second:
@@ -217,7 +204,7 @@ def test_the_lock_is_free_again_after_a_run_and_after_a_failure(app: Flask) -> N
 
 
 def test_flask_purge_waits_for_the_lock_and_fails_if_it_stays_held(app: Flask) -> None:
-    with upkeep.upkeep_lock(_engine(app)) as held:
+    with upkeep.upkeep_lock(engine_of(app)) as held:
         assert held
         result = app.test_cli_runner().invoke(args=["purge", "--wait", "0"])
     assert result.exit_code == 1 and "upkeep lock" in result.output
@@ -232,11 +219,11 @@ def test_flask_purge_waits_for_the_lock_and_fails_if_it_stays_held(app: Flask) -
 def test_the_clock_purges_an_expired_chat_with_no_traffic(app: Flask) -> None:
     keys = sealing.keyring_of(app.config)
     assert keys is not None
-    with _engine(app).begin() as connection:
+    with engine_of(app).begin() as connection:
         handoffs.open_handoff(
             connection, keys, address={"to": "+85512300003"}, channel="sms", locale="en",
             province_code=None, district_code=None, topic="talk", now=AT, ttl=timedelta(hours=72))
-    _say(app, "k-quiet", "hello", AT, "SM-q")
+    say_sms(app, "k-quiet", "hello", AT, "SM-q")
     assert clock_tick(app, AT + timedelta(hours=71)).purged.handoffs == 0  # type: ignore[union-attr]
     assert count_rows(app, Handoff) == 1
     run = clock_tick(app, AT + timedelta(hours=73))  # nobody has written since
@@ -280,7 +267,7 @@ def test_a_failed_job_stays_due_and_is_logged(
 def test_the_clock_command_runs_a_tick(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["clock", "--once"])
     assert result.exit_code == 0, result.output
-    state = upkeep.state(_engine(app))
+    state = upkeep.state(engine_of(app))
     assert state[upkeep.HOURLY][0] is not None and state[upkeep.DAILY][0] is not None
 
 
@@ -290,10 +277,10 @@ def test_the_clock_wakes_at_the_top_of_the_hour() -> None:
 
 
 def test_upkeep_state_holds_no_identifier(app: Flask) -> None:
-    _say(app, "k-ident", "hello", AT, "SM-i")
-    _say(app, "k-ident", "STOP", AT, "SM-j")
+    say_sms(app, "k-ident", "hello", AT, "SM-i")
+    say_sms(app, "k-ident", "STOP", AT, "SM-j")
     clock_tick(app, AT)
-    with _engine(app).connect() as connection:
+    with engine_of(app).connect() as connection:
         rows = connection.execute(select(upkeep.Upkeep.__table__)).all()
     assert {row.job for row in rows} <= {upkeep.HOURLY, upkeep.DAILY, upkeep.COMPACT,
                                          upkeep.SHRED}
@@ -302,7 +289,7 @@ def test_upkeep_state_holds_no_identifier(app: Flask) -> None:
 
 
 def test_can_vacuum_is_true_for_the_tables_owner(app: Flask) -> None:
-    assert retention.can_vacuum(_engine(app))
+    assert retention.can_vacuum(engine_of(app))
 
 
 def test_a_role_that_cannot_vacuum_is_warned_about_not_skipped_silently(
@@ -310,10 +297,10 @@ def test_a_role_that_cannot_vacuum_is_warned_about_not_skipped_silently(
 ) -> None:
     """PostgreSQL skips a table its role does not own with a mere notice and reports success;
     upkeep says so (a warning, ``can_vacuum`` for ``flask doctor``) and keeps it due."""
-    if _engine(app).dialect.name != "postgresql":
+    if engine_of(app).dialect.name != "postgresql":
         pytest.skip("a PostgreSQL matter: SQLite has no roles")
     role = "sangkhim_tenant"
-    with _engine(app).begin() as connection:
+    with engine_of(app).begin() as connection:
         if not connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"),
                                   {"r": role}).first():
             connection.execute(text(f"CREATE ROLE {role} LOGIN"))
@@ -330,6 +317,6 @@ def test_a_role_that_cannot_vacuum_is_warned_about_not_skipped_silently(
         assert upkeep.state(tenant)[upkeep.COMPACT][1] is True  # still due: tried again
     finally:
         tenant.dispose()
-        with _engine(app).begin() as connection:
+        with engine_of(app).begin() as connection:
             connection.execute(text(f"DROP OWNED BY {role}"))
             connection.execute(text(f"DROP ROLE {role}"))

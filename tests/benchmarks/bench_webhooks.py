@@ -86,25 +86,8 @@ def messages() -> list[str]:
     return texts + ["1", "១", "2", "MORE", "ភ្នំពេញ", "Battambang"]
 
 
-def lua_script(path: Path, count: int, seed: int) -> None:
-    """Pre-signed requests for wrk: each a new MessageSid, from one of 10,000 senders (a few
-    messages each: short conversations, as texters have). The requests go to a data file
-    beside the script, one per line (signature, tab, form body), read when wrk starts: a
-    script holding tens of thousands of string constants is more than LuaJIT will load."""
-    rng = random.Random(seed)
-    validator = RequestValidator(TOKEN)
-    texts = messages()
-    data = path.with_suffix(".tsv")
-    with data.open("w", encoding="utf-8") as out:
-        for number in range(count):
-            sid = f"SM{number:032x}"
-            params = {
-                "MessageSid": sid, "SmsMessageSid": sid, "AccountSid": "AC" + "0" * 32,
-                "From": f"+8551{rng.randrange(10_000):07d}", "To": "+85500000000",
-                "Body": rng.choice(texts), "NumMedia": "0",
-            }
-            signature = validator.compute_signature(PUBLIC_BASE_URL + PATH, params)
-            out.write(f"{signature}\t{urlencode(params)}\n")  # urlencoded: no tab, no newline
+def write_wrk_script(path: Path, data: Path) -> None:
+    """The wrk script that replays ``data``'s pre-signed requests (signature, tab, form body)."""
     path.write_text(
         """
 local reqs = {}
@@ -130,6 +113,28 @@ end
         % (data, PATH),
         encoding="utf-8",
     )
+
+
+def lua_script(path: Path, count: int, seed: int) -> None:
+    """Pre-signed requests for wrk: each a new MessageSid, from one of 10,000 senders (a few
+    messages each: short conversations, as texters have). The requests go to a data file
+    beside the script, one per line (signature, tab, form body), read when wrk starts: a
+    script holding tens of thousands of string constants is more than LuaJIT will load."""
+    rng = random.Random(seed)
+    validator = RequestValidator(TOKEN)
+    texts = messages()
+    data = path.with_suffix(".tsv")
+    with data.open("w", encoding="utf-8") as out:
+        for number in range(count):
+            sid = f"SM{number:032x}"
+            params = {
+                "MessageSid": sid, "SmsMessageSid": sid, "AccountSid": "AC" + "0" * 32,
+                "From": f"+8551{rng.randrange(10_000):07d}", "To": "+85500000000",
+                "Body": rng.choice(texts), "NumMedia": "0",
+            }
+            signature = validator.compute_signature(PUBLIC_BASE_URL + PATH, params)
+            out.write(f"{signature}\t{urlencode(params)}\n")  # urlencoded: no tab, no newline
+    write_wrk_script(path, data)
 
 
 def start(app: str, port: int, env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
@@ -286,29 +291,7 @@ def stop_flood_script(path: Path, count: int, seed: int) -> None:
             }
             signature = validator.compute_signature(PUBLIC_BASE_URL + PATH, params)
             out.write(f"{signature}\t{urlencode(params)}\n")
-    path.write_text(
-        """
-local reqs = {}
-local i = 0
-init = function(args)
-  for line in io.lines("%s") do
-    local signature, body = line:match("^([^\t]*)\t(.*)$")
-    reqs[#reqs + 1] = {body, signature}
-  end
-  i = tonumber(args[1] or "0")
-end
-request = function()
-  i = i + 1
-  if i > #reqs then i = 1 end
-  local r = reqs[i]
-  return wrk.format("POST", "%s", {
-    ["Content-Type"] = "application/x-www-form-urlencoded",
-    ["X-Twilio-Signature"] = r[2]}, r[1])
-end
-"""
-        % (data, PATH),
-        encoding="utf-8",
-    )
+    write_wrk_script(path, data)
 
 
 def stop_flood(url: str, port: int, ordinary: Path, stops: Path, offset: int, rounds: int,

@@ -223,6 +223,22 @@ def clock_tick(app: Flask, now: datetime | None = None, force: bool = False) -> 
                           upkeep.Settings.from_config(app.config), force=force)
 
 
+def say_sms(app: Flask, sender: str, text: str, now: datetime, sid: str) -> list[str]:
+    """One SMS through the pipeline at ``now`` (no HTTP), from the pseudonym ``sender``: the
+    replies' texts."""
+    from bot.types import Inbound
+    from bot.vocabulary import Channel
+    from webhooks import pipeline
+
+    with app.app_context():
+        answer = pipeline.process(Inbound(Channel.SMS, sender, text, provider_id=sid), now)
+    return [m.text for m in answer.messages]
+
+
+def engine_of(app: Flask) -> Any:
+    return app.extensions["sangkhim.db"].engine
+
+
 def conversation(app: Flask, key: str) -> Conversation | None:
     with app.extensions["sangkhim.db"].sessions() as session:
         return session.get(Conversation, key)
