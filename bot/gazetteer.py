@@ -162,16 +162,20 @@ class Units:
     @classmethod
     def loads(cls, text: str) -> tuple[str, Units]:
         """(the inputs' digest it names, the units) of an artefact's text."""
-        header, _, body = text.partition("\n")
-        form, _, digest = header.partition("\t")
+        return cls._parse(iter(text.splitlines(keepends=True)))
+
+    @classmethod
+    def _parse(cls, lines: Iterator[str]) -> tuple[str, Units]:
+        """Read line by line: the whole text and its list of lines would be 8 MB more at peak."""
+        form, _, digest = next(lines, "").rstrip("\n").partition("\t")
         if form != UNITS_FORMAT:
             raise ValueError(f"gazetteer artefact of format {form!r}, not {UNITS_FORMAT!r}")
         units = cls([], [], [], bytearray(), [])
         codes, names_km, names_en, levels, entries = (
             units.codes, units.names_km, units.names_en, units.levels, units.entries)
         unit = -1
-        for line in body.splitlines():
-            kind, _, rest = line.partition("\t")
+        for line in lines:
+            kind, _, rest = line.rstrip("\n").partition("\t")
             if kind == "f":
                 text, _, plain = rest.partition("\t")
                 entries.append((text, unit, plain, False))
@@ -198,7 +202,8 @@ class Units:
 
     @classmethod
     def read(cls, path: Path) -> tuple[str, Units]:
-        return cls.loads(gzip.decompress(path.read_bytes()).decode("utf-8"))
+        with gzip.open(path, "rt", encoding="utf-8", newline="\n") as handle:
+            return cls._parse(handle)
 
 
 def load_units(places_dir: Path = PLACES_DIR) -> Units:

@@ -68,12 +68,17 @@ LANGUAGE_COLUMN = "locale:en"
 
 class IntentModel:
     def __init__(self, labels: tuple[str, ...], rows: np.ndarray, weights: np.ndarray,
-                 bias: np.ndarray, data_digest: str = "") -> None:
+                 bias: np.ndarray, data_digest: str = "", scale: np.ndarray | None = None) -> None:
         """``labels`` name the columns of ``weights`` and ``bias``; the last may be
-        ``LANGUAGE_COLUMN``, a binary logistic model of the reply language."""
+        ``LANGUAGE_COLUMN``, a binary logistic model of the reply language. With ``scale``,
+        ``weights`` are the file's 8-bit integers (one scale per label), kept as they are: as
+        floats they would take four times the memory (27 MB) in every process that classifies.
+        A message's few rows are scaled when it is read, exactly as the whole matrix was."""
         self.labels = labels
         self.rows = rows.astype(np.int64)  # sorted bucket numbers that have weights
-        self.weights = weights.astype(np.float32)  # one row per bucket, one column per label
+        # one row per bucket, one column per label
+        self._weights = weights if scale is not None else weights.astype(np.float32)
+        self._scale = None if scale is None else scale.astype(np.float32)
         self.bias = bias.astype(np.float32)
         self._intent_columns = len(labels) - (labels[-1] == LANGUAGE_COLUMN if labels else 0)
         #: SHA-256 of the training data the model was made from (see tests/intent_training.py).
@@ -89,7 +94,7 @@ class IntentModel:
             at[at == len(self.rows)] = 0
             known = self.rows[at] == wanted
             if known.any():
-                scores += np.asarray(values, dtype=np.float32)[known] @ self.weights[at[known]]
+                scores += np.asarray(values, dtype=np.float32)[known] @ self._rows(at[known])
         intents = scores[: self._intent_columns]
         exp = np.exp(intents - intents.max())
         probabilities = exp / exp.sum()
@@ -98,6 +103,17 @@ class IntentModel:
             english = float(1.0 / (1.0 + np.exp(-scores[-1])))
         return Prediction(self.labels[: self._intent_columns],
                           tuple(float(p) for p in probabilities), english)
+
+    def _rows(self, at: np.ndarray) -> np.ndarray:
+        """The float weights of the rows at ``at``."""
+        if self._scale is None:
+            return self._weights[at]
+        return self._weights[at].astype(np.float32) * self._scale
+
+    @property
+    def weights(self) -> np.ndarray:
+        """Every row's float weights (made afresh from 8-bit ones: for saving and digests)."""
+        return self._rows(np.arange(len(self.rows)))
 
     # --- storage ---------------------------------------------------------------------------
     def save(self, path: Path = MODEL_FILE) -> None:
@@ -130,9 +146,8 @@ class IntentModel:
                 rows = data["rows"]
                 if len(rows) and (rows.min() < 0 or rows.max() >= DIMENSION):
                     raise ModelError(f"{path}: bucket numbers outside 0..{DIMENSION - 1}")
-                weights = data["weights"].astype(np.float32) * data["scale"]
-                return cls(tuple(str(label) for label in data["labels"]), rows, weights,
-                           data["bias"], str(data["data_digest"]))
+                return cls(tuple(str(label) for label in data["labels"]), rows, data["weights"],
+                           data["bias"], str(data["data_digest"]), scale=data["scale"])
         except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
             raise ModelError(f"{path}: cannot read the intent model ({error}); "
                              "build it with `make model`") from error
