@@ -181,16 +181,22 @@ class Units:
     def loads(cls, text: str) -> tuple[str, Units]:
         """(the inputs' digest it names, the units) of an artefact's text: a few ``split``
         calls, no loop in Python over the 50,000 values."""
-        lines = text.split("\n")
+        return cls._parse(text.splitlines(keepends=True))
+
+    @classmethod
+    def _parse(cls, found: Iterable[str]) -> tuple[str, Units]:
+        lines = [line.rstrip("\n") for line in found] + [""]
         form, _, digest = lines[0].partition("\t")
         if form != UNITS_FORMAT:
             raise ValueError(f"gazetteer artefact of format {form!r}, not {UNITS_FORMAT!r}")
         if len(lines) != 10 or lines[9]:
             raise ValueError("gazetteer artefact: expected 9 lines")
         codes, levels, names_km, names_en, texts, units, plains, aliases_from = lines[1:9]
+        numbers = list(range(len(levels)))  # one int object per unit, however many forms
         loaded = cls(codes.split("\t"), names_km.split("\t"), names_en.split("\t"),
                      bytearray(map(int, levels)), texts.split("\t"),
-                     list(map(int, units.split("\t"))), plains.split("\t"), int(aliases_from))
+                     [numbers[int(unit)] for unit in units.split("\t")], plains.split("\t"),
+                     int(aliases_from))
         sizes = {len(loaded.codes), len(loaded.names_km), len(loaded.names_en), len(loaded.levels)}
         if len(sizes) != 1 or len({len(loaded.texts), len(loaded.units), len(loaded.plains)}) != 1:
             raise ValueError("gazetteer artefact: columns of different lengths")
@@ -205,7 +211,9 @@ class Units:
 
     @classmethod
     def read(cls, path: Path) -> tuple[str, Units]:
-        return cls.loads(gzip.decompress(path.read_bytes()).decode("utf-8"))
+        """Column by column: the whole text at once would be 5 MB more at the peak."""
+        with gzip.open(path, "rt", encoding="utf-8", newline="\n") as handle:
+            return cls._parse(handle)
 
 
 def load_units(places_dir: Path = PLACES_DIR) -> Units:
