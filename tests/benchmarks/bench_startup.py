@@ -9,6 +9,11 @@ the way an operator starts it, in the development configuration ``make`` sets:
 - ``flask --help``, ``flask classify`` of one message and ``flask routes``: wall time and
   peak memory (``ru_maxrss`` of that one child, from ``os.wait4``).
 
+Each row also gives the CPU seconds (user + system) of the process: on a machine busy with
+other work, wall time grows with the load and CPU time much less. Python may write its
+bytecode cache (``PYTHONDONTWRITEBYTECODE`` is taken out of the children's environment), as it
+does for anyone who runs the app from a checkout; the image ships the cache (Dockerfile).
+
 Each figure is the median of ``--runs`` runs, after one run that is not counted. ``--before
 PATH`` measures another checkout too (``git worktree add /tmp/before <ref>``), with this
 checkout's Python, alternating the two so a machine that slows down slows both: each figure is
@@ -57,6 +62,7 @@ COMMANDS = (
 @dataclass(frozen=True)
 class Run:
     wall: float
+    cpu: float
     peak_mb: float
     inside: float | None
 
@@ -75,7 +81,7 @@ with tempfile.TemporaryFile() as errors:
     if status:
         errors.seek(0)
         sys.exit(errors.read().decode()[-600:])
-print(wall, usage.ru_maxrss, (out.decode().split() or [""])[-1])
+print(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, (out.decode().split() or [""])[-1])
 """
 
 
@@ -83,13 +89,14 @@ def measure(command: Command, tree: Path) -> Run:
     """One run of ``command`` in ``tree`` (its code first on the path)."""
     env = {**os.environ, "SANGKHIM_ENV": os.environ.get("SANGKHIM_ENV", "development"),
            "PYTHONPATH": str(tree), "FLASK_APP": "webhooks"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     done = subprocess.run([str(PYTHON), "-c", WAITER, *command.argv], cwd=tree, env=env,
                           capture_output=True, text=True, check=False)
     if done.returncode:
         raise SystemExit(f"{' '.join(command.argv)} failed in {tree}: {done.stderr}")
-    wall, peak_kb, last = done.stdout.split()
-    inside = float(last) if command.timed_inside else None
-    return Run(float(wall), int(peak_kb) / 1024, inside)
+    wall, cpu, peak_kb, *last = done.stdout.split()
+    inside = float(last[0]) if command.timed_inside else None
+    return Run(float(wall), float(cpu), int(peak_kb) / 1024, inside)
 
 
 def median(values: Sequence[float]) -> float:
@@ -117,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             timed = f"  in-process {median(inside):.2f} s" if inside else ""
             label = f"{command.label} [{name}]" if args.before else command.label
             print(f"  {label:42s} wall {median([r.wall for r in measured]):.2f} s  "
+                  f"cpu {median([r.cpu for r in measured]):.2f} s  "
                   f"peak {median([r.peak_mb for r in measured]):.0f} MB{timed}")
     return 0
 
