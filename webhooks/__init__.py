@@ -14,7 +14,7 @@ from bot.intents import default_classifier
 from webhooks import commands, database, doctor, errors, logs, outreach
 from webhooks import config as settings_loader
 
-__all__ = ["check_config", "create_app"]
+__all__ = ["check_config", "create_app", "warm_up"]
 
 
 def check_config() -> None:
