@@ -239,7 +239,7 @@ class Gazetteer:
         units: Units | None = None,
     ) -> None:
         """``units``: already built or read (:func:`load_units` of ``places_dir`` by default)."""
-        units = units or load_units(places_dir)
+        units = units if units is not None else load_units(places_dir)
         self.folder = Folder(read_folds(places_dir / "folds.tsv"))
         self.codes = units.codes
         self.names_km = units.names_km
