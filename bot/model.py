@@ -5,7 +5,9 @@ The model predicts *labels*: an intent, or ``intent/topic`` for the intents whos
 depend on what exactly was asked (``emergency/crisis``, ``faq_privacy/police``...). Its file
 (``locales/model/intent_model.npz``) keeps only the hash buckets the training data used, with
 weights quantised to 8 bits per class, so it is small enough to ship in the repository and to
-load in every web worker. Using it needs NumPy only; training needs scikit-learn.
+load in every web worker. Using it needs NumPy only; training needs scikit-learn. NumPy is
+imported by the methods that use it: a process that never classifies (``flask --help``, ``flask
+db upgrade``) does not pay its 0.1 s and 12 MB.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from bot.features import DIMENSION, FEATURES_VERSION, feature_vector
+
+if TYPE_CHECKING:
+    import numpy as np
 
 MODEL_FILE = Path(__file__).resolve().parent.parent / "locales" / "model" / "intent_model.npz"
 
@@ -68,12 +72,19 @@ LANGUAGE_COLUMN = "locale:en"
 
 class IntentModel:
     def __init__(self, labels: tuple[str, ...], rows: np.ndarray, weights: np.ndarray,
-                 bias: np.ndarray, data_digest: str = "") -> None:
+                 bias: np.ndarray, data_digest: str = "", scale: np.ndarray | None = None) -> None:
         """``labels`` name the columns of ``weights`` and ``bias``; the last may be
-        ``LANGUAGE_COLUMN``, a binary logistic model of the reply language."""
+        ``LANGUAGE_COLUMN``, a binary logistic model of the reply language. With ``scale``,
+        ``weights`` are the file's 8-bit integers (one scale per label), kept as they are: as
+        floats they would take four times the memory (27 MB) in every process that classifies.
+        A message's few rows are scaled when it is read, exactly as the whole matrix was."""
+        import numpy as np
+
         self.labels = labels
         self.rows = rows.astype(np.int64)  # sorted bucket numbers that have weights
-        self.weights = weights.astype(np.float32)  # one row per bucket, one column per label
+        # one row per bucket, one column per label
+        self._weights = weights if scale is not None else weights.astype(np.float32)
+        self._scale = None if scale is None else scale.astype(np.float32)
         self.bias = bias.astype(np.float32)
         self._intent_columns = len(labels) - (labels[-1] == LANGUAGE_COLUMN if labels else 0)
         #: SHA-256 of the training data the model was made from (see tests/intent_training.py).
@@ -81,6 +92,8 @@ class IntentModel:
 
     # --- use -------------------------------------------------------------------------------
     def predict(self, normalised: str, cues: Mapping[str, float] | None = None) -> Prediction:
+        import numpy as np
+
         buckets, values = feature_vector(normalised, cues)
         scores = self.bias.copy()
         if buckets:
@@ -89,7 +102,7 @@ class IntentModel:
             at[at == len(self.rows)] = 0
             known = self.rows[at] == wanted
             if known.any():
-                scores += np.asarray(values, dtype=np.float32)[known] @ self.weights[at[known]]
+                scores += np.asarray(values, dtype=np.float32)[known] @ self._rows(at[known])
         intents = scores[: self._intent_columns]
         exp = np.exp(intents - intents.max())
         probabilities = exp / exp.sum()
@@ -99,9 +112,26 @@ class IntentModel:
         return Prediction(self.labels[: self._intent_columns],
                           tuple(float(p) for p in probabilities), english)
 
+    def _rows(self, at: np.ndarray) -> np.ndarray:
+        """The float weights of the rows at ``at``."""
+        import numpy as np
+
+        if self._scale is None:
+            return self._weights[at]
+        return self._weights[at].astype(np.float32) * self._scale
+
+    @property
+    def weights(self) -> np.ndarray:
+        """Every row's float weights (made afresh from 8-bit ones: for saving and digests)."""
+        import numpy as np
+
+        return self._rows(np.arange(len(self.rows)))
+
     # --- storage ---------------------------------------------------------------------------
     def save(self, path: Path = MODEL_FILE) -> None:
         """Write the model with 8-bit weights (one scale per label)."""
+        import numpy as np
+
         scale = np.abs(self.weights).max(axis=0) / 127.0
         scale[scale == 0] = 1.0
         quantised = np.round(self.weights / scale).astype(np.int8)
@@ -120,6 +150,8 @@ class IntentModel:
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> IntentModel:
+        import numpy as np
+
         try:
             with path.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
                 if str(data["features"]) != FEATURES_VERSION:
@@ -130,15 +162,16 @@ class IntentModel:
                 rows = data["rows"]
                 if len(rows) and (rows.min() < 0 or rows.max() >= DIMENSION):
                     raise ModelError(f"{path}: bucket numbers outside 0..{DIMENSION - 1}")
-                weights = data["weights"].astype(np.float32) * data["scale"]
-                return cls(tuple(str(label) for label in data["labels"]), rows, weights,
-                           data["bias"], str(data["data_digest"]))
+                return cls(tuple(str(label) for label in data["labels"]), rows, data["weights"],
+                           data["bias"], str(data["data_digest"]), scale=data["scale"])
         except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
             raise ModelError(f"{path}: cannot read the intent model ({error}); "
                              "build it with `make model`") from error
 
     def digest(self) -> str:
         """A fingerprint of the weights, to tell whether two models are the same."""
+        import numpy as np
+
         sha = hashlib.sha256()
         for part in (self.rows, np.round(self.weights, 4), np.round(self.bias, 4)):
             sha.update(np.ascontiguousarray(part).tobytes())

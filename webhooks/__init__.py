@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import click
 from flask import Flask
 
 from bot.intents import default_classifier
@@ -13,7 +14,7 @@ from bot.intents import default_classifier
 from webhooks import commands, database, doctor, errors, logs, outreach
 from webhooks import config as settings_loader
 
-__all__ = ["check_config", "create_app"]
+__all__ = ["check_config", "create_app", "warm_up"]
 
 
 def check_config() -> None:
@@ -46,7 +47,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not settings["PRODUCTION"]:
         app.register_blueprint(simulator.bp)
     outreach.init_app(app)
-    # Load the lexicons and the village gazetteer (about a second, once per process) now, in
-    # each worker as it starts, rather than on the first texter's message.
-    default_classifier()
+    if click.get_current_context(silent=True) is None:  # gunicorn, a test: not a `flask` command
+        warm_up(settings)
     return app
+
+
+def warm_up(settings: Mapping[str, Any]) -> None:
+    """Load the lexicons, the model and the village gazetteer (about 0.2 s, once per process)
+    now, in each web worker as it starts, rather than on the first texter's message; and the
+    Telegram library where the channel is on. A ``flask`` command skips this: each loads what
+    it uses when it uses it (``flask classify`` the classifier, ``flask --help`` nothing)."""
+    default_classifier()
+    if "telegram" in settings["CHANNELS"]:
+        from webhooks import telegram
+
+        telegram.update_class()

@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 import string
 
-from zxcvbn import matching, scoring
 
 #: Bits a key must hold: SECRET_KEY, PSEUDONYM_KEY, HANDOFF_KEY.
 KEY_MIN_BITS = 128
@@ -61,6 +60,8 @@ def key_bits(value: str, words: tuple[str, ...] = ()) -> float:
     value = value[:READ_LIMIT]
     if not value:
         return 0.0
+    from zxcvbn import matching, scoring  # at use: its dictionaries take a while to import
+
     dictionaries = dict(matching.RANKED_DICTIONARIES)  # a copy: the module's stays as it is
     dictionaries["user_inputs"] = matching.build_ranked_dict(
         [w.lower() for w in (*PROJECT_WORDS, *words) if w]

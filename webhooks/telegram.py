@@ -14,20 +14,33 @@ Telegram retry. A private message is parsed from the fields the bot uses alone, 
 
 from __future__ import annotations
 
+import functools
 import hmac
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Response, abort, current_app, jsonify, request
-from telegram import Message, Update
 
 from bot.types import GeoPoint, Inbound
 from bot.vocabulary import Capabilities, Channel, Locale
-from webhooks import pipeline, telegram_api
+from webhooks import pipeline
 from webhooks.channels import Acknowledge, Parsed, default_capabilities
 from webhooks.pseudonym import sender_key
 
+if TYPE_CHECKING:
+    from telegram import Message, Update
+
 MAX_TEXT_CHARS = 4096  # Telegram's own limit for a message
+
+
+@functools.cache
+def update_class() -> type[Update]:
+    """python-telegram-bot's ``Update``, imported at first use: the library takes about 0.1 s to
+    import, which every process would pay whether Telegram is on or not. ``create_app`` calls
+    this when the channel is on, so a worker's first Telegram message does not wait for it."""
+    from telegram import Update
+
+    return Update
 
 
 class Ignored(Exception):
@@ -50,7 +63,7 @@ def parse() -> tuple[Inbound, int]:
     # python-telegram-bot does not check field types, so a wrongly typed field (text: 5,
     # date: 10**20, language_code: 5) only fails when used: every such failure is a 400.
     try:
-        update = Update.de_json(
+        update = update_class().de_json(
             {"update_id": payload["update_id"], "message": _used_fields(payload["message"])}, None
         )
         message = update.message
@@ -143,6 +156,8 @@ def render(answer: pipeline.Answer, chat_id: int) -> Response:
     venues = [v for m in answer.messages for v in m.venues]
     if venues and current_app.config.get("TELEGRAM_BOT_TOKEN"):
         config = dict(current_app.config)
+        from webhooks import telegram_api  # the Bot API client: only when there are pins
+
         response.call_on_close(lambda: telegram_api.send_venues(config, chat_id, venues))
     return response
 
@@ -172,6 +187,8 @@ class TelegramAdapter:
         return render(answer, parsed.reply_to)
 
     def send(self, config: Mapping[str, Any], address: Mapping[str, Any], text: str) -> None:
+        from webhooks import telegram_api
+
         telegram_api.send_text(config, int(address["chat_id"]), text)
 
 

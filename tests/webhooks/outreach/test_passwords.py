@@ -81,3 +81,14 @@ def test_an_admin_cannot_set_a_guessable_temporary_password(app: Flask) -> None:
                                             "password": "abcdefghijklmnop"}, page="/outreach/users")
     assert page.status_code == 400
     assert WEAK_REASONS["sequence"] in page.get_data(as_text=True)
+
+
+def test_the_dummy_hash_costs_what_a_real_one_does() -> None:
+    """An unknown e-mail is verified against a written-out hash: it must have the parameters
+    (memory, time, lanes) of every new hash, or the answer would say the account is unknown."""
+    from webhooks.outreach import passwords
+
+    real = passwords.hash_password("a long test password")
+    assert passwords._DUMMY_HASH.rsplit("$", 2)[0] == real.rsplit("$", 2)[0]  # noqa: SLF001
+    assert not passwords.needs_rehash(passwords._DUMMY_HASH)  # noqa: SLF001
+    assert passwords.verify_password(None, "sangkhim-no-such-account") is False

@@ -1,0 +1,79 @@
+"""What a process loads as it starts (README, "Performance, measured"): a ``flask`` command loads
+only what it uses, and a web worker has the classifier ready before its first texter.
+
+Each case runs in a fresh Python process, since this one has long since imported everything.
+Only which modules are loaded is checked, never how long anything took (that is ``make bench``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from webhooks.config import DEV_SECRETS
+
+ROOT = Path(__file__).resolve().parent.parent
+#: Libraries that no command needs merely to start, each loaded where it is used.
+LAZY = ("numpy", "alembic", "telegram", "zxcvbn", "holidays")
+
+
+def loaded_after(code: str, tmp_path: Path) -> dict[str, bool]:
+    """Run ``code`` in a new process (development settings, its own instance folder) and say
+    which of ``LAZY`` and the classifier it loaded."""
+    probe = (
+        f"{code}\n"
+        "import json, sys\n"
+        "from bot.intents import default_classifier\n"
+        f"loaded = {{name: name in sys.modules for name in {LAZY!r}}}\n"
+        "loaded['classifier'] = default_classifier.cache_info().currsize == 1\n"
+        "print(json.dumps(loaded))\n"
+    )
+    # every development secret given, so that nothing is written under the checkout's instance/
+    env = {**os.environ, "SANGKHIM_ENV": "development", "PYTHONPATH": str(ROOT),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'startup.db'}",
+           **{key: secrets.token_urlsafe(32) for key in DEV_SECRETS}}
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.splitlines()[-1])  # type: ignore[no-any-return]
+
+
+CLI = (
+    "from flask.cli import FlaskGroup\n"
+    "from webhooks import create_app\n"
+    "import contextlib, io\n"
+    "with contextlib.redirect_stdout(io.StringIO()):\n"
+    "    FlaskGroup(create_app=create_app).main({args!r}, standalone_mode=False)\n"
+)
+
+
+@pytest.mark.parametrize("args", [["--help"], ["routes"]], ids=["help", "routes"])
+def test_a_flask_command_loads_nothing_it_does_not_use(args: list[str], tmp_path: Path) -> None:
+    loaded = loaded_after(CLI.format(args=args), tmp_path)
+    assert not any(loaded.values()), loaded
+
+
+def test_flask_classify_loads_the_classifier_and_not_the_rest(tmp_path: Path) -> None:
+    loaded = loaded_after(CLI.format(args=["classify", "clinic in battambang"]), tmp_path)
+    assert loaded == {"numpy": True, "alembic": False, "telegram": False, "zxcvbn": False,
+                      "holidays": False, "classifier": True}
+
+
+def test_a_web_worker_has_the_classifier_and_telegram_ready(tmp_path: Path) -> None:
+    """``create_app`` outside a command (gunicorn, a test) warms up, so no texter waits."""
+    loaded = loaded_after("from webhooks import create_app\ncreate_app()", tmp_path)
+    assert loaded["classifier"] and loaded["numpy"] and loaded["telegram"], loaded
+    assert not loaded["alembic"] and not loaded["zxcvbn"], loaded
+
+
+def test_without_telegram_its_library_is_not_loaded(tmp_path: Path) -> None:
+    loaded = loaded_after(
+        "import os\nos.environ['SANGKHIM_CHANNELS'] = 'twilio'\n"
+        "from webhooks import create_app\ncreate_app()", tmp_path)
+    assert loaded["classifier"] and not loaded["telegram"], loaded
