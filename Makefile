@@ -99,6 +99,9 @@ CLOCK_TESTS ?= tests/bot tests/webhooks tests/models tests/test_cli.py tests/tes
 	tests/test_upkeep.py tests/test_demand_staging.py tests/test_demand_order.py tests/test_privacy.py \
 	--ignore=tests/bot/test_accuracy.py --ignore=tests/bot/test_model.py
 CLOCK_PYTEST_ARGS ?= -k "not postgresql"
+# Tests marked timed_wait (a thread's timeout in real seconds) are left out: under libfaketime a
+# timed wait (threading.Event.wait) never returns, and with the monotonic clock left real
+# time.sleep fails (EINVAL). They read no date.
 CLOCK_INSTANTS ?= "2026-12-31 07:59:00 +07:00" "2026-12-31 11:30:00 +07:00" \
 	"2028-12-31 23:59:30 +07:00" "2027-01-10 10:00:00 +07:00" "2027-04-14 10:00:00 +07:00"
 
@@ -107,7 +110,8 @@ test-clock: dev-deps compile
 		|| { echo "test-clock needs libfaketime: apt-get install faketime"; exit 1; }
 	@failed=""; for instant in $(CLOCK_INSTANTS); do \
 		echo "--- the tests at $$instant (Cambodia), $$(date -u -d "$$instant" '+%F %T UTC')"; \
-		faketime "$$instant" $(BIN)/pytest -x -q -p no:cacheprovider $(CLOCK_PYTEST_ARGS) $(CLOCK_TESTS) \
+		faketime "$$instant" $(BIN)/pytest -x -q -p no:cacheprovider -m "not timed_wait" \
+			$(CLOCK_PYTEST_ARGS) $(CLOCK_TESTS) \
 			|| failed="$$failed\n  $$instant"; \
 	done; \
 	if [ -n "$$failed" ]; then echo -e "test-clock: failed at$$failed"; exit 1; fi; \

@@ -85,6 +85,7 @@ def test_readiness_compares_the_migrations_with_the_code(
             connection.execute(text("INSERT INTO alembic_version VALUES (:v)"), {"v": head})
 
 
+@pytest.mark.timed_wait
 def test_a_database_that_hangs_gets_readiness_a_503_not_a_hang(
     app: Flask, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
