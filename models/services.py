@@ -113,11 +113,34 @@ class SqlDirectory:
     def find(self, service_types: Sequence[ServiceType]) -> list[ServiceInfo]:
         statement = _FIND_WITH_SAMPLE if self._include_sample else _FIND_REAL
         rows = self._executor.execute(statement, {"types": [str(t) for t in service_types]})
-        return [service_info(row) for row in rows]
+        return [_info(row) for row in rows.all()]  # fetched at once, not row by row
 
 
+def _info(row: Any) -> ServiceInfo:
+    """The ``ServiceInfo`` of a row, made once per distinct row: a national directory has over
+    a thousand services, and building the same frozen objects for every message took most of
+    the time of finding the nearest (``make bench``, directory scale). The row's values are the
+    key, so a changed service is a new entry, never a stale one; the memo is per process and
+    bounded (emptied when it outgrows ``_MEMO_LIMIT``, e.g. after many edits)."""
+    key = tuple(row)
+    found = _memo.get(key)
+    if found is None:
+        if len(_memo) >= _MEMO_LIMIT:
+            _memo.clear()
+        found = _memo[key] = service_info(row)
+    return found
+
+
+_MEMO_LIMIT = 20_000
+_memo: dict[tuple[Any, ...], ServiceInfo] = {}
 _services = Service.__table__
-_FIND_WITH_SAMPLE = select(_services).where(
+#: Only the columns the engine reads (``service_info``), not the bookkeeping ones.
+_FIND_COLUMNS = [_services.c[name] for name in (
+    "id", "service_type", "name_km", "name_en", "address_km", "address_en", "province_code",
+    "district_code", "commune_code", "latitude", "longitude", "phone", "opening_hours",
+    "languages", "is_free", "is_voluntary", "is_walk_in", "is_full", "is_sample", "verified_on",
+)]
+_FIND_WITH_SAMPLE = select(*_FIND_COLUMNS).where(
     _services.c.service_type.in_(bindparam("types", expanding=True)),
     _services.c.is_active.is_(True),
     _services.c.is_voluntary.is_(True),
