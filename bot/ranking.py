@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from bot import hours
 from bot.directory import ServiceInfo
-from bot.geo import ReferencePoints, distance_km
+from bot.geo import ReferencePoints, distances_from
 from bot.types import GeoPoint
 from bot.vocabulary import Outcome
 
@@ -67,11 +67,14 @@ def measure(
     # their hours ("Mo-Fr 08:00-17:00") share it, worked out once per call.
     statuses: dict[str, hours.Status] = {}
     unknown = hours.Status(None)
+    from_origin = distances_from(origin) if origin is not None else None
     for service in services:
         distance = None
-        if origin is not None:
-            where = service.point or points.point(service.place_code)
-            distance = distance_km(origin, where) if where is not None else None
+        if from_origin is not None:
+            if service.latitude is not None and service.longitude is not None:
+                distance = from_origin(service.latitude, service.longitude)
+            elif (where := points.point(service.place_code)) is not None:
+                distance = from_origin(where.latitude, where.longitude)
         status = unknown
         if when:
             status = statuses.get(service.opening_hours)  # type: ignore[assignment]
