@@ -35,14 +35,14 @@ def distances_from(origin: GeoPoint) -> Callable[[float, float], float]:
     """``distance_km`` from ``origin`` to (latitude, longitude), with the origin's part worked
     out once: ranking measures hundreds of services from one point. The same operations in
     the same order, so the same figures to the last bit."""
-    sin, cos, radians = math.sin, math.cos, math.radians
+    sin, cos, radians, asin, sqrt = math.sin, math.cos, math.radians, math.asin, math.sqrt
     lat1, lon1 = radians(origin.latitude), radians(origin.longitude)
-    cos1 = cos(lat1)
+    cos1, diameter = cos(lat1), 2 * EARTH_RADIUS_KM
 
     def distance(latitude: float, longitude: float) -> float:
         lat2, lon2 = radians(latitude), radians(longitude)
-        h = sin((lat2 - lat1) / 2) ** 2 + cos1 * cos(lat2) * sin((lon2 - lon1) / 2) ** 2
-        return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+        root = sqrt(sin((lat2 - lat1) / 2) ** 2 + cos1 * cos(lat2) * sin((lon2 - lon1) / 2) ** 2)
+        return diameter * asin(root if root < 1.0 else 1.0)
 
     return distance
 
