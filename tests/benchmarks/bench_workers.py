@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -54,8 +55,6 @@ def measure(label: str, checkout: Path, script: Path, seconds: int, connections:
         url = f"sqlite:///{folder}/bench.db"
         env = {**os.environ, **webhooks.SETTINGS, "DATABASE_URL": url, "FLASK_APP": "webhooks"}
         for args in (["db", "upgrade"], ["directory", "import", "--sample"]):
-            import subprocess
-
             subprocess.run([sys.executable, "-m", "flask", *args], cwd=checkout, env=env,
                            check=True, capture_output=True)
         port = webhooks.free_port()
