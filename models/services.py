@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeAlias
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Boolean, Date, Float, Integer, String, Text, bindparam, select, update
+from sqlalchemy import BigInteger, Boolean, Date, Float, Integer, String, Text, bindparam, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.directory import ServiceInfo
@@ -98,10 +99,33 @@ def expire_full(executor: Executor, now: datetime, days: int = FULL_EXPIRES_DAYS
     return [(row.id, row.name_en) for row in stale]
 
 
+class DirectoryVersion(Base):
+    """One row: a token that every change to ``service`` replaces, in the same transaction
+    (triggers of migration 0015, on both engines). ``SqlDirectory`` reads it to know whether
+    the services it keeps are still the database's."""
+
+    __tablename__ = "directory_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[int] = mapped_column(BigInteger)
+
+
+#: Services kept per (with samples?, service types): the directory's token and the services.
+Kept: TypeAlias = dict[tuple[bool, tuple[str, ...]], tuple[int, tuple[ServiceInfo, ...]]]
+
+
 class SqlDirectory:
     """``bot.directory.Directory`` over the database, for one request's connection or session.
 
-    In production sample entries are never served (``include_sample=False``)."""
+    In production sample entries are never served (``include_sample=False``).
+
+    The services found are kept in the process, per database, and used again while the
+    directory's token (``DirectoryVersion``) is unchanged: a message then reads one small row
+    instead of every service of the asked types (over a thousand in a national directory).
+    The token is read in the request's own transaction, and any change to the directory
+    replaces it in the change's transaction, so what is served is never older than what
+    reading the services would give. Without the row (a table emptied by hand), nothing is
+    kept."""
 
     def __init__(
         self, executor: Executor, include_sample: bool = True, helpline: str | None = None
@@ -111,13 +135,66 @@ class SqlDirectory:
         self.helpline = helpline
 
     def find(self, service_types: Sequence[ServiceType]) -> list[ServiceInfo]:
+        types = tuple(str(t) for t in service_types)
+        token = self._executor.execute(_TOKEN).scalar()
+        kept = _kept_for(self._executor)
+        key = (self._include_sample, types)
+        if token is not None and kept is not None and (found := kept.get(key)) is not None:
+            if found[0] == token:
+                return list(found[1])
         statement = _FIND_WITH_SAMPLE if self._include_sample else _FIND_REAL
-        rows = self._executor.execute(statement, {"types": [str(t) for t in service_types]})
-        return [service_info(row) for row in rows]
+        rows = self._executor.execute(statement, {"types": list(types)})
+        services = [_info(row) for row in rows.all()]  # fetched at once, not row by row
+        if token is not None and kept is not None:
+            kept[key] = (token, tuple(services))
+        return services
 
 
+def _kept_for(executor: Executor) -> Kept | None:
+    """The services kept for the database ``executor`` works on (keyed by its engine's pool,
+    which the app's engines for writes and for reads share); None if it cannot be told."""
+    engine = getattr(executor, "engine", None)
+    if engine is None and hasattr(executor, "get_bind"):
+        engine = executor.get_bind()
+    pool = getattr(engine, "pool", None)
+    if pool is None:
+        return None
+    kept = _kept.get(pool)
+    if kept is None:
+        kept = _kept[pool] = {}
+    return kept
+
+
+#: Per database (its engine's pool, held weakly: a disposed engine's services go with it).
+_kept: WeakKeyDictionary[Any, Kept] = WeakKeyDictionary()
+
+
+def _info(row: Any) -> ServiceInfo:
+    """The ``ServiceInfo`` of a row, made once per distinct row: a national directory has over
+    a thousand services, and building the same frozen objects again took much of the time of
+    finding the nearest (``make bench``, directory scale). The row's values are the key, so a
+    changed service is a new entry, never a stale one; the memo is per process and bounded
+    (emptied when it outgrows ``_MEMO_LIMIT``, e.g. after many edits)."""
+    key = tuple(row)
+    found = _memo.get(key)
+    if found is None:
+        if len(_memo) >= _MEMO_LIMIT:
+            _memo.clear()
+        found = _memo[key] = service_info(row)
+    return found
+
+
+_MEMO_LIMIT = 20_000
+_memo: dict[tuple[Any, ...], ServiceInfo] = {}
 _services = Service.__table__
-_FIND_WITH_SAMPLE = select(_services).where(
+_TOKEN = select(DirectoryVersion.token).where(DirectoryVersion.id == 1)
+#: Only the columns the engine reads (``service_info``), not the bookkeeping ones.
+_FIND_COLUMNS = [_services.c[name] for name in (
+    "id", "service_type", "name_km", "name_en", "address_km", "address_en", "province_code",
+    "district_code", "commune_code", "latitude", "longitude", "phone", "opening_hours",
+    "languages", "is_free", "is_voluntary", "is_walk_in", "is_full", "is_sample", "verified_on",
+)]
+_FIND_WITH_SAMPLE = select(*_FIND_COLUMNS).where(
     _services.c.service_type.in_(bindparam("types", expanding=True)),
     _services.c.is_active.is_(True),
     _services.c.is_voluntary.is_(True),

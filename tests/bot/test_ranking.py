@@ -121,6 +121,20 @@ def test_the_status_says_when_a_closed_service_opens() -> None:
             item.status.opens_weekday) == (False, 3, "08:00", 0)
 
 
+def test_services_that_share_their_hours_get_the_status_each_would_get_alone() -> None:
+    """``measure`` works a status out once per distinct hours text: the same as one by one."""
+    from bot.ranking import service_status
+
+    when = Moment(datetime(2026, 3, 20, 16, 30))  # Friday afternoon
+    services = [service(i, "12", point=near(i), hours=h) for i, h in enumerate(
+        ["Mo-Fr 08:00-17:00", "Sa 08:00-12:00", "Mo-Fr 08:00-17:00", "", "Sa 08:00-12:00",
+         "24/7", "Mo-Fr 08:00-16:00"], start=1)]
+    ranked = rank(services, POINTS, PHNOM_PENH, when=when)
+    assert {r.service.id: r.status for r in ranked} == {
+        s.id: service_status(s, when) for s in services}
+    assert len({r.status for r in ranked}) == 5
+
+
 def test_on_khmer_new_year_the_methadone_clinic_open_every_day_comes_first() -> None:
     """Tuesday 14 April 2026, 09:00: a weekday clinic next door is closed for the holiday until
     Friday; a Mo-Su clinic farther away (same band) keeps its hours."""

@@ -103,6 +103,31 @@ def test_marking_full_changes_what_the_bot_lists(sample_app: Flask) -> None:
     assert actions == ["service.mark_full", "service.mark_not_full", "service.close", "service.reopen"]
 
 
+def test_the_bot_sees_an_edited_service_and_reuses_unchanged_ones(sample_app: Flask) -> None:
+    """``SqlDirectory.find`` keeps each row's ``ServiceInfo`` (a national directory is over a
+    thousand services a message): an unchanged row gives the same object again, and a row
+    changed in any column a new one, never the old."""
+    app = sample_app
+    target = first_service(app)
+    kind = ServiceType(target.service_type)
+
+    def listed() -> dict[int, object]:
+        with app.app_context(), get_db().sessions() as session:
+            return {s.id: s for s in SqlDirectory(session).find([kind])}
+
+    before = listed()
+    again = listed()
+    assert all(again[i] is before[i] for i in before)
+    with app.app_context(), get_db().sessions() as session, session.begin():
+        edited = session.get(Service, target.id)
+        assert edited is not None
+        edited.name_en, edited.opening_hours = "Renamed Clinic", "Mo-Su 06:00-10:00"
+    after = listed()
+    assert (after[target.id].name_en, after[target.id].opening_hours) == (  # type: ignore[attr-defined]
+        "Renamed Clinic", "Mo-Su 06:00-10:00")
+    assert all(after[i] is before[i] for i in before if i != target.id)
+
+
 def test_search_and_filters(sample_app: Flask) -> None:
     admin = logged_in(sample_app, ADMIN, "admin")
     page = admin.get("/outreach/directory?q=Battambang&type=methadone").get_data(as_text=True)
