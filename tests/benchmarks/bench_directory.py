@@ -31,6 +31,8 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from tests.benchmarks import on_postgresql
+
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = 1_200
 SETTINGS = {
@@ -178,17 +180,8 @@ def main() -> int:
             bench("SQLite", f"sqlite:///{folder}/directory.db", csv_path, places, args.rounds,
                   args.queries)
         if args.database in ("postgresql", "both"):
-            from tests import pg_server
-
-            try:
-                server = pg_server.start()
-            except pg_server.Unavailable as reason:
-                print(f"\nPostgreSQL: not measured ({reason})")
-                return 0
-            try:
-                bench("PostgreSQL", server.url, csv_path, places, args.rounds, args.queries)
-            finally:
-                server.stop()
+            on_postgresql(lambda url: bench("PostgreSQL", url, csv_path, places, args.rounds,
+                                            args.queries))
     return 0
 
 

@@ -30,6 +30,8 @@ from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
 
+from tests.benchmarks import on_postgresql
+
 ROOT = Path(__file__).resolve().parents[2]
 PATH = "/webhooks/twilio/sms"
 TOKEN = "bench-twilio-auth-token"
@@ -364,18 +366,8 @@ def main() -> int:
             bench("SQLite", f"sqlite:///{folder}/bench.db", args.rounds, args.seconds,
                   args.connections, args.workers, script, stops)
         if args.database in ("postgresql", "both"):
-            from tests import pg_server
-
-            try:
-                server = pg_server.start()
-            except pg_server.Unavailable as reason:
-                print(f"\nPostgreSQL: not measured ({reason})")
-                return 0
-            try:
-                bench("PostgreSQL", server.url, args.rounds, args.seconds, args.connections,
-                      args.workers, script, stops)
-            finally:
-                server.stop()
+            on_postgresql(lambda url: bench("PostgreSQL", url, args.rounds, args.seconds,
+                                            args.connections, args.workers, script, stops))
     return 0
 
 
