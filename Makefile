@@ -141,7 +141,7 @@ bench: venv compile
 	$(BIN)/python -m tests.benchmarks.bench_classify
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q wrk >/dev/null; } \
 		|| echo "wrk is needed for the webhook benchmark: apt-get install wrk"
-	$(BIN)/python -m tests.benchmarks.bench_webhooks
+	$(BIN)/python -m tests.benchmarks.bench_webhooks $(if $(BENCH_BEFORE),--before $(BENCH_BEFORE))
 	$(BIN)/python -m tests.benchmarks.bench_workers $(if $(BENCH_BEFORE),--before $(BENCH_BEFORE))
 	$(BIN)/python -m tests.benchmarks.bench_directory
 	$(BIN)/python -m tests.benchmarks.bench_dashboard

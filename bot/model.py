@@ -44,26 +44,33 @@ class Prediction:
 
     def intent_probability(self, intent: str) -> float:
         """The probability of an intent: the sum over its topics."""
-        return sum(p for label, p in zip(self.labels, self.probabilities)
-                   if label.partition("/")[0] == intent)
+        return sum(self.probabilities[i] for i in _columns(self.labels).get(intent, ()))
 
     def probability(self, label: str) -> float:
         """The probability of one label ("emergency/overdose"); 0 for a label not known."""
         return next((p for name, p in zip(self.labels, self.probabilities) if name == label), 0.0)
 
     def best_intent(self) -> tuple[str, float]:
-        totals: dict[str, float] = {}
-        for label, p in zip(self.labels, self.probabilities):
-            intent = label.partition("/")[0]
-            totals[intent] = totals.get(intent, 0.0) + p
+        totals = {intent: sum(self.probabilities[i] for i in columns)
+                  for intent, columns in _columns(self.labels).items()}
         intent = max(totals, key=totals.__getitem__)
         return intent, totals[intent]
 
     def best_topic(self, intent: str) -> str:
         """The likeliest topic of ``intent``; "" if the model knows no topics for it."""
-        topics = [(p, label.partition("/")[2]) for label, p in zip(self.labels, self.probabilities)
-                  if label.partition("/")[0] == intent and "/" in label]
+        topics = [(self.probabilities[i], self.labels[i].partition("/")[2])
+                  for i in _columns(self.labels).get(intent, ()) if "/" in self.labels[i]]
         return max(topics)[1] if topics else ""
+
+
+@lru_cache(maxsize=4)
+def _columns(labels: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
+    """Each intent's columns among ``labels`` (its own and its topics'), in label order: worked
+    out once per model, not at every question asked of a prediction."""
+    columns: dict[str, list[int]] = {}
+    for index, label in enumerate(labels):
+        columns.setdefault(label.partition("/")[0], []).append(index)
+    return {intent: tuple(found) for intent, found in columns.items()}
 
 
 #: The last weight column: the language head (English against Khmer).
@@ -110,7 +117,7 @@ class IntentModel:
         if self._intent_columns < len(self.labels):
             english = float(1.0 / (1.0 + np.exp(-scores[-1])))
         return Prediction(self.labels[: self._intent_columns],
-                          tuple(float(p) for p in probabilities), english)
+                          tuple(probabilities.tolist()), english)
 
     def _rows(self, at: np.ndarray) -> np.ndarray:
         """The float weights of the rows at ``at``."""

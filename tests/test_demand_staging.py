@@ -117,12 +117,15 @@ def test_a_redelivered_message_is_staged_and_published_once(sample_app: Flask) -
 
 
 def test_a_rolled_back_turn_stages_nothing(sample_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The delivery is recorded last, in the same transaction: if that fails, the staged event
-    goes with it."""
-    def broken(*_args: Any) -> bool:
+    """The event is staged in the turn's transaction: if the turn fails once its writes are
+    made (the delivery record last), the staged event and the day's digest go with it."""
+    save_turn = pipeline.turns.save_turn
+
+    def broken(*args: Any) -> Any:
+        save_turn(*args)
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(pipeline.turns, "record_delivery", broken)
+    monkeypatch.setattr(pipeline.turns, "save_turn", broken)
     say_sms(sample_app, "k-a", "methadone in Battambang province", AT, "SM-a")  # the static reply
     assert count_rows(sample_app, StagedDemandEvent) == 0
     assert count_rows(sample_app, DailySenderDigest) == 0

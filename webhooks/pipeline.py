@@ -282,36 +282,45 @@ def _hold_the_queue(connection: Connection) -> None:
 
 def _save(connection: Connection, key: str, inbound: Inbound, row: Row[Any] | None, turn: _Turn,
           now: datetime, address: dict[str, Any] | None = None) -> bool:
-    """Write the turn: handoff, conversation row, demand event, delivery record. Raises
-    ``_Conflict`` if the row is no longer the one read, ``_Repeat`` if the delivery was
-    recorded before. Returns whether a handoff was closed."""
+    """Write the turn: handoff, conversation row, demand event, delivery record (the last
+    three in one statement on PostgreSQL: ``models.turns.save_turn``). Raises ``_Conflict`` if
+    the row is no longer the one read, ``_Repeat`` if the delivery was recorded before.
+    Returns whether a handoff was closed."""
     sender = inbound.sender_key
     closed, counts = _handoff_effects(connection, inbound, turn, now, address)
     state = turn.reply.state
+    event = turn.reply.demand_event if counts else None
+    reply = _dump(turn.reply.storable)
     if state is None:
         if row is not None and not turns.delete_conversation(connection, sender, row.version):
             raise _Conflict
         unique.forget_sender(connection, sender)  # STOP: nothing of today stays either
-    else:
-        counters = dataclasses.asdict(turn.counters)
-        if counters["burst_start"] is not None:  # the 5-minute window needs minutes only
-            counters["burst_start"] = counters["burst_start"].replace(second=0, microsecond=0)
-        values = {
-            "locale": str(state.locale) if state.locale else None,
-            "step": str(state.step),
-            "data": state.data_json(),
-            # The expiry (STATE_TTL_HOURS) needs hours only; a finer time could be matched
-            # with a carrier's records of who texted when.
-            "updated_at": _hour(now),
-            **counters,
-        }
-        if row is None:
-            turns.insert_conversation(connection, {"sender_key": sender, **values})
-        elif not turns.update_conversation(connection, sender, row.version, values):
-            raise _Conflict
-    if turn.reply.demand_event is not None and counts:
-        _record_demand(connection, sender, turn.reply.demand_event)
-    if not turns.record_delivery(connection, key, _dump(turn.reply.storable), _hour(now)):
+        if event is not None:
+            values = _demand_values(connection, sender, event)
+            demand_events.stage(connection, values, new_sender=values["new_sender"])
+        if not turns.record_delivery(connection, key, reply, _hour(now)):
+            raise _Repeat
+        return closed
+    counters = dataclasses.asdict(turn.counters)
+    if counters["burst_start"] is not None:  # the 5-minute window needs minutes only
+        counters["burst_start"] = counters["burst_start"].replace(second=0, microsecond=0)
+    values = {
+        "locale": str(state.locale) if state.locale else None,
+        "step": str(state.step),
+        "data": state.data_json(),
+        # The expiry (STATE_TTL_HOURS) needs hours only; a finer time could be matched
+        # with a carrier's records of who texted when.
+        "updated_at": _hour(now),
+        **counters,
+    }
+    saved = turns.save_turn(
+        connection, sender, None if row is None else row.version, values,
+        None if event is None else _demand_values(connection, sender, event),
+        key, reply, _hour(now),
+    )
+    if saved is turns.Saved.CONFLICT:
+        raise _Conflict
+    if saved is turns.Saved.REPEAT:
         raise _Repeat
     return closed
 
@@ -320,15 +329,16 @@ def _hour(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
-def _record_demand(connection: Connection, sender_key: str, event: DemandEvent) -> None:
-    """Stage the event and record the sender's digest for the day; the hourly purge publishes
+def _demand_values(connection: Connection, sender_key: str, event: DemandEvent) -> dict[str, Any]:
+    """The turn's demand event as it is staged (``models.demand_events``), and whether it
+    counts a new sender for the day, whose digest is recorded here; the hourly purge publishes
     the event, and the new sender's count, in a batch apart from this turn's transaction."""
     day = datetime.fromisoformat(event.day).date()
     new_sender = False
     if event.service_type:
         new_sender = unique.count_sender(connection, day, sender_key, str(event.service_type),
                                          event.province_code, event.district_code, later=True)
-    demand_events.stage(connection, {
+    return {
         "day": day,
         "hour": event.hour,
         "channel": str(event.channel),
@@ -338,7 +348,8 @@ def _record_demand(connection: Connection, sender_key: str, event: DemandEvent) 
         "province_code": event.province_code,
         "district_code": event.district_code,
         "outcome": event.outcome,
-    }, new_sender=new_sender)
+        "new_sender": new_sender,
+    }
 
 
 def _limits() -> ratelimit.Limits:

@@ -2,8 +2,8 @@
 
 verify (X-Twilio-Signature with twilio's own validator, against PUBLIC_BASE_URL + path) →
 parse (whitelist into ``Inbound``; FromCity, FromZip, ProfileName… never get past here) →
-pipeline → render (TwiML via twilio's ``MessagingResponse``); ``ADAPTER`` is this module's
-channel adapter (``webhooks/channels.py``).
+pipeline → render (TwiML, ``twiml``); ``ADAPTER`` is this module's channel adapter
+(``webhooks/channels.py``).
 
 A status callback (Twilio reporting that a reply was sent, delivered, failed…) posted here is
 acknowledged with an empty ``<Response/>`` once its signature is checked, and nothing else.
@@ -12,7 +12,7 @@ acknowledged with an empty ``<Response/>`` once its signature is checked, and no
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask import Response, abort, current_app, request
@@ -22,7 +22,7 @@ from twilio.request_validator import (
     SIGNATURE_SETTINGS_HEADER,
     RequestValidator,
 )
-from twilio.twiml.messaging_response import MessagingResponse
+from xml.sax.saxutils import escape
 
 from bot.types import GeoPoint, Inbound
 from bot.vocabulary import Capabilities, Channel
@@ -121,11 +121,24 @@ def _location(latitude: str | None, longitude: str | None) -> GeoPoint | None:
     return None
 
 
+#: The TwiML declaration, as twilio's ``MessagingResponse`` writes it.
+_XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+
+
+def twiml(texts: Sequence[str]) -> str:
+    """A TwiML ``<Response>`` with one ``<Message>`` per text, character for character what
+    twilio's ``MessagingResponse`` writes (``tests/webhooks/test_twilio.py`` compares the two).
+    Written directly: the library builds an ElementTree and serialises it, about a tenth of a
+    millisecond of every message for two fixed tags (``make bench``)."""
+    if not texts:
+        return _XML_DECLARATION + "<Response />"
+    messages = "".join(f"<Message>{escape(text)}</Message>" if text else "<Message />"
+                       for text in texts)
+    return f"{_XML_DECLARATION}<Response>{messages}</Response>"
+
+
 def render(answer: pipeline.Answer) -> Response:
-    twiml = MessagingResponse()
-    for message in answer.messages:
-        twiml.message(message.text)
-    return Response(str(twiml), mimetype="text/xml")
+    return Response(twiml([message.text for message in answer.messages]), mimetype="text/xml")
 
 
 class TwilioAdapter:
@@ -143,7 +156,7 @@ class TwilioAdapter:
 
     def parse(self) -> Parsed:
         if is_status_callback(request.form):  # acknowledged with an empty <Response/>
-            raise Acknowledge(Response(str(MessagingResponse()), mimetype="text/xml"))
+            raise Acknowledge(Response(twiml(()), mimetype="text/xml"))
         inbound = parse()
         if inbound is None:
             abort(400, description="From and MessageSid are required")

@@ -50,3 +50,36 @@ def test_an_in_memory_database_takes_no_turn_file(
     with writer_turn(make_engine("sqlite://")), writer_turn(make_engine("sqlite:///:memory:")):
         pass  # nested: nothing to wait for either
     assert not list(tmp_path.iterdir())
+
+
+def test_a_thread_keeps_its_lock_file_and_a_forked_child_or_a_replaced_file_gets_its_own(
+    tmp_path: Path,
+) -> None:
+    """The lock file stays open between turns, but never shared: a child forked while it is
+    open (it would share the parent's open file, and with it the lock) and a file put back
+    after it was removed are opened anew, so the turns still exclude each other."""
+    import os
+    import threading
+
+    from models.base import _writers_lock_file
+
+    path = str(tmp_path / "x.db-writers.lock")
+    first = _writers_lock_file(path)
+    assert _writers_lock_file(path) is first  # kept between turns
+    others: list[object] = []
+    thread = threading.Thread(target=lambda: others.append(_writers_lock_file(path)))
+    thread.start()
+    thread.join()
+    assert others[0] is not first  # each thread its own open file
+    os.remove(path)
+    again = _writers_lock_file(path)
+    assert again is not first and Path(path).exists()
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through the pipe
+        os.write(writer, b"1" if _writers_lock_file(path) is not again else b"0")
+        os._exit(0)
+    os.waitpid(child, 0)
+    assert os.read(reader, 1) == b"1"
+    os.close(reader)
+    os.close(writer)

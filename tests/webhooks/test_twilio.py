@@ -31,6 +31,7 @@ from tests.webhooks.channels import (
     twiml_messages,
 )
 from webhooks.timesource import Pinned
+from webhooks.twilio import twiml
 
 EN, KM = Texts(Locale.EN), Texts(Locale.KM)
 SOKHA = "+85512345678"
@@ -46,6 +47,27 @@ def reply_to(app: Flask, fixture: str, before: tuple[str, ...] = (), **changes: 
     response = post_twilio(client, form)
     assert response.status_code == 200, response.get_data(as_text=True)
     return twiml_messages(response)
+
+
+TWIML_TEXTS = [
+    (),
+    ("",),
+    ("ok",),
+    ("a & b <c> > \"q\" 's' \u17d4",),
+    ("ខ្ញុំនៅភ្នំពេញ\n1 មជ្ឈមណ្ឌល ២ គម", "", "]]> &amp; <![CDATA["),
+    ("tab\tand\r\nlines", "\u200b zero width"),
+]
+
+
+@pytest.mark.parametrize("texts", TWIML_TEXTS)
+def test_twiml_is_what_twilios_builder_writes(texts: tuple[str, ...]) -> None:
+    """The reply's TwiML is written directly; twilio's own builder is the oracle."""
+    from twilio.twiml.messaging_response import MessagingResponse
+
+    built = MessagingResponse()
+    for text in texts:
+        built.message(text)
+    assert twiml(texts) == str(built)
 
 
 @pytest.mark.parametrize(
