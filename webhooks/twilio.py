@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
+from xml.sax.saxutils import escape
 
 from flask import Response, abort, current_app, request
 from twilio.request_validator import (
@@ -22,7 +23,6 @@ from twilio.request_validator import (
     SIGNATURE_SETTINGS_HEADER,
     RequestValidator,
 )
-from xml.sax.saxutils import escape
 
 from bot.types import GeoPoint, Inbound
 from bot.vocabulary import Capabilities, Channel

@@ -194,7 +194,8 @@ def run_wrk(name: str, port: int, script: Path, seconds: int, connections: int,
     errors = 0
     if match := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
         errors += int(match.group(1))
-    if match := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output):
+    if match := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), "
+                          r"timeout (\d+)", output):
         errors += sum(int(g) for g in match.groups())
     return Round(name, rps, _latency(output, "50%"), _latency(output, "99%"), errors, total)
 
@@ -212,7 +213,7 @@ def prepare_database(url: str, tree: Path = ROOT) -> None:
     env = {**os.environ, **SETTINGS, "DATABASE_URL": url, "FLASK_APP": "webhooks",
            "PYTHONPATH": str(tree)}
     if not list((tree / "locales").glob("*/LC_MESSAGES/*.mo")):  # an unpacked checkout
-        subprocess.run([sys.executable, "-m", "babel.messages.frontend", "compile", "-q", "-d",
+        subprocess.run([sys.executable, "-m", "babel.messages.frontend", "compile", "-d",
                         str(tree / "locales")], check=True, capture_output=True)
     for args in (["db", "upgrade"], ["directory", "import", "--sample"]):
         subprocess.run([sys.executable, "-m", "flask", *args], cwd=tree, env=env, check=True,

@@ -179,3 +179,21 @@ def test_the_training_set_is_reproducible() -> None:
     second = training.examples(copies=1)
     assert first == second
     assert {e.label.partition("/")[0] for e in first} >= set(INTENTS) - {"location"}
+
+
+def test_buckets_are_the_names_crc32_for_every_labelled_message() -> None:
+    """``feature_counts`` works the buckets out without writing the names: for every message of
+    the labelled data, and text of every script and width, they are the names' own CRC-32."""
+    import zlib
+    from collections import Counter
+
+    from tests.evaluation import rows
+
+    labelled = ("intents.tsv", "intents_holdout.tsv", "intents_holdout2.tsv")
+    texts = [row["text"] for name in labelled for row in rows(name)]
+    texts += ["", "a", "ok 1", "ខ្ញុំ", "😀 help me 😀", "naïve café", "ម្ជុល needles ១២", "x" * 300]
+    for text in texts:
+        normalised = normalize(text)
+        expected = Counter(zlib.crc32(name.encode()) & (DIMENSION - 1)
+                           for name in feature_names(normalised))
+        assert feature_counts(normalised) == expected, text
