@@ -20,7 +20,8 @@ from webhooks.config import DEV_SECRETS
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Libraries that no command needs merely to start, each loaded where it is used.
-LAZY = ("numpy", "alembic", "telegram", "zxcvbn", "holidays", "cryptography")
+LAZY = ("numpy", "alembic", "telegram", "zxcvbn", "holidays", "cryptography", "argon2",
+        "sqlite3")
 
 
 def loaded_after(code: str, tmp_path: Path) -> dict[str, bool]:
@@ -62,13 +63,15 @@ def test_a_flask_command_loads_nothing_it_does_not_use(args: list[str], tmp_path
 def test_flask_classify_loads_the_classifier_and_not_the_rest(tmp_path: Path) -> None:
     loaded = loaded_after(CLI.format(args=["classify", "clinic in battambang"]), tmp_path)
     assert loaded == {"numpy": True, "alembic": False, "telegram": False, "zxcvbn": False,
-                      "holidays": False, "cryptography": False, "classifier": True}
+                      "holidays": False, "cryptography": False, "argon2": False,
+                      "sqlite3": False, "classifier": True}
 
 
 def test_a_web_worker_has_the_classifier_and_telegram_ready(tmp_path: Path) -> None:
     """``create_app`` outside a command (gunicorn, a test) warms up, so no texter waits."""
     loaded = loaded_after("from webhooks import create_app\ncreate_app()", tmp_path)
     assert loaded["classifier"] and loaded["numpy"] and loaded["telegram"], loaded
+    assert loaded["sqlite3"], loaded  # the engine is made before the first texter, too
     assert not loaded["alembic"] and not loaded["zxcvbn"], loaded
     # python-telegram-bot's Telegram Passport support, never used, does not bring it in
     assert not loaded["cryptography"], loaded
