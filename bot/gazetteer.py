@@ -406,7 +406,10 @@ class Gazetteer:
         )
 
     def unit_of(self, code: str) -> int | None:
-        """The (first) unit with this code, by binary search among the codes in order."""
+        """The (first) unit with this code, by binary search among the codes in order; None
+        for an unknown code (or anything not a string, as a dictionary would say)."""
+        if not isinstance(code, str):
+            return None
         order, codes = self._by_code, self.codes
         at = bisect_left(order, code, key=codes.__getitem__)
         return order[at] if at < len(order) and codes[order[at]] == code else None
