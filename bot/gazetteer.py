@@ -191,8 +191,9 @@ class Units:
 
     def dumps(self, digest: str) -> str:
         """The artefact's text: a header line (format, digest), then the columns in the order
-        of the fields, one or two lines each: a column of strings as two lines, its characters
-        and each one's length in two hexadecimal digits (:meth:`Strings.pack`); levels and
+        of the fields, one or more lines each: a column of strings as two lines, its characters
+        and each one's length in two hexadecimal digits (:meth:`Strings.pack`), and the sorted
+        plain spellings two more, their CRC-32s in order and the string of each; levels and
         Khmer flags as one digit each; arrays of numbers as eight hexadecimal digits each
         (:func:`bot.packed.hex_dumps`); the near-miss entries as ``form,unit,plain`` separated
         by tabs. Every line reads back without a Python object per value."""
@@ -232,9 +233,12 @@ class Units:
             raise ValueError(f"gazetteer artefact of format {form!r}, not {UNITS_FORMAT!r}")
         values: dict[str, object] = {}
         for name, kind in _FIELDS.items():
-            if kind is Strings or kind is SortedStrings:
+            if kind is Strings:
                 text = line()
-                values[name] = kind.unpack(text, line())
+                values[name] = Strings.unpack(text, line())
+            elif kind is SortedStrings:
+                text, lengths, crcs = line(), line(), line()
+                values[name] = SortedStrings.unpack(text, lengths, crcs, line())
             elif kind is bytearray:
                 values[name] = bytearray(map(int, line()))
             elif kind is array:

@@ -28,6 +28,8 @@ _COENG = "\u17d2"
 _LENGTH_MASK = 0xFF
 _NUMBER_SHIFT = 9
 _MAX_PHRASES = 1 << 22
+#: Payload tuples kept for phrases found (``SpanMatcher._payloads_of``): a few hundred KB.
+_TUPLES_KEPT = 2048
 # Dependent vowels, signs and COENG: a Khmer match may not end right before one of these.
 _KHMER_CONTINUATION = {chr(c) for c in range(0x17B6, 0x17D4)} | {"\u17dd"}
 
@@ -77,6 +79,7 @@ class SpanMatcher(Generic[T]):
                payloads: Sequence[T]) -> None:
         self._payloads = payloads
         self._bounds = array("I", accumulate(counts, initial=0))
+        self._tuples: dict[int, tuple[T, ...]] = {}
         if len(phrases) > _MAX_PHRASES or self._bounds[-1] != len(payloads):
             raise ValueError("too many phrases, or payload counts that do not add up")
         self._automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
@@ -100,15 +103,28 @@ class SpanMatcher(Generic[T]):
         if self._empty or not text:
             return []
         found = []
-        payloads, bounds = self._payloads, self._bounds
+        tuples = self._tuples
         for end_index, value in self._automaton.iter(text):
             length = value >> 1 & _LENGTH_MASK
             start, end = end_index - length + 1, end_index + 1
             if _edges_ok(text, start, end, bool(value & 1), boundaries):
                 number = value >> _NUMBER_SHIFT
-                found.append(Span(start, end, text[start:end],
-                                  tuple(payloads[bounds[number] : bounds[number + 1]])))
+                payloads = tuples.get(number)
+                if payloads is None:
+                    payloads = self._payloads_of(number)
+                found.append(Span(start, end, text[start:end], payloads))
         return found
+
+    def _payloads_of(self, number: int) -> tuple[T, ...]:
+        """Phrase ``number``'s payloads as a tuple, kept for the next match: "ភូមិ២" names 540
+        villages, and making 540 numbers at every match would cost more than finding it. At
+        most ``_TUPLES_KEPT`` are kept (then they are all let go, and kept again as used)."""
+        bounds = self._bounds
+        payloads = tuple(self._payloads[bounds[number] : bounds[number + 1]])
+        if len(self._tuples) >= _TUPLES_KEPT:
+            self._tuples.clear()
+        self._tuples[number] = payloads
+        return payloads
 
     def find_maximal(self, text: str) -> list[Span[T]]:
         """Matches not contained in a longer match; overlapping ones are all kept."""

@@ -47,3 +47,14 @@ def test_numbers_as_hexadecimal() -> None:
     assert list(hex_loads(hex_dumps(numbers))) == numbers
     with pytest.raises(OverflowError):
         hex_dumps([2**32])
+
+
+def test_sorted_strings_with_equal_crcs_compare_the_strings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import packed
+
+    monkeypatch.setattr(packed, "_crc", lambda value: 7)  # every string the same CRC
+    words = SortedStrings(["kep", "kampot", "takeo"])
+    assert all(word in words for word in ("kep", "kampot", "takeo"))
+    assert "kandal" not in words
+    again = SortedStrings.unpack(*words.pack())
+    assert "takeo" in again and "kandal" not in again
