@@ -41,14 +41,14 @@ def on_starting(server: Any) -> None:
 
 def _share_read_only() -> None:
     """Load, once in the master, what the workers only read: the libraries and the app's
-    modules, the lexicons, the intent model, the gazetteer, the reference points and the catalogs
-    (``webhooks.warm_up``, about 50 MB). Each worker is forked from the master and shares
-    these pages with it and with the others, copy-on-write, instead of loading its own copy;
-    its ``create_app`` then finds them loaded. Nothing that must not cross a fork is made here:
-    no app, no database engine or pool, no lock, no thread, no metric value (each worker
-    builds its own app, and with it its engine, after the fork). ``gc.freeze`` before each
-    fork (``pre_fork``) keeps the garbage collector from writing to these objects' headers,
-    which would copy their pages into every worker.
+    modules, the lexicons, the intent model, the gazetteer, the reference points and the
+    catalogs (``webhooks.warm_up``: about 33 MB more than the app's imports). Each worker is
+    forked from the master and shares these pages with it and with the others, copy-on-write,
+    instead of loading its own copy; its ``create_app`` then finds them loaded. Nothing that
+    must not cross a fork is made here: no app, no database engine or pool, no lock, no
+    thread, no metric value (each worker builds its own app, and with it its engine, after
+    the fork). ``gc.freeze`` before each fork (``pre_fork``) keeps the garbage collector
+    from writing to these objects' headers, which would copy their pages into every worker.
 
     Not gunicorn's ``preload_app``: that builds the whole app in the master before
     ``on_starting``, so before the metrics directory is set, with an engine every worker

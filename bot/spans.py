@@ -10,7 +10,9 @@ splits a number. Both keyword lexicons and the gazetteer use this one matcher.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
+from array import array
+from collections.abc import Container, Iterable, Sequence
+from itertools import accumulate
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -21,6 +23,13 @@ from bot.normalize import has_khmer
 T = TypeVar("T")
 
 _COENG = "\u17d2"
+# What the automaton keeps of a phrase, in 31 bits (it stores 32): whether it is Khmer (bit
+# 0), its length (bits 1-8) and its number (bits 9-30).
+_LENGTH_MASK = 0xFF
+_NUMBER_SHIFT = 9
+_MAX_PHRASES = 1 << 22
+#: Payload tuples kept for phrases found (``SpanMatcher._payloads_of``): a few hundred KB.
+_TUPLES_KEPT = 2048
 # Dependent vowels, signs and COENG: a Khmer match may not end right before one of these.
 _KHMER_CONTINUATION = {chr(c) for c in range(0x17B6, 0x17D4)} | {"\u17dd"}
 
@@ -38,20 +47,48 @@ class Span(Generic[T]):
 
 
 class SpanMatcher(Generic[T]):
-    """Phrases (already normalised) mapped to payloads; several payloads may share a phrase."""
+    """Phrases (already normalised) mapped to payloads; several payloads may share a phrase.
+
+    The automaton stores one whole number per phrase (``ahocorasick.STORE_INTS``), not a
+    Python object: the phrase's number, its length and whether it is Khmer. Its payloads are
+    the phrase's slice of one flat list (an ``array`` when they are small whole numbers, as the
+    gazetteer's unit numbers are), between ``bounds[number]`` and ``bounds[number + 1]``. A
+    match is the slice of the text its length gives, and the gazetteer's 20,000 phrases cost
+    no Python objects of their own."""
 
     def __init__(self, entries: Iterable[tuple[str, T]]) -> None:
         table: dict[str, list[T]] = {}
         for phrase, payload in entries:
             if phrase:
                 table.setdefault(phrase, []).append(payload)
-        self._automaton = ahocorasick.Automaton()
-        for phrase, payloads in table.items():
-            khmer = not phrase.isascii() and has_khmer(phrase)  # (the test costs 20 ms at start)
-            # the phrase's length, not the phrase: a match is that slice of the text, and the
-            # gazetteer's 20,000 phrases need not be kept twice
-            self._automaton.add_word(phrase, (len(phrase), tuple(payloads), khmer))
-        self._empty = not table
+        flat = [payload for payloads in table.values() for payload in payloads]
+        counts = [len(payloads) for payloads in table.values()]
+        khmer = [not phrase.isascii() and has_khmer(phrase) for phrase in table]
+        self._build(list(table), counts, khmer, _compact(flat))
+
+    @classmethod
+    def packed(cls, phrases: Sequence[str], counts: Sequence[int], khmer: Sequence[bool],
+               payloads: Sequence[int]) -> SpanMatcher[int]:
+        """A matcher made from columns (the gazetteer's artefact): phrase ``i`` (distinct)
+        has the next ``counts[i]`` of ``payloads``, and is Khmer when ``khmer[i]``."""
+        matcher: SpanMatcher[int] = cls.__new__(cls)
+        matcher._build(phrases, counts, khmer, payloads)
+        return matcher
+
+    def _build(self, phrases: Sequence[str], counts: Sequence[int], khmer: Sequence[bool],
+               payloads: Sequence[T]) -> None:
+        self._payloads = payloads
+        self._bounds = array("I", accumulate(counts, initial=0))
+        self._tuples: dict[int, tuple[T, ...]] = {}
+        if len(phrases) > _MAX_PHRASES or self._bounds[-1] != len(payloads):
+            raise ValueError("too many phrases, or payload counts that do not add up")
+        self._automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        add_word = self._automaton.add_word
+        for number, (phrase, is_khmer) in enumerate(zip(phrases, khmer)):
+            if len(phrase) > _LENGTH_MASK:
+                raise ValueError(f"phrase too long: {phrase!r}")
+            add_word(phrase, number << _NUMBER_SHIFT | len(phrase) << 1 | bool(is_khmer))
+        self._empty = not phrases
         if not self._empty:
             self._automaton.make_automaton()
 
@@ -66,11 +103,28 @@ class SpanMatcher(Generic[T]):
         if self._empty or not text:
             return []
         found = []
-        for end_index, (length, payloads, khmer) in self._automaton.iter(text):
+        tuples = self._tuples
+        for end_index, value in self._automaton.iter(text):
+            length = value >> 1 & _LENGTH_MASK
             start, end = end_index - length + 1, end_index + 1
-            if _edges_ok(text, start, end, khmer, boundaries):
+            if _edges_ok(text, start, end, bool(value & 1), boundaries):
+                number = value >> _NUMBER_SHIFT
+                payloads = tuples.get(number)
+                if payloads is None:
+                    payloads = self._payloads_of(number)
                 found.append(Span(start, end, text[start:end], payloads))
         return found
+
+    def _payloads_of(self, number: int) -> tuple[T, ...]:
+        """Phrase ``number``'s payloads as a tuple, kept for the next match: "ភូមិ២" names 540
+        villages, and making 540 numbers at every match would cost more than finding it. At
+        most ``_TUPLES_KEPT`` are kept (then they are all let go, and kept again as used)."""
+        bounds = self._bounds
+        payloads = tuple(self._payloads[bounds[number] : bounds[number + 1]])
+        if len(self._tuples) >= _TUPLES_KEPT:
+            self._tuples.clear()
+        self._tuples[number] = payloads
+        return payloads
 
     def find_maximal(self, text: str) -> list[Span[T]]:
         """Matches not contained in a longer match; overlapping ones are all kept."""
@@ -92,6 +146,13 @@ class SpanMatcher(Generic[T]):
                 chosen.append(span)
                 covered_until = span.end
         return chosen
+
+
+def _compact(payloads: list[T]) -> Sequence[T]:
+    """``payloads`` as an ``array`` when they are all small whole numbers, else as they are."""
+    if all(type(p) is int and 0 <= p < 2**32 for p in payloads):
+        return array("I", payloads)  # type: ignore[arg-type]
+    return payloads
 
 
 def _edges_ok(

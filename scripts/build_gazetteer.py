@@ -22,7 +22,7 @@ def main() -> None:
     units = Units.build()
     units.write(UNITS_FILE, inputs_digest())
     print(f"wrote {UNITS_FILE}: "
-          f"{len(units.codes)} units, {len(units.texts)} match forms, "
+          f"{len(units.codes)} units, {len(units.phrases)} match forms, "
           f"{UNITS_FILE.stat().st_size // 1024} KB")
 
 

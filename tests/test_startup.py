@@ -20,7 +20,8 @@ from webhooks.config import DEV_SECRETS
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Libraries that no command needs merely to start, each loaded where it is used.
-LAZY = ("numpy", "alembic", "telegram", "zxcvbn", "holidays")
+LAZY = ("numpy", "alembic", "telegram", "zxcvbn", "holidays", "cryptography", "argon2",
+        "sqlite3")
 
 
 def loaded_after(code: str, tmp_path: Path) -> dict[str, bool]:
@@ -62,14 +63,27 @@ def test_a_flask_command_loads_nothing_it_does_not_use(args: list[str], tmp_path
 def test_flask_classify_loads_the_classifier_and_not_the_rest(tmp_path: Path) -> None:
     loaded = loaded_after(CLI.format(args=["classify", "clinic in battambang"]), tmp_path)
     assert loaded == {"numpy": True, "alembic": False, "telegram": False, "zxcvbn": False,
-                      "holidays": False, "classifier": True}
+                      "holidays": False, "cryptography": False, "argon2": False,
+                      "sqlite3": False, "classifier": True}
 
 
 def test_a_web_worker_has_the_classifier_and_telegram_ready(tmp_path: Path) -> None:
     """``create_app`` outside a command (gunicorn, a test) warms up, so no texter waits."""
     loaded = loaded_after("from webhooks import create_app\ncreate_app()", tmp_path)
     assert loaded["classifier"] and loaded["numpy"] and loaded["telegram"], loaded
+    assert loaded["sqlite3"], loaded  # the engine is made before the first texter, too
     assert not loaded["alembic"] and not loaded["zxcvbn"], loaded
+    # python-telegram-bot's Telegram Passport support, never used, does not bring it in
+    assert not loaded["cryptography"], loaded
+
+
+def test_what_is_sealed_still_loads_cryptography_after_telegram(tmp_path: Path) -> None:
+    loaded = loaded_after(
+        "from webhooks import create_app\ncreate_app()\n"
+        "from models import sealing\n"
+        "from cryptography.hazmat.primitives.ciphers.aead import AESGCM\n"
+        "import telegram._bot\nassert not telegram._bot.CRYPTO_INSTALLED", tmp_path)
+    assert loaded["telegram"] and loaded["cryptography"], loaded
 
 
 def test_without_telegram_its_library_is_not_loaded(tmp_path: Path) -> None:
@@ -77,3 +91,12 @@ def test_without_telegram_its_library_is_not_loaded(tmp_path: Path) -> None:
         "import os\nos.environ['SANGKHIM_CHANNELS'] = 'twilio'\n"
         "from webhooks import create_app\ncreate_app()", tmp_path)
     assert loaded["classifier"] and not loaded["telegram"], loaded
+
+
+def test_cambodias_holidays_load_without_the_other_countries(tmp_path: Path) -> None:
+    loaded = loaded_after(
+        "import sys\nfrom datetime import date\nfrom bot import holiday\n"
+        "assert holiday.name(date(2026, 4, 14), holiday.Locale.EN) == \"Khmer New Year's Day\"\n"
+        "assert 'holidays.countries.thailand' not in sys.modules\n"
+        "assert 'holidays.countries' not in sys.modules", tmp_path)
+    assert loaded["holidays"], loaded

@@ -35,7 +35,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Khmer stays readable
     logs.install()
-    database.init_app(app)
+    # a `flask` command makes the engine when it uses it; gunicorn or a test makes it now
+    command = click.get_current_context(silent=True) is not None
+    database.init_app(app, now=not command)
     errors.init_app(app)
     commands.init_app(app)
 
@@ -47,7 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not settings["PRODUCTION"]:
         app.register_blueprint(simulator.bp)
     outreach.init_app(app)
-    if click.get_current_context(silent=True) is None:  # gunicorn, a test: not a `flask` command
+    if not command:  # gunicorn, a test: not a `flask` command
         warm_up(settings)
     return app
 

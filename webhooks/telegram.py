@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -37,9 +38,27 @@ MAX_TEXT_CHARS = 4096  # Telegram's own limit for a message
 def update_class() -> type[Update]:
     """python-telegram-bot's ``Update``, imported at first use: the library takes about 0.1 s to
     import, which every process would pay whether Telegram is on or not. ``create_app`` calls
-    this when the channel is on, so a worker's first Telegram message does not wait for it."""
-    from telegram import Update
+    this when the channel is on, so a worker's first Telegram message does not wait for it.
 
+    python-telegram-bot loads ``cryptography``, if it is installed, for Telegram Passport
+    (decrypting identity documents sent to a bot), which Sangkhim never asks for; that would
+    add about 6 MB to every web worker (mostly the relocated pages of its Rust library).
+    So the library is imported with ``cryptography`` hidden, which it handles as "not
+    installed" (Passport would then say so); ``cryptography`` itself stays importable
+    afterwards, for what Sangkhim seals with it (``models/sealing.py``)."""
+    return _without_passport_crypto()
+
+
+def _without_passport_crypto() -> type[Update]:
+    if "telegram" in sys.modules or "cryptography" in sys.modules:
+        from telegram import Update  # already loaded, one way or the other
+
+        return Update
+    sys.modules["cryptography"] = None  # type: ignore[assignment]  # "not installed"
+    try:
+        from telegram import Update
+    finally:
+        del sys.modules["cryptography"]
     return Update
 
 

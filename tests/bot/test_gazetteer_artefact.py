@@ -37,13 +37,14 @@ def test_the_artefact_reads_back_as_built(fresh: Units) -> None:
 
 def test_a_gazetteer_from_the_artefact_is_one_built_afresh(fresh: Units) -> None:
     loaded, built = Gazetteer(), Gazetteer(units=fresh)
-    for name in ("codes", "names_km", "names_en", "levels", "index", "plain", "aliases",
+    for name in ("codes", "names_km", "names_en", "levels", "_by_code", "plain", "aliases",
                  "ordinary", "parts", "where_latin", "fuzzy_keys", "fuzzy_plain",
                  "fuzzy_edges", "towns"):
         assert getattr(loaded, name) == getattr(built, name), name
     for name in ("matcher", "level_words", "common", "where_khmer"):
-        a, b = getattr(loaded, name)._automaton, getattr(built, name)._automaton  # noqa: SLF001
-        assert sorted(a.items()) == sorted(b.items()), name
+        a, b = getattr(loaded, name), getattr(built, name)
+        assert sorted(a._automaton.items()) == sorted(b._automaton.items()), name  # noqa: SLF001
+        assert a._payloads == b._payloads and a._bounds == b._bounds, name  # noqa: SLF001
 
 
 def _copy_places(tmp_path: Path) -> Path:
@@ -60,7 +61,10 @@ def test_a_stale_artefact_is_not_used(tmp_path: Path, caplog: pytest.LogCaptureF
         handle.write("0703\tpepper coast\n")
     units = load_units(places)
     assert "make gazetteer" in caplog.text
-    assert ("pepekast", units.codes.index("0703"), "peppercoast", True) in units.entries()
+    at = units.phrases.index("pepekast")
+    start = sum(units.counts[:at])
+    assert units.codes.index("0703") in units.phrase_units[start : start + units.counts[at]]
+    assert "pepekast" in units.aliases and "peppercoast" in units.plains
 
 
 def test_an_unchanged_artefact_is_used(tmp_path: Path, caplog: pytest.LogCaptureFixture,

@@ -119,3 +119,18 @@ def test_a_result_line_on_any_holiday_fits_an_sms_reply_with_its_heading_and_hin
         status = hours.status(weekly, at, lookup)
         line = texts.service_line(12, paid, 48.6, status)
         assert fits_sms("\n".join([heading, line, hint])), (day, line)
+
+
+def test_cambodias_calendar_loaded_alone_is_the_packages() -> None:
+    """``_cambodia`` loads the package's module for Cambodia by itself (not its 250 other
+    countries): it must give exactly what ``holidays.country_holidays("KH")`` gives."""
+    import holidays
+
+    calendar = holiday._cambodia()  # noqa: SLF001
+    assert calendar.__name__ == holiday.CLASS
+    for language in holiday.LANGUAGES.values():
+        for year in range(2015, 2041):
+            alone = dict(calendar(years=year, language=language))
+            assert alone, year
+            assert alone == dict(holidays.country_holidays(holiday.COUNTRY, years=year,
+                                                           language=language)), (year, language)

@@ -120,3 +120,14 @@ VISIBLE_CASES = [
 def test_visible(raw: str, expected: str) -> None:
     assert visible(raw) == expected
     assert visible(expected) == expected
+
+
+def test_the_known_format_characters_are_this_unicode_databases() -> None:
+    """The written-out ranges of format characters are what the database says (worked out
+    afresh here, as the module does for a version it does not know)."""
+    from bot.normalize import KNOWN_FORMAT_RANGES, _format_ranges
+
+    worked_out = _format_ranges()
+    assert (0x200B, 0x200F) in worked_out  # zero-width space ... right-to-left mark
+    known = KNOWN_FORMAT_RANGES.get(unicodedata.unidata_version)
+    assert known is None or known == worked_out

@@ -221,6 +221,10 @@ def test_get_every_level(
 def test_get_unknown_code(resolver: GazetteerResolver) -> None:
     assert resolver.get("99") is None
     assert resolver.get("") is None
+    # found by binary search among the codes in order: the neighbours of real codes are not
+    for code in ("0", "000", "01020", "0102010", "010201011", "25999999", "~"):
+        assert resolver.get(code) is None, code
+    assert resolver.get("01") is not None and resolver.get("25") is not None
 
 
 def test_whole_gazetteer_is_loaded(resolver: GazetteerResolver) -> None:

@@ -12,12 +12,13 @@ names what made it guessable, in the dashboard's language.
 from __future__ import annotations
 
 import re
-from typing import Any
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from bot.catalogs import N_
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
@@ -46,29 +47,41 @@ WEAK_REASONS = {
     "": N_("This password is easy to guess. Try four or five words that do not belong together."),
 }
 
-#: argon2-cffi's defaults: argon2id, RFC 9106's low-memory profile.
-_hasher = PasswordHasher()
+
+
+@cache
+def _hasher() -> PasswordHasher:
+    """argon2-cffi's defaults: argon2id, RFC 9106's low-memory profile. Imported at the first
+    sign-in or new password, not by every process that builds the app (its C bindings are
+    about 0.4 MB)."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
 #: Verified against when the e-mail is unknown, so the answer takes as long either way. Written
-#: out rather than hashed at import (0.2 s at every start); made by ``_hasher`` with the same
+#: out rather than hashed at import (0.2 s at every start); made by ``_hasher()`` with the same
 #: parameters as every new hash, which ``test_the_dummy_hash_costs_what_a_real_one_does`` checks.
 _DUMMY_HASH = ("$argon2id$v=19$m=65536,t=3,p=4$F3ystQbFegTYNQGzxHHV7Q$"
                "eD6qF7Wwk/zDtYXV2zGn55u1P2M+VKHKLNXL1VMvfzo")
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True if ``password`` matches; ``password_hash`` None still costs one verification."""
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return (_hasher().verify(password_hash or _DUMMY_HASH, password)
+                and password_hash is not None)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
+    return _hasher().check_needs_rehash(password_hash)
 
 
 def password_problem(password: str, email: str = "") -> str | None:
