@@ -88,7 +88,9 @@ class IntentModel:
         import numpy as np
 
         self.labels = labels
-        self.rows = rows.astype(np.int64)  # sorted bucket numbers that have weights
+        # sorted bucket numbers that have weights; buckets are under 2**18 (``DIMENSION``), so
+        # 32 bits hold them in half the memory of NumPy's default integers
+        self.rows = rows.astype(np.int32)
         # one row per bucket, one column per label
         self._weights = weights if scale is not None else weights.astype(np.float32)
         self._scale = None if scale is None else scale.astype(np.float32)
@@ -104,7 +106,7 @@ class IntentModel:
         buckets, values = feature_vector(normalised, cues)
         scores = self.bias.copy()
         if buckets:
-            wanted = np.asarray(buckets, dtype=np.int64)
+            wanted = np.asarray(buckets, dtype=np.int32)
             at = np.searchsorted(self.rows, wanted)
             at[at == len(self.rows)] = 0
             known = self.rows[at] == wanted
