@@ -241,16 +241,18 @@ def bench(database: str, url: str, rounds: int, seconds: int, connections: int, 
     prepare_database(url)
     env = {**SETTINGS, "DATABASE_URL": url}
     apps = dict(APPS)
-    ports = {name: free_port() for name in apps}
-    servers = {name: start(app, ports[name], env, workers) for name, app in apps.items()}
+    urls = dict.fromkeys(APPS, url)
+    trees = dict.fromkeys(APPS, ROOT)
     if before is not None:
-        before_url = second_database(url, "before")
-        prepare_database(before_url, before)
-        apps["before"] = APPS["sangkhim"]
-        ports["before"] = free_port()
-        servers["before"] = start(apps["before"], ports["before"],
-                                  {**env, "DATABASE_URL": before_url}, workers, before)
+        apps["before"], urls["before"], trees["before"] = (
+            APPS["sangkhim"], second_database(url, "before"), before)
+        prepare_database(urls["before"], before)
+    ports = {name: free_port() for name in apps}
+    servers: dict[str, subprocess.Popen[bytes]] = {}
     try:
+        for name, app in apps.items():
+            servers[name] = start(app, ports[name], {**env, "DATABASE_URL": urls[name]},
+                                  workers, trees[name])
         sent = dict.fromkeys(apps, 0)  # requests each app has had: the next offset
         for name, port in ports.items():  # warm-up: imports, catalogs, gazetteer, pools
             sent[name] += run_wrk("warm-up", port, script, 2, connections).requests

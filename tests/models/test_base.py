@@ -52,34 +52,23 @@ def test_an_in_memory_database_takes_no_turn_file(
     assert not list(tmp_path.iterdir())
 
 
-def test_a_thread_keeps_its_lock_file_and_a_forked_child_or_a_replaced_file_gets_its_own(
-    tmp_path: Path,
-) -> None:
-    """The lock file stays open between turns, but never shared: a child forked while it is
-    open (it would share the parent's open file, and with it the lock) and a file put back
-    after it was removed are opened anew, so the turns still exclude each other."""
-    import os
-    import threading
 
-    from models.base import _writers_lock_file
+def test_every_sqlite_connection_has_the_settings_the_design_relies_on(tmp_path: Path) -> None:
+    """Write-ahead logging (readers never wait for the writer), foreign keys, NORMAL sync and
+    ``secure_delete`` (a deleted row is overwritten, not left readable in a free page: an
+    opt-out must not leave its pseudonym in the file) on every pooled connection, a new one
+    as much as the first."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'settings.db'}")
+    first, second = engine.raw_connection(), engine.raw_connection()  # two pooled connections
+    try:
+        for connection in (first, second):
+            def pragma(name: str, on: object = connection) -> object:
+                return on.cursor().execute(f"PRAGMA {name}").fetchone()[0]  # type: ignore[attr-defined]
 
-    path = str(tmp_path / "x.db-writers.lock")
-    first = _writers_lock_file(path)
-    assert _writers_lock_file(path) is first  # kept between turns
-    others: list[object] = []
-    thread = threading.Thread(target=lambda: others.append(_writers_lock_file(path)))
-    thread.start()
-    thread.join()
-    assert others[0] is not first  # each thread its own open file
-    os.remove(path)
-    again = _writers_lock_file(path)
-    assert again is not first and Path(path).exists()
-    reader, writer = os.pipe()
-    child = os.fork()
-    if child == 0:  # pragma: no cover - the child reports through the pipe
-        os.write(writer, b"1" if _writers_lock_file(path) is not again else b"0")
-        os._exit(0)
-    os.waitpid(child, 0)
-    assert os.read(reader, 1) == b"1"
-    os.close(reader)
-    os.close(writer)
+            assert pragma("journal_mode") == "wal"
+            assert pragma("foreign_keys") == 1
+            assert pragma("synchronous") == 1  # NORMAL
+            assert pragma("secure_delete") == 1
+    finally:
+        first.close()
+        second.close()
