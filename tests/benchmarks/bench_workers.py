@@ -58,13 +58,10 @@ def measure(label: str, checkout: Path, script: Path, seconds: int, connections:
             subprocess.run([sys.executable, "-m", "flask", *args], cwd=checkout, env=env,
                            check=True, capture_output=True)
         port = webhooks.free_port()
-        previous = webhooks.ROOT
-        webhooks.ROOT = checkout  # start() runs gunicorn there, with that checkout's config
-        try:
-            server = webhooks.start(webhooks.APPS["sangkhim"], port,
-                                    {**webhooks.SETTINGS, "DATABASE_URL": url}, worker_count)
-        finally:
-            webhooks.ROOT = previous
+        # gunicorn runs in the checkout, with that checkout's gunicorn.conf.py
+        server = webhooks.start(webhooks.APPS["sangkhim"], port,
+                                {**webhooks.SETTINGS, "DATABASE_URL": url}, worker_count,
+                                checkout)
         try:
             webhooks.run_wrk("warm-up", port, script, 2, connections)
             done = webhooks.run_wrk(label, port, script, seconds, connections, offset=20_000)
