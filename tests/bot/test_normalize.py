@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 import sys
 import unicodedata
+
+import pytest
 
 from bot.normalize import has_khmer, normalize, to_khmer_digits, visible
 

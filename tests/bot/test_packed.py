@@ -49,7 +49,9 @@ def test_numbers_as_hexadecimal() -> None:
         hex_dumps([2**32])
 
 
-def test_sorted_strings_with_equal_crcs_compare_the_strings(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sorted_strings_with_equal_crcs_compare_the_strings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from bot import packed
 
     monkeypatch.setattr(packed, "_crc", lambda value: 7)  # every string the same CRC
