@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -117,26 +118,38 @@ end
     )
 
 
-def lua_script(path: Path, count: int, seed: int) -> None:
-    """Pre-signed requests for wrk: each a new MessageSid, from one of 10,000 senders (a few
-    messages each: short conversations, as texters have). The requests go to a data file
-    beside the script, one per line (signature, tab, form body), read when wrk starts: a
-    script holding tens of thousands of string constants is more than LuaJIT will load."""
+def signed_requests(count: int, seed: int, texts: Sequence[str], prefix: str = "SM",
+                    senders: int = 10_000) -> Iterator[tuple[str, dict[str, str]]]:
+    """Correctly signed Twilio SMS requests (signature, form), each with a new MessageSid
+    (``prefix`` and its number), from one of ``senders`` numbers, with texts drawn from
+    ``texts``: the same for every seed."""
     rng = random.Random(seed)
     validator = RequestValidator(TOKEN)
-    texts = messages()
+    for number in range(count):
+        sid = f"{prefix}{number:032x}"
+        params = {
+            "MessageSid": sid, "SmsMessageSid": sid, "AccountSid": "AC" + "0" * 32,
+            "From": f"+8551{rng.randrange(senders):07d}", "To": "+85500000000",
+            "Body": rng.choice(texts), "NumMedia": "0",
+        }
+        yield validator.compute_signature(PUBLIC_BASE_URL + PATH, params), params
+
+
+def write_requests(path: Path, requests: Iterable[tuple[str, dict[str, str]]]) -> None:
+    """The wrk script, and beside it the data file it reads when wrk starts, one request per
+    line (signature, tab, form body; urlencoded: no tab, no newline): a script holding tens of
+    thousands of string constants is more than LuaJIT will load."""
     data = path.with_suffix(".tsv")
     with data.open("w", encoding="utf-8") as out:
-        for number in range(count):
-            sid = f"SM{number:032x}"
-            params = {
-                "MessageSid": sid, "SmsMessageSid": sid, "AccountSid": "AC" + "0" * 32,
-                "From": f"+8551{rng.randrange(10_000):07d}", "To": "+85500000000",
-                "Body": rng.choice(texts), "NumMedia": "0",
-            }
-            signature = validator.compute_signature(PUBLIC_BASE_URL + PATH, params)
-            out.write(f"{signature}\t{urlencode(params)}\n")  # urlencoded: no tab, no newline
+        for signature, params in requests:
+            out.write(f"{signature}\t{urlencode(params)}\n")
     write_wrk_script(path, data)
+
+
+def lua_script(path: Path, count: int, seed: int) -> None:
+    """Pre-signed requests for wrk: each a new MessageSid, from one of 10,000 senders (a few
+    messages each: short conversations, as texters have)."""
+    write_requests(path, signed_requests(count, seed, messages()))
 
 
 def start(app: str, port: int, env: dict[str, str], workers: int,
@@ -316,20 +329,7 @@ CLOCK_SECONDS = 10
 def stop_flood_script(path: Path, count: int, seed: int) -> None:
     """Pre-signed STOP requests for wrk, written like ``lua_script``'s (a data file beside the
     script, each run starting where the last stopped)."""
-    rng = random.Random(seed)
-    validator = RequestValidator(TOKEN)
-    data = path.with_suffix(".tsv")
-    with data.open("w", encoding="utf-8") as out:
-        for number in range(count):
-            sid = f"SS{number:032x}"
-            params = {
-                "MessageSid": sid, "SmsMessageSid": sid, "AccountSid": "AC" + "0" * 32,
-                "From": f"+8551{rng.randrange(10_000):07d}", "To": "+85500000000",
-                "Body": rng.choice(STOP_WORDS), "NumMedia": "0",
-            }
-            signature = validator.compute_signature(PUBLIC_BASE_URL + PATH, params)
-            out.write(f"{signature}\t{urlencode(params)}\n")
-    write_wrk_script(path, data)
+    write_requests(path, signed_requests(count, seed, STOP_WORDS, prefix="SS"))
 
 
 def stop_flood(url: str, port: int, ordinary: Path, stops: Path, offset: int, rounds: int,

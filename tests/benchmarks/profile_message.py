@@ -22,7 +22,6 @@ import cProfile
 import functools
 import os
 import pstats
-import random
 import re
 import sys
 import tempfile
@@ -97,23 +96,6 @@ def _kind(statement: str) -> str:
     return f"{verb} {tables[0] if tables else ''}".strip()
 
 
-def _requests(count: int, seed: int) -> list[tuple[str, dict[str, str]]]:
-    from twilio.request_validator import RequestValidator
-
-    rng = random.Random(seed)
-    validator = RequestValidator(bench_webhooks.TOKEN)
-    texts = bench_webhooks.messages()
-    requests = []
-    for number in range(count):
-        sid = f"SM{number:032x}"
-        params = {"MessageSid": sid, "SmsMessageSid": sid, "AccountSid": "AC" + "0" * 32,
-                  "From": f"+8551{rng.randrange(3000):07d}", "To": "+85500000000",
-                  "Body": rng.choice(texts), "NumMedia": "0"}
-        url = bench_webhooks.PUBLIC_BASE_URL + bench_webhooks.PATH
-        requests.append((validator.compute_signature(url, params), params))
-    return requests
-
-
 def profile(database: str, url: str, messages: int, warm_up: int, with_cprofile: bool,
             top: int) -> None:
     bench_webhooks.prepare_database(url)
@@ -126,7 +108,8 @@ def profile(database: str, url: str, messages: int, warm_up: int, with_cprofile:
     app = create_app()
     client = app.test_client()
     profiled = warm_up if with_cprofile else 0
-    requests = _requests(warm_up + messages + profiled, seed=7)
+    requests = list(bench_webhooks.signed_requests(
+        warm_up + messages + profiled, seed=7, texts=bench_webhooks.messages(), senders=3000))
 
     def send(signature: str, params: dict[str, str]) -> None:
         response = client.post(bench_webhooks.PATH, data=params,
