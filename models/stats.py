@@ -42,8 +42,8 @@ from bot.placenames import DISTRICT, PROVINCE
 from bot.vocabulary import CAMBODIA, ServiceType
 from models.base import Executor
 from models.demand_events import DemandEvent, first_staged_day
-from models.services import Service
 from models.publish import Table
+from models.services import Service
 from models.suppression import Cube, Dimension, Shown
 from models.unique import DailyUniqueSender
 
@@ -207,7 +207,30 @@ def demand_cube(session: Session, period: Period, k: int, frame: PlaceFrame | No
         key = (frame.leaf(province, district), service, outcome)
         leaves[key] = leaves.get(key, 0) + count
     dimensions = [frame.dimension(), Dimension.flat("service", SERVICE_TYPES), outcome_dimension()]
-    return Cube(dimensions, leaves, k)
+    return Cube(dimensions, leaves, k, keep=lambda cube: demand_keep(cube, frame))
+
+
+def demand_keep(cube: Cube, frame: PlaceFrame) -> list[tuple[str, ...]]:
+    """What a planner reads first, withheld only when nothing else can protect a small count:
+    the national totals (requests, reached, unmet; each service's requests and unmet), and
+    each table's largest need: at province and at district level, the place × service with
+    the most unmet requests (with its requests, "30 of 30"), and the place with the most."""
+    kept = [(ALL, ALL, ALL), (ALL, ALL, REACHED), (ALL, ALL, UNMET)]
+    for service in SERVICE_TYPES:
+        kept += [(ALL, service, ALL), (ALL, service, UNMET)]
+    for level in LEVELS:
+        places = [p for p in frame.places(level) if p != UNKNOWN_PLACE]
+        pairs = [(p, s) for p in places for s in SERVICE_TYPES]
+        if not pairs:
+            continue
+        place, service = max(pairs, key=lambda ps: (cube.value(ps[0], ps[1], UNMET),
+                                                     cube.value(ps[0], ps[1], ALL)))
+        if cube.value(place, service, UNMET):
+            kept += [(place, service, UNMET), (place, service, ALL)]
+        place = max(places, key=lambda p: cube.value(p, ALL, UNMET))
+        if cube.value(place, ALL, UNMET):
+            kept += [(place, ALL, UNMET), (place, ALL, ALL)]
+    return kept
 
 
 HANDOFF_OUTCOMES = tuple(str(o) for o in vocabulary.HANDOFF_OUTCOMES)
