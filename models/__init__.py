@@ -4,8 +4,9 @@ from models.base import Base
 from models.conversation import Conversation
 from models.demand_events import DemandEvent, StagedDemandEvent
 from models.handoffs import Handoff, HandoffKey, HandoffMessage
-from models.services import DirectoryVersion, Service
 from models.inbox import ProcessedMessage
+from models.protected_tables import ProtectedTable
+from models.services import DirectoryVersion, Service
 from models.staff import AuditLog, LoginThrottle, StaffUser
 from models.unique import DailyKey, DailySenderDigest, DailyUniqueSender
 from models.upkeep import Upkeep
@@ -24,6 +25,7 @@ __all__ = [
     "HandoffMessage",
     "LoginThrottle",
     "ProcessedMessage",
+    "ProtectedTable",
     "Service",
     "StaffUser",
     "StagedDemandEvent",
