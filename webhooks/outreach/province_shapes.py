@@ -205,8 +205,8 @@ PATHS: dict[str, str] = {
 LABEL_POINTS: dict[str, tuple[int, int]] = {
     "01": (148, 110),
     "02": (166, 186),
-    "03": (368, 288),
-    "04": (306, 276),
+    "03": (368, 300),
+    "04": (301, 276),
     "05": (286, 346),
     "06": (382, 202),
     "07": (276, 412),
@@ -227,7 +227,7 @@ LABEL_POINTS: dict[str, tuple[int, int]] = {
     "22": (208, 58),
     "23": (284, 444),
     "24": (108, 196),
-    "25": (440, 294),
+    "25": (446, 294),
 }
 #: Provinces too small for their name: where the label goes instead (a line joins it to
 #: the province's label point).
