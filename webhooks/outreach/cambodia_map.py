@@ -205,7 +205,8 @@ def _halo(**values: object) -> dict[str, object]:
             "stroke_linejoin": "round", "text_anchor": "middle", **values}
 
 
-def _shape(code: str, tile: Tile | None, *, href: str, tip: str, hatch: str) -> Markup:
+def _shape(code: str, tile: Tile | None, *, href: str, tip: str, hatch: str,
+           current: bool = False) -> Markup:
     look = _look(tile, hatch)
     return _element(
         "a",
@@ -217,6 +218,7 @@ def _shape(code: str, tile: Tile | None, *, href: str, tip: str, hatch: str) -> 
         class_="province",
         data_code=code,
         data_state=state_of(tile).value,
+        aria_current="true" if current else None,
     )
 
 
@@ -236,7 +238,8 @@ def _label(code: str, tile: Tile | None, *, href: str, name: str, tip: str) -> M
     parts.append(_element("text", name, x=x, y=y, font_size=FONT_NAME, class_="name", **_halo()))
     parts.append(_element("text", _value(tile), x=x, y=y + FONT_VALUE + 1, font_size=FONT_VALUE,
                           font_weight="bold", class_="value", **_halo()))
-    return _element("a", _join(parts), href=href, class_="label", data_code=code)
+    # tabindex -1: the shape is the keyboard's stop for this province, the label only a target
+    return _element("a", _join(parts), href=href, class_="label", data_code=code, tabindex=-1)
 
 
 def _hatch_pattern(hatch: str) -> Markup:
@@ -275,6 +278,7 @@ def province_map(
     title: Callable[[str], str] | None = None,
     label: str,
     ident: str = "province-map",
+    current: str | None = None,
 ) -> Markup:
     """The map as one ``<svg>``, safe to put in a template as is.
 
@@ -283,7 +287,8 @@ def province_map(
     language (written on the map), ``title(code)`` its tooltip (default: the name and figure),
     ``label`` the whole map's accessible name (the legend is ``legend_keys``'s, on the page).
     ``ident``
-    prefixes the SVG's ids: give each map on a page its own. Every text is escaped here; pass
+    prefixes the SVG's ids: give each map on a page its own. ``current``, the province the page
+    is filtered to, gets a dark outline. Every text is escaped here; pass
     plain strings.
 
     Provinces come in code order, labels after all shapes (so no shape covers a name). With
@@ -302,8 +307,12 @@ def province_map(
             return title(code)
         return f"{name(code)}: {_value(values.get(code))}"
 
-    shapes = [_shape(code, values.get(code), href=href(code), tip=tip(code), hatch=hatch)
-              for code in PROVINCES]
+    shapes = [_shape(code, values.get(code), href=href(code), tip=tip(code), hatch=hatch,
+                     current=code == current) for code in PROVINCES]
+    if current in province_shapes.PATHS:  # on top of its neighbours, not taking their taps
+        shapes.append(_empty("path", d=province_shapes.PATHS[current], fill="none", stroke=INK,
+                             stroke_width=2.5, stroke_linejoin="round", pointer_events="none",
+                             class_="current"))
     labels = [_label(code, values.get(code), href=href(code), name=name(code), tip=tip(code))
               for code in PROVINCES]
     body = _join([

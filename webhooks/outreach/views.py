@@ -156,6 +156,7 @@ def province_map(filters: demand.Filters, period: stats.Period | None) -> Provin
         href=href,
         name=labels.province,
         title=title,
+        current=filters.province_code,
         label=_("Map of Cambodia's provinces: requests not met, %(period)s",
                 period=labels.period(period)),
     )

@@ -238,6 +238,10 @@ def test_one_shape_and_one_label_link_per_province() -> None:
         assert a[0].tag == f"{SVG}title"  # first child: the tooltip and the link's name
     for code, path in found.items():
         assert path.get("d") == province_shapes.PATHS[code]
+    # one keyboard stop per province: the shape; its label is a tap target only
+    assert all(a.get("tabindex") is None for a in root.iter(f"{SVG}a") if a.get("class") ==
+               "province")
+    assert {a.get("tabindex") for a in label_links(root).values()} == {"-1"}
 
 
 @pytest.mark.parametrize("names", [NAMES_KM, NAMES_EN], ids=["km", "en"])
@@ -421,6 +425,18 @@ def test_unknown_codes_and_bad_ids_are_refused() -> None:
         draw({"1": Tile(3, 0.1)})
     with pytest.raises(ValueError, match="ident"):
         draw({}, ident='x" onload="')
+
+
+def test_the_chosen_province_is_outlined() -> None:
+    root = parse(draw(sample(), current="02"))
+    links = {a.get("data-code"): a for a in root.iter(f"{SVG}a") if a.get("class") == "province"}
+    assert links["02"].get("aria-current") == "true"
+    assert [c for c, a in links.items() if a.get("aria-current")] == ["02"]
+    outline = [p for p in root.iter(f"{SVG}path") if p.get("class") == "current"]
+    assert len(outline) == 1 and outline[0].get("d") == province_shapes.PATHS["02"]
+    assert outline[0].get("fill") == "none" and outline[0].get("pointer-events") == "none"
+    plain = parse(draw(sample()))
+    assert not [p for p in plain.iter(f"{SVG}path") if p.get("class") == "current"]
 
 
 def test_two_maps_on_a_page_get_their_own_ids() -> None:

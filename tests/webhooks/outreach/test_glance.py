@@ -146,6 +146,7 @@ def test_the_map_shades_provinces_and_each_links_to_its_figures(sample_app: Flas
     assert "<script" not in card and "style=" not in card
     followed = client.get("/outreach/demand?province=16").get_data(as_text=True)
     assert _tile(followed, "requests") == "20"
+    assert followed.count('data-code="16" data-state="shade" aria-current="true"') == 2  # map, list
 
 
 def test_pages_are_compressed_for_browsers_that_take_it(sample_app: Flask) -> None:
