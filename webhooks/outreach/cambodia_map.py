@@ -36,12 +36,9 @@ from webhooks.outreach import province_shapes
 #: in Kandal) comes after it, so it stays on top and takes the tap.
 PROVINCES: tuple[str, ...] = tuple(sorted(province_shapes.PATHS))
 
-#: Where the outlines come from, to show under the map (not translated: it names sources).
+#: Where the outlines come from, as shown under the map (not translated: it names sources;
+#: ``_province_map.html`` writes it with links).
 ATTRIBUTION = "geoBoundaries (KHM ADM1) · © OpenStreetMap contributors, ODbL 1.0"
-ATTRIBUTION_LINKS = (
-    ("geoBoundaries", "https://www.geoboundaries.org"),
-    ("OpenStreetMap", "https://www.openstreetmap.org/copyright"),
-)
 
 #: Fixed steps, not quantiles: a colour means the same share on every page and in every period,
 #: so two maps can be compared, and a handful of small provinces cannot stretch the scale. A share
