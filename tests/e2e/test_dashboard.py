@@ -336,7 +336,7 @@ def test_the_map_leads_to_a_provinces_figures(live: LiveServer, page: Any, local
     log_in(page, live.url, OUTREACH, locale)
     period, cube = last_week_cube(live.app)
     assert page.is_visible("[data-testid=map-card] svg")
-    assert page.locator("[data-testid=map-card] svg a").count() == 25
-    page.locator("[data-testid=map-card] svg a[href*='province=12']").click()
+    assert page.locator("[data-testid=map-card] svg a.province").count() == 25
+    page.locator("[data-testid=map-card] svg a.province[href*='province=12']").click()
     page.wait_for_url(re.compile(r".*province=12.*"))
     assert page.inner_text("[data-testid=kpi-requests]") == text_of(cube.display("12", "*", "*"))
