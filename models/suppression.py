@@ -153,6 +153,13 @@ class Cube:
             return (2, self._values[i]) if self._values[i] else (-1, 0)
         return (1, 0) if shown is Shown.WITHHELD else (0, 0)
 
+    def equations(self) -> tuple[list[int], list[Shown], list[Group]]:
+        """The true counts, how each is shown, and the total equations: for audits."""
+        return list(self._values), list(self._shown), list(self._groups)
+
+    def index(self, *key: str) -> int:
+        return self._index[key]
+
     def keys(self) -> list[Key]:
         return list(self._keys)
 

@@ -145,6 +145,33 @@ def demand_export(
                  f"period(s), counts below {config['K_ANONYMITY']} left out)")
 
 
+@demand_cli.command("audit")
+@click.option("--from", "first", type=_DATE, default=None, help="First day (YYYY-MM-DD).")
+@click.option("--to", "last", type=_DATE, default=None, help="Last day (default: yesterday).")
+@_BY
+def demand_audit(first: datetime | None, last: datetime | None, by: str | None) -> None:
+    """Prove each period's published tables safe: for every small count, solve what a reader
+    of everything published for the period could work out (models/period_audit.py). Exits 1
+    if any could be pinned or kept below the rule's least top (default: the last 4 periods)."""
+    from models.period_audit import audit_period
+
+    periods = _periods(first, last, by, 4)
+    k = current_app.config["K_ANONYMITY"]
+    unsafe = 0
+    with get_db().reads() as session:
+        for period in periods:
+            audit = audit_period(session, period, k)
+            click.echo(f"{period.label}: {len(audit.tables)} tables "
+                       f"({', '.join(audit.tables)}), {audit.checked} small counts checked, "
+                       + ("none can be worked out" if audit.safe
+                          else f"{len(audit.narrow)} CAN BE WORKED OUT: "
+                          + "; ".join(f"{kind} {'/'.join(key)}" for kind, key in audit.narrow)))
+            unsafe += not audit.safe
+    if unsafe:
+        raise click.ClickException(f"{unsafe} period(s) failed the audit: do not publish them; "
+                                   "report it as a bug (the tables are protected to pass it).")
+
+
 @demand_cli.command("report")
 @click.option("--from", "first", type=_DATE, default=None, help="First day (YYYY-MM-DD).")
 @click.option("--to", "last", type=_DATE, default=None, help="Last day (default: yesterday).")
