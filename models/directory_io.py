@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -57,6 +58,8 @@ FLAGS = ("is_free", "is_voluntary", "is_walk_in", "is_full", "is_sample")
 FLAG_DEFAULTS = {"is_free": True, "is_voluntary": True, "is_walk_in": False, "is_full": False}
 TRUE = {"1", "true", "yes", "y"}
 FALSE = {"0", "false", "no", "n", ""}
+#: A number written with a decimal comma (only ever a decimal comma in degrees: 11,5564).
+DECIMAL_COMMA = re.compile(r"-?[0-9]+,[0-9]+")
 # Cambodia's extent with a margin (degrees).
 LATITUDE_RANGE = (9.0, 15.0)
 LONGITUDE_RANGE = (102.0, 108.0)
@@ -150,15 +153,21 @@ def read_csv_bytes(data: bytes, force_sample: bool = False
         raise
 
 
+#: What a header cell with no name is called inside (its number after it): spreadsheet programs
+#: save empty columns after the last one, which are no problem while their cells are empty.
+UNNAMED = "\0"
+
+
 def _read_text(text: str, delimiter: str, force_sample: bool) -> list[dict[str, Any]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter)
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    header = [h.strip().lower() or f"{UNNAMED}{n}"
+              for n, h in enumerate(reader.fieldnames or [], start=1)]
     problems = []
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         problems.append(RowProblem("", N_("missing column(s): %(columns)s"), columns=missing,
                                    hint=HEADER_HINT))
-    unknown = [c for c in header if c not in COLUMNS]
+    unknown = [c for c in header if c not in COLUMNS and not c.startswith(UNNAMED)]
     if unknown:
         problems.append(RowProblem("", N_("unknown column(s): %(columns)s"), columns=unknown,
                                    hint=HEADER_HINT))
@@ -171,12 +180,24 @@ def _read_text(text: str, delimiter: str, force_sample: bool) -> list[dict[str, 
 
     def numbered() -> Iterator[tuple[int, str, Any]]:
         for raw in reader:
-            yield reader.line_num, "", raw
+            # a line of empty cells (",,,,": what a spreadsheet saves of a cleared row) is no
+            # service and no problem; every other line is checked
+            cells = [v for k, v in raw.items() if k is not None] + list(raw.get(None) or [])
+            if any((cell or "").strip() for cell in cells):
+                yield reader.line_num, "", raw
 
     def convert(raw: dict[str | None, Any]) -> dict[str, str]:
-        if None in raw:
-            raise RowProblem("", N_("the line has more cells than the first line has columns"))
-        return {str(k): spreadsheet.unescape((v or "").strip()) for k, v in raw.items()}
+        extra = raw.pop(None, None) or []
+        problems = []
+        if any(cell.strip() for cell in extra):
+            problems.append(RowProblem(
+                "", N_("the line has more cells than the first line has columns")))
+        if any(k.startswith(UNNAMED) and (v or "").strip() for k, v in raw.items()):
+            problems.append(RowProblem("", N_("the line has a value in a column with no name")))
+        if problems:
+            raise RowProblems(problems)
+        return {str(k): spreadsheet.unescape((v or "").strip()) for k, v in raw.items()
+                if not str(k).startswith(UNNAMED)}
 
     return _validate_all(numbered(), convert, force_sample, N_("the file has no rows"))
 
@@ -217,7 +238,8 @@ def _validate(raw: dict[str, str]) -> dict[str, Any]:
     """One row of strings in, typed values out; raise ``RowProblems`` with every problem."""
     problems: list[RowProblem] = []
 
-    def check(column: str, parse: Callable[[], Any]) -> Any:
+    def check(parse: Callable[[], Any]) -> Any:
+        """``parse()``, or None with its problem kept (the row goes on being checked)."""
         try:
             return parse()
         except RowProblem as problem:
@@ -228,14 +250,13 @@ def _validate(raw: dict[str, str]) -> dict[str, Any]:
         if not raw.get(column, "").strip():
             problems.append(RowProblem(column, N_("%(column)s is empty")))
     row: dict[str, Any] = {
-        "service_type": check("service_type", lambda: _service_type(raw["service_type"])),
+        "service_type": check(lambda: _service_type(raw["service_type"])),
         "province_code": raw.get("province_code", ""),
     }
-    row["district_code"], row["commune_code"] = check(
-        "district_code", lambda: _places(raw)) or (None, None)
-    row["latitude"] = check("latitude", lambda: _coordinate(
+    row["district_code"], row["commune_code"] = check(lambda: _places(raw)) or (None, None)
+    row["latitude"] = check(lambda: _coordinate(
         raw.get("latitude", ""), "latitude", LATITUDE_RANGE))
-    row["longitude"] = check("longitude", lambda: _coordinate(
+    row["longitude"] = check(lambda: _coordinate(
         raw.get("longitude", ""), "longitude", LONGITUDE_RANGE))
     if (row["latitude"] is None) != (row["longitude"] is None) and not any(
             p.column in ("latitude", "longitude") for p in problems):
@@ -245,13 +266,12 @@ def _validate(raw: dict[str, str]) -> dict[str, Any]:
         row[column] = raw.get(column, "")
     if row["phone"] and spreadsheet.phone_problem(row["phone"]):
         problems.append(RowProblem("phone", spreadsheet.PHONE_RULE, phone=repr(row["phone"])))
-    row["opening_hours"] = check("opening_hours",
-                                 lambda: _opening_hours(raw.get("opening_hours", "")))
-    row["languages"] = check("languages", lambda: _languages(raw.get("languages", "")))
+    row["opening_hours"] = check(lambda: _opening_hours(raw.get("opening_hours", "")))
+    row["languages"] = check(lambda: _languages(raw.get("languages", "")))
     for flag in FLAGS:
-        row[flag] = check(flag, lambda flag=flag: _flag(  # type: ignore[misc]
+        row[flag] = check(lambda flag=flag: _flag(  # type: ignore[misc]
             raw.get(flag, ""), flag, FLAG_DEFAULTS.get(flag, False)))
-    row["verified_on"] = check("verified_on", lambda: _day(raw.get("verified_on", "")))
+    row["verified_on"] = check(lambda: _day(raw.get("verified_on", "")))
     if row["is_voluntary"] is False:
         problems.append(RowProblem("is_voluntary", N_(
             "Sangkhim lists voluntary services only (%(column)s must be true)")))
@@ -342,6 +362,8 @@ def _languages(value: str) -> str:
 def _coordinate(value: str, name: str, bounds: tuple[float, float]) -> float | None:
     if not value:
         return None
+    if DECIMAL_COMMA.fullmatch(value):  # 11,5564: as a spreadsheet set to decimal commas saves it
+        value = value.replace(",", ".")
     try:
         number = float(value)
     except ValueError:

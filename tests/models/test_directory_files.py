@@ -219,3 +219,46 @@ def test_the_template_file_imports_as_one_sample_service() -> None:
     assert detected.is_default and len(rows) == 1
     assert rows[0]["is_sample"] is True and rows[0]["name_en"].startswith("[SAMPLE]")
     assert rows[0]["name_km"].startswith("[SAMPLE]") and example[0] == "methadone"
+
+
+# --- what spreadsheet programs add: empty lines and columns, decimal commas -----------------------
+HEADER = "service_type,name_km,name_en,province_code,phone,latitude,longitude"
+GOOD_LINE = "methadone,ក,Clinic,12,012 345 678,11.55,104.92"
+
+
+@pytest.mark.parametrize(
+    ("body", "names"),
+    [
+        # cleared rows saved as separators only, and blank lines: skipped, not problems
+        (f"{HEADER}\n{GOOD_LINE}\n,,,,,,\n\n,,,,,,\n", ["Clinic"]),
+        # empty columns after the last one (in the header and the rows)
+        (f"{HEADER},,\n{GOOD_LINE},,\n", ["Clinic"]),
+        # more cells than the header, all empty
+        (f"{HEADER}\n{GOOD_LINE},,,\n", ["Clinic"]),
+        # decimal commas, as a spreadsheet set to them writes (so with semicolons)
+        (f"{HEADER.replace(',', ';')}\nmethadone;ក;Decimal;12;012 345 678;11,55;104,92\n",
+         ["Decimal"]),
+    ],
+    ids=["empty lines", "empty columns", "empty extra cells", "decimal commas"],
+)
+def test_what_spreadsheets_add_is_no_problem(body: str, names: list[str]) -> None:
+    rows, _detected = directory_io.read_csv_bytes(body.encode())
+    assert [r["name_en"] for r in rows] == names
+    assert (rows[0]["latitude"], rows[0]["longitude"]) == (11.55, 104.92)
+
+
+@pytest.mark.parametrize(
+    ("body", "english"),
+    [
+        (f"{HEADER},\n{GOOD_LINE},lost?\n",
+         "line 2: the line has a value in a column with no name"),
+        (f"{HEADER}\n{GOOD_LINE},,lost?\n",
+         "line 2: the line has more cells than the first line has columns"),
+        (f"{HEADER}\n,,,,,,\n", "line 1: the file has no rows"),
+    ],
+    ids=["value under no name", "value past the header", "only empty lines"],
+)
+def test_a_value_with_no_column_is_never_dropped(body: str, english: str) -> None:
+    with pytest.raises(directory_io.DirectoryFileError) as refused:
+        directory_io.read_csv_bytes(body.encode())
+    assert str(refused.value) == english
