@@ -178,26 +178,27 @@ def _read_text(text: str, delimiter: str, force_sample: bool) -> list[dict[str, 
         raise DirectoryFileError([RowError(1, tuple(problems))])
     reader.fieldnames = header
 
+    named = [c for c in header if not c.startswith(UNNAMED)]
+    unnamed = [c for c in header if c.startswith(UNNAMED)]
+
     def numbered() -> Iterator[tuple[int, str, Any]]:
         for raw in reader:
             # a line of empty cells (",,,,": what a spreadsheet saves of a cleared row) is no
             # service and no problem; every other line is checked
-            cells = [v for k, v in raw.items() if k is not None] + list(raw.get(None) or [])
-            if any((cell or "").strip() for cell in cells):
+            extra = raw.get(None) or []  # type: ignore[call-overload]
+            if "".join(raw[c] or "" for c in header).strip() or "".join(extra).strip():
                 yield reader.line_num, "", raw
 
     def convert(raw: dict[str | None, Any]) -> dict[str, str]:
-        extra = raw.pop(None, None) or []
         problems = []
-        if any(cell.strip() for cell in extra):
+        if "".join(raw.get(None) or []).strip():
             problems.append(RowProblem(
                 "", N_("the line has more cells than the first line has columns")))
-        if any(k.startswith(UNNAMED) and (v or "").strip() for k, v in raw.items()):
+        if unnamed and "".join(raw[c] or "" for c in unnamed).strip():
             problems.append(RowProblem("", N_("the line has a value in a column with no name")))
         if problems:
             raise RowProblems(problems)
-        return {str(k): spreadsheet.unescape((v or "").strip()) for k, v in raw.items()
-                if not str(k).startswith(UNNAMED)}
+        return {c: spreadsheet.unescape((raw[c] or "").strip()) for c in named}
 
     return _validate_all(numbered(), convert, force_sample, N_("the file has no rows"))
 
@@ -238,10 +239,10 @@ def _validate(raw: dict[str, str]) -> dict[str, Any]:
     """One row of strings in, typed values out; raise ``RowProblems`` with every problem."""
     problems: list[RowProblem] = []
 
-    def check(parse: Callable[[], Any]) -> Any:
-        """``parse()``, or None with its problem kept (the row goes on being checked)."""
+    def check(parse: Callable[..., Any], *args: Any) -> Any:
+        """``parse(*args)``, or None with its problem kept (the row goes on being checked)."""
         try:
-            return parse()
+            return parse(*args)
         except RowProblem as problem:
             problems.append(problem)
             return None
@@ -250,14 +251,14 @@ def _validate(raw: dict[str, str]) -> dict[str, Any]:
         if not raw.get(column, "").strip():
             problems.append(RowProblem(column, N_("%(column)s is empty")))
     row: dict[str, Any] = {
-        "service_type": check(lambda: _service_type(raw["service_type"])),
+        "service_type": check(_service_type, raw.get("service_type", "")),
         "province_code": raw.get("province_code", ""),
     }
-    row["district_code"], row["commune_code"] = check(lambda: _places(raw)) or (None, None)
-    row["latitude"] = check(lambda: _coordinate(
-        raw.get("latitude", ""), "latitude", LATITUDE_RANGE))
-    row["longitude"] = check(lambda: _coordinate(
-        raw.get("longitude", ""), "longitude", LONGITUDE_RANGE))
+    row["district_code"], row["commune_code"] = check(_places, raw) or (None, None)
+    row["latitude"] = check(_coordinate, raw.get("latitude", ""), "latitude",
+                            LATITUDE_RANGE)
+    row["longitude"] = check(_coordinate, raw.get("longitude", ""), "longitude",
+                             LONGITUDE_RANGE)
     if (row["latitude"] is None) != (row["longitude"] is None) and not any(
             p.column in ("latitude", "longitude") for p in problems):
         problems.append(RowProblem("latitude", N_(
@@ -266,12 +267,11 @@ def _validate(raw: dict[str, str]) -> dict[str, Any]:
         row[column] = raw.get(column, "")
     if row["phone"] and spreadsheet.phone_problem(row["phone"]):
         problems.append(RowProblem("phone", spreadsheet.PHONE_RULE, phone=repr(row["phone"])))
-    row["opening_hours"] = check(lambda: _opening_hours(raw.get("opening_hours", "")))
-    row["languages"] = check(lambda: _languages(raw.get("languages", "")))
+    row["opening_hours"] = check(_opening_hours, raw.get("opening_hours", ""))
+    row["languages"] = check(_languages, raw.get("languages", ""))
     for flag in FLAGS:
-        row[flag] = check(lambda flag=flag: _flag(  # type: ignore[misc]
-            raw.get(flag, ""), flag, FLAG_DEFAULTS.get(flag, False)))
-    row["verified_on"] = check(lambda: _day(raw.get("verified_on", "")))
+        row[flag] = check(_flag, raw.get(flag, ""), flag, FLAG_DEFAULTS.get(flag, False))
+    row["verified_on"] = check(_day, raw.get("verified_on", ""))
     if row["is_voluntary"] is False:
         problems.append(RowProblem("is_voluntary", N_(
             "Sangkhim lists voluntary services only (%(column)s must be true)")))
