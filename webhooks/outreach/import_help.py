@@ -59,7 +59,7 @@ HOW_TO_WRITE = {
     "latitude": _l("decimal degrees, for example 11.5564; give both or neither"),
     "longitude": _l("decimal degrees, for example 104.9282; give both or neither"),
     "phone": _l("digits, spaces, brackets, + and -"),
-    "opening_hours": directory_io.HOURS_HINT,
+    "opening_hours": "",  # ``directory_io.HOURS_HINT``, as the problem's hint says it
     "languages": _l("two-letter codes apart by commas, for example km,en; empty means km"),
     "is_free": YES_NO_DEFAULT_YES,
     "is_voluntary": _l("must be yes (empty means yes): Sangkhim lists voluntary services only"),

@@ -159,3 +159,16 @@ def test_the_template_filled_in_imports(app: Flask) -> None:
     with client.get("/outreach/directory/template.csv") as response:
         body = response.get_data()
     assert send(client, "template.csv", body).status_code == 302 and count(app) == 1
+
+
+def test_what_the_file_says_is_shown_as_text_never_as_markup(app: Flask) -> None:
+    body = ("service_type,name_km,name_en,province_code,phone,<b>bold</b>\n"
+            "methadone,ក,Clinic,12,012,x\n").encode()
+    client = client_in(app, "km")
+    header = send(client, "h.csv", body).get_data(as_text=True)
+    assert "<code>&lt;b&gt;bold&lt;/b&gt;</code>" in header and "<b>bold</b>" not in header
+    body = ("service_type,name_km,name_en,province_code,phone,opening_hours\n"
+            "<i>rehab</i>,ក,Clinic,12,012,<script>x</script>\n").encode()
+    page = send(client, "v.csv", body).get_data(as_text=True)
+    assert "&#39;&lt;i&gt;rehab&lt;/i&gt;&#39;" in page and "<i>rehab</i>" not in page
+    assert "&lt;script&gt;x&lt;/script&gt;" in page and "<script>x</script>" not in page
