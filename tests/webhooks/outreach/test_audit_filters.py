@@ -121,7 +121,7 @@ def test_the_filters(logged: Any, query: dict[str, str], expected: list[str]) ->
 def test_the_page_says_how_many_sign_ins_are_hidden(logged: Any) -> None:
     _app, admin, _ids = logged
     page = _page(admin, {})
-    assert "3 sign-ins and sign-outs hidden." in page
+    assert "Sign-ins and sign-outs hidden: 3." in page
     show = re.search(r'href="([^"]+)" data-testid="signins-show"', page)
     assert show and "signins=1" in html.unescape(show.group(1))
     assert _targets(admin.get(html.unescape(show.group(1))).get_data(as_text=True)) == NEWEST_FIRST
@@ -138,7 +138,7 @@ def test_paging_keeps_the_filters(logged: Any) -> None:
                 details="{}", at=datetime(2026, 12, 7, 8, 0, tzinfo=CAMBODIA).replace(
                     minute=minute % 60, hour=8 + minute // 60)))
     first = _page(admin, {"kind": "handoff"})
-    assert len(_targets(first)) == 100 and "131 entries" in first
+    assert len(_targets(first)) == 100 and "Entries: 131" in first
     following = re.search(r'href="([^"]+)">[^<]*Next', first)
     assert following is not None
     link = html.unescape(following.group(1))

@@ -224,13 +224,13 @@ def test_new_messages_are_marked_until_their_worker_opens_the_chat(chat_app: Fla
     handle = _row(app).handle
     path = f"/outreach/handoffs/{handle}"
     worker, other, admin = (_client(app, e) for e in (OUTREACH, OTHER, ADMIN))
-    assert _cell(_text(worker, "/outreach/handoffs"), f"new-{handle}") == "2 new messages"
+    assert _cell(_text(worker, "/outreach/handoffs"), f"new-{handle}") == "New messages: 2"
     post(worker, f"{path}/claim", page=path)
     assert _text(worker, path).count('data-testid="new-message"') == 2
     assert f'data-testid="new-{handle}"' not in _text(worker, "/outreach/handoffs")
     assert _text(worker, path).count('data-testid="new-message"') == 0  # seen now
     _say(texter, "one more thing")
-    assert _cell(_text(worker, "/outreach/handoffs"), f"new-{handle}") == "1 new message"
+    assert _cell(_text(worker, "/outreach/handoffs"), f"new-{handle}") == "New messages: 1"
     assert f'data-testid="new-{handle}"' not in _text(other, "/outreach/handoffs")  # not theirs
     assert f'data-testid="new-{handle}"' in _text(admin, "/outreach/handoffs")
     assert _text(admin, path).count('data-testid="new-message"') == 0  # an admin marks nothing
