@@ -243,3 +243,35 @@ def test_new_messages_are_marked_until_their_worker_opens_the_chat(chat_app: Fla
     assert _row(app).unread == 3
     assert _text(other, path).count('data-testid="new-message"') == 3
     assert _row(app).unread == 0
+
+
+def test_a_place_named_to_the_bot_while_the_chat_waits_out_of_hours(
+    make_app: Any, bot_api: FakeBotApi, clock: Pinned
+) -> None:
+    """Out of hours the bot answers until a worker writes: a place the texter gives it then
+    (to find a service) is the chat's place too."""
+    from bot.types import Inbound
+    from bot.vocabulary import Channel
+    from webhooks import pipeline
+
+    app = make_app(HANDOFF_HOURS="Sa 08:00-12:00", TELEGRAM_API_BASE_URL=bot_api.url)
+    app.test_cli_runner().invoke(args=["directory", "import", "--sample"])
+    now = clock()  # a Wednesday: the desk is closed
+
+    def say(text: str, minutes: int) -> str:
+        with app.test_request_context():
+            answer = pipeline.process(
+                Inbound(Channel.TELEGRAM, "b" * 64, text, provider_id=f"T{minutes:08d}"),
+                now=now + timedelta(minutes=minutes),
+                address={"channel": "telegram", "chat_id": CHAT_ID})
+        return "\n".join(m.text for m in answer.messages)
+
+    say("can I talk to a real person?", 0)
+    assert "reply MENU" in say("yes", 1)  # queued: the bot answers meanwhile
+    row = _row(app)
+    assert (row.province_code, row.district_code) == (None, None)
+    say("methadone in Battambang", 2)
+    row = _row(app)
+    assert (row.province_code, row.district_code) == ("02", None)
+    say("3", 3)  # a turn that names no place changes nothing
+    assert _row(app).province_code == "02"
