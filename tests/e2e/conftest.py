@@ -14,6 +14,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from models import ProtectedTable, stats
 from models.services import Service
 from tests.conftest import PINNED_TODAY
 from tests.e2e.live import CHROMIUM_ARGS, LiveServer, chromium_path, serve, synthetic_demand
@@ -66,5 +67,29 @@ def live(sample_app: Flask) -> Iterator[LiveServer]:
         session.add_all(synthetic_demand(last_sunday(), weeks=6, per_week=150))
         for service in session.scalars(select(Service).where(Service.service_type == "methadone")):
             service.is_full = service.name_en != TARGET
+    with app.app_context():
+        _protect_tables(app)
     with serve(app) as server:
         yield server
+
+
+#: The protected tables of the synthetic weeks: the same in every test (fixed seed, pinned
+#: day), so built once per run and copied into each test's database.
+_TABLES: list[dict[str, Any]] = []
+
+
+def _protect_tables(app: Flask) -> None:
+    """What the clock does once a week is published: protect and store its tables, so that a
+    page reads them as it would in a deployment instead of building them while the browser
+    waits."""
+    engine = get_db().engine
+    if not _TABLES:
+        stats.protect_ended_periods(engine, PINNED_TODAY, app.config["DEMAND_PERIOD"],
+                                    int(app.config["K_ANONYMITY"]), horizon=14,
+                                    budget=float("inf"))
+        with engine.connect() as connection:
+            _TABLES.extend(dict(row._mapping) for row in
+                           connection.execute(select(ProtectedTable.__table__)))
+        return
+    with engine.begin() as connection:
+        connection.execute(ProtectedTable.__table__.insert(), _TABLES)
