@@ -3,6 +3,7 @@
 from models.base import Base
 from models.conversation import Conversation
 from models.demand_events import DemandEvent, StagedDemandEvent
+from models.directory_history import ServiceHistory
 from models.handoffs import Handoff, HandoffKey, HandoffMessage
 from models.services import DirectoryVersion, Service
 from models.inbox import ProcessedMessage
@@ -25,6 +26,7 @@ __all__ = [
     "LoginThrottle",
     "ProcessedMessage",
     "Service",
+    "ServiceHistory",
     "StaffUser",
     "StagedDemandEvent",
     "Upkeep",
