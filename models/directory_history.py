@@ -31,7 +31,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from bot.directory import ServiceInfo
 from bot.vocabulary import CAMBODIA
 from models.base import Base, UTCDateTime
-from models.services import service_info
+from models.services import remembered_info
 
 #: The start of the history: what migration 0016 found was valid "since" then (not known
 #: before the migration).
@@ -118,7 +118,8 @@ def _state_before(session: Session, before: datetime, include_sample: bool) -> l
     ).order_by(h.service_id)
     if not include_sample:
         query = query.where(and_(h.is_sample.is_(False)))
-    return [service_info(row) for row in session.execute(query).all()]
+    # the same columns, in the same order, as the bot reads: unchanged rows' ServiceInfo reused
+    return [remembered_info(row) for row in session.execute(query).all()]
 
 
 class _Dated(Protocol):

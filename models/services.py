@@ -155,7 +155,7 @@ class SqlDirectory:
                 return list(found[1])
         statement = _FIND_WITH_SAMPLE if self._include_sample else _FIND_REAL
         rows = self._executor.execute(statement, {"types": list(types)})
-        services = [_info(row) for row in rows.all()]  # fetched at once, not row by row
+        services = [remembered_info(row) for row in rows.all()]  # fetched at once, not row by row
         if token is not None and kept is not None:
             kept[key] = (token, tuple(services))
         return services
@@ -180,7 +180,7 @@ def _kept_for(executor: Executor) -> Kept | None:
 _kept: WeakKeyDictionary[Any, Kept] = WeakKeyDictionary()
 
 
-def _info(row: Any) -> ServiceInfo:
+def remembered_info(row: Any) -> ServiceInfo:
     """The ``ServiceInfo`` of a row, made once per distinct row: a national directory has over
     a thousand services, and building the same frozen objects again took much of the time of
     finding the nearest (``make bench``, directory scale). The row's values are the key, so a
