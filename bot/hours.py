@@ -29,6 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from bot.catalogs import N_
+
 DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 #: OSM's day selector for public holidays.
 PUBLIC_HOLIDAY = "PH"
@@ -52,7 +54,12 @@ def no_holidays(day: date) -> str | None:
 
 
 class HoursError(ValueError):
-    pass
+    """What is wrong with opening hours: a msgid and its values, so that a page can show it in
+    its own language (``str`` gives the English text, as before)."""
+
+    def __init__(self, msgid: str, **values: str) -> None:
+        super().__init__(msgid % values)
+        self.msgid, self.values = msgid, values
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +94,7 @@ def parse(text: str) -> OpeningHours:
     """Parse the accepted subset; raise ``HoursError`` saying what is wrong."""
     text = " ".join(text.split())
     if not text:
-        raise HoursError("opening hours are empty")
+        raise HoursError(N_("opening hours are empty"))
     if text == "24/7":
         return OpeningHours((), always=True)
     rules = []
@@ -102,10 +109,11 @@ def parse(text: str) -> OpeningHours:
         else:
             times = tuple(_parse_range(t) for t in times_text.split(",") if t)
             if not times:
-                raise HoursError(f"{part!r}: give times like 08:00-17:00, or 'off'")
+                raise HoursError(N_("%(part)s: give times like 08:00-17:00, or 'off'"),
+                                 part=repr(part))
         rules.append(Rule(days, times, holidays))
     if not rules:
-        raise HoursError("opening hours are empty")
+        raise HoursError(N_("opening hours are empty"))
     # Rules of public holidays alone go last: the same meaning here, and in OSM's reading.
     rules.sort(key=lambda rule: not rule.days)
     return OpeningHours(tuple(rules))
@@ -120,14 +128,14 @@ def _parse_days(text: str) -> tuple[tuple[int, ...], bool]:
             continue
         match = _DAY_TOKEN.match(token)
         if not match:
-            raise HoursError(
-                f"{text!r}: days are Mo Tu We Th Fr Sa Su, ranges like Mo-Fr, "
-                "and PH for public holidays"
-            )
+            raise HoursError(N_(
+                "%(part)s: days are Mo Tu We Th Fr Sa Su, ranges like Mo-Fr, "
+                "and PH for public holidays"), part=repr(text))
         first = DAYS.index(match.group(1))
         last = DAYS.index(match.group(2)) if match.group(2) else first
         if last < first:
-            raise HoursError(f"{token!r}: a day range must run forward (Mo-Fr)")
+            raise HoursError(N_("%(part)s: a day range must run forward (Mo-Fr)"),
+                             part=repr(token))
         found.extend(range(first, last + 1))
     return tuple(sorted(set(found))), holidays
 
@@ -135,7 +143,8 @@ def _parse_days(text: str) -> tuple[tuple[int, ...], bool]:
 def _parse_range(text: str) -> tuple[str, str]:
     match = _RANGE.match(text.strip())
     if not match or match.group(1) >= match.group(2):
-        raise HoursError(f"{text!r}: times are HH:MM-HH:MM, opening before closing")
+        raise HoursError(N_("%(part)s: times are HH:MM-HH:MM, opening before closing"),
+                         part=repr(text))
     return match.group(1), match.group(2)
 
 

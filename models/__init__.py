@@ -5,8 +5,9 @@ from models.conversation import Conversation
 from models.demand_events import DemandEvent, StagedDemandEvent
 from models.directory_history import ServiceHistory
 from models.handoffs import Handoff, HandoffKey, HandoffMessage
-from models.services import DirectoryVersion, Service
 from models.inbox import ProcessedMessage
+from models.protected_tables import ProtectedTable
+from models.services import DirectoryVersion, Service
 from models.staff import AuditLog, LoginThrottle, StaffUser
 from models.unique import DailyKey, DailySenderDigest, DailyUniqueSender
 from models.upkeep import Upkeep
@@ -25,6 +26,7 @@ __all__ = [
     "HandoffMessage",
     "LoginThrottle",
     "ProcessedMessage",
+    "ProtectedTable",
     "Service",
     "ServiceHistory",
     "StaffUser",

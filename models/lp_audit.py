@@ -69,16 +69,20 @@ def _solver() -> Any:
 
 #: What a reader knows of each hidden count by itself: ``{cell: (lowest, highest or None)}``.
 Ranges = Mapping[int, tuple[int, int | None]]
+#: A further relation a reader knows: ``low <= sum(coefficient * count) <= high`` (None: no
+#: bound), over cells of the same numbering as ``values``; e.g. the same total in two tables.
+Link = tuple[Sequence[tuple[int, float]], float | None, float | None]
 
 
 def intervals(
-    values: Sequence[int], hidden: Ranges, groups: Sequence[Group], cells: Iterable[int]
+    values: Sequence[int], hidden: Ranges, groups: Sequence[Group], cells: Iterable[int],
+    links: Sequence[Link] = (),
 ) -> dict[int, tuple[float, float]]:
     """The interval a reader can derive for each of ``cells`` (hidden counts): LP min and max.
     ``values`` are the true counts (the shown ones are read from it), ``hidden`` the ranges of
     the hidden ones, ``groups`` the equations ``values[total] == sum(values[parts])``."""
     found: dict[int, tuple[float, float]] = {}
-    for component, asked in _components(values, hidden, groups, cells):
+    for component, asked in _components(values, hidden, groups, cells, links):
         for cell in asked:
             found[cell] = (component.optimum(cell, maximise=False),
                            component.optimum(cell, maximise=True))
@@ -87,7 +91,7 @@ def intervals(
 
 def narrow_cells(
     values: Sequence[int], hidden: Ranges, groups: Sequence[Group], cells: Iterable[int],
-    width: int, top: int,
+    width: int, top: int, links: Sequence[Link] = (),
 ) -> list[int]:
     """Those of ``cells`` (hidden counts) whose derivable interval is narrower than ``width``
     or ends below ``top``.
@@ -96,7 +100,7 @@ def narrow_cells(
     as soon as two of them differ in it by ``width`` and one reaches ``top``: each programme
     (one count pushed up or down) settles many counts at once, and only the rest get their own."""
     narrow: list[int] = []
-    for component, asked in _components(values, hidden, groups, cells):
+    for component, asked in _components(values, hidden, groups, cells, links):
         seen_low = {cell: float(values[cell]) for cell in asked}
         seen_high = dict(seen_low)
 
@@ -127,7 +131,7 @@ class _Component:
     """One independent set of equations over hidden counts, loaded into a solver."""
 
     def __init__(self, columns: list[int], lower: list[float], upper: list[int | None],
-                 rows: list[tuple[list[tuple[int, float]], float]]):
+                 rows: list[tuple[list[tuple[int, float]], float | None, float | None]]):
         import numpy as np
 
         self.columns = {cell: j for j, cell in enumerate(columns)}
@@ -135,16 +139,17 @@ class _Component:
         inf = self.solver.getInfinity()
         self.solver.addVars(len(columns), np.array(lower, dtype=np.float64),
                             np.array([inf if u is None else u for u in upper], dtype=np.float64))
-        starts, indices, coefficients, bounds = [], [], [], []
-        for members, rhs in rows:
+        starts, indices, coefficients, lows, highs = [], [], [], [], []
+        for members, low, high in rows:
             starts.append(len(indices))
             for column, coefficient in members:
                 indices.append(column)
                 coefficients.append(coefficient)
-            bounds.append(rhs)
+            lows.append(-inf if low is None else low)
+            highs.append(inf if high is None else high)
         if rows:
-            rhs = np.array(bounds, dtype=np.float64)
-            self.solver.addRows(len(rows), rhs, rhs, len(indices),
+            self.solver.addRows(len(rows), np.array(lows, dtype=np.float64),
+                                np.array(highs, dtype=np.float64), len(indices),
                                 np.array(starts, dtype=np.int32),
                                 np.array(indices, dtype=np.int32),
                                 np.array(coefficients, dtype=np.float64))
@@ -182,7 +187,8 @@ class _Component:
 
 
 def _components(
-    values: Sequence[int], hidden: Ranges, groups: Sequence[Group], cells: Iterable[int]
+    values: Sequence[int], hidden: Ranges, groups: Sequence[Group], cells: Iterable[int],
+    links: Sequence[Link] = (),
 ) -> list[tuple[_Component, list[int]]]:
     """The equations' components that hold a cell of ``cells``, with those cells."""
     asked = sorted(set(cells))
@@ -198,14 +204,17 @@ def _components(
             parent[x], x = root, parent[x]
         return root
 
-    equations = []
-    for total, parts in groups:
-        members = [(total, -1.0), *((p, 1.0) for p in parts)]
+    relations: list[Link] = [([(total, -1.0), *((p, 1.0) for p in parts)], 0.0, 0.0)
+                             for total, parts in groups]
+    relations.extend(links)
+    rows = []
+    for members, low, high in relations:
         unknown = [(cell, c) for cell, c in members if cell in hidden]
         if not unknown:
             continue
-        rhs = -sum(c * values[cell] for cell, c in members if cell not in hidden)
-        equations.append((unknown, rhs))
+        known = sum(c * values[cell] for cell, c in members if cell not in hidden)
+        rows.append((unknown, None if low is None else low - known,
+                     None if high is None else high - known))
         for cell, _ in unknown:
             parent.setdefault(cell, cell)
         first = find(unknown[0][0])
@@ -223,17 +232,18 @@ def _components(
         root = find(cell)
         if root in members_of:
             members_of[root].append(cell)
-    rows_of: dict[int, list[tuple[list[tuple[int, float]], float]]] = {root: [] for root in wanted}
-    for unknown, rhs in equations:
-        root = find(unknown[0][0])
+    rows_of: dict[int, list[Any]] = {root: [] for root in wanted}
+    for row in rows:
+        root = find(row[0][0][0])
         if root in rows_of:
-            rows_of[root].append((unknown, rhs))
+            rows_of[root].append(row)
     found = []
     for root, cells_here in wanted.items():
         columns = sorted(members_of[root])
         index = {cell: j for j, cell in enumerate(columns)}
         lower = [float(hidden[c][0]) for c in columns]
         upper = [hidden[c][1] for c in columns]
-        rows = [([(index[cell], c) for cell, c in unknown], rhs) for unknown, rhs in rows_of[root]]
-        found.append((_Component(columns, lower, upper, rows), cells_here))
+        here = [([(index[cell], c) for cell, c in unknown], low, high)
+                for unknown, low, high in rows_of[root]]
+        found.append((_Component(columns, lower, upper, here), cells_here))
     return found

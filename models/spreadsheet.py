@@ -30,8 +30,9 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PHONE = re.compile(r"\+?[0-9 ()\-]+")
 PHONE_DIGITS = (3, 20)
 PHONE_MAX_LENGTH = 40
-#: The msgid shown for a bad phone number (``%(phone)s``: the value as typed, quoted).
-PHONE_RULE = N_("phone %(phone)s is not a phone number: use only digits, spaces, brackets, "
+#: The msgid shown for a bad phone number (``%(column)s``: the column or field, ``%(phone)s``:
+#: the value as typed, quoted).
+PHONE_RULE = N_("%(column)s %(phone)s is not a phone number: use only digits, spaces, brackets, "
                 "+ and -, with 3 to 20 digits")
 
 

@@ -26,12 +26,14 @@ or none of the type is known. Days are the demand events' days.
 from __future__ import annotations
 
 import calendar
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot import vocabulary
@@ -39,8 +41,9 @@ from bot.directory import ServiceInfo
 from bot.gazetteer import gazetteer_rows
 from bot.geo import ReferencePoints, distance_km
 from bot.placenames import DISTRICT, PROVINCE
-from bot.vocabulary import CAMBODIA, ServiceType
-from models.base import Executor
+from bot.vocabulary import CAMBODIA, Channel, Locale, ServiceType
+from models import protected_tables
+from models.base import Executor, make_sessionmaker, read_only, reading
 from models.demand_events import DemandEvent, first_staged_day
 from models.publish import Table
 from models.services import Service
@@ -191,9 +194,22 @@ def outcome_dimension() -> Dimension:
 # --- cubes ----------------------------------------------------------------------------------------
 
 
-def demand_cube(session: Session, period: Period, k: int, frame: PlaceFrame | None = None) -> Cube:
-    """Service requests of one period by place × service type × outcome, protected."""
+def demand_cube(
+    session: Session, period: Period, k: int, frame: PlaceFrame | None = None,
+    engine: Engine | None = None,
+) -> Cube:
+    """Service requests of one period by place × service type × outcome, protected: the stored
+    table (``models.protected_tables``), else built now (and stored, given ``engine``)."""
     frame = frame or default_frame()
+    dimensions = [frame.dimension(), Dimension.flat("service", SERVICE_TYPES), outcome_dimension()]
+    return protected_tables.load_or_build(
+        session, "demand", period, k, dimensions,
+        lambda: _demand_cube(session, period, k, frame, dimensions), engine)
+
+
+def _demand_cube(
+    session: Session, period: Period, k: int, frame: PlaceFrame, dimensions: list[Dimension]
+) -> Cube:
     query = (
         select(DemandEvent.province_code, DemandEvent.district_code, DemandEvent.service_type,
                DemandEvent.outcome, func.count())
@@ -206,7 +222,6 @@ def demand_cube(session: Session, period: Period, k: int, frame: PlaceFrame | No
     for province, district, service, outcome, count in session.execute(query):
         key = (frame.leaf(province, district), service, outcome)
         leaves[key] = leaves.get(key, 0) + count
-    dimensions = [frame.dimension(), Dimension.flat("service", SERVICE_TYPES), outcome_dimension()]
     return Cube(dimensions, leaves, k, keep=lambda cube: demand_keep(cube, frame))
 
 
@@ -236,10 +251,22 @@ def demand_keep(cube: Cube, frame: PlaceFrame) -> list[tuple[str, ...]]:
 HANDOFF_OUTCOMES = tuple(str(o) for o in vocabulary.HANDOFF_OUTCOMES)
 
 
-def handoff_cube(session: Session, period: Period, k: int, frame: PlaceFrame | None = None) -> Cube:
+def handoff_cube(
+    session: Session, period: Period, k: int, frame: PlaceFrame | None = None,
+    engine: Engine | None = None,
+) -> Cube:
     """Handoffs to an outreach worker of one period by place × outcome (asked for; closed
     answered; closed unanswered), protected like every other count."""
     frame = frame or default_frame()
+    dimensions = [frame.dimension(), Dimension.flat("outcome", HANDOFF_OUTCOMES)]
+    return protected_tables.load_or_build(
+        session, "handoffs", period, k, dimensions,
+        lambda: _handoff_cube(session, period, k, frame, dimensions), engine)
+
+
+def _handoff_cube(
+    session: Session, period: Period, k: int, frame: PlaceFrame, dimensions: list[Dimension]
+) -> Cube:
     query = (
         select(DemandEvent.province_code, DemandEvent.district_code, DemandEvent.outcome,
                func.count())
@@ -251,7 +278,7 @@ def handoff_cube(session: Session, period: Period, k: int, frame: PlaceFrame | N
     for province, district, outcome, count in session.execute(query):
         key = (frame.leaf(province, district), outcome)
         leaves[key] = leaves.get(key, 0) + count
-    return Cube([frame.dimension(), Dimension.flat("outcome", HANDOFF_OUTCOMES)], leaves, k)
+    return Cube(dimensions, leaves, k)
 
 
 def handoff_rows(
@@ -269,9 +296,21 @@ def handoff_rows(
     return rows
 
 
-def senders_cube(session: Session, period: Period, k: int, frame: PlaceFrame | None = None) -> Cube:
+def senders_cube(
+    session: Session, period: Period, k: int, frame: PlaceFrame | None = None,
+    engine: Engine | None = None,
+) -> Cube:
     """Sender-days of one period (each day's different senders, added up) by place × service."""
     frame = frame or default_frame()
+    dimensions = [frame.dimension(), Dimension.flat("service", SERVICE_TYPES)]
+    return protected_tables.load_or_build(
+        session, "senders", period, k, dimensions,
+        lambda: _senders_cube(session, period, k, frame, dimensions), engine)
+
+
+def _senders_cube(
+    session: Session, period: Period, k: int, frame: PlaceFrame, dimensions: list[Dimension]
+) -> Cube:
     row = DailyUniqueSender
     query = (
         select(row.province_code, row.district_code, row.service_type, func.sum(row.senders))
@@ -282,7 +321,32 @@ def senders_cube(session: Session, period: Period, k: int, frame: PlaceFrame | N
     for province, district, service, count in session.execute(query):
         key = (frame.leaf(province or None, district or None), service)
         leaves[key] = leaves.get(key, 0) + int(count)
-    return Cube([frame.dimension(), Dimension.flat("service", SERVICE_TYPES)], leaves, k)
+    return Cube(dimensions, leaves, k)
+
+
+CHANNELS = tuple(c.value for c in Channel)
+LOCALES = tuple(loc.value for loc in Locale)
+
+
+def audience_cube(session: Session, period: Period, k: int, engine: Engine | None = None) -> Cube:
+    """Service requests of one period by channel × language, for the whole country."""
+    dimensions = [Dimension.flat("channel", CHANNELS), Dimension.flat("locale", LOCALES)]
+
+    def build() -> Cube:
+        query = (
+            select(DemandEvent.channel, DemandEvent.locale, func.count())
+            .where(DemandEvent.day >= period.start, DemandEvent.day <= period.end,
+                   DemandEvent.service_type.in_(SERVICE_TYPES), DemandEvent.outcome.in_(OUTCOMES))
+            .group_by(DemandEvent.channel, DemandEvent.locale)
+        )
+        leaves: dict[tuple[str, ...], int] = {}
+        for channel, locale, count in session.execute(query):
+            if channel in CHANNELS and locale in LOCALES:
+                leaves[(channel, locale)] = leaves.get((channel, locale), 0) + int(count)
+        return Cube(dimensions, leaves, k)
+
+    return protected_tables.load_or_build(session, "audience", period, k, dimensions, build,
+                                          engine)
 
 
 # --- distances to the directory -----------------------------------------------------------------
@@ -345,9 +409,11 @@ def export_rows(
     services: Services,
     points: ReferencePoints,
     frame: PlaceFrame | None = None,
+    zeros: bool = False,
 ) -> Iterator[dict[str, object]]:
     """One row per period × place × service type (and "all"), leaving out rows whose request
-    count is itself below k (every number in them would read ``<k``)."""
+    count is itself below k (every number in them would read ``<k``); with ``zeros``, rows whose
+    request count is shown as 0 are kept (DHIS2: "none" is a value, not a gap)."""
     frame = frame or default_frame()
     places = frame.places(level)
     for period in periods:
@@ -355,12 +421,15 @@ def export_rows(
         senders = senders_cube(session, period, k, frame)
         if not (cube.published and senders.published):
             continue  # too little to show anything without giving a small number away
+        if cube.value(ALL, ALL, ALL) == 0:
+            continue  # no request at all (the bot not yet running?): no row, not rows of zeros
         directory = services_for(services, period)
         for place in places:
             province_code, province, district_code, district = frame.describe(place)
             _, province_km, _, district_km = frame.describe(place, khmer=True)
             for service in (*SERVICE_TYPES, ALL):
-                if cube.value(place, service, ALL) < k:
+                if cube.value(place, service, ALL) < k and not (
+                        zeros and cube.display(place, service, ALL) == 0):
                     continue
                 km = nearest_open_km(place, service, directory, points) if service != ALL else None
                 yield {
@@ -387,10 +456,11 @@ def demand_table(
     k: int,
     services: Services,
     points: ReferencePoints,
+    zeros: bool = False,
 ) -> Table:
     """The published demand table (``export_rows``), for any writer of ``models.publish``."""
     return Table("demand", EXPORT_COLUMNS,
-                 list(export_rows(session, periods, level, k, services, points)))
+                 list(export_rows(session, periods, level, k, services, points, zeros=zeros)))
 
 
 #: The unmet ranking as a table: codes empty where not known (never "16?").
@@ -513,3 +583,50 @@ def unmet_report(
         by_service={s: (cube.display(ALL, s, ALL), cube.display(ALL, s, UNMET)) for s in SERVICE_TYPES},
         rows=rows, published=cube.published,
     )
+
+
+#: Every table a period publishes, by kind: what the clock builds and stores ahead of readers.
+TABLE_KINDS: dict[str, Callable[..., Cube]] = {
+    "demand": demand_cube, "senders": senders_cube, "handoffs": handoff_cube,
+    "audience": audience_cube,
+}
+
+
+def latest_periods(executor: Executor, today: date, by: str, count: int) -> list[Period]:
+    """The ``count`` latest published periods (ended, and all their events published), newest
+    first."""
+    ready = publishable_before(executor, today)
+    latest = period_of(ready - timedelta(days=1), by)
+    if latest.end >= ready:
+        latest = period_of(latest.start - timedelta(days=1), by)
+    chosen = [latest]
+    while len(chosen) < count:
+        chosen.append(period_of(chosen[-1].start - timedelta(days=1), by))
+    return chosen
+
+
+def protect_ended_periods(
+    engine: Engine, today: date, by: str, k: int, horizon: int = 104, budget: float = 20.0
+) -> int:
+    """Build and store the protected tables of each of the last ``horizon`` published periods
+    that has none yet (newest first), for about ``budget`` seconds at most: the clock's job, so
+    that no reader waits for one. Returns how many tables it built."""
+    with reading(engine) as connection:
+        first = connection.execute(select(func.min(DemandEvent.day))).scalar()
+        if first is None:
+            return 0  # nothing published yet: no table to protect
+        chosen = [p for p in latest_periods(connection, today, by, horizon) if p.end >= first]
+        have = protected_tables.stored(connection, by, k)
+    started = time.monotonic()
+    built = 0
+    sessions = make_sessionmaker(read_only(engine))  # reads only: the store writes on its own
+    for period in chosen:
+        for kind, table in TABLE_KINDS.items():
+            if (kind, period.start) in have:
+                continue
+            if time.monotonic() - started > budget:
+                return built
+            with sessions() as session:
+                table(session, period, k, engine=engine)
+            built += 1
+    return built

@@ -36,11 +36,19 @@ from dataclasses import dataclass, field
 INFINITY = 1 << 60
 
 
+#: Which rule protected a table: raise it whenever ``protect`` would hide differently, so that
+#: tables stored by an older rule (``models.protected_tables``) are built again.
+RULE = 2
+
+
 class Shown(enum.Enum):
     EXACT = "exact"
     SMALL = "small"  # below k: "<5"
     WITHHELD = "withheld"  # k or more, hidden so that a small count cannot be derived: "x"
     UNPUBLISHED = "unpublished"  # the whole table: nothing left to hide could protect it
+
+
+_CODES = {s.value[0].upper(): s for s in Shown}  # E, S, W, U
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,24 @@ class Cube:
         kept = {self._index[key] for key in keep(self)} if keep else set()
         self._shown = protect(self._values, self._groups, k, kept)
 
+    @classmethod
+    def restore(cls, dimensions: Sequence[Dimension], k: int, values: Sequence[int],
+                shown: str) -> Cube:
+        """A cube protected earlier, from ``stored()``: nothing is protected again."""
+        cube = cls.__new__(cls)
+        cube.dimensions = tuple(dimensions)
+        cube.k = k
+        cube._keys, cube._index, cube._groups = _layout(cube.dimensions)
+        if len(values) != len(cube._keys) or len(shown) != len(cube._keys):
+            raise ValueError("a stored table does not fit these dimensions")
+        cube._values = list(values)
+        cube._shown = [_CODES[c] for c in shown]
+        return cube
+
+    def stored(self) -> tuple[list[int], str]:
+        """The counts and how each is shown, in the layout's order: for ``restore``."""
+        return list(self._values), "".join(s.value[0].upper() for s in self._shown)
+
     @property
     def published(self) -> bool:
         """False when no pattern of hidden counts could protect the table: show none of it."""
@@ -126,6 +152,13 @@ class Cube:
         if shown is Shown.EXACT:
             return (2, self._values[i]) if self._values[i] else (-1, 0)
         return (1, 0) if shown is Shown.WITHHELD else (0, 0)
+
+    def equations(self) -> tuple[list[int], list[Shown], list[Group]]:
+        """The true counts, how each is shown, and the total equations: for audits."""
+        return list(self._values), list(self._shown), list(self._groups)
+
+    def index(self, *key: str) -> int:
+        return self._index[key]
 
     def keys(self) -> list[Key]:
         return list(self._keys)

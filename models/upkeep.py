@@ -11,7 +11,10 @@ What runs, and when (``run_due``, called by the clock about once a minute):
   *marks* a compaction (and, if a chat ended, a shredding) as due (``mark_due``, a read and at
   most one tiny write); the next tick compacts once, however many opt-outs came since. So a
   flood of STOP messages costs one compaction a minute, not one per message;
-- **daily** (the first tick of each day in Cambodia): a compaction, whatever happened.
+- **daily** (the first tick of each day in Cambodia): a compaction, whatever happened;
+- **whenever a published period has no protected tables yet** (any tick, for at most about
+  20 seconds a tick): they are built and stored (``models.stats.protect_ended_periods``), so
+  that no dashboard view or export waits for the suppression and its audit.
 
 A compaction is ``retention.compact`` (SQLite: the write-ahead log checkpointed and truncated;
 PostgreSQL: a plain ``VACUUM`` of the tables that held pseudonyms, which takes no lock that
@@ -60,7 +63,7 @@ COMPACT = "compact"  # ``due`` after an opt-out or a purge that deleted rows
 SHRED = "shred"  # ``due`` after a chat's key was destroyed or re-wrapped
 
 #: The kinds of work a run reports (``Job.kind``): what metrics count.
-KINDS = ("purge", "publish", "compact", "shred")
+KINDS = ("purge", "publish", "compact", "shred", "tables")
 
 #: The PostgreSQL advisory lock one upkeep run holds (session-level; distinct from the
 #: publication's own transaction-level lock, ``demand_events.PUBLISH_LOCK``).
@@ -93,12 +96,16 @@ class Settings:
     handoff_ttl_hours: int = 0
     audit_retention_days: int = retention.AUDIT_RETENTION_DAYS
     keys: sealing.Keyring | None = None
+    #: The published statistics' granularity and k, for the protected tables; None: not built.
+    demand_period: str | None = None
+    k: int = 5
 
     @classmethod
     def from_config(cls, config: Any) -> Settings:
         return cls(config["STATE_TTL_HOURS"], config["PROCESSED_RETENTION_DAYS"],
                    config["HANDOFF_TTL_HOURS"], config["AUDIT_RETENTION_DAYS"],
-                   sealing.keyring_of(config))
+                   sealing.keyring_of(config), config.get("DEMAND_PERIOD"),
+                   int(config.get("K_ANONYMITY", 5)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,7 +304,21 @@ def _run(engine: Engine, now: datetime, settings: Settings, force: bool) -> Run:
         _clear(engine, SHRED)
         if not _timed(run, "shred", lambda: retention.shred_keys(engine)):
             _mark_again(engine, SHRED)
+    if settings.demand_period:
+        _protect_tables(run, engine, now, settings)
     return run
+
+
+def _protect_tables(run: Run, engine: Engine, now: datetime, settings: Settings) -> None:
+    """Build the protected tables of published periods that have none; reported only when it
+    built some (or failed), so that a quiet minute's run lists nothing."""
+    from models import stats  # the statistics (and the LP solver) only where tables are built
+
+    jobs = len(run.jobs)
+    built = _timed(run, "tables", lambda: stats.protect_ended_periods(
+        engine, now.astimezone(CAMBODIA).date(), str(settings.demand_period), settings.k))
+    if built == 0:
+        del run.jobs[jobs:]
 
 
 def _purge(engine: Engine, now: datetime, settings: Settings) -> retention.Purged:

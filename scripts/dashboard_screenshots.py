@@ -25,6 +25,8 @@ from webhooks.database import get_db
 EMAIL, PASSWORD = "admin@example.org", "screenshots-only-password"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
+#: Several problems on a line, one on another (tests/fixtures/directory/README.md).
+BAD_IMPORT = Path(__file__).resolve().parent.parent / "tests/fixtures/directory/several_errors.csv"
 
 
 def build_app(folder: Path):  # type: ignore[no-untyped-def]
@@ -71,8 +73,11 @@ def shoot(page: Page, base: str, out: Path, locale: str) -> list[Path]:
                         ("service", "/outreach/directory/1"), ("import", "/outreach/directory/import"),
                         ("audit", "/outreach/audit"), ("chats", "/outreach/handoffs")):
         page.goto(base + path_)
+        if name == "import":  # the page as it answers a file with problems
+            page.set_input_files("input[name=file]", str(BAD_IMPORT))
+            page.click("[data-testid=import-submit]")
         target = out / f"{name}-{locale}.png"
-        page.screenshot(path=str(target), full_page=name in ("demand", "unmet"))
+        page.screenshot(path=str(target), full_page=name in ("demand", "unmet", "import"))
         saved.append(target)
     page.click("[data-testid=logout]")
     return saved

@@ -565,3 +565,40 @@ def test_dev_examples_in_development(app: Flask) -> None:
     assert "http://127.0.0.1:5077/simulator" in result.output
     # an unset SANGKHIM_ENV is production: the line to paste says development
     assert "SANGKHIM_ENV=development .venv/bin/flask chat" in result.output
+
+
+# --- files as spreadsheet programs save them (tests/fixtures/directory) ---------------------------
+DIRECTORY_FILES = Path(__file__).resolve().parent / "fixtures" / "directory"
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [("excel_csv_utf8.csv", None),
+     ("semicolons.csv", "cells separated by semicolons (;)"),
+     ("excel_unicode_text.txt",
+      'read as UTF-16 (Excel "Unicode text"), cells separated by tabs')],
+)
+def test_import_reads_files_as_spreadsheets_save_them(
+    app: Flask, name: str, said: str | None
+) -> None:
+    result = cli(app, "directory", "import", str(DIRECTORY_FILES / name))
+    assert result.exit_code == 0, result.output
+    assert "imported 2 services" in result.stdout and service_count(app) == 2
+    assert (said in result.stderr) if said else ("read as" not in result.stderr)
+
+
+def test_import_lists_every_problem_of_a_line(app: Flask) -> None:
+    result = cli(app, "directory", "import", str(DIRECTORY_FILES / "several_errors.csv"))
+    assert result.exit_code != 0 and service_count(app) == 0
+    assert "2 invalid row(s); nothing imported." in result.stderr
+    listed = [line.strip() for line in result.stderr.splitlines() if line.startswith("  line ")]
+    assert [line.split(":")[0] for line in listed] == ["line 3"] * 4 + ["line 4"]
+    assert listed[0] == "line 3: name_km is empty"
+    assert listed[-1] == "line 4: is_free 'maybe' must be yes or no"
+
+
+def test_import_refuses_another_encoding_with_a_fix(app: Flask) -> None:
+    result = cli(app, "directory", "import", str(DIRECTORY_FILES / "latin1.csv"))
+    assert result.exit_code != 0 and service_count(app) == 0
+    assert "not UTF-8 text (from line 3 on)" in result.output
+    assert "CSV UTF-8" in result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import signal
@@ -22,14 +23,14 @@ from bot.segments import segment_count
 from bot.types import Inbound
 from bot.vocabulary import CAPABILITIES, Channel, Locale
 from models import migrate as migrations
-from models import retention, upkeep
+from models import csv_input, retention, upkeep
 from models.directory_io import (
     SAMPLE_FILE,
     DirectoryFileError,
     export_csv,
     export_hsds,
     import_rows,
-    read_csv,
+    read_csv_bytes,
     read_hsds,
 )
 from webhooks import metrics, progress, timesource
@@ -104,19 +105,30 @@ def directory_import(file: Path | None, sample: bool, replace: bool, file_format
     summary = progress.Summary()
     if file_format is None:
         file_format = "hsds" if path.suffix.lower() == ".json" else "csv"
-    reader = read_hsds if file_format == "hsds" else read_csv
+    detected: csv_input.Detected | None = None
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            rows = reader(handle, force_sample=sample)
+        data = path.read_bytes()
+        if file_format == "hsds":
+            rows = read_hsds(io.StringIO(data.decode("utf-8-sig"), newline=""),
+                             force_sample=sample)
+        else:
+            rows, detected = read_csv_bytes(data, force_sample=sample)
     except FileNotFoundError:
         raise click.ClickException(f"{path}: no such file") from None
     except UnicodeDecodeError:
         raise click.ClickException(f"{path}: not UTF-8 text") from None
+    except csv_input.EncodingProblem as problem:
+        raise click.ClickException(f"{path}: {problem} {problem.hint}") from None
     except DirectoryFileError as error:
+        if error.detected is not None and not error.detected.is_default:
+            click.echo(f"{path}: {error.detected}", err=True)
         click.echo(f"{path}: {len(error.errors)} invalid row(s); nothing imported.", err=True)
-        for row_error in error.errors:
-            click.echo(f"  {row_error}", err=True)
+        for row_error in error.errors:  # every problem of a line, one under the other
+            for line in row_error.lines():
+                click.echo(f"  {line}", err=True)
         sys.exit(1)
+    if detected is not None and not detected.is_default:
+        click.echo(f"{path}: {detected}", err=True)
     with get_db().sessions() as session, session.begin():
         count = import_rows(session, progress.counted(rows, f"importing {path.name}"),
                             "sample" if sample else ("all" if replace else None))

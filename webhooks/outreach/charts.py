@@ -1,7 +1,8 @@
 """Charts drawn on the server as SVG: no script, no external library, nothing to download.
 
 The geometry is computed here; the templates (``outreach/_macros.html``) only place it. Hidden
-counts ("<k", or "x" where withheld) draw no bar and read as shown.
+counts ("<k", or "x" where withheld) draw no bar of their size and read as shown: a dashed mark,
+never a bar of zero.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from webhooks.outreach.demand import Cell, Display, Point
 #: The period chart's drawing box, in SVG user units (it scales to the page width).
 WIDTH, HEIGHT = 960, 260
 MARGIN_LEFT, MARGIN_BOTTOM, MARGIN_TOP = 48, 30, 12
+#: The height of the dashed mark that stands for a withheld unmet part (not its size).
+WITHHELD_MARK = 8.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,8 @@ class Column:
     text: str
     unmet_text: str
     hidden: bool
+    #: The unmet part is withheld ("<k" or "x"): drawn as a dashed mark, never as zero.
+    unmet_hidden: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +81,9 @@ def bars(rows: Sequence[Cell], label: Callable[[str], str]) -> list[Bar]:
     ]
 
 
-def columns(points: Sequence[Point], label: Callable[[Point], str], tick: Callable[[Point], str]) -> ColumnChart:
+def columns(
+    points: Sequence[Point], label: Callable[[Point], str], tick: Callable[[Point], str]
+) -> ColumnChart:
     """A column per period (requests), its unmet part darker; about six tick labels."""
     plot_width = WIDTH - MARGIN_LEFT - 8
     plot_height = HEIGHT - MARGIN_BOTTOM - MARGIN_TOP
@@ -89,8 +96,11 @@ def columns(points: Sequence[Point], label: Callable[[Point], str], tick: Callab
         height = plot_height * number(point.requests) / axis_max if axis_max else 0.0
         unmet = plot_height * number(point.unmet) / axis_max if axis_max else 0.0
         hidden = not isinstance(point.requests, int)
+        unmet_hidden = not isinstance(point.unmet, int)
         if hidden:
             height = 3.0
+        if unmet_hidden:
+            unmet = min(WITHHELD_MARK, height) if not hidden else 0.0
         result.append(
             Column(
                 x=round(MARGIN_LEFT + index * slot + slot * 0.1, 2),
@@ -104,6 +114,7 @@ def columns(points: Sequence[Point], label: Callable[[Point], str], tick: Callab
                 text=text(point.requests),
                 unmet_text=text(point.unmet),
                 hidden=hidden,
+                unmet_hidden=unmet_hidden and not hidden,
             )
         )
     return ColumnChart(WIDTH, HEIGHT, result, axis_max, MARGIN_TOP, baseline, MARGIN_LEFT)

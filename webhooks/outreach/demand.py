@@ -19,30 +19,28 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.geo import default_points
-from bot.vocabulary import Channel, Locale
 from models import stats
 from models.base import reading
-from models.demand_events import DemandEvent
 from models.directory_history import services_as_of
-from models.suppression import Cube, Dimension, Shown
+from models.suppression import Cube, Shown
 from webhooks import timesource
 from webhooks.database import get_db
 
 ALL = stats.ALL
 SERVICE_TYPES = stats.SERVICE_TYPES
-CHANNELS = tuple(c.value for c in Channel)
-LOCALES = tuple(loc.value for loc in Locale)
+CHANNELS = stats.CHANNELS
+LOCALES = stats.LOCALES
 #: How many periods a page covers when no start date is given.
 DEFAULT_SPAN = {"week": 12, "month": 12}
 #: The most periods one page charts (the latest ones of a longer range).
 MAX_SPAN = {"week": 26, "month": 24}
 #: Published periods never change (events are dated when they happen, none is ever deleted,
-#: and a period is published once all its events are: ``periods``), so their cubes are kept
-#: for hours (per worker) instead of rebuilt; a new worker warms the latest ones as it starts
+#: and a period is published once all its events are: ``periods``): their protected tables are
+#: built once and stored (``models.protected_tables``, by the clock or the first reader), and
+#: each worker keeps those it read for hours; a new worker warms the latest ones as it starts
 #: (``warm``).
 CACHE_SECONDS = 6 * 3600
 CACHE_SIZE = 128
@@ -162,28 +160,14 @@ def _cached(kind: str, period: stats.Period, k: int, build: Any) -> Cube:
 
 
 def demand_cube(session: Session, period: stats.Period, k: int) -> Cube:
-    return _cached("demand", period, k, lambda: stats.demand_cube(session, period, k))
+    return _cached("demand", period, k,
+                   lambda: stats.demand_cube(session, period, k, engine=get_db().engine))
 
 
 def audience_cube(session: Session, period: stats.Period, k: int) -> Cube:
     """Service requests of one period by channel × language, for the whole country."""
-
-    def build() -> Cube:
-        query = (
-            select(DemandEvent.channel, DemandEvent.locale, func.count())
-            .where(DemandEvent.day >= period.start, DemandEvent.day <= period.end,
-                   DemandEvent.service_type.in_(SERVICE_TYPES),
-                   DemandEvent.outcome.in_(stats.OUTCOMES))
-            .group_by(DemandEvent.channel, DemandEvent.locale)
-        )
-        leaves = {}
-        for channel, locale, count in session.execute(query):
-            if channel in CHANNELS and locale in LOCALES:
-                leaves[(channel, locale)] = leaves.get((channel, locale), 0) + int(count)
-        dimensions = [Dimension.flat("channel", CHANNELS), Dimension.flat("locale", LOCALES)]
-        return Cube(dimensions, leaves, k)
-
-    return _cached("audience", period, k, build)
+    return _cached("audience", period, k,
+                   lambda: stats.audience_cube(session, period, k, engine=get_db().engine))
 
 
 def warm(app: Any) -> None:

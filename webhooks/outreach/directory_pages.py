@@ -18,11 +18,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from models import directory_io
+from models import csv_input, directory_io
 from models.services import Service
 from webhooks import timesource
 from webhooks.database import get_db
-from webhooks.outreach import audit, exports, i18n
+from webhooks.outreach import audit, exports, i18n, import_help
 from webhooks.outreach.auth import admin_required, staff
 from webhooks.outreach.blueprint import bp
 from webhooks.outreach.forms import (
@@ -260,15 +260,14 @@ def _validated(form: ServiceForm) -> dict[str, Any] | None:
         raw[flag] = "yes" if getattr(form, flag).data else "no"
     try:
         return validate_row(raw)
-    except directory_io.RowProblem as problem:
-        field = getattr(form, problem.column, None)
-        message = _(problem.msgid, **problem.values)
-        if field is None:
-            form.form_errors.append(message)
-        else:
-            field.errors = [*field.errors, message]
-    except ValueError as error:
-        form.form_errors.append(str(error))
+    except directory_io.RowProblems as found:
+        for problem in found.problems:  # every problem, each on its own field
+            field = getattr(form, problem.column, None)
+            if field is None:
+                form.form_errors.append(import_help.problem_text(problem))
+            else:
+                message = import_help.problem_text(problem, column=field.label.text)
+                field.errors = [*field.errors, message]
     return None
 
 
@@ -276,24 +275,31 @@ def _validated(form: ServiceForm) -> dict[str, Any] | None:
 @bp.route("/directory/import", methods=["GET", "POST"], endpoint="directory_import")
 @admin_required
 def directory_import() -> Any:
+    """Check a whole file, then import all of it or nothing: every problem of every line is
+    listed (in the page's language) and nothing is written while any is left."""
     form = ImportForm()
     errors: list[directory_io.RowError] = []
+    detected: csv_input.Detected | None = None
     if form.validate_on_submit():
         upload = form.file.data
         file_format = form.file_format.data
         if file_format == "auto":
             file_format = "hsds" if (upload.filename or "").lower().endswith(".json") else "csv"
+        data = upload.read()
         try:
-            text = upload.read().decode("utf-8-sig")
-            reader = directory_io.read_hsds if file_format == "hsds" else directory_io.read_csv
-            rows = reader(io.StringIO(text, newline=""))
+            if file_format == "hsds":
+                rows = directory_io.read_hsds(io.StringIO(data.decode("utf-8-sig"), newline=""))
+            else:
+                rows, detected = directory_io.read_csv_bytes(data)
         except UnicodeDecodeError:
             form.file.errors = [_("The file is not UTF-8 text.")]
+        except csv_input.EncodingProblem as problem:
+            form.file.errors = import_help.encoding_problem(problem)
         except (csv.Error, RecursionError):  # a field over the csv module's limit; deep JSON
             form.file.errors = [_("The file cannot be read as %(format)s.",
                                   format="HSDS JSON" if file_format == "hsds" else "CSV")]
         except directory_io.DirectoryFileError as error:
-            errors = error.errors
+            errors, detected = error.errors, error.detected
         else:
             replace = bool(form.replace.data)
             with get_db().sessions() as session, session.begin():
@@ -302,9 +308,22 @@ def directory_import() -> Any:
                              upload.filename or "", {"rows": count, "format": file_format,
                                                      "replace": replace})
             flash(_("Imported %(count)s services.", count=count), "info")
+            if note := import_help.detected_note(detected):
+                flash(note, "info")
             return redirect(url_for("outreach.directory"))
     status = 400 if (errors or form.errors) else 200
-    return render_template("outreach/import.html", form=form, errors=errors), status
+    return render_template(
+        "outreach/import.html", form=form, errors=errors, problem_text=import_help.problem_text,
+        detected=import_help.detected_note(detected), columns=import_help.columns(),
+        provinces=import_help.provinces(),
+    ), status
+
+
+@bp.get("/directory/template.csv")
+@admin_required
+def directory_template() -> Response:
+    """The file to fill in: the header and one example line marked SAMPLE."""
+    return exports.csv_response(import_help.template_csv(), "sangkhim-directory-template.csv")
 
 
 @bp.get("/directory/export.csv")

@@ -140,7 +140,8 @@ class ImportForm(FlaskForm):
         _l("File"),
         validators=[
             FileRequired(REQUIRED),
-            FileAllowed(["csv", "json"], _l("Choose a .csv or .json file.")),
+            # .txt: what Excel names its "Unicode text" (UTF-16, tabs), read as CSV
+            FileAllowed(["csv", "txt", "json"], _l("Choose a .csv, .txt or .json file.")),
         ],
     )
     file_format = SelectField(

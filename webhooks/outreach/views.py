@@ -4,12 +4,13 @@ Every number comes from ``models.stats`` through ``demand`` (suppressed as in th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Response, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from models import stats
@@ -85,43 +86,94 @@ def _chosen(filters: demand.Filters, periods: list[stats.Period]) -> stats.Perio
     return periods[-1] if periods else None
 
 
-def province_map(filters: demand.Filters, period: stats.Period | None) -> Any:
-    """Provinces shaded by requests not met in ``period`` (for the filters' kind of service),
-    each a link that filters the page to it; None before any period has ended."""
+class ProvinceMap(NamedTuple):
+    """The map card's parts: the SVG and the list of provinces beneath it."""
+
+    svg: Markup
+    rows: list[cambodia_map.Row]
+    scale: str
+    keys: list[cambodia_map.Key]
+
+
+def province_tiles(cube: Any, service: str) -> tuple[dict[str, cambodia_map.Tile],
+                                                     dict[str, tuple[int | str, int | str]]]:
+    """Each province's tile from a protected cube: the published count of requests not met,
+    shaded by its share of the province's published requests (on the fixed scale), hatched when
+    withheld, and "no requests" when the requests are published as 0. Nothing is derived from a
+    withheld figure: without both counts there is no share. Also returns the (requests, not met)
+    pairs as published."""
+    counts = {code: (cube.display(code, service, stats.ALL), cube.display(code, service,
+                                                                          stats.UNMET))
+              for code in cambodia_map.PROVINCES}
+    tiles = {}
+    for code, (requests, unmet) in counts.items():
+        if isinstance(requests, int) and isinstance(unmet, int):
+            if requests == 0:
+                tiles[code] = cambodia_map.Tile(0, None, no_requests=True)
+            else:
+                tiles[code] = cambodia_map.Tile(unmet, min(1.0, unmet / requests))
+        else:
+            tiles[code] = cambodia_map.Tile(unmet, None)
+    return tiles, counts
+
+
+def province_map(filters: demand.Filters, period: stats.Period | None) -> ProvinceMap | None:
+    """Provinces coloured by the share of their requests not met in ``period`` (for the
+    filters' kind of service), each a link that filters the page to it; None before any
+    period has ended."""
     if period is None:
         return None
     with get_db().reads() as session:
         cube = demand.demand_cube(session, period, k())
-    service = filters.service
-    counts = {code: (cube.display(code, service, stats.ALL), cube.display(code, service,
-                                                                          stats.UNMET))
-              for code in cambodia_map.PROVINCES}
-    most = max((u for _, u in counts.values() if isinstance(u, int)), default=0)
-    tiles = {
-        code: cambodia_map.Tile(unmet, unmet / most if isinstance(unmet, int) and most else
-                                (0.0 if isinstance(unmet, int) else None))
-        for code, (_, unmet) in counts.items()
-    }
+    tiles, counts = province_tiles(cube, filters.service)
 
     def title(code: str) -> str:
         requests, unmet = counts[code]
         name = labels.province(code)
+        if tiles[code].no_requests:
+            return _("%(place)s: no requests", place=name)
         if isinstance(requests, int) and isinstance(unmet, int) and requests:
-            return _("%(place)s, %(share)s of %(requests)s requests not met", place=name,
-                     share=format_percent(unmet / requests), requests=requests)
-        return name
+            return _("%(place)s: %(unmet)s of %(requests)s requests not met (%(share)s)",
+                     place=name, unmet=charts.text(unmet), requests=charts.text(requests),
+                     share=format_percent(unmet / requests))
+        return _("%(place)s: %(unmet)s not met of %(requests)s requests", place=name,
+                 unmet=charts.text(unmet), requests=charts.text(requests))
+
+    def note(code: str) -> str:
+        requests, _unmet = counts[code]
+        if tiles[code].no_requests:
+            return _("no requests")
+        return _("of %(requests)s requests", requests=charts.text(requests))
 
     endpoint = request.endpoint or "outreach.demand"
-    return cambodia_map.province_map(
+
+    def href(code: str) -> str:
+        query = {k: v for k, v in filters.as_query().items() if k != "district"}
+        return url_for(endpoint, **{**query, "province": code}) + "#figures"
+
+    svg = cambodia_map.province_map(
         tiles,
-        href=lambda code: url_for(endpoint, **{
-            **{k: v for k, v in filters.as_query().items() if k != "district"}, "province": code}),
+        href=href,
+        name=labels.province,
         title=title,
-        legend=cambodia_map.Legend(low=_("fewer not met"), high=_("most not met"),
-                                   withheld=_("withheld"), no_data=_("no requests")),
+        current=filters.province_code,
         label=_("Map of Cambodia's provinces: requests not met, %(period)s",
                 period=labels.period(period)),
     )
+    bounds = [format_percent(b) for b in cambodia_map.STEP_BOUNDS]
+    steps = [_("under %(share)s", share=bounds[0]),
+             *(_("%(low)s to %(high)s", low=low, high=high)
+               for low, high in zip(bounds, bounds[1:], strict=False)),
+             _("%(share)s or more", share=bounds[-1])]
+    legend = cambodia_map.Legend(
+        scale=_("Colour: the share of a province's requests that were not met"),
+        steps=steps,
+        withheld=_("fewer than %(k)s, or withheld to protect small numbers", k=k()),
+        no_requests=_("no requests"),
+        no_data=_("no share to show"),
+    )
+    rows = cambodia_map.province_list(tiles, href=href, name=labels.province, note=note)
+    return ProvinceMap(svg, rows, legend.scale, cambodia_map.legend_keys(legend, tiles))
 
 
 def _demand_view(filters: demand.Filters) -> dict[str, Any]:

