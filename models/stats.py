@@ -194,6 +194,16 @@ def outcome_dimension() -> Dimension:
 # --- cubes ----------------------------------------------------------------------------------------
 
 
+def demand_dimensions(frame: PlaceFrame | None = None) -> list[Dimension]:
+    frame = frame or default_frame()
+    return [frame.dimension(), Dimension.flat("service", SERVICE_TYPES), outcome_dimension()]
+
+
+def stored_demand_cubes(session: Session, periods: Sequence[Period], k: int) -> dict[Period, Cube]:
+    """The stored demand tables of ``periods`` (those there are), in one query."""
+    return protected_tables.load_many(session, "demand", periods, k, demand_dimensions())
+
+
 def demand_cube(
     session: Session, period: Period, k: int, frame: PlaceFrame | None = None,
     engine: Engine | None = None,
@@ -201,7 +211,7 @@ def demand_cube(
     """Service requests of one period by place × service type × outcome, protected: the stored
     table (``models.protected_tables``), else built now (and stored, given ``engine``)."""
     frame = frame or default_frame()
-    dimensions = [frame.dimension(), Dimension.flat("service", SERVICE_TYPES), outcome_dimension()]
+    dimensions = demand_dimensions(frame)
     return protected_tables.load_or_build(
         session, "demand", period, k, dimensions,
         lambda: _demand_cube(session, period, k, frame, dimensions), engine)

@@ -220,13 +220,16 @@ def protect(
     k: int,
     keep: Collection[int] = (),
     audit: bool = True,
+    least: int | None = None,
 ) -> list[Shown]:
     """Primary then secondary suppression (module docstring) for ``values`` under ``groups``,
     each ``(total, parts)`` meaning ``values[total] == sum(values[p] for p in parts)``. ``keep``:
     counts hidden only when nothing else can protect a small one (the headline totals, the
-    largest need). ``audit=False`` skips the linear-programming audit (interval reasoning only):
-    for tests that compare the two, never for publishing."""
-    table = _Table(values, groups, k, frozenset(keep))
+    largest need). ``audit=False`` skips the linear-programming audit (interval reasoning only)
+    and ``least`` replaces ``top(k)``: for tests and the benchmark that compare rules, never for
+    publishing."""
+    least = top(k) if least is None else least
+    table = _Table(values, groups, k, frozenset(keep), least)
     suspects = [i for i, s in enumerate(table.shown) if s is Shown.SMALL and values[i] > 0]
     while True:
         if not table.close_by_intervals():
@@ -236,7 +239,7 @@ def protect(
         from models import lp_audit
 
         suspects = lp_audit.narrow_cells(values, hidden_ranges(table.shown, k), groups, suspects,
-                                         WIDTH, top(k))
+                                         WIDTH, least)
         if not suspects:
             return table.reveal_derivable()
         if not table.hide_for(suspects, *table.bounds()):
@@ -281,9 +284,9 @@ class _Table:
     """One table being protected: its counts, equations and what is shown so far."""
 
     def __init__(self, values: Sequence[int], groups: Sequence[Group], k: int,
-                 keep: frozenset[int]):
+                 keep: frozenset[int], least: int):
         self.values, self.groups, self.k, self.keep = values, groups, k, keep
-        self.top = top(k)
+        self.top = least
         self.of_node: list[list[int]] = [[] for _ in values]
         parents: list[list[int]] = [[] for _ in values]
         #: In how many dimensions each count is a total: leaves are hidden before totals.
