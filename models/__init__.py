@@ -3,6 +3,7 @@
 from models.base import Base
 from models.conversation import Conversation
 from models.demand_events import DemandEvent, StagedDemandEvent
+from models.directory_history import ServiceHistory
 from models.handoffs import Handoff, HandoffKey, HandoffMessage
 from models.inbox import ProcessedMessage
 from models.protected_tables import ProtectedTable
@@ -27,6 +28,7 @@ __all__ = [
     "ProcessedMessage",
     "ProtectedTable",
     "Service",
+    "ServiceHistory",
     "StaffUser",
     "StagedDemandEvent",
     "Upkeep",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, TypeAlias
 from weakref import WeakKeyDictionary
@@ -13,6 +13,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bot.directory import ServiceInfo
 from bot.vocabulary import ServiceType
 from models.base import Base, Executor, UTCDateTime, utcnow
+
+
+#: The clock a change to a service is dated by (``Service.updated_at``, and so the directory's
+#: history, ``models.directory_history``): the app sets its own (``webhooks.timesource.now``),
+#: which a test can pin; the wall clock in UTC otherwise.
+clock: Callable[[], datetime] = utcnow
+
+
+def _changed_at() -> datetime:
+    return clock()
 
 
 class Service(Base):
@@ -40,7 +50,8 @@ class Service(Base):
     is_full: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_sample: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_changed_at,
+                                                 onupdate=_changed_at)
     #: When it was marked full, and by which role (admin/outreach): shown to staff; a mark
     #: older than ``FULL_EXPIRES_DAYS`` is lifted (``expire_full``).
     full_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -95,7 +106,7 @@ def expire_full(executor: Executor, now: datetime, days: int = FULL_EXPIRES_DAYS
     )).all()
     if stale:
         executor.execute(update(table).where(table.c.id.in_([row.id for row in stale]))
-                         .values(is_full=False, full_since=None, full_by=None))
+                         .values(is_full=False, full_since=None, full_by=None, updated_at=now))
     return [(row.id, row.name_en) for row in stale]
 
 
@@ -144,7 +155,7 @@ class SqlDirectory:
                 return list(found[1])
         statement = _FIND_WITH_SAMPLE if self._include_sample else _FIND_REAL
         rows = self._executor.execute(statement, {"types": list(types)})
-        services = [_info(row) for row in rows.all()]  # fetched at once, not row by row
+        services = [remembered_info(row) for row in rows.all()]  # fetched at once, not row by row
         if token is not None and kept is not None:
             kept[key] = (token, tuple(services))
         return services
@@ -169,7 +180,7 @@ def _kept_for(executor: Executor) -> Kept | None:
 _kept: WeakKeyDictionary[Any, Kept] = WeakKeyDictionary()
 
 
-def _info(row: Any) -> ServiceInfo:
+def remembered_info(row: Any) -> ServiceInfo:
     """The ``ServiceInfo`` of a row, made once per distinct row: a national directory has over
     a thousand services, and building the same frozen objects again took much of the time of
     finding the nearest (``make bench``, directory scale). The row's values are the key, so a

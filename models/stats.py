@@ -363,11 +363,23 @@ def audience_cube(session: Session, period: Period, k: int, engine: Engine | Non
 
 
 def directory_services(session: Session, include_sample: bool) -> list[ServiceInfo]:
-    """The services the bot can list (active, voluntary; samples only outside production)."""
+    """The services the bot can list now (active, voluntary; samples only outside production).
+    A past period's report measures distances to the directory as it was at the period's end:
+    ``models.directory_history.at_period_end``."""
     query = select(Service).where(Service.is_active.is_(True), Service.is_voluntary.is_(True))
     if not include_sample:
         query = query.where(Service.is_sample.is_(False))
     return [s.info() for s in session.scalars(query)]
+
+
+#: The services to measure distances to: one list for every period, or a function giving the
+#: directory as it was for a period (``models.directory_history.at_period_end``).
+Services = Sequence[ServiceInfo] | Callable[[Period], Sequence[ServiceInfo]]
+
+
+def services_for(services: Services, period: Period) -> Sequence[ServiceInfo]:
+    """The services to measure ``period``'s distances to."""
+    return services(period) if callable(services) else services
 
 
 def nearest_open_km(
@@ -404,7 +416,7 @@ def export_rows(
     periods: Sequence[Period],
     level: str,
     k: int,
-    services: Sequence[ServiceInfo],
+    services: Services,
     points: ReferencePoints,
     frame: PlaceFrame | None = None,
     zeros: bool = False,
@@ -421,6 +433,7 @@ def export_rows(
             continue  # too little to show anything without giving a small number away
         if cube.value(ALL, ALL, ALL) == 0:
             continue  # no request at all (the bot not yet running?): no row, not rows of zeros
+        directory = services_for(services, period)
         for place in places:
             province_code, province, district_code, district = frame.describe(place)
             _, province_km, _, district_km = frame.describe(place, khmer=True)
@@ -428,7 +441,7 @@ def export_rows(
                 if cube.value(place, service, ALL) < k and not (
                         zeros and cube.display(place, service, ALL) == 0):
                     continue
-                km = nearest_open_km(place, service, services, points) if service != ALL else None
+                km = nearest_open_km(place, service, directory, points) if service != ALL else None
                 yield {
                     # the frame's key: "12", "1201", "12?" (district not known) or "?"
                     "place": place,
@@ -451,7 +464,7 @@ def demand_table(
     periods: Sequence[Period],
     level: str,
     k: int,
-    services: Sequence[ServiceInfo],
+    services: Services,
     points: ReferencePoints,
     zeros: bool = False,
 ) -> Table:
@@ -542,7 +555,7 @@ def unmet_report(
     session: Session,
     period: Period,
     k: int,
-    services: Sequence[ServiceInfo],
+    services: Services,
     points: ReferencePoints,
     frame: PlaceFrame | None = None,
     level: str = "district",
@@ -554,6 +567,7 @@ def unmet_report(
     ``demand_cube``, when the caller has it already."""
     frame = frame or default_frame()
     cube = cube or demand_cube(session, period, k, frame)
+    directory = services_for(services, period)
     rows = []
     for place in frame.places(level):
         for service in SERVICE_TYPES:
@@ -566,7 +580,7 @@ def unmet_report(
                 only_full=cube.display(place, service, "only_full"),
                 no_service=cube.display(place, service, "no_service"),
                 requests=cube.display(place, service, ALL),
-                nearest_open_km=nearest_open_km(place, service, services, points),
+                nearest_open_km=nearest_open_km(place, service, directory, points),
             ))
     rows.sort(key=lambda r: (
         tuple(-x for x in cube.sort_value(r.place, r.service_type, UNMET)),

@@ -15,10 +15,12 @@ from typing import Any
 import psycopg
 import pytest
 from flask import Flask
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.engine import make_url
 
-from models import DemandEvent, Handoff, HandoffKey, Service
+from models import DemandEvent, Handoff, HandoffKey, Service, ServiceHistory
+from models.directory_history import services_as_of
+from models.stats import directory_services
 from tests import pg_server
 from tests.conftest import TEST_CONFIG
 from tests.fake_bot_api import FakeBotApi
@@ -26,6 +28,7 @@ from tests.fake_twilio_api import ACCOUNT_SID, FakeTwilioApi
 from tests.webhooks.channels import TwilioSender, count_rows, dump_database, publish_demand
 from tests.webhooks.outreach.helpers import OUTREACH, login, make_user, post
 from webhooks import create_app
+from webhooks.timesource import Pinned
 
 NUMBER = "+85512333444"
 OUR_NUMBER = "+85523900100"
@@ -92,9 +95,11 @@ def count(app: Flask, model: type) -> int:
 
 
 def test_a_backup_restores_into_a_working_app_and_keeps_chats_as_privacy_md_says(
-    running: Flask, tmp_path: Path, twilio_api: FakeTwilioApi, bot_api: FakeBotApi
+    running: Flask, tmp_path: Path, twilio_api: FakeTwilioApi, bot_api: FakeBotApi,
+    clock: Pinned,
 ) -> None:
-    before = {model: count(running, model) for model in (Service, DemandEvent, Handoff)}
+    before = {model: count(running, model)
+              for model in (Service, ServiceHistory, DemandEvent, Handoff)}
     wrapped = select(HandoffKey.wrapped_key)
     with running.extensions["sangkhim.db"].sessions() as session:
         [wrapped_key] = session.scalars(wrapped).all()
@@ -124,6 +129,14 @@ def test_a_backup_restores_into_a_working_app_and_keeps_chats_as_privacy_md_says
                     "SELECT relpersistence FROM pg_class WHERE relname = 'handoff_key'"))
             assert persistence == "u"  # still unlogged after the restore
         assert count(restored, HandoffKey) == (0 if postgres else 1)
+        # The directory's history came back as it was (the restore wrote none of its own),
+        # and its triggers with it: a change after the restore is kept.
+        with restored.extensions["sangkhim.db"].sessions() as session, session.begin():
+            assert services_as_of(session, clock(), True) == sorted(
+                directory_services(session, True), key=lambda s: s.id)
+            session.execute(update(Service).where(Service.id == min(
+                s.id for s in directory_services(session, True))).values(is_full=True))
+        assert count(restored, ServiceHistory) == before[ServiceHistory] + 1
 
         worker = restored.test_client()
         assert login(worker, OUTREACH).status_code == 302  # staff accounts come back

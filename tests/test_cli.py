@@ -252,6 +252,32 @@ def test_sample_import_twice_does_not_duplicate(app: Flask) -> None:
     assert service_count(app) == count
 
 
+def test_imports_are_kept_in_the_directory_history(
+    app: Flask, clock: Pinned, tmp_path: Path
+) -> None:
+    """``--sample`` and ``--replace`` write the history, dated by the app's clock (a deletion
+    by the database's: models/directory_history.py)."""
+    from models import ServiceHistory
+    from models.directory_history import services_as_of
+    from models.stats import directory_services
+
+    assert cli(app, "directory", "import", "--sample").exit_code == 0
+    imported_at = clock()
+    with app.extensions["sangkhim.db"].sessions() as session:
+        samples = sorted(directory_services(session, True), key=lambda s: s.id)
+        assert samples and services_as_of(session, imported_at, True) == samples
+        assert services_as_of(session, imported_at - timedelta(seconds=1), True) == []
+        assert set(session.scalars(select(ServiceHistory.valid_from))) == {imported_at}
+    clock.advance(timedelta(days=1))
+    assert cli(app, "directory", "import", "--replace",
+               str(write_csv(tmp_path / "s.csv", [GOOD]))).exit_code == 0
+    with app.extensions["sangkhim.db"].sessions() as session:
+        assert [s.name_en for s in services_as_of(session, clock(), True)] == [GOOD["name_en"]]
+        kept = session.scalars(select(ServiceHistory)).all()
+        assert len(kept) == len(samples) + 1  # the samples' history stays
+        assert sum(h.valid_to is None for h in kept) == 1
+
+
 def test_sample_import_keeps_real_services(sample_app: Flask, tmp_path: Path) -> None:
     assert cli(sample_app, "directory", "import", str(write_csv(tmp_path / "s.csv", [GOOD]))).exit_code == 0
     samples = service_count(sample_app, is_sample=True)

@@ -10,8 +10,9 @@ import click
 from flask import Flask
 
 from bot.intents import default_classifier
+from models import services as service_models
 
-from webhooks import commands, database, doctor, errors, logs, outreach
+from webhooks import commands, database, doctor, errors, logs, outreach, timesource
 from webhooks import config as settings_loader
 
 __all__ = ["check_config", "create_app", "warm_up"]
@@ -33,6 +34,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             return doctor.unconfigured(app, error)  # `flask doctor` says what is wrong
         raise
     app.config.update(settings)
+    # changes to the directory are dated by the app's clock (the directory's history)
+    service_models.clock = timesource.now
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Khmer stays readable
     logs.install()
     # a `flask` command makes the engine when it uses it; gunicorn or a test makes it now

@@ -18,6 +18,7 @@ from flask.cli import AppGroup
 from bot.geo import default_points
 from models import dhis2, publish
 from models.base import reading
+from models.directory_history import at_period_end
 from models.stats import (
     ALL,
     LEVELS,
@@ -25,7 +26,6 @@ from models.stats import (
     Period,
     UnmetReport,
     default_frame,
-    directory_services,
     ended_periods,
     demand_table,
     handoff_rows,
@@ -140,7 +140,7 @@ def demand_export(
     periods = _periods(first, last, by, 4 if _published_period(by) == "week" else 3)
     config = current_app.config
     with get_db().reads() as session:
-        services = directory_services(session, include_sample=not config["PRODUCTION"])
+        services = at_period_end(session, include_sample=not config["PRODUCTION"])
         table = demand_table(session, periods, level, config["K_ANONYMITY"], services,
                              default_points(), zeros=form == "dhis2")
         publish.WRITERS[form](table, output, options)
@@ -193,7 +193,7 @@ def demand_report(
     periods = _periods(first, last, by, 1)
     config = current_app.config
     with get_db().reads() as session:
-        services = directory_services(session, include_sample=not config["PRODUCTION"])
+        services = at_period_end(session, include_sample=not config["PRODUCTION"])
         for period in periods:
             report = unmet_report(session, period, config["K_ANONYMITY"], services,
                                   default_points(), level=level)

@@ -65,3 +65,48 @@ def test_downgrading_past_the_staging_table_publishes_what_it_held(db_url: str) 
             assert connection.execute(text("SELECT count(*) FROM demand_event_staged")).scalar() == 0
     finally:
         engine.dispose()
+
+
+def test_directory_history_starts_with_the_directory_of_the_migration(db_url: str) -> None:
+    """0016 records each service as it was then, valid since the beginning (what it was
+    before is not known), and its triggers keep every later change; back to 0015 and up
+    again, the same."""
+    from datetime import UTC, date, datetime
+
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from models.directory_history import BEGINNING, services_as_of
+    from models.stats import directory_services
+
+    engine = make_engine(db_url)
+    try:
+        migrations.downgrade(db_url, "0015")
+        assert "service_history" not in inspect(engine).get_table_names()
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO service (service_type, name_km, name_en, address_km, address_en, "
+                "province_code, phone, opening_hours, languages, is_free, is_voluntary, "
+                "is_walk_in, is_full, is_active, is_sample, updated_at) VALUES ('methadone', "
+                "'ក', 'Old Clinic', '', '', '12', '', '', 'km', :yes, :yes, :no, :no, :yes, "
+                ":no, :at)"), {"yes": True, "no": False, "at": "2026-01-01 00:00:00"})
+        migrations.upgrade(db_url, "0016")
+        with Session(engine) as session:
+            rows = session.execute(text("SELECT name_en, valid_to FROM service_history")).all()
+            assert [tuple(r) for r in rows] == [("Old Clinic", None)]
+            first = services_as_of(session, date(1970, 1, 1), include_sample=False)
+            assert first == directory_services(session, include_sample=False)
+            assert services_as_of(session, BEGINNING, include_sample=False) == first
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE service SET is_full = :yes, updated_at = :at"),
+                               {"yes": True, "at": datetime(2026, 2, 1, tzinfo=UTC)})
+        with Session(engine) as session:
+            assert [s.is_full for s in services_as_of(session, date(2026, 2, 1), False)] == [True]
+            assert [s.is_full for s in services_as_of(session, date(2026, 1, 31), False)] == [False]
+        migrations.downgrade(db_url, "0015")
+        assert "service_history" not in inspect(engine).get_table_names()
+        with engine.begin() as connection:  # the triggers went with the table
+            connection.execute(text("UPDATE service SET is_full = :no"), {"no": False})
+    finally:
+        migrations.upgrade(db_url)
+        engine.dispose()

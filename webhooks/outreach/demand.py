@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from bot.geo import default_points
 from models import stats
 from models.base import reading
+from models.directory_history import services_as_of
 from models.suppression import Cube, Shown
 from webhooks import timesource
 from webhooks.database import get_db
@@ -322,7 +323,9 @@ def _flat(cube: Cube, keys: Sequence[str], node: Any) -> list[Cell]:
 def unmet(session: Session, period: stats.Period, filters: Filters, k: int) -> stats.UnmetReport:
     """The statistics module's ranking for one period, narrowed to the filters' place and
     service (a filter only leaves rows out; it changes no number)."""
-    services = stats.directory_services(session, include_sample=not current_app.config["PRODUCTION"])
+    # the directory as it was when the period ended (as it is now, for a period not ended)
+    services = services_as_of(session, period.end,
+                              include_sample=not current_app.config["PRODUCTION"])
     report = _cached_report(session, period, k, services, filters.level)
     rows = [
         row for row in report.rows
@@ -345,7 +348,8 @@ def unmet(session: Session, period: stats.Period, filters: Filters, k: int) -> s
 def _cached_report(
     session: Session, period: stats.Period, k: int, services: Any, level: str = "district"
 ) -> stats.UnmetReport:
-    # The counts come from the cached cube; the distances to open services depend on the
-    # directory as it is now, so they are measured again on every view.
+    # The counts come from the cached cube; the distances are measured again on every view,
+    # to the directory as it was at the period's end (``services``: its history can be
+    # corrected, e.g. by a restore, so it is not kept with the cube).
     return stats.unmet_report(session, period, k, services, default_points(), level=level,
                               cube=demand_cube(session, period, k))

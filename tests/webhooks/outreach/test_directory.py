@@ -6,15 +6,18 @@ from __future__ import annotations
 import io
 import json
 import re
+from datetime import timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from bot.vocabulary import ServiceType
+from bot.vocabulary import CAMBODIA, ServiceType
+from models.directory_history import ServiceHistory, services_as_of
 from models.services import Service, SqlDirectory
 from models.staff import AuditLog
 from webhooks.database import get_db
+from webhooks.timesource import Pinned
 from tests.webhooks.outreach.helpers import ADMIN, OUTREACH, login, make_user, post
 
 VALID_ROW = {
@@ -278,3 +281,32 @@ def test_admin_manages_users(app: Flask) -> None:
     assert admin.get("/outreach/demand").status_code == 200
     actions = [e.action for e in audit(app) if e.target_type == "user"]
     assert "user.create" in actions and "user.update" in actions
+
+
+def test_every_change_on_the_dashboard_is_kept_in_the_directory_history(
+    app: Flask, clock: Pinned
+) -> None:
+    """Added, marked full, room again, closed, edited: each a state of the service's history,
+    dated by the app's clock (so a past week's report reads the directory as it was)."""
+    admin = logged_in(app, ADMIN, "admin")
+    created = post(admin, "/outreach/directory/new", VALID_ROW, page="/outreach/directory/new")
+    new_id = int(created.headers["Location"].rsplit("/", 1)[1])
+    moments = [clock()]
+    for path, form in ((f"/outreach/directory/{new_id}/full", {"full": "1"}),
+                       (f"/outreach/directory/{new_id}/full", {"full": "0"}),
+                       (f"/outreach/directory/{new_id}/active", {"active": "0"}),
+                       (f"/outreach/directory/{new_id}", {**VALID_ROW, "province_code": "02",
+                                                          "district_code": "0201"})):
+        moments.append(clock.advance(timedelta(days=1)))
+        assert post(admin, path, form, page=f"/outreach/directory/{new_id}").status_code == 302
+    with app.app_context(), get_db().sessions() as session:
+        kept = session.scalars(select(ServiceHistory).where(ServiceHistory.service_id == new_id)
+                               .order_by(ServiceHistory.valid_from)).all()
+        states = [(h.valid_from, h.is_full, h.is_active, h.province_code) for h in kept]
+        assert states == [(moments[0], False, True, "12"), (moments[1], True, True, "12"),
+                          (moments[2], False, True, "12"), (moments[3], False, False, "12"),
+                          (moments[4], False, False, "02")]
+        assert [h.valid_to for h in kept] == [*moments[1:], None]
+        full_day = moments[1].astimezone(CAMBODIA).date()
+        assert [s.is_full for s in services_as_of(session, full_day, True)] == [True]
+        assert services_as_of(session, moments[4], True) == []  # closed
