@@ -268,7 +268,8 @@ def handoff_cube(
     """Handoffs to an outreach worker of one period by place × outcome (asked for; closed
     answered; closed unanswered), protected like every other count."""
     frame = frame or default_frame()
-    dimensions = [frame.dimension(), Dimension.flat("outcome", HANDOFF_OUTCOMES)]
+    # the three outcomes have no total: asked and closed do not add up to anything published
+    dimensions = [frame.dimension(), Dimension("outcome", dict.fromkeys(HANDOFF_OUTCOMES))]
     return protected_tables.load_or_build(
         session, "handoffs", period, k, dimensions,
         lambda: _handoff_cube(session, period, k, frame, dimensions), engine)
@@ -288,7 +289,8 @@ def _handoff_cube(
     for province, district, outcome, count in session.execute(query):
         key = (frame.leaf(province, district), outcome)
         leaves[key] = leaves.get(key, 0) + count
-    return Cube(dimensions, leaves, k)
+    # the country's row is the headline: hidden only when nothing else can protect a small count
+    return Cube(dimensions, leaves, k, keep=lambda _: [(ALL, o) for o in HANDOFF_OUTCOMES])
 
 
 def handoff_rows(

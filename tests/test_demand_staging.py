@@ -270,7 +270,8 @@ def test_a_period_is_published_once_its_last_hour_is(sample_app: Flask) -> None:
         export = runner.invoke(args=["demand", "export"])
         exported = {(r["period"], r["district_code"], r["service_type"]): r["requests"]
                     for r in csv.DictReader(io.StringIO(export.stdout))}
-        dhis2 = runner.invoke(args=["demand", "export", "--format", "dhis2", "--mapping", mapping])
+        dhis2 = runner.invoke(args=["demand", "export", "--format", "dhis2", "--mapping", mapping,
+                                    "--level", "district"])
         report = runner.invoke(args=["demand", "report", "--from", str(monday),
                                      "--to", str(sunday)])
         return {"labels": labels, "shown": shown, "export": export, "exported": exported,
