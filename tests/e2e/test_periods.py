@@ -1,0 +1,89 @@
+"""End to end, in headless Chromium: a planner picks an older week with the period picker (a
+plain form, no script) and reads that week's numbers beside the week before, with the change
+column; a period that is not published is said so on the page, in Khmer and in English."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from models import stats
+from tests.e2e.live import LiveServer
+from tests.e2e.test_dashboard import LOCALES, log_in, page, t, text_of  # noqa: F401 (fixture)
+from tests.webhooks.outreach.helpers import OUTREACH
+from webhooks.database import get_db
+from webhooks.outreach import demand
+
+
+def cubes(app: Flask, period: stats.Period) -> Any:
+    with app.test_request_context(), get_db().sessions() as session:
+        return stats.demand_cube(session, period, app.config["K_ANONYMITY"])
+
+
+def number(text: str) -> int | None:
+    text = text.replace(",", "").replace("+", "").strip()
+    return int(text) if re.fullmatch(r"-?\d+", text) else None
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_planner_picks_an_older_week_and_compares_it(live: LiveServer, page: Any,
+                                                        locale: str) -> None:
+    app, base = live.app, live.url
+    log_in(page, base, OUTREACH, locale)
+    with app.test_request_context():
+        shown = demand.periods(demand.Filters())
+    latest, older = shown[-1], shown[-3]
+    previous = demand.step(older, -1)
+
+    # The picker offers the published weeks, newest first, the latest chosen.
+    picker = page.locator("[data-testid=period-select]")
+    assert picker.input_value() == latest.label
+    options = picker.locator("option").evaluate_all("els => els.map(e => e.value)")
+    assert options[0] == latest.label and older.label in options
+
+    # Pick an older week and show it: the page is that week's, the form kept no script.
+    picker.select_option(older.label)
+    page.click("[data-testid=period-show]")
+    page.wait_for_url(re.compile(rf".*period={older.label}.*"))
+    assert page.locator("[data-testid=period-select]").input_value() == older.label
+    now, before = cubes(app, older), cubes(app, previous)
+    assert page.inner_text("[data-testid=total]") == text_of(now.display("*", "*", "*"))
+    assert page.inner_text("[data-testid=kpi-requests]") == text_of(now.display("*", "*", "*"))
+    assert not page.is_visible("[data-testid=period-notices]")
+
+    # Each province: this week, the week before and the change, from the same cubes; a change
+    # only where both counts are exact.
+    table = page.locator("[data-testid=table-province]")
+    assert t(locale, "Change") in table.inner_text()
+    rows = table.locator("li[data-key]")
+    assert rows.count() > 0
+    exact = 0
+    for index in range(rows.count()):
+        row = rows.nth(index)
+        code = row.get_attribute("data-key")
+        assert row.locator("[data-testid=now]").inner_text() == text_of(
+            now.display(code, "*", "*"))
+        assert row.locator("[data-testid=previous]").inner_text() == text_of(
+            before.display(code, "*", "*"))
+        change = row.locator("[data-testid=change]").inner_text()
+        a, b = now.display(code, "*", "*"), before.display(code, "*", "*")
+        if type(a) is int and type(b) is int:
+            assert number(change) == a - b
+            exact += 1
+        else:
+            assert change == "—"
+    assert exact > 0
+    assert page.is_visible("[data-testid=scale-legend]")
+
+    # "Later" steps to the week after; a week not yet ended is refused, said so on the page.
+    page.click("[data-testid=period-newer]")
+    page.wait_for_url(re.compile(rf".*period={demand.step(older, 1).label}.*"))
+    page.goto(f"{base}/outreach/demand?period={demand.step(latest, 1).label}")
+    notice = page.inner_text("[data-testid=notice-future]")
+    assert demand.step(latest, 1).label in notice
+    if locale == "km":
+        assert not re.search("[A-Za-z]{3,}", notice), notice
+    assert page.locator("[data-testid=period-select]").input_value() == latest.label
