@@ -83,15 +83,15 @@ def notice_text(notice: demand.Notice, by: str) -> str:
     """What a planner reads for a notice (``demand.Notice``): what was asked, what is shown."""
     unit = _("week") if by == "week" else _("month")
     shown = labels.period(notice.shown) if notice.shown else ""
-    span = (_("%(first)s to %(last)s", first=labels.period(notice.first),
-              last=labels.period(notice.last)) if notice.first and notice.last else "")
+    span = (_("%(start)s to %(end)s", start=labels.period(notice.first),
+              end=labels.period(notice.last)) if notice.first and notice.last else "")
     if notice.kind in ("unknown", "other_granularity", "future", "unpublished"):
         reason = {
             "unknown": _("“%(asked)s” is not a %(unit)s of this service (a week reads like "
                          "2026-W20, a month like 2026-05).", asked=notice.asked, unit=unit),
-            "other_granularity": _("This service publishes figures by %(unit)s only: weeks and "
-                                   "months side by side could give a small number away.",
-                                   unit=unit),
+            "other_granularity": _("This service publishes figures by %(period)s only: weeks "
+                                   "and months side by side could give a small number away.",
+                                   period=unit),
             "future": _("%(asked)s has not ended yet: only ended periods are published.",
                         asked=notice.asked),
             "unpublished": _("%(asked)s has ended but is not published yet: its last hour is "
