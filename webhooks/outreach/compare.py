@@ -40,14 +40,25 @@ def bars(rows: Sequence[Cell], label: Callable[[str], str], scale: int) -> list[
 
 
 def rows(table: str, detail: Breakdown, before: Breakdown | None, label: Callable[[str], str],
-         scale: int) -> list[Row]:
-    """The rows of ``detail.tables[table]`` with the previous period's count and the change."""
+         scale: int, drop_zero: bool = False) -> list[Row]:
+    """The rows of ``detail.tables[table]`` with the previous period's count and the change.
+
+    ``drop_zero`` leaves out a row that is 0 now and was 0 or below k before (a place list
+    would otherwise run to every district of the country), but keeps a fall to 0."""
     earlier: dict[str, Display] = {}
     if before is not None:
         earlier = {c.key: c.shown for c in before.tables.get(table, [])}
     cells = detail.tables[table]
+    if drop_zero:
+        cells = [c for c in cells
+                 if c.shown != 0 or type(c.shown) is not int or _something(earlier.get(c.key))]
     return [
         Row(bar, charts.text(earlier[cell.key]) if cell.key in earlier else "",
             change(cell.shown, earlier[cell.key]) if cell.key in earlier else None)
         for cell, bar in zip(cells, bars(cells, label, scale), strict=True)
     ]
+
+
+def _something(shown: Display | None) -> bool:
+    """A count worth a row: exact and above 0, or withheld (``x`` is k or more)."""
+    return (type(shown) is int and shown > 0) or shown == "x"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from flask import Response, abort, current_app, redirect, render_template, request, send_file, url_for
-from flask_babel import format_percent
+from flask_babel import format_date, format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -255,7 +255,9 @@ def _period_context(filters: demand.Filters, view: dict[str, Any]) -> dict[str, 
         "notices": [(n.kind, notice_text(n, filters.by)) for n in plan.notices],
         "picker": _picker(filters, plan, view.get("first_day")),
         "previous": plan.previous,
-        "scale_span": (scaled[0], scaled[-1]) if scaled else None,
+        # dates, not period labels: "from 2 Nov 2026 to 22 Nov 2026" reads; two weeks do not
+        "scale_span": (format_date(scaled[0].start, "d MMM yyyy"),
+                       format_date(scaled[-1].end, "d MMM yyyy")) if scaled else None,
     }
 
 
@@ -271,7 +273,8 @@ def demand_page() -> str:
                 tables.append((name, labels.TABLE_TITLES[name], compare.rows(
                     name, detail, before, lambda key, n=name: labels.for_table(n, key),
                     view["scale"].get(name) or max(
-                        (charts.number(c.shown) for c in detail.tables[name]), default=0))))
+                        (charts.number(c.shown) for c in detail.tables[name]), default=0),
+                    drop_zero=name in ("province", "district"))))
     kpis = demand.headline(detail, before) if detail else None
     return render_template(
         "outreach/demand.html",
