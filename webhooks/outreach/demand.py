@@ -460,18 +460,19 @@ class Headline:
     unmet_change: int | None = None
 
 
-def _unmet_of(detail: Breakdown) -> Display:
+def unmet_of(detail: Breakdown) -> Display:
+    """The not-met total a breakdown shows (derived from its parts where they give it)."""
     return next((c.shown for c in detail.tables.get("outcome", []) if c.key == stats.UNMET), "")
 
 
 def headline(detail: Breakdown, before: Breakdown | None = None) -> Headline:
-    requests, unmet = detail.requests, _unmet_of(detail)
+    requests, unmet = detail.requests, unmet_of(detail)
     share = None
     if type(requests) is int and type(unmet) is int and requests > 0:
         share = unmet / requests
     if before is None:
         return Headline(requests, unmet, share, None, None)
-    previous_unmet = _unmet_of(before)
+    previous_unmet = unmet_of(before)
     return Headline(requests, unmet, share, change(requests, before.requests), before.period,
                     before.requests, previous_unmet, change(unmet, previous_unmet))
 

@@ -328,8 +328,7 @@ def unmet() -> str:
     report, before = view["report"], view.pop("before")
     summary = None
     if report is not None and before is not None:
-        previous_unmet = next((c.shown for c in before.tables.get("outcome", [])
-                               if c.key == stats.UNMET), "")
+        previous_unmet = demand.unmet_of(before)
         summary = {"requests": before.requests, "unmet": previous_unmet,
                    "requests_change": demand.change(report.requests, before.requests),
                    "unmet_change": demand.change(report.unmet, previous_unmet)}
