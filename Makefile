@@ -144,6 +144,7 @@ bench: venv compile
 	$(BIN)/python -m tests.benchmarks.bench_webhooks $(if $(BENCH_BEFORE),--before $(BENCH_BEFORE))
 	$(BIN)/python -m tests.benchmarks.bench_workers $(if $(BENCH_BEFORE),--before $(BENCH_BEFORE))
 	$(BIN)/python -m tests.benchmarks.bench_directory
+	$(BIN)/python -m tests.benchmarks.bench_suppression
 	$(BIN)/python -m tests.benchmarks.bench_dashboard
 	$(BIN)/python -m tests.benchmarks.bench_metrics
 

@@ -679,7 +679,8 @@ def in_handoff(turn: Turn) -> Reply:
         after = reply.state.data if reply.state is not None else {}
         pages = {k: after[k] for k in ("answer", "page") if k in after}
         state = State(locale=turn.locale, step=Step.HANDOFF, data={**data, **pages})
-        return dataclasses.replace(reply, state=state, relay=emergency_now, alarm=emergency_now)
+        return dataclasses.replace(reply, state=state, relay=emergency_now, alarm=emergency_now,
+                                   named_place=named_place(turn.cls) if emergency_now else None)
     if not turn.inbound.text.strip():  # a location, a photo: GPS and media are never kept
         turn.kind = "text_only"
         turn.say(turn.texts.handoff_text_only())
@@ -694,7 +695,22 @@ def in_handoff(turn: Turn) -> Reply:
         turn.say(turn.texts.handoff_sent())
         data["told"] = True
     reply = turn.reply(Step.HANDOFF, data)
-    return dataclasses.replace(reply, relay=True)
+    return dataclasses.replace(reply, relay=True, named_place=named_place(turn.cls))
+
+
+def named_place(cls: Classification) -> str | None:
+    """The place a message relayed to a worker names, for the Chats page: the code of the
+    smallest unit that holds every place read in it ("Thmei" in two districts of one province:
+    that province), or None when it names none or places in different provinces. The worker
+    reads the message itself; this only spares them "place not known"."""
+    codes = [place.code for place in cls.places]
+    if not codes:
+        return None
+    common = codes[0]
+    for code in codes[1:]:
+        while common and not code.startswith(common):
+            common = common[:-2]
+    return common if len(common) >= 2 else None
 
 
 def answer_key(intent: str, topic: str) -> str:

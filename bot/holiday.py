@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import threading
 from collections.abc import Mapping
 from datetime import date
 from functools import cache, lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.hours import HolidayLookup
 from bot.vocabulary import Locale
@@ -64,20 +65,34 @@ def _cambodia() -> type[HolidayBase]:
     import holidays
 
     name = f"holidays.countries.{MODULE}"
-    module = sys.modules.get(name)
-    if module is None:
-        path = Path(holidays.__file__).parent / "countries" / f"{MODULE}.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        if spec is None or spec.loader is None or not path.exists():
-            return type(holidays.country_holidays(COUNTRY))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        try:
-            spec.loader.exec_module(module)
-        except BaseException:
-            del sys.modules[name]
-            raise
+    with _LOADING:  # two threads' first questions at once: the second waits for the module
+        module = sys.modules.get(name)
+        if module is None:
+            module = _load(holidays, name)
+            if module is None:
+                return type(holidays.country_holidays(COUNTRY))
     return getattr(module, CLASS)  # type: ignore[no-any-return]
+
+
+#: Held while the calendar's module loads: it is in ``sys.modules`` before it has run, and a
+#: second thread must not read it half-made.
+_LOADING = threading.Lock()
+
+
+def _load(holidays: Any, name: str) -> Any:
+    """The calendar's module run from its file, or None if it is not where it is expected."""
+    path = Path(holidays.__file__).parent / "countries" / f"{MODULE}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None or not path.exists():
+        return None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
 
 
 def name(day: date, locale: Locale) -> str | None:

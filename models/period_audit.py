@@ -14,7 +14,8 @@ languages. Tables meet in two places, and both are given to the reader here:
 Every other published number (a KPI tile, a change between periods, a map shade, a DHIS2
 value) is one of these counts, or is computed only from counts shown exactly. The reader's
 linear programmes are solved over all four tables at once (``models.lp_audit``), for every
-small count of one or more: none may be pinned or kept below ``models.suppression.top(k)``.
+small count of one or more: none may be pinned, nor kept below ``models.suppression.top(k)``
+where no total above it reads ``<k`` (``models.suppression.required_tops``).
 The reader is given every row, even those the exports leave out: a stronger reader than any
 real one, so the audit errs on the safe side.
 """
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from models import lp_audit, stats
-from models.suppression import WIDTH, Cube, Shown, top
+from models.suppression import WIDTH, Cube, Shown, tops_of
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,8 @@ def audit_tables(period: stats.Period, tables: dict[str, Cube], k: int) -> Perio
     ranges = {i: ((0, k - 1) if state is Shown.SMALL else (k, None))
               for i, state in enumerate(shown) if state is not Shown.EXACT}
     small = [i for i, state in enumerate(shown) if state is Shown.SMALL and values[i] > 0]
-    narrow = lp_audit.narrow_cells(values, ranges, groups, small, WIDTH, top(k), links)
+    narrow = lp_audit.narrow_cells(values, ranges, groups, small, WIDTH,
+                                   tops_of(shown, groups, k), links)
     where = sorted(offset.items(), key=lambda item: item[1])
 
     def name(cell: int) -> tuple[str, tuple[str, ...]]:

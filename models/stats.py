@@ -194,6 +194,16 @@ def outcome_dimension() -> Dimension:
 # --- cubes ----------------------------------------------------------------------------------------
 
 
+def demand_dimensions(frame: PlaceFrame | None = None) -> list[Dimension]:
+    frame = frame or default_frame()
+    return [frame.dimension(), Dimension.flat("service", SERVICE_TYPES), outcome_dimension()]
+
+
+def stored_demand_cubes(session: Session, periods: Sequence[Period], k: int) -> dict[Period, Cube]:
+    """The stored demand tables of ``periods`` (those there are), in one query."""
+    return protected_tables.load_many(session, "demand", periods, k, demand_dimensions())
+
+
 def demand_cube(
     session: Session, period: Period, k: int, frame: PlaceFrame | None = None,
     engine: Engine | None = None,
@@ -201,7 +211,7 @@ def demand_cube(
     """Service requests of one period by place × service type × outcome, protected: the stored
     table (``models.protected_tables``), else built now (and stored, given ``engine``)."""
     frame = frame or default_frame()
-    dimensions = [frame.dimension(), Dimension.flat("service", SERVICE_TYPES), outcome_dimension()]
+    dimensions = demand_dimensions(frame)
     return protected_tables.load_or_build(
         session, "demand", period, k, dimensions,
         lambda: _demand_cube(session, period, k, frame, dimensions), engine)
@@ -397,9 +407,11 @@ def export_rows(
     services: Sequence[ServiceInfo],
     points: ReferencePoints,
     frame: PlaceFrame | None = None,
+    zeros: bool = False,
 ) -> Iterator[dict[str, object]]:
     """One row per period × place × service type (and "all"), leaving out rows whose request
-    count is itself below k (every number in them would read ``<k``)."""
+    count is itself below k (every number in them would read ``<k``); with ``zeros``, rows whose
+    request count is shown as 0 are kept (DHIS2: "none" is a value, not a gap)."""
     frame = frame or default_frame()
     places = frame.places(level)
     for period in periods:
@@ -407,11 +419,14 @@ def export_rows(
         senders = senders_cube(session, period, k, frame)
         if not (cube.published and senders.published):
             continue  # too little to show anything without giving a small number away
+        if cube.value(ALL, ALL, ALL) == 0:
+            continue  # no request at all (the bot not yet running?): no row, not rows of zeros
         for place in places:
             province_code, province, district_code, district = frame.describe(place)
             _, province_km, _, district_km = frame.describe(place, khmer=True)
             for service in (*SERVICE_TYPES, ALL):
-                if cube.value(place, service, ALL) < k:
+                if cube.value(place, service, ALL) < k and not (
+                        zeros and cube.display(place, service, ALL) == 0):
                     continue
                 km = nearest_open_km(place, service, services, points) if service != ALL else None
                 yield {
@@ -438,10 +453,11 @@ def demand_table(
     k: int,
     services: Sequence[ServiceInfo],
     points: ReferencePoints,
+    zeros: bool = False,
 ) -> Table:
     """The published demand table (``export_rows``), for any writer of ``models.publish``."""
     return Table("demand", EXPORT_COLUMNS,
-                 list(export_rows(session, periods, level, k, services, points)))
+                 list(export_rows(session, periods, level, k, services, points, zeros=zeros)))
 
 
 #: The unmet ranking as a table: codes empty where not known (never "16?").

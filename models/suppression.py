@@ -11,7 +11,8 @@ subtract. The rule (docs/PRIVACY.md, "Small numbers"):
 2. *What a reader knows.* Every number shown, every total equation, that ``<k`` is 0..k-1 (a
    hidden zero reads like a small count) and that ``x`` is k or more.
 3. *Secondary suppression.* However a reader combines all of it, no small count of one or more
-   may be pinned to one value or kept below ``top(k)`` (3 for k = 5). Shown counts are hidden
+   may be pinned to one value, nor kept below ``top(k)`` (3 for k = 5) unless a total just
+   above it reads ``<k`` too (``required_tops``). Shown counts are hidden
    until that holds: first by interval reasoning (propagating bounds through every equation,
    fast, as tau-ARGUS's hypercube method), then proven by the linear-programming audit
    (``models.lp_audit``), which hides more wherever it finds a count still too narrow.
@@ -160,6 +161,10 @@ class Cube:
     def index(self, *key: str) -> int:
         return self._index[key]
 
+    def required_top(self, *key: str) -> int:
+        """How high a reader must still think this ``<k`` can be (``required_tops``)."""
+        return tops_of(self._shown, self._groups, self.k).get(self._index[key], 0)
+
     def keys(self) -> list[Key]:
         return list(self._keys)
 
@@ -220,13 +225,16 @@ def protect(
     k: int,
     keep: Collection[int] = (),
     audit: bool = True,
+    least: int | None = None,
 ) -> list[Shown]:
     """Primary then secondary suppression (module docstring) for ``values`` under ``groups``,
     each ``(total, parts)`` meaning ``values[total] == sum(values[p] for p in parts)``. ``keep``:
     counts hidden only when nothing else can protect a small one (the headline totals, the
-    largest need). ``audit=False`` skips the linear-programming audit (interval reasoning only):
-    for tests that compare the two, never for publishing."""
-    table = _Table(values, groups, k, frozenset(keep))
+    largest need). ``audit=False`` skips the linear-programming audit (interval reasoning only)
+    and ``least`` replaces ``top(k)``: for tests and the benchmark that compare rules, never for
+    publishing."""
+    least = top(k) if least is None else least
+    table = _Table(values, groups, k, frozenset(keep), least)
     suspects = [i for i, s in enumerate(table.shown) if s is Shown.SMALL and values[i] > 0]
     while True:
         if not table.close_by_intervals():
@@ -236,7 +244,7 @@ def protect(
         from models import lp_audit
 
         suspects = lp_audit.narrow_cells(values, hidden_ranges(table.shown, k), groups, suspects,
-                                         WIDTH, top(k))
+                                         WIDTH, table.tops)
         if not suspects:
             return table.reveal_derivable()
         if not table.hide_for(suspects, *table.bounds()):
@@ -252,6 +260,30 @@ def top(k: int) -> int:
     """...and can always still be this many or more: 3 for k = 5, so that a reader can never
     rule out that at least three people are behind a "<5" (docs/PRIVACY.md, "Small numbers")."""
     return k // 2 + 1
+
+
+def required_tops(
+    shown: Sequence[Shown], parents: Sequence[Sequence[int]], least: int
+) -> dict[int, int]:
+    """How high a reader must still think each ``<k`` of one or more can be: ``least``
+    (``top(k)``) for one whose totals are all shown as counts or ``x``; for one under a total
+    that itself reads ``<k``, only that it is not pinned (0 here; ``WIDTH`` applies to all).
+    Under a "<5" whose other parts are not zero, a part cannot reach 3 by arithmetic alone, and
+    the total's own rule protects the group. Decided from what is shown, so an audit can
+    recompute it."""
+    return {
+        i: (least if not any(shown[p] is Shown.SMALL for p in parents[i]) else 0)
+        for i, s in enumerate(shown) if s is Shown.SMALL
+    }
+
+
+def tops_of(shown: Sequence[Shown], groups: Sequence[Group], k: int) -> dict[int, int]:
+    """``required_tops`` of a table as shown (for audits, which see only the display)."""
+    parents: list[list[int]] = [[] for _ in shown]
+    for total, parts in groups:
+        for part in parts:
+            parents[part].append(total)
+    return required_tops(shown, parents, top(k))
 
 
 def primary(values: Sequence[int], parents: Sequence[Sequence[int]], k: int) -> list[Shown]:
@@ -281,9 +313,8 @@ class _Table:
     """One table being protected: its counts, equations and what is shown so far."""
 
     def __init__(self, values: Sequence[int], groups: Sequence[Group], k: int,
-                 keep: frozenset[int]):
+                 keep: frozenset[int], least: int):
         self.values, self.groups, self.k, self.keep = values, groups, k, keep
-        self.top = top(k)
         self.of_node: list[list[int]] = [[] for _ in values]
         parents: list[list[int]] = [[] for _ in values]
         #: In how many dimensions each count is a total: leaves are hidden before totals.
@@ -295,6 +326,8 @@ class _Table:
                 self.of_node[part].append(g)
                 parents[part].append(total)
         self.shown = primary(values, parents, k)
+        #: How high each small count must still be able to go (``required_tops``).
+        self.tops = required_tops(self.shown, parents, least)
 
     def bounds(self) -> tuple[list[int], list[int]]:
         return bounds(self.values, self.shown, self.groups, self.of_node, self.k)
@@ -306,7 +339,7 @@ class _Table:
             low, high = self.bounds()
             exposed = [i for i, s in enumerate(self.shown) if s is Shown.SMALL
                        and self.values[i] > 0
-                       and (high[i] - low[i] < WIDTH or high[i] < self.top)]
+                       and (high[i] - low[i] < WIDTH or high[i] < self.tops.get(i, 0))]
             if not exposed:
                 return True
             if not self.hide_for(exposed, low, high):
@@ -340,34 +373,44 @@ class _Table:
 
     def complement(self, node: int, low: Sequence[int], high: Sequence[int]) -> int | None:
         """The shown count to hide next so that ``node`` can move, losing the least (module
-        docstring, 4). Looked for outward from ``node`` along the equations that hold it (or a
+        docstring, 4). Looked for outward from ``node`` along the equations that narrow it (or a
         hidden count in them) in place: a hidden count that cannot move protects nothing until
         one of its own equations loses a shown count too (the rectangles of the hypercube
-        method). A zero hidden reads ``<k`` and can move up to k-1; a count of k or more reads
-        ``x`` and can only move down to k, so one with room to let ``node`` reach ``top`` is
-        preferred, else the
-        largest there; one of ``keep`` only when no other will do."""
+        method); if none is found that way, along all of their equations (a count under a small
+        total can only grow if that total can: the search must go up as well as down). A zero
+        hidden reads ``<k`` and can move up to k-1; a count of k or more reads ``x`` and can
+        only move down to k, so one with room to let ``node`` reach ``top`` is preferred, else
+        the largest there; one of ``keep`` only when no other will do."""
         for allowed in (lambda m: m not in self.keep, lambda m: True):
-            seen_cells, seen_groups = {node}, set()
-            frontier = [node]
-            while frontier:
-                ring = list(dict.fromkeys(
-                    g for cell in frontier for g in self.tight(cell, low, high)
-                    if g not in seen_groups))
-                seen_groups.update(ring)
-                chosen = self.cheapest(node, set(ring), allowed)
+            for narrowing in (True, False):
+                chosen = self._search(node, low, high, allowed, narrowing)
                 if chosen is not None:
                     return chosen
-                frontier = []
-                for member in self.members(ring):
-                    if member not in seen_cells and self.shown[member] is not Shown.EXACT:
-                        seen_cells.add(member)
-                        frontier.append(member)
+        return None
+
+    def _search(self, node: int, low: Sequence[int], high: Sequence[int],
+                allowed: Callable[[int], bool], narrowing: bool) -> int | None:
+        seen_cells, seen_groups = {node}, set()
+        frontier = [node]
+        while frontier:
+            ring = list(dict.fromkeys(
+                g for cell in frontier
+                for g in (self.tight(cell, low, high) if narrowing else self.of_node[cell])
+                if g not in seen_groups))
+            seen_groups.update(ring)
+            chosen = self.cheapest(node, set(ring), allowed)
+            if chosen is not None:
+                return chosen
+            frontier = []
+            for member in self.members(ring):
+                if member not in seen_cells and self.shown[member] is not Shown.EXACT:
+                    seen_cells.add(member)
+                    frontier.append(member)
         return None
 
     def tight(self, cell: int, low: Sequence[int], high: Sequence[int]) -> list[int]:
         """The equations of ``cell`` that narrow it by themselves (else all of them)."""
-        least = self.top if self.shown[cell] is Shown.SMALL else 0
+        least = self.tops.get(cell, 0) if self.shown[cell] is Shown.SMALL else 0
         found = [g for g in self.of_node[cell]
                  if _narrows(cell, self.groups[g], low, high, least)]
         return found or list(self.of_node[cell])
@@ -382,7 +425,7 @@ class _Table:
              and allowed(m)},
             key=lambda m: (self.level[m], values[m], m),
         )
-        need = self.k + max(WIDTH, self.top - values[node])
+        need = self.k + max(WIDTH, self.tops.get(node, 0) - values[node])
         roomy = [m for m in found if values[m] == 0 or values[m] >= need]
         return roomy[0] if roomy else (found[-1] if found else None)
 

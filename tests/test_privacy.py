@@ -555,7 +555,7 @@ def test_a_finished_chat_leaves_nothing_in_the_database_files(
     assert ("wrapped key" in {name for name, _ in raw_files.find(
         raw_files.database_files(app, request), keys)})
     if ending == "closed by the worker":
-        assert post(_worker(app), f"{path}/close", page=path).status_code == 302
+        assert post(_worker(app), f"{path}/close", {"confirm": "yes"}, page=path).status_code == 302
     elif ending == "ended by STOP":
         TwilioSender(app.test_client(), "sms_english", CHAT_NUMBER, To=OUR_NUMBER).send("STOP")
         clock_tick(app)  # the STOP marked the key for shredding: the clock's next tick does it
@@ -600,7 +600,7 @@ def test_a_copy_of_the_files_taken_after_close_opens_nothing_with_the_key(
     source = Path(engine.url.database or "")
     # the check can see: a copy taken while the chat is open opens
     assert _files_open(source, tmp_path / "open", master, contexts)
-    assert post(_worker(app), f"{path}/close", page=path).status_code == 302
+    assert post(_worker(app), f"{path}/close", {"confirm": "yes"}, page=path).status_code == 302
     copied = tmp_path / "closed"
     assert _files_open(source, copied, master, contexts) == []
     copy_ = sqlite3.connect(copied / source.name)

@@ -108,7 +108,9 @@ _BY = click.option("--by", type=click.Choice(PERIODS), default=None,
 @click.option("--from", "first", type=_DATE, default=None, help="First day (YYYY-MM-DD).")
 @click.option("--to", "last", type=_DATE, default=None, help="Last day (default: yesterday).")
 @_BY
-@click.option("--level", type=click.Choice(LEVELS), default="district", show_default=True)
+@click.option("--level", type=click.Choice(LEVELS), default=None,
+              help="Places by district (default for csv) or province (default for dhis2: "
+                   "most districts' counts are small and would be left out).")
 @click.option("--format", "form", type=click.Choice(sorted(publish.WRITERS)), default="csv",
               show_default=True, help="csv, or dhis2: a DHIS2 data value set (JSON).")
 @click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -116,14 +118,16 @@ _BY = click.option("--by", type=click.Choice(PERIODS), default=None,
                    "UIDs (see data/dhis2_mapping.sample.json).")
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8", lazy=True), default="-")
 def demand_export(
-    first: datetime | None, last: datetime | None, by: str | None, level: str, form: str,
-    mapping: Path | None, output: click.utils.LazyFile,
+    first: datetime | None, last: datetime | None, by: str | None, level: str | None,
+    form: str, mapping: Path | None, output: click.utils.LazyFile,
 ) -> None:
     """Write demand counts: one row per period, place and service type (and "all").
 
     Every whole period that overlaps --from..--to and has ended is included (default: the last
-    4 weeks or 3 months). Rows whose request count is below K_ANONYMITY are left out, and in a
-    DHIS2 data value set so is every protected cell."""
+    4 weeks or 3 months). Rows whose request count is below K_ANONYMITY are left out. In a
+    DHIS2 data value set every protected cell is left out and every count shown as 0 is sent
+    as 0, places without requests included (docs/PRIVACY.md, "DHIS2")."""
+    level = level or ("province" if form == "dhis2" else "district")
     if form == "dhis2" and mapping is None:
         raise click.UsageError("--format dhis2 needs --mapping FILE "
                                "(start from data/dhis2_mapping.sample.json)")
@@ -138,7 +142,7 @@ def demand_export(
     with get_db().reads() as session:
         services = directory_services(session, include_sample=not config["PRODUCTION"])
         table = demand_table(session, periods, level, config["K_ANONYMITY"], services,
-                             default_points())
+                             default_points(), zeros=form == "dhis2")
         publish.WRITERS[form](table, output, options)
     rows = len(list(table.rows))
     summary.done(f"demand export: {rows} rows ({form}, by {level}, {len(periods)} "

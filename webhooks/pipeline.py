@@ -267,6 +267,15 @@ def _handoff_effects(
     if reply.relay and found is not None and keys is not None:
         handoffs.add_message(connection, keys, found, inbound.text, from_texter=True, now=now,
                              emergency=reply.alarm)
+    if found is not None:
+        # the place the texter names after the chat opened: in a message to the worker, or
+        # to the bot while the chat waits out of hours (kept to the district at most)
+        named = reply.named_place
+        if named is None and reply.state is not None and reply.state.step is not Step.HANDOFF:
+            remembered = reply.state.data.get("place")
+            named = remembered if isinstance(remembered, str) else None
+        if named is not None:
+            handoffs.name_place(connection, found, named)
     closed = False
     if reply.state is None and turn.linked:  # STOP: the chat with the worker ends, and is deleted
         closed = handoffs.close(connection, turn.linked, now) is not None

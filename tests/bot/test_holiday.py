@@ -134,3 +134,33 @@ def test_cambodias_calendar_loaded_alone_is_the_packages() -> None:
             assert alone, year
             assert alone == dict(holidays.country_holidays(holiday.COUNTRY, years=year,
                                                            language=language)), (year, language)
+
+
+def test_two_first_questions_at_once_both_get_the_calendar() -> None:
+    """The calendar's module is in ``sys.modules`` before it has run: a second thread asking
+    at the same moment must wait for it, not read it half-made (it did, under gunicorn's
+    threads: tests/webhooks/test_concurrency.py failed now and then)."""
+    import sys
+    import threading
+
+    from bot import holiday
+
+    holiday._cambodia.cache_clear()
+    sys.modules.pop(f"holidays.countries.{holiday.MODULE}", None)
+    start = threading.Barrier(8)
+    found: list[object] = []
+    failed: list[BaseException] = []
+
+    def ask() -> None:
+        start.wait()
+        try:
+            found.append(holiday._cambodia())
+        except BaseException as error:  # noqa: BLE001 - the test reports any failure
+            failed.append(error)
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failed and len(found) == 8 and len({id(c) for c in found}) == 1

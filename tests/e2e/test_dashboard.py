@@ -300,7 +300,9 @@ def test_outreach_worker_takes_a_chat_answers_and_closes_it(
     page.wait_for_selector("[data-testid=thread] li.worker")
     assert bot_api.params("sendMessage") == {
         "chat_id": 555001, "text": "I can meet you at the drop-in at 9."}
-    page.click("[data-testid=close]")
+    page.click("[data-testid=close]")  # asks first
+    page.wait_for_url("**/close")
+    page.click("[data-testid=confirm-close]")
     page.wait_for_url("**/outreach/handoffs")
     assert t(locale, "The chat is closed and deleted.") in page.inner_text("main")
     assert t(locale, "No one is waiting.") in page.inner_text("[data-testid=handoff-table]")

@@ -26,7 +26,8 @@ WEEK = f"{MONDAY.isocalendar()[0]}W{MONDAY.isocalendar()[1]}"
 def test_the_data_value_set_matches_dhis2s_format_and_the_csv(app: Flask) -> None:
     add(app, "1602", "methadone", "served_farther", 8)
     add(app, "1602", "methadone", "no_service", 2)
-    code, out, err = cli(app, "export", "--format", "dhis2", "--mapping", str(SAMPLE_MAPPING))
+    code, out, err = cli(app, "export", "--format", "dhis2", "--mapping", str(SAMPLE_MAPPING),
+                         "--level", "district")
     assert code == 0, err
     value_set = json.loads(out)
     jsonschema.validate(value_set, SCHEMA)
@@ -39,6 +40,28 @@ def test_the_data_value_set_matches_dhis2s_format_and_the_csv(app: Flask) -> Non
     row = next(r for r in csv.DictReader(io.StringIO(csv_out))
                if r["district_code"] == "1602" and r["service_type"] == "methadone")
     assert row["requests"] == "10" and row["no_service"] == "<5"
+
+
+def test_by_default_dhis2_gets_provinces_with_their_zeros(app: Flask) -> None:
+    """Province level by default (most districts' counts are small), and a count shown as 0 is
+    sent as 0 — every province, those nobody wrote from included — so that DHIS2 can tell
+    "none" from "not reported"; a protected cell is never sent."""
+    add(app, "1602", "methadone", "served_farther", 8)
+    add(app, "1602", "methadone", "no_service", 2)
+    add(app, "1201", "needle_exchange", "served_within_10km", 30)
+    code, out, err = cli(app, "export", "--format", "dhis2", "--mapping", str(SAMPLE_MAPPING))
+    assert code == 0, err
+    value_set = json.loads(out)
+    jsonschema.validate(value_set, SCHEMA)
+    mapping = dhis2.load_mapping(SAMPLE_MAPPING)
+    units = {unit: code for code, unit in mapping.org_units.items()}
+    sent = [(units[v["orgUnit"]], v["dataElement"], v["value"]) for v in value_set["dataValues"]]
+    assert {len(code) for code, _, _ in sent} == {2}  # provinces only
+    assert {code for code, _, _ in sent} == {c for c in mapping.org_units if len(c) == 2}
+    requests_all = mapping.data_elements["requests"]["all"]
+    by_place = {code: value for code, element, value in sent if element == requests_all}
+    assert by_place["16"] == "10" and by_place["12"] == "30" and by_place["11"] == "0"
+    assert all(value.isdigit() for _, _, value in sent)  # never "<5" or "x"
 
 
 def test_a_protected_cell_is_left_out_not_sent_as_a_number() -> None:

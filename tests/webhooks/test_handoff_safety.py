@@ -376,7 +376,7 @@ def test_a_reader_holding_an_old_snapshot_delays_shredding_and_it_is_logged(
         cursor.execute("SELECT count(*) FROM handoff_key")
         cursor.fetchall()
         with caplog.at_level("WARNING"):
-            assert post(worker, f"{path}/close", page=path).status_code == 302
+            assert post(worker, f"{path}/close", {"confirm": "yes"}, page=path).status_code == 302
         assert "chat keys" in caplog.text
         assert handle not in caplog.text and NUMBER not in caplog.text
     finally:

@@ -118,7 +118,7 @@ def test_sms_texter_and_worker_talk_and_closing_deletes_everything(
     assert texter.send("thank you so much") == []
     assert "thank you so much" in worker.get(path).get_data(as_text=True)
 
-    assert post(worker, f"{path}/close", page=path).status_code == 302
+    assert post(worker, f"{path}/close", {"confirm": "yes"}, page=path).status_code == 302
     assert twilio_api.sent[-1]["To"] == NUMBER and "ended this chat" in twilio_api.sent[-1]["Body"]
     assert count_rows(app, Handoff) == 0 and count_rows(app, HandoffMessage) == 0
     assert count_rows(app, HandoffKey) == 0
@@ -277,7 +277,7 @@ def test_a_reply_that_cannot_be_sent_is_kept_as_not_delivered_and_can_be_sent_ag
     assert post(worker, f"{path}/reply", {"text": ""}, page=path,
                 follow_redirects=True).status_code == 200
     # closing deletes what was kept with everything else
-    post(worker, f"{path}/close", page=path)
+    post(worker, f"{path}/close", {"confirm": "yes"}, page=path)
     assert count_rows(app, HandoffMessage) == 0 and WORKER_REPLY not in dump_database(app)
 
 
@@ -340,7 +340,7 @@ def test_a_slow_provider_does_not_make_texters_wait(
     row = _only_handoff(app)
     worker, path = _worker(app), f"/outreach/handoffs/{row.handle}"
     post(worker, f"{path}/claim", page=path)
-    form = {"csrf_token": token(worker, path), "text": WORKER_REPLY}
+    form = {"csrf_token": token(worker, path), "text": WORKER_REPLY, "confirm": "yes"}
     other = TwilioSender(app.test_client(), "sms_english", "+85512300004")
     provider.hold, provider.arrived = threading.Event(), threading.Event()
     with in_background(lambda: worker.post(f"{path}/{action}", data=form)) as sending:

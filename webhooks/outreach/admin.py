@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from werkzeug.wrappers import Response
 
+from models.services import Service
 from models.staff import AuditLog, StaffUser
 from webhooks.database import get_db
-from webhooks.outreach import accounts, audit
+from webhooks.outreach import accounts, audit, audit_view, i18n, labels
 from webhooks.outreach.auth import admin_required, staff
 from webhooks.outreach.blueprint import bp
 from webhooks.outreach.forms import (
@@ -95,18 +97,55 @@ def user_password(user_id: int) -> Response:
 @bp.get("/audit")
 @admin_required
 def audit_log() -> str:
+    """The audit log, newest first, a page at a time, filtered by kind, person and days;
+    sign-ins hidden unless asked for."""
     with get_db().reads() as session:
-        total = session.scalar(select(func.count()).select_from(AuditLog)) or 0
+        people = list(session.execute(
+            select(StaffUser.id, StaffUser.email).order_by(StaffUser.email)).all())
+        filters = audit_view.parse(request.args, (person.id for person in people))
+        where = filters.where()
+        # one pass counts both the entries shown and the sign-ins hidden
+        signins = case((AuditLog.action.in_(audit_view.SIGN_INS), 1), else_=0)
+        counted = dataclasses.replace(filters, signins=True).where()
+        every, hidden = session.execute(
+            select(func.count(), func.coalesce(func.sum(signins), 0))
+            .select_from(AuditLog).where(*counted)
+        ).one()
+        hidden = int(hidden) if filters.hides_signins else 0
+        total = int(every) - hidden
         page, pages = page_of(total, AUDIT_PAGE_SIZE)
         entries = list(session.scalars(
-            select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc())
+            select(AuditLog).where(*where).order_by(AuditLog.at.desc(), AuditLog.id.desc())
             .limit(AUDIT_PAGE_SIZE).offset((page - 1) * AUDIT_PAGE_SIZE)
         ))
+        ids = audit_view.service_ids(entries)
+        services = {str(s.id): s for s in session.scalars(
+            select(Service).where(Service.id.in_(ids)))} if ids else {}
+    km = i18n.select_locale() == "km"
     return render_template(
         "outreach/audit.html",
         entries=entries,
         actions=audit.ACTIONS,
-        describe=audit.describe,
+        describe=lambda details: audit.describe(details, _named),
+        target=lambda entry: audit_view.target_name(entry, services, km),
+        filters=filters,
+        kinds=audit_view.kind_choices(),
+        people=people,
+        system=audit_view.SYSTEM,
+        hidden=hidden,
+        total=total,
         page=page,
         pages=pages,
     )
+
+
+def _named(name: str, value: Any) -> str | None:
+    """A coded value of the audit log's details, by name in the reader's language."""
+    if not isinstance(value, str) or name not in audit_view.CODED_FIELDS:
+        return None
+    return {
+        "service_type": labels.service_type,
+        "role": labels.role,
+        "province_code": labels.province,
+        "district_code": labels.district,
+    }[name](value)

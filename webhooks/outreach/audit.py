@@ -7,7 +7,7 @@ record are committed together or not at all.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -74,24 +74,32 @@ def changes(before: Mapping[str, Any], after: Mapping[str, Any], fields: Iterabl
     return {f: [before.get(f), after.get(f)] for f in fields if before.get(f) != after.get(f)}
 
 
-def describe(details: str) -> list[tuple[str, str]]:
-    """The details column as (name, value) pairs for display."""
+def describe(
+    details: str, named: Callable[[str, Any], str | None] | None = None
+) -> list[tuple[str, str]]:
+    """The details column as (name, value) pairs for display. ``named(field, value)`` names a
+    coded value in the reader's language (a kind of service, a province), or None to show it
+    as stored."""
     try:
         data = json.loads(details or "{}")
     except ValueError:
         return []
+    if not isinstance(data, dict):
+        return []
     pairs = []
     for name, value in data.items():
         if isinstance(value, list) and len(value) == 2:
-            pairs.append((name, f"{_show(value[0])} → {_show(value[1])}"))
+            pairs.append((name, f"{_show(value[0], name, named)} → {_show(value[1], name, named)}"))
         else:
-            pairs.append((name, _show(value)))
+            pairs.append((name, _show(value, name, named)))
     return pairs
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, name: str = "", named: Callable[[str, Any], str | None] | None = None) -> str:
     if value is None or value == "":
         return "—"
+    if named is not None and (shown := named(name, value)) is not None:
+        return shown
     if isinstance(value, bool):
         return "✓" if value else "✗"
     return str(value)

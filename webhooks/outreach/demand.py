@@ -317,6 +317,21 @@ def _cached(kind: str, period: stats.Period, k: int, build: Any) -> Cube:
     return cube
 
 
+def _prefetch(session: Session, chosen: Sequence[stats.Period], k: int) -> None:
+    """Load the stored tables of the periods not in this worker's cache in one query."""
+    cache = current_app.extensions.setdefault("outreach.cubes", {})
+    now = time.monotonic()
+    with _lock:
+        missing = [p for p in chosen if not ((hit := cache.get(("demand", p, k))) is not None
+                                             and now - hit[0] < CACHE_SECONDS)]
+    if len(missing) < 2:
+        return
+    found = stats.stored_demand_cubes(session, missing, k)
+    with _lock:
+        for period, cube in found.items():
+            cache[("demand", period, k)] = (now, cube)
+
+
 def demand_cube(session: Session, period: stats.Period, k: int) -> Cube:
     return _cached("demand", period, k,
                    lambda: stats.demand_cube(session, period, k, engine=get_db().engine))
@@ -329,13 +344,16 @@ def audience_cube(session: Session, period: stats.Period, k: int) -> Cube:
 
 
 def warm(app: Any) -> None:
-    """Build the cubes of the default view (the latest periods) in the background, so that the
-    first planner to open the dashboard does not wait for them. Failures (no database yet)
+    """Compile the dashboard's templates and load the tables of the default view (the latest
+    periods) in the background, so that the first planner to open the dashboard does not wait
+    for them. Failures (no database yet)
     are logged and harmless: the pages build what they need."""
 
     def run() -> None:
         try:
             with app.app_context():
+                for name in app.jinja_env.list_templates(filter_func=_dashboard_template):
+                    app.jinja_env.get_template(name)  # compiled (or loaded) before a page asks
                 k = int(app.config["K_ANONYMITY"])
                 with get_db().reads() as session:
                     for period in reversed(periods(Filters(by=published_period()))):
@@ -346,6 +364,10 @@ def warm(app: Any) -> None:
     threading.Thread(target=run, name="dashboard-warm-up", daemon=True).start()
 
 
+def _dashboard_template(name: str) -> bool:
+    return name.startswith("outreach/") and name.endswith(".html")
+
+
 def forget_cached() -> None:
     current_app.extensions.pop("outreach.cubes", None)
 
@@ -353,6 +375,7 @@ def forget_cached() -> None:
 # --- what the pages show -----------------------------------------------------------------------
 def series(session: Session, chosen: Sequence[stats.Period], filters: Filters, k: int) -> list[Point]:
     """Requests and unmet requests per period, for the filters' place and service."""
+    _prefetch(session, chosen, k)
     points = []
     for period in chosen:
         cube = demand_cube(session, period, k)

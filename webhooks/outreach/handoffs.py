@@ -115,13 +115,24 @@ def handoff(handle: str) -> str:
             colleagues = list(session.scalars(
                 select(StaffUser).where(StaffUser.is_active.is_(True)).order_by(StaffUser.email)
             ))
+    fresh = new_messages(opened.messages, row.unread) if opened is not None else frozenset()
     if opened is not None and row.unread:  # a write only when there is something new to mark
         with get_db().sessions() as session, session.begin():
             handoffs.mark_read(session.connection(), row.id, row.unread)
     return render_template(
         "outreach/handoff.html", row=row, mine=mine, opened=opened, limit=MAX_REPLY_CHARS,
-        unreadable=unreadable, holder=holder, colleagues=colleagues,
+        unreadable=unreadable, holder=holder, colleagues=colleagues, fresh=fresh,
     )
+
+
+def new_messages(messages: list[handoffs.Said], unread: int) -> frozenset[int]:
+    """The ids of the messages to mark "new" on the chat's page: the texter's last ``unread``
+    (the count on the chat's row of what its worker has not opened yet; see ``docs/PRIVACY.md``,
+    "New messages")."""
+    if unread <= 0:
+        return frozenset()
+    texter = [said.id for said in messages if said.from_texter]
+    return frozenset(texter[-unread:])
 
 
 @bp.post("/handoffs/<handle>/claim")
@@ -201,15 +212,38 @@ def handoff_assign(handle: str) -> Response:
     return redirect(url_for("outreach.handoff", handle=handle))
 
 
+#: The value of the ``confirm`` field that closes a chat; anything else asks first.
+CONFIRM_CLOSE = "yes"
+
+
+@bp.get("/handoffs/<handle>/close")
+def handoff_close_confirm(handle: str) -> str:
+    """"Close and delete this chat?": the step before a close that cannot be undone, a page of
+    its own so that it works without script (the close button is one form, this is another)."""
+    _keys()
+    with get_db().reads() as session:
+        row = _row(session.connection(), handle, open_only=False)
+    _may_close(row)
+    return render_template("outreach/handoff_close.html", row=row, confirm=CONFIRM_CLOSE)
+
+
+def _may_close(row: Any) -> None:
+    if row.claimed_by not in (None, staff().id) and not staff().is_admin:
+        abort(403)
+
+
 @bp.post("/handoffs/<handle>/close")
 def handoff_close(handle: str) -> Response:
+    """Close and delete the chat, once confirmed (``confirm=yes``); a post without it (an old
+    page, a double tap) only leads to the question."""
     keys = _keys()
+    if request.form.get("confirm") != CONFIRM_CLOSE:
+        return redirect(url_for("outreach.handoff_close_confirm", handle=handle))
     with get_db().reads() as session:
         connection = session.connection()
         row = _row(connection, handle, open_only=False)
         still_open = handoffs.find(connection, row.id, _now()) is not None
-    if row.claimed_by not in (None, staff().id) and not staff().is_admin:
-        abort(403)
+    _may_close(row)
     if still_open:
         # the texter is told it has ended, outside any transaction (not after its time: then
         # the address is no longer used); the chat closes even if that message fails

@@ -24,18 +24,20 @@ def test_any_page_number_gets_a_page(sample_app: Flask, path: str,
     for _ in range(3):  # a few audit entries: three logins
         client = sample_app.test_client()
         assert login(client, ADMIN).status_code == 302
-    pages = client.get(path).get_data(as_text=True)
+    # the audit log hides sign-ins unless asked: these pages are of the logins
+    shown = {"signins": "1"} if path == "/outreach/audit" else {}
+    pages = client.get(path, query_string=shown).get_data(as_text=True)
     last = int(pages.split("Page 1 of ", 1)[1].split("<", 1)[0])
     assert last >= 2
     for value in BAD_PAGES:
-        response = client.get(path, query_string={"page": value})
+        response = client.get(path, query_string={**shown, "page": value})
         assert response.status_code == 200, value
         page = response.get_data(as_text=True)
         expected = last if value.lstrip().startswith("9") else 1
         assert f"Page {expected} of {last}" in page, value
-    beyond = client.get(path, query_string={"page": str(last + 5)}).get_data(as_text=True)
+    beyond = client.get(path, query_string={**shown, "page": str(last + 5)}).get_data(as_text=True)
     assert f"Page {last} of {last}" in beyond  # past the end: the last page, not an empty one
-    second = client.get(path, query_string={"page": "2"}).get_data(as_text=True)
+    second = client.get(path, query_string={**shown, "page": "2"}).get_data(as_text=True)
     assert f"Page 2 of {last}" in second
 
 
