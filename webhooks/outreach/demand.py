@@ -11,19 +11,22 @@ second protected cube over the whole country and every service, built by the sam
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.geo import default_points
 from models import stats
 from models.base import reading
+from models.demand_events import DemandEvent
 from models.directory_history import services_as_of
 from models.suppression import Cube, Shown
 from webhooks import timesource
@@ -115,25 +118,181 @@ def published_period() -> str:
 
 
 def periods(filters: Filters, now: date | None = None) -> list[stats.Period]:
-    """The whole, ended periods the filters' date range overlaps (default: the latest few),
-    each only once all its events are published (the hourly purge publishes the last hour's:
-    ``stats.publishable_before``), so that a cached cube never misses one."""
+    """The whole, ended periods the filters' date range overlaps (default: the latest few,
+    or the few up to the period asked for), each only once all its events are published (the
+    hourly purge publishes the last hour's: ``stats.publishable_before``), so that a cached
+    cube never misses one."""
+    return view_plan(filters, now).periods
+
+
+def view_plan(filters: Filters, now: date | None = None) -> Plan:
+    """``plan`` for today and the database's publishing point."""
     now = now or timesource.cambodia_today()
     with reading(get_db().engine) as connection:
         ready = stats.publishable_before(connection, now)
-    end = min(filters.end or now - timedelta(days=1), now - timedelta(days=1))
-    if filters.start:
-        start = filters.start
+    return plan(filters, now, ready)
+
+
+# --- periods: which ones a view shows, and why (pure: ``now`` and ``ready`` are passed in) ----
+_WEEK_LABEL = re.compile(r"(\d{4})-W(\d{2})")
+_MONTH_LABEL = re.compile(r"(\d{4})-(\d{2})")
+#: Labels before this year are not periods of this service (and would overflow date sums).
+FIRST_YEAR = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something a view shows other than what was asked, said on the page (never silently).
+
+    ``kind``: ``unknown`` (not a period label), ``other_granularity`` (a month asked of a
+    weekly deployment or the reverse), ``future`` (not ended), ``unpublished`` (ended, its last
+    events not published yet), ``outside`` (the period asked for lies outside the dates: the
+    breakdown shows it, the chart the dates), ``widened_start`` / ``widened_end`` (a date
+    inside a period: the whole period counted), ``unpublished_range`` (the dates reach into
+    periods not published: left out), ``cut`` (more periods than ``MAX_SPAN``: the latest)."""
+
+    kind: str
+    #: What was asked: a period label, or the date.
+    asked: str = ""
+    #: The period shown instead, or the one a date was widened to.
+    shown: stats.Period | None = None
+    #: The first and last periods charted, for range notices.
+    first: stats.Period | None = None
+    last: stats.Period | None = None
+    count: int = 0
+    limit: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    #: The periods the chart covers (at most ``MAX_SPAN``).
+    periods: list[stats.Period]
+    #: The period broken down (may lie outside ``periods`` if asked for by label).
+    chosen: stats.Period | None
+    #: The period before ``chosen``, compared with it.
+    previous: stats.Period | None
+    notices: list[Notice] = field(default_factory=list)
+    #: The latest published period (None before any has ended).
+    latest: stats.Period | None = None
+
+
+def parse_period(label: str, by: str) -> stats.Period | None:
+    """The period a label ("2026-W20", "2026-05") names, in the granularity ``by``; None for
+    anything else (a week that year does not have, a 13th month, another granularity)."""
+    pattern = _WEEK_LABEL if by == "week" else _MONTH_LABEL
+    found = pattern.fullmatch(label.strip())
+    if found is None:
+        return None
+    year, number = int(found.group(1)), int(found.group(2))
+    if year < FIRST_YEAR:
+        return None
+    try:
+        day = date.fromisocalendar(year, number, 1) if by == "week" else date(year, number, 1)
+    except ValueError:
+        return None
+    return stats.period_of(day, by)
+
+
+def latest_published(ready: date, by: str) -> stats.Period:
+    """The last period whose every day is before ``ready`` (published)."""
+    latest = stats.period_of(ready - timedelta(days=1), by)
+    if latest.end >= ready:
+        latest = stats.period_of(latest.start - timedelta(days=1), by)
+    return latest
+
+
+def step(period: stats.Period, count: int) -> stats.Period:
+    """The period ``count`` periods before (negative) or after (positive) ``period``."""
+    for _ in range(abs(count)):
+        day = period.start - timedelta(days=1) if count < 0 else period.end + timedelta(days=1)
+        period = stats.period_of(day, period.by)
+    return period
+
+
+def plan(filters: Filters, now: date, ready: date) -> Plan:
+    """Which periods a view charts and breaks down, and a notice for everything shown other
+    than asked. ``now`` is today in Cambodia; ``ready`` the day before which every event is
+    published (``stats.publishable_before``, at most ``now``)."""
+    by = filters.by
+    ready = min(ready, now)
+    latest = latest_published(ready, by)
+    refused: Notice | None = None
+    asked: stats.Period | None = None
+    if filters.period:
+        label = filters.period[:40]
+        found = parse_period(label, by)
+        other = "month" if by == "week" else "week"
+        if found is None:
+            kind = "other_granularity" if parse_period(label, other) else "unknown"
+            refused = Notice(kind, asked=label)
+        elif found.end >= now:
+            refused = Notice("future", asked=label)
+        elif found.end >= ready:
+            refused = Notice("unpublished", asked=label)
+        else:
+            asked = found
+
+    if filters.start is not None:
+        start, end = filters.start, filters.end or now - timedelta(days=1)
     else:
-        latest = stats.period_of(end, filters.by)
-        if latest.end >= ready:  # not ended, or not all published: step back to the last one
-            latest = stats.period_of(latest.start - timedelta(days=1), filters.by)
-        start = latest.start
-        for _ in range(DEFAULT_SPAN[filters.by] - 1):
-            start = stats.period_of(start - timedelta(days=1), filters.by).start
-    if start > end:
+        if filters.end is not None:  # the few periods up to the one holding the end date
+            anchor = stats.period_of(min(filters.end, ready - timedelta(days=1)), by)
+            if anchor.end >= ready:
+                anchor = step(anchor, -1)
+        else:
+            anchor = asked or latest
+        start, end = step(anchor, -(DEFAULT_SPAN[by] - 1)).start, anchor.end
+    shown = stats.ended_periods(start, min(end, latest.end), by, ready) if start <= end else []
+
+    notices: list[Notice] = []
+    if len(shown) > MAX_SPAN[by]:
+        notices.append(Notice("cut", count=len(shown), limit=MAX_SPAN[by],
+                              first=shown[-MAX_SPAN[by]], last=shown[-1]))
+        shown = shown[-MAX_SPAN[by]:]
+    if filters.start is not None and shown:
+        first = stats.period_of(filters.start, by)
+        if first.start != filters.start and first == shown[0]:
+            notices.append(Notice("widened_start", asked=filters.start.isoformat(), shown=first))
+    if filters.end is not None and shown:
+        last = stats.period_of(filters.end, by)
+        if last.end != filters.end and last == shown[-1]:
+            notices.append(Notice("widened_end", asked=filters.end.isoformat(), shown=last))
+    if filters.end is not None and stats.period_of(filters.end, by).end > latest.end:
+        notices.append(Notice("unpublished_range", asked=filters.end.isoformat(),
+                              last=shown[-1] if shown else None))
+
+    chosen = asked or (shown[-1] if shown else None)
+    if refused is not None:
+        notices.insert(0, replace(refused, shown=chosen))
+    explicit = filters.start is not None or filters.end is not None
+    if asked is not None and explicit and asked not in shown:
+        notices.append(Notice("outside", asked=asked.label, shown=asked,
+                              first=shown[0] if shown else None,
+                              last=shown[-1] if shown else None))
+    previous = step(chosen, -1) if chosen is not None else None
+    return Plan(shown, chosen, previous, notices, latest)
+
+
+def choices(latest: stats.Period | None, first_day: date | None, chosen: stats.Period | None,
+            limit: int = 160) -> list[stats.Period]:
+    """The periods a planner can pick, newest first: every published one from the first with
+    any demand (at most ``limit`` back), and the one shown."""
+    if latest is None:
         return []
-    return stats.ended_periods(start, end, filters.by, ready)[-MAX_SPAN[filters.by]:]
+    found = [latest]
+    while len(found) < limit:
+        before = step(found[-1], -1)
+        if first_day is None or before.end < first_day:
+            break
+        found.append(before)
+    if chosen is not None and chosen not in found:
+        found.append(chosen)
+    return sorted(found, reverse=True)
+
+
+def first_demand_day(session: Session) -> date | None:
+    """The day of the oldest demand event (none is ever deleted), for the period picker."""
+    return session.scalar(select(func.min(DemandEvent.day)))
 
 
 # --- cubes, cached per app --------------------------------------------------------------------
@@ -229,8 +388,13 @@ def series(session: Session, chosen: Sequence[stats.Period], filters: Filters, k
     return points
 
 
-def breakdown(session: Session, period: stats.Period, filters: Filters, k: int) -> Breakdown:
-    """One period's requests by province, district, service type, outcome, channel, language."""
+def breakdown(session: Session, period: stats.Period, filters: Filters, k: int,
+              keep_small: bool = False, audience: bool = True) -> Breakdown:
+    """One period's requests by province, district, service type, outcome, channel, language.
+
+    Places below k are left out of the lists unless ``keep_small`` (a previous period's
+    figures, looked up by key for the comparison columns); ``audience=False`` skips the
+    channel and language tables (their own cube)."""
     frame = stats.default_frame()
     cube = demand_cube(session, period, k)
     place, service = filters.place, filters.service
@@ -240,7 +404,7 @@ def breakdown(session: Session, period: stats.Period, filters: Filters, k: int) 
         for key in keys:
             node = key_of(key)
             shown = cube.display(*node)
-            if hide_small and cube.shown(*node) is Shown.SMALL:
+            if hide_small and not keep_small and cube.shown(*node) is Shown.SMALL:
                 continue
             rows.append(Cell(key, shown, cube.sort_value(*node)))
         return sorted(rows, key=lambda c: (-c.order[0], -c.order[1], c.key))
@@ -267,17 +431,45 @@ def breakdown(session: Session, period: stats.Period, filters: Filters, k: int) 
             if d != stats.UNKNOWN_PLACE and (not filters.province_code or d[:2] == filters.province_code)
         ]
         tables["district"] = cells(districts, lambda d: (d, service, ALL), hide_small=True)
-    if place == ALL and service == ALL:
-        audience = audience_cube(session, period, k)
-        if audience.shown(ALL, ALL) is cube.shown(ALL, ALL, ALL):
-            tables["channel"] = _flat(audience, CHANNELS, lambda c: (c, ALL))
-            tables["locale"] = _flat(audience, LOCALES, lambda loc: (ALL, loc))
+    if audience and place == ALL and service == ALL:
+        people = audience_cube(session, period, k)
+        if people.shown(ALL, ALL) is cube.shown(ALL, ALL, ALL):
+            tables["channel"] = _flat(people, CHANNELS, lambda c: (c, ALL))
+            tables["locale"] = _flat(people, LOCALES, lambda loc: (ALL, loc))
     return Breakdown(period, cube.display(place, service, ALL), tables)
+
+
+def change(now: Display, before: Display) -> int | None:
+    """``now - before`` when both are exact counts; None otherwise. Never from ``<k`` or
+    ``x``: the difference with a hidden count, next to the other count, would give it away."""
+    if type(now) is int and type(before) is int:
+        return now - before
+    return None
+
+
+def scales(session: Session, chosen: Sequence[stats.Period], filters: Filters,
+           k: int) -> dict[str, int]:
+    """One bar scale per breakdown table for every period of a view: the largest exact count
+    the table shows in any of them, so that a bar's length means the same count whichever
+    period is shown. Channel and language (a cube of their own, built only for the period
+    shown) are scaled to the largest national total instead, which bounds them."""
+    found: dict[str, int] = {}
+    largest_total = 0
+    for period in chosen:
+        detail = breakdown(session, period, filters, k, audience=False)
+        total = demand_cube(session, period, k).display(ALL, ALL, ALL)
+        largest_total = max(largest_total, total if type(total) is int else 0)
+        for name, rows in detail.tables.items():
+            exact = [c.shown for c in rows if type(c.shown) is int]
+            found[name] = max([found.get(name, 0), *exact])
+    found["channel"] = found["locale"] = largest_total
+    return found
 
 
 @dataclass(frozen=True, slots=True)
 class Headline:
-    """The numbers a planner reads first, for one period and the filters."""
+    """The numbers a planner reads first, for one period and the filters, and the previous
+    period's beside them."""
 
     requests: Display
     unmet: Display
@@ -286,21 +478,27 @@ class Headline:
     #: Requests minus the previous period's, when both are shown exactly.
     change: int | None
     previous: stats.Period | None
+    previous_requests: Display = ""
+    previous_unmet: Display = ""
+    #: Unmet minus the previous period's, when both are shown exactly.
+    unmet_change: int | None = None
 
 
-def headline(points: Sequence[Point], chosen: stats.Period, detail: Breakdown) -> Headline:
-    at = next((i for i, p in enumerate(points) if p.period == chosen), None)
-    previous = points[at - 1] if at else None
-    unmet = next((c.shown for c in detail.tables.get("outcome", []) if c.key == stats.UNMET),
-                 points[at].unmet if at is not None else "")
-    requests = detail.requests
+def unmet_of(detail: Breakdown) -> Display:
+    """The not-met total a breakdown shows (derived from its parts where they give it)."""
+    return next((c.shown for c in detail.tables.get("outcome", []) if c.key == stats.UNMET), "")
+
+
+def headline(detail: Breakdown, before: Breakdown | None = None) -> Headline:
+    requests, unmet = detail.requests, unmet_of(detail)
     share = None
-    if isinstance(requests, int) and isinstance(unmet, int) and requests > 0:
+    if type(requests) is int and type(unmet) is int and requests > 0:
         share = unmet / requests
-    change = None
-    if previous is not None and isinstance(requests, int) and isinstance(previous.requests, int):
-        change = requests - previous.requests
-    return Headline(requests, unmet, share, change, previous.period if previous else None)
+    if before is None:
+        return Headline(requests, unmet, share, None, None)
+    previous_unmet = unmet_of(before)
+    return Headline(requests, unmet, share, change(requests, before.requests), before.period,
+                    before.requests, previous_unmet, change(unmet, previous_unmet))
 
 
 def derived(total: Display, parts: Sequence[Display]) -> Display:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from flask import Response, abort, current_app, redirect, render_template, request, send_file, url_for
-from flask_babel import format_percent
+from flask_babel import format_date, format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from models import stats
 from webhooks.database import get_db
-from webhooks.outreach import cambodia_map, charts, demand, exports, i18n, labels
+from webhooks.outreach import cambodia_map, charts, compare, demand, exports, i18n, labels
 from webhooks.outreach.blueprint import bp
 from webhooks.outreach.forms import (
     SERVICE_TYPE_LABELS,
@@ -79,11 +79,46 @@ def k() -> int:
     return int(current_app.config["K_ANONYMITY"])
 
 
-def _chosen(filters: demand.Filters, periods: list[stats.Period]) -> stats.Period | None:
-    for period in periods:
-        if period.label == filters.period:
-            return period
-    return periods[-1] if periods else None
+def notice_text(notice: demand.Notice, by: str) -> str:
+    """What a planner reads for a notice (``demand.Notice``): what was asked, what is shown."""
+    unit = _("week") if by == "week" else _("month")
+    shown = labels.period(notice.shown) if notice.shown else ""
+    span = (_("%(start)s to %(end)s", start=labels.period(notice.first),
+              end=labels.period(notice.last)) if notice.first and notice.last else "")
+    if notice.kind in ("unknown", "other_granularity", "future", "unpublished"):
+        reason = {
+            "unknown": _("“%(asked)s” is not a %(unit)s of this service (a week reads like "
+                         "2026-W20, a month like 2026-05).", asked=notice.asked, unit=unit),
+            "other_granularity": _("This service publishes figures by %(period)s only: weeks "
+                                   "and months side by side could give a small number away.",
+                                   period=unit),
+            "future": _("%(asked)s has not ended yet: only ended periods are published.",
+                        asked=notice.asked),
+            "unpublished": _("%(asked)s has ended but is not published yet: its last hour is "
+                             "still being counted.", asked=notice.asked),
+        }[notice.kind]
+        if not shown:
+            return reason
+        return _("%(reason)s Showing %(shown)s, the latest published, instead.", reason=reason,
+                 shown=shown)
+    if notice.kind == "outside":
+        return _("%(shown)s lies outside the dates chosen: its breakdown is shown below; the "
+                 "chart keeps the dates.", shown=shown)
+    if notice.kind == "widened_start":
+        return _("The start date %(date)s falls inside a %(unit)s: counted from the whole "
+                 "%(unit)s, %(shown)s.", date=notice.asked, unit=unit, shown=shown)
+    if notice.kind == "widened_end":
+        return _("The end date %(date)s falls inside a %(unit)s: counted to the end of the "
+                 "whole %(unit)s, %(shown)s.", date=notice.asked, unit=unit, shown=shown)
+    if notice.kind == "unpublished_range":
+        if notice.last is None:
+            return _("The dates reach into periods not yet ended or published: none is shown.")
+        return _("The dates reach into periods not yet ended or published: shown up to "
+                 "%(last)s.", last=labels.period(notice.last))
+    if notice.kind == "cut":
+        return _("The dates cover %(count)s periods; a page shows at most %(limit)s: the "
+                 "latest, %(span)s.", count=notice.count, limit=notice.limit, span=span)
+    return notice.kind
 
 
 class ProvinceMap(NamedTuple):
@@ -176,27 +211,71 @@ def province_map(filters: demand.Filters, period: stats.Period | None) -> Provin
     return ProvinceMap(svg, rows, legend.scale, cambodia_map.legend_keys(legend, tiles))
 
 
-def _demand_view(filters: demand.Filters) -> dict[str, Any]:
-    periods = demand.periods(filters)
-    chosen = _chosen(filters, periods)
+def _scale_periods(plan: demand.Plan) -> list[stats.Period]:
+    """The periods a view's bars and shades are scaled over: those charted and the one shown."""
+    return sorted({*plan.periods, *([plan.chosen] if plan.chosen else [])})
+
+
+def _picker(filters: demand.Filters, plan: demand.Plan, first_day: Any) -> dict[str, Any]:
+    """What the period picker shows: the periods to pick from, the other filters to keep
+    (hidden fields), and links to the period before and after the one shown."""
+    endpoint = request.endpoint or "outreach.demand"
+    chosen = plan.chosen
+    after = demand.step(chosen, 1) if chosen else None
+    return {
+        "options": demand.choices(plan.latest, first_day, chosen),
+        "keep": {k: v for k, v in filters.as_query().items() if k != "period"},
+        "older": url_for(endpoint, **filters.as_query(period=plan.previous.label))
+        if plan.previous else None,
+        "newer": url_for(endpoint, **filters.as_query(period=after.label))
+        if after and plan.latest and after <= plan.latest else None,
+    }
+
+
+def _demand_view(filters: demand.Filters, compared: bool = True) -> dict[str, Any]:
+    plan = demand.view_plan(filters)
+    periods, chosen = plan.periods, plan.chosen
+    before, scale, first_day = None, {}, None
     with get_db().reads() as session:
         points = demand.series(session, periods, filters, k())
         detail = demand.breakdown(session, chosen, filters, k()) if chosen else None
-    return {"periods": periods, "chosen": chosen, "points": points, "detail": detail}
+        if compared and chosen is not None and plan.previous is not None:
+            before = demand.breakdown(session, plan.previous, filters, k(), keep_small=True)
+            scale = demand.scales(session, _scale_periods(plan), filters, k())
+        if compared:
+            first_day = demand.first_demand_day(session)
+    return {"periods": periods, "chosen": chosen, "points": points, "detail": detail,
+            "before": before, "scale": scale, "plan": plan, "first_day": first_day}
+
+
+def _period_context(filters: demand.Filters, view: dict[str, Any]) -> dict[str, Any]:
+    plan: demand.Plan = view["plan"]
+    scaled = _scale_periods(plan)
+    return {
+        "notices": [(n.kind, notice_text(n, filters.by)) for n in plan.notices],
+        "picker": _picker(filters, plan, view.get("first_day")),
+        "previous": plan.previous,
+        # dates, not period labels: "from 2 Nov 2026 to 22 Nov 2026" reads; two weeks do not
+        "scale_span": (format_date(scaled[0].start, "d MMM yyyy"),
+                       format_date(scaled[-1].end, "d MMM yyyy")) if scaled else None,
+    }
 
 
 @bp.get("/demand", endpoint="demand")
 def demand_page() -> str:
     form, filters = filter_form()
     view = _demand_view(filters)
-    detail = view["detail"]
+    detail, before = view["detail"], view["before"]
     tables = []
     if detail is not None:
         for name in TABLES:
             if name in detail.tables:
-                tables.append((name, labels.TABLE_TITLES[name], charts.bars(
-                    detail.tables[name], lambda key, n=name: labels.for_table(n, key))))
-    kpis = demand.headline(view["points"], view["chosen"], detail) if detail else None
+                tables.append((name, labels.TABLE_TITLES[name], compare.rows(
+                    name, detail, before, lambda key, n=name: labels.for_table(n, key),
+                    view["scale"].get(name) or max(
+                        (charts.number(c.shown) for c in detail.tables[name]), default=0),
+                    drop_zero=name in ("province", "district"))))
+    kpis = demand.headline(detail, before) if detail else None
     return render_template(
         "outreach/demand.html",
         form=form,
@@ -207,6 +286,7 @@ def demand_page() -> str:
         chart=charts.columns(view["points"], lambda p: labels.period(p.period),
                              lambda p: labels.short_period(p.period)),
         chosen=view["chosen"],
+        periods=view["periods"],
         detail=detail,
         tables=tables,
         place=labels.place(filters.place),
@@ -216,31 +296,42 @@ def demand_page() -> str:
         csv_url=url_for("outreach.demand_csv", **filters.as_query(
             period=view["chosen"].label if view["chosen"] else "")),
         period_url=lambda p: url_for("outreach.demand", **filters.as_query(period=p.label)),
+        **_period_context(filters, view),
     )
 
 
 @bp.get("/demand.csv")
 def demand_csv() -> Response:
     _form, filters = filter_form()
-    view = _demand_view(filters)
+    view = _demand_view(filters, compared=False)
     body = exports.demand_csv(filters, view["points"], view["detail"])
     return exports.csv_response(body, exports.filename("demand", filters))
 
 
-def _unmet_view(filters: demand.Filters) -> dict[str, Any]:
-    periods = demand.periods(filters)
-    chosen = _chosen(filters, periods)
-    report = None
-    if chosen is not None:
+def _unmet_view(filters: demand.Filters, compared: bool = True) -> dict[str, Any]:
+    plan = demand.view_plan(filters)
+    report, before, first_day = None, None, None
+    if plan.chosen is not None:
         with get_db().reads() as session:
-            report = demand.unmet(session, chosen, filters, k())
-    return {"periods": periods, "chosen": chosen, "report": report}
+            report = demand.unmet(session, plan.chosen, filters, k())
+            if compared and plan.previous is not None:
+                before = demand.breakdown(session, plan.previous, filters, k(), audience=False)
+                first_day = demand.first_demand_day(session)
+    return {"periods": plan.periods, "chosen": plan.chosen, "report": report, "plan": plan,
+            "before": before, "first_day": first_day}
 
 
 @bp.get("/unmet")
 def unmet() -> str:
     form, filters = filter_form()
     view = _unmet_view(filters)
+    report, before = view["report"], view.pop("before")
+    summary = None
+    if report is not None and before is not None:
+        previous_unmet = demand.unmet_of(before)
+        summary = {"requests": before.requests, "unmet": previous_unmet,
+                   "requests_change": demand.change(report.requests, before.requests),
+                   "unmet_change": demand.change(report.unmet, previous_unmet)}
     return render_template(
         "outreach/unmet.html",
         province_map=province_map(filters, view["chosen"]),
@@ -250,17 +341,19 @@ def unmet() -> str:
         filters=filters,
         k=k(),
         text=charts.text,
+        before=summary,
         csv_url=url_for("outreach.unmet_csv", **filters.as_query(
             period=view["chosen"].label if view["chosen"] else "")),
         period_url=lambda p: url_for("outreach.unmet", **filters.as_query(period=p.label)),
-        **view,
+        **_period_context(filters, view),
+        **{k: v for k, v in view.items() if k not in ("plan", "first_day")},
     )
 
 
 @bp.get("/unmet.csv")
 def unmet_csv() -> Response:
     _form, filters = filter_form()
-    view = _unmet_view(filters)
+    view = _unmet_view(filters, compared=False)
     body = exports.unmet_csv(view["report"])
     return exports.csv_response(body, exports.filename("unmet", filters))
 
