@@ -21,10 +21,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import (
-    Boolean, Date, Float, Index, Integer, String, Text, and_, or_, select,
+    Boolean,
+    Date,
+    Float,
+    Index,
+    Integer,
+    String,
+    Text,
+    and_,
+    case,
+    or_,
+    select,
+    update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -143,3 +154,15 @@ def at_period_end(
 
 
 _INFO_COLUMNS = tuple(name for name in STATE_COLUMNS if name != "is_active")
+
+
+def close_history(session: Session, service_ids: Any, at: datetime) -> None:
+    """End, at ``at``, the current state of the services ``service_ids`` (a select of ids)
+    before they are deleted: a deletion is then dated by the app's clock like every other
+    change, not by the database's (the trigger finds nothing left open)."""
+    history = ServiceHistory.__table__
+    session.execute(
+        update(history)
+        .where(history.c.valid_to.is_(None), history.c.service_id.in_(service_ids))
+        .values(valid_to=case((history.c.valid_from > at, history.c.valid_from), else_=at))
+    )

@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session
 from bot import hours
 from bot.catalogs import N_
 from bot.vocabulary import ServiceType
-from models import csv_input, spreadsheet
+from models import csv_input, services, spreadsheet
+from models.directory_history import close_history
 from models.services import Service
 
 SAMPLE_FILE = Path(__file__).resolve().parent.parent / "data" / "sample_directory.csv"
@@ -387,11 +388,15 @@ def _flag(value: str, name: str, default: bool) -> bool:
 
 
 def import_rows(session: Session, rows: Iterable[dict[str, Any]], replace: str | None) -> int:
-    """Write validated rows; ``replace`` is None, "sample" or "all" (what to delete first)."""
-    if replace == "sample":
-        session.execute(delete(Service).where(Service.is_sample.is_(True)))
-    elif replace == "all":
-        session.execute(delete(Service))
+    """Write validated rows; ``replace`` is None, "sample" or "all" (what to delete first).
+    The services deleted leave the directory's history at the app's clock: their open
+    intervals are closed here first (the database's trigger would date them by its own)."""
+    if replace in ("sample", "all"):
+        which = select(Service.id)
+        if replace == "sample":
+            which = which.where(Service.is_sample.is_(True))
+        close_history(session, which, services.clock())
+        session.execute(delete(Service).where(Service.id.in_(which)))
     count = 0
     for row in rows:
         session.add(Service(**row))
