@@ -102,11 +102,9 @@ def audit_tables(period: stats.Period, tables: dict[str, Cube], k: int) -> Perio
 
 
 def _senders_as_published(senders: Cube, demand: Cube) -> list[Shown]:
-    """Sender-days as the exports show them: exact only beside an exact request count."""
+    """Sender-days as the exports show them (``stats.sender_days_shown``)."""
     _, states, _ = senders.equations()
     for place, service in senders.keys():
-        i = senders.index(place, service)
-        if demand.shown(place, service, stats.ALL) is not Shown.EXACT:
-            states[i] = Shown.SMALL if senders.value(place, service) < senders.k else \
-                Shown.WITHHELD
+        states[senders.index(place, service)] = stats.sender_days_shown(
+            demand, senders, place, service)
     return states

@@ -47,7 +47,7 @@ from models.base import Executor, make_sessionmaker, read_only, reading
 from models.demand_events import DemandEvent, first_staged_day
 from models.publish import Table
 from models.services import Service
-from models.suppression import Cube, Dimension, Shown
+from models.suppression import Cube, Dimension, Shown, render
 from models.unique import DailyUniqueSender
 
 ALL = "*"
@@ -519,11 +519,18 @@ def unmet_table(
 
 
 def _sender_days(requests: Cube, senders: Cube, place: str, service: str) -> int | str:
-    """Shown exactly only beside an exact request count: sender-days never exceed requests, so
-    an exact one would put a lower bound on a withheld request count."""
+    return render(senders.value(place, service),
+                  sender_days_shown(requests, senders, place, service), senders.k)
+
+
+def sender_days_shown(requests: Cube, senders: Cube, place: str, service: str) -> Shown:
+    """How a sender-day count is published: as its own table shows it beside an exact request
+    count, else only as ``<k`` or ``x`` — sender-days never exceed requests, so an exact one
+    would put a lower bound on a withheld request count (``models.period_audit`` reads the
+    same rule)."""
     if requests.shown(place, service, ALL) is Shown.EXACT:
-        return senders.display(place, service)
-    return senders.display(place, service) if senders.value(place, service) < senders.k else "x"
+        return senders.shown(place, service)
+    return Shown.SMALL if senders.value(place, service) < senders.k else Shown.WITHHELD
 
 
 # --- unmet-demand ranking ---------------------------------------------------------------------
