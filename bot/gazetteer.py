@@ -297,6 +297,107 @@ def load_units(places_dir: Path = PLACES_DIR) -> Units:
     return Units.build(places_dir)
 
 
+#: The words that are not places by themselves, in match form: worked out from the lexicons and
+#: ``common_words.txt`` by ``make gazetteer`` (about 20 ms a process otherwise), read back at start.
+COMMON_FILE = PLACES_DIR / "common_forms.tsv"
+#: Bump when the file's layout, or how a common word's form is worked out, changes.
+COMMON_FORMAT = "sangkhim-common-words/1"
+
+
+def common_inputs_digest(places_dir: Path = PLACES_DIR, lexicon_dir: Path = LEXICON_DIR) -> str:
+    """SHA-256 of what :meth:`CommonWords.build` reads: ``common_words.txt``, ``folds.tsv``,
+    the intent lexicons and :data:`COMMON_FORMAT`."""
+    sha = hashlib.sha256(COMMON_FORMAT.encode())
+    files = [places_dir / "common_words.txt", places_dir / "folds.tsv",
+             *(lexicon_dir / f"{language}.tsv" for language in LANGUAGE_FILES)]
+    for file in files:
+        sha.update(f"{file.name}\t".encode())
+        sha.update(file.read_bytes() if file.exists() else b"\0absent")
+    return sha.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class CommonWords:
+    """Words that are not places by themselves (``common_words.txt``, and every keyword of the
+    intent lexicons: a word the bot reads as a request is not a place alone)."""
+
+    #: Match form → kind (``COMMON_KINDS``), in the order the words come.
+    forms: dict[str, str]
+    #: The ordinary single Latin words among them (not generic parts of names), folded.
+    ordinary: frozenset[str]
+    #: The single Latin words listed as parts of names ("psar", "phum"), folded.
+    parts: frozenset[str]
+
+    @classmethod
+    def build(cls, folder: Folder, places_dir: Path = PLACES_DIR,
+              lexicon_dir: Path = LEXICON_DIR) -> CommonWords:
+        phrases = [
+            (phrase, "word")
+            for language in LANGUAGE_FILES if (lexicon_dir / f"{language}.tsv").exists()
+            for _, _, _, phrase, _ in read_lexicon(lexicon_dir / f"{language}.tsv")
+        ]
+        phrases += [(row[0], row[1] if len(row) > 1 else "word")
+                    for row in read_table(places_dir / "common_words.txt")]
+        forms: dict[str, str] = {}
+        ordinary: set[str] = set()
+        parts: set[str] = set()
+        for phrase, kind in phrases:
+            if kind not in COMMON_KINDS:
+                raise ValueError(f"common_words.txt: unknown kind {kind!r} of {phrase!r}")
+            form = folder.form(phrase)
+            if not form.text:
+                continue
+            # a word listed with a kind of its own keeps it (a keyword is also a word)
+            if kind != "word" or form.text not in forms:
+                forms[form.text] = kind
+            if len(form.tokens) == 1 and form.plain().isalpha():
+                (parts if kind == "part" else ordinary).add(form.plain())
+        return cls(forms, frozenset(ordinary - parts), frozenset(parts))
+
+    def dumps(self, digest: str) -> str:
+        """A header line (format, digest), then one line per word: its kind and its match form;
+        then the ordinary words (kind ``=ordinary``) and the parts (``=part``), sorted."""
+        rows = [*((kind, form) for form, kind in self.forms.items()),
+                *(("=ordinary", word) for word in sorted(self.ordinary)),
+                *(("=part", word) for word in sorted(self.parts))]
+        if any("\t" in word or "\n" in word for _, word in rows):  # pragma: no cover
+            raise ValueError("common words: a tab or a newline in a match form")
+        return "".join(f"{a}\t{b}\n" for a, b in [(COMMON_FORMAT, digest), *rows])
+
+    @classmethod
+    def loads(cls, text: str) -> tuple[str, CommonWords]:
+        """(the inputs' digest it names, the words) of the file's text."""
+        lines = text.split("\n")
+        form, _, digest = lines[0].partition("\t")
+        if form != COMMON_FORMAT or lines[-1] != "":
+            raise ValueError(f"common words file of format {form!r}, not {COMMON_FORMAT!r}")
+        forms: dict[str, str] = {}
+        sets: dict[str, list[str]] = {"=ordinary": [], "=part": []}
+        for line in lines[1:-1]:
+            kind, tab, word = line.partition("\t")
+            if not tab or not word or (kind not in COMMON_KINDS and kind not in sets):
+                raise ValueError(f"common words file: a line that is not 'kind<TAB>word': {line!r}")
+            if kind in sets:
+                sets[kind].append(word)
+            else:
+                forms[word] = kind
+        return digest, cls(forms, frozenset(sets["=ordinary"]), frozenset(sets["=part"]))
+
+
+def load_common_words(folder: Folder, places_dir: Path = PLACES_DIR,
+                      lexicon_dir: Path = LEXICON_DIR) -> CommonWords:
+    """The common words from ``places_dir``'s file when it was made from the inputs there now;
+    otherwise worked out afresh (a lexicon edited since: correct, only slower)."""
+    path = places_dir / COMMON_FILE.name
+    if path.exists():
+        digest, words = CommonWords.loads(path.read_text(encoding="utf-8"))
+        if digest == common_inputs_digest(places_dir, lexicon_dir):
+            return words
+        log.info("%s is stale (a lexicon or common_words.txt changed): working the common "
+                 "words out afresh; `make gazetteer` rewrites it", path)
+    return CommonWords.build(folder, places_dir, lexicon_dir)
+
+
 class Gazetteer:
     """Units, their names' match forms, aliases and the words that are not places by themselves."""
 
@@ -324,7 +425,8 @@ class Gazetteer:
         self.level_words: SpanMatcher[int] = SpanMatcher(
             (normalize(word), level) for word, level in KHMER_LEVEL_WORDS.items()
         )
-        common, self.ordinary, self.parts = self._common_words(places_dir, lexicon_dir)
+        words = load_common_words(self.folder, places_dir, lexicon_dir)
+        common, self.ordinary, self.parts = words.forms, words.ordinary, words.parts
         #: Words that are not places by themselves ("in", ជួយ, "psar"), in match form, each with
         #: its kind (``common_words.txt``: word, part, where, locative).
         self.common: SpanMatcher[str] = SpanMatcher(common.items())
@@ -348,36 +450,6 @@ class Gazetteer:
         }
         #: District codes of the provincial towns, to order namesakes (the town first).
         self.towns = self._towns()
-
-    def _common_words(
-        self, places_dir: Path, lexicon_dir: Path
-    ) -> tuple[dict[str, str], frozenset[str], frozenset[str]]:
-        """Words that are not places by themselves (``common_words.txt``, and every keyword of
-        the intent lexicons: a word the bot reads as a request is not a place alone), as match
-        forms with their kind; and the ordinary single Latin words among them (not generic
-        parts of names), as folded words."""
-        phrases = [
-            (phrase, "word")
-            for language in LANGUAGE_FILES if (lexicon_dir / f"{language}.tsv").exists()
-            for _, _, _, phrase, _ in read_lexicon(lexicon_dir / f"{language}.tsv")
-        ]
-        phrases += [(row[0], row[1] if len(row) > 1 else "word")
-                    for row in read_table(places_dir / "common_words.txt")]
-        forms: dict[str, str] = {}
-        ordinary: set[str] = set()
-        parts: set[str] = set()
-        for phrase, kind in phrases:
-            if kind not in COMMON_KINDS:
-                raise ValueError(f"common_words.txt: unknown kind {kind!r} of {phrase!r}")
-            form = self.folder.form(phrase)
-            if not form.text:
-                continue
-            # a word listed with a kind of its own keeps it (a keyword is also a word)
-            if kind != "word" or form.text not in forms:
-                forms[form.text] = kind
-            if len(form.tokens) == 1 and form.plain().isalpha():
-                (parts if kind == "part" else ordinary).add(form.plain())
-        return forms, frozenset(ordinary - parts), frozenset(parts)
 
     @staticmethod
     def _where_words(places_dir: Path) -> list[tuple[str, str]]:

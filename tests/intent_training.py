@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.gazetteer import UNITS_FILE
+from bot.gazetteer import COMMON_FILE, UNITS_FILE
 from bot.intents import CONTEXTS, INTENTS, TOPICS, Classifier, Thresholds
 from bot.lexicon import read_lexicon
 from bot.normalize import has_khmer, normalize
@@ -321,7 +321,7 @@ def data_digest() -> str:
     for path in sorted(LEXICONS.glob("*.tsv")):
         sha.update(repr([row[1:] for row in read_lexicon(path)]).encode())  # no line numbers
     for path in sorted(PLACE_DATA.glob("*")):
-        if path.name == UNITS_FILE.name:  # built from the others (make gazetteer): no news
+        if path.name in (UNITS_FILE.name, COMMON_FILE.name):  # built from the others: no news
             continue
         sha.update(path.name.encode())
         sha.update(path.read_bytes())

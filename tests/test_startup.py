@@ -21,7 +21,7 @@ from webhooks.config import DEV_SECRETS
 ROOT = Path(__file__).resolve().parent.parent
 #: Libraries that no command needs merely to start, each loaded where it is used.
 LAZY = ("numpy", "alembic", "telegram", "zxcvbn", "holidays", "cryptography", "argon2",
-        "sqlite3")
+        "sqlite3", "pygments")
 
 
 def loaded_after(code: str, tmp_path: Path) -> dict[str, bool]:
@@ -64,23 +64,73 @@ def test_flask_classify_loads_the_classifier_and_not_the_rest(tmp_path: Path) ->
     loaded = loaded_after(CLI.format(args=["classify", "clinic in battambang"]), tmp_path)
     assert loaded == {"numpy": True, "alembic": False, "telegram": False, "zxcvbn": False,
                       "holidays": False, "cryptography": False, "argon2": False,
-                      "sqlite3": False, "classifier": True}
+                      "sqlite3": False, "pygments": False, "classifier": True}
 
 
-def test_a_web_worker_has_the_classifier_and_telegram_ready(tmp_path: Path) -> None:
+def test_a_web_worker_has_the_classifier_ready(tmp_path: Path) -> None:
     """``create_app`` outside a command (gunicorn, a test) warms up, so no texter waits."""
     loaded = loaded_after("from webhooks import create_app\ncreate_app()", tmp_path)
-    assert loaded["classifier"] and loaded["numpy"] and loaded["telegram"], loaded
+    assert loaded["classifier"] and loaded["numpy"], loaded
     assert loaded["sqlite3"], loaded  # the engine is made before the first texter, too
+    assert not loaded["alembic"] and not loaded["zxcvbn"], loaded
+    # the Telegram library is the gunicorn master's to load for its workers (next test)
+    assert not loaded["telegram"], loaded
+
+
+def test_gunicorns_master_loads_everything_a_worker_may_use(tmp_path: Path) -> None:
+    """What the master loads before it forks (``gunicorn.conf.py``), every worker has before
+    its first request: the classifier, and the Telegram library where the channel is on."""
+    loaded = loaded_after(
+        f"import runpy\nconf = runpy.run_path({str(ROOT / 'gunicorn.conf.py')!r})\n"
+        "conf['_share_read_only']()", tmp_path)
+    assert loaded["classifier"] and loaded["numpy"] and loaded["telegram"], loaded
     assert not loaded["alembic"] and not loaded["zxcvbn"], loaded
     # python-telegram-bot's Telegram Passport support, never used, does not bring it in
     assert not loaded["cryptography"], loaded
+    # nor httpx's command-line client, with Pygments' lexers (installed here with pytest)
+    assert not loaded["pygments"], loaded
+
+
+def test_a_telegram_update_loads_the_library_where_no_master_did(tmp_path: Path) -> None:
+    loaded = loaded_after(
+        "from webhooks import create_app\nfrom webhooks.telegram import update_class\n"
+        "create_app()\nupdate_class()", tmp_path)
+    assert loaded["telegram"] and not loaded["cryptography"] and not loaded["pygments"], loaded
+
+
+def test_start_up_leaves_the_garbage_collector_on_and_working(tmp_path: Path) -> None:
+    """Start-up pauses the collector and freezes what it made (``webhooks.startup``): it must
+    be on again afterwards, and collect the cycles made later, including a second app's."""
+    loaded_after(
+        "import gc, weakref\nfrom webhooks import create_app\ncreate_app()\n"
+        "assert gc.isenabled()\nfrozen = gc.get_freeze_count()\nassert frozen > 0\n"
+        "app = create_app()\nassert gc.isenabled() and gc.get_freeze_count() == frozen\n"
+        "class Cycle: pass\ncycle = Cycle(); cycle.me = cycle; gone = weakref.ref(cycle)\n"
+        "second = weakref.ref(app)\ndel cycle, app\ngc.collect()\n"
+        "assert gone() is None and second() is None", tmp_path)
+
+
+def test_a_caller_that_turned_the_collector_off_keeps_it_off() -> None:
+    import gc
+
+    from webhooks.startup import long_lived
+
+    gc.disable()
+    try:
+        with long_lived(freeze=False):
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with long_lived(freeze=False):
+        assert not gc.isenabled()
+    assert gc.isenabled()
 
 
 def test_what_is_sealed_still_loads_cryptography_after_telegram(tmp_path: Path) -> None:
     loaded = loaded_after(
-        "from webhooks import create_app\ncreate_app()\n"
-        "from models import sealing\n"
+        "from webhooks import create_app\nfrom webhooks.telegram import update_class\n"
+        "create_app()\nupdate_class()\nfrom models import sealing\n"
         "from cryptography.hazmat.primitives.ciphers.aead import AESGCM\n"
         "import telegram._bot\nassert not telegram._bot.CRYPTO_INSTALLED", tmp_path)
     assert loaded["telegram"] and loaded["cryptography"], loaded
@@ -88,8 +138,9 @@ def test_what_is_sealed_still_loads_cryptography_after_telegram(tmp_path: Path) 
 
 def test_without_telegram_its_library_is_not_loaded(tmp_path: Path) -> None:
     loaded = loaded_after(
-        "import os\nos.environ['SANGKHIM_CHANNELS'] = 'twilio'\n"
-        "from webhooks import create_app\ncreate_app()", tmp_path)
+        "import os, runpy\nos.environ['SANGKHIM_CHANNELS'] = 'twilio'\n"
+        f"conf = runpy.run_path({str(ROOT / 'gunicorn.conf.py')!r})\n"
+        "conf['_share_read_only']()", tmp_path)
     assert loaded["classifier"] and not loaded["telegram"], loaded
 
 

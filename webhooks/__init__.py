@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
+from webhooks.startup import long_lived
 
-import click
-from flask import Flask
+# What these imports make lives as long as the process: no collector passes over it meanwhile.
+with long_lived():
+    from collections.abc import Mapping
+    from pathlib import Path
+    from typing import Any
 
-from bot.intents import default_classifier
-from models import services as service_models
+    import click
+    from flask import Flask
 
-from webhooks import commands, database, doctor, errors, logs, outreach, timesource
-from webhooks import config as settings_loader
+    from bot.intents import default_classifier
+    from models import services as service_models
+    from webhooks import commands, database, doctor, errors, logs, outreach, timesource
+    from webhooks import config as settings_loader
 
-__all__ = ["check_config", "create_app", "warm_up"]
+__all__ = ["check_config", "create_app", "preload", "warm_up"]
 
 
 def check_config() -> None:
@@ -53,17 +56,36 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(simulator.bp)
     outreach.init_app(app)
     if not command:  # gunicorn, a test: not a `flask` command
-        warm_up(settings)
+        warm_up()
     return app
 
 
-def warm_up(settings: Mapping[str, Any]) -> None:
-    """Load the lexicons, the model and the village gazetteer (about 0.2 s, once per process)
-    now, in each web worker as it starts, rather than on the first texter's message; and the
-    Telegram library where the channel is on. A ``flask`` command skips this: each loads what
-    it uses when it uses it (``flask classify`` the classifier, ``flask --help`` nothing)."""
-    default_classifier()
-    if "telegram" in settings["CHANNELS"]:
-        from webhooks import telegram
+def warm_up() -> None:
+    """Load what every texter's message needs, the lexicons, the model and the village
+    gazetteer (about 0.2 s, once per process), now, as a web worker or a test builds its app,
+    rather than on the first texter's message. A ``flask`` command skips this: each loads what
+    it uses when it uses it (``flask classify`` the classifier, ``flask --help`` nothing).
+    What the first warm-up of a process loads lives as long as the process: it is made with the
+    collector paused, and frozen (``webhooks.startup``)."""
+    global _warmed
+    with long_lived(freeze=not _warmed):
+        default_classifier()
+    _warmed = True
 
-        telegram.update_class()
+
+#: Whether this process has warmed up once (what that loaded is frozen; later apps are not).
+_warmed = False
+
+
+def preload(settings: Mapping[str, Any]) -> None:
+    """Load everything a web worker may use, for gunicorn's master to do once before it forks
+    (``gunicorn.conf.py``): the warm-up, and the Telegram library where the channel is on. A
+    worker forked from it has both before its first request. A process that serves on its own
+    (a test, ``flask run``) loads the Telegram library at its first Telegram update instead
+    (about 0.07 s, once): not every process that builds the app answers Telegram."""
+    warm_up()
+    if "telegram" in settings["CHANNELS"]:
+        with long_lived():
+            from webhooks import telegram
+
+            telegram.update_class()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import hmac
 import sys
+import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -36,30 +37,51 @@ MAX_TEXT_CHARS = 4096  # Telegram's own limit for a message
 
 @functools.cache
 def update_class() -> type[Update]:
-    """python-telegram-bot's ``Update``, imported at first use: the library takes about 0.1 s to
-    import, which every process would pay whether Telegram is on or not. ``create_app`` calls
-    this when the channel is on, so a worker's first Telegram message does not wait for it.
+    """python-telegram-bot's ``Update``, imported at first use: the library takes about 0.07 s
+    to import, which every process would pay whether it answers Telegram or not. gunicorn's
+    master calls this when the channel is on (``webhooks.preload``), so a worker's first
+    Telegram message does not wait for it; a process serving on its own imports it then.
 
     python-telegram-bot loads ``cryptography``, if it is installed, for Telegram Passport
     (decrypting identity documents sent to a bot), which Sangkhim never asks for; that would
     add about 6 MB to every web worker (mostly the relocated pages of its Rust library).
     So the library is imported with ``cryptography`` hidden, which it handles as "not
     installed" (Passport would then say so); ``cryptography`` itself stays importable
-    afterwards, for what Sangkhim seals with it (``models/sealing.py``)."""
-    return _without_passport_crypto()
+    afterwards, for what Sangkhim seals with it (``models/sealing.py``).
+
+    Likewise httpx (which the library's own HTTP client imports) is imported without its
+    command-line client, ``httpx._main``: httpx imports it at once when click, rich and
+    Pygments are installed, as they are in a development install (pytest brings Pygments),
+    which cost every process about 50 ms of Pygments' lexer tables. In a production install
+    the attempt already fails at once; hidden, it does so everywhere."""
+    return _without_unused_parts()
 
 
-def _without_passport_crypto() -> type[Update]:
-    if "telegram" in sys.modules or "cryptography" in sys.modules:
-        from telegram import Update  # already loaded, one way or the other
+#: Modules python-telegram-bot would load that Sangkhim never uses, hidden while it loads.
+_UNUSED = ("cryptography", "httpx._main")
 
+
+#: One thread at a time hides modules and imports: two first Telegram updates at once (a
+#: threaded server) would otherwise each restore what the other hid.
+_importing = threading.Lock()
+
+
+def _without_unused_parts() -> type[Update]:
+    with _importing:
+        if "telegram" in sys.modules:
+            from telegram import Update  # already loaded, one way or the other
+
+            return Update
+        hidden = [name for name in _UNUSED
+                  if name not in sys.modules and name.partition(".")[0] not in sys.modules]
+        for name in hidden:
+            sys.modules[name] = None  # type: ignore[assignment]  # "not installed"
+        try:
+            from telegram import Update
+        finally:
+            for name in hidden:
+                del sys.modules[name]
         return Update
-    sys.modules["cryptography"] = None  # type: ignore[assignment]  # "not installed"
-    try:
-        from telegram import Update
-    finally:
-        del sys.modules["cryptography"]
-    return Update
 
 
 class Ignored(Exception):

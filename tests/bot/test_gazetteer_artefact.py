@@ -9,7 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from bot.gazetteer import PLACES_DIR, UNITS_FILE, Gazetteer, Units, inputs_digest, load_units
+from bot.gazetteer import (
+    COMMON_FILE,
+    PLACES_DIR,
+    UNITS_FILE,
+    CommonWords,
+    Gazetteer,
+    Units,
+    common_inputs_digest,
+    inputs_digest,
+    load_common_words,
+    load_units,
+)
+from bot.lexicon import LEXICON_DIR
+from bot.placenames import Folder, read_folds
 
 REBUILD = "run `make gazetteer` and commit locales/places/gazetteer.tsv.gz"
 
@@ -47,8 +60,45 @@ def test_a_gazetteer_from_the_artefact_is_one_built_afresh(fresh: Units) -> None
         assert a._payloads == b._payloads and a._bounds == b._bounds, name  # noqa: SLF001
 
 
+def _folder() -> Folder:
+    return Folder(read_folds(PLACES_DIR / "folds.tsv"))
+
+
+def test_the_shipped_common_words_are_a_fresh_build() -> None:
+    shipped = COMMON_FILE.read_text(encoding="utf-8")
+    assert shipped == CommonWords.build(_folder()).dumps(common_inputs_digest()), (
+        "a lexicon, common_words.txt or how a word's form is made changed since "
+        "locales/places/common_forms.tsv was written: run `make gazetteer` and commit it"
+    )
+
+
+def test_the_common_words_read_back_as_built() -> None:
+    built = CommonWords.build(_folder())
+    digest, words = CommonWords.loads(built.dumps("abc"))
+    assert digest == "abc" and words == built
+    assert list(words.forms) == list(built.forms)  # the order names the matcher's phrases
+    with pytest.raises(ValueError):
+        CommonWords.loads(built.dumps("abc").replace("\tword", " word", 1) + "x\n")
+
+
+def test_common_words_from_an_edited_lexicon_are_worked_out_afresh(tmp_path: Path) -> None:
+    """A keyword added to a lexicon after the file was written is a common word all the same."""
+    places = _copy_places(tmp_path)
+    lexicons = tmp_path / "lexicon"
+    shutil.copytree(LEXICON_DIR, lexicons)
+    assert load_common_words(_folder(), places, lexicons) == CommonWords.build(_folder())
+    english = lexicons / "en.tsv"
+    line = next(row for row in english.read_text(encoding="utf-8").splitlines()
+                if row and not row.startswith("#"))
+    intent, kind, _phrase, *rest = line.split("\t")
+    with english.open("a", encoding="utf-8") as handle:
+        handle.write("\t".join([intent, kind, "zqxwords", *rest]) + "\n")
+    assert _folder().form("zqxwords").text in load_common_words(_folder(), places, lexicons).forms
+
+
 def _copy_places(tmp_path: Path) -> Path:
-    for name in ("folds.tsv", "aliases.tsv", "common_words.txt", UNITS_FILE.name):
+    for name in ("folds.tsv", "aliases.tsv", "common_words.txt", UNITS_FILE.name,
+                 COMMON_FILE.name):
         shutil.copy(PLACES_DIR / name, tmp_path / name)
     return tmp_path
 
