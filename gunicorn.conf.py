@@ -121,8 +121,15 @@ def on_exit(server: Any) -> None:
 
 def post_worker_init(worker: Any) -> None:
     """Each worker builds the dashboard's default figures in the background as it starts, so
-    the first planner to open it does not wait (webhooks/outreach/demand.py, ``warm``)."""
+    the first planner to open it does not wait (webhooks/outreach/demand.py, ``warm``); and,
+    on SQLite, copies the write-ahead log back into the database in a thread of its own, so
+    that no texter's turn does (models/checkpoints.py)."""
+    from models import checkpoints
+    from webhooks.database import get_db
     from webhooks.outreach import demand
 
-    if hasattr(worker.wsgi, "app_context"):  # the Flask app (not gunicorn's failure app)
-        demand.warm(worker.wsgi)
+    app = worker.wsgi
+    if hasattr(app, "app_context"):  # the Flask app (not gunicorn's failure app)
+        with app.app_context():
+            worker.sangkhim_checkpointer = checkpoints.start(get_db().engine)
+        demand.warm(app)
