@@ -6,6 +6,8 @@ the way an operator starts it, in the development configuration ``make`` sets:
 
 - ``create_app()`` first call: the imports and the app (what a web worker does as it starts),
   timed inside the process, and the process's wall time and peak memory;
+- gunicorn's master preload (``gunicorn.conf.py``): what the master loads for its workers
+  before it forks (the imports, the classifier, the Telegram library), timed the same way;
 - ``flask --help``, ``flask classify`` of one message and ``flask routes``: wall time and
   peak memory (``ru_maxrss`` of that one child, from ``os.wait4``).
 
@@ -42,6 +44,14 @@ CREATE_APP = (
     "print(time.perf_counter() - started)"
 )
 
+#: What gunicorn's master loads before it forks its workers (``gunicorn.conf.py``): the start
+#: of every deployment and scale-out, before the first worker can answer.
+MASTER = (
+    "import time; started = time.perf_counter(); import runpy; "
+    "runpy.run_path('gunicorn.conf.py')['_share_read_only'](); "
+    "print(time.perf_counter() - started)"
+)
+
 
 @dataclass(frozen=True)
 class Command:
@@ -53,6 +63,7 @@ class Command:
 
 COMMANDS = (
     Command("create_app() first call", (str(PYTHON), "-c", CREATE_APP), timed_inside=True),
+    Command("gunicorn master's preload", (str(PYTHON), "-c", MASTER), timed_inside=True),
     Command("flask --help", (str(FLASK), "--help")),
     Command("flask classify (one message)", (str(FLASK), "classify", "clinic near battambang")),
     Command("flask routes", (str(FLASK), "routes")),
