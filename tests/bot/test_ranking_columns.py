@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot import holiday, ranking_columns
+from bot import holiday, ranking, ranking_columns
 from bot.directory import ServiceInfo
 from bot.geo import ReferencePoints, distance_km
 from bot.hours import Moment
@@ -126,7 +126,12 @@ LIMITS = (None, 0, 1, 2, 3, 10, 30, 100, 1000)
 
 
 @pytest.mark.parametrize("seed", range(12))
-def test_the_first_services_are_those_of_the_whole_sort(seed: int) -> None:
+@pytest.mark.parametrize("arrays_from", [0, ranking.ARRAYS_FROM])
+def test_the_first_services_are_those_of_the_whole_sort(
+    seed: int, arrays_from: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``ARRAYS_FROM`` 0, over arrays whenever fewer services are wanted than listed."""
+    monkeypatch.setattr(ranking, "ARRAYS_FROM", arrays_from)
     rng = random.Random(seed)
     services = directory(rng, rng.choice((5, 40, 300, 700)), POINTS)
     lookup = holiday.lookup(Locale.EN)
