@@ -71,7 +71,7 @@ from bot.intents import Classification
 from bot.placenames import LEVELS, strip_level_word
 from bot.places import MAX_CHOICES, Place, PlaceResolver
 from bot.normalize import normalize
-from bot.ranking import REACH_KM, Ranked, measure, nearest_open_km, outcome, parsed_hours, rank
+from bot.ranking import REACH_KM, Ranked, measure, parsed_hours, rank_first
 from bot.replies import Texts
 from bot.segments import budget_for, chunk_blocks, fits_sms, pack_for_sms
 from bot import days, holiday, hours, references
@@ -1103,24 +1103,25 @@ def show_results(
     district (so later pages measure from the district)."""
     types = SERVICE_TYPES[intent]
     origin = gps or (turn.points.point(place.code) if place else None)
-    ranked = rank(
+    ranking = rank_first(  # the first RESULT_IDS_KEPT of them, and what the whole list says
         turn.directory.find(types),
         turn.points,
         origin,
         place.province_code if place else None,
         place.district_code if place else None,
         when=turn.when,
+        limit=RESULT_IDS_KEPT,
     )
-    event = turn.event(intent, outcome(ranked), types[0], place)
+    event = turn.event(intent, ranking.outcome, types[0], place)
     turn.carry["service"] = intent
-    if not ranked:
+    if not ranking.first:
         turn.kind = "none_listed"
         turn.say(turn.texts.none_listed())
         _offer_helpline(turn)
         return turn.reply(Step.MENU, {"place": place.code} if place else _keep_place(turn), event)
-    _heading(turn, intent, place, ranked, gps is not None)
-    ids = [item.service.id for item in ranked[:RESULT_IDS_KEPT]]
-    return _results_page(turn, intent, place, ranked[:RESULT_IDS_KEPT], 0, gps, event, ids)
+    _heading(turn, intent, place, ranking.nearest_open_km, gps is not None)
+    ids = [item.service.id for item in ranking.first]
+    return _results_page(turn, intent, place, ranking.first, 0, gps, event, ids)
 
 
 def _results_page(
@@ -1206,12 +1207,13 @@ def _area(turn: Turn, code: str) -> str:
     return describe_place(turn, place) if place else ""
 
 
-def _heading(turn: Turn, intent: str, place: Place | None, ranked: list[Ranked], gps: bool) -> None:
+def _heading(turn: Turn, intent: str, place: Place | None, nearest: float | None, gps: bool
+             ) -> None:
+    """``nearest``: the distance to the nearest service with room, of all those ranked."""
     if place is None and not gps:
         turn.say(turn.texts.results_heading(intent, None))
         return
     name = turn.texts.near_you() if gps or place is None else place.name(turn.locale)
-    nearest = nearest_open_km(ranked)
     if nearest is not None and nearest > REACH_KM:
         turn.say(turn.texts.none_within_reach(name, int(REACH_KM)))
         if turn.directory.helpline:  # said after the list, where the budget is kept for it

@@ -16,7 +16,7 @@ of the place they named). In order:
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -32,6 +32,9 @@ NEAR_KM = 10.0
 BANDS_KM = (10.0, 25.0, 50.0)
 #: A service that opens within this many minutes is nearly as good as one open now.
 SOON_MINUTES = 180
+#: ``rank_first`` works over arrays for lists longer than this (and than the services wanted):
+#: below it, sorting the whole list measured quicker (``make bench``, directory scale).
+ARRAYS_FROM = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,25 +95,84 @@ def rank(
     district_code: str | None = None,
     when: hours.Moment | None = None,
 ) -> list[Ranked]:
-    """``when`` is the local moment to judge opening hours at; None: ignore them."""
-    ranked = measure(services, points, origin, when)
+    """Every service, in order. ``when`` is the local moment to judge opening hours at; None:
+    ignore them."""
+    measured = measure(services, points, origin, when)
+    return sorted(measured, key=lambda item: sort_key(item, province_code, district_code))
 
-    def key(item: Ranked) -> tuple[object, ...]:
-        service = item.service
-        if district_code and service.district_code == district_code:
-            tier = 0
-        elif province_code and service.province_code == province_code:
-            tier = 1
-        else:
-            tier = 2
-        far = item.distance_km if item.distance_km is not None else float("inf")
-        beyond = int(item.distance_km is not None and far > REACH_KM)
-        band = bisect_left(BANDS_KM, far)  # the first band whose edge is at least ``far``
-        return (beyond, int(service.is_full), band, _wait_rank(item.status),
-                int(not service.is_walk_in), int(not service.is_free), far, tier,
-                service.name_en.casefold())
 
-    return sorted(ranked, key=key)
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """The first services of a ranking (``rank_first``), and what the whole list says: the
+    same as ``rank(...)[:limit]``, ``outcome(rank(...))`` and ``nearest_open_km(rank(...))``."""
+
+    first: list[Ranked]
+    #: How many services were ranked.
+    total: int
+    nearest_open_km: float | None
+    outcome: Outcome
+
+
+def rank_first(
+    services: Iterable[ServiceInfo],
+    points: ReferencePoints,
+    origin: GeoPoint | None,
+    province_code: str | None = None,
+    district_code: str | None = None,
+    when: hours.Moment | None = None,
+    limit: int | None = None,
+) -> Ranking:
+    """The first ``limit`` services of the ranking (all of them if None) and its summary.
+
+    Exactly what sorting every service by ``sort_key`` gives. When there are more services than
+    ``ARRAYS_FROM`` and than are wanted, it is worked out for the few that can be first
+    (``bot.ranking_columns``): a national directory asks to rank some 600 services for the 30
+    a result list keeps; a short list is sorted whole, which is quicker for it."""
+    listed = services if isinstance(services, (list, tuple)) else list(services)
+    if limit is None or len(listed) <= max(limit, ARRAYS_FROM):
+        ranked = sorted(measure(listed, points, origin, when),
+                        key=lambda item: sort_key(item, province_code, district_code))
+        return Ranking(ranked if limit is None else ranked[:max(limit, 0)], len(ranked),
+                       nearest_open_km(ranked), outcome(ranked))
+    from bot.ranking_columns import columns_of, first
+
+    chosen, summary = first(columns_of(listed, points), origin, province_code, district_code,
+                            limit, _status_at(when), _wait_rank)
+    nearest, has_room, full_in_reach = summary
+    return Ranking(
+        [Ranked(listed[i], distance, status) for i, distance, status in chosen],
+        len(listed), nearest, _outcome(len(listed), has_room, nearest, full_in_reach),
+    )
+
+
+def _status_at(when: hours.Moment | None) -> Callable[[str], hours.Status]:
+    """The status of a text of opening hours at ``when`` (unknown without a moment)."""
+    if when is None:
+        return lambda _text: _UNKNOWN
+    return lambda text: hours.status(parsed_hours(text), when.at, when.holiday)
+
+
+_UNKNOWN = hours.Status(None)
+
+
+def sort_key(
+    item: Ranked, province_code: str | None = None, district_code: str | None = None
+) -> tuple[object, ...]:
+    """The order of the ranking (the module's docstring), as a key of ``sorted``: ties keep
+    the order the services came in. ``rank_first`` gives what sorting by it gives."""
+    service = item.service
+    if district_code and service.district_code == district_code:
+        tier = 0
+    elif province_code and service.province_code == province_code:
+        tier = 1
+    else:
+        tier = 2
+    far = item.distance_km if item.distance_km is not None else float("inf")
+    beyond = int(item.distance_km is not None and far > REACH_KM)
+    band = bisect_left(BANDS_KM, far)  # the first band whose edge is at least ``far``
+    return (beyond, int(service.is_full), band, _wait_rank(item.status),
+            int(not service.is_walk_in), int(not service.is_free), far, tier,
+            service.name_en.casefold())
 
 
 def _wait_rank(status: hours.Status) -> int:
@@ -132,16 +194,23 @@ def nearest_open_km(ranked: list[Ranked]) -> float | None:
 
 def outcome(ranked: list[Ranked]) -> Outcome:
     """The demand event's outcome for a result list (docs/PRIVACY.md, "What is stored")."""
-    open_services = [r for r in ranked if not r.service.is_full]
-    if not ranked:
-        return Outcome.NO_SERVICE
-    if not open_services:
-        return Outcome.ONLY_FULL
-    nearest = nearest_open_km(ranked)
     full_in_reach = any(
         r.service.is_full and r.distance_km is not None and r.distance_km <= REACH_KM
         for r in ranked
     )
+    has_room = any(not r.service.is_full for r in ranked)
+    return _outcome(len(ranked), has_room, nearest_open_km(ranked), full_in_reach)
+
+
+def _outcome(
+    count: int, has_room: bool, nearest: float | None, full_in_reach: bool
+) -> Outcome:
+    """The outcome of a list of ``count`` services: whether any has room, the distance to the
+    nearest with room, whether a full one is within reach."""
+    if not count:
+        return Outcome.NO_SERVICE
+    if not has_room:
+        return Outcome.ONLY_FULL
     if nearest is not None and nearest > REACH_KM and full_in_reach:
         return Outcome.ONLY_FULL  # within reach there were only full services
     if nearest is None:
