@@ -51,6 +51,7 @@ from bot.placeweights import (
     provinces_named,
     told_level,
 )
+from bot.spans import Span
 
 #: At most this many places are offered back to choose from.
 MAX_CHOICES = 5
@@ -68,6 +69,8 @@ FUZZY_TOKENS = 40
 FUZZY_CUTOFF = 84
 #: Among namesakes of one level, the capital's come first.
 CAPITAL = "12"
+#: ``places_named`` counts kept for names found again (a few hundred KB at most).
+_COUNTS_KEPT = 2048
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +83,9 @@ class Marks:
     suffixes: list[tuple[int, int, int]]
     where: dict[int, str]
     core: tuple[int, int]
+    #: The everyday words and keywords found (``Gazetteer.common``), read by both the exact
+    #: and the near-miss search.
+    common: list[Span[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +135,8 @@ class GazetteerResolver:
         self._plain_names: dict[int, str] = {}
         #: Unit numbers ordered by level and English name (made at the first ``namesakes``).
         self._by_name: array[int] | None = None
+        #: ``places_named`` of the units of names found (``_places_named``); never changed.
+        self._named_counts: dict[tuple[int, ...], Counter[int]] = {}
 
     def get(self, code: str) -> Place | None:
         unit = self._gaz.unit_of(code)
@@ -194,13 +202,14 @@ class GazetteerResolver:
                      if t.plain in gaz.where_latin)
         spans = {(start, end) for start, end, _ in prefixes + list(form.suffixes)}
         spans |= _trailing_particles(form)
-        return Marks(prefixes, list(form.suffixes), where, message_core(form.text, spans))
+        return Marks(prefixes, list(form.suffixes), where, message_core(form.text, spans),
+                     gaz.common.find_all(form.text, form.boundaries))
 
     def _mentions(self, form: MatchForm, marks: Marks) -> list[Mention]:
         gaz = self._gaz
         prefixes, where, core = marks.prefixes, marks.where, marks.core
         levels = {(start, end) for start, end, _ in prefixes + marks.suffixes}
-        common = gaz.common.find_all(form.text, form.boundaries)
+        common = marks.common
         # everyday words and keywords, within one run of text ("ម|ក" across a space is no "មក")
         bounds = sorted(form.boundaries)
         words = [c for c in common if c.payloads[0] != "part"
@@ -296,7 +305,7 @@ class GazetteerResolver:
         per_level: list[Counter[int]] = []  # namesakes: how many places a name has, per level
         for mention in mentions:
             mention.nested = any(m.inside(mention) for m in mentions)
-            per_level.append(places_named(gaz, mention.units))
+            per_level.append(self._places_named(mention.units))
             if any(m.inside(mention) and (m.hint is not None or m.alias) for m in mentions):
                 continue  # "svay" in "khum kampong svay" names no commune Svay
             for unit in mention.units:
@@ -358,6 +367,17 @@ class GazetteerResolver:
                     reading.spread = mention.provinces[VILLAGE] > SPREAD
                 readings.append(reading)
         return drop_contained(readings)
+
+    def _places_named(self, units: tuple[int, ...]) -> Counter[int]:
+        """``places_named`` of these units, kept for the next message that names them: a name
+        such as "thmei" stands for hundreds of units, and counting them costs more than all
+        the rest of its weighing. At most ``_COUNTS_KEPT`` are kept (then all are let go)."""
+        found = self._named_counts.get(units)
+        if found is None:
+            if len(self._named_counts) >= _COUNTS_KEPT:
+                self._named_counts.clear()
+            found = self._named_counts[units] = places_named(self._gaz, units)
+        return found
 
     def _alone(
         self, unit: int, mention: Mention, level: int, hinted: bool, namesakes: int
@@ -441,8 +461,10 @@ class GazetteerResolver:
         core = marks.core
         starts = {end for _, end, _ in marks.prefixes} | set(marks.where)
         ends = {start for start, _, _ in marks.suffixes}
-        common = sorted((c.start, c.end) for c in gaz.common.find_all(form.text, form.boundaries))
         tokens = [t for t in form.tokens if t.plain and not t.plain.isdigit()][:FUZZY_TOKENS]
+        if not tokens:  # no Latin word: nothing to be a near miss (most Khmer messages)
+            return None
+        common = sorted((c.start, c.end) for c in marks.common)
         latin, at, reach = [], 0, -1
         for token in tokens:  # tokens and ordinary-word spans both in order: one sweep
             while at < len(common) and common[at][0] <= token.start:
