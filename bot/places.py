@@ -324,9 +324,10 @@ class GazetteerResolver:
                 hinted = mention.hint == level
                 if (mention.ordinary or mention.number) and not hinted:
                     continue  # "the", "ភូមិ ២" without their level word: none of ~500 places
-                code = gaz.codes[unit]
-                if not (code[:2] in parents or level > 1 and code[:4] in parents
-                        or level > 2 and code[:6] in parents):
+                if not parents or not (
+                    (code := gaz.codes[unit])[:2] in parents
+                    or level > 1 and code[:4] in parents or level > 2 and code[:6] in parents
+                ):
                     # no parent named: every unit of this level weighs alike ("ភូមិថ្មី": 159)
                     if level not in alone:
                         alone[level] = counts(
@@ -473,21 +474,22 @@ class GazetteerResolver:
             latin.append((token, token.end <= reach))
         found: list[tuple[float, int, int, int]] = []
         for i in range(len(latin)):
+            start = latin[i][0].start
             for j in range(i, min(i + 3, len(latin))):
-                run = [t for t, _ in latin[i : j + 1]]
-                if any(a.end != b.start for a, b in zip(run, run[1:])):
-                    break
-                start, end = run[0].start, run[-1].end
-                key, plain = form.text[start:end], "".join(t.plain for t in run)
-                told = expecting or (start, end) == core or start in starts or end in ends
+                if j > i and latin[j - 1][0].end != latin[j][0].start:
+                    break  # the words i..j-1 were one run: j must follow j-1 right away
+                end = latin[j][0].end
                 if (
-                    len(key) < FUZZY_MIN_LENGTH
+                    end - start < FUZZY_MIN_LENGTH
                     or form.crosses_break(start, end)
                     or all(is_common for _, is_common in latin[i : j + 1])
-                    or run[0].plain in gaz.fuzzy_edges
-                    or run[-1].plain in gaz.fuzzy_edges
+                    or latin[i][0].plain in gaz.fuzzy_edges
+                    or latin[j][0].plain in gaz.fuzzy_edges
                 ):
                     continue
+                key = form.text[start:end]
+                plain = "".join(t.plain for t, _ in latin[i : j + 1])
+                told = expecting or (start, end) == core or start in starts or end in ends
                 for query, tables in ((key, gaz.fuzzy_keys), (plain, gaz.fuzzy_plain)):
                     table = tables.get(query[0])
                     hit = table and process.extractOne(
@@ -531,6 +533,7 @@ def default_resolver() -> GazetteerResolver:
 _PARTICLES_LATIN = frozenset({"te", "please", "pls", "plz", "bong", "na", "ot", "hz", "jah",
                               "bat", "now", "thanks", "thx"})
 _PARTICLES_KHMER = ("ទេ", "ផង", "បាទ", "ចាស", "បង", "ទៅ", "ហើយ")
+_PARTICLE_ENDS = frozenset(p[-1] for p in _PARTICLES_KHMER)
 
 
 def _trailing_particles(form: MatchForm) -> set[tuple[int, int]]:
@@ -541,7 +544,7 @@ def _trailing_particles(form: MatchForm) -> set[tuple[int, int]]:
     while latin and latin[-1].end == end and latin[-1].plain in _PARTICLES_LATIN:
         spans.add((latin[-1].start, end))
         end = latin.pop().start
-    while True:
+    while end > 0 and form.text[end - 1] in _PARTICLE_ENDS:
         particle = next((p for p in _PARTICLES_KHMER if form.text.endswith(p, 0, end)), None)
         if particle is None or end - len(particle) <= 0:
             break
