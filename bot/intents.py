@@ -234,8 +234,8 @@ class Classifier:
         ``expecting_place``: the bot has just asked where (``Step.ASK_PLACE``, or which of
         several places): the message is read as a place on weaker evidence (``bot/places.py``)."""
         text = visible(text)  # before any limit: marks and fillers must not fill the head
-        head, norm, entries, exact, places = observe(
-            text, self.lexicon, self.places, expecting_place=expecting_place
+        head, norm, entries, exact, places = _observe(
+            text[:TEXT_LIMIT], self.lexicon, self.places, expecting_place
         )
         locale, certain = self._detect_locale(head, entries, exact, locale_hint)
         bars = self.thresholds
@@ -446,7 +446,13 @@ def observe(
     normalised form, the keyword entries found in it, a whole-message keyword, the places
     (``expecting_place``: the message answers the bot's place question). Characters that show
     nothing are taken out before the text is cut (``visible``)."""
-    head = visible(text)[:TEXT_LIMIT]
+    return _observe(visible(text)[:TEXT_LIMIT], lexicon, resolver, expecting_place)
+
+
+def _observe(
+    head: str, lexicon: Lexicon, resolver: PlaceResolver, expecting_place: bool
+) -> tuple[str, str, list[Entry], Entry | None, tuple[Place, ...]]:
+    """``observe`` of a text already ``visible`` and cut (``visible`` of it changes nothing)."""
     norm = normalize(head)
     entries = [e for span in lexicon.find_spans(norm) for e in span.payloads]
     places = tuple(resolver.resolve(head, expecting=expecting_place)) if norm else ()

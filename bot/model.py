@@ -48,15 +48,15 @@ class Prediction:
 
     def intent_probability(self, intent: str) -> float:
         """The probability of an intent: the sum over its topics."""
-        return sum(self.probabilities[i] for i in _columns(self.labels).get(intent, ()))
+        return sum(map(self.probabilities.__getitem__, _columns(self.labels).get(intent, ())))
 
     def probability(self, label: str) -> float:
         """The probability of one label ("emergency/overdose"); 0 for a label not known."""
         return next((p for name, p in zip(self.labels, self.probabilities) if name == label), 0.0)
 
     def best_intent(self) -> tuple[str, float]:
-        totals = {intent: sum(self.probabilities[i] for i in columns)
-                  for intent, columns in _columns(self.labels).items()}
+        of = self.probabilities.__getitem__
+        totals = {intent: sum(map(of, cols)) for intent, cols in _columns(self.labels).items()}
         intent = max(totals, key=totals.__getitem__)
         return intent, totals[intent]
 

@@ -167,8 +167,11 @@ class GazetteerResolver:
         form = self._gaz.folder.form(visible(text))
         if not form.text:
             return []
+        spans = self._gaz.matcher.find_all(form.text, form.boundaries)
+        if not spans and not any(t.plain and not t.plain.isdigit() for t in form.tokens):
+            return []  # no name, and no Latin word that could be a near miss of one (``_fuzzy``)
         marks = self._marks(form)
-        readings = self._readings(self._mentions(form, marks), marks, expecting)
+        readings = self._readings(self._mentions(form, marks, spans), marks, expecting)
         chosen = self._choose(readings)
         best = max(readings, key=Reading.rank) if readings else None
         if best is None or best.weak():
@@ -205,7 +208,8 @@ class GazetteerResolver:
         return Marks(prefixes, list(form.suffixes), where, message_core(form.text, spans),
                      gaz.common.find_all(form.text, form.boundaries))
 
-    def _mentions(self, form: MatchForm, marks: Marks) -> list[Mention]:
+    def _mentions(self, form: MatchForm, marks: Marks, spans: list[Span[int]]) -> list[Mention]:
+        """The names found (``spans``, of ``Gazetteer.matcher``) as mentions to weigh."""
         gaz = self._gaz
         prefixes, where, core = marks.prefixes, marks.where, marks.core
         levels = {(start, end) for start, end, _ in prefixes + marks.suffixes}
@@ -218,15 +222,15 @@ class GazetteerResolver:
         ordinary = {t.start for t in form.tokens if t.plain in gaz.ordinary}  # "chong", "know"
         # where a name is set apart: spaces, punctuation, level words, and in unspaced Khmer the
         # edges of the words and keywords known around it (មេតាដូន|តាប៉ុន)
+        long_words = [c for c in words if c.end - c.start >= 3]
         edges = (form.boundaries | {e for _, e, _ in prefixes} | {s for s, _, _ in form.suffixes}
-                 | set(where) | {c.start for c in words if c.end - c.start >= 3}
-                 | {c.end for c in words if c.end - c.start >= 3})
+                 | set(where) | {c.start for c in long_words} | {c.end for c in long_words})
         first = {t.start: i for i, t in enumerate(form.tokens)}
         last = {t.end: i + 1 for i, t in enumerate(form.tokens)}
         mentions: list[Mention] = []
         units_named = 0
         repeats: Counter[str] = Counter()
-        for span in gaz.matcher.find_all(form.text, form.boundaries):
+        for span in spans:
             if len(mentions) == MAX_MENTIONS or len(mentions) >= 4 and units_named > MAX_UNITS:
                 break
             repeats[span.phrase] += 1
@@ -237,7 +241,7 @@ class GazetteerResolver:
             khmer = has_khmer(span.phrase)
             if khmer and (cuts_syllable(form, span.end) or any(
                 w.start < span.start < w.end < span.end or span.start < w.start < span.end < w.end
-                for w in words if w.end - w.start >= 3
+                for w in long_words
             )):
                 continue  # half a syllable, or half a word (ដូនពេញ across មេតាដូន|ពេញ)
             hint, hint_span = None, None
