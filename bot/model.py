@@ -116,7 +116,7 @@ class IntentModel:
             at = self._row_of()[buckets]
             known = at >= 0
             if known.any():
-                scores += values.astype(np.float32)[known] @ self._rows(at[known])
+                scores += values[known].astype(np.float32) @ self._rows(at[known])
         return self._prediction(scores)
 
     def predict_plainly(

@@ -389,8 +389,10 @@ class GazetteerResolver:
     ) -> Reading:
         """A reading with no parent named: it explains its span and its level word."""
         reading = Reading(unit, mention, level, hinted, namesakes=namesakes)
-        reading.coverage = covered([(mention.start, mention.end)] + (
-            [mention.hint_span] if mention.hint_span else []))
+        reading.coverage = (
+            covered([(mention.start, mention.end), mention.hint_span]) if mention.hint_span
+            else mention.end - mention.start  # one span covers its length
+        )
         if level == COMMUNE and not hinted:
             if mention.provinces is None:
                 mention.provinces = provinces_named(self._gaz, mention.units)
