@@ -62,14 +62,15 @@ def feature_buckets(normalised: str) -> list[int]:
     crc32 = zlib.crc32
     padded = f" {normalised} "
     data = padded.encode()
-    if len(data) == len(padded):  # ASCII: a character is a byte
-        offsets: range | list[int] = range(len(data) + 1)
+    size = len(padded)
+    if len(data) == size:  # ASCII: a character is a byte
+        buckets = [crc32(data[i: i + n], start) & _MASK
+                   for n, start in _NGRAM_STARTS for i in range(size - n + 1)]
     else:  # where each character starts: at every byte that does not continue a character
         offsets = [i for i, byte in enumerate(data) if byte & 0xC0 != 0x80]
         offsets.append(len(data))
-    size = len(padded)
-    buckets = [crc32(data[offsets[i]: offsets[i + n]], start) & _MASK
-               for n, start in _NGRAM_STARTS for i in range(size - n + 1)]
+        buckets = [crc32(data[offsets[i]: offsets[i + n]], start) & _MASK
+                   for n, start in _NGRAM_STARTS for i in range(size - n + 1)]
     words = _LATIN_WORD.findall(normalised)
     buckets += [crc32(word.encode(), _WORD_START) & _MASK for word in words]
     buckets += [crc32(f"{a} {b}".encode(), _PAIR_START) & _MASK for a, b in zip(words, words[1:])]
