@@ -171,7 +171,8 @@ class GazetteerResolver:
         if not spans and not any(t.plain and not t.plain.isdigit() for t in form.tokens):
             return []  # no name, and no Latin word that could be a near miss of one (``_fuzzy``)
         marks = self._marks(form)
-        readings = self._readings(self._mentions(form, marks, spans), marks, expecting)
+        mentions = self._mentions(form, marks, spans)
+        readings = self._readings(mentions, marks, expecting) if mentions else []
         chosen = self._choose(readings)
         best = max(readings, key=Reading.rank) if readings else None
         if best is None or best.weak():
@@ -210,6 +211,8 @@ class GazetteerResolver:
 
     def _mentions(self, form: MatchForm, marks: Marks, spans: list[Span[int]]) -> list[Mention]:
         """The names found (``spans``, of ``Gazetteer.matcher``) as mentions to weigh."""
+        if not spans:
+            return []
         gaz = self._gaz
         prefixes, where, core = marks.prefixes, marks.where, marks.core
         levels = {(start, end) for start, end, _ in prefixes + marks.suffixes}
@@ -238,7 +241,7 @@ class GazetteerResolver:
                 continue
             if (span.start, span.end) in levels or form.crosses_break(span.start, span.end):
                 continue
-            khmer = has_khmer(span.phrase)
+            khmer = not span.phrase.isascii() and has_khmer(span.phrase)
             if khmer and (cuts_syllable(form, span.end) or any(
                 w.start < span.start < w.end < span.end or span.start < w.start < span.end < w.end
                 for w in long_words
@@ -270,17 +273,18 @@ class GazetteerResolver:
             before = hint_span[0] if hint_span and hint_span[1] == span.start else span.start
             after = hint_span[1] if hint_span and hint_span[0] == span.end else span.end
             units_named += len(units)
+            spelled = khmer or plain in gaz.plain  # a Latin name spelled as typed
             mentions.append(Mention(
                 span.start, span.end, units, hint, hint_span,
                 # everyday words as typed ("keep", not "keb" for Kep), or inside a keyword (a
                 # Latin one of several words spelled unlike the name: "kroeung nhean")
                 ordinary=bool(inside) and ordinary_tokens == len(inside) or (
-                    (khmer or plain not in gaz.plain and len(inside) > 1)
+                    (khmer or not spelled and len(inside) > 1)
                     and any(c.start <= span.start and span.end <= c.end for c in words)),
                 generic=len(inside) == 1 and part_tokens == 1 or (
-                    (khmer or plain not in gaz.plain and len(inside) > 1)
+                    (khmer or not spelled and len(inside) > 1)
                     and any(c.start <= span.start and span.end <= c.end for c in parts)),
-                exact=khmer or plain in gaz.plain,
+                exact=spelled,
                 khmer=khmer,
                 alias=span.phrase in gaz.aliases,
                 number=span.phrase.isdigit(),
