@@ -531,7 +531,7 @@ def _names_only(norm: str, places: tuple[Place, ...]) -> bool:
     return any(fuzz.ratio(bare, name) >= PLACE_ONLY for name in names if name)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _normal_name(name: str) -> str:
     """``normalize`` of a place's name (the gazetteer's, not a message's: kept for the next)."""
     return normalize(name)

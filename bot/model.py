@@ -80,6 +80,9 @@ def _columns(labels: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
 #: Buckets per block of ``IntentModel._row_of``'s index, and its mark of a bucket without a row.
 _BLOCK = 64
 _NO_ROW = 255
+#: Predictions a process makes before it builds that index (0.5 MB with what building it takes):
+#: ``flask classify`` of a few messages does without it, a web worker builds it early on.
+INDEX_AFTER = 200
 
 #: The last weight column: the language head (English against Khmer).
 LANGUAGE_COLUMN = "locale:en"
@@ -142,31 +145,41 @@ class IntentModel:
         return self._prediction(scores)
 
     def _row_of(self, buckets: np.ndarray) -> np.ndarray:
-        """Each bucket's row of weights, or -1 where the model has none, from two small tables
-        made at the first prediction: for each block of 64 buckets the number of rows before it,
-        and for each bucket its row's place within its block (255: none). Two look-ups where a
-        binary search among the 145,000 rows reads 18 places far apart: 272 KB, where a table
-        of every bucket's row would take 1 MB in every process that classifies."""
+        """Each bucket's row of weights, or -1 where the model has none. Once a process has
+        made ``INDEX_AFTER`` predictions, from an index (``_index_rows``): two look-ups where a
+        binary search among the 145,000 rows reads 18 places far apart."""
         import numpy as np
 
         index = getattr(self, "_index", None)
         if index is None:
-            rows = self.rows
-            if len(rows) and not bool(np.all(np.diff(rows) > 0)):
-                index = (None, None)  # equal buckets (never in a model file): searched
-            else:
-                before = np.searchsorted(rows, np.arange(0, DIMENSION, _BLOCK, dtype=np.int32))
-                within = np.full(DIMENSION, _NO_ROW, dtype=np.uint8)
-                within[rows] = np.arange(len(rows)) - before[rows // _BLOCK]
-                index = (before.astype(np.int32), within)
-            self._index = index
-        before, within = index
-        if before is None:
+            self._searched = searched = getattr(self, "_searched", 0) + 1
+            if searched >= INDEX_AFTER:
+                index = self._index = self._index_rows()
+        if not index:
             at = np.searchsorted(self.rows, buckets)
             at[at == len(self.rows)] = 0
             return np.where(self.rows[at] == buckets, at, -1)
+        before, within = index
         place = within[buckets]
         return np.where(place != _NO_ROW, before[buckets // _BLOCK] + place, -1)
+
+    def _index_rows(self) -> tuple[np.ndarray, np.ndarray] | bool:
+        """For each block of ``_BLOCK`` buckets the number of rows before it, and for each
+        bucket its row's place within its block (``_NO_ROW``: none): 272 KB, where a table of
+        every bucket's row would take 1 MB. False if two rows have the same bucket (never in a
+        model file): they are searched for as before."""
+        import numpy as np
+
+        rows = self.rows
+        if len(rows) and not bool(np.all(rows[1:] > rows[:-1])):
+            return False
+        before = np.searchsorted(rows, np.arange(0, DIMENSION, _BLOCK, dtype=np.int32))
+        before = before.astype(np.int32)
+        within = np.full(DIMENSION, _NO_ROW, dtype=np.uint8)
+        for low in range(0, len(rows), 8192):  # a little at a time: a process keeps the
+            part = rows[low : low + 8192]     # memory its temporaries once took
+            within[part] = np.arange(low, low + len(part), dtype=np.int32) - before[part // _BLOCK]
+        return before, within
 
     def _prediction(self, scores: np.ndarray) -> Prediction:
         import numpy as np

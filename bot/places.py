@@ -69,8 +69,8 @@ FUZZY_TOKENS = 40
 FUZZY_CUTOFF = 84
 #: Among namesakes of one level, the capital's come first.
 CAPITAL = "12"
-#: ``places_named`` counts kept for names found again (a few hundred KB at most).
-_COUNTS_KEPT = 2048
+#: ``places_named`` counts kept for names found again (about 150 KB at most).
+_COUNTS_KEPT = 512
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,11 +97,15 @@ def test_predict_is_predict_plainly_bit_for_bit(
         assert fast.english.hex() == plain.english.hex(), norm
 
 
-def test_predict_with_float_weights_is_the_plain_way_too() -> None:
-    """A model kept in floats (as training makes it), with a bucket past the last row."""
+def test_predict_with_float_weights_is_the_plain_way_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A model kept in floats (as training makes it), with a bucket past the last row; its rows
+    found by binary search for the first predictions, then from the index."""
     import numpy as np
 
+    from bot import model as module
     from bot.model import IntentModel
+
+    monkeypatch.setattr(module, "INDEX_AFTER", 3)
 
     rng = np.random.default_rng(25)
     rows = np.array(sorted(rng.choice(1 << 18, size=4000, replace=False)) + [(1 << 18) - 1])
@@ -111,6 +115,12 @@ def test_predict_with_float_weights_is_the_plain_way_too() -> None:
         cues = {"place": 1.0}
         fast, plain = model.predict(text, cues), model.predict_plainly(text, cues)
         assert fast == plain and fast.english == plain.english, text
+    assert model._index
+    twice = IntentModel(model.labels, np.repeat(rows, 2), np.repeat(model.weights, 2, axis=0),
+                        model.bias)  # equal buckets: searched for, the first of them used
+    for text in ("hello there", "ជួយផង", "x", "methadone clinic in kampot", "zz" * 200):
+        assert twice.predict(text) == twice.predict_plainly(text) == model.predict(text), text
+    assert twice._index is False
 
 
 def _plain_find_all(matcher: Any, text: str, boundaries: Any = None) -> list[tuple[Any, ...]]:
