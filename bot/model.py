@@ -259,16 +259,21 @@ class IntentModel:
         return sha.hexdigest()
 
 
-#: ``1 + log(n)`` for a feature seen ``n`` times, as ``feature_vector`` works it out (grown as
-#: longer counts come).
-_LOG_COUNTS: list[float] = [0.0]
+#: ``1 + log(n)`` for a feature seen ``n`` times (below ``_LOGGED``), as ``feature_vector`` works
+#: it out; made whole at the first prediction, then only read (threads may share it).
+_LOGGED = 256
+_log_counts: list[float] = []
 
 
-def _log_counts(most: int) -> list[float]:
-    """``_LOG_COUNTS``, at least up to ``most``."""
-    if most >= len(_LOG_COUNTS):
-        _LOG_COUNTS.extend(1.0 + math.log(n) for n in range(len(_LOG_COUNTS), max(most + 1, 64)))
-    return _LOG_COUNTS
+def _scaled(counts: Counter[int]) -> list[float]:
+    """``1 + log(n)`` of each count, in the counts' order."""
+    global _log_counts
+    if not _log_counts:
+        _log_counts = [0.0] + [1.0 + math.log(n) for n in range(1, _LOGGED)]
+    logs = _log_counts
+    if max(counts.values()) < _LOGGED:
+        return [logs[n] for n in counts.values()]
+    return [1.0 + math.log(n) for n in counts.values()]  # a message of one letter repeated
 
 
 @lru_cache(maxsize=4096)
@@ -290,8 +295,7 @@ def _features(
     found = list(counts)  # buckets in the order they first occur, as ``feature_vector`` has them
     values = np.zeros(0, dtype=np.float64)
     if counts:
-        logs = _log_counts(max(counts.values()))
-        scaled = [logs[n] for n in counts.values()]
+        scaled = _scaled(counts)
         values = np.array(scaled, dtype=np.float64) / math.sqrt(sum(map(operator.mul, scaled,
                                                                         scaled)))
     if cues:

@@ -74,7 +74,8 @@ def test_the_models_features_are_feature_vector_bit_for_bit(
     from bot.features import feature_vector
     from bot.model import _features
 
-    cases = [*observed, ("", {}), ("", {"place": 1.0, "lex:stop": 0.5}), ("a a a a a", {})]
+    cases = [*observed, ("", {}), ("", {"place": 1.0, "lex:stop": 0.5}), ("a a a a a", {}),
+             ("ab" * 400, {"place": 1.0})]  # an n-gram 400 times: past the table of logarithms
     for norm, cues in cases:
         buckets, values = _features(norm, cues)
         expected = feature_vector(norm, cues)
