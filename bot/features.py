@@ -46,30 +46,35 @@ def feature_names(normalised: str) -> list[str]:
 
 
 def feature_counts(normalised: str) -> Counter[int]:
-    """Bucket -> count for one message: the buckets of ``feature_names``, worked out without
+    """Bucket -> count for one message: the buckets of ``feature_names`` (``feature_buckets``)."""
+    return Counter(feature_buckets(normalised))
+
+
+def feature_buckets(normalised: str) -> list[int]:
+    """The bucket of each name of ``feature_names``, in the same order, worked out without
     writing the names out. A name's CRC-32 is its prefix's (``3:``) continued over its n-gram's
     UTF-8 bytes, and each n-gram's bytes are a slice of the message's, found through the byte
     offset of each character: every message runs this, and making a string for each of its
     few hundred names, then its bytes, took about a quarter of the model's time.
     ``tests/bot/test_model.py`` checks it against the names themselves."""
     if not normalised:
-        return Counter()
+        return []
     crc32 = zlib.crc32
     padded = f" {normalised} "
     data = padded.encode()
-    if len(data) == len(padded):  # ASCII: a character is a byte
-        offsets: range | list[int] = range(len(data) + 1)
-    else:
-        offsets = [0]
-        for character in padded:
-            offsets.append(offsets[-1] + len(character.encode()))
     size = len(padded)
-    buckets = [crc32(data[offsets[i]: offsets[i + n]], start) & _MASK
-               for n, start in _NGRAM_STARTS for i in range(size - n + 1)]
+    if len(data) == size:  # ASCII: a character is a byte
+        buckets = [crc32(data[i: i + n], start) & _MASK
+                   for n, start in _NGRAM_STARTS for i in range(size - n + 1)]
+    else:  # where each character starts: at every byte that does not continue a character
+        offsets = [i for i, byte in enumerate(data) if byte & 0xC0 != 0x80]
+        offsets.append(len(data))
+        buckets = [crc32(data[offsets[i]: offsets[i + n]], start) & _MASK
+                   for n, start in _NGRAM_STARTS for i in range(size - n + 1)]
     words = _LATIN_WORD.findall(normalised)
     buckets += [crc32(word.encode(), _WORD_START) & _MASK for word in words]
     buckets += [crc32(f"{a} {b}".encode(), _PAIR_START) & _MASK for a, b in zip(words, words[1:])]
-    return Counter(buckets)
+    return buckets
 
 
 #: The CRC-32 of each name's prefix, which the n-gram or word continues.

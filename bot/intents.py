@@ -234,16 +234,19 @@ class Classifier:
         ``expecting_place``: the bot has just asked where (``Step.ASK_PLACE``, or which of
         several places): the message is read as a place on weaker evidence (``bot/places.py``)."""
         text = visible(text)  # before any limit: marks and fillers must not fill the head
-        head, norm, entries, exact, places = observe(
-            text, self.lexicon, self.places, expecting_place=expecting_place
+        head, norm, entries, exact, places = _observe(
+            text[:TEXT_LIMIT], self.lexicon, self.places, expecting_place
         )
         locale, certain = self._detect_locale(head, entries, exact, locale_hint)
         bars = self.thresholds
-        prediction = (self.model.predict(norm, cues(norm, entries, exact, places, context))
+        names_only = bool(places) and _names_only(norm, places)  # asked up to three times below
+        prediction = (self.model.predict(norm, cues(norm, entries, exact, places, context,
+                                                    names_only=names_only))
                       if norm else None)
         emergency_score = prediction.intent_probability("emergency") if prediction else 0.0
         signals = frozenset(e.intent[len(_SIGN):] for e in entries if e.intent.startswith(_SIGN)
-                            ) | ({"where"} if any(e.intent == _WHERE_CUE for e in entries) else set())
+                            ) | ({"where"} if any(e.intent == _WHERE_CUE for e in entries)
+                                 else set())
 
         def result(intent: str, **extra: object) -> Classification:
             values: dict[str, object] = {
@@ -260,7 +263,7 @@ class Classifier:
             if intent in TOPICS and "topic" not in values:
                 values["topic"] = _topic(intent, entries, prediction, signals)
             if intent == "location" and "suggestion" not in values and not (
-                places and _names_only(norm, places)  # a name alone names no service
+                names_only  # a name alone names no service
             ):
                 # "niddle exchange phnom phen": the place, and the service it is for
                 service, language = self._service_typo(norm)
@@ -300,7 +303,7 @@ class Classifier:
         if keywords == "stop":  # opt-outs are the lexicon's to decide
             definite = max(e.weight for e in entries if e.intent == "stop") >= DEFINITE_STOP
             return self._global(_entry_for("stop", entries), result, definite=definite)
-        if places and not scores and _names_only(norm, places):  # "mondol kiri": a place
+        if places and not scores and names_only:  # "mondol kiri": a place
             return result("location", source="place")
         model_intent, model_p = prediction.best_intent() if prediction else ("unknown", 0.0)
         disagrees = keywords is None or prediction is None or (
@@ -443,7 +446,13 @@ def observe(
     normalised form, the keyword entries found in it, a whole-message keyword, the places
     (``expecting_place``: the message answers the bot's place question). Characters that show
     nothing are taken out before the text is cut (``visible``)."""
-    head = visible(text)[:TEXT_LIMIT]
+    return _observe(visible(text)[:TEXT_LIMIT], lexicon, resolver, expecting_place)
+
+
+def _observe(
+    head: str, lexicon: Lexicon, resolver: PlaceResolver, expecting_place: bool
+) -> tuple[str, str, list[Entry], Entry | None, tuple[Place, ...]]:
+    """``observe`` of a text already ``visible`` and cut (``visible`` of it changes nothing)."""
     norm = normalize(head)
     entries = [e for span in lexicon.find_spans(norm) for e in span.payloads]
     places = tuple(resolver.resolve(head, expecting=expecting_place)) if norm else ()
@@ -456,11 +465,14 @@ def cues(
     exact: Entry | None,
     places: tuple[Place, ...],
     context: str = "",
+    *,
+    names_only: bool | None = None,
 ) -> dict[str, float]:
     """What the keyword lexicons and the place resolver found, as inputs of the model (it learns
     how far to trust each): keyword weight per intent and per topic, a whole-message keyword, a
     "where" word, whether a place is named and whether that is nearly all the message says; and
-    what the conversation is in (``CONTEXTS``), which changes what a follow-up means."""
+    what the conversation is in (``CONTEXTS``), which changes what a follow-up means.
+    ``names_only``: ``_names_only(norm, places)`` if the caller has it already."""
     found: dict[str, float] = {}
     if context:
         found[f"ctx:{context}"] = 1.0
@@ -475,7 +487,7 @@ def cues(
     if places:
         found["place"] = 1.0
         found[f"place:{places[0].level}"] = 0.5
-        if _names_only(norm, places):
+        if _names_only(norm, places) if names_only is None else names_only:
             found["place:only"] = 1.0
     return found
 
@@ -514,9 +526,15 @@ def _names_only(norm: str, places: tuple[Place, ...]) -> bool:
     """Whether the message is little more than the name of its first place ("mondol kiri",
     "ខេត្តមណ្ឌលគិរី"): then it answers "where?", whatever else its letters resemble."""
     place = places[0]
-    names = (normalize(place.name_km), normalize(place.name_en))
+    names = (_normal_name(place.name_km), _normal_name(place.name_en))
     bare = _LEVEL_WORDS.sub(" ", norm).strip()
     return any(fuzz.ratio(bare, name) >= PLACE_ONLY for name in names if name)
+
+
+@lru_cache(maxsize=1024)
+def _normal_name(name: str) -> str:
+    """``normalize`` of a place's name (the gazetteer's, not a message's: kept for the next)."""
+    return normalize(name)
 
 
 def _wordy(
@@ -534,7 +552,7 @@ def _wordy(
     if intent == "unknown" and len(words) < 3:
         return False
     shared = {w for e in entries if not e.language for w in e.phrase.split()}
-    named = {w for p in places for w in normalize(p.name_en).split()}
+    named = {w for p in places for w in _normal_name(p.name_en).split()}
     if words and not any(len(w) > 2 and w not in shared and w not in named for w in words):
         return False
     return intent != "location" and values.get("number") is None and not any(

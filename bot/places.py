@@ -51,6 +51,7 @@ from bot.placeweights import (
     provinces_named,
     told_level,
 )
+from bot.spans import Span
 
 #: At most this many places are offered back to choose from.
 MAX_CHOICES = 5
@@ -68,6 +69,8 @@ FUZZY_TOKENS = 40
 FUZZY_CUTOFF = 84
 #: Among namesakes of one level, the capital's come first.
 CAPITAL = "12"
+#: ``places_named`` counts kept for names found again (about 150 KB at most).
+_COUNTS_KEPT = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +83,9 @@ class Marks:
     suffixes: list[tuple[int, int, int]]
     where: dict[int, str]
     core: tuple[int, int]
+    #: The everyday words and keywords found (``Gazetteer.common``), read by both the exact
+    #: and the near-miss search.
+    common: list[Span[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +135,8 @@ class GazetteerResolver:
         self._plain_names: dict[int, str] = {}
         #: Unit numbers ordered by level and English name (made at the first ``namesakes``).
         self._by_name: array[int] | None = None
+        #: ``places_named`` of the units of names found (``_places_named``); never changed.
+        self._named_counts: dict[tuple[int, ...], Counter[int]] = {}
 
     def get(self, code: str) -> Place | None:
         unit = self._gaz.unit_of(code)
@@ -159,8 +167,12 @@ class GazetteerResolver:
         form = self._gaz.folder.form(visible(text))
         if not form.text:
             return []
+        spans = self._gaz.matcher.find_all(form.text, form.boundaries)
+        if not spans and not any(t.plain and not t.plain.isdigit() for t in form.tokens):
+            return []  # no name, and no Latin word that could be a near miss of one (``_fuzzy``)
         marks = self._marks(form)
-        readings = self._readings(self._mentions(form, marks), marks, expecting)
+        mentions = self._mentions(form, marks, spans)
+        readings = self._readings(mentions, marks, expecting) if mentions else []
         chosen = self._choose(readings)
         best = max(readings, key=Reading.rank) if readings else None
         if best is None or best.weak():
@@ -194,13 +206,17 @@ class GazetteerResolver:
                      if t.plain in gaz.where_latin)
         spans = {(start, end) for start, end, _ in prefixes + list(form.suffixes)}
         spans |= _trailing_particles(form)
-        return Marks(prefixes, list(form.suffixes), where, message_core(form.text, spans))
+        return Marks(prefixes, list(form.suffixes), where, message_core(form.text, spans),
+                     gaz.common.find_all(form.text, form.boundaries))
 
-    def _mentions(self, form: MatchForm, marks: Marks) -> list[Mention]:
+    def _mentions(self, form: MatchForm, marks: Marks, spans: list[Span[int]]) -> list[Mention]:
+        """The names found (``spans``, of ``Gazetteer.matcher``) as mentions to weigh."""
+        if not spans:
+            return []
         gaz = self._gaz
         prefixes, where, core = marks.prefixes, marks.where, marks.core
         levels = {(start, end) for start, end, _ in prefixes + marks.suffixes}
-        common = gaz.common.find_all(form.text, form.boundaries)
+        common = marks.common
         # everyday words and keywords, within one run of text ("ម|ក" across a space is no "មក")
         bounds = sorted(form.boundaries)
         words = [c for c in common if c.payloads[0] != "part"
@@ -209,15 +225,15 @@ class GazetteerResolver:
         ordinary = {t.start for t in form.tokens if t.plain in gaz.ordinary}  # "chong", "know"
         # where a name is set apart: spaces, punctuation, level words, and in unspaced Khmer the
         # edges of the words and keywords known around it (មេតាដូន|តាប៉ុន)
+        long_words = [c for c in words if c.end - c.start >= 3]
         edges = (form.boundaries | {e for _, e, _ in prefixes} | {s for s, _, _ in form.suffixes}
-                 | set(where) | {c.start for c in words if c.end - c.start >= 3}
-                 | {c.end for c in words if c.end - c.start >= 3})
+                 | set(where) | {c.start for c in long_words} | {c.end for c in long_words})
         first = {t.start: i for i, t in enumerate(form.tokens)}
         last = {t.end: i + 1 for i, t in enumerate(form.tokens)}
         mentions: list[Mention] = []
         units_named = 0
         repeats: Counter[str] = Counter()
-        for span in gaz.matcher.find_all(form.text, form.boundaries):
+        for span in spans:
             if len(mentions) == MAX_MENTIONS or len(mentions) >= 4 and units_named > MAX_UNITS:
                 break
             repeats[span.phrase] += 1
@@ -225,10 +241,10 @@ class GazetteerResolver:
                 continue
             if (span.start, span.end) in levels or form.crosses_break(span.start, span.end):
                 continue
-            khmer = has_khmer(span.phrase)
+            khmer = not span.phrase.isascii() and has_khmer(span.phrase)
             if khmer and (cuts_syllable(form, span.end) or any(
                 w.start < span.start < w.end < span.end or span.start < w.start < span.end < w.end
-                for w in words if w.end - w.start >= 3
+                for w in long_words
             )):
                 continue  # half a syllable, or half a word (ដូនពេញ across មេតាដូន|ពេញ)
             hint, hint_span = None, None
@@ -257,17 +273,18 @@ class GazetteerResolver:
             before = hint_span[0] if hint_span and hint_span[1] == span.start else span.start
             after = hint_span[1] if hint_span and hint_span[0] == span.end else span.end
             units_named += len(units)
+            spelled = khmer or plain in gaz.plain  # a Latin name spelled as typed
             mentions.append(Mention(
                 span.start, span.end, units, hint, hint_span,
                 # everyday words as typed ("keep", not "keb" for Kep), or inside a keyword (a
                 # Latin one of several words spelled unlike the name: "kroeung nhean")
                 ordinary=bool(inside) and ordinary_tokens == len(inside) or (
-                    (khmer or plain not in gaz.plain and len(inside) > 1)
+                    (khmer or not spelled and len(inside) > 1)
                     and any(c.start <= span.start and span.end <= c.end for c in words)),
                 generic=len(inside) == 1 and part_tokens == 1 or (
-                    (khmer or plain not in gaz.plain and len(inside) > 1)
+                    (khmer or not spelled and len(inside) > 1)
                     and any(c.start <= span.start and span.end <= c.end for c in parts)),
-                exact=khmer or plain in gaz.plain,
+                exact=spelled,
                 khmer=khmer,
                 alias=span.phrase in gaz.aliases,
                 number=span.phrase.isdigit(),
@@ -296,7 +313,7 @@ class GazetteerResolver:
         per_level: list[Counter[int]] = []  # namesakes: how many places a name has, per level
         for mention in mentions:
             mention.nested = any(m.inside(mention) for m in mentions)
-            per_level.append(places_named(gaz, mention.units))
+            per_level.append(self._places_named(mention.units))
             if any(m.inside(mention) and (m.hint is not None or m.alias) for m in mentions):
                 continue  # "svay" in "khum kampong svay" names no commune Svay
             for unit in mention.units:
@@ -315,9 +332,10 @@ class GazetteerResolver:
                 hinted = mention.hint == level
                 if (mention.ordinary or mention.number) and not hinted:
                     continue  # "the", "ភូមិ ២" without their level word: none of ~500 places
-                code = gaz.codes[unit]
-                if not (code[:2] in parents or level > 1 and code[:4] in parents
-                        or level > 2 and code[:6] in parents):
+                if not parents or not (
+                    (code := gaz.codes[unit])[:2] in parents
+                    or level > 1 and code[:4] in parents or level > 2 and code[:6] in parents
+                ):
                     # no parent named: every unit of this level weighs alike ("ភូមិថ្មី": 159)
                     if level not in alone:
                         alone[level] = counts(
@@ -359,13 +377,26 @@ class GazetteerResolver:
                 readings.append(reading)
         return drop_contained(readings)
 
+    def _places_named(self, units: tuple[int, ...]) -> Counter[int]:
+        """``places_named`` of these units, kept for the next message that names them: a name
+        such as "thmei" stands for hundreds of units, and counting them costs more than all
+        the rest of its weighing. At most ``_COUNTS_KEPT`` are kept (then all are let go)."""
+        found = self._named_counts.get(units)
+        if found is None:
+            if len(self._named_counts) >= _COUNTS_KEPT:
+                self._named_counts.clear()
+            found = self._named_counts[units] = places_named(self._gaz, units)
+        return found
+
     def _alone(
         self, unit: int, mention: Mention, level: int, hinted: bool, namesakes: int
     ) -> Reading:
         """A reading with no parent named: it explains its span and its level word."""
         reading = Reading(unit, mention, level, hinted, namesakes=namesakes)
-        reading.coverage = covered([(mention.start, mention.end)] + (
-            [mention.hint_span] if mention.hint_span else []))
+        reading.coverage = (
+            covered([(mention.start, mention.end), mention.hint_span]) if mention.hint_span
+            else mention.end - mention.start  # one span covers its length
+        )
         if level == COMMUNE and not hinted:
             if mention.provinces is None:
                 mention.provinces = provinces_named(self._gaz, mention.units)
@@ -441,8 +472,10 @@ class GazetteerResolver:
         core = marks.core
         starts = {end for _, end, _ in marks.prefixes} | set(marks.where)
         ends = {start for start, _, _ in marks.suffixes}
-        common = sorted((c.start, c.end) for c in gaz.common.find_all(form.text, form.boundaries))
         tokens = [t for t in form.tokens if t.plain and not t.plain.isdigit()][:FUZZY_TOKENS]
+        if not tokens:  # no Latin word: nothing to be a near miss (most Khmer messages)
+            return None
+        common = sorted((c.start, c.end) for c in marks.common)
         latin, at, reach = [], 0, -1
         for token in tokens:  # tokens and ordinary-word spans both in order: one sweep
             while at < len(common) and common[at][0] <= token.start:
@@ -451,21 +484,22 @@ class GazetteerResolver:
             latin.append((token, token.end <= reach))
         found: list[tuple[float, int, int, int]] = []
         for i in range(len(latin)):
+            start = latin[i][0].start
             for j in range(i, min(i + 3, len(latin))):
-                run = [t for t, _ in latin[i : j + 1]]
-                if any(a.end != b.start for a, b in zip(run, run[1:])):
-                    break
-                start, end = run[0].start, run[-1].end
-                key, plain = form.text[start:end], "".join(t.plain for t in run)
-                told = expecting or (start, end) == core or start in starts or end in ends
+                if j > i and latin[j - 1][0].end != latin[j][0].start:
+                    break  # the words i..j-1 were one run: j must follow j-1 right away
+                end = latin[j][0].end
                 if (
-                    len(key) < FUZZY_MIN_LENGTH
+                    end - start < FUZZY_MIN_LENGTH
                     or form.crosses_break(start, end)
                     or all(is_common for _, is_common in latin[i : j + 1])
-                    or run[0].plain in gaz.fuzzy_edges
-                    or run[-1].plain in gaz.fuzzy_edges
+                    or latin[i][0].plain in gaz.fuzzy_edges
+                    or latin[j][0].plain in gaz.fuzzy_edges
                 ):
                     continue
+                key = form.text[start:end]
+                plain = "".join(t.plain for t, _ in latin[i : j + 1])
+                told = expecting or (start, end) == core or start in starts or end in ends
                 for query, tables in ((key, gaz.fuzzy_keys), (plain, gaz.fuzzy_plain)):
                     table = tables.get(query[0])
                     hit = table and process.extractOne(
@@ -509,6 +543,7 @@ def default_resolver() -> GazetteerResolver:
 _PARTICLES_LATIN = frozenset({"te", "please", "pls", "plz", "bong", "na", "ot", "hz", "jah",
                               "bat", "now", "thanks", "thx"})
 _PARTICLES_KHMER = ("ទេ", "ផង", "បាទ", "ចាស", "បង", "ទៅ", "ហើយ")
+_PARTICLE_ENDS = frozenset(p[-1] for p in _PARTICLES_KHMER)
 
 
 def _trailing_particles(form: MatchForm) -> set[tuple[int, int]]:
@@ -519,7 +554,7 @@ def _trailing_particles(form: MatchForm) -> set[tuple[int, int]]:
     while latin and latin[-1].end == end and latin[-1].plain in _PARTICLES_LATIN:
         spans.add((latin[-1].start, end))
         end = latin.pop().start
-    while True:
+    while end > 0 and form.text[end - 1] in _PARTICLE_ENDS:
         particle = next((p for p in _PARTICLES_KHMER if form.text.endswith(p, 0, end)), None)
         if particle is None or end - len(particle) <= 0:
             break
