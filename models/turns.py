@@ -14,25 +14,46 @@ same transaction, in the same order of locks.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
 import uuid
+from collections import namedtuple
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, func, insert, literal_column, select, update
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy import (
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import Connection, Engine
 
-from models.base import dialect_insert
+from models.base import BEGUN_BY_STATEMENT, READ_ONLY, dialect_insert
 from models.conversation import Conversation
-from models.demand_events import EVENT_COLUMNS, StagedDemandEvent, stage
+from models.demand_events import EVENT_COLUMNS, StagedDemandEvent
 from models.inbox import ProcessedMessage
+from models.prepared import Prepared
 
 _conversation = Conversation.__table__
 _delivery = ProcessedMessage.__table__
+_staged = StagedDemandEvent.__table__
+
+#: The sender's row as ``load_conversation`` returns it: the table's columns, by name.
+ConversationRow = namedtuple(  # type: ignore[misc]
+    "ConversationRow", [column.key for column in _conversation.columns])
 
 _LOAD = select(_conversation).where(_conversation.c.sender_key == bindparam("sender_key"))
 _LOAD_FOR_UPDATE = _LOAD.with_for_update()
+_PREPARED_LOAD = Prepared(_LOAD)
+_PREPARED_LOAD_FOR_UPDATE = Prepared(_LOAD_FOR_UPDATE)
 _INSERT = insert(_conversation)
 _UNCHANGED = (_conversation.c.sender_key == bindparam("key")) & (
     _conversation.c.version == bindparam("seen_version")
@@ -42,14 +63,50 @@ _DELETE = delete(_conversation).where(_UNCHANGED)
 _STORED_REPLY = select(_delivery.c.reply).where(_delivery.c.inbound_key == bindparam("inbound_key"))
 
 
+@contextlib.contextmanager
+def turn_connection(engine: Engine) -> Iterator[Connection]:
+    """One pooled connection for a whole turn: its read, then its write transaction
+    (``writing``). Until then it reads only (``READ_ONLY``: autocommit, so no transaction is
+    begun and SQLite's write lock is not taken while the engine works; writes refused)."""
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # no transaction is begun while it reads: SQLite's driver begins none by itself
+            # (``models.base``), and SQLAlchemy's begin does not either with this option
+            connection.execution_options(sangkhim_read_only=True, **{BEGUN_BY_STATEMENT: True})
+        else:
+            connection.execution_options(**READ_ONLY)
+        yield connection
+
+
+_BEGIN = {"sqlite": Prepared(text("BEGIN IMMEDIATE")), "postgresql": Prepared(text("BEGIN"))}
+
+
+@contextlib.contextmanager
+def writing(connection: Connection) -> Iterator[Connection]:
+    """The turn's one transaction, on the connection of ``turn_connection``: committed if the
+    block ends normally, rolled back if it raises. The connection stays in autocommit mode for
+    the driver, so the transaction is begun here by statement (SQLite: ``BEGIN IMMEDIATE``,
+    which takes the write lock, as ``models.base`` has every write transaction do); every
+    statement of the block, Core or prepared, runs inside it, and SQLAlchemy's commit or
+    rollback (the driver's) ends it."""
+    if connection.in_transaction():
+        connection.rollback()  # what the reads began, logically: nothing to end on the database
+    connection.execution_options(sangkhim_read_only=False)
+    with connection.begin():
+        _BEGIN[connection.dialect.name].execute(connection, {}).close()
+        yield connection
+
+
 def load_conversation(
     connection: Connection, sender_key: str, lock: bool = False
-) -> Row[Any] | None:
-    """The sender's conversation row. With ``lock`` it stays locked until the transaction ends
-    (PostgreSQL; on SQLite the write transaction already holds the only write lock)."""
+) -> Any | None:
+    """The sender's conversation row (a ``ConversationRow``), or None. With ``lock`` it stays
+    locked until the transaction ends (PostgreSQL; on SQLite the write transaction already
+    holds the only write lock)."""
     locking = lock and connection.dialect.name == "postgresql"
-    statement = _LOAD_FOR_UPDATE if locking else _LOAD
-    return connection.execute(statement, {"sender_key": sender_key}).first()
+    statement = _PREPARED_LOAD_FOR_UPDATE if locking else _PREPARED_LOAD
+    rows = statement.rows(connection, statement.execute(connection, {"sender_key": sender_key}))
+    return ConversationRow(*rows[0]) if rows else None
 
 
 def insert_conversation(connection: Connection, values: dict[str, Any]) -> None:
@@ -133,31 +190,78 @@ def save_turn(
     delivery is recorded, so concurrent turns of one sender take their locks in one order.
 
     On a CONFLICT or a REPEAT something may have been written: the caller rolls back."""
-    if connection.dialect.name != "postgresql":
-        if seen_version is None:
-            insert_conversation(connection, {"sender_key": sender_key, **values})
-        elif not update_conversation(connection, sender_key, seen_version, values):
-            return Saved.CONFLICT
-        if event is not None:
-            stage(connection, event, new_sender=bool(event.get("new_sender")))
-        if not record_delivery(connection, inbound_key, reply, hour):
-            return Saved.REPEAT
-        return Saved.SAVED
     parameters = {f"c_{column}": values[column] for column in CONVERSATION_COLUMNS}
     parameters.update(k_sender=sender_key, k_version=seen_version or 0,
                       d_key=inbound_key, d_reply=reply, d_hour=hour)
     if event is not None:
         parameters.update({f"e_{column}": event.get(column) for column in EVENT_COLUMNS})
         parameters.update(e_id=uuid.uuid4().hex, e_new_sender=bool(event.get("new_sender")))
+    if connection.dialect.name != "postgresql":
+        # SQLite: the same statements one by one, prepared (``models.prepared``)
+        if seen_version is None:
+            _prepared_write(True).execute(connection, parameters).close()
+        else:
+            cursor = _prepared_write(False).execute(connection, parameters)
+            updated = cursor.rowcount
+            cursor.close()
+            if updated != 1:
+                return Saved.CONFLICT
+        if event is not None:
+            _PREPARED_STAGE.execute(connection, parameters).close()
+        record = _prepared_record(connection.dialect.name)
+        if not record.rows(connection, record.execute(connection, parameters)):
+            return Saved.REPEAT
+        return Saved.SAVED
     statement = _one_statement(seen_version is None, event is not None)
-    saved, recorded = connection.execute(statement, parameters).one()
+    ((saved, recorded),) = statement.rows(connection, statement.execute(connection, parameters))
     if not saved:
         return Saved.CONFLICT
     return Saved.SAVED if recorded else Saved.REPEAT
 
 
+def _columns() -> dict[str, Any]:
+    """The conversation columns a turn writes, as parameters named ``c_<column>``."""
+    return {column: bindparam(f"c_{column}", type_=_conversation.c[column].type)
+            for column in CONVERSATION_COLUMNS}
+
+
 @functools.cache
-def _one_statement(new: bool, with_event: bool) -> Any:
+def _prepared_write(new: bool) -> Prepared:
+    """A new sender's row, or the row saved only if it still has the version read."""
+    if new:
+        return Prepared(insert(_conversation).values(
+            sender_key=bindparam("k_sender", type_=_conversation.c.sender_key.type),
+            version=0, **_columns()))
+    return Prepared(
+        update(_conversation)
+        .where((_conversation.c.sender_key == bindparam("k_sender"))
+               & (_conversation.c.version == bindparam("k_version")))
+        .values(version=_conversation.c.version + 1, **_columns()))
+
+
+def _event_parameters() -> dict[str, Any]:
+    return {column: bindparam(f"e_{column}", type_=_staged.c[column].type)
+            for column in (*EVENT_COLUMNS, "id", "new_sender")}
+
+
+_PREPARED_STAGE = Prepared(insert(_staged).values(**_event_parameters()))
+
+
+@functools.cache
+def _prepared_record(dialect: str) -> Prepared:
+    """``record_delivery``'s statement, with the turn's parameter names."""
+    return Prepared(
+        dialect_insert(dialect)(_delivery)
+        .values(inbound_key=bindparam("d_key", type_=_delivery.c.inbound_key.type),
+                reply=bindparam("d_reply", type_=_delivery.c.reply.type),
+                received_at=bindparam("d_hour", type_=_delivery.c.received_at.type))
+        .on_conflict_do_nothing()
+        .returning(_delivery.c.inbound_key)
+    )
+
+
+@functools.cache
+def _one_statement(new: bool, with_event: bool) -> Prepared:
     """PostgreSQL: a turn's writes as one statement, answering how many conversation rows
     and delivery records it wrote. The delivery is inserted only from the conversation write's
     result (``WHERE EXISTS``), so PostgreSQL writes the row, and takes its lock, first: with
@@ -166,8 +270,7 @@ def _one_statement(new: bool, with_event: bool) -> Any:
     column: SQLAlchemy would take it for a further value to write."""
     from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-    columns = {column: bindparam(f"c_{column}", type_=_conversation.c[column].type)
-               for column in CONVERSATION_COLUMNS}
+    columns = _columns()
     if new:
         write = insert(_conversation).values(
             sender_key=bindparam("k_sender", type_=_conversation.c.sender_key.type),
@@ -196,8 +299,5 @@ def _one_statement(new: bool, with_event: bool) -> Any:
         select(func.count()).select_from(recorded).scalar_subquery(),
     )
     if with_event:
-        staged = StagedDemandEvent.__table__
-        event = {column: bindparam(f"e_{column}", type_=staged.c[column].type)
-                 for column in (*EVENT_COLUMNS, "id", "new_sender")}
-        query = query.add_cte(insert(staged).values(**event).cte("staged"))
-    return query
+        query = query.add_cte(insert(_staged).values(**_event_parameters()).cte("staged"))
+    return Prepared(query)
