@@ -29,6 +29,7 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
+from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import ClauseElement
 
@@ -87,8 +88,18 @@ class Prepared:
         }
         driver: Any = (tuple(converted[name] for name in compiled.positional)
                        if compiled.positional is not None else converted)
-        cursor = connection.connection.cursor()
-        connection._cursor_execute(cursor, compiled.sql, driver)  # events, errors: as Core's
+        try:
+            cursor = connection.connection.cursor()
+        except BaseException as error:  # as Core's execution does when a cursor cannot be had
+            connection._handle_dbapi_exception(error, compiled.sql, driver, None, None)
+        try:
+            connection._cursor_execute(cursor, compiled.sql, driver)  # events, errors: as Core's
+        except exc.StatementError as error:
+            # An error not from the driver (a listener's: ``models.base.ReadOnlyError``) comes
+            # out of ``Connection.execute`` as itself; this path would wrap it.
+            if isinstance(error, exc.DBAPIError) or error.orig is None:
+                raise
+            raise error.orig from None
         return cursor
 
     def rows(self, connection: Connection, cursor: Any) -> list[tuple[Any, ...]]:
