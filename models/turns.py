@@ -78,22 +78,28 @@ def turn_connection(engine: Engine) -> Iterator[Connection]:
         yield connection
 
 
-_BEGIN = {"sqlite": Prepared(text("BEGIN IMMEDIATE")), "postgresql": Prepared(text("BEGIN"))}
+_BEGIN_IMMEDIATE = Prepared(text("BEGIN IMMEDIATE"))
 
 
 @contextlib.contextmanager
 def writing(connection: Connection) -> Iterator[Connection]:
     """The turn's one transaction, on the connection of ``turn_connection``: committed if the
-    block ends normally, rolled back if it raises. The connection stays in autocommit mode for
-    the driver, so the transaction is begun here by statement (SQLite: ``BEGIN IMMEDIATE``,
-    which takes the write lock, as ``models.base`` has every write transaction do); every
-    statement of the block, Core or prepared, runs inside it, and SQLAlchemy's commit or
-    rollback (the driver's) ends it."""
+    block ends normally, rolled back if it raises. SQLite's driver begins nothing by itself
+    (``models.base``), so the transaction is begun here by statement, ``BEGIN IMMEDIATE``, which
+    takes the write lock, as ``models.base`` has every write transaction do; on PostgreSQL the
+    driver leaves autocommit and begins it. Every statement of the block, Core or prepared,
+    runs inside it, and SQLAlchemy's commit or rollback (the driver's) ends it."""
     if connection.in_transaction():
         connection.rollback()  # what the reads began, logically: nothing to end on the database
     connection.execution_options(sangkhim_read_only=False)
     with connection.begin():
-        _BEGIN[connection.dialect.name].execute(connection, {}).close()
+        if connection.dialect.name == "sqlite":
+            _BEGIN_IMMEDIATE.execute(connection, {}).close()
+        else:
+            # psycopg begins the transaction itself before the block's first statement, as it
+            # does outside autocommit (its own BEGIN costs less than a statement's execution);
+            # SQLAlchemy puts the connection back in its default mode when it returns to the pool
+            connection.connection.driver_connection.autocommit = False
         yield connection
 
 
