@@ -19,8 +19,9 @@ spends on it: about 0.1 ms a statement on this machine, a quarter of a message's
   server restart invalidates the pool and raises ``DBAPIError`` with
   ``connection_invalidated`` set, which the pipeline retries on a fresh connection.
 
-Only statements with named bound parameters are prepared (no literal values to compile in, no
-``IN`` lists): each is built from ``bindparam`` with the columns' types.
+A statement's parameters are named bound parameters with the columns' types (values given
+when it was built, such as ``version=0``, are kept with it); lists rendered at execution
+(``IN`` with an expanding parameter) are refused: their SQL is not known until then.
 """
 
 from __future__ import annotations
@@ -59,6 +60,9 @@ class Prepared:
 
     def _compile(self, dialect: Dialect) -> _Compiled:
         compiled = self.statement.compile(dialect=dialect)
+        if compiled.post_compile_params:
+            raise ValueError("a statement with parameters rendered at execution (expanding "
+                             "IN lists) cannot be prepared")
         fixed: dict[str, Any] = {}
         binds = []
         for name, parameter in compiled.binds.items():
@@ -121,9 +125,7 @@ class Prepared:
 
     def _result_processors(self, dialect: Dialect,
                            description: Sequence[Any]) -> tuple[Processor, ...]:
-        columns = list(getattr(self.statement, "selected_columns", ()))
-        if not columns:
-            columns = list(getattr(self.statement, "_returning", ()))
+        columns = list(getattr(self.statement, "exported_columns", ()))  # SELECT or RETURNING
         if len(columns) != len(description):
             raise ValueError("the statement's columns are not the cursor's")
         return tuple(column.type.dialect_impl(dialect).result_processor(dialect, entry[1])

@@ -1,10 +1,12 @@
 """The statements of one conversation turn, the webhook's hot path.
 
-Every inbound message runs a handful of these (a read, then a short write transaction), so they
-are built once, with bound parameters, and run on the Core connection: building a statement
-anew, or going through the ORM's unit of work, costs more than running it (``make bench``).
-Columns and types are the models' own, so what is written here reads back the same through the
-ORM.
+Every inbound message runs a handful of these (a read, then a short write transaction, on one
+pooled connection: ``turn_connection``, ``writing``), so they are built once, with bound
+parameters, compiled once per dialect and run on the driver's cursor (``models.prepared``):
+building a statement anew, going through the ORM's unit of work, or even SQLAlchemy's execution
+of a cached statement costs more than running it (``make bench``). Columns and types are the
+models' own, converted by their own types, so what is written here reads back the same through
+the ORM (``tests/models/test_prepared.py``).
 
 A turn's writes (``save_turn``: the conversation row, the staged demand event, the delivery
 record) are one statement on PostgreSQL, whose data-modifying ``WITH`` clauses make that

@@ -128,3 +128,10 @@ def test_a_lost_connection_invalidates_the_pool_and_the_next_turn_gets_a_fresh_o
         assert raised.value.connection_invalidated
         assert connection.invalidated
     assert _save(engine, "s6", None, "d7") is turns.Saved.SAVED
+
+
+def test_a_statement_whose_sql_is_made_at_execution_is_refused(engine: Engine) -> None:
+    listed = Prepared(select(Conversation.sender_key).where(
+        Conversation.sender_key.in_(bindparam("keys", expanding=True))))
+    with turns.turn_connection(engine) as connection, pytest.raises(ValueError):
+        listed.execute(connection, {"keys": ["s1", "s2"]})
