@@ -56,11 +56,9 @@ _LOAD = select(_conversation).where(_conversation.c.sender_key == bindparam("sen
 _LOAD_FOR_UPDATE = _LOAD.with_for_update()
 _PREPARED_LOAD = Prepared(_LOAD)
 _PREPARED_LOAD_FOR_UPDATE = Prepared(_LOAD_FOR_UPDATE)
-_INSERT = insert(_conversation)
 _UNCHANGED = (_conversation.c.sender_key == bindparam("key")) & (
     _conversation.c.version == bindparam("seen_version")
 )
-_UPDATE = update(_conversation).where(_UNCHANGED).values(version=_conversation.c.version + 1)
 _DELETE = delete(_conversation).where(_UNCHANGED)
 _STORED_REPLY = select(_delivery.c.reply).where(_delivery.c.inbound_key == bindparam("inbound_key"))
 
@@ -115,22 +113,6 @@ def load_conversation(
     statement = _PREPARED_LOAD_FOR_UPDATE if locking else _PREPARED_LOAD
     rows = statement.rows(connection, statement.execute(connection, {"sender_key": sender_key}))
     return ConversationRow(*rows[0]) if rows else None
-
-
-def insert_conversation(connection: Connection, values: dict[str, Any]) -> None:
-    """A new sender's row. A plain INSERT on purpose: if another message from the same new
-    sender created it first, this fails (IntegrityError) and the turn is worked out again on
-    that row, rather than overwriting it."""
-    connection.execute(_INSERT, values)
-
-
-def update_conversation(
-    connection: Connection, sender_key: str, seen_version: int, values: dict[str, Any]
-) -> bool:
-    """Save the row if it still has the version the turn read; False if another turn saved
-    or deleted it in the meantime (nothing is written then)."""
-    parameters = {"key": sender_key, "seen_version": seen_version, **values}
-    return connection.execute(_UPDATE, parameters).rowcount == 1
 
 
 def delete_conversation(connection: Connection, sender_key: str, seen_version: int) -> bool:
@@ -194,7 +176,7 @@ def save_turn(
     ``seen_version`` is None, else only if it still has that version), the staged demand
     ``event`` (``EVENT_COLUMNS`` and ``new_sender``; None for none) and the delivery record
     with ``reply`` (``record_delivery``). A new sender's row that another turn created first
-    raises ``IntegrityError``, as ``insert_conversation`` does. The row is written before the
+    raises ``IntegrityError`` (a plain INSERT: ``_prepared_write``). The row is written before the
     delivery is recorded, so concurrent turns of one sender take their locks in one order.
 
     On a CONFLICT or a REPEAT something may have been written: the caller rolls back."""
@@ -235,7 +217,11 @@ def _columns() -> dict[str, Any]:
 
 @functools.cache
 def _prepared_write(new: bool) -> Prepared:
-    """A new sender's row, or the row saved only if it still has the version read."""
+    """A new sender's row, or the row saved only if it still has the version read (else no
+    row is updated: another turn saved or deleted it in the meantime). The new row is a plain
+    INSERT on purpose: if another message from the same new sender created it first, this
+    fails (IntegrityError) and the turn is worked out again on that row, rather than
+    overwriting it."""
     if new:
         return Prepared(insert(_conversation).values(
             sender_key=bindparam("k_sender", type_=_conversation.c.sender_key.type),
