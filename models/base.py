@@ -127,8 +127,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin_immediate(connection: Connection) -> None:
-    if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+    options = connection.get_execution_options()
+    if options.get("isolation_level") != "AUTOCOMMIT" and not options.get(BEGUN_BY_STATEMENT):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+#: An execution option: this connection's transactions are begun by statement, by the code
+#: that uses it (the webhook's turn, ``models.turns.writing``), not when SQLAlchemy begins one.
+#: On SQLite it stands for ``AUTOCOMMIT`` (the driver begins nothing by itself either), without
+#: setting and resetting the driver's isolation level at every checkout.
+BEGUN_BY_STATEMENT = "sangkhim_begun_by_statement"
 
 
 #: Execution options of code that only reads: each statement on its own (autocommit), so no
