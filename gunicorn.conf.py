@@ -125,11 +125,12 @@ def post_worker_init(worker: Any) -> None:
     on SQLite, copies the write-ahead log back into the database in a thread of its own, so
     that no texter's turn does (models/checkpoints.py)."""
     from models import checkpoints
-    from webhooks.database import get_db
     from webhooks.outreach import demand
 
     app = worker.wsgi
-    if hasattr(app, "app_context"):  # the Flask app (not gunicorn's failure app)
-        with app.app_context():
-            worker.sangkhim_checkpointer = checkpoints.start(get_db().engine)
+    # Sangkhim's app: not gunicorn's failure app, nor another app served with these settings
+    # (the benchmarks' baselines)
+    database = getattr(app, "extensions", {}).get("sangkhim.db")
+    if database is not None:
+        worker.sangkhim_checkpointer = checkpoints.start(database.engine)
         demand.warm(app)

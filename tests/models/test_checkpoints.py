@@ -90,3 +90,12 @@ def test_a_gunicorn_worker_starts_one_on_sqlite(make_app: object, db_url: str) -
     finally:
         if checkpointer is not None:
             checkpointer.stop()
+
+
+def test_another_app_served_with_these_settings_gets_nothing_of_sangkhims() -> None:
+    """The benchmarks serve their baselines with this gunicorn.conf.py: a plain Flask app must
+    boot as it is (no database to checkpoint, no dashboard to warm)."""
+    hooks = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    worker = SimpleNamespace(wsgi=Flask("baseline"))
+    hooks["post_worker_init"](worker)
+    assert not hasattr(worker, "sangkhim_checkpointer")
