@@ -345,20 +345,19 @@ def audience_cube(session: Session, period: stats.Period, k: int) -> Cube:
 
 
 def warm(app: Any) -> None:
-    """Compile the dashboard's templates and load the tables of the default view (the latest
-    periods) in the background, so that the first planner to open the dashboard does not wait
-    for them. Failures (no database yet)
-    are logged and harmless: the pages build what they need."""
+    """Compile the dashboard's templates in the background, so that the first planner to open
+    the dashboard does not wait for them. Its tables are not loaded ahead: each ended period's
+    are stored protected (``models/protected_tables.py``), so a first view reads them in one
+    query (``make bench``: a first request after a restart took 50 ms, 79 at worst), and a
+    worker that only ever answers texters would hold them for nothing (about 10 MB of Python
+    objects for the default view's twelve periods). Failures are logged and harmless: the pages
+    compile what they need."""
 
     def run() -> None:
         try:
             with app.app_context():
                 for name in app.jinja_env.list_templates(filter_func=_dashboard_template):
                     app.jinja_env.get_template(name)  # compiled (or loaded) before a page asks
-                k = int(app.config["K_ANONYMITY"])
-                with get_db().reads() as session:
-                    for period in reversed(periods(Filters(by=published_period()))):
-                        demand_cube(session, period, k)
         except Exception as error:  # a warm-up must never take a worker down
             app.logger.warning("dashboard warm-up skipped (%s)", type(error).__name__)
 
