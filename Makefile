@@ -123,7 +123,8 @@ eval: venv compile
 	$(BIN)/python -m tests.conversations
 
 # Retrain the intent model after changing seeds, lexicons or places (tests/bot/test_model.py
-# fails until you do), then commit locales/model/intent_model.npz. --check cross-validates.
+# fails until you do), then commit locales/model/intent_model.npz and intent_model.weights.npy.
+# --check cross-validates.
 model: dev-deps
 	$(BIN)/python -m tests.intent_training
 

@@ -480,7 +480,7 @@ def main(argv: list[str] | None = None) -> int:
     # The bar covers the features; the fit after it is one scikit-learn call, without progress.
     model = fit(data, each=lambda pairs: progress.counted(pairs, "features"))
     model.save()
-    print(f"wrote locales/model/intent_model.npz: {len(model.rows)} buckets x "
+    print(f"wrote locales/model/intent_model.npz and .weights.npy: {len(model.rows)} buckets x "
           f"{len(model.labels)} labels")
     summary.done(f"make model: trained on {len(data)} messages, {len(model.labels)} labels")
     return 0

@@ -137,6 +137,8 @@ def test_secrets_and_local_state_stay_out_of_the_build(path: str) -> None:
 
 @pytest.mark.parametrize("path", ["webhooks/__init__.py", "bot/__init__.py", "gunicorn.conf.py",
                                   "models/migrations/env.py", "locales/model/intent_model.npz",
+                                  "locales/model/intent_model.weights.npy",
+                                  "locales/places/common_forms.tsv",
                                   "locales/km/LC_MESSAGES/messages.po", "data/sample_directory.csv",
                                   "requirements/main.lock"])
 def test_what_the_app_needs_goes_into_the_build(path: str) -> None:

@@ -16,7 +16,14 @@ import pytest
 
 from bot.features import DIMENSION, feature_counts, feature_names, feature_vector
 from bot.intents import INTENTS, TOPICS
-from bot.model import LANGUAGE_COLUMN, MODEL_FILE, IntentModel, ModelError, default_model
+from bot.model import (
+    LANGUAGE_COLUMN,
+    MODEL_FILE,
+    IntentModel,
+    ModelError,
+    default_model,
+    weights_file,
+)
 from bot.normalize import normalize
 from tests import intent_training as training
 
@@ -88,6 +95,25 @@ def test_a_damaged_file_is_a_clear_error(tmp_path: Path) -> None:
     path.write_bytes(MODEL_FILE.read_bytes()[:1000])
     with pytest.raises(ModelError, match="cannot read"):
         IntentModel.load(path)
+
+
+def test_missing_or_misshapen_weights_are_a_clear_error(model: IntentModel,
+                                                        tmp_path: Path) -> None:
+    path = tmp_path / "model.npz"
+    model.save(path)
+    assert IntentModel.load(path).digest() == model.digest()  # saved and read back whole
+    weights = weights_file(path)
+    np.save(weights, np.zeros((3, 2), dtype=np.int8))
+    with pytest.raises(ModelError, match="make model"):
+        IntentModel.load(path)
+    weights.unlink()
+    with pytest.raises(ModelError, match="make model"):
+        IntentModel.load(path)
+
+
+def test_the_weights_are_mapped_not_read(model: IntentModel) -> None:
+    """Nothing is copied as a process starts; processes share the pages (the model's docstring)."""
+    assert isinstance(model._weights, np.memmap)  # noqa: SLF001
 
 
 def test_a_model_for_other_features_is_refused(model: IntentModel, tmp_path: Path) -> None:
