@@ -130,8 +130,7 @@ def rank_first(
     a result list keeps; a short list is sorted whole, which is quicker for it."""
     listed = services if isinstance(services, (list, tuple)) else list(services)
     if limit is None or len(listed) <= max(limit, ARRAYS_FROM):
-        ranked = sorted(measure(listed, points, origin, when),
-                        key=lambda item: sort_key(item, province_code, district_code))
+        ranked = rank(listed, points, origin, province_code, district_code, when)
         return Ranking(ranked if limit is None else ranked[:max(limit, 0)], len(ranked),
                        nearest_open_km(ranked), outcome(ranked))
     from bot.ranking_columns import columns_of, first
