@@ -33,6 +33,7 @@ def _log_frames(path: Path) -> int:
     return int(logged - copied)
 
 
+@pytest.mark.timed_wait  # the thread waits a second between passes
 def test_the_log_is_copied_back_by_the_thread_not_by_commits(tmp_path: Path) -> None:
     path = tmp_path / "turns.db"
     engine = make_engine(f"sqlite:///{path}")
@@ -72,6 +73,7 @@ def test_nothing_to_checkpoint_but_a_sqlite_file(url: str) -> None:
     assert checkpoints.start(engine) is None
 
 
+@pytest.mark.timed_wait
 def test_a_gunicorn_worker_starts_one_on_sqlite(make_app: object, db_url: str) -> None:
     """``post_worker_init`` (gunicorn.conf.py) starts it for the worker's own app."""
     app: Flask = make_app()  # type: ignore[operator]
