@@ -298,7 +298,7 @@ def load_units(places_dir: Path = PLACES_DIR) -> Units:
 
 
 #: The words that are not places by themselves, in match form: worked out from the lexicons and
-#: ``common_words.txt`` by ``make gazetteer`` (about 20 ms a process otherwise), read back at start.
+#: ``common_words.txt`` by ``make gazetteer`` (15–19 ms a process otherwise), read back (1 ms).
 COMMON_FILE = PLACES_DIR / "common_forms.tsv"
 #: Bump when the file's layout, or how a common word's form is worked out, changes.
 COMMON_FORMAT = "sangkhim-common-words/1"
