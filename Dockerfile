@@ -26,7 +26,7 @@ RUN /opt/venv/bin/pybabel compile -d locales --statistics
 # Byte-compiled here for the same reason: without a bytecode cache, every process (each worker,
 # each flask command) would compile the app's hundred modules again as it starts (about 0.1 s).
 # checked-hash: a cached file is used only while its source is unchanged, whatever the mtimes.
-RUN /opt/venv/bin/python -m compileall -q --invalidation-mode checked-hash bot webhooks models
+RUN /opt/venv/bin/python -m compileall -q --invalidation-mode checked-hash bot core webhooks models
 
 FROM ${PYTHON_IMAGE}
 ENV PATH=/opt/venv/bin:$PATH \

@@ -56,9 +56,9 @@ def _share_read_only() -> None:
     would inherit."""
     from flask import Flask
 
-    from bot.catalogs import translations
-    from bot.geo import default_points
-    from bot.vocabulary import Locale
+    from core.catalogs import translations
+    from core.geo import default_points
+    from core.vocabulary import Locale
     from webhooks import channels, health, preload, simulator  # noqa: F401  (their code, shared)
     from webhooks import config as settings_loader
 

@@ -11,16 +11,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot import context
-from bot.directory import Directory
-from bot.geo import ReferencePoints, default_points
 from bot.flows import Turn, run
 from bot.intents import TEXT_LIMIT, Classification, Classifier, default_classifier
+from bot.normalize import has_khmer, normalize, visible
 from bot.places import PlaceResolver
 from bot.replies import Texts
 from bot.types import Desk, Inbound, Reply, State, Step
-from bot.vocabulary import CAPABILITIES, Capabilities, Locale
-from bot.normalize import has_khmer, normalize, visible
 from bot.who import default_who
+from core.directory import Directory
+from core.geo import ReferencePoints, default_points
+from core.vocabulary import CAPABILITIES, Capabilities, Locale
 
 __all__ = ["handle", "reply_locale"]
 

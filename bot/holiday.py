@@ -7,7 +7,7 @@ come from the maintained ``holidays`` package (country ``KH``: Khmer and US-Engl
 rather than a table of our own; upgrading the package brings new years' dates.
 
 This runs for every result list, so each year is computed once per language and kept (a
-dictionary lookup after that). No wall clock: callers pass the date (``bot.hours`` judges
+dictionary lookup after that). No wall clock: callers pass the date (``core.hours`` judges
 opening hours with ``lookup(locale)``).
 """
 
@@ -23,8 +23,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from bot.hours import HolidayLookup
-from bot.vocabulary import Locale
+from core.hours import HolidayLookup
+from core.vocabulary import Locale
 
 if TYPE_CHECKING:
     from holidays import HolidayBase
@@ -103,7 +103,7 @@ def name(day: date, locale: Locale) -> str | None:
 
 @cache
 def lookup(locale: Locale) -> HolidayLookup:
-    """The calendar ``bot.hours`` judges opening hours with, naming holidays in ``locale``."""
+    """The calendar ``core.hours`` judges opening hours with, naming holidays in ``locale``."""
 
     def holiday(day: date) -> str | None:
         return name(day, locale)

@@ -46,9 +46,9 @@ from bot.lexicon import Entry, Lexicon, default_lexicon
 from bot.model import IntentModel, Prediction, default_model
 from bot.normalize import has_khmer, normalize, visible
 from bot.places import Place, PlaceResolver, default_resolver
-from bot.vocabulary import Intent, Locale
+from core.vocabulary import Intent, Locale
 
-#: Every intent name (``bot.vocabulary.Intent``), in the order the evaluation reports them.
+#: Every intent name (``core.vocabulary.Intent``), in the order the evaluation reports them.
 INTENTS = tuple(Intent)
 #: Intents whose answer depends on what exactly was asked; the first topic is the default.
 TOPICS: dict[str, tuple[str, ...]] = {

@@ -23,9 +23,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from bot.normalize import KHMER_BLOCK, normalize
+from core.place_codes import COMMUNE, DISTRICT, PROVINCE, VILLAGE
 
-LEVELS = ("province", "district", "commune", "village")
-PROVINCE, DISTRICT, COMMUNE, VILLAGE = range(4)
 #: ក្រុង (krong, "town") is a district-level town, or the capital itself (ក្រុងភ្នំពេញ).
 TOWN = 4
 

@@ -36,7 +36,7 @@ from rapidfuzz import fuzz, process
 
 from bot.gazetteer import FUZZY_MIN_LENGTH, Gazetteer
 from bot.normalize import has_khmer, visible
-from bot.placenames import COMMUNE, DISTRICT, LEVELS, PROVINCE, VILLAGE, MatchForm
+from bot.placenames import MatchForm
 from bot.placeweights import (
     CROWDED,
     SPREAD,
@@ -52,6 +52,7 @@ from bot.placeweights import (
     told_level,
 )
 from bot.spans import Span
+from core.place_codes import COMMUNE, DISTRICT, LEVELS, PROVINCE, VILLAGE
 
 #: At most this many places are offered back to choose from.
 MAX_CHOICES = 5

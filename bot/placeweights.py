@@ -27,7 +27,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from bot.gazetteer import Gazetteer
-from bot.placenames import COMMUNE, DISTRICT, PROVINCE, TOWN, MatchForm
+from bot.placenames import TOWN, MatchForm
+from core.place_codes import COMMUNE, DISTRICT, PROVINCE
 
 #: A commune or village name found in this many places (districts, communes) is a place
 #: without a level word or a parent only as the whole message, after English "in"/"at"/"near",

@@ -8,7 +8,7 @@ of the place they named). In order:
 2. services with room before full ones;
 3. distance in bands (10, 25, 50 km), so that a few kilometres never outweigh what follows;
 4. open now, then opening soon (within ``SOON_MINUTES``), then unknown hours, then later (a
-   public holiday that closes a service counts: ``bot.hours``);
+   public holiday that closes a service counts: ``core.hours``);
 5. walk-in before appointment-only, free before paid;
 6. then the exact distance. Without any point: same district, then province, then the rest.
 """
@@ -20,11 +20,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot import hours
-from bot.directory import ServiceInfo
-from bot.geo import ReferencePoints, distances_from
-from bot.types import GeoPoint
-from bot.vocabulary import Outcome
+from core import hours
+from core.directory import ServiceInfo
+from core.geo import GeoPoint, ReferencePoints, distances_from
+from core.vocabulary import Outcome
 
 #: Beyond this the bot says honestly that nothing is within reach, and still lists the nearest.
 REACH_KM = 50.0

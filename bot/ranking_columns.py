@@ -9,7 +9,7 @@ keep 30. Measuring and sorting each as a Python object took about 1 ms a search;
   while it is unchanged, ``models.services.SqlDirectory``);
 - a status is worked out once per distinct text of opening hours;
 - distances are measured with NumPy, then only the services that can be among the first are
-  sorted, with distances measured exactly as ``bot.geo.distances_from`` measures them.
+  sorted, with distances measured exactly as ``core.geo.distances_from`` measures them.
 
 **Why the result is exact.** NumPy's sine and arcsine need not round as the C library's do,
 so an array's distance may differ from ``distances_from``'s in its last bits: far less than
@@ -36,13 +36,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bot.directory import ServiceInfo
-from bot.geo import EARTH_RADIUS_KM, ReferencePoints, distances_from
 from bot.ranking import BANDS_KM, REACH_KM
-from bot.types import GeoPoint
+from core.directory import ServiceInfo
+from core.geo import EARTH_RADIUS_KM, GeoPoint, ReferencePoints, distances_from
 
 if TYPE_CHECKING:
-    from bot.hours import Status
+    from core.hours import Status
 
 #: Far more than NumPy's rounding can move a distance (see the module's docstring).
 EPSILON_KM = 1e-6

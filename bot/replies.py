@@ -11,11 +11,12 @@ from datetime import date, timedelta
 
 from babel.dates import format_date
 
-from bot import holiday, hours
-from bot.catalogs import N_, translations
-from bot.directory import ServiceInfo
+from bot import holiday
 from bot.normalize import to_khmer_digits
-from bot.vocabulary import Locale, ServiceType
+from core import hours
+from core.catalogs import N_, translations
+from core.directory import ServiceInfo
+from core.vocabulary import Locale, ServiceType
 
 SERVICE_KIND = {
     # TRANSLATORS: heading for a list of voluntary treatment services.
@@ -366,7 +367,7 @@ class Texts:
                       holiday=self.holiday_name(opening.holiday))
 
     def holiday_hours(self, ranges: hours.Ranges | None) -> str:
-        """What a service does on public holidays (``bot.hours.holiday_hours``)."""
+        """What a service does on public holidays (``core.hours.holiday_hours``)."""
         if ranges is None:
             # TRANSLATORS: a service that keeps its usual hours on public holidays. Short.
             return self._("public holidays: usual hours")

@@ -1,5 +1,5 @@
 """Value types that cross the boundary between the channel adapters and the engine (the words
-they share, such as ``Channel`` and ``DemandEvent``, are in ``bot/vocabulary.py``).
+they share, such as ``Channel`` and ``DemandEvent``, are in ``core/vocabulary.py``).
 
 Everything here is plain data. ``Inbound`` is the whitelist at the door: an adapter can only hand
 the engine what fits in it, so provider metadata (names, usernames, cities) never gets in.
@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.vocabulary import Channel, DemandEvent, Locale
+from core.geo import GeoPoint
+from core.vocabulary import Channel, DemandEvent, Locale
 
 
 class Step(enum.StrEnum):
@@ -29,12 +30,6 @@ class Step(enum.StrEnum):
     CONFIRM = "confirm"
     #: Talking with an outreach worker: what the texter writes goes to them.
     HANDOFF = "handoff"
-
-
-@dataclass(frozen=True, slots=True)
-class GeoPoint:
-    latitude: float
-    longitude: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +116,7 @@ def _never_full() -> bool:
 @dataclass(frozen=True, slots=True)
 class Desk:
     """The outreach workers who answer handoffs, as the engine needs to know them: when they
-    work (opening hours, ``bot/hours.py`` syntax), how long a handoff lives at most, and
+    work (opening hours, ``core/hours.py`` syntax), how long a handoff lives at most, and
     whether the queue of chats waiting for a worker is full now (asked only when a texter asks
     for a person: the caller counts them)."""
 

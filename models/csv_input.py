@@ -20,7 +20,7 @@ import codecs
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from bot.catalogs import N_
+from core.catalogs import N_
 
 #: The separators read, in order of preference when they tie; the first is the default.
 SEPARATORS = (",", ";", "\t")

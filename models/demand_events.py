@@ -41,7 +41,7 @@ from sqlalchemy import Boolean, Date, SmallInteger, String, delete, func, insert
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.vocabulary import CAMBODIA
+from core.vocabulary import CAMBODIA
 from models.base import Base, Executor, writer_turn
 from models.unique import add_senders
 

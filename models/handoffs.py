@@ -51,7 +51,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.vocabulary import CAMBODIA, Intent, Outcome
+from core.vocabulary import CAMBODIA, Intent, Outcome
 from models import demand_events, sealing
 from models.base import Base, UTCDateTime
 from models.staff import StaffUser

@@ -53,7 +53,7 @@ from sqlalchemy import delete, insert, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.vocabulary import CAMBODIA
+from core.vocabulary import CAMBODIA
 from models import handoffs, sealing, services
 from models.base import Executor
 from models.conversation import Conversation

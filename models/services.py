@@ -7,13 +7,23 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeAlias
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import BigInteger, Boolean, Date, Float, Integer, String, Text, bindparam, select, update
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.directory import ServiceInfo
-from bot.vocabulary import ServiceType
+from core.directory import ServiceInfo
+from core.vocabulary import ServiceType
 from models.base import Base, Executor, UTCDateTime, utcnow
-
 
 #: The clock a change to a service is dated by (``Service.updated_at``, and so the directory's
 #: history, ``models.directory_history``): the app sets its own (``webhooks.timesource.now``),
@@ -40,7 +50,7 @@ class Service(Base):
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     phone: Mapped[str] = mapped_column(String(64), default="")
-    #: Structured opening hours, the OSM subset of ``bot.hours`` ("Mo-Fr 08:00-17:00").
+    #: Structured opening hours, the OSM subset of ``core.hours`` ("Mo-Fr 08:00-17:00").
     opening_hours: Mapped[str] = mapped_column(String(200), default="", server_default="")
     #: Languages spoken, comma-separated ISO 639-1 codes ("km,en").
     languages: Mapped[str] = mapped_column(String(64), default="km", server_default="km")
@@ -126,7 +136,7 @@ Kept: TypeAlias = dict[tuple[bool, tuple[str, ...]], tuple[int, tuple[ServiceInf
 
 
 class SqlDirectory:
-    """``bot.directory.Directory`` over the database, for one request's connection or session.
+    """``core.directory.Directory`` over the database, for one request's connection or session.
 
     In production sample entries are never served (``include_sample=False``).
 

@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable
 from typing import TextIO, TypeVar
 
-from bot.catalogs import N_
+from core.catalogs import N_
 
 T = TypeVar("T")
 #: What makes a spreadsheet read a cell as a formula (OWASP "CSV Injection").

@@ -36,12 +36,11 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bot import vocabulary
-from bot.directory import ServiceInfo
-from bot.gazetteer import gazetteer_rows
-from bot.geo import ReferencePoints, distance_km
-from bot.placenames import DISTRICT, PROVINCE
-from bot.vocabulary import CAMBODIA, Channel, Locale, ServiceType
+from core import vocabulary
+from core.directory import ServiceInfo
+from core.geo import ReferencePoints, distance_km
+from core.place_codes import DISTRICT, PROVINCE, unit_rows
+from core.vocabulary import CAMBODIA, Channel, Locale, ServiceType
 from models import protected_tables
 from models.base import Executor, make_sessionmaker, read_only, reading
 from models.demand_events import DemandEvent, first_staged_day
@@ -179,8 +178,8 @@ class PlaceFrame:
 
 @lru_cache(maxsize=1)
 def default_frame() -> PlaceFrame:
-    provinces = {code: (km, en) for code, km, en in gazetteer_rows(PROVINCE)}
-    districts = {code: (km, en) for code, km, en in gazetteer_rows(DISTRICT)}
+    provinces = {code: (km, en) for code, km, en in unit_rows(PROVINCE)}
+    districts = {code: (km, en) for code, km, en in unit_rows(DISTRICT)}
     return PlaceFrame(provinces, districts)
 
 

@@ -50,7 +50,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.vocabulary import CAMBODIA
+from core.vocabulary import CAMBODIA
 from models import demand_events, retention, sealing
 from models.base import Base, UTCDateTime, reading, writer_turn
 

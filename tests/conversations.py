@@ -20,11 +20,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import bot
-from bot.directory import InMemoryDirectory, ServiceInfo
-from bot.geo import ReferencePoints
 from bot.segments import budget_for, segment_count
 from bot.types import Desk, Inbound, Reply, State
-from bot.vocabulary import CAMBODIA, Channel, Locale, ServiceType
+from core.directory import InMemoryDirectory, ServiceInfo
+from core.geo import ReferencePoints
+from core.vocabulary import CAMBODIA, Channel, Locale, ServiceType
 
 DATA = Path(__file__).resolve().parent / "data"
 HOLDOUT = DATA / "conversations_holdout.tsv"

@@ -24,9 +24,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Flask
 
-from bot.geo import default_points
-from bot.types import GeoPoint, Inbound
-from bot.vocabulary import CAMBODIA, Channel, Locale
+from bot.types import Inbound
+from core.geo import GeoPoint, default_points
+from core.vocabulary import CAMBODIA, Channel, Locale
 from models import demand_events
 from models.stats import cambodia_today
 from webhooks.pseudonym import sender_key

@@ -19,14 +19,14 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from bot.catalogs import LOCALES_DIR, catalog_paths, compile_catalog
-from bot.directory import ServiceInfo
 from bot.flows import SERVICE_TYPES
 from bot.intents import default_classifier
 from bot.places import default_resolver
 from bot.replies import SERVICE_KIND, Texts
 from bot.segments import fits_sms, segment_count
-from bot.vocabulary import Locale, ServiceType
+from core.catalogs import LOCALES_DIR, catalog_paths, compile_catalog
+from core.directory import ServiceInfo
+from core.vocabulary import Locale, ServiceType
 
 ROOT = LOCALES_DIR.parent
 POT = LOCALES_DIR / "messages.pot"

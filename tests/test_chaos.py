@@ -21,7 +21,7 @@ from flask import Flask
 from sqlalchemy import select, union_all
 
 from bot.types import Inbound
-from bot.vocabulary import Channel, Locale
+from core.vocabulary import Channel, Locale
 from models import DemandEvent, StagedDemandEvent
 from tests import chaos
 from tests.chaos import (

@@ -20,10 +20,9 @@ from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from bot.gazetteer import gazetteer_rows
-from bot.placenames import PROVINCE
 from bot.types import Inbound
-from bot.vocabulary import Channel
+from core.place_codes import PROVINCE, unit_rows
+from core.vocabulary import Channel
 from models.retention import compact
 from tests.conftest import app_now
 from tests.sqlite_pages import layout, stored_cells, written_in_key_order
@@ -42,7 +41,7 @@ def _requests(app: Flask, at: datetime) -> dict[tuple[str, str], int]:
     ``at`` on: every channel asks for methadone in every province, in a shuffled order.
     Returns each event's (channel, province code) and the order it arrived in."""
     plan = [(channel, code, name) for channel in Channel
-            for code, _km, name in gazetteer_rows(PROVINCE)]
+            for code, _km, name in unit_rows(PROVINCE)]
     random.Random(5).shuffle(plan)
     arrival = {}
     with app.app_context():

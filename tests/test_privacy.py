@@ -26,11 +26,10 @@ from flask import Flask
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from bot.geo import default_points
 from bot.replies import Texts
 from bot.types import Inbound
-from bot.vocabulary import Channel, Locale
-
+from core.geo import default_points
+from core.vocabulary import Channel, Locale
 from models import (
     Base,
     Conversation,
@@ -39,26 +38,26 @@ from models import (
     DemandEvent,
     Handoff,
     StagedDemandEvent,
+    stats,
 )
+from models.stats import period_of, unmet_report
+from tests import synthetic
 from tests.conftest import PINNED_NOW, PINNED_TODAY, TEST_CONFIG
+from tests.synthetic import Traffic
 from tests.webhooks.channels import (
-    dump_database,
     UNREACHABLE_DATABASE,
-    clock_tick,
     TelegramUser,
     TwilioSender,
+    clock_tick,
     conversation,
     count_rows,
+    dump_database,
     post_telegram,
     post_twilio,
     publish_demand,
     send_message_text,
     twiml_messages,
 )
-from models import stats
-from models.stats import period_of, unmet_report
-from tests import synthetic
-from tests.synthetic import Traffic
 from webhooks import create_app, pipeline
 from webhooks.pseudonym import sender_key
 from webhooks.timesource import Pinned

@@ -130,7 +130,7 @@ def test_one_geonames_place_serves_one_line_of_descent(rows: list[dict[str, str]
 
 
 def test_districts_have_distinct_points(points: dict[str, tuple[float, float]]) -> None:
-    """GPS points are coarsened to the district with the nearest point (bot.geo): two districts
+    """GPS points are coarsened to the district with the nearest point (core.geo): two districts
     on one spot would make that choice arbitrary."""
     seen: dict[tuple[float, float], str] = {}
     for code, point in points.items():

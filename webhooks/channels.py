@@ -5,7 +5,7 @@ provider's, ``parse`` it into an ``Inbound`` (the whitelist at the door), and ``
 engine's answer as the provider's response; ``capabilities`` say what the channel can show, and
 the engine shapes its replies by them. Everything between, one receiving route does the same
 for every channel. A new channel (Viber, Messenger) is one module with an adapter, one row of
-``bot.vocabulary.CAPABILITIES`` and one line in ``adapters()`` (docs/ARCHITECTURE.md).
+``core.vocabulary.CAPABILITIES`` and one line in ``adapters()`` (docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from flask import Blueprint, Flask, Request, Response, abort, current_app
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from bot.types import Inbound
-from bot.vocabulary import CAPABILITIES, Capabilities, Channel
+from core.vocabulary import CAPABILITIES, Capabilities, Channel
 from webhooks import metrics, pipeline
 
 

@@ -21,9 +21,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.intents import default_classifier
 from bot.segments import segment_count
 from bot.types import Inbound
-from bot.vocabulary import CAPABILITIES, Channel, Locale
-from models import migrate as migrations
+from core.vocabulary import CAPABILITIES, Channel, Locale
 from models import csv_input, retention, upkeep
+from models import migrate as migrations
 from models.directory_io import (
     SAMPLE_FILE,
     DirectoryFileError,

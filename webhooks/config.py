@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from bot import hours
+from core import hours
 from models.retention import AUDIT_RETENTION_BOUNDS, AUDIT_RETENTION_DAYS
 from models.sealing import previous_keys
 from models.stats import PERIODS
@@ -63,7 +63,7 @@ DEFAULTS: dict[str, Any] = {
     # Webhook bodies are small; anything bigger is refused before it is read (413).
     "MAX_CONTENT_LENGTH": 64 * 1024,
     # Handoffs to an outreach worker (models/handoffs.py): on when HANDOFF_KEY is set (in
-    # development a key is derived from SECRET_KEY). When workers answer (bot/hours.py syntax),
+    # development a key is derived from SECRET_KEY). When workers answer (core/hours.py syntax),
     # and how long a handoff lives at most.
     "HANDOFF_KEY": "",
     # While HANDOFF_KEY is rotated: the key(s) it replaces, which only unwrap (comma-separated).

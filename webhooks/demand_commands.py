@@ -15,7 +15,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from bot.geo import default_points
+from core.geo import default_points
 from models import dhis2, publish
 from models.base import reading
 from models.directory_history import at_period_end
@@ -26,8 +26,8 @@ from models.stats import (
     Period,
     UnmetReport,
     default_frame,
-    ended_periods,
     demand_table,
+    ended_periods,
     handoff_rows,
     publishable_before,
     unmet_report,

@@ -48,7 +48,7 @@ from prometheus_client.core import GaugeMetricFamily  # noqa: E402
 from prometheus_client.multiprocess import MultiProcessCollector  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
-from bot.vocabulary import Channel  # noqa: E402
+from core.vocabulary import Channel  # noqa: E402
 from webhooks import health, timesource  # noqa: E402
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,7 @@ from bot.intents import default_classifier
 from bot.normalize import has_khmer
 from bot.replies import Texts
 from bot.types import Button, Desk, Inbound, OutMessage, Reply, State, Step
-from bot.vocabulary import CAPABILITIES, Capabilities, DemandEvent, Locale
+from core.vocabulary import CAPABILITIES, Capabilities, DemandEvent, Locale
 from models import demand_events, handoffs, retention, sealing, turns, unique, upkeep
 from models.base import reading, writer_turn
 from models.services import SqlDirectory
@@ -55,7 +55,7 @@ def process(
     address: dict[str, Any] | None = None,
 ) -> Answer:
     """Answer one inbound message; ``capabilities`` are the adapter's for its channel (by
-    default the channel's row of ``bot.vocabulary.CAPABILITIES``). ``address`` is where the
+    default the channel's row of ``core.vocabulary.CAPABILITIES``). ``address`` is where the
     provider would deliver to the texter: with it (and ``HANDOFF_KEY``) the texter may ask
     for an outreach worker, and it is kept only sealed, inside the handoff it opens."""
     now = now or timesource.now()

@@ -11,7 +11,7 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from werkzeug.wrappers import Response
 
 from bot.types import Inbound
-from bot.vocabulary import Channel
+from core.vocabulary import Channel
 from webhooks import pipeline
 
 bp = Blueprint("simulator", __name__)

@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Response, abort, current_app, jsonify, request
 
-from bot.types import GeoPoint, Inbound
-from bot.vocabulary import Capabilities, Channel, Locale
+from bot.types import Inbound
+from core.geo import GeoPoint
+from core.vocabulary import Capabilities, Channel, Locale
 from webhooks import pipeline
 from webhooks.channels import Acknowledge, Parsed, default_capabilities
 from webhooks.pseudonym import sender_key

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask import Flask, current_app, has_app_context
 
-from bot.vocabulary import CAMBODIA
+from core.vocabulary import CAMBODIA
 
 __all__ = ["EXTENSION", "Pinned", "cambodia_today", "now", "pin"]
 

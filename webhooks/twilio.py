@@ -24,8 +24,9 @@ from twilio.request_validator import (
     RequestValidator,
 )
 
-from bot.types import GeoPoint, Inbound
-from bot.vocabulary import Capabilities, Channel
+from bot.types import Inbound
+from core.geo import GeoPoint
+from core.vocabulary import Capabilities, Channel
 from webhooks import pipeline, twilio_api
 from webhooks.channels import Acknowledge, Parsed, default_capabilities
 from webhooks.pseudonym import sender_key

@@ -51,7 +51,7 @@ WHEN = datetime(2026, 12, 2, 9, 30, tzinfo=timezone(timedelta(hours=7)))
 def districts() -> list[tuple[str, float, float]]:
     """Every district with a reference point of its own (``locales/places/points.tsv``):
     (code, latitude, longitude)."""
-    from bot.geo import POINTS_FILE
+    from core.geo import POINTS_FILE
 
     with POINTS_FILE.open(encoding="utf-8", newline="") as handle:
         return sorted((row["code"], float(row["latitude"]), float(row["longitude"]))
@@ -60,7 +60,7 @@ def districts() -> list[tuple[str, float, float]]:
 
 def write_services(path: Path, count: int, seed: int) -> list[tuple[str, float, float]]:
     """``count`` generated services as the import's CSV; returns the districts used."""
-    from bot.vocabulary import ServiceType
+    from core.vocabulary import ServiceType
     from models.directory_io import COLUMNS
 
     rng = random.Random(seed)
@@ -110,11 +110,10 @@ def nearest_ms(url: str, places: list[tuple[str, float, float]], queries: int, s
     """Milliseconds for each "nearest" as the bot works it out and for its ranking alone, how
     many services each ranked and how many service types it asked for (needle exchange: two,
     the drop-in centres too)."""
-    from bot import hours
     from bot.flows import RESULT_IDS_KEPT, SERVICE_TYPES
-    from bot.geo import default_points
     from bot.ranking import rank_first
-    from bot.types import GeoPoint
+    from core import hours
+    from core.geo import GeoPoint, default_points
     from models.base import make_engine, reading
     from models.services import SqlDirectory
 

@@ -15,9 +15,9 @@ from datetime import datetime
 from flask import Flask
 
 import bot
-from bot.directory import InMemoryDirectory
 from bot.types import Inbound, State
-from bot.vocabulary import Capabilities, ServiceType
+from core.directory import InMemoryDirectory
+from core.vocabulary import Capabilities, ServiceType
 from models.base import reading
 from models.services import SqlDirectory
 from webhooks import create_app as create_sangkhim

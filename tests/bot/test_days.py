@@ -11,14 +11,14 @@ import pytest
 
 import bot
 from bot import context, days, flows
-from bot.directory import InMemoryDirectory, ServiceInfo
 from bot.intents import Classification
 from bot.normalize import normalize
 from bot.places import default_resolver
 from bot.replies import Texts
 from bot.segments import SMS_SEGMENT_BUDGET, segment_count
 from bot.types import Inbound, Reply, State, Step
-from bot.vocabulary import CAPABILITIES, Channel, Locale
+from core.directory import InMemoryDirectory, ServiceInfo
+from core.vocabulary import CAPABILITIES, Channel, Locale
 from tests.bot.test_flows import POINTS, SENDER, SERVICES, stored
 
 EN, KM = Locale.EN, Locale.KM

@@ -180,7 +180,7 @@ def outputs(text: str) -> dict[str, Any]:
     and a digest of every float (each variant's emergency score, the model's probabilities and
     language head, as hexadecimal: bit for bit)."""
     from bot.intents import Classification, cues, default_classifier, observe
-    from bot.vocabulary import Locale
+    from core.vocabulary import Locale
 
     classifier = default_classifier()
     found: dict[str, Any] = {"text": _digest(text)}

@@ -20,16 +20,16 @@ from datetime import UTC, datetime
 import pytest
 
 import bot
-from bot.geo import ReferencePoints
-from bot.directory import InMemoryDirectory, ServiceInfo
 from bot.context import MODES, WHO
 from bot.flows import ANSWERS
 from bot.intents import INTENTS
 from bot.normalize import has_khmer
 from bot.replies import Texts
 from bot.segments import budget_for, segment_count
-from bot.types import Desk, GeoPoint, Inbound, Reply, State, Step
-from bot.vocabulary import CAMBODIA, Channel, DemandEvent, Locale, Outcome, ServiceType
+from bot.types import Desk, Inbound, Reply, State, Step
+from core.directory import InMemoryDirectory, ServiceInfo
+from core.geo import GeoPoint, ReferencePoints
+from core.vocabulary import CAMBODIA, Channel, DemandEvent, Locale, Outcome, ServiceType
 
 NOW = datetime(2026, 3, 14, 9, 41, 27, tzinfo=UTC)
 SENDER = "5f0c1d2e3a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e"

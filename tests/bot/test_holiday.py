@@ -7,10 +7,11 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from bot import holiday, hours
+from bot import holiday
 from bot.replies import HOLIDAY_NAMES, Texts
 from bot.segments import fits_sms
-from bot.vocabulary import Locale
+from core import hours
+from core.vocabulary import Locale
 from tests.bot.test_flows import SERVICES
 
 EN, KM = Locale.EN, Locale.KM

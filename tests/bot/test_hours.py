@@ -9,9 +9,10 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from bot import holiday, hours
+from bot import holiday
 from bot.replies import Texts
-from bot.vocabulary import Locale
+from core import hours
+from core.vocabulary import Locale
 
 #: Monday 16 March 2026: a week without public holidays (Mon 16 ... Sun 22).
 WEEK = date(2026, 3, 16)
@@ -236,7 +237,7 @@ def test_the_next_opening_skips_a_three_day_holiday() -> None:
 
 
 def test_any_calendar_is_a_lookup() -> None:
-    """``bot.hours`` knows no calendar: a set of days works as well as Cambodia's."""
+    """``core.hours`` knows no calendar: a set of days works as well as Cambodia's."""
     closed = {WEEK + timedelta(days=n) for n in range(3)}  # Mon-Wed of the quiet week
 
     def lookup(day: date) -> str | None:

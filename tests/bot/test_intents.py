@@ -8,7 +8,7 @@ import pytest
 
 from bot.intents import INTENTS, TOPICS, Classifier, default_classifier
 from bot.lexicon import LEXICON_DIR, default_lexicon, read_lexicon
-from bot.vocabulary import Locale
+from core.vocabulary import Locale
 
 
 @pytest.fixture(scope="module")

@@ -23,11 +23,11 @@ from pathlib import Path
 import pytest
 
 import bot
-from bot.directory import InMemoryDirectory
-from bot.geo import ReferencePoints
 from bot.segments import SMS_SEGMENT_BUDGET, budget_for, segment_count
-from bot.types import Desk, GeoPoint, Inbound, Reply, State, Step
-from bot.vocabulary import Channel, Locale
+from bot.types import Desk, Inbound, Reply, State, Step
+from core.directory import InMemoryDirectory
+from core.geo import GeoPoint, ReferencePoints
+from core.vocabulary import Channel, Locale
 from tests.bot.test_flows import DIRECTORY, POINTS, SENDER, SERVICES, stored
 
 TRANSCRIPTS = Path(__file__).parent / "transcripts"

@@ -8,12 +8,11 @@ from datetime import datetime
 import pytest
 
 from bot import holiday
-from bot.directory import ServiceInfo
-from bot.hours import Moment
-from bot.geo import ReferencePoints, distance_km, parents
 from bot.ranking import outcome, rank
-from bot.types import GeoPoint
-from bot.vocabulary import Locale, ServiceType
+from core.directory import ServiceInfo
+from core.geo import GeoPoint, ReferencePoints, distance_km, parents
+from core.hours import Moment
+from core.vocabulary import Locale, ServiceType
 
 PHNOM_PENH = GeoPoint(11.5564, 104.9282)
 SIEM_REAP = GeoPoint(13.3671, 103.8448)

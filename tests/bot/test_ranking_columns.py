@@ -12,9 +12,6 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot import holiday, ranking, ranking_columns
-from bot.directory import ServiceInfo
-from bot.geo import ReferencePoints, distance_km
-from bot.hours import Moment
 from bot.ranking import (
     BANDS_KM,
     REACH_KM,
@@ -25,8 +22,10 @@ from bot.ranking import (
     rank,
     rank_first,
 )
-from bot.types import GeoPoint
-from bot.vocabulary import Locale, ServiceType
+from core.directory import ServiceInfo
+from core.geo import GeoPoint, ReferencePoints, distance_km
+from core.hours import Moment
+from core.vocabulary import Locale, ServiceType
 
 HOURS = ("Mo-Fr 08:00-17:00", "Mo-Sa 07:30-11:30,13:30-17:00", "24/7", "Mo-Su 06:00-10:00; PH off",
          "", "Tu,Th 09:00-15:00", "Mo-Fr 08:00-16:00; Sa 08:00-12:00", "not hours at all")
@@ -162,7 +161,7 @@ def test_the_first_services_are_those_of_the_whole_sort(
 
 
 def test_the_distances_are_those_measured_one_by_one() -> None:
-    """Every distance shown is the one ``bot.geo`` measures, to the last bit (not the arrays')."""
+    """Every distance shown is the one ``core.geo`` measures, to the last bit (not the arrays')."""
     rng = random.Random(99)
     services = directory(rng, 400, POINTS)
     origin = GeoPoint(11.61, 104.87)

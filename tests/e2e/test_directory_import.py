@@ -8,8 +8,8 @@ import io
 from pathlib import Path
 from typing import Any
 
-from bot.catalogs import translations
-from bot.vocabulary import Locale
+from core.catalogs import translations
+from core.vocabulary import Locale
 from models import directory_io
 from models import spreadsheet as cells
 from tests.e2e.live import LiveServer

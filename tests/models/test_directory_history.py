@@ -15,7 +15,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bot.geo import default_points, distance_km
+from core.geo import default_points, distance_km
 from models import DemandEvent, Service, ServiceHistory
 from models.base import make_engine
 from models.directory_history import BEGINNING, at_period_end, end_of_day, services_as_of

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bot.vocabulary import ServiceType
+from core.vocabulary import ServiceType
 from models.base import make_engine
 from models.services import DirectoryVersion, Service, SqlDirectory
 

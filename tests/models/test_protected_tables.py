@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from flask import Flask
 from sqlalchemy import func, select, update
 
-from bot.geo import default_points
+from core.geo import default_points
 from models import DemandEvent, ProtectedTable, protected_tables, stats, upkeep
 from models.suppression import Cube, Dimension, Shown
 from tests.models.test_stats import RATANAKIRI, WEEK, add_events
@@ -139,9 +139,8 @@ def test_the_latest_periods_are_the_ended_ones_newest_first(app: Flask) -> None:
 
 
 def test_every_table_a_period_publishes_passes_the_audit_together(app: Flask) -> None:
-    from tests.e2e.live import synthetic_demand
-
     from models.period_audit import audit_period
+    from tests.e2e.live import synthetic_demand
 
     events = [e for e in synthetic_demand(WEEK.end, weeks=1, per_week=700)
               if WEEK.start <= e.day <= WEEK.end]

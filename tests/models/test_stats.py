@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from flask import Flask
 
-from bot.geo import default_points, distance_km
+from core.geo import default_points, distance_km
 from models import DailyUniqueSender, DemandEvent, Service
 from models.stats import (
     Period,
@@ -62,8 +62,8 @@ def test_every_event_has_a_place_in_the_fixed_frame() -> None:
 
 def test_nearest_open_service_skips_full_ones() -> None:
     points = default_points()
-    from bot.directory import ServiceInfo
-    from bot.vocabulary import ServiceType
+    from core.directory import ServiceInfo
+    from core.vocabulary import ServiceType
 
     def clinic(district: str, full: bool) -> ServiceInfo:
         return ServiceInfo(id=1, service_type=ServiceType.METHADONE, name_km="", name_en="x",

@@ -227,7 +227,7 @@ def say_sms(app: Flask, sender: str, text: str, now: datetime, sid: str) -> list
     """One SMS through the pipeline at ``now`` (no HTTP), from the pseudonym ``sender``: the
     replies' texts."""
     from bot.types import Inbound
-    from bot.vocabulary import Channel
+    from core.vocabulary import Channel
     from webhooks import pipeline
 
     with app.app_context():

@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 
 from bot.replies import Texts
-from bot.vocabulary import Locale
+from core.vocabulary import Locale
 from models import Conversation, ProcessedMessage
 from tests.webhooks.channels import (
     TwilioSender,

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
 from bot.types import Inbound
-from bot.vocabulary import Channel
+from core.vocabulary import Channel
 from models import AuditLog, Handoff, HandoffMessage
 from tests.conftest import app_now
 from tests.fake_bot_api import FakeBotApi

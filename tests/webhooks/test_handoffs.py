@@ -16,9 +16,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from models import AuditLog, DemandEvent, Handoff, HandoffKey, HandoffMessage, sealing
+from models import AuditLog, DemandEvent, Handoff, HandoffKey, HandoffMessage, retention, sealing
 from models import handoffs as handoff_rows
-from models import retention
 from tests.conftest import PINNED_TODAY, app_now
 from tests.fake_bot_api import FakeBotApi
 from tests.fake_twilio_api import ACCOUNT_SID, FakeTwilioApi
@@ -291,7 +290,8 @@ def test_a_send_that_fails_in_any_way_is_no_server_error(
     handoff_app: Flask, twilio_api: FakeTwilioApi, monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture, failure: str,
 ) -> None:
-    from webhooks import channels, twilio_api as twilio_rest
+    from webhooks import channels
+    from webhooks import twilio_api as twilio_rest
 
     app = handoff_app
     texter = TwilioSender(app.test_client(), "sms_english", NUMBER, To=OUR_NUMBER)
@@ -402,7 +402,7 @@ def test_out_of_hours_the_bot_answers_until_a_worker_writes(
     make_app: Any, twilio_api: FakeTwilioApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from bot.types import Inbound
-    from bot.vocabulary import Channel
+    from core.vocabulary import Channel
     from webhooks import pipeline
     from webhooks.outreach import handoffs as inbox
 
@@ -423,7 +423,7 @@ def test_out_of_hours_the_bot_answers_until_a_worker_writes(
     say("can I talk to a real person?", 0)
     queued = say("yes", 1)
     # Monday to Wednesday are the Water Festival (23-25 November 2026): workers are back on
-    # Thursday, as for any service that is not open every day (bot/hours.py)
+    # Thursday, as for any service that is not open every day (core/hours.py)
     assert "opens Thu 8:00" in queued and "reply MENU" in queued
     assert "Methadone" in say("3", 2)  # the bot answers meanwhile
     row = _only_handoff(app)

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
 from bot.replies import Texts
-from bot.vocabulary import Locale
+from core.vocabulary import Locale
 from tests.conftest import TEST_CONFIG
 from tests.webhooks.channels import (
     UNREACHABLE_DATABASE,

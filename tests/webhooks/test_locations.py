@@ -11,12 +11,12 @@ from typing import Any
 from flask import Flask
 
 from bot.replies import Texts
-from bot.vocabulary import Locale
+from core.vocabulary import Locale
 from tests.fake_bot_api import FakeBotApi
 from tests.webhooks.channels import (
-    dump_database,
     TelegramUser,
     TwilioSender,
+    dump_database,
     post_telegram,
     send_message_text,
     telegram_update,

@@ -30,7 +30,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
-from bot.vocabulary import CAMBODIA
+from core.vocabulary import CAMBODIA
 from models import Handoff, demand_events
 from tests.conftest import TEST_CONFIG, app_now
 from tests.webhooks.channels import (

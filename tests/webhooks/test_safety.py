@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 
 from bot.replies import Texts
-from bot.vocabulary import Locale
+from core.vocabulary import Locale
 from tests.webhooks.channels import TelegramUser, TwilioSender, conversation
 
 EN, KM = Texts(Locale.EN), Texts(Locale.KM)

@@ -10,14 +10,14 @@ import pytest
 from flask import Flask
 
 from bot.replies import Texts
-from bot.vocabulary import Locale
+from core.vocabulary import Locale
 from models import Conversation, DemandEvent, ProcessedMessage, StagedDemandEvent
 from tests.conftest import FIXTURES, TEST_CONFIG
 from tests.webhooks.channels import (
     TelegramUser,
+    conversation,
     count_events,
     count_rows,
-    conversation,
     post_telegram,
     send_message_text,
     telegram_update,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import Flask
 
-from bot.vocabulary import CAMBODIA
+from core.vocabulary import CAMBODIA
 from tests.conftest import PINNED_NOW
 from tests.webhooks.channels import TwilioSender, conversation
 from webhooks import timesource

@@ -13,7 +13,7 @@ from flask import Flask
 from twilio.request_validator import RequestValidator
 
 from bot.replies import Texts
-from bot.vocabulary import CAMBODIA, Locale
+from core.vocabulary import CAMBODIA, Locale
 from models import Conversation, DemandEvent, ProcessedMessage, StagedDemandEvent
 from tests.conftest import FIXTURES, PINNED_TODAY, TEST_CONFIG
 from tests.webhooks.channels import (

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.catalogs import N_
+from core.catalogs import N_
 from models.base import utcnow
 from models.staff import Role, StaffUser, new_session_token
 from webhooks.outreach import audit

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.catalogs import N_
+from core.catalogs import N_
 from models.staff import AuditLog, StaffUser
 
 #: What each action is called in the dashboard (msgids; translated where shown).

@@ -16,7 +16,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, not_
 
-from bot.vocabulary import CAMBODIA
+from core.vocabulary import CAMBODIA
 from models.staff import AuditLog
 from webhooks.outreach import audit
 

@@ -23,7 +23,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.geo import default_points
+from core.geo import default_points
 from models import stats
 from models.base import reading
 from models.demand_events import DemandEvent

@@ -10,19 +10,19 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
-    SelectChoice,
     BooleanField,
     DateField,
     EmailField,
     FloatField,
     PasswordField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 
-from bot.vocabulary import ServiceType
+from core.vocabulary import ServiceType
 from models.staff import Role
 
 REQUIRED = _l("This field is required.")

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from bot.replies import Texts
-from bot.vocabulary import Locale
+from core.vocabulary import Locale
 from models import handoffs, retention, sealing, stats
 from models.staff import StaffUser
 from webhooks import channels, timesource

@@ -1,7 +1,7 @@
 """The dashboard's language: Khmer or English, from the same gettext catalogs as the bot.
 
 The choice is kept in the session; without one the dashboard is in Khmer, whatever the
-browser's Accept-Language says. Catalogs are compiled (if stale) by ``bot.catalogs`` at start-up, so the
+browser's Accept-Language says. Catalogs are compiled (if stale) by ``core.catalogs`` at start-up, so the
 dashboard and the bot always read the same ``.mo`` files.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 from flask import Flask, session
 from flask_babel import Babel
 
-from bot.catalogs import LOCALES_DIR, translations
-from bot.vocabulary import Locale
+from core.catalogs import LOCALES_DIR, translations
+from core.vocabulary import Locale
 
 LOCALES = tuple(locale.value for locale in Locale)
 DEFAULT = Locale.KM.value

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
-from bot.vocabulary import ServiceType
+from core.vocabulary import ServiceType
 from models import csv_input, directory_io, spreadsheet
 from models.directory_io import RowProblem
 from webhooks.outreach import i18n

@@ -8,7 +8,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from bot.vocabulary import Outcome
+from core.vocabulary import Outcome
 from models import stats
 from webhooks.outreach import i18n
 from webhooks.outreach.forms import ROLE_LABELS, SERVICE_TYPE_LABELS

@@ -15,7 +15,7 @@ import re
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from bot.catalogs import N_
+from core.catalogs import N_
 
 if TYPE_CHECKING:
     from argon2 import PasswordHasher

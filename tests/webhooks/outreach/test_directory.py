@@ -12,13 +12,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from bot.vocabulary import CAMBODIA, ServiceType
+from core.vocabulary import CAMBODIA, ServiceType
 from models.directory_history import ServiceHistory, services_as_of
 from models.services import Service, SqlDirectory
 from models.staff import AuditLog
+from tests.webhooks.outreach.helpers import ADMIN, OUTREACH, login, make_user, post
 from webhooks.database import get_db
 from webhooks.timesource import Pinned
-from tests.webhooks.outreach.helpers import ADMIN, OUTREACH, login, make_user, post
 
 VALID_ROW = {
     "service_type": "methadone", "name_km": "គ្លីនិកមេតាដូនថ្មី", "name_en": "New Methadone Clinic",

@@ -13,8 +13,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from bot.catalogs import translations
-from bot.vocabulary import Locale
+from core.catalogs import translations
+from core.vocabulary import Locale
 from models import csv_input, directory_io
 from models import spreadsheet as cells
 from tests.webhooks.outreach.helpers import ADMIN, OUTREACH, post

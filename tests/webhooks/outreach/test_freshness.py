@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from bot.replies import Texts
-from bot.vocabulary import Locale
+from core.vocabulary import Locale
 from models import AuditLog, retention
 from models.directory_io import DirectoryFileError, read_csv
 from models.services import FULL_EXPIRES_DAYS
@@ -83,7 +83,7 @@ def test_texters_are_told_when_an_entry_is_old() -> None:
 
 
 def test_import_problems_read_in_khmer_and_types_in_any_case(sample_app: Flask) -> None:
-    from bot.catalogs import translations
+    from core.catalogs import translations
     from tests.webhooks.outreach.helpers import ADMIN, login, make_user
     from tests.webhooks.outreach.test_directory import import_errors
 

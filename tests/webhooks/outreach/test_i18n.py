@@ -7,8 +7,8 @@ from pathlib import Path
 from flask import Flask
 from flask.testing import FlaskClient
 
-from bot.catalogs import translations
-from bot.vocabulary import Locale
+from core.catalogs import translations
+from core.vocabulary import Locale
 from tests.webhooks.outreach.helpers import OUTREACH, login, make_user, token
 
 KM = translations(Locale.KM)
@@ -83,7 +83,7 @@ def test_the_web_font_is_a_small_woff2_that_covers_every_khmer_word_shown(app: F
     from babel.messages.pofile import read_po
     from fontTools.ttLib import TTFont
 
-    from bot.catalogs import LOCALES_DIR
+    from core.catalogs import LOCALES_DIR
 
     with app.test_client().get("/outreach/static/fonts/NotoSansKhmer-subset.woff2") as response:
         assert response.status_code == 200 and response.mimetype == "font/woff2"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from bot.catalogs import translations
-from bot.vocabulary import Locale
+from core.catalogs import translations
+from core.vocabulary import Locale
 from tests.webhooks.outreach.helpers import ADMIN, PASSWORD, login, make_user, post
 from webhooks.outreach.passwords import WEAK_REASONS, password_problem
 

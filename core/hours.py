@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.catalogs import N_
+from core.catalogs import N_
 
 DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 #: OSM's day selector for public holidays.

@@ -11,10 +11,19 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from bot.types import GeoPoint
+
+@dataclass(frozen=True, slots=True)
+class GeoPoint:
+    """A point in WGS 84 degrees: a service's position, or a texter's shared location (which
+    is used in memory and never stored)."""
+
+    latitude: float
+    longitude: float
+
 
 POINTS_FILE = Path(__file__).resolve().parent.parent / "locales" / "places" / "points.tsv"
 EARTH_RADIUS_KM = 6371.0088

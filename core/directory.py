@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from bot.types import GeoPoint
-from bot.vocabulary import ServiceType
+from core.geo import GeoPoint
+from core.vocabulary import ServiceType
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +27,7 @@ class ServiceInfo:
     province_code: str
     district_code: str | None
     phone: str
-    #: Opening hours in the OSM subset of ``bot.hours`` ("Mo-Fr 08:00-17:00"); "" if unknown.
+    #: Opening hours in the OSM subset of ``core.hours`` ("Mo-Fr 08:00-17:00"); "" if unknown.
     opening_hours: str = ""
     commune_code: str | None = None
     latitude: float | None = None
