@@ -2,7 +2,7 @@
 
 from models.base import Base
 from models.conversation import Conversation
-from models.demand_events import DemandEvent, StagedDemandEvent
+from models.demand_tables import PublishedDemandEvent, StagedDemandEvent
 from models.directory_history import ServiceHistory
 from models.handoffs import Handoff, HandoffKey, HandoffMessage
 from models.inbox import ProcessedMessage
@@ -19,7 +19,7 @@ __all__ = [
     "DailyKey",
     "DailySenderDigest",
     "DailyUniqueSender",
-    "DemandEvent",
+    "PublishedDemandEvent",
     "DirectoryVersion",
     "Handoff",
     "HandoffKey",

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import DateTime, TypeDecorator
@@ -212,3 +212,18 @@ def dialect_insert(name: str) -> Any:
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise RuntimeError(f"unsupported database {name!r}")
     return insert
+
+
+def not_vacuumable(connection: Connection, tables: tuple[str, ...]) -> list[str]:
+    """Which of ``tables`` the current role may not vacuum (PostgreSQL: only a table's owner,
+    a member of the owning role or a superuser may; PostgreSQL skips any other with a notice
+    and reports success)."""
+    if connection.dialect.name != "postgresql":
+        return []
+    rows = connection.execute(text(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relname = ANY(:tables) AND c.relkind = 'r' "
+        "AND n.nspname = ANY(current_schemas(false)) "
+        "AND NOT pg_has_role(current_user, c.relowner, 'USAGE') ORDER BY c.relname"),
+        {"tables": list(tables)})
+    return list(rows.scalars())

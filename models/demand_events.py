@@ -37,59 +37,17 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Boolean, Date, SmallInteger, String, delete, func, insert, select, text
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.engine import Connection, Engine, Row
-from sqlalchemy.orm import Mapped, mapped_column
 
 from core.vocabulary import CAMBODIA
-from models.base import Base, Executor, writer_turn
+from models.base import Executor, not_vacuumable, writer_turn
+from models.demand_tables import EVENT_COLUMNS, PublishedDemandEvent, StagedDemandEvent
 from models.unique import add_senders
 
 log = logging.getLogger(__name__)
 
 
-class _EventColumns:
-    """What an event says, staged or published (the day apart: indexed once published)."""
-
-    hour: Mapped[int] = mapped_column(SmallInteger)
-    channel: Mapped[str] = mapped_column(String(16))
-    locale: Mapped[str] = mapped_column(String(8))
-    intent: Mapped[str] = mapped_column(String(32))
-    service_type: Mapped[str | None] = mapped_column(String(32))
-    province_code: Mapped[str | None] = mapped_column(String(2))
-    district_code: Mapped[str | None] = mapped_column(String(4))
-    outcome: Mapped[str] = mapped_column(String(32))
-
-
-class DemandEvent(_EventColumns, Base):
-    __tablename__ = "demand_event"
-    #: SQLite: stored in the order of the random ids, not of arrival (migration 0007).
-    __table_args__ = {"sqlite_with_rowid": False}
-
-    #: Random, so the key carries no order of arrival that could link events to each other.
-    id: Mapped[str] = mapped_column(
-        String(32), primary_key=True, default=lambda: uuid.uuid4().hex
-    )
-    day: Mapped[date] = mapped_column(Date, index=True)
-
-
-class StagedDemandEvent(_EventColumns, Base):
-    """An event written by a turn, waiting for the hourly purge to publish it (migration 0010).
-    No index but its random key: nothing kept beside it sorts it by arrival."""
-
-    __tablename__ = "demand_event_staged"
-    __table_args__ = {"sqlite_with_rowid": False}
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    day: Mapped[date] = mapped_column(Date)
-    #: The request counted a sender not yet counted that day for its service type and place
-    #: (``models.unique``): publishing adds one to that day's count.
-    new_sender: Mapped[bool] = mapped_column(Boolean, default=False)
-
-
-#: The columns an event has, staged or published (the id aside).
-EVENT_COLUMNS = ("day", "hour", "channel", "locale", "intent", "service_type", "province_code",
-                 "district_code", "outcome")
 #: Events moved per transaction (an hour's events are usually far fewer).
 BATCH = 5000
 #: The PostgreSQL advisory lock a batch holds while it moves events (any fixed number that
@@ -97,7 +55,7 @@ BATCH = 5000
 PUBLISH_LOCK = 0x53414E474B48494D  # "SANGKHIM"
 
 _staged = StagedDemandEvent.__table__
-_published = DemandEvent.__table__
+_published = PublishedDemandEvent.__table__
 _STAGE = insert(_staged)
 _FIRST_STAGED = select(func.min(_staged.c.day))
 
@@ -183,8 +141,6 @@ def _sweep(engine: Engine) -> None:
     overwritten, ``secure_delete``)."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         if engine.dialect.name == "postgresql":
-            from models.retention import not_vacuumable  # retention is the lower layer
-
             if not_vacuumable(connection, (StagedDemandEvent.__tablename__,)):
                 log.warning("the staged demand events cannot be vacuumed: the database role "
                             "does not own demand_event_staged (flask doctor checks this)")

@@ -55,7 +55,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from core.vocabulary import CAMBODIA
 from models import handoffs, sealing, services
-from models.base import Executor
+from models.base import Executor, not_vacuumable
 from models.conversation import Conversation
 from models.inbox import ProcessedMessage
 from models.staff import AuditLog
@@ -183,21 +183,6 @@ def compact(engine: Engine) -> bool:
 #: Every table that upkeep vacuums (PostgreSQL): ``compact``'s, the staged demand events
 #: (``demand_events.publish``) and the chat keys (``shred_keys``).
 VACUUMED_BY_UPKEEP = (*_VACUUMED, "demand_event_staged", "handoff_key")
-
-
-def not_vacuumable(connection: Connection, tables: tuple[str, ...]) -> list[str]:
-    """Which of ``tables`` the current role may not vacuum (PostgreSQL: only a table's owner,
-    a member of the owning role or a superuser may; PostgreSQL skips any other with a notice
-    and reports success)."""
-    if connection.dialect.name != "postgresql":
-        return []
-    rows = connection.execute(text(
-        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE c.relname = ANY(:tables) AND c.relkind = 'r' "
-        "AND n.nspname = ANY(current_schemas(false)) "
-        "AND NOT pg_has_role(current_user, c.relowner, 'USAGE') ORDER BY c.relname"),
-        {"tables": list(tables)})
-    return list(rows.scalars())
 
 
 def can_vacuum(engine: Engine) -> bool:

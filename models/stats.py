@@ -43,7 +43,8 @@ from core.place_codes import DISTRICT, PROVINCE, unit_rows
 from core.vocabulary import CAMBODIA, Channel, Locale, ServiceType
 from models import protected_tables
 from models.base import Executor, make_sessionmaker, read_only, reading
-from models.demand_events import DemandEvent, first_staged_day
+from models.demand_events import first_staged_day
+from models.demand_tables import PublishedDemandEvent as Published
 from models.publish import Table
 from models.services import Service
 from models.suppression import Cube, Dimension, Shown, render
@@ -220,12 +221,12 @@ def _demand_cube(
     session: Session, period: Period, k: int, frame: PlaceFrame, dimensions: list[Dimension]
 ) -> Cube:
     query = (
-        select(DemandEvent.province_code, DemandEvent.district_code, DemandEvent.service_type,
-               DemandEvent.outcome, func.count())
-        .where(DemandEvent.day >= period.start, DemandEvent.day <= period.end,
-               DemandEvent.service_type.in_(SERVICE_TYPES), DemandEvent.outcome.in_(OUTCOMES))
-        .group_by(DemandEvent.province_code, DemandEvent.district_code,
-                  DemandEvent.service_type, DemandEvent.outcome)
+        select(Published.province_code, Published.district_code, Published.service_type,
+               Published.outcome, func.count())
+        .where(Published.day >= period.start, Published.day <= period.end,
+               Published.service_type.in_(SERVICE_TYPES), Published.outcome.in_(OUTCOMES))
+        .group_by(Published.province_code, Published.district_code,
+                  Published.service_type, Published.outcome)
     )
     leaves: dict[tuple[str, ...], int] = {}
     for province, district, service, outcome, count in session.execute(query):
@@ -278,11 +279,11 @@ def _handoff_cube(
     session: Session, period: Period, k: int, frame: PlaceFrame, dimensions: list[Dimension]
 ) -> Cube:
     query = (
-        select(DemandEvent.province_code, DemandEvent.district_code, DemandEvent.outcome,
+        select(Published.province_code, Published.district_code, Published.outcome,
                func.count())
-        .where(DemandEvent.day >= period.start, DemandEvent.day <= period.end,
-               DemandEvent.outcome.in_(HANDOFF_OUTCOMES))
-        .group_by(DemandEvent.province_code, DemandEvent.district_code, DemandEvent.outcome)
+        .where(Published.day >= period.start, Published.day <= period.end,
+               Published.outcome.in_(HANDOFF_OUTCOMES))
+        .group_by(Published.province_code, Published.district_code, Published.outcome)
     )
     leaves: dict[tuple[str, ...], int] = {}
     for province, district, outcome, count in session.execute(query):
@@ -345,10 +346,10 @@ def audience_cube(session: Session, period: Period, k: int, engine: Engine | Non
 
     def build() -> Cube:
         query = (
-            select(DemandEvent.channel, DemandEvent.locale, func.count())
-            .where(DemandEvent.day >= period.start, DemandEvent.day <= period.end,
-                   DemandEvent.service_type.in_(SERVICE_TYPES), DemandEvent.outcome.in_(OUTCOMES))
-            .group_by(DemandEvent.channel, DemandEvent.locale)
+            select(Published.channel, Published.locale, func.count())
+            .where(Published.day >= period.start, Published.day <= period.end,
+                   Published.service_type.in_(SERVICE_TYPES), Published.outcome.in_(OUTCOMES))
+            .group_by(Published.channel, Published.locale)
         )
         leaves: dict[tuple[str, ...], int] = {}
         for channel, locale, count in session.execute(query):
@@ -630,7 +631,7 @@ def protect_ended_periods(
     that has none yet (newest first), for about ``budget`` seconds at most: the clock's job, so
     that no reader waits for one. Returns how many tables it built."""
     with reading(engine) as connection:
-        first = connection.execute(select(func.min(DemandEvent.day))).scalar()
+        first = connection.execute(select(func.min(Published.day))).scalar()
         if first is None:
             return 0  # nothing published yet: no table to protect
         chosen = [p for p in latest_periods(connection, today, by, horizon) if p.end >= first]

@@ -40,7 +40,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from models.base import BEGUN_BY_STATEMENT, READ_ONLY, dialect_insert
 from models.conversation import Conversation
-from models.demand_events import EVENT_COLUMNS, StagedDemandEvent
+from models.demand_tables import EVENT_COLUMNS, StagedDemandEvent
 from models.inbox import ProcessedMessage
 from models.prepared import Prepared
 

@@ -30,6 +30,7 @@ from sqlalchemy import Date, Integer, LargeBinary, String, bindparam, delete, fu
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Executor, connection_of, dialect_insert, insert_ignore
+from models.demand_tables import StagedDemandEvent
 
 KEY_BYTES = 32
 
@@ -131,8 +132,7 @@ def forget_sender(session: Executor, sender_key: str) -> int:
 def _cells() -> Any:
     """Every cell (service type, province, district) counted on a day: those with a count row,
     and those whose first sender of the day is still staged (no count row yet)."""
-    from models.demand_events import StagedDemandEvent as Staged  # which imports this module
-
+    Staged = StagedDemandEvent
     counted = select(
         DailyUniqueSender.service_type, DailyUniqueSender.province_code,
         DailyUniqueSender.district_code,

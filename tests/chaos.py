@@ -699,14 +699,14 @@ def stored(url: str, deliveries: Iterable[Delivery]) -> tuple[Counter[tuple[str,
     ``deliveries`` it recorded (by the keyed digest of each id, computed here)."""
     from sqlalchemy import func, select, union_all
 
-    from models import DemandEvent, ProcessedMessage, StagedDemandEvent
+    from models import ProcessedMessage, PublishedDemandEvent, StagedDemandEvent
     from models.base import make_engine
 
     engine = make_engine(url)
     try:
         columns = ("channel", "service_type", "province_code")
         both = union_all(*(select(*(getattr(model, c) for c in columns))
-                           for model in (DemandEvent, StagedDemandEvent))).subquery()
+                           for model in (PublishedDemandEvent, StagedDemandEvent))).subquery()
         query = select(*(both.c[c] for c in columns), func.count()).group_by(
             *(both.c[c] for c in columns))
         with engine.connect() as connection:

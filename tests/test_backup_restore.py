@@ -18,7 +18,7 @@ from flask import Flask
 from sqlalchemy import select, text, update
 from sqlalchemy.engine import make_url
 
-from models import DemandEvent, Handoff, HandoffKey, Service, ServiceHistory
+from models import Handoff, HandoffKey, PublishedDemandEvent, Service, ServiceHistory
 from models.directory_history import services_as_of
 from models.stats import directory_services
 from tests import pg_server
@@ -99,7 +99,7 @@ def test_a_backup_restores_into_a_working_app_and_keeps_chats_as_privacy_md_says
     clock: Pinned,
 ) -> None:
     before = {model: count(running, model)
-              for model in (Service, ServiceHistory, DemandEvent, Handoff)}
+              for model in (Service, ServiceHistory, PublishedDemandEvent, Handoff)}
     wrapped = select(HandoffKey.wrapped_key)
     with running.extensions["sangkhim.db"].sessions() as session:
         [wrapped_key] = session.scalars(wrapped).all()

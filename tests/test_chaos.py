@@ -22,7 +22,7 @@ from sqlalchemy import select, union_all
 
 from bot.types import Inbound
 from core.vocabulary import Channel, Locale
-from models import DemandEvent, StagedDemandEvent
+from models import PublishedDemandEvent, StagedDemandEvent
 from tests import chaos
 from tests.chaos import (
     ANSWERED,
@@ -70,7 +70,7 @@ def _events(app: Flask) -> Counter[tuple[str, str, str]]:
     engine = app.extensions["sangkhim.db"].engine
     columns = ("channel", "service_type", "province_code")
     both = union_all(*(select(*(getattr(model, c) for c in columns))
-                       for model in (DemandEvent, StagedDemandEvent))).subquery()
+                       for model in (PublishedDemandEvent, StagedDemandEvent))).subquery()
     with engine.connect() as connection:
         return Counter((ch, st or "", pr or "") for ch, st, pr in
                        connection.execute(select(*(both.c[c] for c in columns))))

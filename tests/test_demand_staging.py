@@ -25,7 +25,7 @@ from sqlalchemy import DateTime, func, select, text
 from models import (
     DailySenderDigest,
     DailyUniqueSender,
-    DemandEvent,
+    PublishedDemandEvent,
     StagedDemandEvent,
     demand_events,
 )
@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _published(app: Flask) -> list[dict[str, Any]]:
     with engine_of(app).connect() as connection:
-        return [dict(row._mapping) for row in connection.execute(select(DemandEvent.__table__))]
+        return [dict(row._mapping) for row in connection.execute(select(PublishedDemandEvent.__table__))]
 
 
 def _senders(app: Flask) -> dict[tuple[str, str, str, str], int]:
@@ -201,11 +201,11 @@ def test_stop_forgets_the_digests_of_requests_not_yet_published(sample_app: Flas
 
 def test_a_staged_event_is_as_bare_as_a_published_one() -> None:
     staged = {c.name: c for c in StagedDemandEvent.__table__.columns}
-    published = {c.name: c for c in DemandEvent.__table__.columns}
+    published = {c.name: c for c in PublishedDemandEvent.__table__.columns}
     assert set(staged) == set(published) | {"new_sender"}
     for table in (staged, published):
         assert not [c for c in table.values() if isinstance(c.type, DateTime)]  # hours at finest
-        # no clock, no sequence, no autoincrement: a random id (DemandEvent's default is uuid4)
+        # no clock, no sequence, no autoincrement: a random id (PublishedDemandEvent's default is uuid4)
         assert not [c for c in table.values() if c.server_default is not None]
         assert [c.name for c in table.values() if c.primary_key] == ["id"]
         assert table["id"].type.length == 32 and table["id"].autoincrement is not True
@@ -299,4 +299,4 @@ def test_a_period_is_published_once_its_last_hour_is(sample_app: Flask) -> None:
             if v["period"] == dhis2_week and v["orgUnit"] == "SampleD1201"
             and v["dataElement"] == "SmpReqMmt00"] == ["18"]
     with sample_app.extensions["sangkhim.db"].sessions() as session:
-        assert session.scalar(select(func.count()).select_from(DemandEvent)) == 18
+        assert session.scalar(select(func.count()).select_from(PublishedDemandEvent)) == 18

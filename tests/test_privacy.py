@@ -35,8 +35,8 @@ from models import (
     Conversation,
     DailySenderDigest,
     DailyUniqueSender,
-    DemandEvent,
     Handoff,
+    PublishedDemandEvent,
     StagedDemandEvent,
     stats,
 )
@@ -222,7 +222,7 @@ def test_no_identifier_or_message_text_is_stored_or_logged(
     after = dump_database(sample_app)
     assert count_rows(sample_app, Conversation) == 5  # the three who sent STOP are forgotten
     assert count_rows(sample_app, StagedDemandEvent) == 0
-    assert count_rows(sample_app, DemandEvent) >= 10
+    assert count_rows(sample_app, PublishedDemandEvent) >= 10
     assert count_rows(sample_app, DailyUniqueSender) >= 3  # ...and today's counts
     assert count_rows(sample_app, DailySenderDigest) >= 2  # what the dump searched
     for texter in texters:
@@ -311,7 +311,7 @@ def test_one_senders_requests_on_two_days_share_nothing(sample_app: Flask) -> No
     assert [row[0] for row in second["daily_key"]] == [date(2026, 11, 17)]
     events = second["demand_event"]
     assert len(events) == 2
-    columns = [c.name for c in DemandEvent.__table__.columns]  # type: ignore[attr-defined]
+    columns = [c.name for c in PublishedDemandEvent.__table__.columns]  # type: ignore[attr-defined]
     shared_values = {c for c, a, b in zip(columns, *events) if a == b}
     assert shared_values <= {"hour", "channel", "locale", "intent", "service_type",
                              "province_code", "district_code", "outcome"}
@@ -385,8 +385,8 @@ def test_the_readers_reasoning_finds_a_count_given_away() -> None:
 def _true_counts(session: Session, period: stats.Period) -> dict[tuple[str, str, str], int]:
     frame = stats.default_frame()
     truth: dict[tuple[str, str, str], int] = {}
-    query = select(DemandEvent).where(DemandEvent.day >= period.start, DemandEvent.day <= period.end,
-                                      DemandEvent.service_type.is_not(None))
+    query = select(PublishedDemandEvent).where(PublishedDemandEvent.day >= period.start, PublishedDemandEvent.day <= period.end,
+                                      PublishedDemandEvent.service_type.is_not(None))
     for event in session.scalars(query):
         leaf = frame.leaf(event.province_code, event.district_code)
         places = {leaf, leaf[:2] if leaf != "?" else "?", "*"}

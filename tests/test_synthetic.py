@@ -12,7 +12,7 @@ from datetime import date
 from flask import Flask
 from sqlalchemy import func, select
 
-from models import DemandEvent
+from models import PublishedDemandEvent
 from models.stats import period_of
 from tests import synthetic
 
@@ -26,7 +26,7 @@ def test_every_synthetic_message_is_answered_and_counted_in_its_week(sample_app:
     week = period_of(MONDAY, "week")
     with sample_app.extensions["sangkhim.db"].sessions() as session:
         days = session.execute(
-            select(DemandEvent.day, func.count()).group_by(DemandEvent.day)
+            select(PublishedDemandEvent.day, func.count()).group_by(PublishedDemandEvent.day)
         ).all()
     assert days and all(week.start <= day <= week.end for day, _ in days), days
     assert len(days) == 7

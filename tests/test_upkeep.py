@@ -18,7 +18,16 @@ import pytest
 from flask import Flask
 from sqlalchemy import event, select, text
 
-from models import Conversation, Handoff, demand_events, handoffs, retention, sealing, upkeep
+from models import (
+    Conversation,
+    Handoff,
+    StagedDemandEvent,
+    demand_events,
+    handoffs,
+    retention,
+    sealing,
+    upkeep,
+)
 from models.base import make_engine
 from tests.webhooks.channels import clock_tick, conversation, count_rows, engine_of, say_sms
 
@@ -88,7 +97,7 @@ def test_no_texters_request_purges_publishes_or_compacts(
     sender.send("hello")
     assert "deleted" in sender.send("STOP")[0]
     assert conversation(sample_app, "k-old") is not None  # expired, but no request purged it
-    assert count_rows(sample_app, demand_events.StagedDemandEvent) >= 5  # none published
+    assert count_rows(sample_app, StagedDemandEvent) >= 5  # none published
     assert watched.calls == []
     assert watched.statements == []
     # the check can see: the clock's tick does all of it

@@ -79,6 +79,17 @@ DEFAULTS: dict[str, Any] = {
     "TWILIO_API_BASE_URL": "https://api.twilio.com",
     # /metrics (webhooks/metrics.py) answers only to this bearer token; unset, it answers 404.
     "METRICS_TOKEN": "",
+    # The dashboard (webhooks/outreach/): a login session's idle and whole life, failed logins
+    # before an account (or an address) waits, the biggest directory file, and how many reverse
+    # proxies stand before the app (whose X-Forwarded-For is believed).
+    "OUTREACH_SESSION_IDLE_HOURS": 8,
+    "OUTREACH_SESSION_MAX_HOURS": 12,
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+    "LOGIN_WINDOW_MINUTES": 15,
+    "LOGIN_LOCKOUT_MINUTES": 15,
+    "OUTREACH_IMPORT_MAX_BYTES": 5 * 1024 * 1024,
+    "SANGKHIM_PROXY_COUNT": 0,
 }
 ENV_KEYS = (
     "SANGKHIM_ENV",
@@ -108,7 +119,7 @@ ENV_KEYS = (
     "TWILIO_ACCOUNT_SID",
     "TWILIO_API_BASE_URL",
     "METRICS_TOKEN",
-    # The dashboard's (defaults in webhooks/outreach/__init__.py), checked here with the rest.
+    # The dashboard's.
     "OUTREACH_SESSION_IDLE_HOURS",
     "OUTREACH_SESSION_MAX_HOURS",
     "LOGIN_MAX_FAILURES",

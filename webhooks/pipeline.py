@@ -420,3 +420,10 @@ def _texts_for(inbound: Inbound) -> Texts:
         if has_khmer(inbound.text):
             return Texts(Locale.KM)
         return Texts(inbound.locale_hint or Locale.KM)
+
+
+def chat_closed_notice(locale: str) -> str:
+    """What a texter is told when an outreach worker ends their chat, in the chat's language.
+    The words are the engine's; the dashboard, which sends them, asks here and never imports
+    the engine (the import contracts in ``.importlinter``)."""
+    return Texts(Locale(locale)).handoff_closed()

@@ -19,7 +19,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from models.demand_events import DemandEvent
+from models.demand_tables import PublishedDemandEvent
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 CHROMIUM_ARGS = [
@@ -97,7 +97,9 @@ def _pick(rng: random.Random, choices: list[tuple[Any, ...]]) -> tuple[Any, ...]
     return rng.choices(choices, weights=[c[-1] for c in choices])[0]
 
 
-def synthetic_demand(last_day: date, weeks: int = 12, per_week: int = 220, seed: int = 7) -> list[DemandEvent]:
+def synthetic_demand(
+    last_day: date, weeks: int = 12, per_week: int = 220, seed: int = 7
+) -> list[PublishedDemandEvent]:
     """Made-up demand events over ``weeks`` weeks ending ``last_day`` (deterministic)."""
     rng = random.Random(seed)
     events = []
@@ -117,7 +119,7 @@ def synthetic_demand(last_day: date, weeks: int = 12, per_week: int = 220, seed:
             else:
                 intent, outcome, _w = _pick(rng, OTHER_INTENTS)
                 service_type = province = district = None
-            events.append(DemandEvent(
+            events.append(PublishedDemandEvent(
                 day=day, hour=rng.randrange(24), channel=channel, locale=locale, intent=intent,
                 service_type=service_type, province_code=province, district_code=district,
                 outcome=outcome,

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from core.geo import default_points, distance_km
-from models import DemandEvent, Service, ServiceHistory
+from models import PublishedDemandEvent, Service, ServiceHistory
 from models.base import make_engine
 from models.directory_history import BEGINNING, at_period_end, end_of_day, services_as_of
 from models.directory_io import import_rows
@@ -204,7 +204,7 @@ def unmet_in_ban_lung(app: Flask, period: Period, n: int = 12) -> None:
     """``n`` methadone requests from Ban Lung (1602) in ``period``, each ended unmet."""
     with app.extensions["sangkhim.db"].sessions() as session, session.begin():
         for i in range(n):
-            session.add(DemandEvent(
+            session.add(PublishedDemandEvent(
                 day=period.start + timedelta(days=i % 7), hour=i % 24, channel="sms",
                 locale="km", intent="find_methadone", service_type="methadone",
                 province_code="16", district_code="1602", outcome="served_farther"))

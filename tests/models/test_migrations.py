@@ -40,7 +40,7 @@ def test_downgrading_past_the_staging_table_publishes_what_it_held(db_url: str) 
 
     from sqlalchemy import select, text
 
-    from models import DailyUniqueSender, DemandEvent, demand_events
+    from models import DailyUniqueSender, PublishedDemandEvent, demand_events
 
     engine = make_engine(db_url)
     try:
@@ -61,7 +61,7 @@ def test_downgrading_past_the_staging_table_publishes_what_it_held(db_url: str) 
             assert connection.execute(select(DailyUniqueSender.senders)).scalars().all() == [6]
         migrations.upgrade(db_url)
         with engine.connect() as connection:
-            assert connection.execute(select(DemandEvent.day)).scalars().all() == [date(2026, 3, 16)] * 3
+            assert connection.execute(select(PublishedDemandEvent.day)).scalars().all() == [date(2026, 3, 16)] * 3
             assert connection.execute(text("SELECT count(*) FROM demand_event_staged")).scalar() == 0
     finally:
         engine.dispose()

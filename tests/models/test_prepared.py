@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from models import turns
 from models.base import ReadOnlyError, make_engine, make_sessionmaker, reading
 from models.conversation import Conversation
-from models.demand_events import StagedDemandEvent
+from models.demand_tables import StagedDemandEvent
 from models.inbox import ProcessedMessage
 from models.prepared import Prepared
 

@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import func, select, update
 
 from core.geo import default_points
-from models import DemandEvent, ProtectedTable, protected_tables, stats, upkeep
+from models import ProtectedTable, PublishedDemandEvent, protected_tables, stats, upkeep
 from models.suppression import Cube, Dimension, Shown
 from tests.models.test_stats import RATANAKIRI, WEEK, add_events
 
@@ -29,7 +29,7 @@ def test_a_stored_table_reads_back_as_the_table_that_was_protected(app: Flask) -
         assert connection.scalar(select(func.count()).select_from(ProtectedTable)) == 1
         # the events could change under it (they do not: a published period is closed); the
         # stored table is what is read, not a new build
-        connection.execute(update(DemandEvent).values(outcome="served_within_10km"))
+        connection.execute(update(PublishedDemandEvent).values(outcome="served_within_10km"))
     with db(app).reads() as session:
         again = stats.demand_cube(session, WEEK, K)
     assert again.stored() == built.stored()

@@ -15,11 +15,12 @@ from models import (
     DailyKey,
     DailySenderDigest,
     DailyUniqueSender,
-    DemandEvent,
     ProcessedMessage,
+    PublishedDemandEvent,
     Service,
+    retention,
+    unique,
 )
-from models import retention, unique
 from tests.conftest import PINNED_TODAY
 
 NOW = datetime(2026, 11, 18, 9, 30, tzinfo=UTC)
@@ -47,7 +48,7 @@ def seed(app: Flask) -> None:
             session.add(DailySenderDigest(day=day, digest=f"{day:%d}".ljust(64, "f")))
             session.add(DailyUniqueSender(day=day, service_type="methadone", province_code="16",
                                           district_code="", senders=3))
-            session.add(DemandEvent(day=day, hour=9, channel="sms", locale="km", intent="find_methadone",
+            session.add(PublishedDemandEvent(day=day, hour=9, channel="sms", locale="km", intent="find_methadone",
                                     service_type="methadone", province_code="16", district_code=None,
                                     outcome="served_farther"))
         session.add(Service(service_type="methadone", name_km="ក", name_en="A", province_code="12"))
@@ -61,7 +62,7 @@ def inventory(app: Flask) -> dict[str, object]:
             "keys": sorted(session.scalars(select(DailyKey.day))),
             "digests": sorted(session.scalars(select(DailySenderDigest.day))),
             "counts": session.scalar(select(func.count()).select_from(DailyUniqueSender)),
-            "events": session.scalar(select(func.count()).select_from(DemandEvent)),
+            "events": session.scalar(select(func.count()).select_from(PublishedDemandEvent)),
             "services": session.scalar(select(func.count()).select_from(Service)),
         }
 

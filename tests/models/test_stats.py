@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 
 from core.geo import default_points, distance_km
-from models import DailyUniqueSender, DemandEvent, Service
+from models import DailyUniqueSender, PublishedDemandEvent, Service
 from models.stats import (
     Period,
     default_frame,
@@ -86,7 +86,7 @@ def add_events(app: Flask, *rows: tuple[str | None, str | None, str | None, str,
     with app.extensions["sangkhim.db"].sessions() as session, session.begin():
         for province, district, service, outcome, n in rows:
             for i in range(n):
-                session.add(DemandEvent(
+                session.add(PublishedDemandEvent(
                     day=date(2026, 11, 16 + i % 7), hour=i % 24, channel="sms", locale="km",
                     intent="find_methadone", service_type=service, province_code=province,
                     district_code=district, outcome=outcome,

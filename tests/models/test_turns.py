@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models import turns
 from models.base import make_engine
-from models.demand_events import StagedDemandEvent
+from models.demand_tables import StagedDemandEvent
 from models.inbox import ProcessedMessage
 
 HOUR = datetime(2026, 12, 9, 3, tzinfo=UTC)

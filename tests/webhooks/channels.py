@@ -18,7 +18,14 @@ from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
-from models import Base, Conversation, DemandEvent, StagedDemandEvent, demand_events, upkeep
+from models import (
+    Base,
+    Conversation,
+    PublishedDemandEvent,
+    StagedDemandEvent,
+    demand_events,
+    upkeep,
+)
 from tests.conftest import FIXTURES, PINNED_NOW, TEST_CONFIG, app_now
 from webhooks.pseudonym import sender_key
 
@@ -205,7 +212,7 @@ def count_rows(app: Flask, model: type) -> int:
 
 def count_events(app: Flask) -> int:
     """Demand events recorded, staged by the turns or already published by an hourly purge."""
-    return count_rows(app, StagedDemandEvent) + count_rows(app, DemandEvent)
+    return count_rows(app, StagedDemandEvent) + count_rows(app, PublishedDemandEvent)
 
 
 def publish_demand(app: Flask, now: datetime | None = None) -> int:

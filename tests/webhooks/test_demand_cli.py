@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from models import DemandEvent
+from models import PublishedDemandEvent
 from models.stats import EXPORT_COLUMNS
 from tests.conftest import PINNED_TODAY
 from tests.synthetic import last_week
@@ -21,7 +21,7 @@ MONDAY = last_week(TODAY)
 def add(app: Flask, district: str, service: str, outcome: str, n: int) -> None:
     with app.extensions["sangkhim.db"].sessions() as session, session.begin():
         for i in range(n):
-            session.add(DemandEvent(
+            session.add(PublishedDemandEvent(
                 day=MONDAY + timedelta(days=i % 7), hour=10, channel="telegram", locale="en",
                 intent="find_methadone", service_type=service, province_code=district[:2],
                 district_code=district, outcome=outcome,
@@ -100,7 +100,7 @@ def _span(app: Flask, hidden_week: int) -> None:
     with app.extensions["sangkhim.db"].sessions() as session, session.begin():
         for week in range(SPAN_WEEKS):
             for i in range(2 if week == hidden_week else 6):
-                session.add(DemandEvent(
+                session.add(PublishedDemandEvent(
                     day=SPAN_START + timedelta(weeks=week, days=i % 7), hour=10,
                     channel="sms", locale="km", intent="find_methadone",
                     service_type="methadone", province_code="16", district_code="1602",

@@ -276,7 +276,7 @@ def test_the_chats_page_ranks_by_age_and_is_paginated(
     """A real chat opened first stays first when a flood of chats in which the bot read an
     emergency comes after it (times are kept to the minute: within a minute, chats come in
     no particular order); the page shows a page at a time."""
-    from webhooks.outreach import handoffs as inbox
+    from webhooks.outreach import chats as inbox
 
     monkeypatch.setattr(inbox, "PAGE_SIZE", 10)
     app = desk(HANDOFF_MAX_WAITING=100)
@@ -390,7 +390,7 @@ def test_chats_whose_keys_were_lost_end_quietly(app: Flask) -> None:
     """A PostgreSQL crash empties the unlogged key table: those chats can never be read again.
     The texter gets the bot, the Chats page no longer lists them, and the purge closes them and
     counts them like any other chat."""
-    from models import DemandEvent, StagedDemandEvent, retention
+    from models import PublishedDemandEvent, StagedDemandEvent, retention
 
     handle = _open(app)
     with app.extensions["sangkhim.db"].engine.begin() as connection:
@@ -404,5 +404,5 @@ def test_chats_whose_keys_were_lost_end_quietly(app: Flask) -> None:
     with app.extensions["sangkhim.db"].sessions() as session:
         # staged until the hour has ended and the purge publishes it (models/demand_events.py)
         outcomes = [*session.scalars(select(StagedDemandEvent.outcome)),
-                    *session.scalars(select(DemandEvent.outcome))]
+                    *session.scalars(select(PublishedDemandEvent.outcome))]
     assert "handoff_unanswered" in outcomes

@@ -16,7 +16,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from models import AuditLog, DemandEvent, Handoff, HandoffKey, HandoffMessage, retention, sealing
+from models import (
+    AuditLog,
+    Handoff,
+    HandoffKey,
+    HandoffMessage,
+    PublishedDemandEvent,
+    retention,
+    sealing,
+)
 from models import handoffs as handoff_rows
 from tests.conftest import PINNED_TODAY, app_now
 from tests.fake_bot_api import FakeBotApi
@@ -68,7 +76,7 @@ def _outcomes(app: Flask) -> list[str]:
     publish_demand(app)  # the next hourly purge publishes what closing a handoff staged
     with app.extensions["sangkhim.db"].sessions() as session:
         return sorted(str(o) for o in session.scalars(
-            select(DemandEvent.outcome).where(DemandEvent.outcome.like("handoff%"))
+            select(PublishedDemandEvent.outcome).where(PublishedDemandEvent.outcome.like("handoff%"))
         ))
 
 
@@ -404,7 +412,7 @@ def test_out_of_hours_the_bot_answers_until_a_worker_writes(
     from bot.types import Inbound
     from core.vocabulary import Channel
     from webhooks import pipeline
-    from webhooks.outreach import handoffs as inbox
+    from webhooks.outreach import chats as inbox
 
     app = make_app(HANDOFF_HOURS="Mo-Fr 08:00-17:00", TWILIO_ACCOUNT_SID=ACCOUNT_SID,
                    TWILIO_API_BASE_URL=twilio_api.url)

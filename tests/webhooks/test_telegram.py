@@ -11,7 +11,7 @@ from flask import Flask
 
 from bot.replies import Texts
 from core.vocabulary import Locale
-from models import Conversation, DemandEvent, ProcessedMessage, StagedDemandEvent
+from models import Conversation, ProcessedMessage, PublishedDemandEvent, StagedDemandEvent
 from tests.conftest import FIXTURES, TEST_CONFIG
 from tests.webhooks.channels import (
     TelegramUser,
@@ -95,7 +95,7 @@ def test_update_that_is_not_a_private_message_gets_no_reply(
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.get_data() == b""
     assert caplog.records == []
-    for model in (ProcessedMessage, Conversation, StagedDemandEvent, DemandEvent):
+    for model in (ProcessedMessage, Conversation, StagedDemandEvent, PublishedDemandEvent):
         assert count_rows(app, model) == 0
 
 

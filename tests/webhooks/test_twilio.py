@@ -14,7 +14,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.replies import Texts
 from core.vocabulary import CAMBODIA, Locale
-from models import Conversation, DemandEvent, ProcessedMessage, StagedDemandEvent
+from models import Conversation, ProcessedMessage, PublishedDemandEvent, StagedDemandEvent
 from tests.conftest import FIXTURES, PINNED_TODAY, TEST_CONFIG
 from tests.webhooks.channels import (
     FORM,
@@ -255,7 +255,7 @@ def test_status_callback_is_acknowledged_and_records_nothing(
     response = post_twilio(sample_app.test_client(), form)
     assert response.status_code == 200, response.get_data(as_text=True)
     assert twiml_messages(response) == []
-    for model in (Conversation, ProcessedMessage, StagedDemandEvent, DemandEvent):
+    for model in (Conversation, ProcessedMessage, StagedDemandEvent, PublishedDemandEvent):
         assert count_rows(sample_app, model) == 0
     logged = _log_text(caplog)
     for value in (form["From"], form["To"], form["MessageSid"], form["AccountSid"]):

@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Flask, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, format_datetime, format_number, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
@@ -27,18 +27,6 @@ from webhooks import errors
 from webhooks.outreach import i18n
 from webhooks.outreach.blueprint import RowId, bp, csrf, login_manager
 
-#: Settings and their defaults; each may also come from the environment variable of that name,
-#: read and checked against its range with the rest of the configuration (webhooks/config.py).
-DEFAULTS: dict[str, int] = {
-    "OUTREACH_SESSION_IDLE_HOURS": 8,
-    "OUTREACH_SESSION_MAX_HOURS": 12,
-    "LOGIN_MAX_FAILURES": 5,
-    "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
-    "LOGIN_WINDOW_MINUTES": 15,
-    "LOGIN_LOCKOUT_MINUTES": 15,
-    "OUTREACH_IMPORT_MAX_BYTES": 5 * 1024 * 1024,
-    "SANGKHIM_PROXY_COUNT": 0,
-}
 #: Pages anyone may open: the login form, the language switch, the stylesheet and the font.
 PUBLIC_ENDPOINTS = frozenset(
     {"outreach.login", "outreach.set_language", "outreach.static", "outreach.font"}
@@ -70,7 +58,7 @@ def init_app(app: Flask) -> None:
 
     errors.PAGES["/outreach"] = any_error
     # Importing the view modules attaches their routes to the blueprint.
-    from webhooks.outreach import admin, auth, directory_pages, handoffs, views  # noqa: F401
+    from webhooks.outreach import admin, auth, chats, directory_pages, views  # noqa: F401
     from webhooks.outreach.user_commands import users_cli
 
     if "outreach" not in app.blueprints:
@@ -95,8 +83,9 @@ def _cache_compiled_templates(app: Flask) -> None:
 
 
 def _configure(app: Flask) -> None:
-    for key, default in DEFAULTS.items():
-        app.config.setdefault(key, default)
+    """Flask's and its extensions' settings, derived from the dashboard's own, which
+    ``webhooks/config.py`` loaded and checked with the rest (a missing one is a KeyError here,
+    never a silent default)."""
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
         hours=app.config["OUTREACH_SESSION_IDLE_HOURS"]
     )

@@ -5,7 +5,7 @@ The outlines are geoBoundaries' KHM ADM1 boundaries (from OpenStreetMap, ODbL 1.
 to about 14 KB by ``scripts/build_province_shapes.py`` into ``province_shapes.py``; see
 ``PROVINCE_SHAPES.md``. The attribution (``ATTRIBUTION``) must be shown with the map.
 
-Each province is a link, drawn in one of four states (``State``): a shade of the fixed colour
+Each province is a link, drawn in one of four states (``TileLook``): a shade of the fixed colour
 scale for a shown share, hatching for a withheld count ("<5", "x"), its own grey for a province
 with no requests, and a dashed outline when nothing is known. Names go on the map (the small
 provinces, Phnom Penh, Kep, Pailin and Preah Sihanouk, get a call-out in the margin), and
@@ -63,7 +63,7 @@ SWATCH = 14
 _IDENT = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
 
 
-class State(Enum):
+class TileLook(Enum):
     """How a province is drawn."""
 
     SHADE = "shade"  # a shown count with a share: a step of RAMP
@@ -95,16 +95,16 @@ class Tile:
         return isinstance(self.shown, str) and not self.no_requests
 
     @property
-    def state(self) -> State:
+    def state(self) -> TileLook:
         if self.no_requests:
-            return State.NO_REQUESTS
+            return TileLook.NO_REQUESTS
         if self.withheld:
-            return State.WITHHELD
-        return State.NO_DATA if self.share is None else State.SHADE
+            return TileLook.WITHHELD
+        return TileLook.NO_DATA if self.share is None else TileLook.SHADE
 
 
-def state_of(tile: Tile | None) -> State:
-    return State.NO_DATA if tile is None else tile.state
+def state_of(tile: Tile | None) -> TileLook:
+    return TileLook.NO_DATA if tile is None else tile.state
 
 
 class Legend(NamedTuple):
@@ -124,7 +124,7 @@ class Key(NamedTuple):
 
     swatch: Markup
     words: str
-    state: State
+    state: TileLook
 
 
 def step(share: float) -> int:
@@ -182,11 +182,11 @@ class _Look(NamedTuple):
 
 def _look(tile: Tile | None, hatch: str) -> _Look:
     match state_of(tile):
-        case State.WITHHELD:
+        case TileLook.WITHHELD:
             return _Look(f"url(#{hatch})", BORDER)
-        case State.NO_REQUESTS:
+        case TileLook.NO_REQUESTS:
             return _Look(NO_REQUESTS_FILL, BORDER)
-        case State.NO_DATA:
+        case TileLook.NO_DATA:
             return _Look(NO_DATA_FILL, NO_DATA_STROKE, dash="3 2")
         case _:
             assert tile is not None and tile.share is not None
@@ -258,12 +258,12 @@ def legend_keys(legend: Legend, values: Mapping[str, Tile]) -> list[Key]:
     "<5" and grey), and "no data" when a province is drawn so."""
     if len(legend.steps) != len(RAMP):
         raise ValueError(f"the legend needs {len(RAMP)} step names, not {len(legend.steps)}")
-    keys = [Key(swatch(Tile(0, bound)), words, State.SHADE)
+    keys = [Key(swatch(Tile(0, bound)), words, TileLook.SHADE)
             for bound, words in zip((0.0, *STEP_BOUNDS), legend.steps, strict=True)]
-    keys.append(Key(swatch(Tile("x")), legend.withheld, State.WITHHELD))
-    keys.append(Key(swatch(Tile(0, no_requests=True)), legend.no_requests, State.NO_REQUESTS))
-    if any(state_of(values.get(code)) is State.NO_DATA for code in PROVINCES):
-        keys.append(Key(swatch(None), legend.no_data, State.NO_DATA))
+    keys.append(Key(swatch(Tile("x")), legend.withheld, TileLook.WITHHELD))
+    keys.append(Key(swatch(Tile(0, no_requests=True)), legend.no_requests, TileLook.NO_REQUESTS))
+    if any(state_of(values.get(code)) is TileLook.NO_DATA for code in PROVINCES):
+        keys.append(Key(swatch(None), legend.no_data, TileLook.NO_DATA))
     return keys
 
 
@@ -337,9 +337,9 @@ def swatch(tile: Tile | None) -> Markup:
 
 
 @lru_cache(maxsize=16)
-def _swatch(state: State, look: _Look) -> Markup:
+def _swatch(state: TileLook, look: _Look) -> Markup:
     parts = []
-    if state is State.WITHHELD:
+    if state is TileLook.WITHHELD:
         parts.append(_empty("rect", x=0.5, y=0.5, width=SWATCH - 1, height=SWATCH - 1,
                             fill="#ffffff", stroke=HATCH_LINE))
         parts.extend(_empty("line", x1=0, y1=k, x2=k, y2=0, stroke=HATCH_LINE, stroke_width=1.5)
@@ -353,7 +353,7 @@ def _swatch(state: State, look: _Look) -> Markup:
                     aria_hidden="true", class_="swatch", focusable="false")
 
 
-class Row(NamedTuple):
+class ListedProvince(NamedTuple):
     """One line of the list under the map."""
 
     code: str
@@ -361,7 +361,7 @@ class Row(NamedTuple):
     href: str
     value: str
     note: str
-    state: State
+    state: TileLook
     swatch: Markup
 
 
@@ -371,11 +371,11 @@ def province_list(
     href: Callable[[str], str],
     name: Callable[[str], str],
     note: Callable[[str], str] = lambda code: "",
-) -> list[Row]:
+) -> list[ListedProvince]:
     """Every province as a row (name, figure, a note such as "of 153 requests", its swatch),
     sorted by name in the page's language, for the template to render as links."""
     rows = [
-        Row(code, name(code), href(code), _value(values.get(code)), note(code),
+        ListedProvince(code, name(code), href(code), _value(values.get(code)), note(code),
             state_of(values.get(code)), swatch(values.get(code)))
         for code in PROVINCES
     ]

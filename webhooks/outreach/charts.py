@@ -30,7 +30,7 @@ class Bar:
 
 
 @dataclass(frozen=True, slots=True)
-class Column:
+class ChartColumn:
     x: float
     width: float
     #: Top and height of the requests column and of the unmet part drawn over its foot.
@@ -51,7 +51,7 @@ class Column:
 class ColumnChart:
     width: int
     height: int
-    columns: list[Column]
+    columns: list[ChartColumn]
     axis_max: int
     axis_y: float
     baseline: float
@@ -102,7 +102,7 @@ def columns(
         if unmet_hidden:
             unmet = min(WITHHELD_MARK, height) if not hidden else 0.0
         result.append(
-            Column(
+            ChartColumn(
                 x=round(MARGIN_LEFT + index * slot + slot * 0.1, 2),
                 width=round(max(slot * 0.8, 1.0), 2),
                 y=round(baseline - height, 2),

@@ -16,7 +16,7 @@ from webhooks.outreach.demand import Breakdown, Cell, Display, change
 
 
 @dataclass(frozen=True, slots=True)
-class Row:
+class ComparedBar:
     bar: charts.Bar
     #: The previous period's count as shown ("" when there is no previous period or row).
     previous: str
@@ -40,7 +40,7 @@ def bars(rows: Sequence[Cell], label: Callable[[str], str], scale: int) -> list[
 
 
 def rows(table: str, detail: Breakdown, before: Breakdown | None, label: Callable[[str], str],
-         scale: int, drop_zero: bool = False) -> list[Row]:
+         scale: int, drop_zero: bool = False) -> list[ComparedBar]:
     """The rows of ``detail.tables[table]`` with the previous period's count and the change.
 
     ``drop_zero`` leaves out a row that is 0 now and was 0 or below k before (a place list
@@ -53,7 +53,7 @@ def rows(table: str, detail: Breakdown, before: Breakdown | None, label: Callabl
         cells = [c for c in cells
                  if c.shown != 0 or type(c.shown) is not int or _something(earlier.get(c.key))]
     return [
-        Row(bar, charts.text(earlier[cell.key]) if cell.key in earlier else "",
+        ComparedBar(bar, charts.text(earlier[cell.key]) if cell.key in earlier else "",
             change(cell.shown, earlier[cell.key]) if cell.key in earlier else None)
         for cell, bar in zip(cells, bars(cells, label, scale), strict=True)
     ]

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from core.geo import default_points
 from models import stats
 from models.base import reading
-from models.demand_events import DemandEvent
+from models.demand_tables import PublishedDemandEvent
 from models.directory_history import services_as_of
 from models.suppression import Cube, Shown
 from webhooks import timesource
@@ -292,7 +292,7 @@ def choices(latest: stats.Period | None, first_day: date | None, chosen: stats.P
 
 def first_demand_day(session: Session) -> date | None:
     """The day of the oldest demand event (none is ever deleted), for the period picker."""
-    return session.scalar(select(func.min(DemandEvent.day)))
+    return session.scalar(select(func.min(PublishedDemandEvent.day)))
 
 
 # --- cubes, cached per app --------------------------------------------------------------------

@@ -93,7 +93,7 @@ TEMPLATE_EXAMPLE = {
 
 
 @dataclass(frozen=True, slots=True)
-class Column:
+class ImportColumn:
     """One row of the page's table of columns."""
 
     name: str
@@ -110,7 +110,7 @@ def column_label(name: str) -> Markup:
     return Markup("<code>%s</code> (%s)") % (name, str(meaning))
 
 
-def columns() -> list[Column]:
+def columns() -> list[ImportColumn]:
     """Every column of the file, in the template's order."""
     found = []
     for name in directory_io.COLUMNS:
@@ -120,7 +120,7 @@ def columns() -> list[Column]:
             how = _(directory_io.HOURS_HINT)
         else:
             how = str(HOW_TO_WRITE[name])
-        found.append(Column(name, str(MEANINGS[name]), name in directory_io.REQUIRED, how))
+        found.append(ImportColumn(name, str(MEANINGS[name]), name in directory_io.REQUIRED, how))
     return found
 
 

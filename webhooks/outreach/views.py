@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from flask import Response, abort, current_app, redirect, render_template, request, send_file, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import format_date, format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -125,7 +134,7 @@ class ProvinceMap(NamedTuple):
     """The map card's parts: the SVG and the list of provinces beneath it."""
 
     svg: Markup
-    rows: list[cambodia_map.Row]
+    rows: list[cambodia_map.ListedProvince]
     scale: str
     keys: list[cambodia_map.Key]
 

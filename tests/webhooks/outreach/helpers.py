@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from models.demand_events import DemandEvent
+from models.demand_tables import PublishedDemandEvent
 from webhooks.database import get_db
 from webhooks.outreach import accounts
 
@@ -47,7 +47,7 @@ def add_events(app: Flask, rows: list[tuple[str, str | None, str | None, str | N
     with app.app_context(), get_db().sessions() as session, session.begin():
         for day, province, district, service, outcome, channel, locale, count in rows:
             for _ in range(count):
-                session.add(DemandEvent(
+                session.add(PublishedDemandEvent(
                     day=date.fromisoformat(day), hour=10, channel=channel, locale=locale,
                     intent="find_clinic", service_type=service, province_code=province,
                     district_code=district, outcome=outcome,

@@ -21,7 +21,6 @@ from markupsafe import Markup
 from models import stats
 from scripts import build_province_shapes as build
 from webhooks.outreach import cambodia_map, labels, province_shapes, views
-from webhooks.outreach.i18n import SESSION_KEY
 from webhooks.outreach.cambodia_map import (
     ATTRIBUTION,
     NO_DATA_FILL,
@@ -31,14 +30,15 @@ from webhooks.outreach.cambodia_map import (
     RAMP,
     STEP_BOUNDS,
     Legend,
-    State,
     Tile,
+    TileLook,
     legend_keys,
     province_list,
     province_map,
     step,
     swatch,
 )
+from webhooks.outreach.i18n import SESSION_KEY
 
 SVG = "{http://www.w3.org/2000/svg}"
 ROOT = Path(__file__).resolve().parents[3]
@@ -285,12 +285,12 @@ def test_tooltip_and_label_show_the_value() -> None:
 
 
 def test_states_of_tiles() -> None:
-    assert Tile(12, 0.3).state is State.SHADE
-    assert Tile(0, 0.0).state is State.SHADE  # asked, all met: a real zero, lightest shade
-    assert Tile("<5").state is Tile("x", 0.9).state is State.WITHHELD
-    assert Tile(0, no_requests=True).state is State.NO_REQUESTS
-    assert Tile(7).state is State.NO_DATA  # a count without a share
-    assert cambodia_map.state_of(None) is State.NO_DATA
+    assert Tile(12, 0.3).state is TileLook.SHADE
+    assert Tile(0, 0.0).state is TileLook.SHADE  # asked, all met: a real zero, lightest shade
+    assert Tile("<5").state is Tile("x", 0.9).state is TileLook.WITHHELD
+    assert Tile(0, no_requests=True).state is TileLook.NO_REQUESTS
+    assert Tile(7).state is TileLook.NO_DATA  # a count without a share
+    assert cambodia_map.state_of(None) is TileLook.NO_DATA
     with pytest.raises(ValueError):
         Tile(3, no_requests=True)  # a province nobody asked in has 0, nothing else
 
@@ -303,7 +303,7 @@ def test_each_state_is_drawn_its_own_way() -> None:
     assert fills["19"] == NO_REQUESTS_FILL
     assert fills["11"] == fills["23"] == fills["24"] == NO_DATA_FILL
     assert found["23"].get("stroke-dasharray")  # no data: outlined
-    shaded = {fills[c] for c, t in sample().items() if t.state is State.SHADE}
+    shaded = {fills[c] for c, t in sample().items() if t.state is TileLook.SHADE}
     assert shaded <= set(RAMP)
     assert len({HATCH, NO_REQUESTS_FILL, NO_DATA_FILL, *RAMP}) == 8  # all distinct
     states = {a.get("data-code"): a.get("data-state") for a in root.iter(f"{SVG}a")
@@ -357,11 +357,11 @@ def test_the_legend_explains_every_state_in_the_callers_words() -> None:
     keys = legend_keys(LEGEND, sample())
     assert [k.words for k in keys] == ["s0", "s1", "s2", "s3", "s4", "hidden words",
                                        "nobody words", "none words"]
-    assert [k.state for k in keys][-3:] == [State.WITHHELD, State.NO_REQUESTS, State.NO_DATA]
+    assert [k.state for k in keys][-3:] == [TileLook.WITHHELD, TileLook.NO_REQUESTS, TileLook.NO_DATA]
     fills = [re.findall(r'fill="([^"]+)"', str(k.swatch))[0] for k in keys[:5]]
     assert fills == list(RAMP)
     everything_known = {code: Tile(1, 0.1) for code in PROVINCES}
-    assert State.NO_DATA not in {k.state for k in legend_keys(LEGEND, everything_known)}
+    assert TileLook.NO_DATA not in {k.state for k in legend_keys(LEGEND, everything_known)}
     with pytest.raises(ValueError):
         legend_keys(LEGEND._replace(steps=("a", "b")), {})
 
@@ -373,8 +373,8 @@ def test_the_list_gives_every_province_as_a_link_with_its_swatch() -> None:
     assert sorted(r.code for r in rows) == list(PROVINCES)
     assert [r.name for r in rows] == sorted(NAMES_KM.values(), key=str.casefold)
     by_code = {r.code: r for r in rows}
-    assert by_code["12"].value == "<5" and by_code["12"].state is State.WITHHELD
-    assert by_code["19"].value == "0" and by_code["19"].state is State.NO_REQUESTS
+    assert by_code["12"].value == "<5" and by_code["12"].state is TileLook.WITHHELD
+    assert by_code["19"].value == "0" and by_code["19"].state is TileLook.NO_REQUESTS
     assert by_code["23"].value == NO_VALUE and by_code["03"].note == "note 03"
     assert by_code["03"].href == href("03")
     assert by_code["19"].swatch == swatch(Tile(0, no_requests=True))
@@ -477,16 +477,16 @@ def test_tiles_from_the_cube_set_each_state() -> None:
     })  # every other province: no requests at all
     tiles, counts = views.province_tiles(cube, stats.ALL)
     assert set(tiles) == set(PROVINCES)
-    assert tiles["12"] == Tile(0, 0.0) and tiles["12"].state is State.SHADE
+    assert tiles["12"] == Tile(0, 0.0) and tiles["12"].state is TileLook.SHADE
     assert tiles["16"] == Tile(30, 1.0) and step(tiles["16"].share or 0) == 4
     assert tiles["02"] == Tile(6, 0.4)
-    assert tiles["03"].state is State.WITHHELD and tiles["05"].state is State.WITHHELD
-    assert tiles["04"] == Tile(7, None) and tiles["04"].state is State.NO_DATA
-    assert tiles["25"].state is State.NO_REQUESTS and tiles["25"].shown == 0
+    assert tiles["03"].state is TileLook.WITHHELD and tiles["05"].state is TileLook.WITHHELD
+    assert tiles["04"] == Tile(7, None) and tiles["04"].state is TileLook.NO_DATA
+    assert tiles["25"].state is TileLook.NO_REQUESTS and tiles["25"].shown == 0
     assert counts["12"] == (153, 0)
     # no province of a week with full services is hatched
     full = FakeCube({code: (20, 0) for code in PROVINCES})
-    assert {t.state for t in views.province_tiles(full, stats.ALL)[0].values()} == {State.SHADE}
+    assert {t.state for t in views.province_tiles(full, stats.ALL)[0].values()} == {TileLook.SHADE}
 
 
 def test_the_map_names_provinces_in_the_pages_language(sample_app: Flask) -> None:

@@ -22,7 +22,7 @@ from models import handoffs as handoff_rows
 from tests.fake_bot_api import FakeBotApi
 from tests.webhooks.channels import TelegramUser, count_rows, post_telegram
 from tests.webhooks.outreach.helpers import ADMIN, OUTREACH, login, make_user, post
-from webhooks.outreach.handoffs import new_messages
+from webhooks.outreach.chats import new_messages
 from webhooks.timesource import Pinned
 
 CHAT_ID = 987650042

@@ -28,11 +28,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from bot.replies import Texts
-from core.vocabulary import Locale
 from models import handoffs, retention, sealing, stats
 from models.staff import StaffUser
-from webhooks import channels, timesource
+from webhooks import channels, pipeline, timesource
 from webhooks.database import get_db
 from webhooks.outreach import audit, demand
 from webhooks.outreach.auth import staff
@@ -247,7 +245,7 @@ def handoff_close(handle: str) -> Response:
     if still_open:
         # the texter is told it has ended, outside any transaction (not after its time: then
         # the address is no longer used); the chat closes even if that message fails
-        _send(keys, row, Texts(Locale(row.locale)).handoff_closed())
+        _send(keys, row, pipeline.chat_closed_notice(row.locale))
     with get_db().sessions() as session, session.begin():
         handoffs.close(session.connection(), row.id, _now())
         audit.record(session, staff(), "handoff.close", "handoff", target_label=row.handle)
