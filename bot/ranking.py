@@ -20,15 +20,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.reach import BANDS_KM, NEAR_KM, REACH_KM
 from core import hours
 from core.directory import ServiceInfo
 from core.geo import GeoPoint, ReferencePoints, distances_from
 from core.vocabulary import Outcome
 
-#: Beyond this the bot says honestly that nothing is within reach, and still lists the nearest.
-REACH_KM = 50.0
-NEAR_KM = 10.0
-BANDS_KM = (10.0, 25.0, 50.0)
 #: A service that opens within this many minutes is nearly as good as one open now.
 SOON_MINUTES = 180
 #: ``rank_first`` works over arrays for lists longer than this (and than the services wanted):

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bot.ranking import BANDS_KM, REACH_KM
+from bot.reach import BANDS_KM, REACH_KM
 from core.directory import ServiceInfo
 from core.geo import EARTH_RADIUS_KM, GeoPoint, ReferencePoints, distances_from
 

@@ -13,8 +13,6 @@ import pytest
 
 from bot import holiday, ranking, ranking_columns
 from bot.ranking import (
-    BANDS_KM,
-    REACH_KM,
     Ranked,
     measure,
     nearest_open_km,
@@ -22,6 +20,7 @@ from bot.ranking import (
     rank,
     rank_first,
 )
+from bot.reach import BANDS_KM, REACH_KM
 from core.directory import ServiceInfo
 from core.geo import GeoPoint, ReferencePoints, distance_km
 from core.hours import Moment
