@@ -14,7 +14,7 @@ from webhooks.outreach import audit
 from webhooks.outreach.passwords import hash_password, password_problem
 
 
-class AccountError(ValueError):
+class StaffAccountError(ValueError):
     """A request that cannot be done; the message is a msgid (translated where shown)."""
 
 
@@ -37,14 +37,14 @@ def create(
     """A new account; ``temporary`` makes the user choose their own password at first login."""
     email = normalise_email(email)
     if role not in {r.value for r in Role}:
-        raise AccountError(N_("Unknown role."))
+        raise StaffAccountError(N_("Unknown role."))
     if "@" not in email or len(email) > 254:
-        raise AccountError(N_("Enter an e-mail address."))
+        raise StaffAccountError(N_("Enter an e-mail address."))
     problem = password_problem(password, email)
     if problem:
-        raise AccountError(problem)
+        raise StaffAccountError(problem)
     if find(session, email) is not None:
-        raise AccountError(N_("There is already an account with this e-mail address."))
+        raise StaffAccountError(N_("There is already an account with this e-mail address."))
     user = StaffUser(
         email=email,
         password_hash=hash_password(password),
@@ -62,7 +62,7 @@ def change_password(session: Session, user: StaffUser, new_password: str, now: d
     """Set the user's own new password and sign out their other sessions."""
     problem = password_problem(new_password, user.email)
     if problem:
-        raise AccountError(problem)
+        raise StaffAccountError(problem)
     user.password_hash = hash_password(new_password)
     user.password_changed_at = now or utcnow()
     user.must_change_password = False
@@ -74,7 +74,7 @@ def reset_password(session: Session, user: StaffUser, password: str, actor: Staf
     """An admin sets a temporary password; the user must change it at the next login."""
     problem = password_problem(password, user.email)
     if problem:
-        raise AccountError(problem)
+        raise StaffAccountError(problem)
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
     user.must_change_password = True
@@ -84,11 +84,11 @@ def reset_password(session: Session, user: StaffUser, password: str, actor: Staf
 
 def set_role(session: Session, user: StaffUser, role: str, actor: StaffUser) -> None:
     if role not in {r.value for r in Role}:
-        raise AccountError(N_("Unknown role."))
+        raise StaffAccountError(N_("Unknown role."))
     if role == user.role:
         return
     if user.role == Role.ADMIN and _other_active_admins(session, user) == 0:
-        raise AccountError(N_("Keep at least one active admin."))
+        raise StaffAccountError(N_("Keep at least one active admin."))
     audit.record(session, actor, "user.update", "user", user.id, user.email,
                  {"role": [user.role, role]})
     user.role = role
@@ -99,7 +99,7 @@ def set_active(session: Session, user: StaffUser, active: bool, actor: StaffUser
     if active == user.is_active:
         return
     if not active and user.role == Role.ADMIN and _other_active_admins(session, user) == 0:
-        raise AccountError(N_("Keep at least one active admin."))
+        raise StaffAccountError(N_("Keep at least one active admin."))
     user.is_active = active
     user.session_token = new_session_token()
     action = "user.activate" if active else "user.deactivate"

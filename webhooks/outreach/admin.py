@@ -37,7 +37,7 @@ def users() -> Any:
             with get_db().sessions() as session, session.begin():
                 accounts.create(session, form.email.data or "", form.role.data or "",
                                 form.password.data or "", actor=staff(), temporary=True)
-        except accounts.AccountError as error:
+        except accounts.StaffAccountError as error:
             form.form_errors.append(_(str(error)))
         else:
             flash(_("The account has been created. Give the temporary password to its owner "
@@ -58,7 +58,7 @@ def _change(user_id: int, change: Any) -> Response:
             if user is None:
                 abort(404)
             change(session, user)
-    except accounts.AccountError as error:
+    except accounts.StaffAccountError as error:
         flash(_(str(error)), "error")
     return redirect(url_for("outreach.users"))
 

@@ -264,7 +264,7 @@ def password() -> Any:
             else:
                 try:
                     accounts.change_password(db_session, user, form.new_password.data or "")
-                except accounts.AccountError as error:
+                except accounts.StaffAccountError as error:
                     form.new_password.errors = [_(str(error))]
                 else:
                     login_user(user)  # the new session token: this session stays signed in

@@ -29,7 +29,7 @@ def users_create(email: str, role: str) -> None:
         with get_db().sessions() as session, session.begin():
             user = accounts.create(session, email, role, password)
             created = user.email
-    except accounts.AccountError as error:
+    except accounts.StaffAccountError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"created {role} account {created}; log in at /outreach/login")
 
@@ -55,6 +55,6 @@ def users_set_password(email: str) -> None:
             if user is None:
                 raise click.ClickException(f"no account {email}")
             accounts.change_password(session, user, password)
-    except accounts.AccountError as error:
+    except accounts.StaffAccountError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"password of {email} changed")
