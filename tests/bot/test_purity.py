@@ -1,4 +1,7 @@
-"""The engine stays pure: no web framework, database, HTTP client or channel SDK in ``bot/``."""
+"""The engine stays pure: no web framework, database, HTTP client or channel SDK in ``bot/``, nor
+in the shared kernel ``core/``, which also never imports the engine. (``lint-imports`` checks the
+same, among the other contracts: tests/test_architecture.py; this is a second, independent
+reading.)"""
 
 from __future__ import annotations
 
@@ -7,9 +10,12 @@ from pathlib import Path
 
 import pytest
 
-BOT_DIR = Path(__file__).resolve().parents[2] / "bot"
+ROOT = Path(__file__).resolve().parents[2]
+BOT_DIR = ROOT / "bot"
+CORE_DIR = ROOT / "core"
 FORBIDDEN = ("flask", "sqlalchemy", "webhooks", "models", "requests", "httpx", "telegram", "twilio")
 SOURCES = sorted(BOT_DIR.rglob("*.py"))
+CORE_SOURCES = sorted(CORE_DIR.rglob("*.py"))
 
 
 def imported_modules(source: str) -> list[tuple[int, str]]:
@@ -33,11 +39,11 @@ def imported_modules(source: str) -> list[tuple[int, str]]:
     return found
 
 
-def forbidden_in(source: str) -> list[str]:
+def forbidden_in(source: str, forbidden: tuple[str, ...] = FORBIDDEN) -> list[str]:
     bad = []
     for line, module in imported_modules(source):
         parts = [p for p in module.split(".") if p]
-        if parts and parts[0] in FORBIDDEN:
+        if parts and parts[0] in forbidden:
             bad.append(f"line {line}: {module}")
     return bad
 
@@ -50,6 +56,19 @@ def test_there_is_an_engine_to_check() -> None:
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(BOT_DIR)))
 def test_engine_module_imports_nothing_impure(path: Path) -> None:
     assert forbidden_in(path.read_text(encoding="utf-8")) == []
+
+
+def test_there_is_a_kernel_to_check() -> None:
+    assert {p.name for p in CORE_SOURCES} >= {"__init__.py", "vocabulary.py", "geo.py", "hours.py"}
+
+
+@pytest.mark.parametrize("path", CORE_SOURCES, ids=lambda p: str(p.relative_to(CORE_DIR)))
+def test_kernel_module_imports_nothing_impure_nor_the_engine(path: Path) -> None:
+    assert forbidden_in(path.read_text(encoding="utf-8"), (*FORBIDDEN, "bot")) == []
+
+
+def test_the_kernel_check_catches_an_engine_import() -> None:
+    assert forbidden_in("from bot.replies import Texts", (*FORBIDDEN, "bot"))
 
 
 @pytest.mark.parametrize(
