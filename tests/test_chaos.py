@@ -117,6 +117,7 @@ def test_each_text_of_the_corpus_counts_once_whatever_came_before(
 def test_a_reply_is_answered_on_both_providers(sample_app: Flask) -> None:
     """The pipeline's answer at a pinned instant, rendered as each provider receives it."""
     from webhooks import telegram, twilio
+    from webhooks.adapter import Parsed
 
     with sample_app.test_request_context():
         for channel, provider_id in ((Channel.SMS, "SM1"), (Channel.TELEGRAM, "1")):
@@ -124,8 +125,8 @@ def test_a_reply_is_answered_on_both_providers(sample_app: Flask) -> None:
             inbound = Inbound(channel=channel, sender_key=key, text=CORPUS[0].text,
                               locale_hint=Locale.EN, provider_id=provider_id)
             answer = pipeline.process(inbound, now=INSTANTS[0])
-            response = (twilio.render(answer) if channel == Channel.SMS
-                        else telegram.render(answer, 700000001))
+            response = (twilio.ADAPTER.render(answer, Parsed(inbound)) if channel == Channel.SMS
+                        else telegram.ADAPTER.render(answer, Parsed(inbound, 700000001)))
             outcome, reply = chaos.classify(channel, response.status_code, response.get_data())
             assert outcome == ANSWERED and "Methadone" in reply, reply
 

@@ -17,6 +17,7 @@ with long_lived():
     from models import services as service_models
     from webhooks import commands, database, doctor, errors, logs, outreach, timesource
     from webhooks import config as settings_loader
+    from webhooks.adapter import adapters
 
 __all__ = ["check_config", "create_app", "preload", "warm_up"]
 
@@ -79,13 +80,12 @@ _warmed = False
 
 def preload(settings: Mapping[str, Any]) -> None:
     """Load everything a web worker may use, for gunicorn's master to do once before it forks
-    (``gunicorn.conf.py``): the warm-up, and the Telegram library where the channel is on. A
-    worker forked from it has both before its first request. A process that serves on its own
-    (a test, ``flask run``) loads the Telegram library at its first Telegram update instead
+    (``gunicorn.conf.py``): the warm-up, and the adapter of every channel that is on, with what
+    its first message would load (``ChannelAdapter.preload``: the Telegram library). A worker
+    forked from it has both before its first request. A process that serves on its own (a
+    test, ``flask run``) loads the Telegram library at its first Telegram update instead
     (about 0.07 s, once): not every process that builds the app answers Telegram."""
     warm_up()
-    if "telegram" in settings["CHANNELS"]:
-        with long_lived():
-            from webhooks import telegram
-
-            telegram.update_class()
+    with long_lived():
+        for adapter in adapters(settings["CHANNELS"]):
+            adapter.preload()

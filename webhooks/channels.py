@@ -1,95 +1,29 @@
-"""Channel adapters, registered from one table.
+"""The channels' one receiving route, and outbound ``send``.
 
-An adapter is what a provider needs and nothing more: ``verify`` the request is the
-provider's, ``parse`` it into an ``Inbound`` (the whitelist at the door), and ``render`` the
-engine's answer as the provider's response; ``capabilities`` say what the channel can show, and
-the engine shapes its replies by them. Everything between, one receiving route does the same
-for every channel. A new channel (Viber, Messenger) is one module with an adapter, one row of
-``core.vocabulary.CAPABILITIES`` and one line in ``adapters()`` (docs/ARCHITECTURE.md).
+Every adapter of ``webhooks.adapter.ADAPTERS`` gets a route under ``/webhooks``, and every
+request to one is received the same way (``receive``): refused if its channel is off or it is
+not the provider's, parsed, answered by the pipeline and rendered by the adapter. What an
+adapter is, and the table of them, are in ``webhooks/adapter.py``.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import partial
-from typing import Any, Protocol
+from typing import Any
 
 from flask import Blueprint, Flask, Request, Response, abort, current_app
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
-from bot.types import Inbound
-from core.vocabulary import CAPABILITIES, Capabilities, Channel
+from core.vocabulary import Channel
 from webhooks import metrics, pipeline
-
-
-@dataclass(frozen=True, slots=True)
-class Parsed:
-    """A parsed request: the message, where the response's follow-ups go (a Telegram chat id,
-    for map pins), and the address a later message would be sent to (for a handoff to an
-    outreach worker: only ever stored sealed, inside the handoff). Both live in memory for this
-    request only, and are never logged."""
-
-    inbound: Inbound
-    reply_to: int | None = None
-    address: dict[str, Any] | None = None
-
-
-class Acknowledge(Exception):
-    """A request to acknowledge without answering (a delivery status report, an edited
-    message, a group message): ``response`` is what the provider expects back."""
-
-    def __init__(self, response: Response) -> None:
-        super().__init__("acknowledged without an answer")
-        self.response = response
-
-
-class SendError(RuntimeError):
-    """A message could not be delivered; the text says why, never the address or a token."""
-
-
-class ChannelAdapter(Protocol):
-    #: The name ``SANGKHIM_CHANNELS`` turns the adapter on by ("twilio", "telegram").
-    name: str
-    #: The webhook's path under /webhooks.
-    path: str
-    #: The channels it serves.
-    serves: tuple[Channel, ...]
-
-    def capabilities(self, channel: Channel) -> Capabilities:
-        """What ``channel`` (one this adapter serves) can show and do."""
-
-    def verify(self) -> bool:
-        """Whether the current request comes from the provider (its signature or secret)."""
-
-    def parse(self) -> Parsed:
-        """The current request as a message; raise ``Acknowledge``, or abort(400) when it is
-        malformed."""
-
-    def render(self, answer: pipeline.Answer, parsed: Parsed) -> Response:
-        """The provider's response carrying ``answer``."""
-
-    def send(self, config: Mapping[str, Any], address: Mapping[str, Any], text: str) -> None:
-        """Deliver ``text`` after the webhook has answered (an outreach worker's reply), to an
-        address ``parse`` gave; raise ``SendError``."""
+from webhooks.adapter import PREFIX, Acknowledge, ChannelAdapter, adapters, serving
 
 
 def send(config: Mapping[str, Any], address: Mapping[str, Any], text: str) -> None:
     """Deliver ``text`` through the adapter that serves the address's channel."""
-    channel = Channel(str(address.get("channel", "")))
-    for adapter in adapters():
-        if channel in adapter.serves:
-            adapter.send(config, address, text)
-            return
-    raise SendError(f"no adapter sends to {channel}")
-
-
-def adapters() -> tuple[ChannelAdapter, ...]:
-    """Every channel adapter, in the order their routes are registered."""
-    from webhooks import telegram, twilio
-
-    return (twilio.ADAPTER, telegram.ADAPTER)
+    serving(Channel(str(address.get("channel", "")))).send(config, address, text)
 
 
 def receive(adapter: ChannelAdapter) -> Response:
@@ -109,14 +43,6 @@ def receive(adapter: ChannelAdapter) -> Response:
     response = adapter.render(answer, parsed)
     metrics.replied(channel, time.perf_counter() - started)
     return response
-
-
-def default_capabilities(channel: Channel) -> Capabilities:
-    return CAPABILITIES[channel]
-
-
-#: Where the providers' webhooks are served.
-PREFIX = "/webhooks"
 
 
 class _Sessions(SecureCookieSessionInterface):

@@ -33,17 +33,15 @@ from models.retention import AUDIT_RETENTION_BOUNDS, AUDIT_RETENTION_DAYS
 from models.sealing import previous_keys
 from models.stats import PERIODS
 from webhooks import strength
+from webhooks.adapter import ADAPTERS, adapter
 
 MODES = ("development", "production")
-CHANNELS = ("twilio", "telegram")
 DEV_SECRETS = ("SECRET_KEY", "PSEUDONYM_KEY", "TWILIO_AUTH_TOKEN", "TELEGRAM_WEBHOOK_SECRET")
-REQUIRED_BY_CHANNEL = {
-    "twilio": ("TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL"),
-    "telegram": ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET"),
-}
+#: Defaults of the settings; ``SANGKHIM_CHANNELS``'s is every adapter of ``ADAPTERS``
+#: (``gather``). A channel's own settings are here with the rest (its credentials, which its
+#: adapter's ``required_settings`` names, and the address of its API).
 DEFAULTS: dict[str, Any] = {
     "SANGKHIM_ENV": "production",
-    "SANGKHIM_CHANNELS": ",".join(CHANNELS),
     "PUBLIC_BASE_URL": "",
     "TELEGRAM_BOT_TOKEN": "",
     # A phone line texters can call to ask, offered when nothing is within reach (optional).
@@ -229,7 +227,7 @@ NOT_STATED = ("SANGKHIM_ENV is not set, which means production; to try Sangkhim 
 def gather(overrides: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], bool]:
     """Defaults, then the environment, then ``overrides``, unchecked; and whether the mode was
     said (rather than production being only the default)."""
-    config: dict[str, Any] = dict(DEFAULTS)
+    config: dict[str, Any] = {**DEFAULTS, "SANGKHIM_CHANNELS": ",".join(ADAPTERS)}
     config.update({k: os.environ[k] for k in ENV_KEYS if os.environ.get(k)})
     config.update(overrides or {})
     stated = bool(os.environ.get("SANGKHIM_ENV") or (overrides or {}).get("SANGKHIM_ENV"))
@@ -240,8 +238,9 @@ def gather(overrides: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], 
 def setting_problems(config: dict[str, Any]) -> Iterator[Problem]:
     """Every problem of the settings checked in either mode (the mode, numbers and their
     ranges, the period, channels, hours), in the order start-up meets them: ``load`` stops at
-    the first, ``flask doctor`` lists them all. Numbers, channels (``CHANNELS``) and previous
-    keys are converted in place as they are checked."""
+    the first, ``flask doctor`` lists them all. Numbers, channels (the names of
+    ``webhooks.adapter.ADAPTERS``, into ``CHANNELS``) and previous keys are converted in place
+    as they are checked."""
     if config["SANGKHIM_ENV"] not in MODES:
         yield Problem(
             "SANGKHIM_ENV",
@@ -267,12 +266,12 @@ def setting_problems(config: dict[str, Any]) -> Iterator[Problem]:
             "Publish one granularity only (README, 'Demand statistics').",
         )
     names = tuple(n.strip() for n in str(config["SANGKHIM_CHANNELS"]).split(",") if n.strip())
-    config["CHANNELS"] = tuple(n for n in names if n in CHANNELS)
-    unknown = [n for n in names if n not in CHANNELS]
+    config["CHANNELS"] = tuple(n for n in names if n in ADAPTERS)
+    unknown = [n for n in names if n not in ADAPTERS]
     if unknown:
         yield Problem("SANGKHIM_CHANNELS",
                       f"SANGKHIM_CHANNELS names unknown channel(s) {', '.join(unknown)};",
-                      f"choose from {', '.join(CHANNELS)}")
+                      f"choose from {', '.join(ADAPTERS)}")
     config["METRICS_TOKEN"] = str(config["METRICS_TOKEN"] or "")
     if config["METRICS_TOKEN"] and not _METRICS_TOKEN.fullmatch(config["METRICS_TOKEN"]):
         yield Problem("METRICS_TOKEN",
@@ -311,10 +310,11 @@ def development_defaults(config: dict[str, Any], instance_path: Path) -> None:
 
 
 def missing_in_production(config: Mapping[str, Any]) -> list[str]:
-    """The variables production needs (for the channels enabled) that are not set."""
+    """The variables production needs (with each enabled channel's ``required_settings``)
+    that are not set."""
     needed = ["DATABASE_URL", "SECRET_KEY", "PSEUDONYM_KEY"]
     for channel in config["CHANNELS"]:
-        needed.extend(REQUIRED_BY_CHANNEL[channel])
+        needed.extend(adapter(channel).required_settings)
     return [key for key in dict.fromkeys(needed) if not config.get(key)]
 
 

@@ -48,6 +48,7 @@ from models import migrate as migrations
 from models.base import make_engine, utcnow
 from models.sealing import previous_keys
 from webhooks import config as settings
+from webhooks.adapter import PREFIX, adapter
 from webhooks.config import ConfigError, Problem
 
 OK, FAIL, NOTE = "ok", "FAIL", "--"
@@ -166,8 +167,13 @@ def _addresses(config: Mapping[str, Any], problems: Sequence[Problem],
                             "https:// address, with TLS in front)")
     if "twilio" in config.get("CHANNELS", ()):
         yield Finding(NOTE, f"twilio: the number's (and WhatsApp sender's) messaging webhook "
-                            f"must be POST {base}/webhooks/twilio/sms (set in Twilio's "
+                            f"must be POST {webhook_url(config, 'twilio')} (set in Twilio's "
                             "console; the doctor cannot read it)")
+
+
+def webhook_url(config: Mapping[str, Any], name: str) -> str:
+    """Where the provider must post to the adapter ``name``."""
+    return f"{config['PUBLIC_BASE_URL']}{PREFIX}{adapter(name).path}"
 
 
 # --- the database -------------------------------------------------------------------------------
@@ -338,7 +344,7 @@ def _telegram(config: Mapping[str, Any], production: bool,
     if _plain_http(config, "TELEGRAM_API_BASE_URL", production):
         yield Finding(NOTE, "telegram: not checked: the bot token is never sent over plain http")
         return
-    expected = f"{config['PUBLIC_BASE_URL']}/webhooks/telegram"
+    expected = webhook_url(config, "telegram")
     try:
         info = webhook_status(config)
     except TelegramSetupError as error:

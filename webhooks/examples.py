@@ -1,5 +1,7 @@
 """Ready-to-paste requests for a local server, signed with this instance's development secrets;
-the signed requests themselves are what ``make chaos`` sends (tests/chaos.py)."""
+the signed requests themselves are what ``make chaos`` sends (tests/chaos.py). They are
+Twilio's and Telegram's own: a channel added later works without an example here. The paths
+are the adapters' (``webhooks.adapter.ADAPTERS``)."""
 
 from __future__ import annotations
 
@@ -11,8 +13,10 @@ from typing import Any
 
 from twilio.request_validator import RequestValidator
 
-SMS_PATH = "/webhooks/twilio/sms"
-TELEGRAM_PATH = "/webhooks/telegram"
+from webhooks.adapter import PREFIX, adapter
+
+SMS_PATH = PREFIX + adapter("twilio").path
+TELEGRAM_PATH = PREFIX + adapter("telegram").path
 
 
 def twilio_request(

@@ -3,7 +3,7 @@
 verify (X-Telegram-Bot-Api-Secret-Token, constant-time) → parse (python-telegram-bot's
 ``Update.de_json`` over only the fields the bot uses; names, usernames and ids never get past
 here except the chat id needed to address the reply, which is used in memory and never stored)
-→ pipeline → render.
+→ pipeline → render: ``ADAPTER``, this module's channel adapter (``webhooks/adapter.py``).
 
 Every other kind of update (edits, channel posts, callback and inline queries, chat member
 changes, kinds Telegram adds later) is acknowledged with an empty 200 before python-telegram-bot
@@ -25,13 +25,14 @@ from flask import Response, abort, current_app, jsonify, request
 
 from bot.types import Inbound
 from core.geo import GeoPoint
-from core.vocabulary import Capabilities, Channel, Locale
-from webhooks import pipeline
-from webhooks.channels import Acknowledge, Parsed, default_capabilities
+from core.vocabulary import CAPABILITIES, Capabilities, Channel, Locale
+from webhooks.adapter import Acknowledge, Parsed
 from webhooks.pseudonym import sender_key
 
 if TYPE_CHECKING:
     from telegram import Message, Update
+
+    from webhooks.pipeline import Answer
 
 MAX_TEXT_CHARS = 4096  # Telegram's own limit for a message
 
@@ -40,7 +41,7 @@ MAX_TEXT_CHARS = 4096  # Telegram's own limit for a message
 def update_class() -> type[Update]:
     """python-telegram-bot's ``Update``, imported at first use: the library takes about 0.07 s
     to import, which every process would pay whether it answers Telegram or not. gunicorn's
-    master calls this when the channel is on (``webhooks.preload``), so a worker's first
+    master calls this when the channel is on (``TelegramAdapter.preload``), so a worker's first
     Telegram message does not wait for it; a process serving on its own imports it then.
 
     python-telegram-bot loads ``cryptography``, if it is installed, for Telegram Passport
@@ -89,14 +90,9 @@ class Ignored(Exception):
     """An update Sangkhim does not answer (edits, channel posts, groups, unknown kinds)."""
 
 
-def verify() -> bool:
-    expected = current_app.config["TELEGRAM_WEBHOOK_SECRET"]
-    given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
-
-
-def parse() -> tuple[Inbound, int]:
-    """Return the inbound message and the chat to answer; raise ``Ignored`` or abort(400)."""
+def _message() -> tuple[Inbound, int]:
+    """The inbound message of the current request and the chat to answer; raise ``Ignored``
+    or abort(400)."""
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict) or not _is_int(payload.get("update_id")):
         abort(400, description="expected a Telegram Update object")
@@ -178,60 +174,66 @@ def _hint(message: Message) -> Locale | None:
     return None
 
 
-def render(answer: pipeline.Answer, chat_id: int) -> Response:
-    """The reply goes inside the webhook response; map pins follow through the Bot API once the
-    response is sent (if the Bot API is unreachable, only the pins are lost)."""
-    if not answer.messages:
-        return Response(status=200)
-    text = "\n\n".join(m.text for m in answer.messages)[:MAX_TEXT_CHARS]
-    body: dict[str, Any] = {"method": "sendMessage", "chat_id": chat_id, "text": text}
-    buttons = [b for m in answer.messages for b in m.buttons]
-    if buttons:
-        body["reply_markup"] = {
-            "keyboard": [
-                [{"text": b.label, "request_location": b.request_location}] for b in buttons
-            ],
-            "resize_keyboard": True,
-            "one_time_keyboard": True,
-        }
-    response = jsonify(body)
-    venues = [v for m in answer.messages for v in m.venues]
-    if venues and current_app.config.get("TELEGRAM_BOT_TOKEN"):
-        config = dict(current_app.config)
-        from webhooks import telegram_api  # the Bot API client: only when there are pins
-
-        response.call_on_close(lambda: telegram_api.send_venues(config, chat_id, venues))
-    return response
-
-
 class TelegramAdapter:
     """Telegram private chats; the reply rides in the webhook response (``sendMessage``)."""
 
     name = "telegram"
     path = "/telegram"
     serves = (Channel.TELEGRAM,)
+    labels = {Channel.TELEGRAM: "Telegram"}
+    required_settings = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET")
 
     def capabilities(self, channel: Channel) -> Capabilities:
-        return default_capabilities(channel)
+        return CAPABILITIES[channel]
 
     def verify(self) -> bool:
-        return verify()
+        expected = current_app.config["TELEGRAM_WEBHOOK_SECRET"]
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
 
     def parse(self) -> Parsed:
         try:
-            inbound, chat_id = parse()
+            inbound, chat_id = _message()
         except Ignored:
             raise Acknowledge(Response(status=200)) from None
         return Parsed(inbound, chat_id, {"channel": "telegram", "chat_id": chat_id})
 
-    def render(self, answer: pipeline.Answer, parsed: Parsed) -> Response:
-        assert parsed.reply_to is not None
-        return render(answer, parsed.reply_to)
+    def render(self, answer: Answer, parsed: Parsed) -> Response:
+        """The reply goes inside the webhook response; map pins follow through the Bot API
+        once the response is sent (if the Bot API is unreachable, only the pins are lost)."""
+        assert parsed.reply_to is not None  # parse always sets it
+        chat_id: int = parsed.reply_to
+        if not answer.messages:
+            return Response(status=200)
+        text = "\n\n".join(m.text for m in answer.messages)[:MAX_TEXT_CHARS]
+        body: dict[str, Any] = {"method": "sendMessage", "chat_id": chat_id, "text": text}
+        buttons = [b for m in answer.messages for b in m.buttons]
+        if buttons:
+            body["reply_markup"] = {
+                "keyboard": [
+                    [{"text": b.label, "request_location": b.request_location}] for b in buttons
+                ],
+                "resize_keyboard": True,
+                "one_time_keyboard": True,
+            }
+        response = jsonify(body)
+        venues = [v for m in answer.messages for v in m.venues]
+        if venues and current_app.config.get("TELEGRAM_BOT_TOKEN"):
+            config = dict(current_app.config)
+            from webhooks import telegram_api  # the Bot API client: only when there are pins
+
+            response.call_on_close(lambda: telegram_api.send_venues(config, chat_id, venues))
+        return response
 
     def send(self, config: Mapping[str, Any], address: Mapping[str, Any], text: str) -> None:
         from webhooks import telegram_api
 
         telegram_api.send_text(config, int(address["chat_id"]), text)
+
+    def preload(self) -> None:
+        """python-telegram-bot (``update_class``), which is otherwise imported at the first
+        Telegram update."""
+        update_class()
 
 
 ADAPTER = TelegramAdapter()

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
 from typing import Any
-
-import logging
 
 from telegram import Bot, WebhookInfo
 from telegram.error import InvalidToken, TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.types import Venue
-from webhooks.channels import SendError
+from webhooks.adapter import PREFIX, SendError, adapter
 
 log = logging.getLogger(__name__)
 #: Map pins are a nicety: never hold a worker long for them.
@@ -96,7 +95,7 @@ def webhook_url(config: Mapping[str, Any]) -> str:
         raise TelegramSetupError(
             f"PUBLIC_BASE_URL must be an https:// address Telegram can reach (got {base!r})."
         )
-    return f"{base}/webhooks/telegram"
+    return f"{base}{PREFIX}{adapter('telegram').path}"
 
 
 def set_webhook(config: Mapping[str, Any], url: str | None = None) -> str:

@@ -2,8 +2,8 @@
 
 verify (X-Twilio-Signature with twilio's own validator, against PUBLIC_BASE_URL + path) →
 parse (whitelist into ``Inbound``; FromCity, FromZip, ProfileName… never get past here) →
-pipeline → render (TwiML, ``twiml``); ``ADAPTER`` is this module's channel adapter
-(``webhooks/channels.py``).
+pipeline → render (TwiML, ``twiml``): ``ADAPTER``, this module's channel adapter
+(``webhooks/adapter.py``).
 
 A status callback (Twilio reporting that a reply was sent, delivered, failed…) posted here is
 acknowledged with an empty ``<Response/>`` once its signature is checked, and nothing else.
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from flask import Response, abort, current_app, request
@@ -26,10 +26,13 @@ from twilio.request_validator import (
 
 from bot.types import Inbound
 from core.geo import GeoPoint
-from core.vocabulary import Capabilities, Channel
-from webhooks import pipeline, twilio_api
-from webhooks.channels import Acknowledge, Parsed, default_capabilities
+from core.vocabulary import CAPABILITIES, Capabilities, Channel
+from webhooks import twilio_api
+from webhooks.adapter import Acknowledge, Parsed
 from webhooks.pseudonym import sender_key
+
+if TYPE_CHECKING:
+    from webhooks.pipeline import Answer
 
 log = logging.getLogger(__name__)
 
@@ -63,18 +66,6 @@ def signature_algorithm(settings: str | None) -> str | None:
     return HMAC_SHA1
 
 
-def verify() -> bool:
-    signature = request.headers.get("X-Twilio-Signature", "")
-    if not signature:
-        return False
-    algorithm = signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
-    if algorithm is None:
-        log.warning("refused a request: unknown algorithm in %s", SIGNATURE_SETTINGS_HEADER)
-        return False
-    validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
-    return bool(validator.validate(signed_url(), request.form, signature, algorithm))
-
-
 def is_status_callback(form: Mapping[str, str]) -> bool:
     """Whether Twilio is reporting on a message we sent rather than passing one on. Its status
     callbacks carry MessageSid, MessageStatus, AccountSid, From, To, ApiVersion, ErrorCode,
@@ -84,8 +75,8 @@ def is_status_callback(form: Mapping[str, str]) -> bool:
     return has_status and "Body" not in form and "NumMedia" not in form
 
 
-def parse() -> Inbound | None:
-    form = request.form
+def _inbound(form: Mapping[str, str]) -> Inbound | None:
+    """The message, or None without a sender or a message id."""
     address = form.get("From", "")
     message_sid = form.get("MessageSid") or form.get("SmsMessageSid") or ""
     if not address or not message_sid:
@@ -138,27 +129,33 @@ def twiml(texts: Sequence[str]) -> str:
     return f"{_XML_DECLARATION}<Response>{messages}</Response>"
 
 
-def render(answer: pipeline.Answer) -> Response:
-    return Response(twiml([message.text for message in answer.messages]), mimetype="text/xml")
-
-
 class TwilioAdapter:
     """SMS and WhatsApp through Twilio Messaging; the reply rides in the TwiML response."""
 
     name = "twilio"
     path = "/twilio/sms"
     serves = (Channel.SMS, Channel.WHATSAPP)
+    labels = {Channel.SMS: "SMS", Channel.WHATSAPP: "WhatsApp"}
+    required_settings = ("TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL")
 
     def capabilities(self, channel: Channel) -> Capabilities:
-        return default_capabilities(channel)
+        return CAPABILITIES[channel]
 
     def verify(self) -> bool:
-        return verify()
+        signature = request.headers.get("X-Twilio-Signature", "")
+        if not signature:
+            return False
+        algorithm = signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
+        if algorithm is None:
+            log.warning("refused a request: unknown algorithm in %s", SIGNATURE_SETTINGS_HEADER)
+            return False
+        validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
+        return bool(validator.validate(signed_url(), request.form, signature, algorithm))
 
     def parse(self) -> Parsed:
         if is_status_callback(request.form):  # acknowledged with an empty <Response/>
             raise Acknowledge(Response(twiml(()), mimetype="text/xml"))
-        inbound = parse()
+        inbound = _inbound(request.form)
         if inbound is None:
             abort(400, description="From and MessageSid are required")
         form = request.form
@@ -166,11 +163,15 @@ class TwilioAdapter:
                    "from": form.get("To", "")}
         return Parsed(inbound, address=address if address["from"] else None)
 
-    def render(self, answer: pipeline.Answer, parsed: Parsed) -> Response:
-        return render(answer)
+    def render(self, answer: Answer, parsed: Parsed) -> Response:
+        return Response(twiml([message.text for message in answer.messages]),
+                        mimetype="text/xml")
 
     def send(self, config: Mapping[str, Any], address: Mapping[str, Any], text: str) -> None:
         twilio_api.send_text(config, str(address["to"]), str(address["from"]), text)
+
+    def preload(self) -> None:
+        """Nothing: twilio's validator is imported with this module."""
 
 
 ADAPTER = TwilioAdapter()

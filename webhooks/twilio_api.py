@@ -8,7 +8,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from webhooks.channels import SendError
+from webhooks.adapter import SendError
 
 #: Twilio's client logs each request (with its body) at INFO: never let that through.
 _QUIET = logging.getLogger("sangkhim.twilio_rest")

@@ -35,13 +35,13 @@ from tests.benchmarks import bench_webhooks, on_postgresql
 
 #: The functions timed, by the stage they stand for: (module, attribute, stage).
 STAGES = (
-    ("webhooks.twilio", "verify", "signature check (and reading the form)"),
+    ("webhooks.twilio", "TwilioAdapter.verify", "signature check (and reading the form)"),
     ("webhooks.pipeline", "process", "pipeline (engine and storage)"),
     ("bot", "handle", "  engine (bot.handle)"),
     ("bot.intents", "Classifier.classify", "    classifier"),
     ("models.turns", "load_conversation", "  read the sender's row"),
     ("webhooks.pipeline", "_save", "  write: handoff, digest, save_turn"),
-    ("webhooks.twilio", "render", "TwiML reply"),
+    ("webhooks.twilio", "TwilioAdapter.render", "TwiML reply"),
 )
 
 

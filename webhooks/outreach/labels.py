@@ -10,10 +10,10 @@ from flask_babel import lazy_gettext as _l
 
 from core.vocabulary import Outcome
 from models import stats
+from webhooks.adapter import adapters
 from webhooks.outreach import i18n
 from webhooks.outreach.forms import ROLE_LABELS, SERVICE_TYPE_LABELS
 
-CHANNELS = {"sms": "SMS", "whatsapp": "WhatsApp", "telegram": "Telegram"}
 TABLE_TITLES = {
     "service_type": _l("By type of service"),
     "outcome": _l("Did people find a service?"),
@@ -105,7 +105,12 @@ def outcome(value: str) -> str:
 
 
 def channel(value: str | None) -> str:
-    return CHANNELS.get(value or "", value or "—")
+    """A channel by the name its adapter gives it (``ChannelAdapter.labels``)."""
+    for served in adapters():
+        for member, label in served.labels.items():
+            if member == value:
+                return label
+    return value or "—"
 
 
 def locale(value: str | None) -> str:
