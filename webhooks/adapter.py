@@ -85,6 +85,9 @@ class ChannelAdapter(Protocol):
     #: The settings production cannot start without while the channel is on (its credentials;
     #: checked by ``webhooks/config.py``, which defines and validates them).
     required_settings: tuple[str, ...]
+    #: Its settings that are secrets (tokens, signing keys): ``flask doctor`` never prints
+    #: their values.
+    secret_settings: tuple[str, ...]
 
     def capabilities(self, channel: Channel) -> Capabilities:
         """What ``channel`` (one this adapter serves) can show and do: usually its row of

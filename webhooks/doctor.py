@@ -48,15 +48,15 @@ from models import migrate as migrations
 from models.base import make_engine, utcnow
 from models.sealing import previous_keys
 from webhooks import config as settings
-from webhooks.adapter import PREFIX, adapter
+from webhooks.adapter import PREFIX, adapter, adapters
 from webhooks.config import ConfigError, Problem
 
 OK, FAIL, NOTE = "ok", "FAIL", "--"
 #: Where an unconfigured app keeps the error that stopped its configuration.
 UNCONFIGURED = "sangkhim.unconfigured"
-#: Values never printed: replaced wherever they would appear.
-SECRETS = ("SECRET_KEY", "PSEUDONYM_KEY", "HANDOFF_KEY", "TWILIO_AUTH_TOKEN",
-           "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "METRICS_TOKEN")
+#: Values never printed: replaced wherever they would appear; and every channel adapter's
+#: ``secret_settings`` (``secrets``).
+SECRETS = ("SECRET_KEY", "PSEUDONYM_KEY", "HANDOFF_KEY", "METRICS_TOKEN")
 #: The variables whose problems are about secrets (the line that says they are fine is left
 #: out when one of them has a problem).
 SECRET_SETTINGS = frozenset(
@@ -424,10 +424,15 @@ def _twilio(config: Mapping[str, Any], production: bool) -> Iterator[Finding]:
 # --- never a secret -----------------------------------------------------------------------------
 
 
+def secrets() -> tuple[str, ...]:
+    """The settings whose values are never printed: ``SECRETS`` and the channels'."""
+    return (*SECRETS, *(key for each in adapters() for key in each.secret_settings))
+
+
 def secret_values(config: Mapping[str, Any]) -> list[str]:
     """Every secret value of ``config`` (and its parts that could be printed alone), longest
     first."""
-    values = [str(config.get(key) or "") for key in SECRETS]
+    values = [str(config.get(key) or "") for key in secrets()]
     values += previous_keys(config.get("HANDOFF_KEY_PREVIOUS"))
     values.append(str(config.get("TELEGRAM_BOT_TOKEN") or "").partition(":")[2])
     try:

@@ -182,6 +182,7 @@ class TelegramAdapter:
     serves = (Channel.TELEGRAM,)
     labels = {Channel.TELEGRAM: "Telegram"}
     required_settings = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET")
+    secret_settings = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET")
 
     def capabilities(self, channel: Channel) -> Capabilities:
         return CAPABILITIES[channel]

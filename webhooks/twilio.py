@@ -137,6 +137,7 @@ class TwilioAdapter:
     serves = (Channel.SMS, Channel.WHATSAPP)
     labels = {Channel.SMS: "SMS", Channel.WHATSAPP: "WhatsApp"}
     required_settings = ("TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL")
+    secret_settings = ("TWILIO_AUTH_TOKEN",)
 
     def capabilities(self, channel: Channel) -> Capabilities:
         return CAPABILITIES[channel]

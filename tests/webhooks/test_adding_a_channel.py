@@ -26,6 +26,7 @@ from core.vocabulary import CAPABILITIES, Capabilities, Channel
 from models import ProcessedMessage
 from tests.webhooks.channels import conversation, count_events, count_rows
 from webhooks import config as settings
+from webhooks import doctor
 from webhooks.adapter import ADAPTERS, Acknowledge, ChannelAdapter, Parsed, adapter, adapters
 from webhooks.pseudonym import sender_key
 
@@ -48,6 +49,7 @@ class FakeAdapter:
     serves = (Channel.SMS,)
     labels = {Channel.SMS: "Fake SMS"}
     required_settings = ("FAKE_SECRET",)
+    secret_settings = ("FAKE_SECRET",)
 
     def __init__(self) -> None:
         self.sent: list[tuple[Mapping[str, Any], str]] = []
@@ -195,7 +197,8 @@ def test_off_unless_sangkhim_channels_names_it(registered: None, make_app: Any) 
 
 def test_its_settings_are_checked_from_the_table(registered: None) -> None:
     """``SANGKHIM_CHANNELS`` knows the name, defaults to every row, production requires the
-    adapter's ``required_settings``, and gunicorn's master preloads it when it is on."""
+    adapter's ``required_settings``, ``flask doctor`` never prints its ``secret_settings``, and
+    gunicorn's master preloads it when it is on."""
     config, _stated = settings.gather({"SANGKHIM_CHANNELS": "fake"})
     assert not list(settings.setting_problems(config)) and config["CHANNELS"] == ("fake",)
     assert "FAKE_SECRET" in settings.missing_in_production(config)
@@ -203,6 +206,10 @@ def test_its_settings_are_checked_from_the_table(registered: None) -> None:
     default, _stated = settings.gather()
     list(settings.setting_problems(default))
     assert "fake" in default["CHANNELS"]
+
+    assert SECRET in doctor.secret_values({**config, "FAKE_SECRET": SECRET})
+    assert doctor.scrub(f"token {SECRET}", doctor.secret_values({"FAKE_SECRET": SECRET})) == (
+        "token [secret]")
 
     from webhooks import preload
 
