@@ -14,12 +14,12 @@ BABEL_EXTRACT := $(PYBABEL) extract -F $(LOCALES)/babel.cfg -k _ -k N_ -k _l -c 
 	--no-location --sort-output --width 100 --project=Sangkhim --copyright-holder="Sangkhim contributors" \
 	-o $(LOCALES)/messages.pot .
 
-.PHONY: run test test-clock eval model gazetteer bench chaos demo-report venv dev-deps catalogs extract update \
+.PHONY: run test lint-imports test-clock eval model gazetteer bench chaos demo-report venv dev-deps catalogs extract update \
 	compile lock clean help
 
 help:
 	@echo "make run    set everything up and serve the app on http://$(HOST):$(PORT)"
-	@echo "make test   install test dependencies and run the whole suite (SQLite and PostgreSQL)"
+	@echo "make test   install test dependencies, check the import contracts (lint-imports) and run the whole suite (SQLite and PostgreSQL)"
 	@echo "make test-clock   the time-sensitive tests at pinned instants (libfaketime): dawn, noon and"
 	@echo "            midnight of 31 December, a Sunday, Khmer New Year"
 	@echo "make catalogs | extract | update | compile   manage the gettext catalogs"
@@ -78,8 +78,13 @@ run: venv compile
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) --workers 2 \
 		'webhooks:create_app()'
 
-test: dev-deps compile
+# The import contracts first (pyproject.toml, [tool.importlinter]; docs/ARCHITECTURE.md): a
+# broken layer, a dashboard page calling the engine or an import cycle fails at once, by name.
+test: dev-deps compile lint-imports
 	$(BIN)/pytest
+
+lint-imports: dev-deps
+	$(BIN)/lint-imports --no-cache
 
 # The time-sensitive tests, run whole at pinned instants under Debian's libfaketime (the process
 # starts at the instant and its clock runs on from there; the PostgreSQL server the tests start
