@@ -21,6 +21,8 @@ LOCAL = ("commune", "village")
 
 
 def ask_place(turn: Turn, intent: str, data: dict[str, object] | None = None) -> Reply:
+    """"Which province or town?" for a search (``intent``), with a button that shares the
+    location where the channel has one."""
     turn.kind = f"ask_place/{intent}"
     turn.carry["service"] = intent
     turn.say(turn.texts.ask_place(intent))

@@ -169,6 +169,7 @@ def show_details(turn: Turn, number: int) -> Reply | None:
 
 
 def on_more(turn: Turn) -> Reply:
+    """MORE after a list: its next services, judged again now; the menu before any list."""
     listed = turn.shown()
     if listed is None:
         return show_menu(turn)

@@ -101,6 +101,8 @@ from core.vocabulary import Intent
 
 
 def handle_global(turn: Turn) -> Reply | None:
+    """The readings that come before any step's handler, in their order (above); None when
+    none applies and the step decides."""
     cls = turn.cls
     intent = cls.intent
     if turn.inbound.provider_opted_out:  # the SMS provider has already blocked the sender
@@ -178,6 +180,8 @@ STEPS: dict[Step, Callable[[Turn], Reply]] = {
 
 
 def run(turn: Turn) -> Reply:
+    """The reply to one message: a handoff's, a shared location's, a global reading's, or the
+    current step's."""
     if turn.state.step is Step.HANDOFF:
         return in_handoff(turn)  # a person reads this now: only STOP and emergencies are ours
     if turn.inbound.location is not None and not turn.inbound.text.strip():

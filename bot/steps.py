@@ -64,6 +64,7 @@ def on_menu(turn: Turn) -> Reply:
 
 
 def route(turn: Turn, choice: str) -> Reply:
+    """A menu choice, an intent or an answer's key: a search, the questions menu, or an answer."""
     if choice in SERVICE_TYPES:
         return want_service(turn, choice)
     if choice == "faq":
@@ -74,12 +75,15 @@ def route(turn: Turn, choice: str) -> Reply:
 
 
 def suggest(turn: Turn, intent: str) -> Reply:
+    """"Did you mean ...?" for a near-miss spelling; YES goes on as if it had been said."""
     turn.kind = "did_you_mean"
     turn.say(turn.texts.did_you_mean(intent))
     return turn.reply(Step.CONFIRM, {"suggested": intent, **turn.keep_place()})
 
 
 def misunderstood(turn: Turn) -> Reply:
+    """The menu with a first line that fits (no apology for a greeting or emoji); after
+    ``MAX_MISUNDERSTOOD`` in a row a short line instead, so the bot never loops."""
     count = int(turn.state.data.get("misunderstood", 0)) + 1
     turn.kind = "not_understood"
     if count > MAX_MISUNDERSTOOD:
@@ -129,6 +133,7 @@ def on_ask_place(turn: Turn) -> Reply:
 
 
 def on_choose_place(turn: Turn) -> Reply:
+    """Waiting for a choice among places (or, for a name many share, for a province)."""
     choices, intent = turn.state.data.get("choices"), turn.state.data.get("intent")
     namesake = turn.state.data.get("namesake")
     if isinstance(namesake, str):
@@ -175,6 +180,8 @@ def on_namesake_province(turn: Turn, code: str, intent: str | None) -> Reply:
 
 
 def on_pages(turn: Turn) -> Reply:
+    """After a page of an answer: MORE reads on (or finds the nearest it offered); anything
+    else goes back to the search under way, or is read as in the menu."""
     key, page = turn.state.data.get("answer"), turn.state.data.get("page")
     then = turn.state.data.get("then")
     if turn.cls.more and key is None and isinstance(then, str) and then in SERVICE_TYPES:
@@ -189,6 +196,8 @@ def on_pages(turn: Turn) -> Reply:
 
 
 def on_confirm(turn: Turn) -> Reply:
+    """The answer to a question asked back: delete this chat? talk to a person? did you mean
+    ...? YES does it; anything else is read as in the menu."""
     suggested = turn.state.data.get("suggested")
     if suggested == Intent.STOP and turn.cls.affirmative:
         return forget(turn)
@@ -201,6 +210,7 @@ def on_confirm(turn: Turn) -> Reply:
 
 
 def on_faq_menu(turn: Turn) -> Reply:
+    """The questions menu: a number is its answer (5: a person); anything else as in the menu."""
     if turn.cls.number is not None:
         choice = FAQ_CHOICES.get(turn.cls.number)
         if choice is None:

@@ -187,10 +187,11 @@ class Turn:
         return None
 
 
-def show_menu(turn: Turn, keep: dict[str, object] | None = None) -> Reply:
+def show_menu(turn: Turn) -> Reply:
+    """The main menu (the conversation's context is kept: ``Turn.carry``)."""
     turn.kind = "menu"
     turn.say(turn.texts.menu())
-    return turn.reply(Step.MENU, keep)
+    return turn.reply(Step.MENU)
 
 
 def forget(turn: Turn) -> Reply:
