@@ -11,40 +11,40 @@ stateDiagram-v2
     end note
     START --> MENU: the first message
     MENU --> MENU: a place alone (kept), an answer of one page, not understood
-    MENU --> ASK_PLACE: 1-3 or a service named, no place known; an answer that leads to one
-    MENU --> RESULTS: 1-3 or a service, a place known or named with it; a place, a service sought
+    MENU --> ASK_PLACE: 1-3 or a service named, no place known / an answer that leads to one
+    MENU --> RESULTS: 1-3 or a service, a place known or named with it / a place, a service sought
     MENU --> CHOOSE_PLACE: a place name that several places share about equally
     MENU --> FAQ_MENU: 4
     MENU --> PAGES: 5, 6, a question: an answer longer than a page, or one offering the nearest
     MENU --> CONFIRM: a near-miss spelling ("did you mean ...?")
     RESULTS --> RESULTS: MORE, a listed number for its details
     FAQ_MENU --> PAGES: 1-4, an answer longer than a page
-    FAQ_MENU --> MENU: 1-4, an answer of one page; 5 where no worker takes handoffs; anything else
+    FAQ_MENU --> MENU: 1-4, an answer of one page / 5 where no worker takes handoffs / anything else
     FAQ_MENU --> CONFIRM: 5 where outreach workers take handoffs ("talk to a person?")
     ASK_PLACE --> RESULTS: a place, 0 for all, a shared location
     ASK_PLACE --> CHOOSE_PLACE: several places match about equally
-    ASK_PLACE --> ASK_PLACE: place not found (never a national list unasked); a one-page answer
+    ASK_PLACE --> ASK_PLACE: place not found (never a national list unasked) / a one-page answer
     ASK_PLACE --> PAGES: a question: answered, then the search goes on
     ASK_PLACE --> MENU: a menu number, MENU (read as in MENU)
     CHOOSE_PLACE --> RESULTS: a number, in a search
-    CHOOSE_PLACE --> ASK_PLACE: 0, none of these, in a search; anything else as ASK_PLACE
+    CHOOSE_PLACE --> ASK_PLACE: 0, none of these, in a search / anything else as ASK_PLACE
     CHOOSE_PLACE --> MENU: a number (the place kept) or 0, outside a search
     CHOOSE_PLACE --> CHOOSE_PLACE: a name many places share: which province? then its namesakes
     PAGES --> PAGES: MORE
     PAGES --> RESULTS: MORE after an answer that offered the nearest (the place is known)
-    PAGES --> ASK_PLACE: the last page leads to a service, no place known; a search resumes
-    PAGES --> MENU: the last page; anything else as MENU
+    PAGES --> ASK_PLACE: the last page leads to a service, no place known / a search resumes
+    PAGES --> MENU: the last page / anything else as MENU
     CONFIRM --> [*]: YES to "delete this chat?"
     CONFIRM --> HANDOFF: YES to a handoff, while outreach workers are at work
-    CONFIRM --> MENU: YES to a handoff out of hours (queued) or to a full queue; anything else
+    CONFIRM --> MENU: YES to a handoff out of hours (queued) or to a full queue / anything else
     CONFIRM --> ASK_PLACE: YES to "did you mean" a service (an answer: as MENU goes on)
-    HANDOFF --> HANDOFF: anything, relayed to the worker; an emergency also answered (flagged)
+    HANDOFF --> HANDOFF: anything, relayed to the worker / an emergency also answered (flagged)
     HANDOFF --> [*]: a clear STOP: the chat ends and is deleted
     HANDOFF --> START: the worker closed the chat, or it expired (before the turn)
     ANY --> HANDOFF: a worker wrote to a chat asked for out of hours (before the turn)
     ANY --> [*]: a clear opt-out (STOP, ឈប់, "delete my data"), a provider's STOP word
-    ANY --> CONFIRM: maybe an opt-out ("leave me alone", "stpo"); asking for a person
-    ANY --> PAGES: an emergency (first aid, a crisis; paged on SMS, six segments a page)
+    ANY --> CONFIRM: maybe an opt-out ("leave me alone", "stpo") / asking for a person
+    ANY --> PAGES: an emergency (first aid, a crisis / paged on SMS, six segments a page)
     ANY --> MENU: an emergency answered in one page (Telegram)
     ANY --> MENU: MENU, a language, 0 (not in ASK_PLACE, CHOOSE_PLACE), "where can I go?"
     ANY --> RESULTS: about the services listed ("open now?", "their number", "the first one")
