@@ -33,7 +33,7 @@ stateDiagram-v2
     PAGES --> PAGES: MORE
     PAGES --> RESULTS: MORE after an answer that offered the nearest (the place is known)
     PAGES --> ASK_PLACE: the last page leads to a service, no place known / a search resumes
-    PAGES --> MENU: the last page / anything else as MENU
+    PAGES --> MENU: the last page / anything else as MENU (in a search: as ASK_PLACE)
     CONFIRM --> [*]: YES to "delete this chat?"
     CONFIRM --> HANDOFF: YES to a handoff, while outreach workers are at work
     CONFIRM --> MENU: YES to a handoff out of hours (queued) or to a full queue / anything else
