@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot import context
-from bot.flows import Turn, run
 from bot.intents import TEXT_LIMIT, Classification, Classifier, default_classifier
 from bot.normalize import has_khmer, normalize, visible
 from bot.places import PlaceResolver
 from bot.replies import Texts
+from bot.state_machine import run
+from bot.turn import Turn
 from bot.types import Desk, Inbound, Reply, State, Step
 from bot.who import default_who
 from core.directory import Directory

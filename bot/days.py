@@ -4,7 +4,7 @@
 hours?": after a result list, the answer must be about the day asked, not about this moment.
 This module only reads the words (in normalised text, ``bot.normalize``: case folded, Khmer
 digits already Latin) and returns plain data — the dates, relative to a local date the caller
-gives, and flags — so it needs no clock and no calendar; ``bot.flows.open_now`` answers.
+gives, and flags — so it needs no clock and no calendar; ``bot.listed.open_now`` answers.
 
 Phrases are found as spans with the lexicons' matcher (``bot.spans``: Khmer has no spaces, and a
 Khmer match never cuts a syllable; a Latin one stands between word edges), leftmost and longest

@@ -19,11 +19,12 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from bot.flows import SERVICE_TYPES
 from bot.intents import default_classifier
 from bot.places import default_resolver
-from bot.replies import SERVICE_KIND, Texts
+from bot.replies import Texts
 from bot.segments import fits_sms, segment_count
+from bot.service_texts import SERVICE_KIND
+from bot.turn import SERVICE_TYPES
 from core.catalogs import LOCALES_DIR, catalog_paths, compile_catalog
 from core.directory import ServiceInfo
 from core.vocabulary import Locale, ServiceType
@@ -31,7 +32,7 @@ from core.vocabulary import Locale, ServiceType
 ROOT = LOCALES_DIR.parent
 POT = LOCALES_DIR / "messages.pot"
 SAMPLE = ROOT / "data" / "sample_directory.csv"
-#: Kinds listed together (exchange and drop-in), so each entry names its kind (bot.flows).
+#: Kinds listed together (exchange and drop-in), so each entry names its kind (bot.results).
 MIXED_LIST = frozenset(t for kinds in SERVICE_TYPES.values() if len(kinds) > 1 for t in kinds)
 PLACEHOLDER = re.compile(r"%\((\w+)\)")
 SERVICE_TEMPLATE = "%(name)s\n%(address)s\nHours: %(hours)s\nTel: %(phone)s\n%(flags)s"

@@ -8,7 +8,7 @@ service types and a few kinds of opening hours. Then, on SQLite and on PostgreSQ
 
 - ``flask directory import`` of the file, as an operator runs it (a whole new process: wall
   time, the median of ``--rounds`` imports, each replacing the last; target under 3 s);
-- "nearest" as the bot works it out for a texter (``bot/flows.py``, ``show_results``): the
+- "nearest" as the bot works it out for a texter (``bot/results.py``, ``show_results``): the
   services of the asked types from the database (``SqlDirectory.find``) ranked from a named
   place's reference point at a moment, the first ``RESULT_IDS_KEPT`` of them and what the
   whole list says (``bot.ranking.rank_first``), over one connection, for ``--queries`` places
@@ -110,8 +110,9 @@ def nearest_ms(url: str, places: list[tuple[str, float, float]], queries: int, s
     """Milliseconds for each "nearest" as the bot works it out and for its ranking alone, how
     many services each ranked and how many service types it asked for (needle exchange: two,
     the drop-in centres too)."""
-    from bot.flows import RESULT_IDS_KEPT, SERVICE_TYPES
     from bot.ranking import rank_first
+    from bot.results import RESULT_IDS_KEPT
+    from bot.turn import SERVICE_TYPES
     from core import hours
     from core.geo import GeoPoint, default_points
     from models.base import make_engine, reading

@@ -1,5 +1,5 @@
 """The day(s) a message asks about (``bot.days``), and "are they open ...?" answered for those
-days (``bot.flows.open_now``), public holidays included. The clock is pinned: every "today" is
+days (``bot.listed.open_now``), public holidays included. The clock is pinned: every "today" is
 a date given here."""
 
 from __future__ import annotations
@@ -10,12 +10,14 @@ from datetime import UTC, date, datetime
 import pytest
 
 import bot
-from bot import context, days, flows
+from bot import context, days
 from bot.intents import Classification
+from bot.listed import open_now
 from bot.normalize import normalize
 from bot.places import default_resolver
 from bot.replies import Texts
 from bot.segments import SMS_SEGMENT_BUDGET, segment_count
+from bot.turn import Turn
 from bot.types import Inbound, Reply, State, Step
 from core.directory import InMemoryDirectory, ServiceInfo
 from core.vocabulary import CAPABILITIES, Channel, Locale
@@ -108,13 +110,13 @@ def ask(text: str, services: list[ServiceInfo], at: datetime, locale: Locale = E
     state = State(locale=locale, step=Step.RESULTS,
                   data={"shown": {"intent": "find_methadone", "ids": ids, "offset": len(ids)},
                         "place": "12"})
-    turn = flows.Turn(
+    turn = Turn(
         inbound=Inbound(channel, SENDER, text), state=state,
         cls=Classification("menu", locale, topic="open_now"), texts=Texts(locale),
         directory=InMemoryDirectory(services), places=default_resolver(), points=POINTS,
         now=at, can=CAPABILITIES[channel], carry=context.carried(state.data, at),
     )
-    return flows.open_now(turn)
+    return open_now(turn)
 
 
 def joined(reply: Reply) -> str:

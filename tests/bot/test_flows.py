@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 import pytest
 
 import bot
+from bot.answers import ANSWERS
 from bot.context import MODES, WHO
-from bot.flows import ANSWERS
 from bot.intents import INTENTS
 from bot.normalize import has_khmer
 from bot.replies import Texts

@@ -8,7 +8,8 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from bot import holiday
-from bot.replies import HOLIDAY_NAMES, Texts
+from bot.hours_texts import HOLIDAY_NAMES
+from bot.replies import Texts
 from bot.segments import fits_sms
 from core import hours
 from core.vocabulary import Locale

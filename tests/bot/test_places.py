@@ -464,7 +464,7 @@ def test_a_service_in_a_name_many_places_share_offers_them_all(
     resolver: GazetteerResolver, text: str, name: str, provinces: int
 ) -> None:
     """The place is not ignored and no one of them is picked: its namesakes (more than a list
-    holds) are offered, so that the engine asks the province (``flows.choose_place``)."""
+    holds) are offered, so that the engine asks the province (``bot.place_choice.choose_place``)."""
     places = resolver.resolve(text)
     assert len(places) == MAX_CHOICES
     assert {p.name_en for p in places} == {name}

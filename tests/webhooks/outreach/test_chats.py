@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from bot.flows import named_place
+from bot.desk import named_place
 from bot.places import Place
 from models import Handoff, HandoffMessage, sealing
 from models import handoffs as handoff_rows
