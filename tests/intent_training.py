@@ -323,6 +323,8 @@ def data_digest() -> str:
     for path in sorted(PLACE_DATA.glob("*")):
         if path.name in (UNITS_FILE.name, COMMON_FILE.name):  # built from the others: no news
             continue
+        if path.suffix == ".md":
+            continue
         sha.update(path.name.encode())
         sha.update(path.read_bytes())
     return sha.hexdigest()
