@@ -3,7 +3,10 @@
 ``handle(inbound, state, directory, now)`` turns one inbound message and the current
 conversation state into replies, the next state, and at most one de-identified demand event.
 The replies are shaped by what the channel can do (``Capabilities``: the adapter's, or the
-channel's row of ``CAPABILITIES``), never by the channel's name.
+channel's row of ``CAPABILITIES``), never by the channel's name. The caller gives it facts
+(what the abuse limits say of the message, what became of the handoff the state names) and
+the engine decides what follows from them. ``unavailable(inbound)`` is the static reply for
+when the engine or the database failed.
 """
 
 from __future__ import annotations
@@ -13,17 +16,19 @@ from datetime import datetime
 from bot import context
 from bot.intents import TEXT_LIMIT, Classification, Classifier, default_classifier
 from bot.normalize import has_khmer, normalize, visible
+from bot.pacing import held_back
 from bot.places import PlaceResolver
 from bot.replies import Texts
+from bot.resume import resumed
 from bot.state_machine import run
 from bot.turn import Turn
-from bot.types import Desk, Inbound, Reply, State, Step
+from bot.types import Desk, Inbound, Linked, OutMessage, Pace, Reply, State, Step
 from bot.who import default_who
 from core.directory import Directory
 from core.geo import ReferencePoints, default_points
 from core.vocabulary import CAPABILITIES, Capabilities, Locale
 
-__all__ = ["handle", "reply_locale"]
+__all__ = ["handle", "reply_locale", "unavailable"]
 
 
 def reply_locale(inbound: Inbound, state: State, cls: Classification) -> tuple[Locale, bool]:
@@ -62,9 +67,19 @@ def handle(
     points: ReferencePoints | None = None,
     capabilities: Capabilities | None = None,
     desk: Desk | None = None,
+    pace: Pace = Pace.ANSWER,
+    linked: Linked | None = None,
 ) -> Reply:
-    """``desk``: the outreach workers who can take a handoff through this channel, if any."""
+    """``desk``: the outreach workers who can take a handoff through this channel, if any.
+    ``pace``: what the abuse limits say of this message (a message they hold back gets the
+    slow-down notice or nothing, unless it is urgent or an opt-out: ``bot/pacing.py``).
+    ``linked``: what storage says of the handoff ``state`` names, if it names one (gone: the
+    bot answers again; answered: the texter now talks with the worker: ``bot/resume.py``)."""
     classifier = classifier or default_classifier()
+    state = resumed(state, linked)
+    held = held_back(inbound, state, pace, classifier)
+    if held is not None:
+        return held
     # the bot asked where (or which of several places): a reply is read as a place more readily
     expecting = state.step in (Step.ASK_PLACE, Step.CHOOSE_PLACE)
     cls = classifier.classify(inbound.text, inbound.locale_hint,
@@ -92,3 +107,20 @@ def handle(
         desk=desk,
     )
     return run(turn)
+
+
+def unavailable(inbound: Inbound) -> OutMessage:
+    """The static reply when the database or the engine failed, in the language the text reads
+    as (the classifier needs no database), else the hint, else Khmer: an English texter must
+    be able to read "call 119". Never raises for a failing classifier: it may be what failed."""
+    try:
+        locale = default_classifier().classify(inbound.text, inbound.locale_hint).locale
+    except Exception:  # the engine may be what failed: the reply must still go out
+        locale = Locale.KM if has_khmer(inbound.text) else (inbound.locale_hint or Locale.KM)
+    return OutMessage(Texts(locale).unavailable())
+
+
+def chat_closed(locale: str) -> str:
+    """What a texter is told when an outreach worker ends their chat, in the chat's language
+    (the dashboard sends it, through ``webhooks.pipeline.chat_closed_notice``)."""
+    return Texts(Locale(locale)).handoff_closed()

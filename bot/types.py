@@ -32,6 +32,27 @@ class Step(enum.StrEnum):
     HANDOFF = "handoff"
 
 
+class Pace(enum.StrEnum):
+    """What the abuse limits say of a message (``webhooks/ratelimit.py`` counts); the engine
+    decides what the texter gets (``bot/pacing.py``)."""
+
+    ANSWER = "answer"
+    NOTIFY = "notify"  # the first message over the limit: one polite notice
+    SILENT = "silent"  # every further one: no reply at all
+
+
+class Linked(enum.StrEnum):
+    """What storage says of the handoff (a chat with an outreach worker) a conversation is
+    linked to, as the turn is worked out (``bot/resume.py``)."""
+
+    #: Closed by the worker, past its time, or its key cannot be opened: the bot answers again.
+    GONE = "gone"
+    #: Open, and no worker has written yet.
+    WAITING = "waiting"
+    #: Open, and a worker has written (perhaps to a chat asked for out of hours).
+    ANSWERED = "answered"
+
+
 @dataclass(frozen=True, slots=True)
 class Inbound:
     """One message from a person, already verified and pseudonymised by an adapter."""
@@ -161,6 +182,10 @@ class Reply:
     #: What the reply does, in the words of ``docs/CONVERSATION.md`` ("emergency/seizure",
     #: "results/find_methadone", "thanks"): for tests and the evaluation; never stored.
     kind: str = ""
+    #: How the abuse limits paced this turn: ``ANSWER`` when the engine answered (also a
+    #: message over the limits that it answers anyway: an opt-out, anything urgent),
+    #: ``NOTIFY`` the slow-down notice, ``SILENT`` no reply. Counted by the pipeline.
+    pace: Pace = Pace.ANSWER
 
     @property
     def storable(self) -> tuple[OutMessage, ...]:

@@ -215,8 +215,8 @@ def run(app: Flask, first_day: date, messages: int = 2000, seed: int = 7) -> Tra
         key = app.config["PSEUDONYM_KEY"]
         # The worker's message limit is per minute of real time; a week replayed in seconds
         # would hit it. Give it the week's own clock, so that it limits as it would have.
-        saved = app.extensions.pop("sangkhim.bucket", None)
-        app.extensions["sangkhim.bucket"] = ratelimit.TokenBucket(
+        saved = app.extensions[pipeline.BUCKET]
+        app.extensions[pipeline.BUCKET] = ratelimit.TokenBucket(
             app.config["RATE_WORKER_PER_MINUTE"], clock=lambda: clock[0]
         )
         for turn in traffic.turns:
@@ -232,9 +232,7 @@ def run(app: Flask, first_day: date, messages: int = 2000, seed: int = 7) -> Tra
             outcome = pipeline.process(inbound, now=turn.at)
             traffic.replies += len(outcome.messages)
             traffic.answered += bool(outcome.messages)
-        app.extensions.pop("sangkhim.bucket")
-        if saved is not None:
-            app.extensions["sangkhim.bucket"] = saved
+        app.extensions[pipeline.BUCKET] = saved
         if traffic.turns:  # the hourly purge after the last message publishes its hour too
             next_hour = traffic.turns[-1].at.replace(minute=0, second=0, microsecond=0)
             demand_events.publish(app.extensions["sangkhim.db"].engine,

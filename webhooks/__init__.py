@@ -48,10 +48,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     commands.init_app(app)
 
-    from webhooks import channels, health, metrics, simulator
+    from webhooks import channels, health, metrics, pipeline, simulator
 
     app.register_blueprint(health.bp)
     metrics.init_app(app)
+    pipeline.init_app(app)
     channels.init_app(app)
     if not settings["PRODUCTION"]:
         app.register_blueprint(simulator.bp)

@@ -1,12 +1,24 @@
-"""The one place that touches both the engine (``bot``) and storage (``models``).
+"""The one place that touches both the engine (``bot``) and storage (``models``): for each
+inbound message it loads, calls the engine, stores and answers. It decides nothing a texter
+reads.
 
-For each inbound message: load the sender's state and run the engine, then in one transaction
-save the new state (or delete it), stage the demand event (the clock's hourly run publishes it,
-apart from the turn: ``models.demand_events``), and record the delivery id with the reply sent.
+- Load: the sender's conversation row (a state past its time starts afresh), and the facts
+  the engine is given: what the abuse limits say of this message (``ratelimit.judge_sender``
+  on the row's counters, as a ``Pace``) and what became of the handoff the state names (as
+  ``Linked``: gone, waiting or answered).
+- Call: ``bot.handle`` decides the reply and the next state: the slow-down notice or
+  silence, urgency and opt-outs answered anyway, a handoff left or resumed.
+- Store, in one short transaction: the handoff the reply opens, feeds or closes, the new
+  state (or its deletion), the staged demand event (the clock's hourly run publishes it,
+  apart from the turn: ``models.demand_events``), and the delivery id with the reply sent.
+- Answer: the reply's messages as an ``Answer`` the adapter renders.
+
 No upkeep runs here: an opt-out only marks a compaction as due (``models.upkeep``). A
 failure rolls the transaction back, so the provider's retry is processed normally. A repeat
 of a completed delivery is rolled back too, gets the stored reply and counts nothing. If the
-database cannot be reached the texter still gets a safe static reply.
+database or the engine fails the texter still gets the engine's static reply
+(``bot.unavailable``). What the pipeline keeps between messages is the app's: the worker's
+message limit (``init_app``); the configuration is read once per message (``_Settings``).
 """
 
 from __future__ import annotations
@@ -14,20 +26,18 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 import bot
-from bot.intents import default_classifier
-from bot.normalize import has_khmer
-from bot.replies import Texts
-from bot.types import Button, Desk, Inbound, OutMessage, Reply, State, Step
-from core.vocabulary import CAPABILITIES, Capabilities, DemandEvent, Locale
+from bot.types import Button, Desk, Inbound, Linked, OutMessage, Pace, Reply, State, Step
+from core.vocabulary import CAPABILITIES, Capabilities, DemandEvent
 from models import demand_events, handoffs, retention, sealing, turns, unique, upkeep
 from models.base import reading, writer_turn
 from models.services import SqlDirectory
@@ -36,6 +46,48 @@ from webhooks.database import get_db
 from webhooks.pseudonym import inbound_key
 
 log = logging.getLogger(__name__)
+
+#: Where the app keeps the worker's message limit (``ratelimit.TokenBucket``).
+BUCKET = "sangkhim.bucket"
+
+
+def init_app(app: Flask) -> None:
+    """Give the app what the pipeline keeps between messages: the worker's message limit, a
+    token bucket in this process's memory (``RATE_WORKER_PER_MINUTE``)."""
+    app.extensions[BUCKET] = ratelimit.TokenBucket(app.config["RATE_WORKER_PER_MINUTE"])
+
+
+@dataclass(frozen=True, slots=True)
+class _Settings:
+    """What a turn needs of the app's configuration, read once per message (and passed down,
+    so that no step of the turn reads the app's configuration on its own)."""
+
+    state_ttl_hours: int
+    handoff_ttl_hours: int
+    limits: ratelimit.Limits
+    #: The handoffs' keyring; None where handoffs are off (no ``HANDOFF_KEY``).
+    keys: sealing.Keyring | None
+    handoff_hours: str
+    handoff_max_waiting: int
+    include_sample: bool
+    helpline: str | None
+
+    @classmethod
+    def of(cls, config: Mapping[str, Any]) -> _Settings:
+        return cls(
+            state_ttl_hours=config["STATE_TTL_HOURS"],
+            handoff_ttl_hours=config["HANDOFF_TTL_HOURS"],
+            limits=ratelimit.Limits(
+                burst=config["RATE_SENDER_BURST"],
+                conversation_replies=config["RATE_CONVERSATION_REPLIES"],
+                worker_per_minute=config["RATE_WORKER_PER_MINUTE"],
+            ),
+            keys=sealing.keyring_of(config),
+            handoff_hours=config["HANDOFF_HOURS"],
+            handoff_max_waiting=config["HANDOFF_MAX_WAITING"],
+            include_sample=not config["PRODUCTION"],
+            helpline=config["HELPLINE_PHONE"] or None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,17 +112,19 @@ def process(
     for an outreach worker, and it is kept only sealed, inside the handoff it opens."""
     now = now or timesource.now()
     can = capabilities or CAPABILITIES[inbound.channel]
-    config = current_app.config
-    key = inbound_key(config["PSEUDONYM_KEY"], inbound.channel, inbound.provider_id)
+    app = current_app
+    key = inbound_key(app.config["PSEUDONYM_KEY"], inbound.channel, inbound.provider_id)
     db = get_db()
-    if not _worker_bucket().take():
+    bucket: ratelimit.TokenBucket = app.extensions[BUCKET]
+    if not bucket.take():
         log.warning("worker message limit reached; a message was not answered")
         metrics.message(inbound.channel, metrics.WORKER_LIMIT)
         return Answer(())
     try:
+        settings = _Settings.of(app.config)
         for attempt in range(ATTEMPTS):
             try:
-                return _process_once(db.engine, key, inbound, now, can, address,
+                return _process_once(db.engine, settings, key, inbound, now, can, address,
                                      optimistic=attempt == 0)
             except _Repeat:
                 # The delivery was answered before, or by a concurrent copy that committed
@@ -92,11 +146,11 @@ def process(
     except SQLAlchemyError as error:
         log.error("database unavailable (%s); sent the static reply", type(error).__name__)
         metrics.safe_reply(inbound.channel, "database")
-        return Answer((OutMessage(_texts_for(inbound).unavailable()),), degraded=True)
+        return Answer((bot.unavailable(inbound),), degraded=True)
     except Exception as error:  # a bug must not cost the texter an answer, nor leak a traceback
         log.error("engine failed (%s); sent the static reply", type(error).__name__, exc_info=error)
         metrics.safe_reply(inbound.channel, "engine")
-        return Answer((OutMessage(_texts_for(inbound).unavailable()),), degraded=True)
+        return Answer((bot.unavailable(inbound),), degraded=True)
 
 
 #: A turn is worked out at most this many times: first optimistically, then under a lock.
@@ -122,21 +176,19 @@ class _Turn:
     handoff: str | None = None
     #: The handoff the conversation named, open or not (STOP closes it even past its time).
     linked: str | None = None
-    #: What the abuse limits said (``ANSWER`` also when an emergency or opt-out overrode them).
-    verdict: ratelimit.Verdict = ratelimit.Verdict.ANSWER
 
 
-#: How /metrics counts a saved turn (``metrics.MESSAGE_OUTCOMES``), by the abuse limits' verdict.
-_VERDICT_OUTCOMES = {
-    ratelimit.Verdict.ANSWER: metrics.ANSWERED,
-    ratelimit.Verdict.NOTIFY: metrics.RATE_NOTICE,
-    ratelimit.Verdict.SILENT: metrics.RATE_SILENT,
+#: How /metrics counts a saved turn (``metrics.MESSAGE_OUTCOMES``), by how the engine paced it.
+_PACE_OUTCOMES = {
+    Pace.ANSWER: metrics.ANSWERED,
+    Pace.NOTIFY: metrics.RATE_NOTICE,
+    Pace.SILENT: metrics.RATE_SILENT,
 }
 
 
 def _process_once(
-    engine: Engine, key: str, inbound: Inbound, now: datetime, can: Capabilities,
-    address: dict[str, Any] | None, optimistic: bool,
+    engine: Engine, settings: _Settings, key: str, inbound: Inbound, now: datetime,
+    can: Capabilities, address: dict[str, Any] | None, optimistic: bool,
 ) -> Answer:
     """Work out and save one turn.
 
@@ -151,15 +203,15 @@ def _process_once(
     with turns.turn_connection(engine) as connection:  # one pooled connection for the turn
         if optimistic:
             row = turns.load_conversation(connection, inbound.sender_key)
-            turn = _think(connection, inbound, row, now, can, address is not None)
+            turn = _think(connection, settings, inbound, row, now, can, address is not None)
             with writer_turn(engine), turns.writing(connection):
-                closed = _save(connection, key, inbound, row, turn, now, address)
+                closed = _save(connection, settings, key, inbound, row, turn, now, address)
         else:
             with writer_turn(engine), turns.writing(connection):
                 row = turns.load_conversation(connection, inbound.sender_key, lock=True)
-                turn = _think(connection, inbound, row, now, can, address is not None)
-                closed = _save(connection, key, inbound, row, turn, now, address)
-    metrics.message(inbound.channel, _VERDICT_OUTCOMES[turn.verdict])
+                turn = _think(connection, settings, inbound, row, now, can, address is not None)
+                closed = _save(connection, settings, key, inbound, row, turn, now, address)
+    metrics.message(inbound.channel, _PACE_OUTCOMES[turn.reply.pace])
     _after_turn(engine, forgot=turn.reply.state is None, closed_handoff=closed)
     return Answer(turn.reply.messages)
 
@@ -175,52 +227,47 @@ def _after_turn(engine: Engine, forgot: bool, closed_handoff: bool) -> None:
 
 
 def _think(
-    connection: Connection, inbound: Inbound, row: Any | None, now: datetime,
-    can: Capabilities, reachable: bool,
+    connection: Connection, settings: _Settings, inbound: Inbound, row: Any | None,
+    now: datetime, can: Capabilities, reachable: bool,
 ) -> _Turn:
-    """The reply to ``inbound`` given the sender's saved row. Reads the directory; writes
-    nothing. ``reachable``: the adapter gave an address a worker's reply could go to."""
-    config = current_app.config
-    hours = config["STATE_TTL_HOURS"]
+    """Load what the engine is given about the sender's saved row and call it. Reads the
+    directory and the linked handoff; writes nothing. ``reachable``: the adapter gave an
+    address a worker's reply could go to."""
+    hours = settings.state_ttl_hours
     if row is not None and retention.in_handoff(row.step, row.data):
-        hours = max(hours, config["HANDOFF_TTL_HOURS"])  # lives as long as its handoff may
+        hours = max(hours, settings.handoff_ttl_hours)  # lives as long as its handoff may
     current = row is not None and row.updated_at > now - timedelta(hours=hours)
     state = State.restore(row.locale, row.step, row.data) if current else State()
-    keys = sealing.keyring_of(config)
     linked = _handoff_of(state)
-    if linked is not None:
-        found = handoffs.find(connection, linked, now)
-        if found is not None and (keys is None or not handoffs.opens(connection, keys, linked)):
-            log.warning("a chat's key opens with no configured HANDOFF_KEY (changed without "
-                        "HANDOFF_KEY_PREVIOUS?); the bot answers its texter")
-            found = None
-        if found is None:
-            # the worker closed it, or it expired: the bot answers again, in the same language
-            state = State(locale=state.locale,
-                          data={"locale_settled": True} if state.locale_settled else {})
-        elif found.answered and state.step is not Step.HANDOFF:
-            # asked out of hours, and a worker has written since: now they talk
-            state = State(locale=state.locale, step=Step.HANDOFF, data=dict(state.data))
+    found = _linked(connection, settings.keys, linked, now) if linked is not None else None
     counters = _counters(row) if current else ratelimit.Counters()
-    verdict = ratelimit.judge_sender(counters, now, _limits())
-    if verdict is not ratelimit.Verdict.ANSWER and not _always_answered(inbound):
-        notice = verdict is ratelimit.Verdict.NOTIFY
-        texts = Texts(state.locale) if state.locale else _texts_for(inbound)
-        messages = (OutMessage(texts.slow_down()),) if notice else ()
-        return _Turn(Reply(messages=messages, state=state), counters, linked=linked,
-                     verdict=verdict)
+    pace = ratelimit.judge_sender(counters, now, settings.limits)
     directory = SqlDirectory(
-        connection,
-        include_sample=not config["PRODUCTION"],
-        helpline=config["HELPLINE_PHONE"] or None,
+        connection, include_sample=settings.include_sample, helpline=settings.helpline,
     )
     desk = None
-    if reachable and keys is not None:
-        cap = config["HANDOFF_MAX_WAITING"]
-        desk = Desk(config["HANDOFF_HOURS"], config["HANDOFF_TTL_HOURS"],
+    if reachable and settings.keys is not None:
+        cap = settings.handoff_max_waiting
+        desk = Desk(settings.handoff_hours, settings.handoff_ttl_hours,
                     full=lambda: handoffs.waiting(connection, now) >= cap)
-    reply = bot.handle(inbound, state, directory, now, capabilities=can, desk=desk)
-    return _Turn(reply, counters, _handoff_of(state), linked)
+    reply = bot.handle(inbound, state, directory, now, capabilities=can, desk=desk,
+                       pace=pace, linked=found)
+    return _Turn(reply, counters, None if found is Linked.GONE else linked, linked)
+
+
+def _linked(
+    connection: Connection, keys: sealing.Keyring | None, handoff_id: str, now: datetime,
+) -> Linked:
+    """What became of the handoff a conversation names: gone (closed by the worker, past its
+    time, or its key unreadable), waiting, or answered by a worker."""
+    found = handoffs.find(connection, handoff_id, now)
+    if found is not None and (keys is None or not handoffs.opens(connection, keys, handoff_id)):
+        log.warning("a chat's key opens with no configured HANDOFF_KEY (changed without "
+                    "HANDOFF_KEY_PREVIOUS?); the bot answers its texter")
+        found = None
+    if found is None:
+        return Linked.GONE
+    return Linked.ANSWERED if found.answered else Linked.WAITING
 
 
 def _handoff_of(state: State) -> str | None:
@@ -230,16 +277,18 @@ def _handoff_of(state: State) -> str | None:
 
 
 def _handoff_effects(
-    connection: Connection, inbound: Inbound, turn: _Turn, now: datetime,
+    connection: Connection, settings: _Settings, inbound: Inbound, turn: _Turn, now: datetime,
     address: dict[str, Any] | None,
 ) -> tuple[bool, bool]:
     """Open, feed or close the texter's handoff as the engine decided. The address and the
     texts are sealed under the handoff's own key (``models/handoffs.py``). Nothing is read
-    unless the conversation is in a handoff. Returns whether a handoff was closed (its key is
-    then shredded after the transaction) and whether the turn's demand event counts (not
-    when the texter already has a chat: one texter, one chat)."""
-    config = current_app.config
-    keys = sealing.keyring_of(config)
+    unless the conversation is in a handoff, nor for a message the abuse limits held back.
+    Returns whether a handoff was closed (its key is then shredded after the transaction) and
+    whether the turn's demand event counts (not when the texter already has a chat: one
+    texter, one chat)."""
+    if turn.reply.pace is not Pace.ANSWER:
+        return False, True
+    keys = settings.keys
     reply, current = turn.reply, turn.handoff
     found = handoffs.find(connection, current, now) if current else None  # still open, now?
     if found is None:
@@ -253,14 +302,14 @@ def _handoff_effects(
             counts = False
         else:
             _hold_the_queue(connection)
-            if handoffs.waiting(connection, now) >= config["HANDOFF_MAX_WAITING"]:
+            if handoffs.waiting(connection, now) >= settings.handoff_max_waiting:
                 raise _Conflict  # filled since the turn was worked out: the engine tells them
             reply.state.data["handoff"] = handoffs.open_handoff(
                 connection, keys,
                 address=address, channel=str(inbound.channel), locale=str(reply.locale),
                 province_code=reply.handoff.province_code,
                 district_code=reply.handoff.district_code, topic=reply.handoff.topic,
-                now=now, ttl=timedelta(hours=config["HANDOFF_TTL_HOURS"]),
+                now=now, ttl=timedelta(hours=settings.handoff_ttl_hours),
             )
     elif current and reply.state is not None and not _handoff_of(reply.state):
         reply.state.data["handoff"] = current  # the bot's turns keep the link to the worker
@@ -289,14 +338,15 @@ def _hold_the_queue(connection: Connection) -> None:
         connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7226384101)")
 
 
-def _save(connection: Connection, key: str, inbound: Inbound, row: Any | None, turn: _Turn,
-          now: datetime, address: dict[str, Any] | None = None) -> bool:
+def _save(connection: Connection, settings: _Settings, key: str, inbound: Inbound,
+          row: Any | None, turn: _Turn, now: datetime,
+          address: dict[str, Any] | None = None) -> bool:
     """Write the turn: handoff, conversation row, demand event, delivery record (the last
     three in one statement on PostgreSQL: ``models.turns.save_turn``). Raises ``_Conflict`` if
     the row is no longer the one read, ``_Repeat`` if the delivery was recorded before.
     Returns whether a handoff was closed."""
     sender = inbound.sender_key
-    closed, counts = _handoff_effects(connection, inbound, turn, now, address)
+    closed, counts = _handoff_effects(connection, settings, inbound, turn, now, address)
     state = turn.reply.state
     event = turn.reply.demand_event if counts else None
     reply = _dump(turn.reply.storable)
@@ -364,31 +414,8 @@ def _demand_values(connection: Connection, sender_key: str, event: DemandEvent) 
     }
 
 
-def _limits() -> ratelimit.Limits:
-    config = current_app.config
-    return ratelimit.Limits(
-        burst=config["RATE_SENDER_BURST"],
-        conversation_replies=config["RATE_CONVERSATION_REPLIES"],
-        worker_per_minute=config["RATE_WORKER_PER_MINUTE"],
-    )
-
-
 def _counters(row: Any) -> ratelimit.Counters:
     return ratelimit.Counters(row.burst_start, row.burst_count, row.limited, row.replies)
-
-
-def _always_answered(inbound: Inbound) -> bool:
-    """STOP must always work, and anything that could be an emergency gets an answer."""
-    return inbound.provider_opted_out or (
-        default_classifier().classify(inbound.text, inbound.locale_hint).urgent
-    )
-
-
-def _worker_bucket() -> ratelimit.TokenBucket:
-    extensions = current_app.extensions
-    if "sangkhim.bucket" not in extensions:
-        extensions["sangkhim.bucket"] = ratelimit.TokenBucket(_limits().worker_per_minute)
-    return extensions["sangkhim.bucket"]  # type: ignore[no-any-return]
 
 
 def _stored_reply(engine: Engine, key: str) -> tuple[OutMessage, ...]:
@@ -411,19 +438,8 @@ def _dump(messages: tuple[OutMessage, ...]) -> str:
     )
 
 
-def _texts_for(inbound: Inbound) -> Texts:
-    """The static reply's language: what the text reads as (the classifier needs no database),
-    else the hint, else Khmer. An English texter must be able to read "call 119"."""
-    try:
-        return Texts(default_classifier().classify(inbound.text, inbound.locale_hint).locale)
-    except Exception:  # the engine may be what failed
-        if has_khmer(inbound.text):
-            return Texts(Locale.KM)
-        return Texts(inbound.locale_hint or Locale.KM)
-
-
 def chat_closed_notice(locale: str) -> str:
     """What a texter is told when an outreach worker ends their chat, in the chat's language.
-    The words are the engine's; the dashboard, which sends them, asks here and never imports
-    the engine (the import contracts in ``.importlinter``)."""
-    return Texts(Locale(locale)).handoff_closed()
+    The words are the engine's (``bot.chat_closed``); the dashboard, which sends them, asks
+    here and never imports the engine (the import contracts, pyproject.toml)."""
+    return bot.chat_closed(locale)

@@ -10,18 +10,13 @@ memory, so it needs no shared row that every request would queue on.
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Callable
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-
-class Verdict(enum.Enum):
-    ANSWER = "answer"
-    NOTIFY = "notify"  # the first message over the limit: one polite notice
-    SILENT = "silent"  # every further one: no reply at all
+from bot.types import Pace
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,19 +40,20 @@ class Counters:
     replies: int = 0
 
 
-def judge_sender(counters: Counters, now: datetime, limits: Limits) -> Verdict:
-    """Count this message against the sender's window and lifetime; update ``counters``."""
+def judge_sender(counters: Counters, now: datetime, limits: Limits) -> Pace:
+    """Count this message against the sender's window and lifetime; update ``counters``. What
+    a message over the limits gets is the engine's to decide (``bot/pacing.py``)."""
     if counters.burst_start is None or now - counters.burst_start >= limits.window:
         counters.burst_start, counters.burst_count, counters.limited = now, 0, False
     counters.burst_count += 1
     over = counters.burst_count > limits.burst or counters.replies >= limits.conversation_replies
     if not over:
         counters.replies += 1
-        return Verdict.ANSWER
+        return Pace.ANSWER
     if counters.limited:
-        return Verdict.SILENT
+        return Pace.SILENT
     counters.limited = True
-    return Verdict.NOTIFY
+    return Pace.NOTIFY
 
 
 class TokenBucket:

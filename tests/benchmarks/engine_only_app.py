@@ -31,8 +31,8 @@ def create_app() -> Flask:
         directory = InMemoryDirectory(SqlDirectory(connection).find(list(ServiceType)))
 
     def without_storage(
-        _engine: object, _key: str, inbound: Inbound, now: datetime, can: Capabilities,
-        _address: object, optimistic: bool,
+        _engine: object, _settings: object, _key: str, inbound: Inbound, now: datetime,
+        can: Capabilities, _address: object, optimistic: bool,
     ) -> pipeline.Answer:
         reply = bot.handle(inbound, State(), directory, now, capabilities=can)
         return pipeline.Answer(reply.messages)

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 
+from bot.types import Pace
 from tests.webhooks.channels import TwilioSender, conversation, count_events
-from webhooks.ratelimit import Counters, Limits, TokenBucket, Verdict, judge_sender
+from webhooks.ratelimit import Counters, Limits, TokenBucket, judge_sender
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
@@ -17,15 +18,15 @@ def test_a_burst_gets_one_notice_then_silence_and_the_window_resets() -> None:
     limits = Limits(burst=3, window=timedelta(minutes=5))
     counters = Counters()
     verdicts = [judge_sender(counters, NOW + timedelta(seconds=i), limits) for i in range(6)]
-    assert verdicts == [Verdict.ANSWER] * 3 + [Verdict.NOTIFY] + [Verdict.SILENT] * 2
-    assert judge_sender(counters, NOW + timedelta(minutes=6), limits) is Verdict.ANSWER
+    assert verdicts == [Pace.ANSWER] * 3 + [Pace.NOTIFY] + [Pace.SILENT] * 2
+    assert judge_sender(counters, NOW + timedelta(minutes=6), limits) is Pace.ANSWER
 
 
 def test_a_conversation_gets_a_bounded_number_of_replies() -> None:
     limits = Limits(burst=1000, conversation_replies=4)
     counters = Counters()
     verdicts = [judge_sender(counters, NOW + timedelta(minutes=i), limits) for i in range(6)]
-    assert verdicts[:4] == [Verdict.ANSWER] * 4 and Verdict.ANSWER not in verdicts[4:]
+    assert verdicts[:4] == [Pace.ANSWER] * 4 and Pace.ANSWER not in verdicts[4:]
 
 
 def test_the_worker_bucket_refills_with_time() -> None:
