@@ -1,6 +1,7 @@
-"""The one place that touches both the engine (``bot``) and storage (``models``): for each
-inbound message it loads, calls the engine, stores and answers. It decides nothing a texter
-reads.
+"""The one place that runs a turn across the engine (``bot``) and storage (``models``): for
+each inbound message it loads, calls the engine, stores and answers. It decides nothing a
+texter reads. (The import contracts in pyproject.toml declare the modules that may call the
+engine; docs/ARCHITECTURE.md, "The import contracts".)
 
 - Load: the sender's conversation row (a state past its time starts afresh), and the facts
   the engine is given: what the abuse limits say of this message (``ratelimit.judge_sender``
