@@ -37,6 +37,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -46,50 +47,58 @@ from bot.lexicon import Entry, Lexicon, default_lexicon
 from bot.model import IntentModel, Prediction, default_model
 from bot.normalize import has_khmer, normalize, visible
 from bot.places import Place, PlaceResolver, default_resolver
-from core.vocabulary import Intent, Locale
+from core.vocabulary import Intent, Locale, Topic
 
 #: Every intent name (``core.vocabulary.Intent``), in the order the evaluation reports them.
 INTENTS = tuple(Intent)
 #: Intents whose answer depends on what exactly was asked; the first topic is the default.
-TOPICS: dict[str, tuple[str, ...]] = {
-    "emergency": ("overdose", "crisis", "first_aid", "naloxone", "seizure", "heat",
-                  "chest_pain", "psychosis", "breathing", "ambulance"),
-    "faq_privacy": ("data", "police", "police_now", "safe_now", "delete", "number", "papers"),
-    "faq_voluntary": ("voluntary", "centre", "booking", "companion", "hospital"),
-    "faq_methadone": ("methadone", "restart", "stimulants"),
-    "family": ("family", "injecting"),
-    "find_clinic": ("clinic", "cravings"),
-    "menu": ("menu", "human", "open_now", "phone", "details"),
-    "stop": ("stop", "unsure"),
-    "unknown": ("unknown", "thanks", "progress", "afraid"),
+TOPICS: dict[Intent, tuple[Topic, ...]] = {
+    Intent.EMERGENCY: (Topic.OVERDOSE, Topic.CRISIS, Topic.FIRST_AID, Topic.NALOXONE,
+                       Topic.SEIZURE, Topic.HEAT, Topic.CHEST_PAIN, Topic.PSYCHOSIS,
+                       Topic.BREATHING, Topic.AMBULANCE),
+    Intent.FAQ_PRIVACY: (Topic.DATA, Topic.POLICE, Topic.POLICE_NOW, Topic.SAFE_NOW,
+                         Topic.DELETE, Topic.NUMBER, Topic.PAPERS),
+    Intent.FAQ_VOLUNTARY: (Topic.VOLUNTARY, Topic.CENTRE, Topic.BOOKING, Topic.COMPANION,
+                           Topic.HOSPITAL),
+    Intent.FAQ_METHADONE: (Topic.METHADONE, Topic.RESTART, Topic.STIMULANTS),
+    Intent.FAMILY: (Topic.FAMILY, Topic.INJECTING),
+    Intent.FIND_CLINIC: (Topic.CLINIC, Topic.CRAVINGS),
+    Intent.MENU: (Topic.MENU, Topic.HUMAN, Topic.OPEN_NOW, Topic.PHONE, Topic.DETAILS),
+    Intent.STOP: (Topic.STOP, Topic.UNSURE),
+    Intent.UNKNOWN: (Topic.UNKNOWN, Topic.THANKS, Topic.PROGRESS, Topic.AFRAID),
 }
+#: A classification's topic when its intent has none.
+NO_TOPIC: Literal[""] = ""
 #: What a conversation can be in when a message arrives (``docs/CONVERSATION.md``): the model
 #: reads it as an input, since "and next?" or "no one can help me" mean something else there.
 CONTEXTS = ("emergency", "crisis", "results", "handoff")
 # Ties between span intents go to the earlier, more specific one.
 _PRIORITY = (
-    "emergency",
-    "stop",
-    "set_language:en",
-    "set_language:km",
-    "faq_methadone",
-    "faq_privacy",
-    "faq_voluntary",
-    "faq_cost",
-    "family",
-    "find_methadone",
-    "find_needle_exchange",
-    "find_clinic",
-    "menu",
+    Intent.EMERGENCY,
+    Intent.STOP,
+    f"{Intent.SET_LANGUAGE}:{Locale.EN}",
+    f"{Intent.SET_LANGUAGE}:{Locale.KM}",
+    Intent.FAQ_METHADONE,
+    Intent.FAQ_PRIVACY,
+    Intent.FAQ_VOLUNTARY,
+    Intent.FAQ_COST,
+    Intent.FAMILY,
+    Intent.FIND_METHADONE,
+    Intent.FIND_NEEDLE_EXCHANGE,
+    Intent.FIND_CLINIC,
+    Intent.MENU,
 )
-_RANK = {intent: rank for rank, intent in enumerate(_PRIORITY)}
-#: Lexicon pseudo-intents that only say which language a word belongs to.
+_RANK: dict[str, int] = {intent: rank for rank, intent in enumerate(_PRIORITY)}
+#: Lexicon entries that name no intent (``Entry.intent``): a word that only says which
+#: language it belongs to, a "where" word, and the control words MORE, YES and NO.
 _LANGUAGE_CUE = "lang"
 _NUMBER = re.compile(r"^\d{1,2}$")
 _LATIN_WORD = re.compile(r"[a-z]{2,}")
 _LONE_NUMBER = re.compile(r"(?<!\d)\d(?!\d)")
 _WHERE_CUE = "where"
-#: Lexicon entries that are control words or cues, not intents of their own.
+_MORE, _YES, _NO = "more", "yes", "no"
+#: Services a "where" word asks for: it adds to their keyword scores.
+_FIND = frozenset({Intent.FIND_CLINIC, Intent.FIND_METHADONE, Intent.FIND_NEEDLE_EXCHANGE})
 #: Words that say what kind of place follows, and "in"/"at": not part of a place's name.
 _LEVEL_WORDS = re.compile(
     r"ខេត្ត|ស្រុក|ក្រុង|ខណ្ឌ|ឃុំ|សង្កាត់|ភូមិ|នៅ|\b(?:khet|srok|krong|khan|khum|phum|province|"
@@ -97,7 +106,7 @@ _LEVEL_WORDS = re.compile(
 )
 #: How close (rapidfuzz ratio) a message must be to a place's name to be only that name.
 PLACE_ONLY = 80
-_NOT_INTENTS = frozenset({_LANGUAGE_CUE, _WHERE_CUE, "more", "yes", "no"})
+_NOT_INTENTS = frozenset({_LANGUAGE_CUE, _WHERE_CUE, _MORE, _YES, _NO})
 #: Lexicon entries ``sign:<name>`` are signs read beside the intent (``Classification.signals``):
 #: ``police`` (police named), ``better`` (inside an emergency: the person breathes again).
 _SIGN = "sign:"
@@ -159,7 +168,7 @@ THRESHOLDS = Thresholds()
 
 @dataclass(frozen=True, slots=True)
 class Classification:
-    intent: str
+    intent: Intent
     locale: Locale
     #: The menu number when the message is a number (or "choose 2").
     number: int | None = None
@@ -174,10 +183,11 @@ class Classification:
     places: tuple[Place, ...] = ()
     #: False when the text says nothing about its language (a bare number, a place name).
     locale_certain: bool = False
-    #: An intent the message may have meant, from a near-miss spelling ("did you mean").
+    #: What the message may have meant, from a near-miss spelling ("did you mean"): the
+    #: lexicon's name for it (``Entry.intent``), an intent or ``set_language:<locale>``.
     suggestion: str | None = None
-    #: Which answer of the intent (``TOPICS``); "" for intents without topics.
-    topic: str = ""
+    #: Which answer of the intent (``TOPICS``); ``NO_TOPIC`` for intents without topics.
+    topic: Topic | Literal[""] = NO_TOPIC
     #: For ``stop``: an unambiguous opt-out, to act on without asking.
     definite: bool = False
     #: How likely the message is to be an emergency (1.0 on an emergency word).
@@ -195,7 +205,7 @@ class Classification:
     @property
     def urgent(self) -> bool:
         """Must be answered even over the abuse limits: an opt-out or a possible emergency."""
-        return (self.intent in ("stop", "emergency")
+        return (self.intent in (Intent.STOP, Intent.EMERGENCY)
                 or self.emergency_score >= THRESHOLDS.maybe_emergency)
 
     def as_json(self) -> dict[str, object]:
@@ -243,12 +253,12 @@ class Classifier:
         prediction = (self.model.predict(norm, cues(norm, entries, exact, places, context,
                                                     names_only=names_only))
                       if norm else None)
-        emergency_score = prediction.intent_probability("emergency") if prediction else 0.0
+        emergency_score = prediction.intent_probability(Intent.EMERGENCY) if prediction else 0.0
         signals = frozenset(e.intent[len(_SIGN):] for e in entries if e.intent.startswith(_SIGN)
                             ) | ({"where"} if any(e.intent == _WHERE_CUE for e in entries)
                                  else set())
 
-        def result(intent: str, **extra: object) -> Classification:
+        def result(intent: Intent, **extra: object) -> Classification:
             values: dict[str, object] = {
                 "locale": locale, "locale_certain": certain, "emergency_score": emergency_score,
             }
@@ -262,7 +272,7 @@ class Classifier:
                     values["locale_certain"] = True
             if intent in TOPICS and "topic" not in values:
                 values["topic"] = _topic(intent, entries, prediction, signals)
-            if intent == "location" and "suggestion" not in values and not (
+            if intent == Intent.LOCATION and "suggestion" not in values and not (
                 names_only  # a name alone names no service
             ):
                 # "niddle exchange phnom phen": the place, and the service it is for
@@ -273,60 +283,64 @@ class Classifier:
             return Classification(intent=intent, places=places, signals=signals,  # type: ignore[arg-type]
                                   **values)
 
-        keyword_emergency = any(e.intent == "emergency" for e in entries)
+        keyword_emergency = any(e.intent == Intent.EMERGENCY for e in entries)
         defused = False
         if keyword_emergency and "past" in signals and emergency_score < bars.emergency:
             # "he overdosed last year, he is fine now": a story, as the model reads it; the
             # emergency words then count for no more than the model gives them
-            entries = [e for e in entries if e.intent != "emergency"]
+            entries = [e for e in entries if e.intent != Intent.EMERGENCY]
             defused = True
         elif keyword_emergency or (len(text) > TEXT_LIMIT and self._emergency_further(text)):
-            return result("emergency", emergency_score=1.0, source="lexicon")
+            return result(Intent.EMERGENCY, emergency_score=1.0, source="lexicon")
         if exact is not None:
-            return self._global(exact, result, definite=exact.intent == "stop")
+            return self._global(exact, result, definite=exact.intent == Intent.STOP)
         if _NUMBER.match(norm):
-            return result("menu", number=int(norm), topic="menu", source="lexicon")
+            return result(Intent.MENU, number=int(norm), topic=Topic.MENU, source="lexicon")
         if emergency_score >= bars.emergency:
-            return result("emergency", source="model")
+            return result(Intent.EMERGENCY, source="model")
         scores: Counter[str] = Counter()
         for entry in entries:
             if not _cue(entry.intent):
                 scores[entry.intent] += entry.weight
         if any(e.intent == _WHERE_CUE for e in entries):  # "where ...?" asks for a place
-            for intent in [i for i in scores if i.startswith("find_")]:
+            for intent in [i for i in scores if i in _FIND]:
                 scores[intent] += 1
         keywords = (min(scores, key=lambda i: (-scores[i], _RANK.get(i, len(_RANK))))
                     if scores else None)
-        if keywords == "find_clinic" and _STOPPED_FOR.search(norm) and not _QUESTION.search(norm):
+        if (keywords == Intent.FIND_CLINIC and _STOPPED_FOR.search(norm)
+                and not _QUESTION.search(norm)):
             # "ខ្ញុំឈប់ប្រើយ៉ាម៉ាបាន ១ ខែហើយ!": stopped, for a month already, is good news
-            return result("unknown", topic="progress", source="lexicon")
-        if keywords == "stop":  # opt-outs are the lexicon's to decide
-            definite = max(e.weight for e in entries if e.intent == "stop") >= DEFINITE_STOP
-            return self._global(_entry_for("stop", entries), result, definite=definite)
+            return result(Intent.UNKNOWN, topic=Topic.PROGRESS, source="lexicon")
+        if keywords == Intent.STOP:  # opt-outs are the lexicon's to decide
+            definite = max(e.weight for e in entries if e.intent == Intent.STOP) >= DEFINITE_STOP
+            return self._global(_entry_for(Intent.STOP, entries), result, definite=definite)
         if places and not scores and names_only:  # "mondol kiri": a place
-            return result("location", source="place")
-        model_intent, model_p = prediction.best_intent() if prediction else ("unknown", 0.0)
+            return result(Intent.LOCATION, source="place")
+        model_intent, model_p = Intent.UNKNOWN, 0.0
+        if prediction is not None:
+            label, model_p = prediction.best_intent()
+            model_intent = Intent(label)
         disagrees = keywords is None or prediction is None or (
             prediction.intent_probability(keywords) < bars.keywords_kept
         )
         if model_p >= bars.model and model_intent != keywords and disagrees:
-            if model_intent == "location" or model_intent == "unknown" and places:
+            if model_intent == Intent.LOCATION or model_intent == Intent.UNKNOWN and places:
                 if places:
-                    return result("location", source="place")
-            elif model_intent == "set_language":  # which language, only a keyword says
-                if keywords is not None and keywords.startswith("set_language"):
+                    return result(Intent.LOCATION, source="place")
+            elif model_intent == Intent.SET_LANGUAGE:  # which language, only a keyword says
+                if keywords is not None and keywords.startswith(Intent.SET_LANGUAGE):
                     return self._global(_entry_for(keywords, entries), result)
-            elif model_intent == "unknown" and keywords is None:
+            elif model_intent == Intent.UNKNOWN and keywords is None:
                 # nothing understood, as the model says: a misspelt keyword may still be
                 # offered back ("mehtadnoe": did you mean methadone?)
                 return self._near_miss(norm, result, bool(places), defused)
-            elif model_intent != "unknown":
-                if model_intent == "menu" and (number := _menu_choice(norm)) is not None:
-                    return result("menu", number=number, topic="menu", source="model")
+            elif model_intent != Intent.UNKNOWN:
+                if model_intent == Intent.MENU and (number := _menu_choice(norm)) is not None:
+                    return result(Intent.MENU, number=number, topic=Topic.MENU, source="model")
                 return self._from_model(model_intent, result, prediction)
         if keywords is not None:
-            if keywords == "menu" and (number := _menu_choice(norm)) is not None:
-                return result("menu", number=number, topic="menu", source="lexicon")
+            if keywords == Intent.MENU and (number := _menu_choice(norm)) is not None:
+                return result(Intent.MENU, number=number, topic=Topic.MENU, source="lexicon")
             return self._global(_entry_for(keywords, entries), result)
         return self._near_miss(norm, result, bool(places), defused)
 
@@ -335,39 +349,44 @@ class Classifier:
         return self.lexicon.has_emergency(normalize(text[TEXT_LIMIT - 50 : EMERGENCY_SCAN_LIMIT]))
 
     def _global(self, entry: Entry, result: Result, definite: bool = False) -> Classification:
+        """The classification a lexicon entry names: a control word (MORE, YES, NO), a
+        language to switch to (``set_language:<locale>``), or an intent and its topic."""
         name, _, target = entry.intent.partition(":")
-        if name == "more":  # control words: no topic of their own
-            return result("unknown", more=True, topic="unknown", source="lexicon")
-        if name == "yes":
-            return result("unknown", affirmative=True, topic="unknown", source="lexicon")
-        if name == "no":
-            return result("unknown", negative=True, topic="unknown", source="lexicon")
-        if name == "set_language":
+        if name == _MORE:  # control words: no topic of their own
+            return result(Intent.UNKNOWN, more=True, topic=Topic.UNKNOWN, source="lexicon")
+        if name == _YES:
+            return result(Intent.UNKNOWN, affirmative=True, topic=Topic.UNKNOWN, source="lexicon")
+        if name == _NO:
+            return result(Intent.UNKNOWN, negative=True, topic=Topic.UNKNOWN, source="lexicon")
+        intent = Intent(name)
+        if intent == Intent.SET_LANGUAGE:
             language = Locale(target)
-            return result("set_language", language=language, locale=language,
+            return result(Intent.SET_LANGUAGE, language=language, locale=language,
                           locale_certain=True, source="lexicon")
         extra: dict[str, object] = {"source": "lexicon"}
         if entry.topic:
-            extra["topic"] = entry.topic
-        if name == "stop":
-            extra["definite"] = definite and entry.topic in ("", "stop")
-        return result(name, **extra)
+            extra["topic"] = Topic(entry.topic)
+        if intent == Intent.STOP:
+            extra["definite"] = definite and entry.topic in (NO_TOPIC, Topic.STOP)
+        return result(intent, **extra)
 
-    def _from_model(self, intent: str, result: Result, prediction: Prediction) -> Classification:
-        if intent == "set_language":  # which language, the model does not say: the lexicon does
-            return result("unknown", source="model")
+    def _from_model(
+        self, intent: Intent, result: Result, prediction: Prediction
+    ) -> Classification:
+        if intent == Intent.SET_LANGUAGE:  # which language, the model does not say (a
+            return result(Intent.UNKNOWN, source="model")  # keyword does)
         extra: dict[str, object] = {"source": "model"}
         if intent in TOPICS:
-            extra["topic"] = prediction.best_topic(intent) or TOPICS[intent][0]
+            extra["topic"] = _model_topic(prediction, intent) or TOPICS[intent][0]
         return result(intent, **extra)
 
     def _service_typo(self, norm: str) -> tuple[str | None, str]:
         """A service named beside a place, by keyword or misspelt as ``_near_miss`` allows
         ("clinc", "niddle"): which one, and the language of its word ("" when it says none)."""
         found = [e for span in self.lexicon.find_spans(norm) for e in span.payloads
-                 if e.intent.startswith("find_")]
+                 if e.intent in _FIND]
         found += [e for _, e in sorted(self._misspelt(norm), key=lambda c: c[0])
-                  if e.intent.startswith("find_")]
+                  if e.intent in _FIND]
         return (found[0].intent, found[0].language or "") if found else (None, "")
 
     def _misspelt(self, norm: str) -> list[tuple[int, Entry]]:
@@ -400,12 +419,12 @@ class Classifier:
         A corrected STOP is never definite: the engine asks first."""
         candidates = self._misspelt(norm)
         if defused:  # the emergency words were read already, as a story of the past
-            candidates = [(d, e) for d, e in candidates if e.intent != "emergency"]
-        emergency = [d for d, e in candidates if e.intent == "emergency"]
+            candidates = [(d, e) for d, e in candidates if e.intent != Intent.EMERGENCY]
+        emergency = [d for d, e in candidates if e.intent == Intent.EMERGENCY]
         if emergency and (min(emergency) <= 1 or not has_place):
-            return result("emergency", source="typo")
+            return result(Intent.EMERGENCY, source="typo")
         if has_place:  # "Prey Veng" is a place, not a misspelt "eng"
-            return result("location", source="place")
+            return result(Intent.LOCATION, source="place")
         candidates.sort(key=lambda c: (c[0], _RANK.get(c[1].intent, len(_RANK))))
         if candidates and candidates[0][0] <= 1:
             entry = candidates[0][1]
@@ -417,11 +436,11 @@ class Classifier:
                 **({"topic": corrected.topic} if corrected.topic else {}),
                 # "stpo" reads as English once it is read as "stop"
                 **({"locale": Locale(entry.language), "locale_certain": True}
-                   if entry.language and corrected.intent != "set_language" else {}),
+                   if entry.language and corrected.intent != Intent.SET_LANGUAGE else {}),
             })
         if not candidates:
-            return result("unknown")
-        return result("unknown", suggestion=candidates[0][1].intent)
+            return result(Intent.UNKNOWN)
+        return result(Intent.UNKNOWN, suggestion=candidates[0][1].intent)
 
     def _detect_locale(
         self, raw: str, entries: list[Entry], exact: Entry | None, hint: Locale | None
@@ -498,28 +517,34 @@ def _entry_for(key: str, entries: list[Entry]) -> Entry:
 
 
 def _topic(
-    intent: str,
+    intent: Intent,
     entries: list[Entry],
     prediction: Prediction | None,
     signals: frozenset[str] = frozenset(),
-) -> str:
+) -> Topic:
     """Which answer: a topic the keywords name, else the model's, else the intent's default.
     A relative who injects or uses heroin gets the answer about needles and methadone."""
     named = [e for e in entries if e.intent == intent and e.topic]
     if named:
-        return max(named, key=lambda e: e.weight).topic
-    if intent == "family" and "inject" in signals:
-        return "injecting"
+        return Topic(max(named, key=lambda e: e.weight).topic)
+    if intent == Intent.FAMILY and "inject" in signals:
+        return Topic.INJECTING
     if prediction is not None and prediction.intent_probability(intent) >= 0.2:
-        topic = prediction.best_topic(intent) or TOPICS[intent][0]
+        topic = _model_topic(prediction, intent) or TOPICS[intent][0]
         default = TOPICS[intent][0]
-        if intent == "emergency" and topic != default and (
+        if intent == Intent.EMERGENCY and topic != default and (
             prediction.probability(f"{intent}/{topic}")
             < LEAD * prediction.probability(f"{intent}/{default}")
         ):
             return default  # "he took too much": the whole first aid, not one part of it
         return topic
     return TOPICS[intent][0]
+
+
+def _model_topic(prediction: Prediction, intent: Intent) -> Topic | None:
+    """The model's likeliest topic of ``intent``; None if it knows no topics for it."""
+    label = prediction.best_topic(intent)
+    return Topic(label) if label else None
 
 
 def _names_only(norm: str, places: tuple[Place, ...]) -> bool:
@@ -538,7 +563,7 @@ def _normal_name(name: str) -> str:
 
 
 def _wordy(
-    intent: str,
+    intent: Intent,
     values: dict[str, object],
     norm: str,
     entries: list[Entry] = (),  # type: ignore[assignment]
@@ -549,13 +574,13 @@ def _wordy(
     three different words: "xxxx" or "qzxv wplk" say nothing about a language; nor do words
     both languages use ("clinic", "methadone") beside a place's name ("clinic battambang")."""
     words = set(_LATIN_WORD.findall(norm))
-    if intent == "unknown" and len(words) < 3:
+    if intent == Intent.UNKNOWN and len(words) < 3:
         return False
     shared = {w for e in entries if not e.language for w in e.phrase.split()}
     named = {w for p in places for w in _normal_name(p.name_en).split()}
     if words and not any(len(w) > 2 and w not in shared and w not in named for w in words):
         return False
-    return intent != "location" and values.get("number") is None and not any(
+    return intent != Intent.LOCATION and values.get("number") is None and not any(
         values.get(name) for name in ("more", "affirmative", "negative", "language")
     )
 

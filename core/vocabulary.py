@@ -1,10 +1,10 @@
-"""The words every layer shares: channels, languages, kinds of service, intents, outcomes, what
-each channel can do, and the demand event.
+"""The words every layer shares: channels, languages, kinds of service, intents and their
+topics, outcomes, what each channel can do, and the demand event.
 
 The engine (``bot``), the channel adapters and the dashboard (``webhooks``) and storage
 (``models``) all import these names from here, so a value is spelled once. Each enum is a
 ``StrEnum``: its members are the strings that are stored and exported, and they compare equal
-to them.
+to them. What each is called, to a texter or on the dashboard, is in ``core/labels.py``.
 """
 
 from __future__ import annotations
@@ -58,6 +58,63 @@ class Intent(enum.StrEnum):
     #: The message only names a place.
     LOCATION = "location"
     UNKNOWN = "unknown"
+
+
+class Topic(enum.StrEnum):
+    """Which answer of its intent a message asks for ("emergency" and ``CRISIS``, "faq_privacy"
+    and ``POLICE``): the classifier's second label, and the model's (``intent/topic``). Each
+    topic belongs to one intent (``bot.intents.TOPICS``, whose first topic of an intent is its
+    default); the names are the lexicons' and the model's labels: never rename one."""
+
+    # emergency
+    OVERDOSE = "overdose"
+    CRISIS = "crisis"
+    FIRST_AID = "first_aid"
+    NALOXONE = "naloxone"
+    SEIZURE = "seizure"
+    HEAT = "heat"
+    CHEST_PAIN = "chest_pain"
+    PSYCHOSIS = "psychosis"
+    BREATHING = "breathing"
+    AMBULANCE = "ambulance"
+    # faq_privacy
+    DATA = "data"
+    POLICE = "police"
+    POLICE_NOW = "police_now"
+    SAFE_NOW = "safe_now"
+    DELETE = "delete"
+    NUMBER = "number"
+    PAPERS = "papers"
+    # faq_voluntary
+    VOLUNTARY = "voluntary"
+    CENTRE = "centre"
+    BOOKING = "booking"
+    COMPANION = "companion"
+    HOSPITAL = "hospital"
+    # faq_methadone
+    METHADONE = "methadone"
+    RESTART = "restart"
+    STIMULANTS = "stimulants"
+    # family
+    FAMILY = "family"
+    INJECTING = "injecting"
+    # find_clinic
+    CLINIC = "clinic"
+    CRAVINGS = "cravings"
+    # menu
+    MENU = "menu"
+    HUMAN = "human"
+    OPEN_NOW = "open_now"
+    PHONE = "phone"
+    DETAILS = "details"
+    # stop
+    STOP = "stop"
+    UNSURE = "unsure"
+    # unknown
+    UNKNOWN = "unknown"
+    THANKS = "thanks"
+    PROGRESS = "progress"
+    AFRAID = "afraid"
 
 
 class Outcome(enum.StrEnum):
@@ -117,17 +174,27 @@ CAPABILITIES: dict[Channel, Capabilities] = {
 
 @dataclass(frozen=True, slots=True)
 class DemandEvent:
-    """One unlinkable record of demand: no sender key, no time finer than the hour, no free text."""
+    """One unlinkable record of demand: no sender key, no time finer than the hour, no free text.
+
+    Its words are members of the enums above, whatever the caller passed (a name read from
+    storage or state is a plain string): a value that is not one fails here, not in storage."""
 
     day: str  # ISO date
     hour: int
     channel: Channel
     locale: Locale
-    intent: str
+    intent: Intent
     service_type: ServiceType | None
     province_code: str | None
     district_code: str | None
-    outcome: str
+    outcome: Outcome
+
+    def __post_init__(self) -> None:
+        for name, kind in (("channel", Channel), ("locale", Locale), ("intent", Intent),
+                           ("outcome", Outcome)):
+            object.__setattr__(self, name, kind(getattr(self, name)))
+        if self.service_type is not None:
+            object.__setattr__(self, "service_type", ServiceType(self.service_type))
 
     @classmethod
     def at(cls, now: datetime, **fields: Any) -> DemandEvent:

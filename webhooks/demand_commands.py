@@ -16,6 +16,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from core.geo import default_points
+from core.vocabulary import ServiceType
+from core.vocabulary_labels import SERVICE_TYPE_NAMES
 from models import dhis2, publish
 from models.base import reading
 from models.directory_history import at_period_end
@@ -40,12 +42,8 @@ from webhooks.outreach.demand import published_period
 demand_cli = AppGroup("demand", help="De-identified demand statistics (small numbers hidden).")
 
 
-SERVICE_NAMES = {
-    "voluntary_treatment": "voluntary treatment",
-    "methadone": "methadone",
-    "needle_exchange": "needle exchange",
-    "drop_in": "drop-in",
-}
+#: The report's width for a kind of service: its longest name (the names are English msgids).
+NAME_WIDTH = max(map(len, SERVICE_TYPE_NAMES.values()))
 
 
 def _range(
@@ -217,6 +215,11 @@ def render_handoffs(rows: list[tuple[str, list[int | str]]], k: int) -> Iterable
     yield ""
 
 
+def _name(service_type: str) -> str:
+    """A kind of service as the report names it (in English: the name's msgid)."""
+    return SERVICE_TYPE_NAMES[ServiceType(service_type)]
+
+
 def render_report(report: UnmetReport, top: int, sample: bool = False) -> Iterable[str]:
     """The ranking as plain text an outreach worker can read."""
     k, period = report.k, report.period
@@ -233,18 +236,19 @@ def render_report(report: UnmetReport, top: int, sample: bool = False) -> Iterab
     yield f"Service requests: {report.requests}; ended unmet: {report.unmet}"
     for service, (requests, unmet) in report.by_service.items():
         if requests != f"<{k}" or unmet != f"<{k}":
-            yield f"  {SERVICE_NAMES[service]:<20} requests {requests!s:>6}   unmet {unmet!s:>6}"
+            yield (f"  {_name(service):<{NAME_WIDTH}} requests {requests!s:>6}   "
+                   f"unmet {unmet!s:>6}")
     yield ""
     yield ("Unmet = no open service within 50 km (>50 km), every service full (full), or none "
            "of that kind known (none).")
     yield ""
-    header = (f"{'#':>3}  {'place':<38} {'service':<20} {'unmet':>6} {'>50 km':>7} {'full':>6} "
-              f"{'none':>6} {'asked':>6}  nearest open")
+    header = (f"{'#':>3}  {'place':<38} {'service':<{NAME_WIDTH}} {'unmet':>6} {'>50 km':>7} "
+              f"{'full':>6} {'none':>6} {'asked':>6}  nearest open")
     yield header
     yield "-" * len(header)
     for rank, row in enumerate(report.rows[:top], start=1):
         km = "none open" if row.nearest_open_km is None else f"{row.nearest_open_km:,.0f} km"
-        yield (f"{rank:>3}  {row.name[:38]:<38} {SERVICE_NAMES[row.service_type]:<20} "
+        yield (f"{rank:>3}  {row.name[:38]:<38} {_name(row.service_type):<{NAME_WIDTH}} "
                f"{row.unmet!s:>6} {row.served_farther!s:>7} {row.only_full!s:>6} "
                f"{row.no_service!s:>6} {row.requests!s:>6}  {km}")
     if not report.rows:
@@ -259,5 +263,5 @@ def render_report(report: UnmetReport, top: int, sample: bool = False) -> Iterab
         for row in report.rows:
             if row.service_type not in seen:
                 seen.add(row.service_type)
-                yield f"  {SERVICE_NAMES[row.service_type]:<20} {row.name} ({row.unmet} unmet)"
+                yield f"  {_name(row.service_type):<{NAME_WIDTH}} {row.name} ({row.unmet} unmet)"
         yield ""

@@ -8,7 +8,8 @@ import pytest
 
 from bot.intents import INTENTS, TOPICS, Classifier, default_classifier
 from bot.lexicon import LEXICON_DIR, default_lexicon, read_lexicon
-from core.vocabulary import Locale
+from bot.model import LANGUAGE_COLUMN
+from core.vocabulary import Intent, Locale, Topic
 
 
 @pytest.fixture(scope="module")
@@ -350,6 +351,31 @@ def test_every_lexicon_entry_names_a_known_intent_and_topic() -> None:
             if topic:
                 assert topic in TOPICS.get(name, ()), where
     assert entries
+
+
+def test_the_vocabulary_names_every_intent_and_topic_the_engine_produces(
+    classifier: Classifier,
+) -> None:
+    """``Intent`` and ``Topic`` (core.vocabulary) are exactly what the classifier, its lexicons
+    and its model can say; each topic belongs to one intent."""
+    topics = [t for of_intent in TOPICS.values() for t in of_intent]
+    assert sorted(topics) == sorted(Topic) and len(set(topics)) == len(topics)
+    assert all(type(i) is Intent for i in TOPICS) and all(type(t) is Topic for t in topics)
+    labels = [label for label in classifier.model.labels if label != LANGUAGE_COLUMN]
+    for label in labels:
+        name, _, topic = label.partition("/")
+        assert name in INTENTS, label
+        if topic:
+            assert topic in TOPICS[Intent(name)], label
+    model_intents = {label.partition("/")[0] for label in labels}
+    assert model_intents == set(Intent), "the model is trained on every intent, no other"
+
+
+def test_classifications_hold_the_vocabularys_members(classifier: Classifier) -> None:
+    for case in CASES:
+        result = classifier.classify(case.text)
+        assert type(result.intent) is Intent, case.label
+        assert type(result.topic) is Topic or result.topic == "", case.label
 
 
 # --- hostile input: bounded work, and emergencies still found --------------------------------

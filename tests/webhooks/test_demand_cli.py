@@ -76,7 +76,7 @@ def test_report_ranks_places_by_unmet_demand(app: Flask) -> None:
     assert lines[0].startswith("Unmet demand, week ")
     ranked = [line for line in lines if line[:3].strip().isdigit()]
     assert "Ratanak Kiri › Ban Lung" in ranked[0] and "methadone" in ranked[0]
-    assert "needle exchange" in ranked[1]
+    assert "needle and syringe exchange" in ranked[1]
     assert "Tuol Kouk" not in out  # everyone there found a service nearby
     assert "Service requests: 45; ended unmet: 15" in out
     assert '"<5"' in out  # the legend

@@ -18,15 +18,15 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from core.vocabulary import ServiceType
 from models import csv_input, directory_io
 from models.services import Service
 from webhooks import timesource
 from webhooks.database import get_db
-from webhooks.outreach import audit, exports, i18n, import_help
+from webhooks.outreach import audit, exports, i18n, import_help, labels
 from webhooks.outreach.auth import admin_required, staff
 from webhooks.outreach.blueprint import bp
 from webhooks.outreach.forms import (
-    SERVICE_TYPE_LABELS,
     ActionForm,
     ImportForm,
     ServiceForm,
@@ -80,7 +80,7 @@ def directory() -> str:
             Service.address_km.ilike(pattern), Service.address_en.ilike(pattern),
             Service.phone.ilike(pattern),
         ))
-    if kind in {t.value for t in SERVICE_TYPE_LABELS}:
+    if kind in {t.value for t in ServiceType}:
         query = query.where(Service.service_type == kind)
     if province:
         query = query.where(Service.province_code == province)
@@ -109,7 +109,7 @@ def directory() -> str:
         province=province,
         status=status,
         statuses=STATUSES,
-        kinds=SERVICE_TYPE_LABELS,
+        kinds=labels.service_type_choices(),
         provinces=province_choices(locale, _l("All provinces")),
         action=ActionForm(),
     )

@@ -22,18 +22,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 
-from core.vocabulary import ServiceType
+from core.vocabulary_labels import SERVICE_TYPE_LABELS
 from models.staff import Role
 
 REQUIRED = _l("This field is required.")
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
-SERVICE_TYPE_LABELS = {
-    ServiceType.VOLUNTARY_TREATMENT: _l("Voluntary treatment"),
-    ServiceType.METHADONE: _l("Methadone"),
-    ServiceType.NEEDLE_EXCHANGE: _l("Needle and syringe exchange"),
-    ServiceType.DROP_IN: _l("Drop-in centre"),
-}
 ROLE_LABELS = {Role.ADMIN: _l("Admin"), Role.OUTREACH: _l("Outreach worker")}
 
 
@@ -111,7 +105,7 @@ class UserPasswordForm(FlaskForm):
 class ServiceForm(FlaskForm):
     service_type = SelectField(
         _l("Type of service"),
-        choices=choices((t.value, label) for t, label in SERVICE_TYPE_LABELS.items()),
+        choices=choices((t.value, _l(label)) for t, label in SERVICE_TYPE_LABELS.items()),
     )
     name_km = StringField(_l("Name in Khmer"), validators=[DataRequired(REQUIRED), Length(max=200)])
     name_en = StringField(_l("Name in English"), validators=[DataRequired(REQUIRED), Length(max=200)])

