@@ -40,7 +40,7 @@ from core import vocabulary
 from core.directory import ServiceInfo
 from core.geo import ReferencePoints, distance_km
 from core.place_codes import DISTRICT, PROVINCE, unit_rows
-from core.vocabulary import CAMBODIA, Channel, Locale, ServiceType
+from core.vocabulary import CAMBODIA, Channel, Locale, Outcome, ServiceType
 from models import protected_tables
 from models.base import Executor, make_sessionmaker, read_only, reading
 from models.demand_events import first_staged_day
@@ -585,9 +585,9 @@ def unmet_report(
             rows.append(UnmetRow(
                 place=place, name=frame.name(place), service_type=service,
                 unmet=cube.display(place, service, UNMET),
-                served_farther=cube.display(place, service, "served_farther"),
-                only_full=cube.display(place, service, "only_full"),
-                no_service=cube.display(place, service, "no_service"),
+                served_farther=cube.display(place, service, Outcome.SERVED_FARTHER),
+                only_full=cube.display(place, service, Outcome.ONLY_FULL),
+                no_service=cube.display(place, service, Outcome.NO_SERVICE),
                 requests=cube.display(place, service, ALL),
                 nearest_open_km=nearest_open_km(place, service, directory, points),
             ))
