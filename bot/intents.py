@@ -89,15 +89,16 @@ _PRIORITY = (
     Intent.MENU,
 )
 _RANK: dict[str, int] = {intent: rank for rank, intent in enumerate(_PRIORITY)}
-#: Lexicon entries that name no intent (``Entry.intent``): a word that only says which
-#: language it belongs to, a "where" word, and the control words MORE, YES and NO.
-_LANGUAGE_CUE = "lang"
 _NUMBER = re.compile(r"^\d{1,2}$")
 _LATIN_WORD = re.compile(r"[a-z]{2,}")
 _LONE_NUMBER = re.compile(r"(?<!\d)\d(?!\d)")
+#: Lexicon entries that name no intent (``Entry.intent``): a word that only says which
+#: language it belongs to, a "where" word, and the control words MORE, YES and NO.
+_LANGUAGE_CUE = "lang"
 _WHERE_CUE = "where"
 _MORE, _YES, _NO = "more", "yes", "no"
-#: Services a "where" word asks for: it adds to their keyword scores.
+#: The intents that ask for a service: a "where" word adds to their keyword scores, and a
+#: place named beside one is a place to search (``Classification.suggestion``).
 _FIND = frozenset({Intent.FIND_CLINIC, Intent.FIND_METHADONE, Intent.FIND_NEEDLE_EXCHANGE})
 #: Words that say what kind of place follows, and "in"/"at": not part of a place's name.
 _LEVEL_WORDS = re.compile(
