@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core import vocabulary_labels
-from core.vocabulary import ServiceType
+from core.vocabulary import HANDOFF_OUTCOMES, ServiceType
 from models import stats
 from webhooks.adapter import adapters
 from webhooks.outreach import i18n
@@ -85,6 +85,11 @@ def outcome(value: str) -> str:
     if label is not None:
         return _(label)
     return str(OUTCOME_GROUPS.get(value, value))
+
+
+def handoff_outcomes() -> list[str]:
+    """The headings of the handoffs' table: asked, answered, not answered."""
+    return [outcome(value) for value in HANDOFF_OUTCOMES]
 
 
 def channel(value: str | None) -> str:
