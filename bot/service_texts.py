@@ -14,7 +14,8 @@ from bot.hours_texts import HoursTexts
 from core import hours
 from core.catalogs import N_
 from core.directory import ServiceInfo
-from core.vocabulary import Intent, ServiceType
+from core.vocabulary import Intent
+from core.vocabulary_labels import SERVICE_TYPE_NAMES
 
 #: The heading of each search's results, and its name in "which province or town?".
 SERVICE_KIND = {
@@ -24,12 +25,6 @@ SERVICE_KIND = {
     Intent.FIND_NEEDLE_EXCHANGE: N_("Needle and syringe exchange, drop-in"),
     # TRANSLATORS: heading for a list of methadone clinics.
     Intent.FIND_METHADONE: N_("Methadone"),
-}
-SERVICE_TYPE_NAME = {
-    ServiceType.VOLUNTARY_TREATMENT: N_("voluntary treatment"),
-    ServiceType.METHADONE: N_("methadone"),
-    ServiceType.NEEDLE_EXCHANGE: N_("needle and syringe exchange"),
-    ServiceType.DROP_IN: N_("drop-in centre"),
 }
 
 
@@ -151,7 +146,7 @@ class ServiceTexts(HoursTexts):
         """One service; ``show_type`` when the list mixes kinds (exchange and drop-in); ``area``
         (its district or province) stands in for a missing street address; an entry last
         checked before ``stale_before`` says when."""
-        flags = [self._(SERVICE_TYPE_NAME[service.service_type])] if show_type else []
+        flags = [self._(SERVICE_TYPE_NAMES[service.service_type])] if show_type else []
         if service.is_free:
             flags.append(self._("free"))
         else:

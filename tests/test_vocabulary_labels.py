@@ -52,8 +52,9 @@ def test_every_outcome_the_dashboard_counts_has_a_label() -> None:
 
 def test_whatever_a_handoff_can_be_about_has_a_label() -> None:
     """A handoff's topic is the answer the texter was reading or the service sought
-    (``bot.flows.offer_handoff``): each reads as its own label or its intent's."""
-    from bot.flows import ANSWERS, SERVICE_TYPES
+    (``bot.desk.offer_handoff``): each reads as its own label or its intent's."""
+    from bot.answers import ANSWERS
+    from bot.turn import SERVICE_TYPES
 
     for key in (*ANSWERS, *SERVICE_TYPES):
         assert vocabulary_labels.asked_about(key) is not None, key
