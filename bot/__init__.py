@@ -26,7 +26,7 @@ from bot.types import Desk, Inbound, Linked, OutMessage, Pace, Reply, State, Ste
 from bot.who import default_who
 from core.directory import Directory
 from core.geo import ReferencePoints, default_points
-from core.vocabulary import CAPABILITIES, Capabilities, Locale
+from core.vocabulary import CAPABILITIES, Capabilities, Intent, Locale
 
 __all__ = ["handle", "reply_locale", "unavailable"]
 
@@ -39,7 +39,7 @@ def reply_locale(inbound: Inbound, state: State, cls: Classification) -> tuple[L
     like never flip it. It changes when the person names a language, or writes in Khmer
     script. Until it is settled each message's own reading counts, but a one-word first
     message (Telegram's ``/stop``) says less than the language the person's app is set to."""
-    if cls.intent == "set_language" and cls.language is not None:
+    if cls.intent == Intent.SET_LANGUAGE and cls.language is not None:
         return cls.language, True
     if has_khmer(inbound.text):
         return Locale.KM, True
@@ -54,7 +54,7 @@ def reply_locale(inbound: Inbound, state: State, cls: Classification) -> tuple[L
 def asking(text: str, intent: str) -> str | None:
     """Who this message says is asking (``bot.who``); a family question is a relative's."""
     who = default_who().read(normalize(visible(text)[:TEXT_LIMIT]))
-    return who or ("relative" if intent == "family" else None)
+    return who or ("relative" if intent == Intent.FAMILY else None)
 
 
 def handle(

@@ -18,7 +18,7 @@ from bot.safety import emergency
 from bot.turn import Turn, forget
 from bot.types import Desk, HandoffRequest, Reply, State, Step
 from core import hours
-from core.vocabulary import Intent, Outcome
+from core.vocabulary import Intent, Outcome, Topic
 
 
 def human(turn: Turn) -> Reply:
@@ -126,7 +126,7 @@ def in_handoff(turn: Turn) -> Reply:
         turn.say(turn.texts.handoff_text_only())
         return turn.reply(Step.HANDOFF, data)
     turn.kind = "handoff/relayed"
-    if cls.intent == Intent.UNKNOWN and cls.topic == "afraid" and cls.source == "lexicon" and (
+    if cls.intent == Intent.UNKNOWN and cls.topic == Topic.AFRAID and cls.source == "lexicon" and (
         not data.get("reassured")
     ):
         turn.say(turn.texts.afraid_waiting())  # "I'm scared": relayed too, the worker reads it

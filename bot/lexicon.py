@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot.normalize import normalize
 from bot.spans import Span, SpanMatcher
+from core.vocabulary import Intent
 
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "locales" / "lexicons"
 LANGUAGE_FILES = ("km", "en")
@@ -79,7 +80,7 @@ class Lexicon:
                  for p, e in spans]
         self._spans = SpanMatcher(spans)
         #: Emergency phrases alone, to search long texts cheaply.
-        self._emergency = SpanMatcher((p, e) for p, e in spans if e.intent == "emergency")
+        self._emergency = SpanMatcher((p, e) for p, e in spans if e.intent == Intent.EMERGENCY)
         self.latin_words = sorted(
             {e.phrase for e in self.exact.values()
              if e.phrase.isascii() and e.phrase.isalpha() and len(e.phrase) >= 4}

@@ -15,11 +15,11 @@ from bot.segments import fits_sms
 from bot.turn import SERVICE_TYPES, Turn
 from bot.types import Reply, Step
 from core import hours
-from core.vocabulary import Intent
+from core.vocabulary import Intent, Topic
 
 #: The menu's topics that ask about the services listed: "are they open?", "their number",
 #: "where is it?".
-LISTED_TOPICS = ("open_now", "phone", "details")
+LISTED_TOPICS = (Topic.OPEN_NOW, Topic.PHONE, Topic.DETAILS)
 
 
 def asks_about_listed(turn: Turn) -> bool:
@@ -36,14 +36,14 @@ def about_listed(turn: Turn) -> Reply:
     """A question about the places just listed: are they open (now, on a day), what is their
     number, "the first one", "where is it?"."""
     topic, listed = turn.cls.topic, turn.shown()
-    if topic == "open_now":
+    if topic == Topic.OPEN_NOW:
         return open_now(turn)
     if listed is None:
         turn.kind = "menu"
-        say = turn.texts.phone_which() if topic == "phone" else turn.texts.menu_lead()
+        say = turn.texts.phone_which() if topic == Topic.PHONE else turn.texts.menu_lead()
         turn.say(turn.texts.menu(say))
         return turn.reply(Step.MENU, turn.keep_place())
-    if topic == "phone":
+    if topic == Topic.PHONE:
         return show_phones(turn, *listed)
     number = references.position(normalize(turn.inbound.text), listed[2])
     if number is None and listed[2] == 1:

@@ -17,14 +17,15 @@ from bot.normalize import normalize
 from bot.replies import Texts
 from bot.turn import SERVICE_TYPES, Turn
 from bot.types import Reply, Step
-from core.vocabulary import Intent
+from core.vocabulary import Intent, Topic
 
 #: Emergency topics that get their own advice inside an emergency; any other emergency reading
 #: ("he still isn't breathing", "help") gets the hands-on steps.
-OWN_ADVICE = frozenset({"first_aid", "naloxone", "seizure", "heat", "chest_pain", "psychosis",
-                        "breathing", "ambulance"})
+OWN_ADVICE = frozenset({Topic.FIRST_AID, Topic.NALOXONE, Topic.SEIZURE, Topic.HEAT,
+                        Topic.CHEST_PAIN, Topic.PSYCHOSIS, Topic.BREATHING, Topic.AMBULANCE})
 #: Questions about police or privacy asked inside an emergency are about calling 119.
-POLICE_TOPICS = frozenset({"police", "police_now", "data", "number", "safe_now"})
+POLICE_TOPICS = frozenset({Topic.POLICE, Topic.POLICE_NOW, Topic.DATA, Topic.NUMBER,
+                           Topic.SAFE_NOW})
 #: The words that ask for the menu itself: in an emergency or a crisis only these show it ("help
 #: me" there is a plea, not a request for the menu).
 MENU_WORDS = frozenset({"menu", "main menu", "start", "/start", "ម៉ឺនុយ"})
@@ -51,7 +52,7 @@ def _common(turn: Turn) -> bool:
     menu number, the word MENU."""
     cls = turn.cls
     return (cls.intent in (Intent.STOP, Intent.SET_LANGUAGE) or cls.number is not None
-            or (cls.intent == Intent.MENU and cls.topic == "human")
+            or (cls.intent == Intent.MENU and cls.topic == Topic.HUMAN)
             or normalize(turn.inbound.text) in MENU_WORDS)
 
 
@@ -72,7 +73,7 @@ def in_emergency(turn: Turn) -> Reply | None:
         turn.enter(EMERGENCY)
         turn.say(turn.texts.stay())
         return turn.reply(Step.MENU, turn.keep_place())
-    if cls.intent == Intent.EMERGENCY and cls.topic == "crisis" and cls.source == "lexicon":
+    if cls.intent == Intent.EMERGENCY and cls.topic == Topic.CRISIS and cls.source == "lexicon":
         return None  # thoughts of suicide told in their words: the crisis reply
     if "police" in cls.signals or cls.intent == Intent.FAQ_PRIVACY and cls.topic in POLICE_TOPICS:
         return answer(turn, "emergency/ambulance", counted=False)  # 119 is for health
@@ -93,7 +94,7 @@ def in_emergency(turn: Turn) -> Reply | None:
         if key in told(turn) and key in FIRST_AID:
             key = "emergency/keep_going"  # the steps were given: keep going, never the same page
         return answer(turn, key, counted=False)
-    if cls.intent == Intent.UNKNOWN and cls.topic == "progress":
+    if cls.intent == Intent.UNKNOWN and cls.topic == Topic.PROGRESS:
         return answer(turn, "emergency/breathing", counted=False)  # "he is ok now"
     if cls.intent == Intent.MENU:  # "help me", "please": a plea
         key = "emergency/keep_going" if "emergency/first_aid" in told(turn) else (
@@ -115,9 +116,9 @@ def in_crisis(turn: Turn) -> Reply | None:
     cls = turn.cls
     if _common(turn) or cls.more or asks_about_listed(turn):
         return None
-    if cls.intent == Intent.EMERGENCY and cls.topic != "crisis" and cls.source == "lexicon":
+    if cls.intent == Intent.EMERGENCY and cls.topic != Topic.CRISIS and cls.source == "lexicon":
         return None  # an overdose told in its words ("not breathing"): first aid
-    if (cls.intent == Intent.UNKNOWN and cls.topic in ("thanks", "progress")) or cls.affirmative:
+    if (cls.intent == Intent.UNKNOWN and cls.topic in (Topic.THANKS, Topic.PROGRESS)) or cls.affirmative:
         turn.kind = "thanks"
         turn.say(turn.texts.crisis_thanks())
         return turn.reply(Step.MENU, turn.keep_place())

@@ -97,7 +97,7 @@ from bot.safety import emergency, in_crisis, in_emergency
 from bot.steps import on_ask_place, on_choose_place, on_confirm, on_faq_menu, on_menu, on_pages
 from bot.turn import Turn, forget, show_menu
 from bot.types import Reply, Step
-from core.vocabulary import Intent
+from core.vocabulary import Intent, Topic
 
 
 def handle_global(turn: Turn) -> Reply | None:
@@ -123,7 +123,7 @@ def handle_global(turn: Turn) -> Reply | None:
         turn.kind = "language"
         turn.say(turn.texts.menu(turn.texts.language_set()))
         return turn.reply(Step.MENU)  # the choice settles the language (``bot.reply_locale``)
-    if intent == Intent.MENU and cls.topic == "human":
+    if intent == Intent.MENU and cls.topic == Topic.HUMAN:
         return human(turn)
     if intent in (Intent.MENU, Intent.UNKNOWN) and cls.number is None and turn.shown() and (
         days.asked(normalize(turn.inbound.text), turn.when.at.date()).about_days
@@ -137,7 +137,7 @@ def handle_global(turn: Turn) -> Reply | None:
         return show_menu(turn)
     if _thanked(turn):
         return thanks(turn)
-    if intent == Intent.UNKNOWN and cls.topic == "afraid" and turn.state.data.get("handoff"):
+    if intent == Intent.UNKNOWN and cls.topic == Topic.AFRAID and turn.state.data.get("handoff"):
         turn.kind = "afraid"  # waiting for an outreach worker, out of hours
         turn.say(turn.texts.afraid_waiting())
         return turn.reply(turn.state.step, dict(turn.state.data))
@@ -153,7 +153,7 @@ def handle_global(turn: Turn) -> Reply | None:
 def _thanked(turn: Turn) -> bool:
     """Thanks, or a plain "ok" where no question was asked."""
     cls = turn.cls
-    if cls.intent == Intent.UNKNOWN and cls.topic == "thanks" and cls.number is None:
+    if cls.intent == Intent.UNKNOWN and cls.topic == Topic.THANKS and cls.number is None:
         return True
     return cls.affirmative and turn.state.step in (Step.START, Step.MENU, Step.RESULTS,
                                                    Step.PAGES)

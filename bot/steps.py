@@ -120,7 +120,7 @@ def on_ask_place(turn: Turn) -> Reply:
         return show_results(turn, intent, cls.place)
     if (key := answer_key(cls.intent, cls.topic)) in ANSWERS:
         return answer(turn, key, resume=intent)
-    if cls.number is not None or cls.intent in ("faq", Intent.MENU):
+    if cls.number is not None or cls.intent == Intent.MENU:
         return on_menu(turn)
     if cls.intent in SERVICE_TYPES:  # a service named again, or another one: where?
         return ask_place(turn, intent)
