@@ -5,5 +5,6 @@ the demand event), Cambodia's administrative units and their codes (``place_code
 and reference points (``geo``), opening hours (``hours``), the services as every layer sees them
 (``directory``) and the gettext catalogs (``catalogs``). The engine (``bot``), storage
 (``models``) and the web layer (``webhooks``) all import it; it imports none of them, nor Flask,
-SQLAlchemy or any network library (``.importlinter``, docs/ARCHITECTURE.md).
+SQLAlchemy or any network library (the import contracts in pyproject.toml,
+docs/ARCHITECTURE.md).
 """
