@@ -1,18 +1,20 @@
-"""SMS segment arithmetic (3GPP TS 23.038): GSM-7 when every character is in the GSM alphabet,
-otherwise UCS-2. Khmer always forces UCS-2: 70 code units in one segment, 67 per part after that.
+"""SMS segment arithmetic for the engine's replies: budgets, splitting and packing. The counting
+itself (GSM-7 or UCS-2, 3GPP TS 23.038) is the kernel's, ``core/sms_length.py``, which the rules
+of alerts use too; it is re-exported here for the engine's modules.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 
-GSM7_BASIC = set(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM7_EXTENDED = set("^{}\\[~]|€\f")
+from core.sms_length import GSM7_BASIC, GSM7_EXTENDED, is_gsm7, segment_count
+
+__all__ = [
+    "GSM7_BASIC", "GSM7_EXTENDED", "is_gsm7", "segment_count", "SMS_SEGMENT_BUDGET",
+    "EMERGENCY_SEGMENT_BUDGET", "budget_for", "fits_sms", "split_for_sms", "pack_for_sms",
+    "sentences", "chunk_blocks",
+]
 
 #: A reply over SMS must fit in this many segments (three parts: what cheap phones join reliably).
 SMS_SEGMENT_BUDGET = 3
@@ -27,23 +29,6 @@ def budget_for(kind: str) -> int:
         return EMERGENCY_SEGMENT_BUDGET
     return SMS_SEGMENT_BUDGET
 _COENG = "\u17d2"
-
-
-def is_gsm7(text: str) -> bool:
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENDED for ch in text)
-
-
-def segment_count(text: str) -> int:
-    """How many SMS segments ``text`` costs."""
-    if is_gsm7(text):
-        units = sum(2 if ch in GSM7_EXTENDED else 1 for ch in text)
-        single, part = 160, 153
-    else:
-        units = len(text.encode("utf-16-le")) // 2
-        single, part = 70, 67
-    if units <= single:
-        return 1
-    return math.ceil(units / part)
 
 
 def fits_sms(text: str, budget: int = SMS_SEGMENT_BUDGET) -> bool:

@@ -141,6 +141,19 @@ class Outcome(enum.StrEnum):
 
 
 #: Outcomes of a search that reached a service, and those that did not (the unmet demand).
+class AlertKind(enum.StrEnum):
+    """What a service or health alert says (``models/alerts.py``, README "Service and health
+    alerts"): the stored and exported names; never rename one."""
+
+    CLOSED = "closed"
+    MOVED = "moved"
+    REDUCED_HOURS = "reduced_hours"
+    OUT_OF_STOCK = "out_of_stock"
+    CALL_FIRST = "call_first"
+    #: About the drug supply (a bad batch): the only kind that carries advice.
+    HEALTH = "health"
+
+
 REACHED_OUTCOMES = (Outcome.SERVED_WITHIN_10KM, Outcome.SERVED_10_50KM, Outcome.SERVED)
 UNMET_OUTCOMES = (Outcome.SERVED_FARTHER, Outcome.ONLY_FULL, Outcome.NO_SERVICE)
 HANDOFF_OUTCOMES = (Outcome.HANDOFF_ASKED, Outcome.HANDOFF_ANSWERED, Outcome.HANDOFF_UNANSWERED)

@@ -14,7 +14,7 @@ instead.
 from __future__ import annotations
 
 from core.catalogs import N_
-from core.vocabulary import Intent, Outcome, ServiceType, Topic
+from core.vocabulary import AlertKind, Intent, Outcome, ServiceType, Topic
 
 #: A kind of service named inside a sentence or a line, in lower case: a result's flags
 #: ("methadone · free · walk-in") and the demand report's rows.
@@ -99,3 +99,14 @@ def asked_about(value: str) -> str | None:
     intent, _, topic = value.partition("/")
     own = TOPICS.get(topic or intent)  # "cravings" alone is a topic
     return own or INTENTS.get(intent)
+
+#: A kind of alert as a label standing alone: the public alerts page, the CLI's list, the
+#: Telegram channel's posts and, later, the dashboard's form.
+ALERT_KINDS: dict[AlertKind, str] = {
+    AlertKind.CLOSED: N_("Service closed"),
+    AlertKind.MOVED: N_("Service moved"),
+    AlertKind.REDUCED_HOURS: N_("Reduced hours"),
+    AlertKind.OUT_OF_STOCK: N_("Out of stock"),
+    AlertKind.CALL_FIRST: N_("Call before going"),
+    AlertKind.HEALTH: N_("Health alert: drug supply"),
+}

@@ -1,5 +1,6 @@
 """SQLAlchemy models (one module per aggregate) and the migration history."""
 
+from models.alerts import Alert, AlertTerm
 from models.base import Base
 from models.conversation import Conversation
 from models.demand_tables import PublishedDemandEvent, StagedDemandEvent
@@ -13,6 +14,8 @@ from models.unique import DailyKey, DailySenderDigest, DailyUniqueSender
 from models.upkeep import Upkeep
 
 __all__ = [
+    "Alert",
+    "AlertTerm",
     "AuditLog",
     "Base",
     "Conversation",

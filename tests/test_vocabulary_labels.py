@@ -10,7 +10,7 @@ import pytest
 
 from core import vocabulary_labels
 from core.catalogs import translations
-from core.vocabulary import HANDOFF_OUTCOMES, Intent, Locale, Outcome, ServiceType, Topic
+from core.vocabulary import HANDOFF_OUTCOMES, AlertKind, Intent, Locale, Outcome, ServiceType, Topic
 
 TABLES: dict[str, tuple[type[enum.StrEnum], dict[Any, str | None]]] = {
     "SERVICE_TYPE_NAMES": (ServiceType, vocabulary_labels.SERVICE_TYPE_NAMES),
@@ -18,6 +18,7 @@ TABLES: dict[str, tuple[type[enum.StrEnum], dict[Any, str | None]]] = {
     "OUTCOMES": (Outcome, vocabulary_labels.OUTCOMES),
     "INTENTS": (Intent, vocabulary_labels.INTENTS),
     "TOPICS": (Topic, vocabulary_labels.TOPICS),
+    "ALERT_KINDS": (AlertKind, vocabulary_labels.ALERT_KINDS),
 }
 
 

@@ -1,0 +1,35 @@
+"""How many SMS segments a text costs (3GPP TS 23.038): GSM-7 when every character is in the
+GSM alphabet, otherwise UCS-2. Khmer always forces UCS-2: 70 code units in one segment, 67 per
+part after that.
+
+The counting is the kernel's because more than the engine needs it: the engine's replies
+(``bot/segments.py``, which splits and packs them) and the rules of service and health alerts
+(``core/alert_rules.py``), whose texts must fit one segment.
+"""
+
+from __future__ import annotations
+
+import math
+
+GSM7_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENDED = set("^{}\\[~]|€\f")
+
+
+def is_gsm7(text: str) -> bool:
+    return all(ch in GSM7_BASIC or ch in GSM7_EXTENDED for ch in text)
+
+
+def segment_count(text: str) -> int:
+    """How many SMS segments ``text`` costs."""
+    if is_gsm7(text):
+        units = sum(2 if ch in GSM7_EXTENDED else 1 for ch in text)
+        single, part = 160, 153
+    else:
+        units = len(text.encode("utf-16-le")) // 2
+        single, part = 70, 67
+    if units <= single:
+        return 1
+    return math.ceil(units / part)
