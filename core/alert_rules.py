@@ -60,6 +60,8 @@ _EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
 #: Digits (ASCII or Khmer), with at most one space, dot, dash or slash between two of them,
 #: and an optional leading +.
 _DIGIT_RUN = re.compile(r"\+?[0-9០-៩](?:[ .\-/]?[0-9០-៩])*")
+#: A date written with digits (12.12.2026, 2026-12-12, 12/12/2026) is not a phone number.
+_DATE = re.compile(r"[0-9]{1,2}([./-])[0-9]{1,2}\1[0-9]{4}|[0-9]{4}([./-])[0-9]{1,2}\2[0-9]{1,2}")
 _KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
 
 
@@ -197,6 +199,8 @@ def _text_problems(name: str, text: str, own_phones: set[str]) -> Iterable[Findi
             "an e-mail address is personal data: alerts speak about services and health"))
     for match in _DIGIT_RUN.finditer(text):
         digits = phone_digits(match.group())
+        if _DATE.fullmatch(match.group().translate(_KHMER_DIGITS)):
+            continue
         if len(digits) >= LONG_DIGITS and digits not in own_phones:
             yield Finding(name, N_(
                 "%(digits)s looks like a phone number or an identifier that is not a listed "

@@ -48,9 +48,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     commands.init_app(app)
 
-    from webhooks import channels, health, metrics, pipeline, simulator
+    from webhooks import alert_page, channels, health, metrics, pipeline, simulator
 
     app.register_blueprint(health.bp)
+    app.register_blueprint(alert_page.bp)
     metrics.init_app(app)
     pipeline.init_app(app)
     channels.init_app(app)

@@ -34,6 +34,7 @@ from models.directory_io import (
     read_hsds,
 )
 from webhooks import metrics, progress, timesource
+from webhooks.alert_commands import alerts_cli
 from webhooks.database import get_db
 from webhooks.demand_commands import demand_cli
 from webhooks.doctor import doctor
@@ -58,6 +59,7 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(command)
     app.cli.add_command(demand_cli)
     app.cli.add_command(handoffs_cli)
+    app.cli.add_command(alerts_cli)
 
 
 # --- db -----------------------------------------------------------------------------------------

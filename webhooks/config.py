@@ -47,6 +47,9 @@ DEFAULTS: dict[str, Any] = {
     # A phone line texters can call to ask, offered when nothing is within reach (optional).
     "HELPLINE_PHONE": "",
     "TELEGRAM_API_BASE_URL": "https://api.telegram.org/bot",
+    # A Telegram channel the organisation runs, where each alert posted, renewed or withdrawn
+    # is sent (optional; the bot must be an admin of it): -100… or @name.
+    "TELEGRAM_ALERTS_CHANNEL": "",
     "STATE_TTL_HOURS": 24,
     "PROCESSED_RETENTION_DAYS": 7,
     "K_ANONYMITY": 5,
@@ -100,6 +103,7 @@ ENV_KEYS = (
     "TELEGRAM_BOT_TOKEN",
     "TELEGRAM_WEBHOOK_SECRET",
     "TELEGRAM_API_BASE_URL",
+    "TELEGRAM_ALERTS_CHANNEL",
     "HELPLINE_PHONE",
     "STATE_TTL_HOURS",
     "PROCESSED_RETENTION_DAYS",
@@ -173,6 +177,8 @@ _PLACEHOLDER = re.compile(
 )
 #: Telegram's rule for a webhook's secret_token (1-256 of these), with our minimum of 16.
 _TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
+#: A Telegram channel: its numeric id (-100 and digits) or its public @name (5-32 characters).
+_TELEGRAM_CHANNEL = re.compile(r"-100[0-9]{5,20}|@[A-Za-z][A-Za-z0-9_]{4,31}")
 #: A bearer token's characters (RFC 6750's b64token), 16 to 256 of them.
 _METRICS_TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]{16,256}")
 
@@ -277,6 +283,20 @@ def setting_problems(config: dict[str, Any]) -> Iterator[Problem]:
         yield Problem("METRICS_TOKEN",
                       "METRICS_TOKEN must be 16 to 256 characters, each a letter A-Z or a-z, a "
                       "digit, or one of . _ ~ + / = -.", f"Generate one with {GENERATE}.")
+    config["TELEGRAM_ALERTS_CHANNEL"] = str(config["TELEGRAM_ALERTS_CHANNEL"] or "").strip()
+    if config["TELEGRAM_ALERTS_CHANNEL"] and not _TELEGRAM_CHANNEL.fullmatch(
+        config["TELEGRAM_ALERTS_CHANNEL"]
+    ):
+        yield Problem("TELEGRAM_ALERTS_CHANNEL",
+                      "TELEGRAM_ALERTS_CHANNEL must be a channel's numeric id (-100 followed by "
+                      "digits) or its @name.",
+                      "Copy it from the channel's link or from getUpdates, or unset it.")
+    if config["TELEGRAM_ALERTS_CHANNEL"] and not config["TELEGRAM_BOT_TOKEN"] and (
+        config["SANGKHIM_ENV"] == "production"
+    ):
+        yield Problem("TELEGRAM_ALERTS_CHANNEL",
+                      "TELEGRAM_ALERTS_CHANNEL is set but TELEGRAM_BOT_TOKEN is not:",
+                      "the bot posts alerts to the channel; set its token, or unset the channel.")
     try:
         hours.parse(str(config["HANDOFF_HOURS"]))
     except hours.HoursError as error:

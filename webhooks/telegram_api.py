@@ -69,8 +69,9 @@ def send_venues(config: Mapping[str, Any], chat_id: int, venues: list[Venue]) ->
 SEND_TIMEOUT_SECONDS = 10.0
 
 
-def send_text(config: Mapping[str, Any], chat_id: int, text: str) -> None:
-    """Send one message (``sendMessage``), for an outreach worker's reply in a handoff."""
+def send_text(config: Mapping[str, Any], chat_id: int | str, text: str) -> None:
+    """Send one message (``sendMessage``): an outreach worker's reply in a handoff, or an
+    alert to the organisation's channel (``post_to_channel``)."""
     request = HTTPXRequest(
         connect_timeout=SEND_TIMEOUT_SECONDS, read_timeout=SEND_TIMEOUT_SECONDS,
         write_timeout=SEND_TIMEOUT_SECONDS, pool_timeout=SEND_TIMEOUT_SECONDS,
@@ -87,6 +88,16 @@ def send_text(config: Mapping[str, Any], chat_id: int, text: str) -> None:
         asyncio.run(call())
     except (TelegramError, OSError) as error:
         raise SendError(f"Telegram did not take the message ({type(error).__name__})") from None
+
+
+def post_to_channel(config: Mapping[str, Any], text: str) -> None:
+    """Post ``text`` to ``TELEGRAM_ALERTS_CHANNEL`` (a channel the bot is an admin of: its
+    numeric id, -100…, or its @name); raise ``SendError``. People join the channel themselves:
+    nothing about them reaches us."""
+    channel = str(config.get("TELEGRAM_ALERTS_CHANNEL") or "")
+    if not channel:
+        raise SendError("TELEGRAM_ALERTS_CHANNEL is not set")
+    send_text(config, int(channel) if channel.lstrip("-").isdigit() else channel, text)
 
 
 def webhook_url(config: Mapping[str, Any]) -> str:

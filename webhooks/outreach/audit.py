@@ -40,6 +40,9 @@ ACTIONS = {
     "handoff.close": N_("closed and deleted a chat with a texter"),
     "handoff.reassign": N_("gave a chat with a texter to another worker"),
     "handoff.release": N_("put a chat with a texter back in the waiting list"),
+    "alert.post": N_("posted an alert"),
+    "alert.renew": N_("renewed an alert"),
+    "alert.withdraw": N_("withdrew an alert"),
 }
 #: Actions whose actor is the system rather than a signed-in user (a lock has no actor).
 SYSTEM = "(system)"

@@ -31,6 +31,8 @@ GROUPS: dict[str, tuple[Any, tuple[str, ...]]] = {
                                          if a.startswith(("service.", "directory.")))),
     "handoff": (_l("Chats with texters"),
                 tuple(a for a in audit.ACTIONS if a.startswith("handoff."))),
+    "alert": (_l("Service and health alerts"),
+              tuple(a for a in audit.ACTIONS if a.startswith("alert."))),
 }
 #: ``who=`` for entries with no signed-in actor (a lock, the clock's upkeep).
 SYSTEM = "system"
