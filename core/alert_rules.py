@@ -3,9 +3,9 @@ dashboard's form will; storage (``models/alerts.py``) trusts what passed them.
 
 Pure: given the draft, the instant and what the directory says (which services exist, and their
 own phone numbers), ``check`` returns every problem at once, each a gettext msgid with its
-values (``Finding``), shown in English by the CLI and translated by a page. An *error* refuses
-the alert; a *warning* (words about police movements) refuses it too unless whoever posts says
-it is about services (the CLI's ``--yes-it-is-about-services``).
+values (``AlertFinding``), shown in English by the CLI and translated by a page. An *error*
+refuses the alert; a *warning* (words about police movements) refuses it too unless whoever
+posts says it is about services (the CLI's ``--yes-it-is-about-services``).
 
 Why these rules (README, "Service and health alerts"; docs/PRIVACY.md):
 
@@ -66,7 +66,7 @@ _KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
+class AlertFinding:
     """One problem: which field, a gettext msgid and its values (``%(name)s``)."""
 
     field: str
@@ -80,8 +80,8 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    errors: tuple[Finding, ...] = ()
-    warnings: tuple[Finding, ...] = ()
+    errors: tuple[AlertFinding, ...] = ()
+    warnings: tuple[AlertFinding, ...] = ()
 
     def refuses(self, about_services: bool = False) -> bool:
         """Whether the alert may not be posted: an error, or a warning not overridden."""
@@ -114,12 +114,13 @@ def _codes(level: int) -> frozenset[str]:
 def check(draft: AlertDraft, now: datetime, services: Mapping[int, str]) -> Verdict:
     """Every problem of a new alert. ``services``: the directory's services, id → its own
     phone (a service's number may appear in an alert; no other long number may)."""
-    errors: list[Finding] = []
+    errors: list[AlertFinding] = []
     try:
         kind = AlertKind(draft.kind)
     except ValueError:
-        errors.append(Finding("kind", N_("unknown kind %(kind)s: choose one of %(kinds)s"),
-                              {"kind": draft.kind, "kinds": ", ".join(AlertKind)}))
+        errors.append(AlertFinding(
+            "kind", N_("unknown kind %(kind)s: choose one of %(kinds)s"),
+            {"kind": draft.kind, "kinds": ", ".join(AlertKind)}))
         kind = None
     errors += _scope_problems(draft.scope, services)
     errors += _term_problems(draft.starts_at, draft.ends_at, now)
@@ -127,16 +128,17 @@ def check(draft: AlertDraft, now: datetime, services: Mapping[int, str]) -> Verd
     advice = {"advice_km": draft.advice_km, "advice_en": draft.advice_en}
     for name, text in texts.items():
         if not text.strip():
-            errors.append(Finding(name, N_("the text is empty: both languages are required")))
+            errors.append(AlertFinding(
+                name, N_("the text is empty: both languages are required")))
     if kind is AlertKind.HEALTH:
         for name, text in advice.items():
             if not text.strip():
-                errors.append(Finding(name, N_(
+                errors.append(AlertFinding(name, N_(
                     "a health alert says what to do, in both languages")))
     elif kind is not None and any(text.strip() for text in advice.values()):
-        errors.append(Finding("advice", N_("only a health alert carries advice")))
+        errors.append(AlertFinding("advice", N_("only a health alert carries advice")))
     own = {phone_digits(phone) for phone in services.values() if phone}
-    warnings: list[Finding] = []
+    warnings: list[AlertFinding] = []
     for name, text in {**texts, **advice}.items():
         if text.strip():
             errors += _text_problems(name, text, own)
@@ -147,15 +149,15 @@ def check(draft: AlertDraft, now: datetime, services: Mapping[int, str]) -> Verd
 def check_renewal(new_end: datetime, now: datetime, withdrawn: bool) -> Verdict:
     """A renewal ends after ``now`` and at most ``MAX_TERM`` after it; a withdrawn alert is
     not renewed (post a new one)."""
-    errors: list[Finding] = []
+    errors: list[AlertFinding] = []
     if withdrawn:
-        errors.append(Finding("until", N_(
+        errors.append(AlertFinding("until", N_(
             "this alert was withdrawn: post a new one instead of renewing it")))
     if new_end <= now:
-        errors.append(Finding("until", N_("the new end must be after now (%(now)s)"),
-                              {"now": _shown(now)}))
+        errors.append(AlertFinding("until", N_("the new end must be after now (%(now)s)"),
+                                        {"now": _shown(now)}))
     elif new_end > now + MAX_TERM:
-        errors.append(Finding("until", N_(
+        errors.append(AlertFinding("until", N_(
             "the new end may be %(days)s days from now at most (until %(latest)s)"),
             {"days": MAX_TERM.days, "latest": _shown(now + MAX_TERM)}))
     return Verdict(tuple(errors))
@@ -165,52 +167,52 @@ def _shown(moment: datetime) -> str:
     return moment.isoformat(timespec="minutes")
 
 
-def _scope_problems(scope: Scope, services: Mapping[int, str]) -> Iterable[Finding]:
+def _scope_problems(scope: Scope, services: Mapping[int, str]) -> Iterable[AlertFinding]:
     if scope.kind is ScopeKind.PROVINCE and scope.code not in _codes(PROVINCE):
-        yield Finding("scope", N_("no province has the code %(code)s"), {"code": scope.code})
+        yield AlertFinding("scope", N_("no province has the code %(code)s"), {"code": scope.code})
     elif scope.kind is ScopeKind.DISTRICT and scope.code not in _codes(DISTRICT):
-        yield Finding("scope", N_("no district has the code %(code)s"), {"code": scope.code})
+        yield AlertFinding("scope", N_("no district has the code %(code)s"), {"code": scope.code})
     elif scope.kind is ScopeKind.SERVICE and not (
         scope.code.isdigit() and int(scope.code) in services
     ):
-        yield Finding("scope", N_("no service in the directory has the id %(code)s"),
-                      {"code": scope.code})
+        yield AlertFinding("scope", N_("no service in the directory has the id %(code)s"),
+                           {"code": scope.code})
 
 
-def _term_problems(starts_at: datetime, ends_at: datetime, now: datetime) -> Iterable[Finding]:
+def _term_problems(starts_at: datetime, ends_at: datetime, now: datetime) -> Iterable[AlertFinding]:
     if ends_at <= starts_at:
-        yield Finding("ends", N_("the end must come after the start"))
+        yield AlertFinding("ends", N_("the end must come after the start"))
     elif ends_at - starts_at > MAX_TERM:
-        yield Finding("ends", N_(
+        yield AlertFinding("ends", N_(
             "an alert lasts %(days)s days at most: renew it when it is still true"),
             {"days": MAX_TERM.days})
     if ends_at <= now:
-        yield Finding("ends", N_("the end has already passed (now: %(now)s)"),
-                      {"now": _shown(now)})
+        yield AlertFinding("ends", N_("the end has already passed (now: %(now)s)"),
+                           {"now": _shown(now)})
 
 
-def _text_problems(name: str, text: str, own_phones: set[str]) -> Iterable[Finding]:
+def _text_problems(name: str, text: str, own_phones: set[str]) -> Iterable[AlertFinding]:
     if segment_count(text) > TEXT_SEGMENTS:
-        yield Finding(name, N_(
+        yield AlertFinding(name, N_(
             "too long for one SMS segment (%(segments)s segments): shorten it"),
             {"segments": segment_count(text)})
     if _EMAIL.search(text):
-        yield Finding(name, N_(
+        yield AlertFinding(name, N_(
             "an e-mail address is personal data: alerts speak about services and health"))
     for match in _DIGIT_RUN.finditer(text):
         digits = phone_digits(match.group())
         if _DATE.fullmatch(match.group().translate(_KHMER_DIGITS)):
             continue
         if len(digits) >= LONG_DIGITS and digits not in own_phones:
-            yield Finding(name, N_(
+            yield AlertFinding(name, N_(
                 "%(digits)s looks like a phone number or an identifier that is not a listed "
                 "service's own number: alerts never name or reach individuals"),
                 {"digits": match.group()})
 
 
-def _police_words(name: str, text: str) -> Iterable[Finding]:
+def _police_words(name: str, text: str) -> Iterable[AlertFinding]:
     found = list(dict.fromkeys(match.group().casefold() for match in _POLICE.finditer(text)))
     if found:
-        yield Finding(name, N_(
+        yield AlertFinding(name, N_(
             "mentions %(words)s: alerts speak about services and health, never about police "
             "movements"), {"words": ", ".join(found)})

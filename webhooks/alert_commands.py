@@ -26,7 +26,7 @@ alerts_cli = AppGroup("alerts", help="Service and health alerts: list, post, ren
                                      "export.")
 
 
-class Moment(click.ParamType):
+class IsoMoment(click.ParamType):
     """An ISO 8601 instant; without a time zone it is Phnom Penh time."""
 
     name = "ISO time"
@@ -58,7 +58,7 @@ class ScopeParam(click.ParamType):
             self.fail(str(error), param, ctx)
 
 
-MOMENT = Moment()
+MOMENT = IsoMoment()
 
 
 def _channel(done: alerting.Done) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.alert_info import AlertInfo, Scope, ScopeKind
-from core.alert_rules import AlertDraft, Finding, Verdict, check, check_renewal
+from core.alert_rules import AlertDraft, AlertFinding, Verdict, check, check_renewal
 from core.catalogs import N_, translations
 from core.place_codes import DISTRICT, PROVINCE, unit_rows
 from core.vocabulary import CAMBODIA, Locale
@@ -50,7 +50,7 @@ class Done:
     whether the Telegram channel took it (None: no channel configured)."""
 
     alert_id: int
-    warnings: tuple[Finding, ...] = ()
+    warnings: tuple[AlertFinding, ...] = ()
     channel: bool | None = None
 
 
@@ -109,7 +109,8 @@ def withdraw(sessions: Callable[[], Session], config: Mapping[str, Any], alert_i
         user = staff_by_email(session, by_email)
         alert = storage.find(session, alert_id)
         if alert.withdrawn_at is not None:
-            raise AlertRefused(Verdict((Finding("id", N_("this alert was already withdrawn")),)))
+            raise AlertRefused(Verdict(
+                (AlertFinding("id", N_("this alert was already withdrawn")),)))
         storage.withdraw(session, alert, user.id, now)
         audit.record(session, user, "alert.withdraw", "alert", alert.id, _label(alert.text_en),
                      {"withdrawn_at": [None, now.isoformat()]})

@@ -51,7 +51,9 @@ def draft(start: datetime, end: datetime, scope: str = "province:12",
 
 def posted(engine: Engine, start: datetime, end: datetime, now: datetime, **kw: object) -> int:
     with Session(engine) as session, session.begin():
-        return storage.post(session, draft(start, end, **kw), staff(engine), now).id  # type: ignore[arg-type]
+        made = draft(start, end, **kw)  # type: ignore[arg-type]
+        alert = storage.post(session, made, staff(engine), now)
+        return alert.id
 
 
 def active_ids(engine: Engine, moment: datetime) -> list[int]:

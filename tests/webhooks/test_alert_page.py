@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy.orm import Session
 
 from core.alert_info import Scope
 from core.alert_rules import AlertDraft
@@ -45,7 +44,8 @@ def filled(app: Flask) -> Flask:
     add_alert(app, AlertKind.HEALTH, "province:12", "ថ្នាំគ្រាប់ក្រហមគ្រោះថ្នាក់",
               "Red pills are putting people in hospital",
               advice=("សាកល្បងបន្តិចសិន", "Test a small amount first"))
-    add_alert(app, AlertKind.MOVED, f"service:{service_id}", "បានផ្លាស់ទីតាំង", "Moved to Street 271")
+    add_alert(app, AlertKind.MOVED, f"service:{service_id}", "បានផ្លាស់ទីតាំង",
+              "Moved to Street 271")
     add_alert(app, AlertKind.CLOSED, "country", "បិទថ្ងៃបុណ្យ", "Closed for the holiday",
               start=timedelta(days=2))                              # not started
     add_alert(app, AlertKind.CLOSED, "country", "បិទម្សិលមិញ", "Closed yesterday",
