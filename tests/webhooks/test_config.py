@@ -475,3 +475,31 @@ def test_development_may_call_local_fakes_over_http(tmp_path: Path) -> None:
         "TWILIO_API_BASE_URL": "http://127.0.0.1:8082",
     })
     assert loaded["TELEGRAM_API_BASE_URL"] == "http://127.0.0.1:8081/bot"
+
+
+@pytest.mark.parametrize(("channel", "good"), [
+    ("", True),                      # off
+    ("-1001234567890", True),
+    ("@sangkhim_alerts", True),
+    ("  @sangkhim_alerts ", True),   # spaces around it are dropped
+    ("1234567890", False),           # a private chat's id, not a channel's
+    ("-1234", False),
+    ("sangkhim_alerts", False),      # no @
+    ("@abc", False),                 # too short for a public name
+    ("https://t.me/sangkhim", False),
+])
+def test_the_alerts_channel_is_a_channel_id_or_name(
+    production: Any, channel: str, good: bool
+) -> None:
+    if good:
+        app = production(TELEGRAM_ALERTS_CHANNEL=channel)
+        assert app.config["TELEGRAM_ALERTS_CHANNEL"] == channel.strip()
+    else:
+        with pytest.raises(ConfigError, match="TELEGRAM_ALERTS_CHANNEL must be"):
+            production(TELEGRAM_ALERTS_CHANNEL=channel)
+
+
+def test_the_alerts_channel_needs_the_bot_token_in_production(production: Any) -> None:
+    with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN is not"):
+        production(TELEGRAM_ALERTS_CHANNEL="@sangkhim_alerts", TELEGRAM_BOT_TOKEN="",
+                   SANGKHIM_CHANNELS="twilio")
