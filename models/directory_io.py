@@ -435,7 +435,9 @@ SANGKHIM_FIELDS = "x_sangkhim"
 def export_hsds(session: Session, include_sample: bool = True, each: Each = iter) -> str:
     """The directory as HSDS 3.0-style service objects (phones, weekly schedules, languages,
     locations); fields HSDS has no slot for live under ``x_sangkhim`` (among them the opening
-    hours as written, with their public-holiday rule)."""
+    hours as written, with their public-holiday rule). Service and health alerts are not in
+    it: HSDS has no alert object, so they are exported beside it as a CSV of their own
+    (``models.alerts.EXPORT_COLUMNS``, ``flask alerts export``)."""
     services = [_hsds_service(s) for s in each(_services(session, include_sample))]
     return json.dumps(
         {"hsds_version": "3.0", "generator": "Sangkhim", "services": services},
