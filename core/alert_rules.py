@@ -146,10 +146,13 @@ def check(draft: AlertDraft, now: datetime, services: Mapping[int, str]) -> Verd
     return Verdict(tuple(errors), tuple(warnings))
 
 
-def check_renewal(new_end: datetime, now: datetime, withdrawn: bool) -> Verdict:
-    """A renewal ends after ``now`` and at most ``MAX_TERM`` after it; a withdrawn alert is
-    not renewed (post a new one)."""
+def check_renewal(new_end: datetime, now: datetime, withdrawn: bool,
+                  starts_at: datetime | None = None) -> Verdict:
+    """A renewal ends after ``now`` (and after the start of an alert not begun yet) and at most
+    ``MAX_TERM`` after it; a withdrawn alert is not renewed (post a new one)."""
     errors: list[AlertFinding] = []
+    if starts_at is not None and new_end <= starts_at:
+        errors.append(AlertFinding("until", N_("the end must come after the start")))
     if withdrawn:
         errors.append(AlertFinding("until", N_(
             "this alert was withdrawn: post a new one instead of renewing it")))

@@ -107,6 +107,12 @@ def test_renewal(new_end: datetime, withdrawn: bool, refused: bool) -> None:
     assert check_renewal(new_end, NOW, withdrawn).refuses() is refused
 
 
+def test_a_renewal_ends_after_the_start_of_an_alert_not_begun() -> None:
+    later = NOW + timedelta(days=5)
+    assert check_renewal(NOW + timedelta(days=2), NOW, False, starts_at=later).refuses()
+    assert not check_renewal(NOW + timedelta(days=6), NOW, False, starts_at=later).refuses()
+
+
 def test_findings_read_as_english_sentences() -> None:
     verdict = check(replace(GOOD, text_en="x" * 200), NOW, SERVICES)
     assert str(verdict.errors[0]) == (

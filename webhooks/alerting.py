@@ -93,7 +93,8 @@ def renew(sessions: Callable[[], Session], config: Mapping[str, Any], alert_id: 
     with sessions() as session, session.begin():
         user = staff_by_email(session, by_email)
         alert = storage.find(session, alert_id)
-        verdict = check_renewal(until, now, alert.withdrawn_at is not None)
+        verdict = check_renewal(until, now, alert.withdrawn_at is not None,
+                                storage.current_term(session, alert.id).starts_at)
         if verdict.refuses():
             raise AlertRefused(verdict)
         before, after = storage.renew(session, alert, until, user.id, now)

@@ -111,7 +111,8 @@ def test_pages_that_only_read_answer_while_a_texters_write_holds_the_lock(
              "/outreach/demand.csv", "/outreach/unmet.csv", "/outreach/directory",
              f"/outreach/directory/{service}", "/outreach/directory/export.csv",
              "/outreach/directory/export.json", "/outreach/users", "/outreach/audit",
-             "/outreach/handoffs", chat, "/outreach/account/password", "/healthz", "/readyz"]
+             "/outreach/handoffs", chat, "/outreach/account/password", "/healthz", "/readyz",
+             "/alerts", "/alerts?lang=en"]
     _slow_to_wait_for_the_lock(app)
     path = engine.url.database
     writer = sqlite3.connect(path, isolation_level=None)  # a texter's turn, mid-write
