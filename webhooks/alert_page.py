@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
@@ -59,8 +59,9 @@ def alerts() -> Response:
         return response
     gettext = translations(locale).gettext
     other = Locale.EN if locale == Locale.KM else Locale.KM
-    response.set_data(render_template(
-        "alerts.html", _=gettext, locale=locale, other=other, alerts=shown,
+    # the template alone, without the app's context processors: the dashboard's would read the
+    # login session, and the response would then vary by cookie (no shared cache could keep it)
+    response.set_data(current_app.jinja_env.get_template("alerts.html").render( _=gettext, locale=locale, other=other, alerts=shown,
         kind_label=lambda a: gettext(ALERT_KINDS[a.kind]),
         where=lambda a: alerting.scope_name(a.scope, locale, names.get(a.scope.code)
                                             if a.scope.kind is ScopeKind.SERVICE else None),

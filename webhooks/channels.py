@@ -45,15 +45,20 @@ def receive(adapter: ChannelAdapter) -> Response:
     return response
 
 
+#: Public pages that keep nothing in a session, and so must not answer ``Vary: Cookie`` (which
+#: Flask-Login's check of every response would add): the alerts page, which any cache may keep.
+SESSIONLESS_PAGES = ("/alerts",)
+
+
 class _Sessions(SecureCookieSessionInterface):
     """The dashboard's signed-cookie sessions, but none for a webhook: a provider carries no
     cookie of ours and the webhook keeps nothing in one, while opening and saving the session
     (a signing serializer made anew, the cookie read and written back) took about 0.1 ms of
     every message's 2 ms (``make bench``). A webhook gets Flask's null session: it reads as
-    empty, and writing to it fails loudly."""
+    empty, and writing to it fails loudly. So do ``SESSIONLESS_PAGES``."""
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if request.path.startswith(PREFIX + "/"):
+        if request.path.startswith(PREFIX + "/") or request.path in SESSIONLESS_PAGES:
             return None  # Flask then makes the null session, and saves nothing
         return super().open_session(app, request)
 

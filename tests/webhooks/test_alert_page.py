@@ -101,6 +101,7 @@ def test_the_page_is_cacheable_and_strict(filled: Flask, clock: Any) -> None:
     assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "Set-Cookie" not in response.headers
+    assert "Cookie" not in response.headers["Vary"]   # the same page for everyone
     etag = response.headers["ETag"]
     again = client.get("/alerts", headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.get_data() == b""
