@@ -28,7 +28,6 @@ from core.vocabulary_labels import ALERT_KINDS
 from models import alerts as storage
 from models.services import Service
 from models.staff import StaffUser
-from webhooks import telegram_api
 from webhooks.adapter import SendError
 from webhooks.outreach import audit
 
@@ -143,6 +142,10 @@ def announce(config: Mapping[str, Any], info: AlertInfo, event: str,
     the alert stands), None if no channel is configured."""
     if not config.get("TELEGRAM_ALERTS_CHANNEL"):
         return None
+    # imported only when there is a channel to post to: the Telegram library is large, and a
+    # process that never posts (the web workers' start-up, tests/test_startup.py) never loads it
+    from webhooks import telegram_api
+
     names = _service_names(sessions, info.scope)
     try:
         telegram_api.post_to_channel(config, channel_text(info, event, names))
