@@ -1,6 +1,6 @@
 """SMS segment arithmetic for the engine's replies: budgets, splitting and packing. The counting
 itself (GSM-7 or UCS-2, 3GPP TS 23.038) is the kernel's, ``core/sms_length.py``, which the rules
-of alerts use too; it is re-exported here for the engine's modules.
+of alerts use too.
 """
 
 from __future__ import annotations
@@ -8,13 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from core.sms_length import GSM7_BASIC, GSM7_EXTENDED, is_gsm7, segment_count
-
-__all__ = [
-    "GSM7_BASIC", "GSM7_EXTENDED", "is_gsm7", "segment_count", "SMS_SEGMENT_BUDGET",
-    "EMERGENCY_SEGMENT_BUDGET", "budget_for", "fits_sms", "split_for_sms", "pack_for_sms",
-    "sentences", "chunk_blocks",
-]
+from core.sms_length import segment_count
 
 #: A reply over SMS must fit in this many segments (three parts: what cheap phones join reliably).
 SMS_SEGMENT_BUDGET = 3

@@ -20,10 +20,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import bot
-from bot.segments import budget_for, segment_count
+from bot.segments import budget_for
 from bot.types import Desk, Inbound, Reply, State
 from core.directory import InMemoryDirectory, ServiceInfo
 from core.geo import ReferencePoints
+from core.sms_length import segment_count
 from core.vocabulary import CAMBODIA, Channel, Locale, ServiceType
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -22,11 +22,12 @@ from babel.messages.pofile import read_po
 from bot.intents import default_classifier
 from bot.places import default_resolver
 from bot.replies import Texts
-from bot.segments import fits_sms, segment_count
+from bot.segments import fits_sms
 from bot.service_texts import SERVICE_KIND
 from bot.turn import SERVICE_TYPES
 from core.catalogs import LOCALES_DIR, catalog_paths, compile_catalog
 from core.directory import ServiceInfo
+from core.sms_length import segment_count
 from core.vocabulary import Locale, ServiceType
 
 ROOT = LOCALES_DIR.parent

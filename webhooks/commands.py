@@ -19,8 +19,8 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.intents import default_classifier
-from bot.segments import segment_count
 from bot.types import Inbound
+from core.sms_length import segment_count
 from core.vocabulary import CAPABILITIES, Channel, Locale
 from models import csv_input, retention, upkeep
 from models import migrate as migrations

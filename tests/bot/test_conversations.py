@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.segments import segment_count
 from bot.types import Reply
+from core.sms_length import segment_count
 from tests.bot.test_flows import DIRECTORY, POINTS
 from tests.conversations import DATA, Conversation, Turn, judge, play, read
 

@@ -16,10 +16,11 @@ from bot.listed import open_now
 from bot.normalize import normalize
 from bot.places import default_resolver
 from bot.replies import Texts
-from bot.segments import SMS_SEGMENT_BUDGET, segment_count
+from bot.segments import SMS_SEGMENT_BUDGET
 from bot.turn import Turn
 from bot.types import Inbound, Reply, State, Step
 from core.directory import InMemoryDirectory, ServiceInfo
+from core.sms_length import segment_count
 from core.vocabulary import CAPABILITIES, Channel, Locale
 from tests.bot.test_flows import POINTS, SENDER, SERVICES, stored
 

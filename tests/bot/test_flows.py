@@ -25,10 +25,11 @@ from bot.context import MODES, WHO
 from bot.intents import INTENTS
 from bot.normalize import has_khmer
 from bot.replies import Texts
-from bot.segments import budget_for, segment_count
+from bot.segments import budget_for
 from bot.types import Desk, Inbound, Reply, State, Step
 from core.directory import InMemoryDirectory, ServiceInfo
 from core.geo import GeoPoint, ReferencePoints
+from core.sms_length import segment_count
 from core.vocabulary import CAMBODIA, Channel, DemandEvent, Locale, Outcome, ServiceType
 
 NOW = datetime(2026, 3, 14, 9, 41, 27, tzinfo=UTC)

@@ -23,10 +23,11 @@ from pathlib import Path
 import pytest
 
 import bot
-from bot.segments import SMS_SEGMENT_BUDGET, budget_for, segment_count
+from bot.segments import SMS_SEGMENT_BUDGET, budget_for
 from bot.types import Desk, Inbound, Reply, State, Step
 from core.directory import InMemoryDirectory
 from core.geo import GeoPoint, ReferencePoints
+from core.sms_length import segment_count
 from core.vocabulary import Channel, Locale
 from tests.bot.test_flows import DIRECTORY, POINTS, SENDER, SERVICES, stored
 

@@ -24,9 +24,10 @@ import pytest
 
 import bot
 from bot.replies import Texts
-from bot.segments import budget_for, segment_count
+from bot.segments import budget_for
 from bot.types import Inbound, Reply, State, Step
 from core.directory import InMemoryDirectory
+from core.sms_length import segment_count
 from core.vocabulary import Channel, Locale
 from tests.bot.test_flows import NOW, POINTS, SENDER, SERVICES, stored
 

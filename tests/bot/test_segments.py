@@ -6,15 +6,8 @@ import unicodedata
 
 import pytest
 
-from bot.segments import (
-    SMS_SEGMENT_BUDGET,
-    chunk_blocks,
-    fits_sms,
-    is_gsm7,
-    segment_count,
-    sentences,
-    split_for_sms,
-)
+from bot.segments import SMS_SEGMENT_BUDGET, chunk_blocks, fits_sms, sentences, split_for_sms
+from core.sms_length import is_gsm7, segment_count
 
 KA = "ក"  # one Khmer letter: one UTF-16 code unit, forces UCS-2
 EMOJI = "🙂"  # outside the BMP: a surrogate pair, two UTF-16 code units
