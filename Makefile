@@ -95,13 +95,13 @@ lint-imports: dev-deps
 # month and the year all turn while the tests run; a Sunday; Khmer New Year (a public holiday).
 # The selection (CLOCK_TESTS): the engine (bot/: hours, days, holidays, flows), the webhooks and
 # the dashboard (tests/webhooks/), the CLI, the statistics and retention (tests/models/, demand
-# staging and order, tests/test_retention.py, the clock's upkeep) and the privacy checks that
+# staging and order, tests/test_retention.py, the clock's upkeep), the alerts' rules and the privacy checks that
 # run a synthetic week;
 # left out are the tests that cannot see a clock (the intent model's accuracy and training, the
 # catalogs, the reference points) and the browser tests. SQLite only by default: the instant
 # matters to the Python code, the same on both engines (no SQL reads the database's clock);
 # `make test-clock CLOCK_PYTEST_ARGS=` runs PostgreSQL too. One instant: CLOCK_INSTANTS='"..."'.
-CLOCK_TESTS ?= tests/bot tests/webhooks tests/models tests/test_cli.py tests/test_retention.py \
+CLOCK_TESTS ?= tests/bot tests/webhooks tests/models tests/test_cli.py tests/test_retention.py tests/test_alert_rules.py \
 	tests/test_upkeep.py tests/test_demand_staging.py tests/test_demand_order.py tests/test_privacy.py \
 	--ignore=tests/bot/test_accuracy.py --ignore=tests/bot/test_model.py
 CLOCK_PYTEST_ARGS ?= -k "not postgresql"
