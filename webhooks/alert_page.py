@@ -25,7 +25,7 @@ from models.base import reading
 from models.services import Service
 from webhooks import alerting, timesource
 from webhooks.database import get_db
-from webhooks.outreach import CONTENT_SECURITY_POLICY
+from webhooks.outreach import secure_page
 
 bp = Blueprint("alerts_page", __name__)
 
@@ -81,10 +81,5 @@ def _service_names(connection: Connection, shown: list[AlertInfo]) -> dict[str, 
 
 
 def _headers(response: Response) -> None:
-    headers = response.headers
-    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    headers["X-Frame-Options"] = "DENY"
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["Referrer-Policy"] = "no-referrer"
-    headers["Cross-Origin-Resource-Policy"] = "same-origin"
-    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+    # A public page has no forms: it sends no referrer at all.
+    secure_page(response, referrer_policy="no-referrer")

@@ -100,6 +100,8 @@ def test_the_page_is_cacheable_and_strict(filled: Flask, clock: Any) -> None:
     assert response.headers["Cache-Control"] == "public, max-age=300"
     assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
     assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"  # as every page of ours
     assert "Set-Cookie" not in response.headers
     assert "Cookie" not in response.headers["Vary"]   # the same page for everyone
     etag = response.headers["ETag"]

@@ -125,19 +125,25 @@ def guard() -> Any:
     return None
 
 
-@bp.after_request
-def security_headers(response: Response) -> Response:
+def secure_page(response: Response, referrer_policy: str = "same-origin") -> None:
+    """The headers every page of ours carries: the dashboard's and the public alerts page's."""
     headers = response.headers
     headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     headers["X-Frame-Options"] = "DENY"
     headers["X-Content-Type-Options"] = "nosniff"
-    # Same-origin only: Flask-WTF checks the Referer of HTTPS form posts against the host.
-    headers["Referrer-Policy"] = "same-origin"
+    headers["Referrer-Policy"] = referrer_policy
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
     headers["Cross-Origin-Resource-Policy"] = "same-origin"
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
     if current_app.config.get("PRODUCTION"):
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+
+
+@bp.after_request
+def security_headers(response: Response) -> Response:
+    # Same-origin referrers: Flask-WTF checks the Referer of HTTPS form posts against the host.
+    secure_page(response)
+    headers = response.headers
     if request.endpoint not in ("outreach.static", "outreach.font"):
         headers["Cache-Control"] = "no-store"
     return compressed(response)
