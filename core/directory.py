@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
+from core.alert_info import AlertInfo
 from core.geo import GeoPoint
 from core.vocabulary import ServiceType
 
@@ -67,14 +68,25 @@ class Directory(Protocol):
     def find(self, service_types: Sequence[ServiceType]) -> list[ServiceInfo]:
         """Every open, voluntary service of these types (unranked)."""
 
+    def alerts(self) -> list[AlertInfo]:
+        """The service and health alerts in force at the turn's instant (``core.alert_info``;
+        the engine picks those that apply with ``applying_to``). Read only when a turn needs
+        them, so a turn that says nothing of services costs no query."""
+
 
 class InMemoryDirectory:
     """A directory over a list of services; the engine's tests use it."""
 
-    def __init__(self, services: Iterable[ServiceInfo], helpline: str | None = None) -> None:
+    def __init__(self, services: Iterable[ServiceInfo], helpline: str | None = None,
+                 alerts: Iterable[AlertInfo] = ()) -> None:
         self._services = list(services)
         self.helpline = helpline
+        self._alerts = list(alerts)
 
     def find(self, service_types: Sequence[ServiceType]) -> list[ServiceInfo]:
         wanted = set(service_types)
         return [s for s in self._services if s.service_type in wanted]
+
+    def alerts(self) -> list[AlertInfo]:
+        """All the alerts it was given (the engine checks each one's term against its ``now``)."""
+        return list(self._alerts)

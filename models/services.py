@@ -21,8 +21,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.alert_info import AlertInfo
 from core.directory import ServiceInfo
 from core.vocabulary import ServiceType
+from models.alerts import active_alerts
 from models.base import Base, Executor, UTCDateTime, utcnow
 
 #: The clock a change to a service is dated by (``Service.updated_at``, and so the directory's
@@ -149,11 +151,23 @@ class SqlDirectory:
     kept."""
 
     def __init__(
-        self, executor: Executor, include_sample: bool = True, helpline: str | None = None
+        self, executor: Executor, include_sample: bool = True, helpline: str | None = None,
+        now: datetime | None = None,
     ) -> None:
         self._executor = executor
         self._include_sample = include_sample
         self.helpline = helpline
+        self._now = now
+        self._alerts: list[AlertInfo] | None = None
+
+    def alerts(self) -> list[AlertInfo]:
+        """The alerts in force at the instant it was made for (read once, when first asked).
+        Without an instant there are none: a directory made for a listing, not a turn."""
+        if self._now is None:
+            return []
+        if self._alerts is None:
+            self._alerts = active_alerts(self._executor, self._now)
+        return list(self._alerts)
 
     def find(self, service_types: Sequence[ServiceType]) -> list[ServiceInfo]:
         types = tuple(str(t) for t in service_types)

@@ -244,7 +244,7 @@ def _think(
     counters = _counters(row) if current else ratelimit.Counters()
     pace = ratelimit.judge_sender(counters, now, settings.limits)
     directory = SqlDirectory(
-        connection, include_sample=settings.include_sample, helpline=settings.helpline,
+        connection, include_sample=settings.include_sample, helpline=settings.helpline, now=now,
     )
     desk = None
     if reachable and settings.keys is not None:

@@ -159,3 +159,19 @@ def test_the_alerts_for_a_place_in_a_language(engine: Engine) -> None:
     assert found[1].text(Locale.KM) == "ទូរស័ព្ទមុនពេលទៅ"
     assert found[1].text(Locale.EN) == "Call before going"
     assert found[1].scope == Scope(ScopeKind.DISTRICT, "1201")
+
+
+def test_the_directory_gives_the_engine_the_alerts_in_force_at_its_turn(engine: Engine) -> None:
+    """What a turn's directory (``SqlDirectory(now=...)``) hands the engine: the alerts in
+    force at that instant, read once; a directory made without an instant has none."""
+    from models.services import SqlDirectory
+
+    first = posted(engine, at(2), at(9), now=at(1))
+    later = posted(engine, at(5), at(12), now=at(1), scope="country")
+    with reading(engine) as connection:
+        assert [a.id for a in SqlDirectory(connection, now=at(3)).alerts()] == [first]
+        assert [a.id for a in SqlDirectory(connection, now=at(6)).alerts()] == [first, later]
+        assert [a.id for a in SqlDirectory(connection, now=at(10)).alerts()] == [later]
+        assert SqlDirectory(connection).alerts() == []
+        directory = SqlDirectory(connection, now=at(6))
+        assert directory.alerts() == directory.alerts()
