@@ -28,7 +28,8 @@ from models.staff import Role
 REQUIRED = _l("This field is required.")
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
-ROLE_LABELS = {Role.ADMIN: _l("Admin"), Role.OUTREACH: _l("Outreach worker")}
+ROLE_LABELS = {Role.ADMIN: _l("Admin"), Role.LEAD: _l("Team lead"),
+               Role.OUTREACH: _l("Outreach worker")}
 
 
 def choices(pairs: Any) -> list[SelectChoice]:
