@@ -1,7 +1,7 @@
 """Posting, renewing and withdrawing service and health alerts: the rules
 (``core.alert_rules``), storage (``models.alerts``) and the audit log in one short transaction,
 then the Telegram channel, outside it. The ``flask alerts`` commands and the dashboard's alerts
-page (``webhooks.outreach.alert_board``) use it; only team leads and admins may
+page (``webhooks.alert_board``) use it; only team leads and admins may
 (``lead_by_email``).
 
 A post to the channel that fails never loses the alert (it is committed first): it is logged
