@@ -24,6 +24,7 @@ from functools import wraps
 from typing import Any, Callable, TypeVar
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -208,7 +209,6 @@ def _page(form: AlertForm, session: Session, now: datetime, warned: bool = False
         sms_format=_("SMS: %(segments)s segment(s), %(units)s of %(limit)s characters"),
         max_segments=TEXT_SEGMENTS, max_days=MAX_TERM.days, action=ActionForm(),
         renew_default=cambodia_minute(now + DEFAULT_TERM).strftime(MOMENT_FORMAT),
-        shown_time=alerting.shown_time,
     ), status
 
 
@@ -286,8 +286,8 @@ def alert_renew(alert_id: int) -> Response:
         return redirect(url_for("outreach.alert_board"))
     except (alerting.NotALead, LookupError):
         return not_a_lead()  # type: ignore[return-value]
-    flash(_("The alert is renewed until %(end)s.", end=alerting.shown_time(
-        from_form(form.until.data))), "info")
+    flash(_("The alert is renewed until %(end)s.",
+            end=format_datetime(from_form(form.until.data), "d MMM yyyy, HH:mm")), "info")
     _channel(done)
     return redirect(url_for("outreach.alert_board"))
 

@@ -98,7 +98,7 @@ def test_renewing_gives_a_new_end_and_is_audited(app: Flask) -> None:
     assert answer.status_code == 302
     [row] = alert_rows(app)
     assert row.info.ends_at == PINNED_NOW + timedelta(days=10)
-    assert "renewed until 2026-12-19 10:00" in lead.get(PAGE).get_data(as_text=True)
+    assert "renewed until 19 Dec 2026, 10:00" in lead.get(PAGE).get_data(as_text=True)
     # more than 14 days from now: refused, said, nothing changed
     send(lead, f"{PAGE}/{row.info.id}/renew", until=minute(timedelta(days=15)))
     assert "14 days from now at most" in lead.get(PAGE).get_data(as_text=True)
