@@ -140,7 +140,8 @@ def answer_pages(turn: Turn, key: str, resume: str | None = None) -> list[list[s
     blocks = list(ANSWERS[key](turn.texts))
     if key == "faq_privacy/safe_now" and (place := turn.cls.place or turn.remembered_place()):
         if news := news_for(turn, place):  # what the outreach team has posted there, first
-            blocks[:0] = [turn.texts.news_heading(place.name(turn.locale)), *news]
+            heading = turn.texts.news_heading(place.name(turn.locale))
+            blocks[:0] = [f"{heading}\n{news[0]}", *news[1:]]
     if key == "emergency/crisis" and turn.directory.helpline:
         blocks.insert(1, turn.texts.talk_to_person(turn.directory.helpline))
     wanted = resume or THEN_FIND.get(key)

@@ -107,12 +107,13 @@ def posted_for(turn: Turn, place: Place | None) -> list[tuple[AlertInfo, str | N
     services = {s.id: s for s in turn.directory.find(tuple(ServiceType))
                 if _in_place(s, place)}
     found: list[tuple[AlertInfo, str | None]] = [(a, None) for a in of_place(alerts, place)]
-    if place is not None and not place.district_code:  # a province: its districts' too
+    if place is None or not place.district_code:  # all of it: its provinces' and districts'
+        narrower = (ScopeKind.DISTRICT,) if place else (ScopeKind.PROVINCE, ScopeKind.DISTRICT)
         for alert in alerts:
-            if (alert.scope.kind is ScopeKind.DISTRICT
-                    and alert.scope.code.startswith(place.province_code)
-                    and (district := turn.places.get(alert.scope.code)) is not None):
-                found.append((alert, district.name(turn.locale)))
+            if (alert.scope.kind in narrower
+                    and (place is None or alert.scope.code.startswith(place.province_code))
+                    and (unit := turn.places.get(alert.scope.code)) is not None):
+                found.append((alert, unit.name(turn.locale)))
     found += [(a, services[i].name(turn.locale)) for a in alerts
               if (i := _service_id(a)) is not None and i in services]
     found.sort(key=lambda pair: pair[0].kind is not AlertKind.HEALTH)  # stable: health first

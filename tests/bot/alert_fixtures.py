@@ -39,8 +39,8 @@ CALL_FIRST = alert(4, AlertKind.CALL_FIRST, "district:0203", "Call before going 
 EXPIRED = alert(2, AlertKind.REDUCED_HOURS, "province:02", "Open mornings only.",
                 "បើកតែពេលព្រឹក។", days=(-10, -1))
 #: Starts tomorrow: not yet.
-LATER = alert(6, AlertKind.OUT_OF_STOCK, "province:02", "No needles until Friday.",
-              "គ្មានម្ជុលរហូតដល់ថ្ងៃសុក្រ។", days=(1, 5))
+LATER = alert(6, AlertKind.OUT_OF_STOCK, "province:02", "No syringes next week.",
+              "សប្តាហ៍ក្រោយគ្មានសឺរ៉ាំង។", days=(1, 5))
 #: In Phnom Penh's Doun Penh district (1202).
 ELSEWHERE = alert(7, AlertKind.OUT_OF_STOCK, "district:1202", "No needles until Friday.",
                   "គ្មានម្ជុលរហូតដល់ថ្ងៃសុក្រ។")

@@ -201,3 +201,23 @@ def test_no_health_alert_for_an_overdose_elsewhere_or_unplaced() -> None:
                   ["treatment in siem reap", "my friend is not breathing"]):
         replies = talk([*texts, "MORE", "MORE"], (HEALTH,), Channel.TELEGRAM)
         assert all(HEALTH.text_en not in said(r) for r in replies[len(texts) - 1:]), texts
+
+
+def test_news_for_all_of_cambodia_names_where_each_alert_is() -> None:
+    replies = talk(["any news?", "0", "MORE"])
+    text = "\n".join(said(r) for r in replies[1:])
+    assert f"Battambang - {Texts(EN).alert_line(HEALTH)}" in text
+    assert "Doun Penh - " in text and MOVED.text_en in text and CLOSED.text_en in text
+    assert EXPIRED.text_en not in text and LATER.text_en not in text
+
+
+@pytest.mark.parametrize(("texts", "shown"), [
+    (["is it safe to go in battambang?"], True),  # the place's alerts, then the answer
+    (["treatment in battambang", "is it safe now?"], True),  # the place the conversation has
+    (["is it safe now?"], False),  # no place: the answer alone, as before
+    (["is it safe to go in siem reap?"], False),
+])
+def test_is_it_safe_now_puts_the_place_s_alerts_first(texts: list[str], shown: bool) -> None:
+    reply = talk(texts)[-1]
+    assert reply.kind == "faq_privacy/safe_now"
+    assert (HEALTH.text_en in said(reply)) is shown
