@@ -198,7 +198,8 @@ def tell_news(turn: Turn, place: Place | None, start: int = 0) -> Reply:
         end += 1
     if end < len(posted):
         turn.say(turn.texts.more_pages())
-        return turn.reply(Step.PAGES, {"news": end, **turn.keep_place()}, event)
+        where = {"news_place": place.code if place else ""}  # "" : all of Cambodia
+        return turn.reply(Step.PAGES, {"news": end, **where, **turn.keep_place()}, event)
     turn.say(turn.texts.news_next())
     return turn.reply(Step.MENU, turn.keep_place(), event)
 
@@ -208,7 +209,8 @@ def news_more(turn: Turn) -> Reply | None:
     start = turn.state.data.get("news")
     if not (turn.cls.more and isinstance(start, int) and start > 0):
         return None
-    place = turn.remembered_place()
+    code = turn.state.data.get("news_place")
+    place = turn.places.get(code) if isinstance(code, str) and code else None
     return tell_news(turn, place, start)
 
 

@@ -221,3 +221,9 @@ def test_is_it_safe_now_puts_the_place_s_alerts_first(texts: list[str], shown: b
     reply = talk(texts)[-1]
     assert reply.kind == "faq_privacy/safe_now"
     assert (HEALTH.text_en in said(reply)) is shown
+
+
+def test_more_after_the_news_reads_on_for_the_same_place() -> None:
+    replies = talk(["any news?", "0", "MORE"])
+    assert replies[1].state is not None and replies[1].state.data["news_place"] == ""
+    assert CLOSED.text_en in said(replies[-1]) and replies[-1].kind == "faq_privacy/news"
