@@ -8,7 +8,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from telegram import Bot, WebhookInfo
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    EndPointNotFound,
+    Forbidden,
+    InvalidToken,
+    TelegramError,
+)
 from telegram.request import HTTPXRequest
 
 from bot.types import Venue
@@ -20,6 +27,15 @@ VENUE_TIMEOUT_SECONDS = 3.0
 
 #: Only private messages are answered; asking Telegram for nothing else saves traffic.
 ALLOWED_UPDATES = ("message",)
+
+
+class TelegramRefused(SendError):
+    """Telegram answered, and refused the message (an unknown chat, a bot without the right,
+    a bad token): trying again will not help until the setting is fixed."""
+
+
+#: The errors that are Telegram's answer, not a failure to get one.
+REFUSALS = (BadRequest, Forbidden, InvalidToken, ChatMigrated, EndPointNotFound)
 
 
 class TelegramSetupError(RuntimeError):
@@ -87,7 +103,8 @@ def send_text(config: Mapping[str, Any], chat_id: int | str, text: str) -> None:
     try:
         asyncio.run(call())
     except (TelegramError, OSError) as error:
-        raise SendError(f"Telegram did not take the message ({type(error).__name__})") from None
+        refused = TelegramRefused if isinstance(error, REFUSALS) else SendError
+        raise refused(f"Telegram did not take the message ({type(error).__name__})") from None
 
 
 def post_to_channel(config: Mapping[str, Any], text: str) -> None:
