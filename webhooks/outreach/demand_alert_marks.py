@@ -98,7 +98,7 @@ def chart_alerts(session: Session, periods: Sequence[stats.Period], filters: Fil
 def kind_and_place(kind: AlertKind, scope: Scope,
                    places: dict[str, tuple[Scope, str, str]]) -> str:
     """"Call before going · Phnom Penh": an alert's kind and where, in the page's language."""
-    return _("%(kind)s · %(place)s", kind=_(ALERT_KINDS[kind]), place=scope_label(scope, places))
+    return f"{_(ALERT_KINDS[kind])} · {scope_label(scope, places)}"  # the same in both languages
 
 
 def scope_label(scope: Scope, places: dict[str, tuple[Scope, str, str]]) -> str:
