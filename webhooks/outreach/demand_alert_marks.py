@@ -3,11 +3,12 @@ the chart shows, so that a drop or a spike can be read against it (issue 28).
 
 An alert marks a period when it was in force, *as recorded then*, at some moment of it
 (``models.alerts.alerts_during``: the past is never rewritten by a later renewal or
-withdrawal) and its scope covers the place shown (``core.alert_info.Scope.covers``): the whole
-country's chart is marked by country-wide alerts, a province's by those and the province's
-own, a district's by those and the district's own. A service's alert stands for its service's
-place (its district, else its province) and marks only a chart of all kinds of service or of
-that service's kind.
+withdrawal) and it concerned the place shown or a part of it: a drop in a province's demand may
+be a district's clinic closing. So the whole country's chart is marked by every alert, a
+province's by the country's, its own and its districts' (each named), a district's by the
+country's, its province's and its own (``overlaps``). A service's alert stands for its
+service's place (its district, else its province) and marks only a chart of all kinds of
+service or of that service's kind.
 
 Privacy: the marks derive from alerts alone (kind, scope, dates), never from demand. Nothing
 here reads a count, so a mark says nothing about a suppressed one (docs/PRIVACY.md); a mark's
@@ -124,7 +125,20 @@ def _covers(scope: Scope, places: dict[str, tuple[Scope, str, str]], province: s
         if service_type and kind != service_type:
             return False
         scope = place
-    return scope.covers(province, district)
+    return overlaps(scope, province, district)
+
+
+def overlaps(scope: Scope, province: str | None, district: str | None) -> bool:
+    """Whether an alert's place (a scope other than a service's) and the chart's place share
+    ground: one covers the other. No province: the whole country. (District codes nest their
+    province's: "1201" is in "12".)"""
+    if scope.kind is ScopeKind.COUNTRY or province is None:
+        return True
+    if scope.kind is ScopeKind.PROVINCE:
+        return scope.code == province
+    if district:
+        return scope.code == district
+    return scope.code.startswith(province)
 
 
 def _service_places(session: Session, spans: Sequence[AlertSpan]

@@ -115,14 +115,15 @@ def test_a_covering_alert_marks_its_week_and_another_provinces_does_not(
         alerts_app: Flask) -> None:
     text = page(reader(alerts_app), "?province=12")
     cells = marked(text)
-    assert cells[label(LAST_WEEK)] == "Call before going · Phnom Penh"
-    # the week before: only the country's alert, before it was withdrawn; Siemreap's never
-    assert cells[label(WEEK_BEFORE)] == "Out of stock · Whole country"
+    # a district's alert marks its province's chart too, named: a drop in the province may be
+    # the district's
+    health = "Health alert: drug supply · Chamkar Mon, Phnom Penh"
+    assert cells[label(LAST_WEEK)] == f"Call before going · Phnom Penh; {health}"
+    # the week before: the country's alert, before it was withdrawn; Siemreap's never
+    assert cells[label(WEEK_BEFORE)] == f"Out of stock · Whole country; {health}"
     assert label(THIRD_WEEK) not in cells
     assert "Service closed" not in text
     assert not any("Siemreap" in note for note in notes(text))
-    # a district's alert covers its district, not the whole province (Scope.covers)
-    assert "Health alert" not in text
     assert text.count('data-testid="alert-mark"') == 2
     first, last = LAST_WEEK + timedelta(2), LAST_WEEK + timedelta(5)  # until Saturday 10:00
     assert (f"Alert: Call before going · Phnom Penh, {first:%-d %b %Y} to {last:%-d %b %Y}"
@@ -138,8 +139,12 @@ def test_the_other_province_sees_its_own(alerts_app: Flask) -> None:
 
 
 def test_an_alert_withdrawn_before_the_week_does_not_mark_it(alerts_app: Flask) -> None:
-    cells = marked(page(reader(alerts_app)))  # the whole country
-    assert cells == {label(WEEK_BEFORE): "Out of stock · Whole country"}
+    cells = marked(page(reader(alerts_app)))  # the whole country: every province's alerts
+    last, before = (set(cells[label(w)].split("; ")) for w in (LAST_WEEK, WEEK_BEFORE))
+    health = "Health alert: drug supply · Chamkar Mon, Phnom Penh"
+    assert last == {"Call before going · Phnom Penh", "Service closed · Siemreap", health}
+    assert before == {"Out of stock · Whole country", "Service closed · Siemreap", health}
+    assert label(THIRD_WEEK) not in cells
 
 
 def test_a_renewal_extends_the_mark_as_recorded(alerts_app: Flask) -> None:
