@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.context import EMERGENCY
+from bot.notices import news_for, offer_health
 from bot.replies import Texts
 from bot.results import show_results
 from bot.segments import budget_for, chunk_blocks
@@ -137,6 +138,10 @@ def answer_pages(turn: Turn, key: str, resume: str | None = None) -> list[list[s
     (``resume``) ends by asking for the place again; one that leads to a service
     (``THEN_FIND``) ends by offering it where the place is known, else by asking where."""
     blocks = list(ANSWERS[key](turn.texts))
+    if key == "faq_privacy/safe_now" and (place := turn.cls.place or turn.remembered_place()):
+        if news := news_for(turn, place):  # what the outreach team has posted there, first
+            heading = turn.texts.news_heading(place.name(turn.locale))
+            blocks[:0] = [f"{heading}\n{news[0]}", *news[1:]]
     if key == "emergency/crisis" and turn.directory.helpline:
         blocks.insert(1, turn.texts.talk_to_person(turn.directory.helpline))
     wanted = resume or THEN_FIND.get(key)
@@ -178,6 +183,10 @@ def answer(
     ]:
         return show_results(turn, wanted, place)  # MORE read on to "MORE for ... near X"
     turn.say(*pages[page])
+    if key.startswith(Intent.EMERGENCY) and key != "emergency/crisis":
+        # a health alert for the province, once, after the first aid (the next page's if
+        # this one has no room for it)
+        offer_health(turn, [turn.texts.more_pages()] if page + 1 < len(pages) else [])
     if turn.mode == EMERGENCY and key.startswith(Intent.EMERGENCY):
         turn.carry["told"] = sorted({*told(turn), key})  # what this emergency has been told
         if key in FIRST_AID:

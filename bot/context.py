@@ -25,6 +25,9 @@ MODE_MINUTES = 60
 #: Who is asking, as the person said it: about their own use, for a relative, or as an
 #: outreach worker for someone they work with.
 WHO = ("self", "relative", "worker")
+#: The most health alerts a conversation remembers having been offered (``bot.notices``):
+#: their ids only, the same for every texter.
+MAX_ALERTED = 20
 
 
 def stamp(moment: datetime) -> str:
@@ -69,10 +72,15 @@ def classifier_context(state: State, now: datetime) -> str:
 def carried(data: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     """What a reply keeps of the conversation whatever its step: who is asking, a mode that
     has not expired (with how many follow-ups a crisis has had), the services shown, the
-    service sought and the place."""
-    kept = {key: data[key] for key in ("who", "shown", "service", "place") if key in data}
+    service sought, the place and the ids of the health alerts already offered."""
+    kept = {key: data[key] for key in ("who", "shown", "service", "place", "alerted")
+            if key in data}
     if kept.get("who") not in WHO:
         kept.pop("who", None)
+    alerted = kept.get("alerted")
+    if not (isinstance(alerted, list) and len(alerted) <= MAX_ALERTED
+            and all(type(i) is int for i in alerted)):
+        kept.pop("alerted", None)  # ids of alerts, and only a few: nothing else is kept
     if active_mode(data, now) is not None:
         kept["mode"], kept["mode_until"] = data["mode"], data["mode_until"]
         kept.update({key: data[key] for key in MODE_KEYS if key in data})

@@ -57,7 +57,7 @@ TOPICS: dict[Intent, tuple[Topic, ...]] = {
                        Topic.SEIZURE, Topic.HEAT, Topic.CHEST_PAIN, Topic.PSYCHOSIS,
                        Topic.BREATHING, Topic.AMBULANCE),
     Intent.FAQ_PRIVACY: (Topic.DATA, Topic.POLICE, Topic.POLICE_NOW, Topic.SAFE_NOW,
-                         Topic.DELETE, Topic.NUMBER, Topic.PAPERS),
+                         Topic.DELETE, Topic.NUMBER, Topic.PAPERS, Topic.NEWS),
     Intent.FAQ_VOLUNTARY: (Topic.VOLUNTARY, Topic.CENTRE, Topic.BOOKING, Topic.COMPANION,
                            Topic.HOSPITAL),
     Intent.FAQ_METHADONE: (Topic.METHADONE, Topic.RESTART, Topic.STIMULANTS),

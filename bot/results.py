@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.notices import NEWS, in_force, line, of_place, of_service, open_only, tell_news
 from bot.place_choice import ask_place, choose_place, describe_place, gps_place, place_first
 from bot.places import Place
 from bot.ranking import Ranked, measure, rank_first
@@ -17,6 +18,7 @@ from bot.reach import REACH_KM
 from bot.segments import fits_sms
 from bot.turn import SERVICE_TYPES, Turn, show_menu
 from bot.types import Reply, Step, Venue
+from core.alert_info import AlertInfo
 from core.geo import GeoPoint
 from core.vocabulary import DemandEvent
 
@@ -55,6 +57,8 @@ def on_location(turn: Turn) -> Reply:
     point = turn.inbound.location
     assert point is not None
     place = gps_place(turn, point)
+    if turn.state.data.get("intent") == NEWS:
+        return tell_news(turn, place)
     pending = service_meant(turn)
     if pending is not None:
         return show_results(turn, pending, place, gps=point)
@@ -72,7 +76,7 @@ def show_results(
     types = SERVICE_TYPES[intent]
     origin = gps or (turn.points.point(place.code) if place else None)
     ranking = rank_first(  # the first RESULT_IDS_KEPT of them, and what the whole list says
-        turn.directory.find(types),
+        open_only(turn, turn.directory.find(types)),  # not those an alert says are closed
         turn.points,
         origin,
         place.province_code if place else None,
@@ -87,9 +91,9 @@ def show_results(
         turn.say(turn.texts.none_listed())
         _offer_helpline(turn)
         return turn.reply(Step.MENU, {"place": place.code} if place else turn.keep_place(), event)
-    _heading(turn, intent, place, ranking.nearest_open_km, gps is not None)
+    heading = _heading(turn, intent, place, ranking.nearest_open_km, gps is not None)
     ids = [item.service.id for item in ranking.first]
-    return _results_page(turn, intent, place, ranking.first, 0, gps, event, ids)
+    return _results_page(turn, intent, place, ranking.first, 0, gps, event, ids, heading)
 
 
 def _results_page(
@@ -101,29 +105,39 @@ def _results_page(
     gps: GeoPoint | None,
     event: DemandEvent | None,
     ids: list[int],
+    heading: str | None = None,
 ) -> Reply:
     """Services from ``offset``: on SMS compact numbered lines, as many as fit the budget with
     the heading and the next step; elsewhere ``PAGE_SIZE`` whole entries. What was shown is
-    kept (``shown``), so that "their number" or "the first one" can refer to it later."""
+    kept (``shown``), so that "their number" or "the first one" can refer to it later.
+    ``heading``: the list's plain heading, just said, which an alert may take the place of on
+    SMS (the first page only)."""
     turn.kind = f"results/{intent}"
     mixed = len(SERVICE_TYPES[intent]) > 1
+    alerts = in_force(turn)
+    if offset == 0 and ranked:  # the place's alerts head the list, before any extra service
+        _place_alerts(turn, place, alerts, ranked[0], len(ranked) > 1, heading)
     shown = 0
     for number, item in enumerate(ranked[offset:], start=offset + 1):
         if turn.compact:
-            line = turn.texts.service_line(number, item.service, item.distance_km, item.status)
+            text = turn.texts.service_line(number, item.service, item.distance_km, item.status)
             hint = turn.texts.details_hint(more=number < len(ranked))
-            if shown and not fits_sms("\n".join([*turn.messages, line, hint, *turn.tail])):
+            if shown and not fits_sms("\n".join([*turn.messages, text, hint, *turn.tail])):
                 break
+            notes = _service_alerts(turn, item, alerts, [text], [hint])
+            if shown and len(notes) < len(of_service(alerts, item.service)):
+                break  # a service goes with its alerts, or to the next page
             stored = turn.texts.service_line(number, item.service, None, item.status)
+            text, stored = "\n".join([text, *notes]), "\n".join([stored, *notes])
         else:
             if shown == PAGE_SIZE:
                 break
-            line = _entry(turn, number, item, mixed, item.distance_km)
+            text = _entry(turn, number, item, mixed, item.distance_km)
             stored = _entry(turn, number, item, mixed, None)
         if gps is not None and item.distance_km is not None:
-            turn.say_unstored(line, stored)
+            turn.say_unstored(text, stored)
         else:
-            turn.say(line)
+            turn.say(text)
         _pin(turn, item)
         shown += 1
     end = offset + shown
@@ -136,17 +150,60 @@ def _results_page(
 
 
 def _entry(turn: Turn, number: int, item: Ranked, mixed: bool, distance: float | None) -> str:
-    """A whole entry (name, address, hours, phone, flags) with its number and status now."""
+    """A whole entry (name, address, hours, phone, flags) with its number and status now, and
+    the service's own alerts ("Service moved: ...")."""
     area = _area(turn, item.service.district_code or item.service.province_code)
     stale_before = (turn.now - timedelta(days=STALE_AFTER_DAYS)).date()
     entry = turn.texts.service(item.service, distance, show_type=mixed, area=area,
                                stale_before=stale_before)
-    return f"{turn.texts.number(number)}. {entry}\n{turn.texts.status(item.status)}"
+    notes = [turn.texts.alert_line(a) for a in of_service(in_force(turn), item.service)]
+    return "\n".join([f"{turn.texts.number(number)}. {entry}", turn.texts.status(item.status),
+                      *notes])
+
+
+def _place_alerts(turn: Turn, place: Place | None, alerts: list[AlertInfo], first: Ranked,
+                  more: bool, heading: str | None) -> None:
+    """One line per alert for the place as a whole, health alerts first. On SMS each must fit
+    with the first service (and its own alerts) and the next step: an alert comes before an
+    extra service, which MORE then shows, and before the list's plain heading (``heading``,
+    "Methadone near Battambang:", dropped when that makes room: Khmer fits 201 characters in
+    three parts); one that cannot fit even so is left out ("any news?" gives them all)."""
+    if turn.compact:
+        text = turn.texts.service_line(1, first.service, first.distance_km, first.status)
+        hint = turn.texts.details_hint(more=more)
+        around = [text, *[a.text(turn.locale) for a in of_service(alerts, first.service)],
+                  hint]
+    else:
+        around = []
+    at = len(turn.messages) - 1
+    droppable = (turn.compact and heading is not None and at >= 0
+                 and turn.messages[at] == heading and turn.record is None)
+    for alert in of_place(alerts, place):
+        said = line(turn, alert, around)
+        if said is None and droppable:
+            del turn.messages[at]  # safety before the heading
+            droppable = False
+            said = line(turn, alert, around)
+        if said is not None:
+            turn.say(said)
+
+
+def _service_alerts(turn: Turn, item: Ranked, alerts: list[AlertInfo], before: list[str],
+                    after: list[str]) -> list[str]:
+    """A listed service's own alerts as lines that fit the SMS budget with it (``before``) and
+    the next step (``after``)."""
+    notes: list[str] = []
+    for alert in of_service(alerts, item.service):
+        said = line(turn, alert, [*before, *notes, *after])
+        if said is None:
+            break
+        notes.append(said)
+    return notes
 
 
 def ranked_again(turn: Turn, intent: str, place: Place | None, ids: list[int]) -> list[Ranked]:
     """A result list kept by id, measured again from the place and judged at this moment."""
-    by_id = {s.id: s for s in turn.directory.find(SERVICE_TYPES[intent])}
+    by_id = {s.id: s for s in open_only(turn, turn.directory.find(SERVICE_TYPES[intent]))}
     origin = turn.points.point(place.code) if place else None
     return measure([by_id[i] for i in ids if i in by_id], turn.points, origin, turn.when)
 
@@ -191,18 +248,23 @@ def _area(turn: Turn, code: str) -> str:
 
 
 def _heading(turn: Turn, intent: str, place: Place | None, nearest: float | None, gps: bool
-             ) -> None:
-    """``nearest``: the distance to the nearest service with room, of all those ranked."""
+             ) -> str | None:
+    """``nearest``: the distance to the nearest service with room, of all those ranked. The
+    heading said when it is the plain one ("Methadone near Battambang:"), which an alert may
+    replace on SMS; None when it says more (none within reach)."""
     if place is None and not gps:
-        turn.say(turn.texts.results_heading(intent, None))
-        return
+        heading = turn.texts.results_heading(intent, None)
+        turn.say(heading)
+        return heading
     name = turn.texts.near_you() if gps or place is None else place.name(turn.locale)
     if nearest is not None and nearest > REACH_KM:
         turn.say(turn.texts.none_within_reach(name, int(REACH_KM)))
         if turn.directory.helpline:  # said after the list, where the budget is kept for it
             turn.tail.append(turn.texts.helpline(turn.directory.helpline))
-    else:
-        turn.say(turn.texts.results_heading(intent, name))
+        return None
+    heading = turn.texts.results_heading(intent, name)
+    turn.say(heading)
+    return heading
 
 
 def _offer_helpline(turn: Turn) -> None:

@@ -14,6 +14,7 @@ from bot.answers import ANSWERS, FIRST_AID, answer, answer_key, told
 from bot.context import CRISIS, EMERGENCY
 from bot.listed import asks_about_listed
 from bot.normalize import normalize
+from bot.notices import offer_health
 from bot.replies import Texts
 from bot.turn import SERVICE_TYPES, Turn
 from bot.types import Reply, Step
@@ -72,6 +73,7 @@ def in_emergency(turn: Turn) -> Reply | None:
         turn.kind = "emergency/next"  # every step has been read: what to do until help comes
         turn.enter(EMERGENCY)
         turn.say(turn.texts.stay())
+        offer_health(turn)  # a health alert the first aid had no room for
         return turn.reply(Step.MENU, turn.keep_place())
     if cls.intent == Intent.EMERGENCY and cls.topic == Topic.CRISIS and cls.source == "lexicon":
         return None  # thoughts of suicide told in their words: the crisis reply

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.answers import ANSWERS, answer, answer_key
 from bot.desk import human, open_handoff
+from bot.notices import NEWS, news_more, on_news_place, want_news
 from bot.place_choice import ask_place, ask_province, choose_place, find_namesakes, place_first
 from bot.results import on_more, service_meant, show_details, show_results, want_service
 from bot.turn import SERVICE_TYPES, Turn, forget, show_menu
@@ -55,12 +56,19 @@ def on_menu(turn: Turn) -> Reply:
         if len(cls.places) > 1:
             return choose_place(turn, None, cls.places)
         return place_first(turn, cls.place)
+    if asks_news(turn):
+        return want_news(turn)
     key = answer_key(cls.intent, cls.topic)
     if key in SERVICE_TYPES or key in ANSWERS:
         return route(turn, key)
     if cls.suggestion in SERVICE_TYPES or cls.suggestion in ANSWERS:
         return suggest(turn, cls.suggestion)
     return misunderstood(turn)
+
+
+def asks_news(turn: Turn) -> bool:
+    """"Any news?", "is there a bad batch?" (``bot.notices``)."""
+    return f"{turn.cls.intent}/{turn.cls.topic}" == NEWS
 
 
 def route(turn: Turn, choice: str) -> Reply:
@@ -106,6 +114,8 @@ def on_ask_place(turn: Turn) -> Reply:
     and never turns into a list for the whole country unasked."""
     cls = turn.cls
     intent = turn.state.data.get("intent")
+    if intent == NEWS:  # "any news?" waits for its place
+        return on_news_place(turn) or on_menu(turn)
     if not isinstance(intent, str) or intent not in SERVICE_TYPES:
         return show_menu(turn)
     if cls.intent in SERVICE_TYPES:
@@ -118,6 +128,8 @@ def on_ask_place(turn: Turn) -> Reply:
         return choose_place(turn, intent, cls.places)
     if cls.place is not None:
         return show_results(turn, intent, cls.place)
+    if asks_news(turn):
+        return want_news(turn)
     if (key := answer_key(cls.intent, cls.topic)) in ANSWERS:
         return answer(turn, key, resume=intent)
     if cls.number is not None or cls.intent == Intent.MENU:
@@ -182,6 +194,8 @@ def on_namesake_province(turn: Turn, code: str, intent: str | None) -> Reply:
 def on_pages(turn: Turn) -> Reply:
     """After a page of an answer: MORE reads on (or finds the nearest it offered); anything
     else goes back to the search under way, or is read as in the menu."""
+    if news := news_more(turn):
+        return news  # the next alerts of "any news?"
     key, page = turn.state.data.get("answer"), turn.state.data.get("page")
     then = turn.state.data.get("then")
     if turn.cls.more and key is None and isinstance(then, str) and then in SERVICE_TYPES:

@@ -85,6 +85,8 @@ class Topic(enum.StrEnum):
     DELETE = "delete"
     NUMBER = "number"
     PAPERS = "papers"
+    #: "Any news?", "is there a bad batch?": the alerts the outreach team has posted for a place.
+    NEWS = "news"
     # faq_voluntary
     VOLUNTARY = "voluntary"
     CENTRE = "centre"

@@ -80,6 +80,7 @@ TOPICS: dict[Topic, str | None] = {
     Topic.CRAVINGS: N_("cravings"),
     Topic.PROGRESS: N_("good news"),
     Topic.AFRAID: N_("fear"),
+    Topic.NEWS: N_("news from the outreach team"),
     **dict.fromkeys(
         (Topic.OVERDOSE, Topic.FIRST_AID, Topic.NALOXONE, Topic.SEIZURE, Topic.HEAT,
          Topic.CHEST_PAIN, Topic.PSYCHOSIS, Topic.BREATHING, Topic.AMBULANCE,

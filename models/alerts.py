@@ -181,6 +181,58 @@ def alerts_as_of(executor: Executor, moment: datetime) -> list[AlertInfo]:
     return [_info(row) for row in rows]
 
 
+@dataclass(frozen=True, slots=True)
+class AlertSpan:
+    """An interval ``start`` <= t < ``end`` in which an alert was in force *as recorded at t*
+    (what ``alerts_as_of(t)`` gave): only its kind and scope, never its texts."""
+
+    alert_id: int
+    kind: AlertKind
+    scope: Scope
+    start: datetime
+    end: datetime
+
+
+def alerts_during(executor: Executor, start: datetime, end: datetime) -> list[AlertSpan]:
+    """Each alert's intervals within ``start`` <= t < ``end`` in which it was in force as
+    recorded at t: t is in an interval exactly when ``alerts_as_of(executor, t)`` lists it.
+
+    A term counts from when it was both recorded and started until its end, its supersession
+    or the alert's withdrawal, whichever comes first: an alert posted on the 5th saying it
+    started on the 2nd covers from the 5th; a renewal of a running alert continues it without a
+    gap, one of an ended alert leaves the gap it had. One alert's touching intervals are merged.
+    Ordered by alert id, then start. (The demand chart's marks: ``webhooks.outreach.alert_marks``.)
+    """
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("naive datetime given for a UTC moment")
+    rows = executor.execute(
+        select(Alert.id, Alert.kind, Alert.scope_kind, Alert.scope_code, Alert.withdrawn_at,
+               AlertTerm.starts_at, AlertTerm.ends_at, AlertTerm.recorded_at,
+               AlertTerm.superseded_at)
+        .join(AlertTerm, AlertTerm.alert_id == Alert.id).where(
+            AlertTerm.recorded_at < end, AlertTerm.starts_at < end, AlertTerm.ends_at > start,
+            (AlertTerm.superseded_at.is_(None)) | (AlertTerm.superseded_at > start),
+            (Alert.withdrawn_at.is_(None)) | (Alert.withdrawn_at > start),
+        )
+    ).all()
+    pieces = []
+    for row in rows:
+        lower = max(start, row.starts_at, row.recorded_at)
+        upper = min(end, row.ends_at, *(m for m in (row.superseded_at, row.withdrawn_at)
+                                        if m is not None))
+        if lower < upper:
+            pieces.append((row.id, lower, upper, row))
+    spans: list[AlertSpan] = []
+    for alert_id, lower, upper, row in sorted(pieces, key=lambda p: (p[0], p[1], p[2])):
+        if spans and spans[-1].alert_id == alert_id and spans[-1].end >= lower:
+            previous = spans.pop()
+            lower, upper = previous.start, max(previous.end, upper)
+        spans.append(AlertSpan(alert_id, AlertKind(row.kind),
+                               Scope(ScopeKind(row.scope_kind), row.scope_code or ""),
+                               lower, upper))
+    return spans
+
+
 def active_alerts(executor: Executor, now: datetime) -> list[AlertInfo]:
     """The alerts in force now: ``alerts_as_of(now)``."""
     return alerts_as_of(executor, now)

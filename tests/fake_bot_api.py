@@ -35,6 +35,37 @@ class FakeBotApi:
     arrived: threading.Event = field(default_factory=threading.Event)
     #: When Telegram last failed to deliver to the webhook (Unix time; long ago by default).
     last_error_date: int = 1732400000
+    #: The chats ``getChat`` knows, by id as text or @name (any other: "chat not found"), and
+    #: our bot's membership in each (``getChatMember``; none: Telegram will not say).
+    chats: dict[str, dict[str, Any]] = field(default_factory=dict)
+    members: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def add_channel(self, chat_id: str, title: str = "Sangkhim alerts", chat_type: str = "channel",
+                    status: str | None = "administrator", can_post: bool = True) -> None:
+        """A chat ``getChat`` finds (by its id and, for an @name, that too), with our bot's
+        status in it: ``status`` None when Telegram would refuse to say."""
+        numeric = -1009876543210 if chat_id.startswith("@") else int(chat_id)
+        chat = {"id": numeric, "type": chat_type, "title": title, "accent_color_id": 0,
+                "max_reaction_count": 11, "accepted_gift_types": {
+                    "unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
+                    "premium_subscription": False, "gifts_from_channels": False}}
+        if chat_id.startswith("@"):
+            chat["username"] = chat_id[1:]
+        for key in {chat_id, str(numeric)}:
+            self.chats[key] = chat
+        if status is not None:
+            member: dict[str, Any] = {"status": status, "user": BOT}
+            if status == "administrator":  # as Telegram answers for a channel's admin
+                member.update({name: False for name in (
+                    "can_be_edited", "is_anonymous", "can_delete_messages",
+                    "can_manage_video_chats", "can_restrict_members", "can_promote_members",
+                    "can_change_info", "can_post_stories", "can_edit_stories",
+                    "can_delete_stories", "can_edit_messages")})
+                member.update(can_manage_chat=True, can_invite_users=True,
+                              can_post_messages=can_post)
+            elif status == "creator":
+                member["is_anonymous"] = False
+            self.members[str(numeric)] = member
 
     def answer(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         self.arrived.set()
@@ -66,6 +97,18 @@ class FakeBotApi:
                 "chat": {"id": params.get("chat_id"), "type": "private"},
                 "text": params.get("text"),
             }}
+        if method == "getChat":
+            chat = self.chats.get(str(params.get("chat_id")))
+            if chat is None:
+                return 400, {"ok": False, "error_code": 400,
+                             "description": "Bad Request: chat not found"}
+            return 200, {"ok": True, "result": chat}
+        if method == "getChatMember":
+            member = self.members.get(str(params.get("chat_id")))
+            if member is None or str(params.get("user_id")) != str(BOT["id"]):
+                return 400, {"ok": False, "error_code": 400,
+                             "description": "Bad Request: member list is inaccessible"}
+            return 200, {"ok": True, "result": member}
         if method == "getWebhookInfo":
             return 200, {"ok": True, "result": {
                 "url": self.webhook.get("url", ""), "has_custom_certificate": False,

@@ -29,6 +29,7 @@ from core.vocabulary_labels import ALERT_KINDS
 from models import alerts as storage
 from models.services import Service
 from models.staff import StaffUser
+from webhooks import metrics
 from webhooks.adapter import SendError
 from webhooks.outreach import audit
 
@@ -168,7 +169,10 @@ def announce(config: Mapping[str, Any], info: AlertInfo, event: str,
     except SendError as error:
         log.warning("alert %s (%s): the Telegram channel did not take it: %s",
                     info.id, event, error)
+        metrics.alert_channel_post(
+            "refused" if isinstance(error, telegram_api.TelegramRefused) else "failed")
         return False
+    metrics.alert_channel_post("sent")
     return True
 
 

@@ -13,6 +13,8 @@ In this order:
   vacuum every table; the hourly run happened within three hours, a note before its first);
 - Telegram: ``getWebhookInfo`` must show our webhook, ``PUBLIC_BASE_URL/webhooks/telegram``,
   and no failed delivery in the last hour;
+- the alerts' Telegram channel, when ``TELEGRAM_ALERTS_CHANNEL`` is set: ``getChat`` must find
+  a channel and ``getChatMember`` show the bot (``getMe``) as an admin allowed to post;
 - Twilio: our own account fetched with ``TWILIO_ACCOUNT_SID`` and ``TWILIO_AUTH_TOKEN``, a
   request that changes nothing and sends nothing: the credentials are accepted and the account
   is active.
@@ -144,6 +146,7 @@ def diagnose(config: Mapping[str, Any], problems: Sequence[Problem],
         yield from _upkeep(config, now)
     yield from _handoffs(config)
     yield from _telegram(config, production, now)
+    yield from _alerts_channel(config, production)
     yield from _twilio(config, production)
 
 
@@ -378,6 +381,56 @@ def _telegram(config: Mapping[str, Any], production: bool,
         return
     yield Finding(OK, f"telegram: webhook at {expected}, {info.pending_update_count} update(s) "
                       "waiting")
+
+
+def _alerts_channel(config: Mapping[str, Any], production: bool) -> Iterator[Finding]:
+    """``TELEGRAM_ALERTS_CHANNEL``, when set: a channel Telegram knows, where the bot is an
+    admin that may post (``getMe``, ``getChat``, ``getChatMember``; nothing is sent)."""
+    from webhooks.telegram_api import TelegramSetupError, alerts_channel_status
+
+    channel = str(config.get("TELEGRAM_ALERTS_CHANNEL") or "")
+    if not channel:
+        return  # optional, and off: nothing to say
+    where = f"alerts channel {channel}"
+    if not config.get("TELEGRAM_BOT_TOKEN"):
+        yield Finding(NOTE, f"{where}: not checked: TELEGRAM_BOT_TOKEN is not set")
+        return
+    if _plain_http(config, "TELEGRAM_API_BASE_URL", production):
+        yield Finding(NOTE, f"{where}: not checked: the bot token is never sent over plain "
+                            "http")
+        return
+    admin_fix = ("In Telegram, open the channel, Administrators, Add Admin: the bot, with "
+                 "'Post messages'; then run flask doctor again.")
+    try:
+        status = alerts_channel_status(config)
+    except TelegramSetupError as error:
+        if error.token_refused:
+            yield Finding(FAIL, f"{where}: Telegram refused TELEGRAM_BOT_TOKEN",
+                          "Copy the bot's token from @BotFather into TELEGRAM_BOT_TOKEN.")
+        elif error.refused:
+            yield Finding(FAIL, f"{where}: not reachable: Telegram does not show this chat "
+                                f"to the bot ({error})",
+                          "Check TELEGRAM_ALERTS_CHANNEL (the channel's id, -100…, or its "
+                          "@name) and add the bot to the channel as an admin. " + admin_fix)
+        else:
+            yield Finding(FAIL, f"{where}: not checked: {error}",
+                          "Check that this machine reaches TELEGRAM_API_BASE_URL over https.")
+        return
+    bot = f"@{status.bot_name}" if status.bot_name else "the bot"
+    if status.chat_type != "channel":
+        yield Finding(FAIL, f"{where}: is a {status.chat_type or 'chat'}, not a channel: its "
+                            "members could see one another, and write",
+                      "Make a Telegram channel (people join it and only read) and set its id "
+                      "in TELEGRAM_ALERTS_CHANNEL.")
+        return
+    if not status.can_post:
+        said = (f"the bot is {status.bot_status} there" if status.bot_status
+                else "Telegram does not show the bot among its admins")
+        yield Finding(FAIL, f"{where}: {bot} cannot post alerts: it is not an admin allowed to "
+                            f"post messages ({said})", admin_fix)
+        return
+    yield Finding(OK, f"{where}: {bot} is an admin of the channel {status.title!r} and may "
+                      "post alerts")
 
 
 def _twilio(config: Mapping[str, Any], production: bool) -> Iterator[Finding]:

@@ -74,6 +74,10 @@ UPKEEP_RESULTS = ("ok", "failed")
 #: Open chats with outreach workers: nobody has taken it; taken, no worker has written yet;
 #: taken and a worker has written.
 HANDOFF_STATES = ("waiting", "taken", "answered")
+#: What became of a post of an alert to the Telegram channel (``webhooks.alerting``): Telegram
+#: took it; Telegram answered with a refusal (the channel is unknown, the bot is not an admin, a
+#: bad token); or no answer came (the network, a timeout, Telegram's own failure, no token set).
+ALERT_POSTS = ("sent", "refused", "failed")
 #: Dashboard endpoints not timed: files, not pages.
 UNTIMED_PAGES = frozenset({"outreach.static", "outreach.font"})
 
@@ -113,6 +117,11 @@ DASHBOARD_SECONDS = Histogram(
     "sangkhim_dashboard_seconds", "Time to answer a dashboard page, by page (its endpoint).",
     ["page"], registry=REGISTRY,
     buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+)
+ALERT_CHANNEL_POSTS = Counter(
+    "sangkhim_alert_channel_posts",
+    "Posts of service and health alerts to the Telegram channel, by what became of them.",
+    ["delivery"], registry=REGISTRY,
 )
 
 
@@ -170,6 +179,13 @@ def record_upkeep(job: str, seconds: float, ok: bool) -> None:
         UPKEEP_SECONDS.labels(task=task).observe(max(0.0, seconds))
 
     _safely(record)
+
+
+def alert_channel_post(delivery: str) -> None:
+    """One post of an alert to the Telegram channel: ``sent``, ``refused`` or ``failed``
+    (``ALERT_POSTS``). Nothing about the alert (its id, kind, place or words) is a label."""
+    delivery = _closed(delivery, ALERT_POSTS)
+    _safely(lambda: ALERT_CHANNEL_POSTS.labels(delivery=delivery).inc())
 
 
 @contextlib.contextmanager
@@ -332,6 +348,8 @@ def _every_series() -> None:
         for task in UPKEEP_TASKS:
             for result in UPKEEP_RESULTS:
                 UPKEEP_RUNS.labels(task=task, result=result)
+        for delivery in ALERT_POSTS:
+            ALERT_CHANNEL_POSTS.labels(delivery=delivery)
 
     _safely(create)
 
@@ -346,5 +364,6 @@ def vocabulary(app: Flask) -> dict[str, frozenset[str]]:
         "task": frozenset((*UPKEEP_TASKS, OTHER)),
         "result": frozenset(UPKEEP_RESULTS),
         "state": frozenset(HANDOFF_STATES),
+        "delivery": frozenset((*ALERT_POSTS, OTHER)),
         "page": frozenset((*pages, OTHER)),
     }

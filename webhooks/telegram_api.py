@@ -5,10 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from telegram import Bot, WebhookInfo
-from telegram.error import InvalidToken, TelegramError
+from telegram import Bot, ChatMember, ChatMemberAdministrator, WebhookInfo
+from telegram.constants import ChatType
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    EndPointNotFound,
+    Forbidden,
+    InvalidToken,
+    TelegramError,
+)
 from telegram.request import HTTPXRequest
 
 from bot.types import Venue
@@ -22,12 +31,24 @@ VENUE_TIMEOUT_SECONDS = 3.0
 ALLOWED_UPDATES = ("message",)
 
 
-class TelegramSetupError(RuntimeError):
-    """Telegram refused or did not answer; ``token_refused`` when it refused the bot token."""
+class TelegramRefused(SendError):
+    """Telegram answered, and refused the message (an unknown chat, a bot without the right,
+    a bad token): trying again will not help until the setting is fixed."""
 
-    def __init__(self, message: str, token_refused: bool = False) -> None:
+
+#: The errors that are Telegram's answer, not a failure to get one.
+REFUSALS = (BadRequest, Forbidden, InvalidToken, ChatMigrated, EndPointNotFound)
+
+
+class TelegramSetupError(RuntimeError):
+    """Telegram refused or did not answer; ``token_refused`` when it refused the bot token,
+    ``refused`` when it answered with any refusal (``REFUSALS``) rather than not at all."""
+
+    def __init__(self, message: str, token_refused: bool = False, refused: bool = False
+                 ) -> None:
         super().__init__(message)
         self.token_refused = token_refused
+        self.refused = refused or token_refused
 
 
 def _bot(config: Mapping[str, Any]) -> Bot:
@@ -87,7 +108,8 @@ def send_text(config: Mapping[str, Any], chat_id: int | str, text: str) -> None:
     try:
         asyncio.run(call())
     except (TelegramError, OSError) as error:
-        raise SendError(f"Telegram did not take the message ({type(error).__name__})") from None
+        refused = TelegramRefused if isinstance(error, REFUSALS) else SendError
+        raise refused(f"Telegram did not take the message ({type(error).__name__})") from None
 
 
 def post_to_channel(config: Mapping[str, Any], text: str) -> None:
@@ -97,7 +119,59 @@ def post_to_channel(config: Mapping[str, Any], text: str) -> None:
     channel = str(config.get("TELEGRAM_ALERTS_CHANNEL") or "")
     if not channel:
         raise SendError("TELEGRAM_ALERTS_CHANNEL is not set")
-    send_text(config, int(channel) if channel.lstrip("-").isdigit() else channel, text)
+    send_text(config, _chat_id(channel), text)
+
+
+@dataclass(frozen=True)
+class ChannelStatus:
+    """What Telegram says of ``TELEGRAM_ALERTS_CHANNEL`` and of our bot in it (``flask
+    doctor``): the chat's type ("channel", "supergroup", …) and title, the bot's @name, its
+    status there ("administrator", "creator", "member", "left", … or "" when Telegram would not
+    say) and whether it may post."""
+
+    chat_type: str
+    title: str
+    bot_name: str
+    bot_status: str
+    can_post: bool
+
+
+def alerts_channel_status(config: Mapping[str, Any]) -> ChannelStatus:
+    """``getMe``, ``getChat`` for ``TELEGRAM_ALERTS_CHANNEL``, then ``getChatMember`` for the
+    bot itself: can the bot post there? Raises ``TelegramSetupError`` (``refused`` when Telegram
+    answered that it does not know the chat or will not show it to the bot). Sends nothing."""
+    chat = _chat_id(str(config.get("TELEGRAM_ALERTS_CHANNEL") or ""))
+
+    async def call() -> ChannelStatus:
+        async with _bot(config) as bot:
+            me = await bot.get_me()
+            found = await bot.get_chat(chat)
+            try:
+                member: ChatMember | None = await bot.get_chat_member(found.id, me.id)
+            except (BadRequest, Forbidden):  # a channel hides its members from a non-admin
+                member = None
+        status = str(member.status) if member is not None else ""
+        can_post = status == ChatMember.OWNER or (
+            isinstance(member, ChatMemberAdministrator)
+            and (found.type != ChatType.CHANNEL or bool(member.can_post_messages)))
+        return ChannelStatus(str(found.type), found.title or "", me.username or "", status,
+                             can_post)
+
+    try:
+        return asyncio.run(call())
+    except InvalidToken as error:
+        raise TelegramSetupError(f"Telegram refused the bot token: {_clean(error, config)}",
+                                 token_refused=True) from None
+    except REFUSALS as error:
+        raise TelegramSetupError(f"Telegram answered: {_clean(error, config)}",
+                                 refused=True) from None
+    except (TelegramError, OSError) as error:
+        raise TelegramSetupError(f"Telegram did not answer ({type(error).__name__})") from None
+
+
+def _chat_id(channel: str) -> int | str:
+    """A channel's numeric id as a number, an @name as it is."""
+    return int(channel) if channel.lstrip("-").isdigit() else channel
 
 
 def webhook_url(config: Mapping[str, Any]) -> str:

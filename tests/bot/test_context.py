@@ -62,6 +62,20 @@ def test_what_is_carried_and_what_expires() -> None:
     assert "who" not in context.carried({"who": "the president"}, NOW)
 
 
+@pytest.mark.parametrize(("alerted", "kept"), [
+    ([3, 7], True),  # the ids of health alerts offered: carried to the end of the conversation
+    ([], True),
+    (["Pink pills"], False),  # never any text
+    ([1.5], False),
+    ([True], False),
+    (list(range(context.MAX_ALERTED + 1)), False),  # a few ids, not a log
+    ("3", False),
+])
+def test_only_the_ids_of_alerts_offered_are_carried(alerted: object, kept: bool) -> None:
+    carried = context.carried({"alerted": alerted, "place": "02"}, NOW)
+    assert ("alerted" in carried) is kept and carried["place"] == "02"
+
+
 @pytest.mark.parametrize(
     ("step", "data", "expected"),
     [

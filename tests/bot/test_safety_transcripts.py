@@ -26,9 +26,12 @@ import bot
 from bot.replies import Texts
 from bot.segments import budget_for
 from bot.types import Inbound, Reply, State, Step
+from core.alert_info import AlertInfo
 from core.directory import InMemoryDirectory
 from core.sms_length import segment_count
 from core.vocabulary import Channel, Locale
+from tests.bot.alert_fixtures import ALL as ALERTS
+from tests.bot.alert_fixtures import HEALTH
 from tests.bot.test_flows import NOW, POINTS, SENDER, SERVICES, stored
 
 GOLDENS = Path(__file__).parent / "goldens"
@@ -53,6 +56,8 @@ class Scenario:
     turns: tuple[Say, ...]
     channel: Channel = Channel.SMS
     helpline: str | None = None
+    #: Service and health alerts in force (``tests.bot.alert_fixtures``).
+    alerts: tuple[AlertInfo, ...] = ()
 
 
 def _first(method: Callable[[Texts], object]) -> Callable[[Texts], str]:
@@ -80,6 +85,12 @@ KINDS: dict[str, tuple[Callable[[Texts], str], object]] = {
     "ask_place": (lambda t: "", Step.ASK_PLACE),
     "menu": (Texts.menu, Step.MENU),
     "fallback": (Texts.emergency_line, Step.MENU),
+    # service and health alerts (issue 28)
+    "results": (lambda t: "", Step.RESULTS),
+    "news": (lambda t: "", Step.MENU),
+    "nothing_posted": (Texts.general_advice, Step.MENU),
+    "ask_news": (Texts.ask_news_place, Step.ASK_PLACE),
+    "more_first_aid": (lambda t: "", (Step.PAGES, Step.MENU)),
 }
 EMERGENCY_KINDS = {"overdose", "crisis", "first_aid", "naloxone"}
 
@@ -153,11 +164,43 @@ SCENARIOS = [
              (Say("can I talk to a real person?", "human", EN),), helpline=HELPLINE),
     # --- not understood: the menu, and 119 -------------------------------------------------------
     Scenario("gibberish first", (Say("qzxv wplk", "fallback", KM),)),
+    # --- service and health alerts (issue 28): in results within the SMS budget, on Telegram
+    # whole, "any news?" answered honestly where nothing is posted, and a health alert offered
+    # once after an overdose in its province ----------------------------------------------------
+    Scenario("alerts in results over SMS", (
+        Say("needle exchange in battambang", "results", EN),
+        Say("treatment in battambang", "results", EN),
+    ), alerts=ALERTS),
+    Scenario("alerts in results over SMS, km", (Say("ម្ជុលនៅបាត់ដំបង", "results", KM),),
+             alerts=ALERTS),
+    Scenario("alerts in results on Telegram", (
+        Say("needle exchange in battambang", "results", EN),
+    ), channel=Channel.TELEGRAM, alerts=ALERTS),
+    Scenario("news for a place with alerts", (
+        Say("any news?", "ask_news", EN),
+        Say("battambang", "news", EN),
+    ), alerts=ALERTS),
+    Scenario("nothing posted, en", (Say("any news in siem reap?", "nothing_posted", EN),),
+             alerts=ALERTS),
+    Scenario("nothing posted, km", (Say("មានព័ត៌មានថ្មីទេ នៅសៀមរាប", "nothing_posted", KM),),
+             alerts=ALERTS),
+    Scenario("a health alert after an overdose, once", (
+        Say("needle exchange in battambang", "results", EN),
+        Say("my friend is not breathing", "overdose", EN),
+        Say("MORE", "more_first_aid", EN),
+        Say("MORE", "more_first_aid", EN),
+        Say("he is still not breathing", "first_aid", EN),
+    ), alerts=(HEALTH,)),
+    Scenario("a health alert after an overdose, once, km", (
+        Say("ម្ជុលនៅបាត់ដំបង", "results", KM),
+        Say("មិត្តខ្ញុំមាត់ខៀវហើយ ដាស់មិនភ្ញាក់", "overdose", KM),
+        Say("បន្ទាប់", "more_first_aid", KM),
+    ), alerts=(HEALTH,), channel=Channel.TELEGRAM),
 ]
 
 
 def run(scenario: Scenario) -> list[tuple[Say, Reply]]:
-    directory = InMemoryDirectory(SERVICES, helpline=scenario.helpline)
+    directory = InMemoryDirectory(SERVICES, helpline=scenario.helpline, alerts=scenario.alerts)
     state, replies = State(), []
     for number, say in enumerate(scenario.turns, start=1):
         inbound = Inbound(scenario.channel, SENDER, say.text, provider_id=f"d-{number}",

@@ -8,6 +8,7 @@ import csv
 import io
 import re
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,16 +17,18 @@ from flask import Flask
 from sqlalchemy import select
 
 from bot.types import Inbound
+from core.alert_info import Scope
+from core.alert_rules import AlertDraft
 from core.catalogs import translations
-from core.vocabulary import Channel, Locale
-from models import stats
+from core.vocabulary import AlertKind, Channel, Locale
+from models import alerts, stats
 from models.services import Service
 from tests.e2e.conftest import TARGET
 from tests.e2e.live import LiveServer
 from tests.webhooks.outreach.helpers import ADMIN, OUTREACH, PASSWORD
 from webhooks import pipeline
 from webhooks.database import get_db
-from webhooks.outreach import demand
+from webhooks.outreach import demand, demand_alert_marks
 
 LOCALES = ["km", "en"]
 #: What each language asks the bot, and the flag a full service carries in the reply.
@@ -102,10 +105,17 @@ def test_outreach_worker_reads_demand_marks_full_and_the_bot_changes(
     live: LiveServer, page: Any, locale: str, tmp_path: Path
 ) -> None:
     app, base = live.app, live.url
+    period, cube = last_week_cube(app)
+    # An alert for Phnom Penh over the last ended week, posted before it began.
+    with app.app_context(), get_db().sessions() as session, session.begin():
+        week_start, week_end = demand_alert_marks.period_bounds(period)
+        alerts.post(session, AlertDraft(
+            AlertKind.CALL_FIRST, Scope.parse("province:12"), "ទូរស័ព្ទមុនពេលទៅ",
+            "Call before going", "", "", week_start, week_end - timedelta(days=2)),
+            None, week_start - timedelta(days=1))
     log_in(page, base, OUTREACH, locale)
 
     # The demand page: the latest ended week, as the statistics module counts it.
-    period, cube = last_week_cube(app)
     assert page.inner_text("[data-testid=total]") == text_of(cube.display("*", "*", "*"))
     assert page.is_visible("[data-testid=period-chart]")
     nav = page.inner_text("header nav")
@@ -124,6 +134,13 @@ def test_outreach_worker_reads_demand_marks_full_and_the_bot_changes(
     districts = page.inner_text("[data-testid=table-district]")
     assert ("Chamkar Mon" if locale == "en" else "ចំការមន") in districts
     assert "Battambang" not in districts and "បាត់ដំបង" not in districts
+    # The chart marks the week the alert covered Phnom Penh, with a listed legend (no script).
+    assert page.locator("[data-testid=period-chart] [data-testid=alert-mark]").count() == 1
+    assert page.is_visible("[data-testid=alert-mark] rect.alert-band")
+    note = page.inner_text("[data-testid=alert-note]")
+    assert note.startswith(t(locale, "Alert: %(what)s, %(dates)s").split("%")[0])
+    assert t(locale, "Call before going") in note
+    assert ("Phnom Penh" if locale == "en" else "ភ្នំពេញ") in note
 
     # The CSV of this view holds the numbers on the page.
     with page.expect_download() as download:

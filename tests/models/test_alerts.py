@@ -37,7 +37,7 @@ def staff(engine: Engine) -> int:
         found = session.scalars(select(StaffUser.id)).first()
         if found is not None:
             return found
-        user = StaffUser(email="lead@example.org", password_hash="x", role="outreach")
+        user = StaffUser(email="lead@example.org", password_hash="x", role="lead")
         session.add(user)
         session.flush()
         return user.id
@@ -175,3 +175,57 @@ def test_the_directory_gives_the_engine_the_alerts_in_force_at_its_turn(engine: 
         assert SqlDirectory(connection).alerts() == []
         directory = SqlDirectory(connection, now=at(6))
         assert directory.alerts() == directory.alerts()
+
+
+def spans(engine: Engine, start: datetime, end: datetime) -> list[tuple[int, datetime, datetime]]:
+    with reading(engine) as connection:
+        return [(s.alert_id, s.start, s.end)
+                for s in storage.alerts_during(connection, start, end)]
+
+
+def test_alerts_during_gives_each_alerts_intervals_as_recorded(engine: Engine) -> None:
+    """The demand chart's marks: posted late covers from its posting; a withdrawal cuts it; a
+    renewal of a running alert continues it (one interval), one of an ended alert leaves the
+    gap; the window clips; kind and scope come with it."""
+    late = posted(engine, at(2), at(9), now=at(5))
+    cut = posted(engine, at(1), at(9), now=at(1), scope="country")
+    running = posted(engine, at(1), at(6), now=at(1), scope="district:1201")
+    ended = posted(engine, at(1), at(3), now=at(1), scope="service:7",
+                   kind=AlertKind.HEALTH)
+    before = posted(engine, at(1), at(2), now=at(1))
+    with Session(engine) as session, session.begin():
+        storage.withdraw(session, storage.find(session, cut), None, at(4))
+        storage.renew(session, storage.find(session, running), at(12), None, at(5))
+        storage.renew(session, storage.find(session, ended), at(8), None, at(6))
+    assert spans(engine, at(3, 0), at(20)) == [
+        (late, at(5), at(9)),
+        (cut, at(3, 0), at(4)),
+        (running, at(3, 0), at(12)),
+        (ended, at(3, 0), at(3)), (ended, at(6), at(8)),
+    ]
+    assert (before, at(1), at(2)) in spans(engine, at(1), at(20))  # ended before the window
+    with reading(engine) as connection:
+        found = storage.alerts_during(connection, at(3, 0), at(20))
+    assert found[-1].kind is AlertKind.HEALTH and found[-1].scope == Scope.parse("service:7")
+    assert spans(engine, at(10), at(11)) == [(running, at(10), at(11))]
+    with pytest.raises(ValueError, match="naive"):
+        spans(engine, datetime(2026, 3, 1), at(2))
+
+
+def test_alerts_during_agrees_with_alerts_as_of_hour_by_hour(engine: Engine) -> None:
+    """The definition: t is in an alert's interval exactly when ``alerts_as_of(t)`` lists it."""
+    posted(engine, at(2), at(9), now=at(5))
+    first = posted(engine, at(1), at(6), now=at(1), scope="country")
+    second = posted(engine, at(3), at(5), now=at(2), scope="district:1201")
+    withdrawn = posted(engine, at(2), at(12), now=at(1))
+    with Session(engine) as session, session.begin():
+        storage.renew(session, storage.find(session, first), at(14), None, at(4, 7))
+        storage.renew(session, storage.find(session, second), at(11), None, at(7, 9))
+        storage.withdraw(session, storage.find(session, withdrawn), None, at(8, 13))
+    window = spans(engine, at(1, 0), at(16))
+    moments = [at(day, hour) for day in range(1, 16) for hour in range(0, 24, 2)]
+    with reading(engine) as connection:
+        for moment in moments:
+            expected = {a.id for a in storage.alerts_as_of(connection, moment)}
+            covered = {alert for alert, lower, upper in window if lower <= moment < upper}
+            assert covered == expected, moment

@@ -314,6 +314,85 @@ def test_telegram_not_enabled_is_not_checked(
     assert bot_api.calls == []
 
 
+# --- the alerts' Telegram channel --------------------------------------------------------------
+
+CHANNEL = "-1001234567890"
+
+
+@pytest.mark.parametrize(("channel", "setup", "expected"), [
+    (CHANNEL, {}, "ok    alerts channel -1001234567890: @sangkhim_test_bot is an admin of the "
+                  "channel 'Sangkhim alerts' and may post alerts"),
+    ("@sangkhim_alerts", {}, "ok    alerts channel @sangkhim_alerts: @sangkhim_test_bot is an "
+                             "admin"),
+    (CHANNEL, None, "FAIL  alerts channel -1001234567890: not reachable: Telegram does not "
+                    "show this chat to the bot (Telegram answered: Chat not found)"),
+    (CHANNEL, {"status": None}, "FAIL  alerts channel -1001234567890: @sangkhim_test_bot cannot "
+                                "post alerts: it is not an admin allowed to post messages "
+                                "(Telegram does not show the bot among its admins)"),
+    (CHANNEL, {"status": "member"}, "FAIL  alerts channel -1001234567890: @sangkhim_test_bot "
+                                    "cannot post alerts: it is not an admin allowed to post "
+                                    "messages (the bot is member there)"),
+    (CHANNEL, {"can_post": False}, "FAIL  alerts channel -1001234567890: @sangkhim_test_bot "
+                                   "cannot post alerts"),
+    (CHANNEL, {"chat_type": "supergroup"}, "FAIL  alerts channel -1001234567890: is a "
+                                           "supergroup, not a channel"),
+])
+def test_the_alerts_channel_is_checked(
+    sample_app: Flask, make_app: Any, providers: dict[str, Any], bot_api: FakeBotApi,
+    channel: str, setup: dict[str, Any] | None, expected: str
+) -> None:
+    if setup is not None:
+        bot_api.add_channel(channel, **setup)
+    result = run(make_app(**providers, TELEGRAM_ALERTS_CHANNEL=channel))
+    lines = [line for line in result.output.splitlines() if "alerts channel" in line]
+    assert len(lines) == 1 and lines[0].startswith(expected), (result.output, result.exception)
+    failed = expected.startswith("FAIL")
+    assert result.exit_code == (1 if failed else 0), result.output
+    assert failures(result) == (lines if failed else [])
+    if failed:
+        fix = result.output.splitlines()[result.output.splitlines().index(lines[0]) + 1]
+        assert "TELEGRAM_ALERTS_CHANNEL" in fix or "Administrators" in fix, fix
+    methods = [name for name, _params in bot_api.calls]
+    assert "getChat" in methods and "sendMessage" not in methods  # nothing is posted
+
+
+def test_an_unreachable_bot_api_fails_the_alerts_channel_without_the_token(
+    sample_app: Flask, make_app: Any, providers: dict[str, Any]
+) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = run(make_app(**{**providers, "TELEGRAM_API_BASE_URL":
+                             f"http://127.0.0.1:{port}/bot"},
+                          TELEGRAM_ALERTS_CHANNEL=CHANNEL, SANGKHIM_CHANNELS="twilio"))
+    assert result.exit_code == 1
+    [line] = failures(result)
+    assert line.startswith("FAIL  alerts channel -1001234567890: not checked: Telegram did not "
+                           "answer"), line
+
+
+def test_a_refused_token_fails_the_alerts_channel_without_printing_it(
+    sample_app: Flask, make_app: Any, providers: dict[str, Any], bot_api: FakeBotApi
+) -> None:
+    bot_api.add_channel(CHANNEL)
+    token = "654321:" + "Wrong-token-Qk3vX9pL2mN7rT5w"
+    result = run(make_app(**providers, TELEGRAM_ALERTS_CHANNEL=CHANNEL, TELEGRAM_BOT_TOKEN=token,
+                          SANGKHIM_CHANNELS="twilio"))
+    assert token.partition(":")[2] not in result.output
+    [line] = failures(result)
+    assert line == "FAIL  alerts channel -1001234567890: Telegram refused TELEGRAM_BOT_TOKEN"
+
+
+def test_no_alerts_channel_is_not_checked(
+    sample_app: Flask, make_app: Any, providers: dict[str, Any], bot_api: FakeBotApi
+) -> None:
+    result = run(make_app(**providers))
+    assert "alerts channel" not in result.output
+    assert not any(name in ("getChat", "getChatMember") for name, _ in bot_api.calls)
+
+
 # --- Twilio ------------------------------------------------------------------------------------
 
 

@@ -31,8 +31,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
 from core.vocabulary import CAMBODIA
-from models import Handoff, demand_events
+from models import Handoff, StaffUser, demand_events
 from tests.conftest import TEST_CONFIG, app_now
+from tests.fake_bot_api import FakeBotApi
 from tests.webhooks.channels import (
     UNREACHABLE_DATABASE,
     TelegramUser,
@@ -52,7 +53,7 @@ NAMES = {
     "sangkhim_messages", "sangkhim_reply_seconds", "sangkhim_rate_limit_notices",
     "sangkhim_safe_replies", "sangkhim_upkeep_runs", "sangkhim_upkeep_seconds",
     "sangkhim_dashboard_seconds", "sangkhim_database_up", "sangkhim_handoffs_open",
-    "sangkhim_demand_unpublished_hours",
+    "sangkhim_demand_unpublished_hours", "sangkhim_alert_channel_posts",
 }
 
 
@@ -421,6 +422,7 @@ def test_no_value_outside_the_vocabulary_can_become_a_label(
     metrics.message(channel, outcome)
     metrics.safe_reply(channel, outcome)
     metrics.replied(channel, 0.01)
+    metrics.alert_channel_post(outcome)
     with metrics.upkeep(task):
         pass
     words = {
@@ -429,12 +431,66 @@ def test_no_value_outside_the_vocabulary_can_become_a_label(
         "cause": {*metrics.SAFE_REPLY_CAUSES, metrics.OTHER},
         "task": {*metrics.UPKEEP_TASKS, metrics.OTHER},
         "result": set(metrics.UPKEEP_RESULTS),
+        "delivery": {*metrics.ALERT_POSTS, metrics.OTHER},
     }
     for family in metrics.REGISTRY.collect():
         for sample in family.samples:
             for label, word in sample.labels.items():
                 if label in words:
                     assert word in words[label], (label, word)
+
+
+# --- the alerts' Telegram channel ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("refusal", "reachable", "delivery"), [
+    (None, True, "sent"),
+    ("Bad Request: chat not found", True, "refused"),
+    (None, False, "failed"),  # nothing listens there: no answer at all
+])
+def test_alert_channel_posts_are_counted_by_delivery_without_the_alert(
+    make_app: Any, bot_api: FakeBotApi, refusal: str | None, reachable: bool, delivery: str
+) -> None:
+    base = bot_api.url if reachable else f"http://127.0.0.1:{_free_port()}/bot"
+    app: Flask = make_app(METRICS_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=base,
+                          TELEGRAM_ALERTS_CHANNEL="-1001234567890")
+    if refusal:
+        bot_api.refuse["sendMessage"] = refusal
+    with app.extensions["sangkhim.db"].sessions() as session, session.begin():
+        session.add(StaffUser(email="lead@example.org", password_hash="x", role="lead"))
+    client = app.test_client()
+    before = scrape(client)
+    start = app_now(app)
+    result = app.test_cli_runner().invoke(args=[
+        "alerts", "post", "--kind", "call_first", "--scope", "province:12",
+        "--km", "ទូរស័ព្ទមុនពេលទៅ", "--en", "Call before going this week",
+        "--starts", start.isoformat(), "--ends", (start + timedelta(days=3)).isoformat(),
+        "--by", "lead@example.org"])
+    assert result.exit_code == 0, result.output
+    text = client.get("/metrics", headers=AUTH).get_data(as_text=True)
+    after = parse(text)
+    for word in ("sent", "refused", "failed"):
+        grew = (value(after, "sangkhim_alert_channel_posts_total", delivery=word)
+                - value(before, "sangkhim_alert_channel_posts_total", delivery=word))
+        assert grew == (1 if word == delivery else 0), word
+    assert_within_vocabulary(app, text)
+    # the only label is the delivery (above): no id, kind, place or word of the alert
+    assert "Call before" not in text and "call_first" not in text and "province" not in text
+    assert not re.search(r"[\u1780-\u17ff]", text)
+
+
+def test_no_channel_counts_no_post(metered: Flask) -> None:
+    with metered.extensions["sangkhim.db"].sessions() as session, session.begin():
+        session.add(StaffUser(email="lead@example.org", password_hash="x", role="lead"))
+    client = metered.test_client()
+    before = total(scrape(client), "sangkhim_alert_channel_posts_total")
+    start = app_now(metered)
+    result = metered.test_cli_runner().invoke(args=[
+        "alerts", "post", "--kind", "closed", "--scope", "country", "--km", "បិទ",
+        "--en", "Closed", "--starts", start.isoformat(),
+        "--ends", (start + timedelta(days=1)).isoformat(), "--by", "lead@example.org"])
+    assert result.exit_code == 0, result.output
+    assert total(scrape(client), "sangkhim_alert_channel_posts_total") == before
 
 
 # --- several gunicorn workers -------------------------------------------------------------------------

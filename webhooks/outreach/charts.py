@@ -58,6 +58,25 @@ class ColumnChart:
     plot_left: float
 
 
+@dataclass(frozen=True, slots=True)
+class AlertBand:
+    """A hatched band behind a period's column: alerts covered the place shown then."""
+
+    x: float
+    width: float
+    #: The alerts' kinds and places ("Call before going · Phnom Penh"), never a count.
+    label: str
+
+
+def alert_bands(covered: Sequence[Sequence[str]]) -> list[AlertBand]:
+    """A band for each period (in the order charted) that alerts covered. The geometry comes
+    from the number of periods alone, like the columns' slots: never from a count, so a band
+    tells nothing about a suppressed one (``outreach.demand_alert_marks``)."""
+    slot = (WIDTH - MARGIN_LEFT - 8) / max(len(covered), 1)
+    return [AlertBand(round(MARGIN_LEFT + index * slot, 2), round(slot, 2), "; ".join(texts))
+            for index, texts in enumerate(covered) if texts]
+
+
 def number(value: Display) -> int:
     """The length a shown value draws: a count, or nothing for "<k" and "x"."""
     return value if isinstance(value, int) else 0

@@ -24,7 +24,16 @@ from werkzeug.datastructures import MultiDict
 
 from models import stats
 from webhooks.database import get_db
-from webhooks.outreach import cambodia_map, charts, compare, demand, exports, i18n, labels
+from webhooks.outreach import (
+    cambodia_map,
+    charts,
+    compare,
+    demand,
+    demand_alert_marks,
+    exports,
+    i18n,
+    labels,
+)
 from webhooks.outreach.blueprint import bp
 from webhooks.outreach.forms import (
     DemandFilterForm,
@@ -284,8 +293,13 @@ def demand_page() -> str:
                         (charts.number(c.shown) for c in detail.tables[name]), default=0),
                     drop_zero=name in ("province", "district"))))
     kpis = demand.headline(detail, before) if detail else None
+    with get_db().reads() as session:  # from the alerts alone, never from the counts
+        alerts = demand_alert_marks.chart_alerts(session, [p.period for p in view["points"]],
+                                                 filters)
     return render_template(
         "outreach/demand.html",
+        alerts=alerts,
+        alert_bands=charts.alert_bands(alerts.by_period),
         form=form,
         filters=filters,
         kpis=kpis,
