@@ -140,7 +140,7 @@ def on_ask_place(turn: Turn) -> Reply:
     if cls.number is not None or cls.intent == Intent.MENU:
         return on_menu(turn)
     if cls.intent in SERVICE_TYPES:  # a service named again, or another one: where?
-        return ask_place(turn, intent)
+        return ask_place(turn, intent, advised(turn))
     attempts = int(turn.state.data.get("place_attempts", 0)) + 1
     turn.kind = f"ask_place/{intent}"
     turn.say(turn.texts.place_not_found())

@@ -246,6 +246,15 @@ TALKS = [
             lacks=("methadone helps",)),
         Say("Phnom Penh", RESULTS, ("Chamkar Mon Methadone",)),
     ), channel=Channel.TELEGRAM, hint=EN),
+    Talk("on sms: the advice in pages, methadone for him, then the advice asked again", (
+        Say("my son injects heroin, what should I do?", PAGES, ("Talk when you are both calm",),
+            locale=EN),
+        Say("MORE", ASK, ("methadone helps", "To find methadone")),
+        Say("find methadone for him near me", ASK, ("Methadone: which province",)),
+        Say("my son injects heroin, what should I do?", ASK, ("Methadone: which province",),
+            lacks=("Talk when you are both calm",)),
+        Say("Phnom Penh", RESULTS, ("Chamkar Mon Methadone",)),
+    ), hint=EN),
     Talk("on telegram: other advice while the bot waits is still given", (
         Say("my son uses yama, what should I do?", ASK, ("Talk when you are both calm",),
             locale=EN),
