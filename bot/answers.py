@@ -114,6 +114,10 @@ ANSWER_LEADS_TO = {
     "faq_voluntary/hospital": Intent.FIND_CLINIC,
     "progress": Intent.FIND_CLINIC,
 }
+#: Advice for a relative: given once in a search, the same advice is not repeated while the bot
+#: waits for the place ("find methadone for him near me" after the advice that ended "to find
+#: methadone, send your province" asks where again; ``bot.steps.on_ask_place``).
+ADVICE = frozenset({Intent.FAMILY, "family/injecting"})
 #: The first-aid answers that "and next?" reads on through, inside an emergency.
 FIRST_AID = frozenset({Intent.EMERGENCY, "emergency/first_aid"})
 
@@ -205,15 +209,23 @@ def answer(
             data["then"] = leads  # a place sent before the last page finds it too
         return turn.reply(Step.PAGES, data, event)
     if resume is not None:
-        return turn.reply(Step.ASK_PLACE, {**pending, **turn.keep_place()}, event)
+        return turn.reply(Step.ASK_PLACE, {**pending, **turn.keep_place(), **advised(turn, key)},
+                          event)
     if wanted is not None:
         if place is None:
-            return turn.reply(Step.ASK_PLACE, {"intent": wanted}, event)
+            return turn.reply(Step.ASK_PLACE, {"intent": wanted, **advised(turn, key)}, event)
         if not turn.paged:  # Telegram: the nearest follow in the same message
             return show_results(turn, wanted, place)
         return turn.reply(Step.PAGES, {"then": wanted, "place": place.code}, event)
     leads_to = {"then": ANSWER_LEADS_TO[key]} if key in ANSWER_LEADS_TO else {}
     return turn.reply(Step.MENU, {**turn.keep_place(), **leads_to}, event)
+
+
+def advised(turn: Turn, key: str | None = None) -> dict[str, str]:
+    """The relative's advice given in the search under way (``ADVICE``): the answer just given
+    (``key``) if it is one, else what the step waiting for the place remembered."""
+    given = key if key in ADVICE else turn.state.data.get("advised")
+    return {"advised": given} if isinstance(given, str) and given in ADVICE else {}
 
 
 def told(turn: Turn) -> list[str]:

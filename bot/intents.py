@@ -109,8 +109,21 @@ _LEVEL_WORDS = re.compile(
 PLACE_ONLY = 80
 _NOT_INTENTS = frozenset({_LANGUAGE_CUE, _WHERE_CUE, _MORE, _YES, _NO})
 #: Lexicon entries ``sign:<name>`` are signs read beside the intent (``Classification.signals``):
-#: ``police`` (police named), ``better`` (inside an emergency: the person breathes again).
+#: ``police`` (police named), ``better`` (inside an emergency: the person breathes again),
+#: ``worse`` (breathing or waking stopped: it cancels ``better`` and the topic ``breathing``, so
+#: "he stopped breathing again" or "he woke up but stopped breathing" is never good news).
 _SIGN = "sign:"
+
+
+def _signals(entries: list[Entry]) -> frozenset[str]:
+    """The signs of a message (``Classification.signals``). Breathing or waking that stopped
+    ("not breathing again") outweighs any sign of getting better: the safe reading."""
+    signals = {e.intent[len(_SIGN):] for e in entries if e.intent.startswith(_SIGN)}
+    if any(e.intent == _WHERE_CUE for e in entries):
+        signals.add("where")
+    if "worse" in signals:
+        signals.discard("better")
+    return frozenset(signals)
 
 
 def _cue(intent: str) -> bool:
@@ -255,9 +268,7 @@ class Classifier:
                                                     names_only=names_only))
                       if norm else None)
         emergency_score = prediction.intent_probability(Intent.EMERGENCY) if prediction else 0.0
-        signals = frozenset(e.intent[len(_SIGN):] for e in entries if e.intent.startswith(_SIGN)
-                            ) | ({"where"} if any(e.intent == _WHERE_CUE for e in entries)
-                                 else set())
+        signals = _signals(entries)
 
         def result(intent: Intent, **extra: object) -> Classification:
             values: dict[str, object] = {
@@ -525,6 +536,20 @@ def _topic(
 ) -> Topic:
     """Which answer: a topic the keywords name, else the model's, else the intent's default.
     A relative who injects or uses heroin gets the answer about needles and methadone."""
+    topic = _topic_read(intent, entries, prediction, signals)
+    if topic in (Topic.BREATHING, Topic.PROGRESS) and "worse" in signals:
+        # "he was breathing again, now he stopped": no good news (the first aid, in an emergency)
+        return TOPICS[intent][0]
+    return topic
+
+
+def _topic_read(
+    intent: Intent,
+    entries: list[Entry],
+    prediction: Prediction | None,
+    signals: frozenset[str],
+) -> Topic:
+    """``_topic`` before the signs that overrule it."""
     named = [e for e in entries if e.intent == intent and e.topic]
     if named:
         return Topic(max(named, key=lambda e: e.weight).topic)

@@ -91,8 +91,10 @@ def in_emergency(turn: Turn) -> Reply | None:
         return answer(turn, "emergency/arrived", counted=False)  # "the ambulance is here"
     if "vomit" in cls.signals:
         return answer(turn, "emergency/side", counted=False)
-    if cls.intent == Intent.EMERGENCY:
-        key = f"emergency/{cls.topic}" if cls.topic in OWN_ADVICE else "emergency/first_aid"
+    if cls.intent == Intent.EMERGENCY or "worse" in cls.signals:
+        # "he isn't breathing again", whatever else it was read as: the hands-on steps
+        key = (f"emergency/{cls.topic}" if cls.intent == Intent.EMERGENCY
+               and cls.topic in OWN_ADVICE else "emergency/first_aid")
         if key in told(turn) and key in FIRST_AID:
             key = "emergency/keep_going"  # the steps were given: keep going, never the same page
         return answer(turn, key, counted=False)

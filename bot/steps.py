@@ -6,7 +6,7 @@ and the questions menu.
 
 from __future__ import annotations
 
-from bot.answers import ANSWERS, answer, answer_key
+from bot.answers import ANSWERS, advised, answer, answer_key
 from bot.desk import human, open_handoff
 from bot.notices import NEWS, news_more, on_news_place, want_news
 from bot.place_choice import ask_place, ask_province, choose_place, find_namesakes, place_first
@@ -130,18 +130,24 @@ def on_ask_place(turn: Turn) -> Reply:
         return show_results(turn, intent, cls.place)
     if asks_news(turn):
         return want_news(turn)
-    if (key := answer_key(cls.intent, cls.topic)) in ANSWERS:
+    key = answer_key(cls.intent, cls.topic)
+    if key in ANSWERS and key == turn.state.data.get("advised"):
+        # the same advice again ("find methadone for him near me" after it): it was given in
+        # this search, which is what the person is doing; where, rather than all of it again
+        return ask_place(turn, intent, advised(turn))
+    if key in ANSWERS:
         return answer(turn, key, resume=intent)
     if cls.number is not None or cls.intent == Intent.MENU:
         return on_menu(turn)
     if cls.intent in SERVICE_TYPES:  # a service named again, or another one: where?
-        return ask_place(turn, intent)
+        return ask_place(turn, intent, advised(turn))
     attempts = int(turn.state.data.get("place_attempts", 0)) + 1
     turn.kind = f"ask_place/{intent}"
     turn.say(turn.texts.place_not_found())
     if turn.can.location_button:
         turn.buttons.append(Button(turn.texts.share_location(), request_location=True))
-    return turn.reply(Step.ASK_PLACE, {"intent": intent, "place_attempts": attempts})
+    return turn.reply(Step.ASK_PLACE,
+                      {"intent": intent, "place_attempts": attempts, **advised(turn)})
 
 
 def on_choose_place(turn: Turn) -> Reply:

@@ -230,9 +230,36 @@ TALKS = [
     Talk("in khmer on telegram: the whole advice, then methadone for him near me", (
         Say("កូនប្រុសខ្ញុំចាក់ហេរ៉ូអ៊ីន ខ្ញុំគួរធ្វើអ្វី", ASK,
             ("ម្ជុល និងសឺរ៉ាំងថ្មីរាល់ដង", "មេតាដូនអាចជួយ"), locale=KM),
-        Say("រកមេតាដូនឲ្យគាត់នៅជិតខ្ញុំ", ASK, ("មេតាដូន",), locale=KM),
+        # the advice again (the model reads a relative's "find" as family/injecting) would
+        # be nine segments the person has just read: where, once more
+        Say("រកមេតាដូនឲ្យគាត់នៅជិតខ្ញុំ", ASK, ("មេតាដូន៖ តើអ្នកនៅខេត្ត",),
+            lacks=("មេតាដូនអាចជួយ", "ម្ជុល និងសឺរ៉ាំងថ្មីរាល់ដង"), locale=KM),
         Say("ភ្នំពេញ", RESULTS, ("មេតាដូន ចំការមន",), locale=KM),
     ), channel=Channel.TELEGRAM, hint=KM),
+    Talk("on telegram: the same advice asked twice while the bot waits, then where", (
+        Say("my son injects heroin, what should I do?", ASK,
+            ("new needle and syringe", "methadone helps"), locale=EN),
+        Say("my son injects heroin, what should I do?", ASK, ("Methadone: which province",),
+            lacks=("new needle and syringe", "methadone helps")),
+        Say("no idea", ASK, ("could not find that place",)),
+        Say("my son injects heroin, what should I do?", ASK, ("Methadone: which province",),
+            lacks=("methadone helps",)),
+        Say("Phnom Penh", RESULTS, ("Chamkar Mon Methadone",)),
+    ), channel=Channel.TELEGRAM, hint=EN),
+    Talk("on sms: the advice in pages, methadone for him, then the advice asked again", (
+        Say("my son injects heroin, what should I do?", PAGES, ("Talk when you are both calm",),
+            locale=EN),
+        Say("MORE", ASK, ("methadone helps", "To find methadone")),
+        Say("find methadone for him near me", ASK, ("Methadone: which province",)),
+        Say("my son injects heroin, what should I do?", ASK, ("Methadone: which province",),
+            lacks=("Talk when you are both calm",)),
+        Say("Phnom Penh", RESULTS, ("Chamkar Mon Methadone",)),
+    ), hint=EN),
+    Talk("on telegram: other advice while the bot waits is still given", (
+        Say("my son uses yama, what should I do?", ASK, ("Talk when you are both calm",),
+            locale=EN),
+        Say("he injects heroin too, what should I do?", ASK, ("methadone helps",)),
+    ), channel=Channel.TELEGRAM, hint=EN),
     Talk("methadone is for opioids: what helps with yama, then a clinic", (
         Say("can I get methadone if I use yama?", MENU,
             ("does not treat yama", "voluntary treatment helps", "Reply 1"), locale=EN),

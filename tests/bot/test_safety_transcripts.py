@@ -91,6 +91,7 @@ KINDS: dict[str, tuple[Callable[[Texts], str], object]] = {
     "nothing_posted": (Texts.general_advice, Step.MENU),
     "ask_news": (Texts.ask_news_place, Step.ASK_PLACE),
     "more_first_aid": (lambda t: "", (Step.PAGES, Step.MENU)),
+    "breathing": (_first(Texts.breathing), (Step.PAGES, Step.MENU)),
 }
 EMERGENCY_KINDS = {"overdose", "crisis", "first_aid", "naloxone"}
 
@@ -191,6 +192,17 @@ SCENARIOS = [
         Say("MORE", "more_first_aid", EN),
         Say("he is still not breathing", "first_aid", EN),
     ), alerts=(HEALTH,)),
+    # breathing again is good news; breathing that stopped again never is: the steps again
+    Scenario("breathing again, then stopped breathing again", (
+        Say("my friend is not breathing", "overdose", EN),
+        Say("ok he breathes now", "breathing", EN),
+        Say("he stopped breathing again", "first_aid", EN),
+    )),
+    Scenario("breathing again, then stopped breathing again, km", (
+        Say("មិត្តខ្ញុំមិនដកដង្ហើម", "overdose", KM),
+        Say("គាត់ដកដង្ហើមវិញហើយ", "breathing", KM),
+        Say("គាត់ឈប់ដកដង្ហើមម្តងទៀត", "first_aid", KM),
+    ), channel=Channel.TELEGRAM),
     Scenario("a health alert after an overdose, once, km", (
         Say("ម្ជុលនៅបាត់ដំបង", "results", KM),
         Say("មិត្តខ្ញុំមាត់ខៀវហើយ ដាស់មិនភ្ញាក់", "overdose", KM),
