@@ -1,11 +1,12 @@
-"""The rules an alert must keep, in one place: the CLI (``flask alerts``) applies them now, the
-dashboard's form will; storage (``models/alerts.py``) trusts what passed them.
+"""The rules an alert must keep, in one place: the CLI (``flask alerts``) and the dashboard's
+form (``webhooks/alert_board.py``) apply them; storage (``models/alerts.py``) trusts what passed
+them.
 
 Pure: given the draft, the instant and what the directory says (which services exist, and their
 own phone numbers), ``check`` returns every problem at once, each a gettext msgid with its
 values (``AlertFinding``), shown in English by the CLI and translated by a page. An *error*
 refuses the alert; a *warning* (words about police movements) refuses it too unless whoever
-posts says it is about services (the CLI's ``--yes-it-is-about-services``).
+posts says it is about services (the CLI's ``--yes-it-is-about-services``, the form's tick).
 
 Why these rules (README, "Service and health alerts"; docs/PRIVACY.md):
 

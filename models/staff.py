@@ -18,9 +18,11 @@ from models.base import Base, UTCDateTime, UTCMinute, utcnow
 
 
 class Role(enum.StrEnum):
-    """Admins manage users and the directory; outreach staff read demand and mark services full."""
+    """Admins manage users and the directory; team leads post, renew and withdraw service and
+    health alerts (admins may too); outreach staff read demand and mark services full."""
 
     ADMIN = "admin"
+    LEAD = "lead"
     OUTREACH = "outreach"
 
 
@@ -30,7 +32,7 @@ def new_session_token() -> str:
 
 class StaffUser(Base):
     __tablename__ = "staff_user"
-    __table_args__ = (CheckConstraint("role IN ('admin', 'outreach')", name="role"),)
+    __table_args__ = (CheckConstraint("role IN ('admin', 'lead', 'outreach')", name="role"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: Lower-cased; the login name.
@@ -52,6 +54,11 @@ class StaffUser(Base):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def is_lead(self) -> bool:
+        """May post, renew and withdraw alerts: a team lead, or an admin."""
+        return self.role in (Role.ADMIN, Role.LEAD)
 
     # --- the interface Flask-Login expects -------------------------------------------------
     @property

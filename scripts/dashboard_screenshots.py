@@ -42,6 +42,16 @@ def build_app(folder: Path):  # type: ignore[no-untyped-def]
     runner = app.test_cli_runner()
     runner.invoke(args=["directory", "import", "--sample"])
     runner.invoke(args=["users", "create", EMAIL, "--role", "admin"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    ends = (datetime.now(UTC) + timedelta(days=7)).isoformat()
+    for alert in (  # made-up alerts, as a team lead would post them
+        ["--kind", "call_first", "--scope", "province:12", "--km", "ទូរស័ព្ទមុនពេលទៅ សប្តាហ៍នេះ",
+         "--en", "Call before going this week"],
+        ["--kind", "health", "--scope", "district:0203", "--km", "ថ្នាំគ្រាប់ពណ៌ក្រហមធ្វើឱ្យមនុស្សចូលមន្ទីរពេទ្យ",
+         "--en", "Red pills are putting people in hospital", "--advice-km",
+         "សាកល្បងតិចៗសិន កុំប្រើតែម្នាក់ឯង ទូរស័ព្ទ 119", "--advice-en",
+         "Test a small amount first, do not use alone, call 119"],
+    ):
+        runner.invoke(args=["alerts", "post", *alert, "--ends", ends, "--by", EMAIL])
     with app.app_context(), get_db().sessions() as session, session.begin():
         session.add_all(synthetic_demand(last_sunday(), weeks=16))
         keys = sealing.keyring_of(app.config)
@@ -71,13 +81,14 @@ def shoot(page: Page, base: str, out: Path, locale: str) -> list[Path]:
     for name, path_ in (("demand", "/outreach/demand"), ("unmet", "/outreach/unmet"),
                         ("directory", "/outreach/directory?province=12"),
                         ("service", "/outreach/directory/1"), ("import", "/outreach/directory/import"),
-                        ("audit", "/outreach/audit"), ("chats", "/outreach/handoffs")):
+                        ("audit", "/outreach/audit"), ("chats", "/outreach/handoffs"),
+                        ("alerts", "/outreach/alerts")):
         page.goto(base + path_)
         if name == "import":  # the page as it answers a file with problems
             page.set_input_files("input[name=file]", str(BAD_IMPORT))
             page.click("[data-testid=import-submit]")
         target = out / f"{name}-{locale}.png"
-        page.screenshot(path=str(target), full_page=name in ("demand", "unmet", "import"))
+        page.screenshot(path=str(target), full_page=name in ("demand", "unmet", "import", "alerts"))
         saved.append(target)
     page.click("[data-testid=logout]")
     return saved
@@ -108,6 +119,10 @@ def main() -> int:
             phone.click("[data-testid=login-form] button[type=submit]")
             phone.wait_for_url("**/outreach/demand")
             target = args.out / "demand-phone-km.png"
+            phone.screenshot(path=str(target), full_page=True)
+            saved.append(target)
+            phone.goto(f"{live.url}/outreach/alerts")
+            target = args.out / "alerts-phone-km.png"
             phone.screenshot(path=str(target), full_page=True)
             saved.append(target)
             browser.close()

@@ -48,7 +48,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     commands.init_app(app)
 
-    from webhooks import alert_page, channels, health, metrics, pipeline, simulator
+    # alert_board, the dashboard's alerts page: its routes join the dashboard's blueprint
+    # before it is registered (outreach.init_app); it lives beside webhooks.alerting, which the
+    # dashboard's package may not import (alerting records in its audit log: a cycle)
+    from webhooks import (
+        alert_board,  # noqa: F401
+        alert_page,
+        channels,
+        health,
+        metrics,
+        pipeline,
+        simulator,
+    )
 
     app.register_blueprint(health.bp)
     app.register_blueprint(alert_page.bp)

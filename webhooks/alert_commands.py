@@ -2,7 +2,7 @@
 alerts"): ``list``, ``post``, ``renew``, ``withdraw`` and ``export`` (CSV).
 
 The rules are ``core.alert_rules``'s and the writes ``webhooks.alerting``'s, as the dashboard's
-form will use them; every message here is English, as the other commands'.
+alerts page uses them; ``--by`` names a team lead or an admin (others are refused); every message here is English, as the other commands'.
 """
 
 from __future__ import annotations
@@ -111,7 +111,8 @@ def list_alerts(everything: bool, moment: datetime | None) -> None:
 @click.option("--advice-en", default="", help="A health alert's advice, in English.")
 @click.option("--starts", type=MOMENT, default=None, help="Default: now.")
 @click.option("--ends", type=MOMENT, required=True, help="At most 14 days after the start.")
-@click.option("--by", "by_email", required=True, help="The staff account posting it.")
+@click.option("--by", "by_email", required=True,
+              help="The staff account posting it: a team lead or an admin.")
 @click.option("--yes-it-is-about-services", "about_services", is_flag=True,
               help="Post despite a warning (words about police movements): the alert is "
                    "about services and health.")
@@ -123,7 +124,7 @@ def post(kind: str, scope: Scope, text_km: str, text_en: str, advice_km: str, ad
     try:
         done = alerting.post(get_db().sessions, current_app.config, draft, by_email, now,
                              about_services)
-    except (alerting.AlertRefused, LookupError) as error:
+    except (alerting.AlertRefused, alerting.NotALead, LookupError) as error:
         raise _refused(error) from None
     for warning in done.warnings:
         click.echo(f"warning overridden: {warning}", err=True)
@@ -140,7 +141,7 @@ def renew(alert_id: int, until: datetime, by_email: str) -> None:
     try:
         done = alerting.renew(get_db().sessions, current_app.config, alert_id, until, by_email,
                               timesource.now())
-    except (alerting.AlertRefused, LookupError) as error:
+    except (alerting.AlertRefused, alerting.NotALead, LookupError) as error:
         raise _refused(error) from None
     click.echo(f"renewed alert #{done.alert_id} until {alerting.shown_time(until)}")
     _channel(done)
@@ -154,7 +155,7 @@ def withdraw(alert_id: int, by_email: str) -> None:
     try:
         done = alerting.withdraw(get_db().sessions, current_app.config, alert_id, by_email,
                                  timesource.now())
-    except (alerting.AlertRefused, LookupError) as error:
+    except (alerting.AlertRefused, alerting.NotALead, LookupError) as error:
         raise _refused(error) from None
     click.echo(f"withdrew alert #{done.alert_id}")
     _channel(done)

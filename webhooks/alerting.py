@@ -1,7 +1,8 @@
 """Posting, renewing and withdrawing service and health alerts: the rules
 (``core.alert_rules``), storage (``models.alerts``) and the audit log in one short transaction,
-then the Telegram channel, outside it. The ``flask alerts`` commands use this now; the
-dashboard's form will.
+then the Telegram channel, outside it. The ``flask alerts`` commands and the dashboard's alerts
+page (``webhooks.alert_board``) use it; only team leads and admins may
+(``lead_by_email``).
 
 A post to the channel that fails never loses the alert (it is committed first): it is logged
 without its content and the outcome says so, for the operator (the CLI prints it).
@@ -54,12 +55,27 @@ class Done:
     channel: bool | None = None
 
 
+class NotALead(PermissionError):
+    """The staff account is not a team lead (nor an admin): only leads post, renew and withdraw
+    alerts; outreach workers read them."""
+
+
 def staff_by_email(session: Session, email: str) -> StaffUser:
     user = session.scalars(
         select(StaffUser).where(func.lower(StaffUser.email) == email.strip().lower())
     ).first()
     if user is None or not user.is_active:
         raise LookupError(f"no active staff account has the e-mail {email.strip()!r}")
+    return user
+
+
+def lead_by_email(session: Session, email: str) -> StaffUser:
+    """The active account ``email`` names, if it is a team lead or an admin."""
+    user = staff_by_email(session, email)
+    if not user.is_lead:
+        raise NotALead(f"{user.email} is a {user.role} account, not a team lead: only team "
+                       f"leads and admins post, renew and withdraw alerts (an admin can make "
+                       f"it one: flask users set-role {user.email} --role lead)")
     return user
 
 
@@ -71,7 +87,7 @@ def service_phones(session: Session) -> dict[int, str]:
 def post(sessions: Callable[[], Session], config: Mapping[str, Any], draft: AlertDraft,
          by_email: str, now: datetime, about_services: bool = False) -> Done:
     with sessions() as session, session.begin():
-        user = staff_by_email(session, by_email)
+        user = lead_by_email(session, by_email)
         verdict = check(draft, now, service_phones(session))
         if verdict.refuses(about_services):
             raise AlertRefused(verdict, about_services)
@@ -91,7 +107,7 @@ def post(sessions: Callable[[], Session], config: Mapping[str, Any], draft: Aler
 def renew(sessions: Callable[[], Session], config: Mapping[str, Any], alert_id: int,
           until: datetime, by_email: str, now: datetime) -> Done:
     with sessions() as session, session.begin():
-        user = staff_by_email(session, by_email)
+        user = lead_by_email(session, by_email)
         alert = storage.find(session, alert_id)
         verdict = check_renewal(until, now, alert.withdrawn_at is not None,
                                 storage.current_term(session, alert.id).starts_at)
@@ -107,7 +123,7 @@ def renew(sessions: Callable[[], Session], config: Mapping[str, Any], alert_id: 
 def withdraw(sessions: Callable[[], Session], config: Mapping[str, Any], alert_id: int,
              by_email: str, now: datetime) -> Done:
     with sessions() as session, session.begin():
-        user = staff_by_email(session, by_email)
+        user = lead_by_email(session, by_email)
         alert = storage.find(session, alert_id)
         if alert.withdrawn_at is not None:
             raise AlertRefused(Verdict(

@@ -37,7 +37,7 @@ def staff(engine: Engine) -> int:
         found = session.scalars(select(StaffUser.id)).first()
         if found is not None:
             return found
-        user = StaffUser(email="lead@example.org", password_hash="x", role="outreach")
+        user = StaffUser(email="lead@example.org", password_hash="x", role="lead")
         session.add(user)
         session.flush()
         return user.id

@@ -110,3 +110,40 @@ def test_directory_history_starts_with_the_directory_of_the_migration(db_url: st
     finally:
         migrations.upgrade(db_url)
         engine.dispose()
+
+
+def test_team_leads_come_with_0019_and_become_outreach_workers_without_it(db_url: str) -> None:
+    """0019 lets a staff account be a ``lead``; back to 0018, the check refuses the role again
+    and a lead is an outreach worker; up again, ``lead`` is taken and ``boss`` still refused."""
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    insert = text("INSERT INTO staff_user (email, password_hash, role, is_active, session_token, "
+                  "must_change_password, created_at, password_changed_at) VALUES (:email, 'x', "
+                  ":role, :yes, :token, :no, :at, :at)")
+
+    def add(email: str, role: str) -> None:
+        with engine.begin() as connection:
+            connection.execute(insert, {"email": email, "role": role, "yes": True, "no": False,
+                                        "token": email[:32], "at": "2026-01-01 00:00:00"})
+
+    def roles() -> dict[str, str]:
+        with engine.connect() as connection:
+            return dict(connection.execute(text("SELECT email, role FROM staff_user")).all())
+
+    engine = make_engine(db_url)
+    try:
+        add("lead@example.org", "lead")
+        migrations.downgrade(db_url, "0018")
+        assert roles() == {"lead@example.org": "outreach"}
+        with pytest.raises(IntegrityError):
+            add("second@example.org", "lead")
+        migrations.upgrade(db_url)
+        add("second@example.org", "lead")
+        assert roles() == {"lead@example.org": "outreach", "second@example.org": "lead"}
+        with pytest.raises(IntegrityError):
+            add("boss@example.org", "boss")
+    finally:
+        migrations.upgrade(db_url)
+        engine.dispose()

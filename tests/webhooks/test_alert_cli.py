@@ -22,6 +22,7 @@ from tests.conftest import PINNED_NOW
 from tests.fake_bot_api import FakeBotApi
 
 LEAD = "lead@example.org"
+WORKER, ADMIN = "worker@example.org", "admin@example.org"
 CHANNEL = "-1001234567890"
 STARTS = PINNED_NOW.isoformat()
 ENDS = (PINNED_NOW + timedelta(days=7)).isoformat()
@@ -31,9 +32,11 @@ ENDS = (PINNED_NOW + timedelta(days=7)).isoformat()
 def app(make_app: Any) -> Flask:
     app = make_app()
     with app.extensions["sangkhim.db"].sessions() as session, session.begin():
-        session.add(StaffUser(email=LEAD, password_hash="x", role="outreach"))
-        session.add(StaffUser(email="gone@example.org", password_hash="x", role="outreach",
+        session.add(StaffUser(email=LEAD, password_hash="x", role="lead"))
+        session.add(StaffUser(email="gone@example.org", password_hash="x", role="lead",
                               is_active=False))
+        session.add(StaffUser(email=WORKER, password_hash="x", role="outreach"))
+        session.add(StaffUser(email=ADMIN, password_hash="x", role="admin"))
         session.add(Service(service_type="drop_in", name_km="មណ្ឌល", name_en="Drop-in",
                             province_code="12", district_code="1201", phone="012 345 678"))
     return app  # type: ignore[no-any-return]
@@ -98,6 +101,23 @@ def test_post_needs_an_active_account(app: Flask, args: tuple[str, ...], message
                  "--en", "Closed", "--ends", ENDS, *args)
     assert result.exit_code == 1 and message in result.output
     assert audit_rows(app) == []
+
+
+def test_only_a_team_lead_or_an_admin_posts_renews_and_withdraws(app: Flask) -> None:
+    """An outreach worker is refused each command, with a message that says why and what to do;
+    an admin may, and a second lead withdraws what the first posted."""
+    refused = cli(app, "post", "--kind", "closed", "--scope", "country", "--km", "បិទ",
+                  "--en", "Closed", "--ends", ENDS, "--by", WORKER)
+    assert refused.exit_code == 1
+    assert "not a team lead" in refused.output and "--role lead" in refused.output
+    alert = posted_id(cli(app, "post", "--kind", "closed", "--scope", "country", "--km", "បិទ",
+                          "--en", "Closed", "--ends", ENDS, "--by", ADMIN))
+    for command in (("renew", alert, "--until", ENDS), ("withdraw", alert)):
+        result = cli(app, *command, "--by", WORKER)
+        assert result.exit_code == 1 and "not a team lead" in result.output, command
+    assert cli(app, "withdraw", alert, "--by", LEAD).exit_code == 0
+    assert [(e.action, e.actor_email) for e in audit_rows(app)] == [
+        ("alert.post", ADMIN), ("alert.withdraw", LEAD)]
 
 
 @pytest.mark.parametrize(("kwargs", "extra", "message"), [
@@ -185,7 +205,7 @@ def test_formula_like_texts_are_quoted_in_the_export(app: Flask) -> None:
 def channel_app(make_app: Any, bot_api: FakeBotApi) -> Flask:
     app = make_app(TELEGRAM_API_BASE_URL=bot_api.url, TELEGRAM_ALERTS_CHANNEL=CHANNEL)
     with app.extensions["sangkhim.db"].sessions() as session, session.begin():
-        session.add(StaffUser(email=LEAD, password_hash="x", role="outreach"))
+        session.add(StaffUser(email=LEAD, password_hash="x", role="lead"))
     return app  # type: ignore[no-any-return]
 
 
@@ -214,7 +234,7 @@ def test_each_post_renewal_and_withdrawal_goes_to_the_channel(
 def test_an_at_name_channel_is_used_as_is(make_app: Any, bot_api: FakeBotApi) -> None:
     app = make_app(TELEGRAM_API_BASE_URL=bot_api.url, TELEGRAM_ALERTS_CHANNEL="@sangkhim_alerts")
     with app.extensions["sangkhim.db"].sessions() as session, session.begin():
-        session.add(StaffUser(email=LEAD, password_hash="x", role="outreach"))
+        session.add(StaffUser(email=LEAD, password_hash="x", role="lead"))
     assert post(app).exit_code == 0
     assert bot_api.params("sendMessage")["chat_id"] == "@sangkhim_alerts"
 

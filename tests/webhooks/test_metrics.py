@@ -457,7 +457,7 @@ def test_alert_channel_posts_are_counted_by_delivery_without_the_alert(
     if refusal:
         bot_api.refuse["sendMessage"] = refusal
     with app.extensions["sangkhim.db"].sessions() as session, session.begin():
-        session.add(StaffUser(email="lead@example.org", password_hash="x", role="outreach"))
+        session.add(StaffUser(email="lead@example.org", password_hash="x", role="lead"))
     client = app.test_client()
     before = scrape(client)
     start = app_now(app)
@@ -481,7 +481,7 @@ def test_alert_channel_posts_are_counted_by_delivery_without_the_alert(
 
 def test_no_channel_counts_no_post(metered: Flask) -> None:
     with metered.extensions["sangkhim.db"].sessions() as session, session.begin():
-        session.add(StaffUser(email="lead@example.org", password_hash="x", role="outreach"))
+        session.add(StaffUser(email="lead@example.org", password_hash="x", role="lead"))
     client = metered.test_client()
     before = total(scrape(client), "sangkhim_alert_channel_posts_total")
     start = app_now(metered)

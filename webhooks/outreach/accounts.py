@@ -82,7 +82,8 @@ def reset_password(session: Session, user: StaffUser, password: str, actor: Staf
     audit.record(session, actor, "user.password_reset", "user", user.id, user.email)
 
 
-def set_role(session: Session, user: StaffUser, role: str, actor: StaffUser) -> None:
+def set_role(session: Session, user: StaffUser, role: str, actor: StaffUser | None) -> None:
+    """A new role (``actor`` None: from the command line); signs out the user's sessions."""
     if role not in {r.value for r in Role}:
         raise StaffAccountError(N_("Unknown role."))
     if role == user.role:

@@ -12,6 +12,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    DateTimeLocalField,
     EmailField,
     FloatField,
     PasswordField,
@@ -22,13 +23,15 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 
-from core.vocabulary_labels import SERVICE_TYPE_LABELS
+from core.alert_info import ScopeKind
+from core.vocabulary_labels import ALERT_KINDS, SERVICE_TYPE_LABELS
 from models.staff import Role
 
 REQUIRED = _l("This field is required.")
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
-ROLE_LABELS = {Role.ADMIN: _l("Admin"), Role.OUTREACH: _l("Outreach worker")}
+ROLE_LABELS = {Role.ADMIN: _l("Admin"), Role.LEAD: _l("Team lead"),
+               Role.OUTREACH: _l("Outreach worker")}
 
 
 def choices(pairs: Any) -> list[SelectChoice]:
@@ -159,3 +162,56 @@ class DemandFilterForm(FlaskForm):
     #: The unmet ranking's rows: districts, or whole provinces.
     level = SelectField(_l("Rank"), validators=[Optional()], choices=choices([
         ("district", _l("by district")), ("province", _l("by province"))]))
+
+
+#: How an alert's reach is chosen on its form.
+SCOPE_LABELS = {
+    ScopeKind.COUNTRY: _l("The whole country"),
+    ScopeKind.PROVINCE: _l("A province"),
+    ScopeKind.DISTRICT: _l("A district"),
+    ScopeKind.SERVICE: _l("One service"),
+}
+#: The form's moments: Phnom Penh time, to the minute (a browser's datetime-local input).
+MOMENT_FORMAT = "%Y-%m-%dT%H:%M"
+TEXT_LIMIT = 500  # far beyond one SMS segment: the rules say "too long", not the form
+
+
+class MomentField(DateTimeLocalField):
+    """A datetime-local input whose unreadable value is reported in the page's language."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(str(_l("Give a date and time."))) from None
+
+
+class AlertForm(FlaskForm):
+    """A new service or health alert. Only the form's shape is checked here; the rules are
+    ``core.alert_rules``'s, which ``webhooks.outreach.alert_board`` applies and shows."""
+
+    kind = SelectField(_l("Kind of alert"), choices=choices(
+        (kind.value, _l(label)) for kind, label in ALERT_KINDS.items()))
+    scope_kind = SelectField(_l("Where it applies"), choices=choices(
+        (kind.value, label) for kind, label in SCOPE_LABELS.items()))
+    province = SelectField(_l("Province"), validators=[Optional()])
+    district = SelectField(_l("District"), validators=[Optional()])
+    service = SelectField(_l("Service"), validators=[Optional()])
+    text_km = TextAreaField(_l("Text in Khmer"), validators=[Length(max=TEXT_LIMIT)])
+    text_en = TextAreaField(_l("Text in English"), validators=[Length(max=TEXT_LIMIT)])
+    advice_km = TextAreaField(_l("What to do, in Khmer (health alerts)"),
+                              validators=[Length(max=TEXT_LIMIT)])
+    advice_en = TextAreaField(_l("What to do, in English (health alerts)"),
+                              validators=[Length(max=TEXT_LIMIT)])
+    starts = MomentField(_l("Starts"), format=MOMENT_FORMAT, validators=[
+        DataRequired(_l("Give a date and time."))])
+    ends = MomentField(_l("Ends (14 days at most)"), format=MOMENT_FORMAT, validators=[
+        DataRequired(_l("Give a date and time."))])
+    about_services = BooleanField(_l(
+        "This alert is about services and health, not about police movements"))
+
+
+class AlertRenewForm(FlaskForm):
+    until = MomentField(_l("New end"), format=MOMENT_FORMAT, validators=[
+        DataRequired(_l("Give a date and time."))])

@@ -21,7 +21,8 @@ def _prompt_password(text: str) -> str:
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--role", type=ROLES, required=True, help="admin: users and directory; "
-              "outreach: demand pages, mark services full.")
+              "lead: posts service and health alerts; outreach: demand pages, mark services "
+              "full.")
 def users_create(email: str, role: str) -> None:
     """Create an account for EMAIL; the password is asked for (twice) and stored as an argon2 hash."""
     password = _prompt_password(f"Password for {email} (at least {MIN_LENGTH} characters)")
@@ -58,3 +59,20 @@ def users_set_password(email: str) -> None:
     except accounts.StaffAccountError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"password of {email} changed")
+
+
+@users_cli.command("set-role")
+@click.argument("email")
+@click.option("--role", type=ROLES, required=True, help="admin, lead (posts alerts) or outreach.")
+def users_set_role(email: str, role: str) -> None:
+    """Give EMAIL another role (signs out its open sessions; audited)."""
+    try:
+        with get_db().sessions() as session, session.begin():
+            user = accounts.find(session, email)
+            if user is None:
+                raise click.ClickException(f"no account {email}")
+            before = user.role
+            accounts.set_role(session, user, role, None)
+    except accounts.StaffAccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{email}: {before} → {role}" if before != role else f"{email} is already {role}")
