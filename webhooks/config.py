@@ -357,7 +357,7 @@ def production_problems(config: Mapping[str, Any], instance_path: Path) -> list[
     a weak or repeated secret (``secret_problems``), an outreach chat that could not be
     answered by SMS, an address that is not https, a development secret."""
     problems = [
-        Problem(key, f"{key} is not set.", f"Set it (see README, 'Configuration')"
+        Problem(key, f"{key} is not set.", "Set it (see README, 'Configuration')"
                 + (f"; generate it with {GENERATE}." if key in KEYS else "."))
         for key in missing_in_production(config)
     ]

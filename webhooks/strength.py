@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 import string
 
-
 #: Bits a key must hold: SECRET_KEY, PSEUDONYM_KEY, HANDOFF_KEY.
 KEY_MIN_BITS = 128
 #: Bits TELEGRAM_WEBHOOK_SECRET must hold: guessing it takes a request to the webhook each time.

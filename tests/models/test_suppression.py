@@ -13,7 +13,7 @@ import random
 import pytest
 
 from models import lp_audit
-from models.suppression import WIDTH, Cube, Dimension, Shown, hidden_ranges, protect, top, tops_of
+from models.suppression import WIDTH, Cube, Dimension, Shown, hidden_ranges, protect, tops_of
 
 K = 3
 PLACE = Dimension("place", {"*": None, "A": "*", "B": "*", "A1": "A", "A2": "A", "B1": "B", "B2": "B"})

@@ -12,8 +12,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import DailyKey, DailySenderDigest, DailyUniqueSender
-from models import unique
+from models import DailyKey, DailySenderDigest, DailyUniqueSender, unique
 
 MONDAY, TUESDAY = date(2026, 11, 16), date(2026, 11, 17)
 ALICE, BOB = "a" * 64, "b" * 64

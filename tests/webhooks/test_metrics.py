@@ -599,7 +599,7 @@ def test_metrics_adds_up_every_gunicorn_worker(tmp_path: Path) -> None:
         clock.communicate()
     out, err = output
     assert "Traceback" not in err
-    assert f'"GET /metrics HTTP/1.1" 200 ' in out
+    assert '"GET /metrics HTTP/1.1" 200 ' in out
 
 
 def _clock(directory: Path) -> subprocess.Popen[str]:

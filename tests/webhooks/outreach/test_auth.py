@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from models.base import utcnow
 from models.staff import AuditLog, LoginThrottle, StaffUser
+from tests.webhooks.outreach.helpers import ADMIN, OUTREACH, PASSWORD, login, make_user, post, token
 from webhooks.database import get_db
 from webhooks.outreach.auth import LOGIN_AT, authenticate
-from tests.webhooks.outreach.helpers import ADMIN, OUTREACH, PASSWORD, login, make_user, post, token
 
 
 def users(app: Flask) -> list[StaffUser]:

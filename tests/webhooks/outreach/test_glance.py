@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from flask import Flask
 
-from webhooks.outreach import demand, labels
 from tests.webhooks.outreach.helpers import add_events
 from tests.webhooks.outreach.test_demand import LAST_WEEK, WEEK_BEFORE, client_for
+from webhooks.outreach import demand, labels
 
 
 def _tile(page: str, name: str) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from webhooks.outreach import admin, directory_pages
 from tests.webhooks.outreach.helpers import ADMIN, login, make_user, post
+from webhooks.outreach import admin, directory_pages
 
 #: Not a number, not a page, or too big for the database's integers (the old code answered 500).
 BAD_PAGES = ("99999999999999999999", "9" * 400, "9" * 5000, "-1", "-99999999999999999999", "0",
