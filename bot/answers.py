@@ -143,9 +143,13 @@ def answer_pages(turn: Turn, key: str, resume: str | None = None) -> list[list[s
     (``THEN_FIND``) ends by offering it where the place is known, else by asking where."""
     blocks = list(ANSWERS[key](turn.texts))
     if key == "faq_privacy/safe_now" and (place := turn.cls.place or turn.remembered_place()):
-        if news := news_for(turn, place):  # what the outreach team has posted there, first
-            heading = turn.texts.news_heading(place.name(turn.locale))
-            blocks[:0] = [f"{heading}\n{news[0]}", *news[1:]]
+        # what the outreach team has posted there comes first; where it has posted nothing,
+        # that is said honestly, with the general advice, before what is always true
+        name = place.name(turn.locale)
+        if news := news_for(turn, place):
+            blocks[:0] = [f"{turn.texts.news_heading(name)}\n{news[0]}", *news[1:]]
+        else:
+            blocks[:0] = [f"{turn.texts.nothing_posted(name)}\n{turn.texts.general_advice()}"]
     if key == "emergency/crisis" and turn.directory.helpline:
         blocks.insert(1, turn.texts.talk_to_person(turn.directory.helpline))
     wanted = resume or THEN_FIND.get(key)

@@ -211,16 +211,24 @@ def test_news_for_all_of_cambodia_names_where_each_alert_is() -> None:
     assert EXPIRED.text_en not in text and LATER.text_en not in text
 
 
-@pytest.mark.parametrize(("texts", "shown"), [
-    (["is it safe to go in battambang?"], True),  # the place's alerts, then the answer
-    (["treatment in battambang", "is it safe now?"], True),  # the place the conversation has
-    (["is it safe now?"], False),  # no place: the answer alone, as before
-    (["is it safe to go in siem reap?"], False),
+@pytest.mark.parametrize(("texts", "shown", "nothing"), [
+    (["is it safe to go in battambang?"], True, False),  # the place's alerts, then the answer
+    # the place the conversation has
+    (["treatment in battambang", "is it safe now?"], True, False),
+    (["is it safe now?"], False, False),  # no place: the answer alone, as before
+    # a place with nothing posted: said honestly, with the general advice, then the answer
+    (["is it safe to go in siem reap?"], False, True),
 ])
-def test_is_it_safe_now_puts_the_place_s_alerts_first(texts: list[str], shown: bool) -> None:
+def test_is_it_safe_now_puts_the_place_s_alerts_first(texts: list[str], shown: bool,
+                                                       nothing: bool) -> None:
     reply = talk(texts)[-1]
     assert reply.kind == "faq_privacy/safe_now"
-    assert (HEALTH.text_en in said(reply)) is shown
+    text = said(reply)
+    assert (HEALTH.text_en in text) is shown
+    assert ("has posted no news for" in text) is nothing
+    assert (Texts(EN).general_advice() in text) is nothing
+    if not shown:  # (after alerts, on the next page of SMS)
+        assert Texts(EN).safe_now()[0] in text  # what is always true is still said
 
 
 def test_more_after_the_news_reads_on_for_the_same_place() -> None:
