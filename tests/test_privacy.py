@@ -28,8 +28,10 @@ from sqlalchemy.orm import Session
 
 from bot.replies import Texts
 from bot.types import Inbound
+from core.alert_info import Scope
+from core.alert_rules import AlertDraft
 from core.geo import default_points
-from core.vocabulary import Channel, Locale
+from core.vocabulary import AlertKind, Channel, Locale
 from models import (
     Base,
     Conversation,
@@ -37,9 +39,11 @@ from models import (
     DailyUniqueSender,
     Handoff,
     PublishedDemandEvent,
+    StaffUser,
     StagedDemandEvent,
     stats,
 )
+from models import alerts as alert_storage
 from models.stats import period_of, unmet_report
 from tests import synthetic
 from tests.conftest import PINNED_NOW, PINNED_TODAY, TEST_CONFIG
@@ -113,6 +117,27 @@ class Texter:
     stops: bool
 
 
+#: Health alerts in force while the texters talk (issue 28): the overdose in Siem Reap is offered
+#: Siem Reap's, "any news?" in Phnom Penh answers with Phnom Penh's.
+ALERTS = {"17": "Strong pills sold in Siem Reap this week: test a small amount.",
+          "12": "Fake pills in Phnom Penh this week have put people in hospital."}
+
+
+def _post_alerts(app: Flask) -> None:
+    """Posted by a team lead as the dashboard would, in force at the pinned instant."""
+    engine = app.extensions["sangkhim.db"].engine
+    now = PINNED_NOW.astimezone(UTC)
+    with Session(engine) as session, session.begin():
+        lead = StaffUser(email="privacy-lead@example.org", password_hash="x", role="lead")
+        session.add(lead)
+        session.flush()
+        for code, text_en in ALERTS.items():
+            draft = AlertDraft(AlertKind.HEALTH, Scope.parse(f"province:{code}"), "ថ្នាំពុល",
+                               text_en, "កុំប្រើម្នាក់ឯង", "Do not use alone.",
+                               now - timedelta(days=1), now + timedelta(days=6))
+            alert_storage.post(session, draft, lead.id, now - timedelta(days=1))
+
+
 def _conversations(app: Flask) -> tuple[list[Texter], dict[str, TwilioSender | TelegramUser]]:
     client = app.test_client()
     extra = {"FromCity": FROM_CITY, "FromZip": FROM_ZIP}
@@ -162,7 +187,8 @@ def _conversations(app: Flask) -> tuple[list[Texter], dict[str, TwilioSender | T
                said("where can I get methadone please")
                + shared(11.573921, 104.917355)
                + bot_words("MORE")
-               + said("will the police know about me?"),
+               + said("will the police know about me?",
+                      "any news about a bad batch around here?"),
                stops=False),
         Texter("whatsapp-gps", ("whatsapp:+85576543210", "85576543210", "Rith Chea",
                                 "13.3612", "103.8594"),
@@ -204,6 +230,7 @@ def _log_text(records: list[logging.LogRecord]) -> str:
 def test_no_identifier_or_message_text_is_stored_or_logged(
     sample_app: Flask, caplog: pytest.LogCaptureFixture
 ) -> None:
+    _post_alerts(sample_app)
     texters, senders = _conversations(sample_app)
     secrets = _secrets(texters)
     before = dump_database(sample_app)
@@ -211,10 +238,15 @@ def test_no_identifier_or_message_text_is_stored_or_logged(
     assert [s for s in secrets if _contains(before, s)] == []
 
     caplog.set_level(logging.DEBUG)
+    answered: dict[str, str] = {}
     for texter in texters:
         for turn in texter.turns:
             replies = send(senders[texter.name], turn)
             assert replies, f"{texter.name} got no reply to {turn.text or turn.location!r}"
+            answered[texter.name] = answered.get(texter.name, "") + str(replies)
+    # the alerts were said, so the conversations that stored their state went through them
+    assert ALERTS["17"] in answered["whatsapp-gps"]  # after the overdose there
+    assert ALERTS["12"] in answered["telegram-gps"]  # "any news?" there
 
     staged = dump_database(sample_app)  # the demand events as the turns staged them
     assert count_rows(sample_app, StagedDemandEvent) >= 10  # every flow left its event...
