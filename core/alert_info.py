@@ -1,8 +1,9 @@
 """A service or health alert as every layer reads it: its scope, texts and term.
 
-Storage (``models/alerts.py``) returns these; the public page, the CLI and the Telegram channel
-show them, and the engine (a later slice of issue 28) will be given the ones that apply to a
-place (``applying_to``) and say them in the conversation's language (``AlertInfo.text``).
+Storage (``models/alerts.py``) returns these; the public page, the dashboard, the CLI and the
+Telegram channel show them, and the engine is given those in force (``Directory.alerts``),
+picks the ones that apply to a place (``applying_to``, in ``bot/notices.py``) and says them in
+the conversation's language (``AlertInfo.text``).
 Nothing here is about a texter: an alert is about services and health.
 """
 
