@@ -276,29 +276,29 @@ def alert_renew(alert_id: int) -> Response:
         for message in form.until.errors:
             flash(str(message), "error")
         return redirect(url_for("outreach.alert_board"))
-    try:
-        done = alerting.renew(get_db().sessions, current_app.config, alert_id,
-                              from_form(form.until.data), staff().email, timesource.now())
-    except storage.AlertNotFound:
-        abort(404)
-    except alerting.AlertRefused as refused:
-        _refused(refused)
-        return redirect(url_for("outreach.alert_board"))
-    except (alerting.NotALead, LookupError):
-        return not_a_lead()  # type: ignore[return-value]
-    flash(_("The alert is renewed until %(end)s.",
-            end=format_datetime(from_form(form.until.data), "d MMM yyyy, HH:mm")), "info")
-    _channel(done)
-    return redirect(url_for("outreach.alert_board"))
+    until = from_form(form.until.data)
+    return _change(
+        lambda: alerting.renew(get_db().sessions, current_app.config, alert_id, until,
+                               staff().email, timesource.now()),
+        lambda: _("The alert is renewed until %(end)s.",
+                  end=format_datetime(until, "d MMM yyyy, HH:mm")))
 
 
 @bp.post("/alerts/<id:alert_id>/withdraw")
 @lead_required
 def alert_withdraw(alert_id: int) -> Response:
     """At once: any lead may take down any alert, whoever posted it (the audit log says who)."""
+    return _change(
+        lambda: alerting.withdraw(get_db().sessions, current_app.config, alert_id,
+                                  staff().email, timesource.now()),
+        lambda: _("The alert is withdrawn: the bot and the public page no longer show it."))
+
+
+def _change(change: Callable[[], alerting.Done], said: Callable[[], str]) -> Response:
+    """A renewal or a withdrawal of an alert that exists (404 otherwise): the rules' refusal
+    shown, or what was done and what the Telegram channel made of it; back to the list."""
     try:
-        done = alerting.withdraw(get_db().sessions, current_app.config, alert_id,
-                                 staff().email, timesource.now())
+        done = change()
     except storage.AlertNotFound:
         abort(404)
     except alerting.AlertRefused as refused:
@@ -306,6 +306,6 @@ def alert_withdraw(alert_id: int) -> Response:
         return redirect(url_for("outreach.alert_board"))
     except (alerting.NotALead, LookupError):
         return not_a_lead()  # type: ignore[return-value]
-    flash(_("The alert is withdrawn: the bot and the public page no longer show it."), "info")
+    flash(said(), "info")
     _channel(done)
     return redirect(url_for("outreach.alert_board"))
